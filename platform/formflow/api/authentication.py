@@ -1,0 +1,43 @@
+"""Who is calling the API: a Bearer token, or the session cookie of a signed-in user.
+
+A session-authenticated call that changes data must carry the session's CSRF token in
+the ``X-CSRF-Token`` header, so a third-party page cannot ride on the cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import g, request, session
+
+from formflow.auth import User, get_user, user_for_token
+from formflow.errors import Forbidden, Unauthorized
+from formflow.i18n import Message
+from formflow.runtime import get_runtime
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def current_api_user() -> User:
+    if "api_user" in g:
+        return g.api_user
+    runtime = get_runtime()
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    with runtime.db.read() as conn:
+        if header:
+            user = user_for_token(conn, token.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                raise Unauthorized(Message("token_invalid"))
+        else:
+            user_id = session.get("user_id")
+            user = get_user(conn, user_id) if user_id else None
+            if user is None or not user.active:
+                raise Unauthorized(Message("login_required"))
+            if request.method not in SAFE_METHODS:
+                sent = request.headers.get("X-CSRF-Token", "")
+                expected = session.get("csrf_token", "")
+                if not expected or not hmac.compare_digest(sent, expected):
+                    raise Forbidden(Message("csrf_failed"))
+    g.api_user = user
+    return user

@@ -1,0 +1,159 @@
+"""The OpenAPI 3.1 document, generated from the metadata: one schema per entity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from formflow.fields import Registry
+from formflow.metadata.model import Entity, Field, Model
+from formflow.records.query import MAX_PER_PAGE
+
+_SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "integer": {"type": "integer", "format": "int64"},
+    "rating": {"type": "integer", "minimum": 0},
+    "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "time": {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$"},
+    "link": {"type": "integer", "minimum": 1},
+    "email": {"type": "string", "format": "email"},
+    "url": {"type": "string", "format": "uri"},
+}
+_SYSTEM_PROPERTIES = {
+    "id": {"type": "integer", "readOnly": True},
+    "_number": {"type": ["string", "null"], "readOnly": True},
+    "_title": {"type": ["string", "null"], "readOnly": True},
+    "_state": {"type": ["string", "null"], "readOnly": True},
+    "_process_version": {"type": ["integer", "null"], "readOnly": True},
+    "_version": {"type": "integer", "description": "Optimistic lock; also the ETag."},
+    "_created_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "_created_by": {"type": ["string", "null"], "readOnly": True},
+    "_updated_at": {"type": "string", "format": "date-time", "readOnly": True},
+    "_updated_by": {"type": ["string", "null"], "readOnly": True},
+    "_deleted_at": {"type": ["string", "null"], "format": "date-time", "readOnly": True},
+}
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def field_schema(field: Field, field_types: Registry) -> dict[str, Any]:
+    field_type = field_types[field.type]
+    if field.is_table:
+        row = {
+            "type": "object",
+            "properties": {c.name: field_schema(c, field_types) for c in field.fields},
+            "additionalProperties": False,
+        }
+        return {"type": "array", "items": row}
+    if field.type == "multiselect":
+        schema: dict[str, Any] = {"type": ["array", "null"], "items": {"enum": list(field.option_values)}}
+    elif field.type == "select":
+        schema = {"enum": [*field.option_values, None]}
+    else:
+        base_name = "decimal" if field_type.name in ("money", "percent") else field_type.name
+        schema = dict(_SCALAR_SCHEMAS.get(base_name, {"type": "string"}))
+        schema["type"] = [schema.get("type", "string"), "null"]
+    schema["title"] = field.label.text("en")
+    if field.compute or field.fetch:
+        schema["readOnly"] = True
+    return schema
+
+
+def entity_schema(entity: Entity, field_types: Registry) -> dict[str, Any]:
+    properties = dict(_SYSTEM_PROPERTIES)
+    properties.update({f.name: field_schema(f, field_types) for f in entity.fields})
+    return {
+        "type": "object",
+        "title": entity.label.text("en"),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def openapi_document(model: Model, field_types: Registry) -> dict[str, Any]:
+    schemas: dict[str, Any] = {"Problem": _problem_schema()}
+    paths: dict[str, Any] = {}
+    for entity in model.entities():
+        name = f"{entity.app}.{entity.name}"
+        schemas[name] = entity_schema(entity, field_types)
+        ref = {"$ref": f"#/components/schemas/{name}"}
+        collection = f"/api/v1/{entity.app}/{entity.name}"
+        paths[collection] = {
+            "get": _operation(f"List {name}", _list_response(ref), _list_parameters(entity, field_types)),
+            "post": _operation(f"Create {name}", {"201": _json(ref)}, body=ref),
+        }
+        item_params = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+        if_match = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+        paths[f"{collection}/{{id}}"] = {
+            "get": _operation(f"Read {name}", {"200": _json(ref)}, item_params),
+            "patch": _operation(f"Update {name}", {"200": _json(ref)}, [*item_params, if_match], body=ref),
+            "delete": _operation(f"Delete {name}", {"204": {"description": "Deleted"}}, [*item_params, if_match]),
+        }
+        paths[f"{collection}/{{id}}/history"] = {
+            "get": _operation(f"History of {name}", {"200": _json({"type": "object"})}, item_params)
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Formflow API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _operation(summary, responses, parameters=(), body=None) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "parameters": list(parameters)}
+    operation["responses"] = {
+        **responses,
+        **{str(s): _problem_response() for s in (400, 401, 403, 404, 409, 412, 422)
+           if str(s) not in responses},
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+def _list_parameters(entity: Entity, field_types: Registry) -> list[dict[str, Any]]:
+    parameters = [
+        {"name": "q", "in": "query", "schema": {"type": "string"}},
+        {"name": "sort", "in": "query", "schema": {"type": "string"}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "per_page", "in": "query",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
+    ]
+    for field in entity.scalar_fields:
+        for op in sorted(field_types[field.type].operators | {"eq"}):
+            name = field.name if op == "eq" else f"{field.name}__{op}"
+            parameters.append({"name": name, "in": "query", "schema": {"type": "string"}})
+    return parameters
+
+
+def _list_response(ref) -> dict[str, Any]:
+    return {"200": _json({
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": ref}, "total": {"type": "integer"},
+                       "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+    })}
+
+
+def _json(schema) -> dict[str, Any]:
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _problem_response() -> dict[str, Any]:
+    return {"description": "Problem", "content": {"application/problem+json": {"schema": _PROBLEM}}}
+
+
+def _problem_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"}, "status": {"type": "integer"}, "title": {"type": "string"},
+            "detail": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        },
+        "required": ["status", "title"],
+    }

@@ -1,0 +1,122 @@
+"""The REST API routes (``/api/v1``): thin views over the records service."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from formflow.api.authentication import current_api_user
+from formflow.api.language import request_language
+from formflow.api.meta import describe_model
+from formflow.api.openapi import openapi_document
+from formflow.errors import ServiceError
+from formflow.i18n import Message
+from formflow.runtime import get_runtime
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class BadRequest(ServiceError):
+    status = 400
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+
+
+def _json_body() -> Any:
+    if not request.mimetype or request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise UnsupportedMediaType(Message("json_required"))
+    try:
+        return json.loads(request.get_data(), parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest(Message("malformed_json", {"problem": str(error)[:200]})) from None
+
+
+def _if_match() -> int | None:
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    tag = header.removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise BadRequest(Message("bad_if_match"))
+    return int(tag)
+
+
+def _record_response(record: dict, status: int = 200) -> Response:
+    response = jsonify(record)
+    response.status_code = status
+    response.headers["ETag"] = f'"{record["_version"]}"'
+    return response
+
+
+def _name(app: str, entity: str) -> str:
+    return f"{app}.{entity}"
+
+
+@api.get("/meta")
+def meta():
+    user = current_api_user()
+    return jsonify(describe_model(get_runtime(), user, request_language(user)))
+
+
+@api.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(get_runtime().model, get_runtime().field_types))
+
+
+@api.get("/<app>/<entity>")
+def list_records(app: str, entity: str):
+    user = current_api_user()
+    page = get_runtime().records.list(user, _name(app, entity), request.args.to_dict(flat=False))
+    return jsonify(items=page.items, total=page.total, page=page.page, per_page=page.per_page)
+
+
+@api.post("/<app>/<entity>")
+def create_record(app: str, entity: str):
+    user = current_api_user()
+    record = get_runtime().records.create(user, _name(app, entity), _json_body())
+    response = _record_response(record, 201)
+    response.headers["Location"] = url_for(
+        "api.get_record", app=app, entity=entity, record_id=record["id"]
+    )
+    return response
+
+
+@api.get("/<app>/<entity>/<int:record_id>")
+def get_record(app: str, entity: str, record_id: int):
+    user = current_api_user()
+    return _record_response(get_runtime().records.get(user, _name(app, entity), record_id))
+
+
+@api.patch("/<app>/<entity>/<int:record_id>")
+def update_record(app: str, entity: str, record_id: int):
+    user = current_api_user()
+    records = get_runtime().records
+    record = records.update(
+        user, _name(app, entity), record_id, _json_body(), expected_version=_if_match()
+    )
+    return _record_response(record)
+
+
+@api.delete("/<app>/<entity>/<int:record_id>")
+def delete_record(app: str, entity: str, record_id: int):
+    user = current_api_user()
+    get_runtime().records.delete(user, _name(app, entity), record_id, expected_version=_if_match())
+    return "", 204
+
+
+@api.post("/<app>/<entity>/<int:record_id>/restore")
+def restore_record(app: str, entity: str, record_id: int):
+    user = current_api_user()
+    return _record_response(get_runtime().records.restore(user, _name(app, entity), record_id))
+
+
+@api.get("/<app>/<entity>/<int:record_id>/history")
+def record_history(app: str, entity: str, record_id: int):
+    user = current_api_user()
+    entries = get_runtime().records.history(user, _name(app, entity), record_id)
+    return jsonify(items=entries)

@@ -1,0 +1,470 @@
+"""Users: accounts, roles, managers, sign-in, and bulk name lookups.
+
+Every function takes a SQLAlchemy ``Connection`` first and runs inside the caller's
+transaction (``Database.write()`` for changes).  Invalid input raises
+:class:`~formflow.errors.ValidationFailed` keyed by the argument's name (``username``,
+``password``, ``roles``, ``department``, ``manager``, ...), so a form can show each
+message beside its input.
+
+The built-in role ``user`` belongs to every user and is not stored; ``admin`` is stored
+like any app role.  User names are unique and looked up regardless of case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from formflow.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from formflow.auth.tables import departments, user_roles, users
+from formflow.errors import NotFound, ValidationFailed
+from formflow.i18n import LANGUAGES, Message
+from formflow.storage.types import utcnow
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+BUILTIN_ROLES = frozenset({"admin", "user"})
+MAX_DISPLAY_NAME = 200
+MAX_EMAIL = 254
+_EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+")
+# Bulk lookups send at most this many values per statement (SQLite allows 32766).
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    #: Always holds ``"user"``.
+    roles: frozenset[str]
+    department_id: int | None
+    manager_id: int | None
+    language: str | None
+    active: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+def is_valid_username(name: object) -> bool:
+    """Letters, digits, ``.``, ``_`` and ``-`` (ASCII only), 1-64 long, not ``.``/``..``."""
+    return (
+        isinstance(name, str)
+        and USERNAME_PATTERN.fullmatch(name) is not None
+        and name not in (".", "..")
+    )
+
+
+# -- reading ----------------------------------------------------------------------------
+
+_USER_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.display_name,
+    users.c.email,
+    users.c.department_id,
+    users.c.manager_id,
+    users.c.language,
+    users.c.active,
+)
+
+
+def _load(conn: Connection, where: sa.ColumnElement[bool]) -> list[User]:
+    """Users matching ``where`` with their roles, in one query."""
+    rows = conn.execute(
+        sa.select(*_USER_COLUMNS, user_roles.c.role)
+        .select_from(users.outerjoin(user_roles, user_roles.c.user_id == users.c.id))
+        .where(where)
+        .order_by(users.c.id)
+    ).all()
+    found: dict[int, tuple[sa.Row, set[str]]] = {}
+    for row in rows:
+        _, roles = found.setdefault(row.id, (row, {"user"}))
+        if row.role is not None:
+            roles.add(row.role)
+    return [
+        User(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            email=row.email,
+            roles=frozenset(roles),
+            department_id=row.department_id,
+            manager_id=row.manager_id,
+            language=row.language,
+            active=bool(row.active),
+        )
+        for row, roles in found.values()
+    ]
+
+
+def _name_matches(name: str) -> sa.ColumnElement[bool]:
+    return sa.func.lower(users.c.username) == name.lower()
+
+
+def get_user(conn: Connection, user_id: int) -> User | None:
+    found = _load(conn, users.c.id == user_id)
+    return found[0] if found else None
+
+
+def get_user_by_name(conn: Connection, username: str) -> User | None:
+    if not is_valid_username(username):
+        return None
+    found = _load(conn, _name_matches(username))
+    return found[0] if found else None
+
+
+def get_users(conn: Connection, user_ids: Iterable[int]) -> dict[int, User]:
+    """The users with these ids (missing ones left out), in one query."""
+    ids = sorted({i for i in user_ids if i is not None})
+    result: dict[int, User] = {}
+    for chunk in _chunks(ids):
+        result.update((u.id, u) for u in _load(conn, users.c.id.in_(chunk)))
+    return result
+
+
+def list_users(conn: Connection, *, include_inactive: bool = True) -> list[User]:
+    """Every user, by user name."""
+    where = sa.true() if include_inactive else users.c.active.is_(True)
+    return sorted(_load(conn, where), key=lambda u: u.username.lower())
+
+
+def usernames_by_id(conn: Connection, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """User names for these ids (unknown ids left out), in one query."""
+    ids = sorted({i for i in user_ids if i is not None})
+    result: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        rows = conn.execute(sa.select(users.c.id, users.c.username).where(users.c.id.in_(chunk)))
+        result.update((row.id, row.username) for row in rows)
+    return result
+
+
+def user_ids_by_name(conn: Connection, names: Iterable[str]) -> dict[str, int]:
+    """User ids keyed by the names as given (matched regardless of case; unknown and
+    malformed names left out), in one query."""
+    wanted: dict[str, list[str]] = {}
+    for name in names:
+        if is_valid_username(name):
+            wanted.setdefault(name.lower(), []).append(name)
+    result: dict[str, int] = {}
+    keys = sorted(wanted)
+    for chunk in _chunks(keys):
+        lowered = sa.func.lower(users.c.username)
+        rows = conn.execute(sa.select(users.c.id, lowered.label("key")).where(lowered.in_(chunk)))
+        for row in rows:
+            for name in wanted.get(row.key, ()):
+                result[name] = row.id
+    return result
+
+
+def user_ids_with_role(conn: Connection, role: str, *, active_only: bool = True) -> set[int]:
+    """Ids of the users holding ``role`` (``"user"``: everybody)."""
+    query = sa.select(users.c.id)
+    if role != "user":
+        query = query.join(user_roles, user_roles.c.user_id == users.c.id).where(
+            user_roles.c.role == role
+        )
+    if active_only:
+        query = query.where(users.c.active.is_(True))
+    return set(conn.scalars(query))
+
+
+def user_ids_in_departments(
+    conn: Connection, department_ids: Iterable[int], *, active_only: bool = False
+) -> set[int]:
+    """Ids of the users belonging to any of these departments."""
+    ids = sorted(set(department_ids))
+    result: set[int] = set()
+    for chunk in _chunks(ids):
+        query = sa.select(users.c.id).where(users.c.department_id.in_(chunk))
+        if active_only:
+            query = query.where(users.c.active.is_(True))
+        result.update(conn.scalars(query))
+    return result
+
+
+def _chunks(values: list) -> Iterable[list]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+# -- changing ---------------------------------------------------------------------------
+
+
+def create_user(
+    conn: Connection,
+    username: str,
+    password: str | None,
+    *,
+    display_name: str | None = None,
+    email: str | None = None,
+    roles: Iterable[str] = (),
+    department: str | None = None,
+    manager: str | None = None,
+    language: str | None = None,
+    known_roles: Collection[str] | None = None,
+) -> User:
+    """Create an active user.
+
+    ``department`` is a department code and ``manager`` a user name.  With
+    ``known_roles`` (for example ``Model.roles``) every role must be one of them.  A
+    ``None`` password makes an account that cannot sign in with a password.  Every
+    problem is reported at once in one :class:`~formflow.errors.ValidationFailed`.
+    """
+    errors: dict[str, list[Message]] = {}
+    if not is_valid_username(username):
+        errors["username"] = [Message("invalid_username")]
+    elif _user_id(conn, username) is not None:
+        errors["username"] = [Message("user_exists", {"name": username})]
+    if password is not None and (problems := password_problems(password)):
+        errors["password"] = problems
+    display_name = _clean_display_name(display_name, username, errors)
+    email = _clean_email(email, errors)
+    _check_language(language, errors)
+    stored_roles = _clean_roles(roles, known_roles, errors)
+    department_id = _department_id(conn, department, errors)
+    manager_id = _manager_id(conn, manager, errors)
+    if errors:
+        raise ValidationFailed(errors)
+
+    try:
+        # A savepoint, so a name taken meanwhile by a concurrent transaction becomes a
+        # validation error without spoiling the caller's transaction.
+        with conn.begin_nested():
+            user_id = conn.execute(
+                users.insert().values(
+                    username=username,
+                    display_name=display_name,
+                    email=email,
+                    password_hash=hash_password(password) if password is not None else None,
+                    department_id=department_id,
+                    manager_id=manager_id,
+                    language=language,
+                    active=True,
+                    created_at=utcnow(),
+                )
+            ).inserted_primary_key[0]
+    except sa.exc.IntegrityError:
+        raise ValidationFailed({"username": [Message("user_exists", {"name": username})]}) from None
+    if stored_roles:
+        conn.execute(user_roles.insert(), [{"user_id": user_id, "role": r} for r in stored_roles])
+    return User(
+        id=user_id,
+        username=username,
+        display_name=display_name,
+        email=email,
+        roles=frozenset(stored_roles | {"user"}),
+        department_id=department_id,
+        manager_id=manager_id,
+        language=language,
+        active=True,
+    )
+
+
+def authenticate(conn: Connection, username: str, password: str) -> User | None:
+    """The user signing in with this name and password, or ``None``.
+
+    Unknown names, wrong passwords and inactive users all answer ``None`` after the
+    same amount of hashing work.  On success the sign-in time is recorded, and a hash
+    made with older parameters is replaced by a current one.
+    """
+    row = None
+    if is_valid_username(username):
+        row = conn.execute(
+            sa.select(users.c.id, users.c.password_hash, users.c.active).where(
+                _name_matches(username)
+            )
+        ).first()
+    if not verify_password(row.password_hash if row else None, password):
+        return None
+    if not row.active:
+        return None
+    values: dict[str, object] = {"last_login_at": utcnow()}
+    if needs_rehash(row.password_hash):
+        values["password_hash"] = hash_password(password)
+    conn.execute(users.update().where(users.c.id == row.id).values(**values))
+    return get_user(conn, row.id)
+
+
+def set_password(conn: Connection, user_id: int, password: str | None) -> None:
+    """Replace the user's password (``None``: no password sign-in any more)."""
+    if password is not None and (problems := password_problems(password)):
+        raise ValidationFailed({"password": problems})
+    new_hash = hash_password(password) if password is not None else None
+    _update(conn, user_id, password_hash=new_hash)
+
+
+def set_roles(
+    conn: Connection,
+    user_id: int,
+    roles: Iterable[str],
+    *,
+    known_roles: Collection[str] | None = None,
+) -> None:
+    """Replace the user's roles (``user`` stays implied)."""
+    errors: dict[str, list[Message]] = {}
+    stored = _clean_roles(roles, known_roles, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    _require(conn, user_id)
+    conn.execute(user_roles.delete().where(user_roles.c.user_id == user_id))
+    if stored:
+        conn.execute(user_roles.insert(), [{"user_id": user_id, "role": r} for r in stored])
+
+
+def set_manager(conn: Connection, user_id: int, manager: str | None) -> None:
+    """Make the user named ``manager`` this user's manager (``None``: no manager).
+
+    Refused when the user would end up managing themselves, directly or through others.
+    """
+    errors: dict[str, list[Message]] = {}
+    manager_id = _manager_id(conn, manager, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    _require(conn, user_id)
+    if manager_id is not None and user_id in _manager_chain(conn, manager_id):
+        raise ValidationFailed({"manager": [Message("manager_cycle")]})
+    _update(conn, user_id, manager_id=manager_id)
+
+
+def set_department(conn: Connection, user_id: int, department: str | None) -> None:
+    """Move the user to the department with this code (``None``: no department)."""
+    errors: dict[str, list[Message]] = {}
+    department_id = _department_id(conn, department, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    _update(conn, user_id, department_id=department_id)
+
+
+def deactivate(conn: Connection, user_id: int) -> None:
+    """Stop the user from signing in or using tokens; their records and history stay."""
+    _update(conn, user_id, active=False)
+
+
+def activate(conn: Connection, user_id: int) -> None:
+    _update(conn, user_id, active=True)
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _update(conn: Connection, user_id: int, **values: object) -> None:
+    result = conn.execute(users.update().where(users.c.id == user_id).values(**values))
+    if result.rowcount == 0:
+        raise NotFound(Message("not_found"))
+
+
+def _require(conn: Connection, user_id: int) -> None:
+    if conn.scalar(sa.select(users.c.id).where(users.c.id == user_id)) is None:
+        raise NotFound(Message("not_found"))
+
+
+def _user_id(conn: Connection, username: str) -> int | None:
+    return conn.scalar(sa.select(users.c.id).where(_name_matches(username)))
+
+
+def _manager_chain(conn: Connection, user_id: int) -> set[int]:
+    """``user_id`` and everyone above them (a recursive query; ends on bad data too)."""
+    chain = (
+        sa.select(users.c.id, users.c.manager_id)
+        .where(users.c.id == user_id)
+        .cte("manager_chain", recursive=True)
+    )
+    chain = chain.union(
+        sa.select(users.c.id, users.c.manager_id).join(chain, users.c.id == chain.c.manager_id)
+    )
+    return set(conn.scalars(sa.select(chain.c.id)))
+
+
+def _clean_roles(
+    roles: Iterable[str], known_roles: Collection[str] | None, errors: dict[str, list[Message]]
+) -> frozenset[str]:
+    if isinstance(roles, str):
+        roles = (roles,)
+    known = None if known_roles is None else BUILTIN_ROLES | set(known_roles)
+    stored: set[str] = set()
+    problems: list[Message] = []
+    for role in roles:
+        valid = isinstance(role, str) and ROLE_PATTERN.fullmatch(role) is not None
+        if not valid or (known is not None and role not in known):
+            problems.append(Message("unknown_role", {"name": role}))
+        elif role != "user":
+            stored.add(role)
+    if problems:
+        errors["roles"] = problems
+    return frozenset(stored)
+
+
+def _department_id(
+    conn: Connection, code: str | None, errors: dict[str, list[Message]]
+) -> int | None:
+    if code is None:
+        return None
+    department_id = None
+    if isinstance(code, str):
+        department_id = conn.scalar(sa.select(departments.c.id).where(departments.c.code == code))
+    if department_id is None:
+        errors["department"] = [Message("no_such_department", {"value": code})]
+    return department_id
+
+
+def _manager_id(
+    conn: Connection, username: str | None, errors: dict[str, list[Message]]
+) -> int | None:
+    if username is None:
+        return None
+    manager_id = _user_id(conn, username) if is_valid_username(username) else None
+    if manager_id is None:
+        errors["manager"] = [Message("no_such_user", {"value": username})]
+    return manager_id
+
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_control_characters(text: str) -> bool:
+    """Control characters, or the bidirectional overrides that make a name display as
+    something else."""
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 or c in _BIDI_CONTROLS for c in text)
+
+
+def _clean_display_name(value: str | None, username: str, errors: dict[str, list[Message]]) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return username if isinstance(username, str) else ""
+    if not isinstance(value, str):
+        errors["display_name"] = [Message("invalid_text")]
+        return ""
+    value = value.strip()
+    if has_control_characters(value):
+        errors["display_name"] = [Message("control_characters")]
+    elif len(value) > MAX_DISPLAY_NAME:
+        errors["display_name"] = [Message("max_length", {"max": MAX_DISPLAY_NAME})]
+    return value
+
+
+def _clean_email(value: str | None, errors: dict[str, list[Message]]) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        errors["email"] = [Message("invalid_email")]
+        return None
+    value = value.strip()
+    if (
+        len(value) > MAX_EMAIL
+        or has_control_characters(value)
+        or _EMAIL_PATTERN.fullmatch(value) is None
+    ):
+        errors["email"] = [Message("invalid_email")]
+    return value
+
+
+def _check_language(value: str | None, errors: dict[str, list[Message]]) -> None:
+    if value is not None and value not in LANGUAGES:
+        errors["language"] = [Message("invalid_choice", {"value": value})]

@@ -1,0 +1,205 @@
+"""The message catalog: every user-facing service message in English and Chinese.
+
+Keys are stable identifiers; texts use ``str.format`` placeholders.
+"""
+
+CATALOG: dict[str, dict[str, str]] = {
+    # -- field values -------------------------------------------------------------
+    "required": {"en": "This field is required.", "zh-CN": "此项为必填项。"},
+    "unknown_field": {"en": "Unknown field.", "zh-CN": "未知字段。"},
+    "read_only": {"en": "This field is read-only.", "zh-CN": "此字段为只读。"},
+    "not_writable": {
+        "en": "You may not change this field.",
+        "zh-CN": "您无权修改此字段。",
+    },
+    "invalid_text": {"en": "Enter text.", "zh-CN": "请输入文本。"},
+    "invalid_integer": {"en": "Enter a whole number.", "zh-CN": "请输入整数。"},
+    "invalid_number": {"en": "Enter a number.", "zh-CN": "请输入数字。"},
+    "too_many_decimals": {
+        "en": "Use at most {scale} digits after the decimal point.",
+        "zh-CN": "小数点后最多 {scale} 位。",
+    },
+    "too_many_digits": {
+        "en": "Use at most {digits} digits before the decimal point.",
+        "zh-CN": "整数部分最多 {digits} 位。",
+    },
+    "invalid_boolean": {"en": "Enter true or false.", "zh-CN": "请输入是或否。"},
+    "invalid_date": {
+        "en": "Enter a valid date (YYYY-MM-DD).",
+        "zh-CN": "请输入有效日期（YYYY-MM-DD）。",
+    },
+    "invalid_datetime": {
+        "en": "Enter a valid date and time (ISO 8601).",
+        "zh-CN": "请输入有效的日期时间（ISO 8601）。",
+    },
+    "invalid_time": {"en": "Enter a valid time (HH:MM).", "zh-CN": "请输入有效时间（HH:MM）。"},
+    "invalid_choice": {
+        "en": "{value!r} is not one of the choices.",
+        "zh-CN": "{value!r} 不是可选值之一。",
+    },
+    "invalid_list": {"en": "Enter a list of values.", "zh-CN": "请输入值列表。"},
+    "invalid_email": {"en": "Enter a valid e-mail address.", "zh-CN": "请输入有效的电子邮箱。"},
+    "invalid_phone": {"en": "Enter a valid phone number.", "zh-CN": "请输入有效的电话号码。"},
+    "invalid_url": {
+        "en": "Enter a valid URL starting with http:// or https://.",
+        "zh-CN": "请输入以 http:// 或 https:// 开头的有效网址。",
+    },
+    "invalid_rating": {
+        "en": "Enter a rating from {min} to {max}.",
+        "zh-CN": "请输入 {min} 到 {max} 的评分。",
+    },
+    "invalid_link": {"en": "Enter the id of a record.", "zh-CN": "请输入记录编号。"},
+    "no_such_record": {
+        "en": "No {entity} with id {id}.",
+        "zh-CN": "不存在编号为 {id} 的{entity}。",
+    },
+    "no_such_user": {"en": "No user named {value!r}.", "zh-CN": "不存在用户 {value!r}。"},
+    "no_such_department": {
+        "en": "No department with code {value!r}.",
+        "zh-CN": "不存在代码为 {value!r} 的部门。",
+    },
+    "invalid_file": {
+        "en": "Enter a file reference.",
+        "zh-CN": "请提供文件引用。",
+    },
+    "invalid_rows": {"en": "Enter a list of rows.", "zh-CN": "请输入行列表。"},
+    "invalid_row": {"en": "Each row must be an object.", "zh-CN": "每一行必须是对象。"},
+    "too_few_rows": {"en": "Add at least {min} rows.", "zh-CN": "至少添加 {min} 行。"},
+    "too_many_rows": {"en": "Add at most {max} rows.", "zh-CN": "最多添加 {max} 行。"},
+    "min_value": {"en": "Must be at least {min}.", "zh-CN": "不能小于 {min}。"},
+    "max_value": {"en": "Must be at most {max}.", "zh-CN": "不能大于 {max}。"},
+    "min_length": {
+        "en": "Enter at least {min} characters.",
+        "zh-CN": "至少输入 {min} 个字符。",
+    },
+    "max_length": {
+        "en": "Enter at most {max} characters.",
+        "zh-CN": "最多输入 {max} 个字符。",
+    },
+    "pattern": {"en": "The format is not valid.", "zh-CN": "格式不正确。"},
+    "unique": {
+        "en": "Another record already has this value.",
+        "zh-CN": "已有其他记录使用此值。",
+    },
+    "control_characters": {
+        "en": "Remove control characters.",
+        "zh-CN": "请删除控制字符。",
+    },
+    # -- records ------------------------------------------------------------------
+    "not_found": {"en": "Not found.", "zh-CN": "未找到。"},
+    "record_not_found": {
+        "en": "{entity} {id} does not exist or you may not see it.",
+        "zh-CN": "{entity} {id} 不存在或您无权查看。",
+    },
+    "forbidden": {
+        "en": "You are not allowed to do this.",
+        "zh-CN": "您无权执行此操作。",
+    },
+    "forbidden_action": {
+        "en": "You may not {action} {entity} records.",
+        "zh-CN": "您无权{action}{entity}记录。",
+    },
+    "stale_version": {
+        "en": "Someone else changed this record (now version {current}); reload it and try again.",
+        "zh-CN": "其他人已修改此记录（当前版本 {current}），请刷新后重试。",
+    },
+    "changed_meanwhile": {
+        "en": "Someone else changed this record meanwhile; reload it and try again.",
+        "zh-CN": "此记录刚被其他人修改，请刷新后重试。",
+    },
+    "record_locked": {
+        "en": "The record is in a final state and can no longer be changed.",
+        "zh-CN": "记录已处于终态，不能再修改。",
+    },
+    "verb_create": {"en": "create", "zh-CN": "新建"},
+    "verb_read": {"en": "read", "zh-CN": "查看"},
+    "verb_update": {"en": "change", "zh-CN": "修改"},
+    "verb_delete": {"en": "delete", "zh-CN": "删除"},
+    "rule_failed": {"en": "{message}", "zh-CN": "{message}"},
+    "validation_failed": {
+        "en": "Some values are not valid.",
+        "zh-CN": "部分数据不正确。",
+    },
+    "not_deleted": {"en": "The record is not deleted.", "zh-CN": "记录未被删除。"},
+    # -- queries ------------------------------------------------------------------
+    "unknown_filter": {
+        "en": "Unknown filter field {name!r}.",
+        "zh-CN": "未知的筛选字段 {name!r}。",
+    },
+    "unknown_operator": {
+        "en": "Unknown filter operator {op!r}; use one of {ops}.",
+        "zh-CN": "未知的筛选运算符 {op!r}，可用：{ops}。",
+    },
+    "operator_not_allowed": {
+        "en": "Operator {op!r} does not apply to field {name!r}.",
+        "zh-CN": "运算符 {op!r} 不适用于字段 {name!r}。",
+    },
+    "invalid_filter_value": {
+        "en": "Filter {name!r}: {problem}",
+        "zh-CN": "筛选条件 {name!r}：{problem}",
+    },
+    "unknown_sort": {
+        "en": "Cannot sort by {name!r}.",
+        "zh-CN": "不能按 {name!r} 排序。",
+    },
+    "invalid_page": {
+        "en": "{name} must be a whole number from {min} to {max}.",
+        "zh-CN": "{name} 必须是 {min} 到 {max} 之间的整数。",
+    },
+    # -- requests -----------------------------------------------------------------
+    "json_required": {
+        "en": "Send the body as JSON (Content-Type: application/json).",
+        "zh-CN": "请以 JSON 格式发送请求体（Content-Type: application/json）。",
+    },
+    "malformed_json": {"en": "The JSON body is malformed: {problem}", "zh-CN": "JSON 格式错误：{problem}"},
+    "bad_if_match": {
+        "en": "If-Match must be the record's ETag, e.g. \"3\".",
+        "zh-CN": "If-Match 必须是记录的 ETag，例如 \"3\"。",
+    },
+    "request_too_large": {"en": "The request is too large.", "zh-CN": "请求内容过大。"},
+    # -- identity -----------------------------------------------------------------
+    "bad_credentials": {
+        "en": "Wrong user name or password.",
+        "zh-CN": "用户名或密码错误。",
+    },
+    "user_exists": {"en": "User {name!r} already exists.", "zh-CN": "用户 {name!r} 已存在。"},
+    "invalid_username": {
+        "en": "User names are 1-64 letters, digits, '.', '_' or '-'.",
+        "zh-CN": "用户名为 1-64 个字母、数字、“.”、“_”或“-”。",
+    },
+    "weak_password": {
+        "en": "Use a password of at least {min} characters.",
+        "zh-CN": "密码至少 {min} 个字符。",
+    },
+    "unknown_role": {"en": "Unknown role {name!r}.", "zh-CN": "未知角色 {name!r}。"},
+    "department_exists": {
+        "en": "Department {code!r} already exists.",
+        "zh-CN": "部门 {code!r} 已存在。",
+    },
+    "department_cycle": {
+        "en": "A department cannot be placed under itself.",
+        "zh-CN": "部门不能设为自身的下级。",
+    },
+    "manager_cycle": {
+        "en": "A user cannot manage themselves, directly or through others.",
+        "zh-CN": "用户不能（直接或间接）成为自己的上级。",
+    },
+    "token_invalid": {
+        "en": "The API token is invalid or revoked.",
+        "zh-CN": "API 令牌无效或已撤销。",
+    },
+    "login_required": {"en": "Please sign in.", "zh-CN": "请先登录。"},
+    "csrf_failed": {
+        "en": "The form has expired or its security token is missing; reload and try again.",
+        "zh-CN": "表单已过期或缺少安全令牌，请刷新后重试。",
+    },
+    "too_many_attempts": {
+        "en": "Too many attempts; try again in {seconds} seconds.",
+        "zh-CN": "尝试次数过多，请在 {seconds} 秒后重试。",
+    },
+    # -- auth (more) --
+    "invalid_department_code": {
+        "en": "Department codes are 1-64 letters, digits, '.', '_' or '-'.",
+        "zh-CN": "部门代码为 1-64 个字母、数字、“.”、“_”或“-”。",
+    },
+}

@@ -1,0 +1,146 @@
+"""The ``formflow`` command: a Flask CLI group, so ``formflow run`` and ``formflow shell``
+work too.  Each command is a thin shell over a service."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from formflow.app import create_app
+from formflow.auth import create_token, create_user, get_user_by_name
+from formflow.errors import ServiceError, ValidationFailed
+from formflow.i18n import render_errors
+from formflow.install import install
+from formflow.metadata.loader import collect_problems
+from formflow.runtime import get_runtime
+from formflow.settings import load_settings
+from formflow.storage.migrate import MigrationRefused, apply_migration, plan_migration
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), help="Formflow: business processes from JSON metadata.")
+def main() -> None:
+    pass
+
+
+@main.command("init")
+@click.option("--admin-password", help="Password for user 'admin' (generated and printed when omitted).")
+@with_appcontext
+def init_command(admin_password: str | None) -> None:
+    """Create the system tables, install the apps on the metadata path and create user admin."""
+    steps, password = install(get_runtime(), admin_password)
+    for step in steps:
+        click.echo(step.description)
+    click.echo(f"Database ready ({len(steps)} changes).")
+    if password and not admin_password:
+        click.echo(f"Sign in as admin with password: {password}")
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+def check_command(paths: tuple[str, ...]) -> None:
+    """Validate metadata; PATH is an app folder or a folder of app folders
+    (default: the metadata path).  Prints each problem as `file: json/path: message`."""
+    targets = list(paths) or load_settings()["METADATA_PATH"]
+    problems = collect_problems(targets)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo("Metadata is valid.")
+
+
+@main.command("migrate")
+@click.option("--plan", "plan_only", is_flag=True, help="Only print what would change.")
+@click.option("--allow-destructive", is_flag=True, help="Drop columns of removed fields instead of archiving them.")
+@with_appcontext
+def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
+    """Sync the database tables with the published metadata."""
+    runtime = get_runtime()
+    try:
+        if plan_only:
+            steps = plan_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive)
+        else:
+            steps = apply_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive)
+    except MigrationRefused as refused:
+        for problem in refused.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    for step in steps:
+        click.echo(("[destructive] " if step.destructive else "") + step.description)
+    click.echo(f"{len(steps)} change(s) {'planned' if plan_only else 'applied'}." if steps else "Nothing to change.")
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage users."""
+
+
+@user_group.command("create")
+@click.argument("name")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--role", "roles", multiple=True, help="A role name; repeat for several.")
+@click.option("--department", help="Department code.")
+@click.option("--manager", help="User name of the manager.")
+@click.option("--display-name", help="Name shown in the UI.")
+@with_appcontext
+def user_create_command(name, password, roles, department, manager, display_name) -> None:
+    """Create user NAME."""
+    runtime = get_runtime()
+    try:
+        with runtime.db.write() as conn:
+            create_user(conn, name, password, display_name=display_name, roles=roles,
+                        department=department, manager=manager, known_roles=runtime.model.roles)
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"User {name} created.")
+
+
+@main.group("token")
+def token_group() -> None:
+    """Manage API tokens."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--label", default="cli", help="What the token is for.")
+@with_appcontext
+def token_create_command(name: str, label: str) -> None:
+    """Create an API token for user NAME and print it alone on the last line."""
+    runtime = get_runtime()
+    with runtime.db.write() as conn:
+        user = get_user_by_name(conn, name)
+        if user is None:
+            raise click.ClickException(f"No user named {name!r}.")
+        _, token = create_token(conn, user.id, label)
+    click.echo("Keep this token secret; it is shown only once:")
+    click.echo(token)
+
+
+@main.command("demo")
+@click.option("--port", default=5000, show_default=True, help="Port to serve on (127.0.0.1).")
+@click.option("--no-serve", is_flag=True, help="Only load the demo data.")
+@with_appcontext
+def demo_command(port: int, no_serve: bool) -> None:
+    """Install, load demo users and data for the shipped apps, then serve."""
+    from formflow.demo import load_demo
+
+    runtime = get_runtime()
+    logins = load_demo(runtime)
+    click.echo("Sign in at http://127.0.0.1:%d/login with:" % port)
+    for username, password, what in logins:
+        click.echo(f"  {username:<10} {password:<14} {what}")
+    if not no_serve:
+        current_app.run(host="127.0.0.1", port=port, use_reloader=False)
+
+
+def _fail(error: ServiceError) -> None:
+    message = error.message.render("en")
+    if isinstance(error, ValidationFailed):
+        message += " " + "; ".join(
+            f"{field}: {' '.join(texts)}" for field, texts in render_errors(error.errors, "en").items()
+        )
+    raise click.ClickException(message)

@@ -1,0 +1,29 @@
+"""Installing Formflow into a database: system tables, app tables, the admin user."""
+
+from __future__ import annotations
+
+import secrets
+
+from formflow.auth import create_user, get_user_by_name, set_password
+from formflow.runtime import Runtime
+from formflow.storage.migrate import MigrationStep, apply_migration
+
+ADMIN = "admin"
+
+
+def install(runtime: Runtime, admin_password: str | None = None) -> tuple[list[MigrationStep], str | None]:
+    """Create or update every table, then make sure user ``admin`` exists.
+
+    Returns the migration steps applied and the admin password when one was set now
+    (generated when none was given and the admin is new)."""
+    steps = apply_migration(runtime.db, runtime.schema)
+    with runtime.db.write() as conn:
+        admin = get_user_by_name(conn, ADMIN)
+        if admin is None:
+            admin_password = admin_password or secrets.token_urlsafe(12)
+            create_user(conn, ADMIN, admin_password, display_name="Administrator", roles=["admin"])
+        elif admin_password:
+            set_password(conn, admin.id, admin_password)
+        else:
+            return steps, None
+    return steps, admin_password

@@ -1,0 +1,1 @@
+"""Metadata: load app folders, validate them, and hold the immutable model."""

@@ -1,0 +1,668 @@
+"""The semantic check of a loaded model: what a JSON Schema cannot say.
+
+Names resolve (fields, link targets, roles, processes, menu entries), patterns and
+expressions parse and name existing fields, computed fields form no cycle, and each
+process graph passes the lint: known states, everything reachable, a way out of
+every state, a final state within reach, no shadowed branches.  Every problem names
+the file and the JSON path of the offending key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from pathlib import PurePath
+
+from formflow.expressions import ExpressionError, compile_expression
+from formflow.metadata.model import (
+    SYSTEM_FIELDS,
+    App,
+    Assignee,
+    Entity,
+    Field,
+    Model,
+    Process,
+    State,
+)
+from formflow.metadata.problems import Problem
+
+DEFAULT_FIELD_TYPES = frozenset(
+    {
+        *("text", "textarea", "integer", "decimal", "money", "percent", "boolean"),
+        *("date", "datetime", "time", "select", "multiselect", "link", "table"),
+        *("user", "department", "email", "phone", "url", "file", "image", "rating"),
+    }
+)
+CHOICE_TYPES = frozenset({"select", "multiselect"})
+PREVIOUS = "@previous"
+#: The built-in final state a cancelled record ends in (when the process allows cancel).
+CANCELLED = "cancelled"
+DATE_TOKENS = frozenset({"YYYY", "YY", "MM", "DD"})
+MAX_SEQ_DIGITS = 12
+#: List columns, filters and sort may name these besides the entity's fields.
+LIST_SYSTEM_FIELDS = frozenset(SYSTEM_FIELDS)
+#: Text system fields a list may also search.
+SEARCH_SYSTEM_FIELDS = frozenset({"_number", "_title"})
+_TOKEN = re.compile(r"\{([^{}]*)\}")
+_SEQ = re.compile(r"seq(?::(.*))?")
+
+
+def check(
+    model: Model,
+    *,
+    field_types: Collection[str],
+    functions: Collection[str] = (),
+    broken: Collection[str] = (),
+) -> list[Problem]:
+    """Every semantic problem in ``model``, sorted.
+
+    ``broken`` holds names ("app", "app.entity", "app.process") whose documents
+    failed to load; references to them are not reported a second time.
+    """
+    return sorted(set(_Checker(model, field_types, functions, broken).run()))
+
+
+def _hint(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Checker:
+    def __init__(
+        self,
+        model: Model,
+        field_types: Collection[str],
+        functions: Collection[str],
+        broken: Collection[str],
+    ):
+        self.model = model
+        self.field_types = frozenset(field_types)
+        self.functions = tuple(functions)
+        self.broken = frozenset(broken)
+        self.roles = model.roles
+        self._compiled: dict[str, object] = {}
+
+    def run(self) -> Iterator[Problem]:
+        for app in self.model.apps.values():
+            yield from self.check_app(app)
+            for entity in app.entities.values():
+                yield from self.check_entity(entity)
+            for process in app.processes.values():
+                yield from ProcessLint(self, process).run()
+
+    # -- helpers ------------------------------------------------------------------
+
+    def is_broken(self, qualified: str) -> bool:
+        return qualified in self.broken or qualified.partition(".")[0] in self.broken
+
+    def unknown_entity(self, qualified: str) -> bool:
+        return self.model.entity(qualified) is None and not self.is_broken(qualified)
+
+    def role_problem(self, role: str) -> str | None:
+        if role in self.roles:
+            return None
+        return f"unknown role {role!r}" + _hint(role, self.roles)
+
+    def compile(self, text: str):
+        """The compiled expression, or the :class:`ExpressionError` it raised."""
+        if text not in self._compiled:
+            try:
+                self._compiled[text] = compile_expression(text, functions=self.functions)
+            except ExpressionError as error:
+                self._compiled[text] = error
+        return self._compiled[text]
+
+    def expression(self, text: str, resolve) -> Iterator[str]:
+        """Messages for ``text``: a parse error, or each name ``resolve`` rejects."""
+        compiled = self.compile(text)
+        if isinstance(compiled, ExpressionError):
+            yield f"invalid expression: {compiled}"
+            return
+        for chain in sorted(compiled.references):
+            message = resolve(chain)
+            if message:
+                yield message
+
+    def resolve(self, entity: Entity, chain: tuple[str, ...]) -> str | None:
+        """Why ``chain`` does not name a value of ``entity`` (None when it does)."""
+        head, rest = chain[0], chain[1:]
+        if head in SYSTEM_FIELDS:
+            return f"{head!r} has no fields; cannot use {rest[0]!r}" if rest else None
+        field = entity.field(head)
+        if field is None:
+            names = [f.name for f in entity.fields] + list(SYSTEM_FIELDS)
+            return f"{entity.name!r} has no field {head!r}" + _hint(head, names)
+        return self.follow(field, rest)
+
+    def follow(self, field: Field, rest: tuple[str, ...]) -> str | None:
+        if not rest:
+            return None
+        if field.type == "link":
+            target = self.model.entity(field.to) if field.to else None
+            # A missing target is reported on the link field itself.
+            return self.resolve(target, rest) if target else None
+        if field.is_table:
+            column = field.column(rest[0])
+            if column is None:
+                names = [c.name for c in field.fields]
+                return f"table {field.name!r} has no column {rest[0]!r}" + _hint(rest[0], names)
+            return self.follow(column, rest[1:])
+        return f"{field.name!r} is not a link or table field; cannot use {rest[0]!r}"
+
+    def resolve_row(self, entity: Entity, table: Field, chain: tuple[str, ...]) -> str | None:
+        """Names inside a table column: the row's columns, and ``parent.x``."""
+        head = chain[0]
+        column = table.column(head)
+        if column is not None:
+            return self.follow(column, chain[1:])
+        if head == "parent":
+            if len(chain) == 1:
+                return "'parent' needs a field: parent.<field>"
+            return self.resolve(entity, chain[1:])
+        names = [c.name for c in table.fields] + ["parent"]
+        return (
+            f"table {table.name!r} has no column {head!r} (use parent.<field> for the record)"
+            + _hint(head, names)
+        )
+
+    # -- app ----------------------------------------------------------------------
+
+    def check_app(self, app: App) -> Iterator[Problem]:
+        # Problem file names are relative to the folder holding the app folder.
+        file = f"{PurePath(app.path).name or app.name}/app.json"
+        seen: set[str] = set()
+        for i, role in enumerate(app.roles):
+            if role.name in seen:
+                yield Problem(file, f"roles/{i}/name", f"duplicate role {role.name!r}")
+            seen.add(role.name)
+        for i, name in enumerate(app.menu):
+            qualified = name if "." in name else f"{app.name}.{name}"
+            if self.unknown_entity(qualified):
+                known = [e.name for e in app.entities.values()]
+                yield Problem(file, f"menu/{i}", f"unknown entity {name!r}" + _hint(name, known))
+
+    # -- entity -------------------------------------------------------------------
+
+    def check_entity(self, entity: Entity) -> Iterator[Problem]:
+        file = entity.source
+        for path, message in self.entity_messages(entity):
+            yield Problem(file, path, message)
+
+    def entity_messages(self, entity: Entity) -> Iterator[tuple[str, str]]:
+        yield from self.fields_messages(entity, entity.fields, "fields", table=None)
+        yield from self.pattern_messages(entity)
+        yield from self.view_messages(entity)
+        yield from self.permission_messages(entity)
+        yield from self.compute_cycles(entity)
+        for i, rule in enumerate(entity.rules):
+            for message in self.expression(rule.check, lambda c: self.resolve(entity, c)):
+                yield f"rules/{i}/check", message
+        if entity.process:
+            app = self.model.apps[entity.app]
+            process = app.processes.get(entity.process)
+            if process is None:
+                if not self.is_broken(f"{entity.app}.{entity.process}"):
+                    yield (
+                        "process",
+                        f"unknown process {entity.process!r}"
+                        + _hint(entity.process, app.processes),
+                    )
+            elif process.entity != entity.qualified_name:
+                yield "process", f"process {process.name!r} is for {process.entity!r}"
+
+    def fields_messages(
+        self, entity: Entity, fields: tuple[Field, ...], path: str, table: Field | None
+    ) -> Iterator[tuple[str, str]]:
+        names = {f.name for f in fields}
+        seen: set[str] = set()
+        for i, field in enumerate(fields):
+            at = f"{path}/{i}"
+            if field.name.startswith("_") or field.name == "id":
+                yield f"{at}/name", f"{field.name!r} is reserved for system fields"
+            if field.name in seen:
+                yield f"{at}/name", f"duplicate field {field.name!r}"
+            seen.add(field.name)
+            if field.renamed_from and field.renamed_from in names:
+                yield f"{at}/renamed_from", f"field {field.renamed_from!r} still exists"
+            if field.type not in self.field_types:
+                yield (
+                    f"{at}/type",
+                    f"unknown field type {field.type!r}" + _hint(field.type, self.field_types),
+                )
+            yield from self.field_shape(field, at)
+            yield from self.link_messages(field, fields, at)
+            for key in ("read_roles", "write_roles"):
+                for j, role in enumerate(getattr(field, key) or ()):
+                    if message := self.role_problem(role):
+                        yield f"{at}/{key}/{j}", message
+            if table is None:
+
+                def resolve(chain, entity=entity):
+                    return self.resolve(entity, chain)
+            else:
+
+                def resolve(chain, entity=entity, table=table):
+                    return self.resolve_row(entity, table, chain)
+
+            for key in ("default_expr", "compute", "visible_if", "required_if", "readonly_if"):
+                text = getattr(field, key)
+                if text:
+                    for message in self.expression(text, resolve):
+                        yield f"{at}/{key}", message
+            if field.is_table:
+                if table is not None:
+                    yield f"{at}/type", "a table column cannot itself be a table"
+                elif not field.fields:
+                    yield at, "a table field needs 'fields': its columns"
+                else:
+                    yield from self.fields_messages(entity, field.fields, f"{at}/fields", field)
+
+    def field_shape(self, field: Field, at: str) -> Iterator[tuple[str, str]]:
+        if field.type in CHOICE_TYPES:
+            if not field.options:
+                yield at, f"a {field.type} field needs 'options'"
+            seen: set[str] = set()
+            for j, value in enumerate(field.option_values):
+                if value in seen:
+                    yield f"{at}/options/{j}", f"duplicate option {value!r}"
+                seen.add(value)
+            if field.type == "select" and field.options and field.default not in (None, *seen):
+                yield f"{at}/default", f"{field.default!r} is not one of the options"
+        for low, high in (("min", "max"), ("min_length", "max_length"), ("min_rows", "max_rows")):
+            a, b = getattr(field, low), getattr(field, high)
+            if a is not None and b is not None and _comparable(a, b) and a > b:
+                yield f"{at}/{low}", f"{low} ({a}) is greater than {high} ({b})"
+        precision, scale = field.precision, field.scale
+        if precision is not None and scale is not None and scale > precision:
+            yield f"{at}/scale", f"scale ({scale}) is greater than precision ({precision})"
+        if field.pattern:
+            try:
+                re.compile(field.pattern)
+            except re.error as error:
+                yield f"{at}/pattern", f"invalid regular expression: {error}"
+
+    def link_messages(
+        self, field: Field, siblings: tuple[Field, ...], at: str
+    ) -> Iterator[tuple[str, str]]:
+        if field.type == "link":
+            if not field.to:
+                yield at, "a link field needs 'to': the entity it points to"
+            elif self.unknown_entity(field.to):
+                yield f"{at}/to", f"unknown entity {field.raw.get('to', field.to)!r}"
+        if field.fetch:
+            link_name, _, target_name = field.fetch.partition(".")
+            link = next((f for f in siblings if f.name == link_name), None)
+            if link is None:
+                yield (
+                    f"{at}/fetch",
+                    f"unknown link field {link_name!r}"
+                    + _hint(link_name, [f.name for f in siblings if f.type == "link"]),
+                )
+            elif link.type != "link":
+                yield f"{at}/fetch", f"{link_name!r} is not a link field"
+            else:
+                target = self.model.entity(link.to) if link.to else None
+                if (
+                    target
+                    and target.field(target_name) is None
+                    and target_name not in (SYSTEM_FIELDS)
+                ):
+                    yield (
+                        f"{at}/fetch",
+                        f"{target.name!r} has no field {target_name!r}"
+                        + _hint(target_name, [f.name for f in target.fields]),
+                    )
+
+    def pattern_messages(self, entity: Entity) -> Iterator[tuple[str, str]]:
+        scalar = {f.name for f in entity.scalar_fields}
+        if entity.title:
+            allowed = scalar | (set(SYSTEM_FIELDS) - {"_title"})
+            for message in _pattern_tokens(entity.title):
+                yield "title", message
+            for token in _TOKEN.findall(entity.title):
+                if token not in allowed:
+                    yield "title", f"unknown field {{{token}}}" + _hint(token, allowed)
+        if entity.numbering:
+            for message in _pattern_tokens(entity.numbering):
+                yield "numbering", message
+            seqs = 0
+            for token in _TOKEN.findall(entity.numbering):
+                match = _SEQ.fullmatch(token)
+                if match:
+                    seqs += 1
+                    digits = match.group(1) or ""
+                    if not (digits.isdigit() and 1 <= int(digits) <= MAX_SEQ_DIGITS):
+                        yield (
+                            "numbering",
+                            (f"{{{token}}}: use {{seq:N}} with N from 1 to {MAX_SEQ_DIGITS}"),
+                        )
+                elif token not in DATE_TOKENS and token not in scalar:
+                    yield (
+                        "numbering",
+                        (
+                            f"unknown token {{{token}}}: use {{YYYY}} {{YY}} {{MM}} {{DD}}"
+                            " {seq:N} or a field name" + _hint(token, scalar)
+                        ),
+                    )
+            if seqs != 1:
+                yield "numbering", f"needs exactly one {{seq:N}} counter, found {seqs}"
+
+    def view_messages(self, entity: Entity) -> Iterator[tuple[str, str]]:
+        names = {f.name for f in entity.fields}
+        tables = {f.name for f in entity.table_fields}
+        placed: set[str] = set()
+        for i, section in enumerate(entity.form):
+            for j, name in enumerate(section.fields):
+                if name not in names:
+                    yield (
+                        f"form/sections/{i}/fields/{j}",
+                        f"unknown field {name!r}" + _hint(name, names),
+                    )
+                elif name in placed:
+                    yield f"form/sections/{i}/fields/{j}", f"{name!r} is already in the form"
+                placed.add(name)
+        view = entity.list
+        if view is None:
+            return
+        listable = (names - tables) | LIST_SYSTEM_FIELDS
+        for key, allowed in (
+            ("columns", listable),
+            ("filters", listable),
+            ("search", (names - tables) | SEARCH_SYSTEM_FIELDS),
+        ):
+            for j, name in enumerate(getattr(view, key)):
+                if name in tables:
+                    yield f"list/{key}/{j}", f"table field {name!r} cannot be used here"
+                elif name not in allowed:
+                    yield f"list/{key}/{j}", f"unknown field {name!r}" + _hint(name, allowed)
+        for part in view.sort.split(","):
+            name = part.strip().lstrip("-")
+            if name and name not in listable:
+                yield "list/sort", f"unknown field {name!r}" + _hint(name, listable)
+
+    def permission_messages(self, entity: Entity) -> Iterator[tuple[str, str]]:
+        seen: set[str] = set()
+        for i, permission in enumerate(entity.permissions):
+            if message := self.role_problem(permission.role):
+                yield f"permissions/{i}/role", message
+            elif permission.role in seen:
+                yield f"permissions/{i}/role", f"role {permission.role!r} is listed twice"
+            seen.add(permission.role)
+
+    def compute_cycles(self, entity: Entity) -> Iterator[tuple[str, str]]:
+        """Computed fields (and columns) that depend on themselves, once per cycle."""
+        nodes: dict[tuple[str, str], tuple[str, str]] = {}  # node -> (path, expression)
+        for i, field in enumerate(entity.fields):
+            if field.compute:
+                nodes[("", field.name)] = (f"fields/{i}/compute", field.compute)
+            for j, column in enumerate(field.fields if field.is_table else ()):
+                if column.compute:
+                    nodes[(field.name, column.name)] = (
+                        f"fields/{i}/fields/{j}/compute",
+                        column.compute,
+                    )
+        graph = {node: self.depends_on(entity, node, text) for node, (_, text) in nodes.items()}
+        graph = {node: [d for d in deps if d in nodes] for node, deps in graph.items()}
+        done: set[tuple[str, str]] = set()
+        for start in graph:
+            cycle = _find_cycle(graph, start, done)
+            if cycle and cycle[0] == start:
+                names = " -> ".join(".".join(filter(None, node)) for node in cycle + [start])
+                yield nodes[start][0], f"computed fields depend on each other: {names}"
+
+    def depends_on(self, entity: Entity, node: tuple[str, str], text: str) -> set[tuple[str, str]]:
+        compiled = self.compile(text)
+        if isinstance(compiled, ExpressionError):
+            return set()
+        table_name = node[0]
+        deps = set()
+        for chain in compiled.references:
+            if table_name:
+                table = entity.field(table_name)
+                if table and table.column(chain[0]) is not None:
+                    deps.add((table_name, chain[0]))
+                    continue
+                if chain[0] != "parent" or len(chain) < 2:
+                    continue
+                chain = chain[1:]
+            field = entity.field(chain[0])
+            if field is not None and field.is_table and len(chain) > 1:
+                deps.add((field.name, chain[1]))
+            else:
+                deps.add(("", chain[0]))
+        return deps
+
+
+def _comparable(a, b) -> bool:
+    numbers = (int, float)
+    return (isinstance(a, numbers) and isinstance(b, numbers)) or (
+        isinstance(a, str) and isinstance(b, str)
+    )
+
+
+def _pattern_tokens(pattern: str) -> Iterator[str]:
+    rest = _TOKEN.sub("", pattern)
+    if "{" in rest or "}" in rest:
+        yield "unbalanced '{' or '}'"
+
+
+def _find_cycle(graph, start, done) -> list | None:
+    """A cycle through ``start`` (as a node list starting there), if there is one."""
+    stack: list = []
+    on_stack: set = set()
+
+    def visit(node):
+        if node in on_stack:
+            return stack[stack.index(node) :]
+        if node in done:
+            return None
+        stack.append(node)
+        on_stack.add(node)
+        for dep in graph.get(node, ()):
+            found = visit(dep)
+            if found:
+                return found
+        stack.pop()
+        on_stack.discard(node)
+        return None
+
+    found = visit(start)
+    done.add(start)
+    return found
+
+
+class ProcessLint:
+    """The checks of one process document."""
+
+    def __init__(self, checker: _Checker, process: Process):
+        self.checker = checker
+        self.process = process
+        self.entity = checker.model.entity(process.entity)
+        self.states = {s.name: s for s in process.states}
+        self.fields = {f.name for f in self.entity.fields} if self.entity else set()
+
+    def run(self) -> Iterator[Problem]:
+        for path, message in self.messages():
+            yield Problem(self.process.source, path, message)
+
+    def messages(self) -> Iterator[tuple[str, str]]:
+        process, checker = self.process, self.checker
+        if self.entity is None and not checker.is_broken(process.entity):
+            yield "entity", f"unknown entity {process.entity!r}"
+        seen: set[str] = set()
+        for i, state in enumerate(process.states):
+            if state.name in seen:
+                yield f"states/{i}/name", f"duplicate state {state.name!r}"
+            seen.add(state.name)
+            if process.cancel and state.name == CANCELLED:
+                yield f"states/{i}/name", f"{CANCELLED!r} is the built-in state of cancel"
+            yield from self.state_messages(state, f"states/{i}")
+        if process.start not in self.states:
+            yield "start", f"unknown state {process.start!r}" + _hint(process.start, self.states)
+        for i, transition in enumerate(process.transitions):
+            at = f"transitions/{i}"
+            for k, source in enumerate(transition.sources):
+                if source not in self.states:
+                    where = f"{at}/from" if len(transition.sources) == 1 else f"{at}/from/{k}"
+                    yield where, f"unknown state {source!r}" + _hint(source, self.states)
+            if transition.to != PREVIOUS and transition.to not in self.states:
+                yield (
+                    f"{at}/to",
+                    f"unknown state {transition.to!r}" + _hint(transition.to, self.states),
+                )
+            if isinstance(transition.by, tuple):
+                yield from self.assignee_messages(transition.by, f"{at}/by")
+            yield from self.field_list(transition.required, f"{at}/required")
+            for key, text in transition.set.items():
+                if key not in self.fields and self.entity is not None:
+                    yield f"{at}/set/{key}", f"unknown field {key!r}" + _hint(key, self.fields)
+                yield from self.expression(text, f"{at}/set/{key}")
+            if transition.when:
+                yield from self.expression(transition.when, f"{at}/when")
+        yield from self.shadowed()
+        yield from self.graph_messages()
+
+    def expression(self, text: str, path: str) -> Iterator[tuple[str, str]]:
+        entity = self.entity
+
+        def resolve(chain):
+            # Without the entity only the syntax can be checked.
+            return self.checker.resolve(entity, chain) if entity else None
+
+        for message in self.checker.expression(text, resolve):
+            yield path, message
+
+    def field_list(self, names: Iterable[str], path: str) -> Iterator[tuple[str, str]]:
+        if self.entity is None:
+            return
+        for j, name in enumerate(names):
+            if name not in self.fields:
+                yield f"{path}/{j}", f"unknown field {name!r}" + _hint(name, self.fields)
+
+    def leaving(self, state: str) -> set[str]:
+        return {t.name for t in self.process.transitions if state in t.sources}
+
+    def state_messages(self, state: State, at: str) -> Iterator[tuple[str, str]]:
+        yield from self.assignee_messages(state.assignees, f"{at}/assignees")
+        yield from self.assignee_messages(state.cc, f"{at}/cc")
+        if state.editable != ("*",):
+            yield from self.field_list(state.editable, f"{at}/editable")
+        action = state.approval.action
+        if action and action not in self.leaving(state.name):
+            yield f"{at}/approval/action", f"no transition {action!r} leaves {state.name!r}"
+        breach = (state.sla.on_breach or {}) if state.sla else {}
+        if "action" in breach and breach["action"] not in self.leaving(state.name):
+            yield (
+                f"{at}/sla/on_breach/action",
+                (f"no transition {breach['action']!r} leaves {state.name!r}"),
+            )
+        for key in ("assign", "notify"):
+            if key in breach:
+                rules = tuple(Assignee(k, v) for rule in breach[key] for k, v in rule.items())
+                yield from self.assignee_messages(rules, f"{at}/sla/on_breach/{key}")
+
+    def assignee_messages(
+        self, assignees: tuple[Assignee, ...], path: str
+    ) -> Iterator[tuple[str, str]]:
+        for j, rule in enumerate(assignees):
+            at = f"{path}/{j}/{rule.kind}"
+            if rule.kind == "role":
+                if message := self.checker.role_problem(rule.value):
+                    yield at, message
+            elif rule.kind in ("field", "manager_of", "department_head") and self.entity:
+                message = self.person_field(rule)
+                if message:
+                    yield at, message
+
+    def person_field(self, rule: Assignee) -> str | None:
+        """Why ``rule.value`` cannot name the person(s) a rule starts from."""
+        name = rule.value
+        if name in SYSTEM_FIELDS:
+            return None if SYSTEM_FIELDS[name] == "user" else f"{name!r} is not a user field"
+        field = self.entity.field(name)
+        if field is None:
+            return f"unknown field {name!r}" + _hint(name, self.fields)
+        if field.type == "user" or (rule.kind == "department_head" and field.type == "department"):
+            return None
+        if field.type == "link":
+            target = self.checker.model.entity(field.to) if field.to else None
+            if target is None or any(f.type == "user" for f in target.fields):
+                return None
+            return f"{name!r} links to {target.qualified_name!r}, which has no user field"
+        return f"{name!r} is not a user field"
+
+    def shadowed(self) -> Iterator[tuple[str, str]]:
+        """At most one unguarded transition per (name, from), and it comes last."""
+        unguarded: dict[tuple[str, str], int] = {}
+        for i, transition in enumerate(self.process.transitions):
+            for source in transition.sources:
+                key = (transition.name, source)
+                if key in unguarded:
+                    yield (
+                        f"transitions/{i}",
+                        (
+                            f"transition {transition.name!r} from {source!r} is never taken:"
+                            f" transitions/{unguarded[key]} has no 'when' and always wins"
+                        ),
+                    )
+                elif not transition.when:
+                    unguarded[key] = i
+
+    def graph_messages(self) -> Iterator[tuple[str, str]]:
+        process, states = self.process, self.states
+        edges: dict[str, set[str]] = defaultdict(set)
+        for transition in process.transitions:
+            for source in transition.sources:
+                if source in states and transition.to in states:
+                    edges[source].add(transition.to)
+        predecessors: dict[str, set[str]] = defaultdict(set)
+        for source, targets in edges.items():
+            for target in targets:
+                predecessors[target].add(source)
+        # "@previous" leads back to whichever state the record came from.
+        for transition in process.transitions:
+            if transition.to == PREVIOUS:
+                for source in transition.sources:
+                    edges[source] |= predecessors[source]
+        index = {s.name: i for i, s in reversed(list(enumerate(process.states)))}
+        if process.start in states:
+            reached = _closure({process.start}, edges)
+            for name in states:
+                if name not in reached:
+                    yield (
+                        f"states/{index[name]}",
+                        (f"state {name!r} cannot be reached from {process.start!r}"),
+                    )
+        finals = {name for name, state in states.items() if state.final}
+        if not finals:
+            yield "states", "no final state: mark at least one state 'final'"
+            return
+        backwards: dict[str, set[str]] = defaultdict(set)
+        for source, targets in edges.items():
+            for target in targets:
+                backwards[target].add(source)
+        finishing = _closure(finals, backwards)
+        leaving = {s for t in process.transitions for s in t.sources}
+        for name, state in states.items():
+            if state.final:
+                continue
+            if name not in leaving:
+                yield (
+                    f"states/{index[name]}",
+                    (f"state {name!r} has no way out: add a transition from it or mark it final"),
+                )
+            elif name not in finishing:
+                yield f"states/{index[name]}", f"no final state can be reached from {name!r}"
+
+
+def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
+    seen = set(start)
+    todo = list(start)
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen

@@ -1,0 +1,309 @@
+"""The immutable in-memory model of loaded metadata: apps, entities, fields, processes.
+
+The loader builds it from validated JSON documents; everything else reads it.  Nothing
+here knows about a database or HTTP.  Objects are frozen dataclasses holding tuples
+and read-only mappings, so a model can be shared by every request without copying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, Mapping
+
+DEFAULT_LANGUAGE = "zh-CN"
+
+#: System fields every record has, in display order, with their value kind.
+SYSTEM_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "id": "integer",
+        "_number": "text",
+        "_title": "text",
+        "_state": "text",
+        "_process_version": "integer",
+        "_version": "integer",
+        "_created_at": "datetime",
+        "_created_by": "user",
+        "_updated_at": "datetime",
+        "_updated_by": "user",
+        "_deleted_at": "datetime",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text in several languages; ``text(lang)`` picks the best one."""
+
+    texts: Mapping[str, str]
+
+    @classmethod
+    def of(cls, value: str | Mapping[str, str] | None, fallback: str = "") -> Label:
+        if value is None:
+            return cls(MappingProxyType({"": fallback}))
+        if isinstance(value, str):
+            return cls(MappingProxyType({"": value}))
+        return cls(MappingProxyType(dict(value)))
+
+    def text(self, lang: str | None = None) -> str:
+        texts = self.texts
+        if lang:
+            if lang in texts:
+                return texts[lang]
+            prefix = lang.split("-")[0]
+            for tag, text in texts.items():
+                if tag.split("-")[0] == prefix:
+                    return text
+        for tag in ("", "en", DEFAULT_LANGUAGE):
+            if tag in texts:
+                return texts[tag]
+        return next(iter(texts.values()), "")
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: Label
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an entity (or a column of a ``table`` field)."""
+
+    name: str
+    type: str
+    label: Label
+    help: Label | None = None
+    required: bool = False
+    unique: bool = False
+    index: bool = False
+    default: Any = None
+    default_expr: str | None = None
+    compute: str | None = None
+    visible_if: str | None = None
+    required_if: str | None = None
+    readonly_if: str | None = None
+    min: Any = None
+    max: Any = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    options: tuple[Option, ...] = ()
+    to: str | None = None  # qualified target entity "app.entity" for links
+    fetch: str | None = None  # "link_field.target_field"
+    read_roles: tuple[str, ...] | None = None
+    write_roles: tuple[str, ...] | None = None
+    renamed_from: str | None = None
+    precision: int | None = None
+    scale: int | None = None
+    fields: tuple[Field, ...] = ()  # columns of a table field
+    min_rows: int | None = None
+    max_rows: int | None = None
+    #: The field's document as written, for plugin field types that read extra keys.
+    raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+
+    @property
+    def is_table(self) -> bool:
+        return self.type == "table"
+
+    @property
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(option.value for option in self.options)
+
+    def column(self, name: str) -> Field | None:
+        """The column ``name`` of a table field."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    check: str
+    message: Label
+
+
+@dataclass(frozen=True)
+class FormSection:
+    label: Label
+    fields: tuple[str, ...]
+    columns: int = 1
+
+
+@dataclass(frozen=True)
+class ListView:
+    columns: tuple[str, ...]
+    filters: tuple[str, ...] = ()
+    search: tuple[str, ...] = ()
+    sort: str = "-_created_at"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One role's grant on an entity.  Scopes are ``"all"``, ``"department"``,
+    ``"own"`` or ``None`` (no access); ``create``/``export``/``import_`` are flags."""
+
+    role: str
+    create: bool = False
+    read: str | None = None
+    update: str | None = None
+    delete: str | None = None
+    export: bool = False
+    import_: bool = False
+
+
+@dataclass(frozen=True)
+class Entity:
+    app: str
+    name: str
+    label: Label
+    fields: tuple[Field, ...]
+    numbering: str | None = None
+    title: str | None = None
+    rules: tuple[Rule, ...] = ()
+    form: tuple[FormSection, ...] = ()
+    list: ListView | None = None
+    permissions: tuple[Permission, ...] = ()
+    process: str | None = None
+    #: The document's file, for error messages.
+    source: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.app}.{self.name}"
+
+    def field(self, name: str) -> Field | None:
+        return self._fields_by_name.get(name)
+
+    @cached_property
+    def _fields_by_name(self) -> Mapping[str, Field]:
+        return MappingProxyType({f.name: f for f in self.fields})
+
+    @property
+    def table_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.is_table)
+
+    @property
+    def scalar_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.is_table)
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """An assignee rule: ``kind`` is role, user, field, manager_of or department_head."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Approval:
+    mode: str = "any"  # any | all | sequential
+    action: str | None = None
+    quorum: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Sla:
+    due: str | None = None
+    remind: str | None = None
+    on_breach: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: Label
+    assignees: tuple[Assignee, ...] = ()
+    approval: Approval = Approval()
+    editable: tuple[str, ...] = ()  # ("*",) for every field
+    final: bool = False
+    sla: Sla | None = None
+    cc: tuple[Assignee, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[str, ...]
+    to: str  # a state name or "@previous"
+    label: Label
+    by: str | tuple[Assignee, ...] | None = None  # None: the state's assignees
+    when: str | None = None
+    required: tuple[str, ...] = ()
+    set: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    comment: str | None = None  # "required" | "optional" | None
+
+
+@dataclass(frozen=True)
+class Process:
+    app: str
+    name: str
+    entity: str  # qualified entity name
+    start: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    label: Label
+    withdraw: bool = False
+    cancel: bool = False
+    source: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.app}.{self.name}"
+
+    def state(self, name: str) -> State | None:
+        return next((s for s in self.states if s.name == name), None)
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class App:
+    name: str
+    label: Label
+    roles: tuple[Role, ...] = ()
+    menu: tuple[str, ...] = ()
+    entities: Mapping[str, Entity] = field(default_factory=lambda: MappingProxyType({}))
+    processes: Mapping[str, Process] = field(default_factory=lambda: MappingProxyType({}))
+    path: str = ""
+    #: The app's documents as written ({"app.json": {...}, "entities/x.json": {...}}),
+    #: kept so a published version can be stored and compared.
+    documents: Mapping[str, Any] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False
+    )
+
+
+@dataclass(frozen=True)
+class Model:
+    """Every loaded app; the single object the runtime hands around."""
+
+    apps: Mapping[str, App]
+
+    def entity(self, qualified_name: str) -> Entity | None:
+        app_name, _, entity_name = qualified_name.partition(".")
+        app = self.apps.get(app_name)
+        return app.entities.get(entity_name) if app else None
+
+    def entities(self) -> list[Entity]:
+        return [e for app in self.apps.values() for e in app.entities.values()]
+
+    def process_for(self, entity: Entity) -> Process | None:
+        if not entity.process:
+            return None
+        app = self.apps.get(entity.app)
+        return app.processes.get(entity.process) if app else None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        names = {"admin", "user"}
+        for app in self.apps.values():
+            names.update(role.name for role in app.roles)
+        return frozenset(names)

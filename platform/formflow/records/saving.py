@@ -1,0 +1,221 @@
+"""The save pipeline shared by create and update, run inside one write transaction.
+
+merge values -> defaults -> fetched values -> computed values -> validation ->
+references to ids (links verified) -> unique values -> number and title -> write.
+Every problem found is collected before anything is written; the first write happens
+only when there are none.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from formflow.auth import User, can_read_field, can_write_field
+from formflow.errors import Conflict, ValidationFailed
+from formflow.expressions import EvaluationContext
+from formflow.fields import Registry
+from formflow.i18n import Message
+from formflow.metadata.model import Entity, Field, Model
+from formflow.records.evaluation import RecordScope, apply_defaults, compute_order, evaluate, holds
+from formflow.records.naming import allocate_number, make_title
+from formflow.records.payload import Errors, add_error
+from formflow.records.references import to_database
+from formflow.records.validation import validate_record
+from formflow.storage.repository import insert_row, replace_lines, update_row, value_taken
+from formflow.storage.tables import Schema
+from formflow.storage.types import utcnow
+
+
+@dataclass
+class SaveRequest:
+    entity: Entity
+    user: User
+    values: dict[str, Any]  # parsed input
+    current: dict[str, Any] | None = None  # the stored record (internal form) on update
+
+
+class Saver:
+    """One save of one record, with a per-save cache of linked records."""
+
+    def __init__(
+        self, conn: Connection, model: Model, schema: Schema, field_types: Registry,
+        context: EvaluationContext, load_internal,
+    ):
+        self.conn = conn
+        self.model = model
+        self.schema = schema
+        self.field_types = field_types
+        self.context = context
+        self._load_internal = load_internal
+        self._linked: dict[tuple[str, int], Mapping | None] = {}
+
+    # -- linked records ---------------------------------------------------------------
+
+    def follow(self, qualified: str, record_id: int) -> Mapping[str, Any] | None:
+        key = (qualified, record_id)
+        if key not in self._linked:
+            self._linked[key] = self._load_internal(self.conn, qualified, record_id)
+        return self._linked[key]
+
+    def title_of(self, qualified: str, record_id: int) -> str | None:
+        linked = self.follow(qualified, record_id)
+        return linked.get("_title") if linked else None
+
+    def scope(self, entity: Entity, record: Mapping[str, Any]) -> RecordScope:
+        return RecordScope(entity.fields, record, self.follow, self.model.entity)
+
+    # -- the pipeline -----------------------------------------------------------------
+
+    def check(self, request: SaveRequest, errors: Errors) -> tuple[dict, dict, set[str]]:
+        """Merge, complete and validate the record; returns (record, stored form, changed
+        fields) or raises ValidationFailed with every problem found, including the
+        parse ``errors`` the caller brings (a field keeps its first error only)."""
+        entity, current = request.entity, request.current
+        self._check_writable(request, errors)
+        record = copy.deepcopy(current) if current else {}
+        record.update(request.values)
+        changed = set(request.values) if current else {f.name for f in entity.fields}
+        changed.update(name.split("[")[0] for name in errors if name)
+        scope = self.scope(entity, record)
+        if current is None:
+            apply_defaults(entity.fields, record, scope, self.context, self.field_types)
+        for field in entity.table_fields:
+            if field.name in changed:
+                for row, row_scope in zip(record.get(field.name) or [], scope[field.name] or []):
+                    apply_defaults(field.fields, row, row_scope, self.context, self.field_types)
+        self._fetch(entity, record)
+        self._compute(entity, record, scope)
+        checked = None if current is None else changed
+        _merge(errors, validate_record(entity, record, scope, self.context, self.field_types,
+                                       changed=checked))
+        stored = copy.deepcopy(record)
+        _merge(errors, to_database(
+            self.conn, entity, stored, self.field_types, self.schema.__getitem__,
+            lambda q: self.model.entity(q).label, changed,
+        ))
+        tables = self.schema[entity.qualified_name]
+        record_id = current["id"] if current else None
+        for field in entity.scalar_fields:
+            value = stored.get(field.name)
+            if field.unique and field.name in changed and value is not None and field.name not in errors:
+                if value_taken(self.conn, tables, field.name, value, record_id):
+                    add_error(errors, field.name, Message("unique"))
+        if errors:
+            raise ValidationFailed(errors)
+        return record, stored, changed
+
+    def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str]) -> int:
+        """Insert or update the checked record; returns its id."""
+        entity, current = request.entity, request.current
+        tables = self.schema[entity.qualified_name]
+        now = utcnow()
+        columns = {
+            f.name: stored.get(f.name) for f in entity.fields if self.field_types[f.type].stored
+        }
+        lines = {f.name: stored.get(f.name) or [] for f in entity.table_fields if f.name in changed}
+        created = current["_created_at"] if current else now
+        columns["_title"] = make_title(entity, record, _local(created, self.context), self.title_of)
+        columns.update(_updated_at=now, _updated_by=request.user.id)
+        try:
+            if current is None:
+                return self._insert(entity, record, columns, lines, now, request.user)
+            if not update_row(self.conn, tables, current["id"], current["_version"], columns):
+                raise Conflict(Message("changed_meanwhile"))
+            if lines:
+                replace_lines(self.conn, tables, current["id"], lines)
+            return current["id"]
+        except sa.exc.IntegrityError as error:
+            raise _integrity_problem(entity, error) from None
+
+    def _insert(self, entity, record, columns, lines, now, user) -> int:
+        tables = self.schema[entity.qualified_name]
+        if entity.numbering:
+            columns["_number"] = allocate_number(
+                self.conn, entity, record, _local(now, self.context), self.title_of
+            )
+            if not columns["_title"] and not entity.title:
+                columns["_title"] = columns["_number"]
+        process = self.model.process_for(entity)
+        if process is not None:
+            columns.update(_state=process.start, _process_version=1)
+        columns.update(_created_at=now, _created_by=user.id, _version=1)
+        return insert_row(self.conn, tables, columns, lines)
+
+    # -- steps ------------------------------------------------------------------------
+
+    def _check_writable(self, request: SaveRequest, errors: Errors) -> None:
+        entity, current, roles = request.entity, request.current, request.user.roles
+        scope = self.scope(entity, current or request.values)
+        for name, value in request.values.items():
+            field = entity.field(name)
+            if current is not None and current.get(name) == value:
+                continue
+            if current is None and value is None:
+                continue
+            if not can_write_field(field, roles) or not can_read_field(field, roles):
+                add_error(errors, name, Message("not_writable"))
+            elif holds(field.readonly_if, scope, self.context):
+                add_error(errors, name, Message("read_only"))
+
+    def _fetch(self, entity: Entity, record: dict) -> None:
+        """Copy fetched values from linked records, on every save."""
+        for field in entity.scalar_fields:
+            if not field.fetch:
+                continue
+            link_name, _, target_field = field.fetch.partition(".")
+            link = entity.field(link_name)
+            target_id = record.get(link_name)
+            linked = self.follow(link.to, target_id) if link and target_id is not None else None
+            record[field.name] = linked.get(target_field) if linked else None
+
+    def _compute(self, entity: Entity, record: dict, scope: RecordScope) -> None:
+        for field in entity.table_fields:
+            ordered = compute_order(field.fields)
+            for row, row_scope in zip(record.get(field.name) or [], scope[field.name] or []):
+                for column in ordered:
+                    row[column.name] = self._computed_value(column, row_scope)
+        for field in compute_order(entity.fields):
+            record[field.name] = self._computed_value(field, scope)
+
+    def _computed_value(self, field: Field, scope: Mapping[str, Any]) -> Any:
+        value = evaluate(field.compute or "", scope, self.context)
+        if value is None:
+            return None
+        try:
+            return self.field_types[field.type].from_computed(field, value)
+        except ValueError:
+            return None
+
+
+def _merge(errors: Errors, more: Errors) -> None:
+    """Add ``more`` to ``errors``; a path that already has an error keeps only it."""
+    for path, messages in more.items():
+        errors.setdefault(path, messages)
+
+
+def _local(moment: datetime, context: EvaluationContext) -> datetime:
+    return moment.astimezone(context.timezone) if context.timezone else moment
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: [\w]+\.(\w+)")
+
+
+def _integrity_problem(entity: Entity, error: sa.exc.IntegrityError):
+    """A unique value taken by a concurrent writer, named by its field when possible."""
+    text = str(error.orig)
+    match = _SQLITE_UNIQUE.search(text)
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None) or ""
+    for field in entity.scalar_fields:
+        if field.unique and (
+            (match and match.group(1) == field.name) or constraint.endswith(f"_{field.name}")
+        ):
+            return ValidationFailed({field.name: [Message("unique")]})
+    return Conflict(Message("changed_meanwhile"))

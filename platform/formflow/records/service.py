@@ -1,0 +1,261 @@
+"""The records service: create, read, update, delete, restore, list and history.
+
+Pages, the REST API and the CLI all call these functions; permissions, validation and
+audit live here and nowhere else.  Each write is one transaction; each error is a
+:class:`~formflow.errors.ServiceError` carrying messages in every language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from formflow.auth import User, can_read_field, department_ids_by_code, grant_for, user_ids_by_name
+from formflow.auth.permissions import EntityGrant
+from formflow.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
+from formflow.expressions import EvaluationContext
+from formflow.fields import Registry
+from formflow.i18n import Message
+from formflow.metadata.model import Entity, Field, Model
+from formflow.records import audit
+from formflow.records.access import in_scope, scope_condition
+from formflow.records.payload import parse_payload
+from formflow.records.query import Filter, ListQuery, parse_list_query, order_by, where_clauses
+from formflow.records.references import to_internal
+from formflow.records.saving import Saver, SaveRequest
+from formflow.records.serialize import record_to_json
+from formflow.storage.database import Database
+from formflow.storage.repository import attach_lines, load_row, update_row
+from formflow.storage.tables import Schema
+from formflow.storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+
+class RecordService:
+    def __init__(
+        self, db: Database, model: Model, schema: Schema, field_types: Registry,
+        *, timezone: tzinfo | None = None,
+    ):
+        self.db = db
+        self.model = model
+        self.schema = schema
+        self.field_types = field_types
+        self.timezone = timezone
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def entity(self, name: str) -> Entity:
+        entity = self.model.entity(name)
+        if entity is None:
+            raise NotFound(Message("not_found"))
+        return entity
+
+    def grant(self, user: User, entity: Entity) -> EntityGrant:
+        return grant_for(entity, user.roles)
+
+    def context(self, user: User) -> EvaluationContext:
+        return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone)
+
+    def load_internal(
+        self, conn: Connection, qualified: str, record_id: int, *, include_deleted: bool = False
+    ) -> dict[str, Any] | None:
+        """A record in the records layer's internal form, without permission checks."""
+        tables = self.schema[qualified]
+        row = load_row(conn, tables, record_id, include_deleted=include_deleted)
+        if row is not None:
+            to_internal(conn, tables.entity, [row], self.field_types)
+        return row
+
+    def to_json(self, user: User, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
+        return record_to_json(entity, record, self.field_types, self._readable(user))
+
+    # -- operations -------------------------------------------------------------------
+
+    def create(self, user: User, entity_name: str, payload: Any) -> dict[str, Any]:
+        entity = self.entity(entity_name)
+        if not self.grant(user, entity).create:
+            raise Forbidden(Message("forbidden_action", {"action": _verb("create"), "entity": entity.label}))
+        values, _, errors = parse_payload(entity, payload, self.field_types)
+        if "" in errors:
+            raise ValidationFailed(errors)
+        with self.db.write() as conn:
+            saver = self._saver(conn, user)
+            request = SaveRequest(entity, user, values)
+            record, stored, changed = saver.check(request, errors)
+            record_id = saver.store(request, record, stored, changed)
+            saved = self.load_internal(conn, entity.qualified_name, record_id)
+            audit.record_change(conn, entity.qualified_name, record_id, "create", user.id,
+                                audit.changes_between({}, self.to_json(user, entity, saved)))
+        return self.to_json(user, entity, saved)
+
+    def get(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
+        entity = self.entity(entity_name)
+        with self.db.read() as conn:
+            record = self._readable_record(conn, user, entity, record_id)
+        return self.to_json(user, entity, record)
+
+    def update(
+        self, user: User, entity_name: str, record_id: int, payload: Any,
+        *, expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        entity = self.entity(entity_name)
+        with self.db.write() as conn:
+            current = self._writable_record(conn, user, entity, record_id, "update")
+            values, body_version, errors = parse_payload(
+                entity, payload, self.field_types, current=self.to_json(user, entity, current)
+            )
+            _check_version(current, expected_version or body_version)
+            if "" in errors:
+                raise ValidationFailed(errors)
+            saver = self._saver(conn, user)
+            request = SaveRequest(entity, user, values, current)
+            record, stored, changed = saver.check(request, errors)
+            before = self.to_json(user, entity, current)
+            if not audit.changes_between(before, self.to_json(user, entity, record)):
+                return before  # nothing changed: no write, no new version
+            saver.store(request, record, stored, changed)
+            saved = self.load_internal(conn, entity.qualified_name, record_id)
+            after = self.to_json(user, entity, saved)
+            audit.record_change(conn, entity.qualified_name, record_id, "update", user.id,
+                                audit.changes_between(before, after))
+        return after
+
+    def delete(
+        self, user: User, entity_name: str, record_id: int, *, expected_version: int | None = None
+    ) -> None:
+        entity = self.entity(entity_name)
+        with self.db.write() as conn:
+            current = self._writable_record(conn, user, entity, record_id, "delete")
+            _check_version(current, expected_version)
+            self._set_deleted(conn, user, entity, current, utcnow(), "delete")
+
+    def restore(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
+        entity = self.entity(entity_name)
+        with self.db.write() as conn:
+            current = self.load_internal(conn, entity.qualified_name, record_id, include_deleted=True)
+            if current is None or current["_deleted_at"] is None:
+                raise NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
+            self._require_scope(conn, user, entity, record_id, "delete")
+            self._set_deleted(conn, user, entity, current, None, "restore")
+            restored = self.load_internal(conn, entity.qualified_name, record_id)
+        return self.to_json(user, entity, restored)
+
+    def list(
+        self, user: User, entity_name: str, args: Mapping[str, Sequence[str]],
+        *, deleted: bool = False,
+    ) -> Page:
+        """One page of records matching the request arguments (see records.query)."""
+        entity = self.entity(entity_name)
+        grant = self.grant(user, entity)
+        if not grant.read or (deleted and not grant.delete):
+            raise Forbidden(Message("forbidden_action", {"action": _verb("read"), "entity": entity.label}))
+        query = parse_list_query(entity, args, self.field_types, self._readable(user))
+        tables = self.schema[entity.qualified_name]
+        main = tables.main
+        with self.db.read() as conn:
+            filters = self._resolve_filters(conn, query.filters)
+            search_fields = entity.list.search if entity.list else ()
+            where = where_clauses(main, filters, query.search, search_fields)
+            where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
+            scope = scope_condition(conn, main, grant.read, user)
+            if scope is not None:
+                where.append(scope)
+            total = conn.execute(sa.select(sa.func.count()).select_from(main).where(*where)).scalar()
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    sa.select(main).where(*where).order_by(*order_by(main, query))
+                    .limit(query.per_page).offset((query.page - 1) * query.per_page)
+                )
+            ]
+            attach_lines(conn, tables, rows)
+            to_internal(conn, entity, rows, self.field_types)
+        items = [self.to_json(user, entity, row) for row in rows]
+        return Page(items, total, query.page, query.per_page)
+
+    def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
+        """The record's changes, oldest first; fields the caller may not read are hidden."""
+        entity = self.entity(entity_name)
+        with self.db.read() as conn:
+            self._readable_record(conn, user, entity, record_id)
+            entries = audit.history(conn, entity.qualified_name, record_id)
+        hidden = {f.name for f in entity.fields if not self._readable(user)(f)}
+        for entry in entries:
+            entry["changes"] = {k: v for k, v in entry["changes"].items() if k not in hidden}
+        return entries
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _saver(self, conn: Connection, user: User) -> Saver:
+        return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
+                     self.load_internal)
+
+    def _readable(self, user: User):
+        roles = user.roles
+        return lambda field: can_read_field(field, roles)
+
+    def _readable_record(self, conn, user: User, entity: Entity, record_id: int) -> dict:
+        record = self.load_internal(conn, entity.qualified_name, record_id)
+        scope = self.grant(user, entity).read
+        if record is None or not in_scope(conn, self.schema[entity.qualified_name].main, scope,
+                                          user, record_id):
+            raise NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
+        return record
+
+    def _writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
+        record = self._readable_record(conn, user, entity, record_id)
+        self._require_scope(conn, user, entity, record_id, action)
+        return record
+
+    def _require_scope(self, conn, user: User, entity: Entity, record_id: int, action: str):
+        scope = getattr(self.grant(user, entity), action)
+        if not in_scope(conn, self.schema[entity.qualified_name].main, scope, user, record_id):
+            raise Forbidden(Message("forbidden_action", {"action": _verb(action), "entity": entity.label}))
+
+    def _set_deleted(self, conn, user: User, entity: Entity, current: dict, when, action: str):
+        tables = self.schema[entity.qualified_name]
+        columns = {"_deleted_at": when, "_updated_at": utcnow(), "_updated_by": user.id}
+        try:
+            written = update_row(conn, tables, current["id"], current["_version"], columns)
+        except sa.exc.IntegrityError:
+            raise ValidationFailed({"": [Message("unique")]}) from None
+        if not written:
+            raise StaleVersion(Message("changed_meanwhile"))
+        audit.record_change(conn, entity.qualified_name, current["id"], action, user.id, {})
+
+    def _resolve_filters(self, conn: Connection, filters: Sequence[Filter]) -> list[Filter]:
+        """User names and department codes in filters become ids (unknown ones match
+        nothing)."""
+        resolved = []
+        for item in filters:
+            lookup = {"user": user_ids_by_name, "department": department_ids_by_code}.get(
+                self.field_types[item.field.type].reference or ""
+            )
+            if lookup is not None and item.op in ("eq", "ne", "in"):
+                names = item.value if isinstance(item.value, list) else [item.value]
+                ids = lookup(conn, {n for n in names if n is not None})
+                mapped = [ids.get(n, -1) if n is not None else None for n in names]
+                item = replace(item, value=mapped if item.op == "in" else mapped[0])
+            resolved.append(item)
+        return resolved
+
+
+def _check_version(current: Mapping[str, Any], expected: int | None) -> None:
+    if expected is not None and expected != current["_version"]:
+        raise StaleVersion(Message("stale_version", {"current": current["_version"]}))
+
+
+def _verb(action: str) -> Message:
+    return Message(f"verb_{action}")

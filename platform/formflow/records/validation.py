@@ -1,0 +1,80 @@
+"""Validate a record's merged values: required fields, conditions, constraints, rules.
+
+Checks that need no database.  Every problem is collected under its field path
+(``lines[2].qty``; ``""`` for the record as a whole) so the user sees them all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from formflow.expressions import EvaluationContext
+from formflow.fields import Registry
+from formflow.i18n import Message
+from formflow.metadata.model import Entity, Field
+from formflow.records.evaluation import evaluate, holds
+from formflow.records.payload import Errors, add_error
+
+
+def validate_record(
+    entity: Entity,
+    values: Mapping[str, Any],
+    scope: Mapping[str, Any],
+    context: EvaluationContext,
+    field_types: Registry,
+    *,
+    changed: set[str] | None = None,
+) -> Errors:
+    """``changed`` limits constraint checks to the fields written now (None: all), so a
+    record saved under older rules is not blocked by a field the user did not touch;
+    required fields and rules are always checked."""
+    errors: Errors = {}
+    _validate_fields(entity.fields, values, scope, context, field_types, errors, "", changed)
+    for rule in entity.rules:
+        if evaluate(rule.check, scope, context) is False:
+            add_error(errors, "", Message("rule_failed", {"message": rule.message}))
+    return errors
+
+
+def _validate_fields(fields, values, scope, context, field_types, errors, prefix, changed):
+    for field in fields:
+        path = f"{prefix}{field.name}"
+        value = values.get(field.name)
+        if _is_empty(value):
+            if _is_required(field, scope, context):
+                add_error(errors, path, Message("required"))
+            continue
+        if field.is_table:
+            _validate_rows(field, value, scope, context, field_types, errors, path, changed)
+            continue
+        if field.compute or (changed is not None and field.name not in changed):
+            continue
+        for message in field_types[field.type].validate(field, value):
+            add_error(errors, path, message)
+
+
+def _validate_rows(field: Field, rows, scope, context, field_types, errors, path, changed):
+    if field.min_rows is not None and len(rows) < field.min_rows:
+        add_error(errors, path, Message("too_few_rows", {"min": field.min_rows}))
+    if field.max_rows is not None and len(rows) > field.max_rows:
+        add_error(errors, path, Message("too_many_rows", {"max": field.max_rows}))
+    row_scopes = scope[field.name] or []
+    check_rows = changed is None or field.name in changed
+    for index, (row, row_scope) in enumerate(zip(rows, row_scopes, strict=False)):
+        _validate_fields(
+            field.fields, row, row_scope, context, field_types, errors,
+            f"{path}[{index}].", None if check_rows else set(),
+        )
+
+
+def _is_required(field: Field, scope, context: EvaluationContext) -> bool:
+    if field.visible_if and not holds(field.visible_if, scope, context):
+        return False  # a hidden field is never required
+    if field.compute:
+        return False
+    return field.required or holds(field.required_if, scope, context)
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == []

@@ -1,0 +1,98 @@
+"""Settings: built-in defaults, then a ``.env`` file, then ``FORMFLOW_*`` environment
+variables, then the mapping given to ``create_app`` (tests).  Validated once at start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from dotenv import dotenv_values
+
+PREFIX = "FORMFLOW_"
+#: The repository's own folders, used when the working directory has none of its own.
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # sqlite:///<instance>/formflow.db
+    "SECRET_KEY": None,  # generated once into the instance folder
+    "METADATA_PATH": "metadata/apps",
+    "PLUGINS_PATH": "plugins",
+    "REDIS_URL": None,
+    "LANGUAGE": None,  # from the browser, else zh-CN
+    "TIMEZONE": "Asia/Shanghai",
+    "INSTANCE_PATH": "instance",
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "LOGIN_ATTEMPTS": 5,
+    "LOGIN_WINDOW_SECONDS": 300,
+}
+
+
+class SettingsError(Exception):
+    """A setting has a value that cannot work; the message names it."""
+
+
+def load_settings(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    settings = dict(DEFAULTS)
+    settings.update(_prefixed(dotenv_values(Path.cwd() / ".env")))
+    settings.update(_prefixed(os.environ))
+    settings.update(config or {})
+    return _validated(settings)
+
+
+def _prefixed(source: Mapping[str, Any]) -> dict[str, Any]:
+    return {k[len(PREFIX):]: v for k, v in source.items() if k.startswith(PREFIX) and v is not None}
+
+
+def _validated(settings: dict[str, Any]) -> dict[str, Any]:
+    instance = Path(settings["INSTANCE_PATH"]).resolve()
+    settings["INSTANCE_PATH"] = str(instance)
+    if not settings["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'formflow.db'}"
+    try:
+        sa.make_url(settings["DATABASE_URL"])
+    except sa.exc.ArgumentError as error:
+        raise SettingsError(f"FORMFLOW_DATABASE_URL is not a database URL: {error}") from None
+    try:
+        settings["TIMEZONE"] = ZoneInfo(str(settings["TIMEZONE"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"FORMFLOW_TIMEZONE {settings['TIMEZONE']!r} is not a time zone") from None
+    settings["METADATA_PATH"] = _paths(settings["METADATA_PATH"], "metadata/apps")
+    settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
+    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS"):
+        try:
+            settings[name] = int(settings[name])
+        except (TypeError, ValueError):
+            raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _instance_secret(instance)
+    return settings
+
+
+def _paths(value: str | list, default: str) -> list[str]:
+    """Folders from an os.pathsep-separated string; the default falls back to the
+    repository's own folder when the working directory has none."""
+    if isinstance(value, list | tuple):
+        return [str(Path(p).resolve()) for p in value]
+    paths = [Path(p).resolve() for p in str(value).split(os.pathsep) if p]
+    if value == default and not paths[0].is_dir():
+        paths = [SOURCE_ROOT / default]
+    return [str(p) for p in paths]
+
+
+def _instance_secret(instance: Path) -> str:
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secret)
+    return secret

@@ -1,0 +1,1 @@
+"""Storage: real SQL tables built from the metadata, schema sync, and record queries."""

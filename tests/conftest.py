@@ -1,0 +1,172 @@
+"""Shared fixtures.
+
+Every test gets a database of its own: a SQLite file in its tmp_path, or, when
+``FORMFLOW_TEST_DATABASE_URL`` names a PostgreSQL server, a freshly created database
+there that is dropped afterwards.  ``app`` is a fresh ``create_app`` on that database
+with the apps of ``metadata_path`` installed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from formflow import create_app
+from formflow.auth import create_token, create_user
+from formflow.install import install
+from formflow.storage.database import normalize_url
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_APPS = ROOT / "metadata" / "apps"
+TEST_APPS = Path(__file__).resolve().parent / "metadata"
+ADMIN_PASSWORD = "admin-password"
+PASSWORD = "password123"
+PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """scrypt at full cost makes every sign-in slow; tests use a cheap setting."""
+    monkeypatch.setattr("formflow.auth.passwords.METHOD", "scrypt:1024:8:1")
+
+
+def create_postgres_database() -> str:
+    name = f"ff_test_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return normalize_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    name = sa.make_url(url).database
+    server = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'formflow.db'}"
+        return
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def metadata_path():
+    """The app folders the ``app`` fixture installs; override in a module to change."""
+    return [str(SHIPPED_APPS)]
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    apps = []
+
+    def factory(metadata_path, **config):
+        app = create_app({
+            "DATABASE_URL": database_url,
+            "METADATA_PATH": [str(p) for p in metadata_path],
+            "PLUGINS_PATH": [str(tmp_path / "no-plugins")],
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            **config,
+        })
+        install(app.extensions["formflow"], ADMIN_PASSWORD)
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.extensions["formflow"].db.dispose()
+
+
+@pytest.fixture
+def app(make_app, metadata_path):
+    return make_app(metadata_path)
+
+
+@pytest.fixture
+def runtime(app):
+    return app.extensions["formflow"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(runtime):
+    """Create a user: make_user("alice", roles=["sales_rep"], department="SALES")."""
+
+    def factory(username, *, roles=(), department=None, manager=None, password=PASSWORD):
+        with runtime.db.write() as conn:
+            return create_user(conn, username, password, roles=roles, department=department,
+                               manager=manager, known_roles=runtime.model.roles)
+
+    return factory
+
+
+class ApiClient:
+    """A test client speaking JSON to /api/v1 with a user's bearer token."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def _call(self, method, path, json=None, headers=None, **kwargs):
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        return self.client.open(url, method=method, json=json,
+                                headers={**self.headers, **(headers or {})}, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self._call("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self._call("POST", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self._call("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self._call("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api_as(runtime, client):
+    """api_as(user) -> an ApiClient authenticated with a fresh token of that user."""
+
+    def factory(user):
+        with runtime.db.write() as conn:
+            _, token = create_token(conn, user.id, "test")
+        return ApiClient(client, token)
+
+    return factory
+
+
+@pytest.fixture
+def admin(runtime):
+    from formflow.auth import get_user_by_name
+
+    with runtime.db.read() as conn:
+        return get_user_by_name(conn, "admin")
+
+
+@pytest.fixture
+def admin_api(api_as, admin):
+    return api_as(admin)
