@@ -69,7 +69,7 @@ def _load_crm(runtime: Runtime, rng: random.Random, count: int) -> None:
         customer = records.create(owner, "crm.customer", {
             "name": name,
             "code": f"C{index + 1:04d}",
-            "industry": rng.choice(["manufacturing", "retail", "it", "finance", "logistics", "education"]),
+            "industry": rng.choice(["manufacturing", "retail", "technology", "finance", "healthcare", "education"]),
             "level": rng.choice(["A", "B", "C"]),
             "phone": f"+86 10 {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)}",
             "email": f"contact{index + 1}@example.com",

@@ -34,6 +34,8 @@ def _json_body() -> Any:
         return json.loads(request.get_data(), parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(Message("malformed_json", {"problem": str(error)[:200]})) from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise BadRequest(Message("malformed_json", {"problem": "nested too deeply"})) from None
 
 
 def _if_match() -> int | None:
@@ -41,7 +43,7 @@ def _if_match() -> int | None:
     if not header or header == "*":
         return None
     tag = header.removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
         raise BadRequest(Message("bad_if_match"))
     return int(tag)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import math
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from formflow.metadata.model import Field
 from formflow.storage.types import ExactDecimal
 
 INT64 = 2**63 - 1
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,19}")
 
 
 class IntegerType(FieldType):
@@ -30,11 +33,11 @@ class IntegerType(FieldType):
             raise FieldValueError(Message(self.invalid))
         if isinstance(raw, str):
             text = raw.strip()
-            if not text.lstrip("+-").isdigit() or len(text) > 20:
+            if not _INTEGER_TEXT.fullmatch(text):
                 raise FieldValueError(Message(self.invalid))
             raw = int(text)
         elif isinstance(raw, float | Decimal):
-            if raw != raw or raw != int(raw):  # NaN or a fraction
+            if not _is_whole_int64(raw):  # NaN, infinite, a fraction or too large
                 raise FieldValueError(Message(self.invalid))
             raw = int(raw)
         if not isinstance(raw, int) or not -INT64 <= raw <= INT64:
@@ -45,9 +48,16 @@ class IntegerType(FieldType):
         return check_range(field, value)
 
     def from_computed(self, field: Field, value: Any) -> Any:
-        if isinstance(value, Decimal):
-            value = int(value.to_integral_value(rounding=ROUND_HALF_UP))
+        if isinstance(value, Decimal) and value.is_finite():
+            value = value.to_integral_value(rounding=ROUND_HALF_UP)
         return self.parse(field, value)
+
+
+def _is_whole_int64(value: float | Decimal) -> bool:
+    """Whether ``value`` is a whole number within 64 bits (checked before ``int()``,
+    which would take ages on ``1e999999999``)."""
+    finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    return finite and -INT64 <= value <= INT64 and value == int(value)
 
 
 class DecimalType(FieldType):
@@ -80,16 +90,10 @@ class DecimalType(FieldType):
             raise FieldValueError(Message(self.invalid)) from None
         if not value.is_finite():
             raise FieldValueError(Message(self.invalid))
-        precision, scale = self.digits(field)
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > scale and value != value.quantize(
-            Decimal(1).scaleb(-scale)
-        ):
-            raise FieldValueError(Message("too_many_decimals", {"scale": scale}))
-        value = value.quantize(Decimal(1).scaleb(-scale))
-        if value.adjusted() >= precision - scale:
-            raise FieldValueError(Message("too_many_digits", {"digits": precision - scale}))
-        return value
+        truncated = self._quantize(field, value, ROUND_DOWN)
+        if value != truncated:
+            raise FieldValueError(Message("too_many_decimals", {"scale": self.digits(field)[1]}))
+        return truncated
 
     def validate(self, field: Field, value: Any) -> list[Message]:
         return check_range(field, value, lambda bound: Decimal(str(bound)))
@@ -97,8 +101,25 @@ class DecimalType(FieldType):
     def from_computed(self, field: Field, value: Any) -> Any:
         """Computed numbers are rounded half-up to the field's scale."""
         if isinstance(value, int | Decimal) and not isinstance(value, bool):
-            value = Decimal(value).quantize(Decimal(1).scaleb(-self.digits(field)[1]), ROUND_HALF_UP)
+            value = Decimal(value)
+            if not value.is_finite():
+                raise FieldValueError(Message(self.invalid))
+            value = self._quantize(field, value, ROUND_HALF_UP)
         return self.parse(field, value)
+
+    def _quantize(self, field: Field, value: Decimal, rounding: str | None = None) -> Decimal:
+        """``value`` with exactly ``scale`` decimals; too many digits before the point is
+        an error (checked first: quantizing a huge number would overflow the context)."""
+        precision, scale = self.digits(field)
+        too_many = Message("too_many_digits", {"digits": precision - scale})
+        if value.adjusted() >= precision - scale:
+            raise FieldValueError(too_many)
+        value = value.quantize(
+            Decimal(1).scaleb(-scale), rounding=rounding, context=Context(prec=precision + 1)
+        )
+        if value.adjusted() >= precision - scale:  # rounded up past the limit
+            raise FieldValueError(too_many)
+        return value
 
     def to_json(self, field: Field, value: Any) -> Any:
         return None if value is None else str(value)

@@ -56,10 +56,15 @@ class DateTimeType(FieldType):
         return ma.fields.AwareDateTime(default_timezone=UTC)
 
     def from_computed(self, field: Field, value: Any) -> Any:
-        return value.astimezone(UTC) if isinstance(value, datetime) else self.parse(field, value)
+        if isinstance(value, datetime):
+            return self.coerce(field, value)
+        return self.parse(field, value)
 
     def coerce(self, field: Field, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:00-05:00 is past the last UTC date
+            raise FieldValueError(Message(self.invalid)) from None
 
     def validate(self, field: Field, value: Any) -> list[Message]:
         return check_range(field, value, _aware)

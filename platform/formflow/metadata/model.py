@@ -7,10 +7,11 @@ and read-only mappings, so a model can be shared by every request without copyin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_LANGUAGE = "zh-CN"
 

@@ -99,7 +99,7 @@ def _parse_rows(field: Field, rows: list, field_types: Registry, errors: Errors,
 def _parse_version(raw: Any, errors: Errors) -> int | None:
     if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
         return raw
-    if isinstance(raw, str) and raw.isdigit():
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18:
         return int(raw)
     add_error(errors, "_version", Message("invalid_integer"))
     return None

@@ -147,7 +147,8 @@ def _parse_int(args, name: str, default: int, low: int, high: int) -> int:
     text = _single(args, name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    whole = text.isascii() and text.isdigit() and len(text) <= 18
+    if not whole or not low <= int(text) <= high:
         raise BadQuery(Message("invalid_page", {"name": name, "min": low, "max": high}))
     return int(text)
 

@@ -91,10 +91,10 @@ def to_database(
 
 
 def _translate(conn, slots: list[Slot], lookup, missing: str, errors: Errors) -> None:
-    wanted = {holder[field.name] for field, holder, _ in slots} - {None}
+    wanted = {holder.get(field.name) for field, holder, _ in slots} - {None}
     ids = lookup(conn, wanted) if wanted else {}
     for field, holder, path in slots:
-        value: Any = holder[field.name]
+        value: Any = holder.get(field.name)  # absent: a field left out and not defaulted
         if value is None:
             continue
         if value not in ids:

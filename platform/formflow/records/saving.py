@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth import User, can_read_field, can_write_field
-from formflow.errors import Conflict, ValidationFailed
+from formflow.errors import Conflict, ServiceError, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
@@ -120,7 +120,10 @@ class Saver:
         columns = {
             f.name: stored.get(f.name) for f in entity.fields if self.field_types[f.type].stored
         }
-        lines = {f.name: stored.get(f.name) or [] for f in entity.table_fields if f.name in changed}
+        lines = {  # rows sent now, or rows whose computed columns changed with the parent
+            f.name: stored.get(f.name) or [] for f in entity.table_fields
+            if f.name in changed or record.get(f.name) != current.get(f.name)
+        }
         created = current["_created_at"] if current else now
         columns["_title"] = make_title(entity, record, _local(created, self.context), self.title_of)
         columns.update(_updated_at=now, _updated_by=request.user.id)
@@ -133,7 +136,7 @@ class Saver:
                 replace_lines(self.conn, tables, current["id"], lines)
             return current["id"]
         except sa.exc.IntegrityError as error:
-            raise _integrity_problem(entity, error) from None
+            raise integrity_problem(entity, error) from None
 
     def _insert(self, entity, record, columns, lines, now, user) -> int:
         tables = self.schema[entity.qualified_name]
@@ -208,7 +211,7 @@ def _local(moment: datetime, context: EvaluationContext) -> datetime:
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: [\w]+\.(\w+)")
 
 
-def _integrity_problem(entity: Entity, error: sa.exc.IntegrityError):
+def integrity_problem(entity: Entity, error: sa.exc.IntegrityError) -> ServiceError:
     """A unique value taken by a concurrent writer, named by its field when possible."""
     text = str(error.orig)
     match = _SQLITE_UNIQUE.search(text)

@@ -27,7 +27,7 @@ from formflow.records.access import in_scope, scope_condition
 from formflow.records.payload import parse_payload
 from formflow.records.query import Filter, ListQuery, parse_list_query, order_by, where_clauses
 from formflow.records.references import to_internal
-from formflow.records.saving import Saver, SaveRequest
+from formflow.records.saving import Saver, SaveRequest, integrity_problem
 from formflow.records.serialize import record_to_json
 from formflow.storage.database import Database
 from formflow.storage.repository import attach_lines, load_row, update_row
@@ -229,8 +229,8 @@ class RecordService:
         columns = {"_deleted_at": when, "_updated_at": utcnow(), "_updated_by": user.id}
         try:
             written = update_row(conn, tables, current["id"], current["_version"], columns)
-        except sa.exc.IntegrityError:
-            raise ValidationFailed({"": [Message("unique")]}) from None
+        except sa.exc.IntegrityError as error:  # restored, a unique value is taken again
+            raise integrity_problem(entity, error) from None
         if not written:
             raise StaleVersion(Message("changed_meanwhile"))
         audit.record_change(conn, entity.qualified_name, current["id"], action, user.id, {})

@@ -1,0 +1,283 @@
+"""Benchmark Formflow's generic REST API against a hand-written baseline.
+
+For each database (SQLite, PostgreSQL): install the crm app, seed customers, serve
+Formflow (``wsgi:app``) and the baseline (``bench/baseline_app.py``) with gunicorn, and
+drive both over loopback HTTP with concurrent clients.  Prints requests per second, p95
+latency and server CPU per request for creates and for a filtered, sorted list page, at
+each table size, with Formflow's figures as a ratio of the baseline's.
+
+    python bench/run.py                       # 10k rows, SQLite and PostgreSQL
+    python bench/run.py --rows 10000 --rows 1000000 --write bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "platform"))
+
+from formflow import create_app  # noqa: E402
+from formflow.auth import create_token, get_user_by_name  # noqa: E402
+from formflow.install import install  # noqa: E402
+
+PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+WORKERS = 2
+CLIENTS = 4
+
+
+@dataclass
+class Result:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    cpu_seconds: float
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def p95_ms(self) -> float:
+        return statistics.quantiles(self.latencies, n=20)[18] * 1000 if len(self.latencies) > 20 else 0
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds * 1000 / max(self.requests, 1)
+
+
+# -- databases ------------------------------------------------------------------------
+
+
+def sqlite_database(folder: Path) -> str:
+    return f"sqlite:///{folder / 'bench.db'}"
+
+
+def postgres_database() -> str:
+    server = sa.create_engine(PG_SERVER.replace("postgresql://", "postgresql+psycopg://"),
+                              isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS ff_bench WITH (FORCE)")
+        conn.exec_driver_sql("CREATE DATABASE ff_bench")
+    return PG_SERVER.rsplit("/", 1)[0] + "/ff_bench"
+
+
+def prepare(url: str, instance: Path) -> str:
+    """Install the crm app and return an API token of user admin."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench"})
+    runtime = app.extensions["formflow"]
+    install(runtime, "bench-admin-password")
+    with runtime.db.write() as conn:
+        admin = get_user_by_name(conn, "admin")
+        _, token = create_token(conn, admin.id, "bench")
+    runtime.db.dispose()
+    return token
+
+
+def seed(url: str, target: int) -> None:
+    """Bring crm__customer up to ``target`` rows with bulk inserts."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    table = sa.Table("crm__customer", sa.MetaData(), autoload_with=engine)
+    with engine.begin() as conn:
+        have = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        admin_id = conn.exec_driver_sql("SELECT id FROM ff_users WHERE username = 'admin'").scalar()
+    rng = random.Random(have)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    sqlite = engine.dialect.name == "sqlite"
+    for offset in range(have, target, 10_000):
+        rows = []
+        for index in range(offset, min(offset + 10_000, target)):
+            created = start + timedelta(seconds=index * 30)
+            created = created.replace(tzinfo=None) if sqlite else created
+            rows.append({
+                "name": f"Customer {index}", "code": f"S{index:07d}", "level": rng.choice("ABC"),
+                "email": f"c{index}@example.com", "active": True, "owner": admin_id,
+                "_number": f"SEED-{index:07d}", "_title": f"Customer {index}", "_version": 1,
+                "_created_at": created, "_updated_at": created, "_created_by": admin_id,
+                "_updated_by": admin_id,
+            })
+        with engine.begin() as conn:
+            conn.execute(sa.insert(table), rows)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+# -- servers and load -----------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, app: str, port: int, env: dict[str, str]):
+        self.port = port
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+             "--log-level", "warning", app],
+            cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{app} did not start")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the gunicorn workers (the master's children)."""
+        total = 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        for child in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
+            for pid in child.read_text().split():
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def drive(server: Server, make_request, seconds: float) -> Result:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client(number: int) -> None:
+        counter = 0
+        while time.perf_counter() < stop_at:
+            method, path, body, expected = make_request(number, counter)
+            counter += 1
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            began = time.perf_counter()
+            conn.request(method, path, body=body, headers=HEADERS)
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - began
+            conn.close()
+            with lock:
+                latencies.append(elapsed)
+                if response.status != expected:
+                    errors[0] += 1
+
+    cpu_before = server.cpu_seconds()
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return Result(len(latencies), elapsed, latencies, server.cpu_seconds() - cpu_before, errors[0])
+
+
+HEADERS: dict[str, str] = {}
+RUN_ID = str(int(time.time()))[-6:]
+
+
+def creates(path: str):
+    def make(client: int, counter: int):
+        body = json.dumps({"name": f"Bench {client}-{counter}", "code": f"B{RUN_ID}{path[1]}{client}X{counter}",
+                           "level": "B", "email": f"b{client}.{counter}@example.com"})
+        return "POST", path, body, 201
+    return make
+
+
+def lists(path: str):
+    def make(client: int, counter: int):
+        return "GET", path, None, 200
+    return make
+
+
+WORKLOADS = {
+    "create": (creates("/api/v1/crm/customer"), creates("/customers")),
+    "list": (lists("/api/v1/crm/customer?level=A&sort=-_created_at&per_page=25&page=2"),
+             lists("/customers?level=A&page=2")),
+}
+
+
+def measure(url: str, token: str, rows: int, seconds: float, instance: Path) -> dict[str, tuple[Result, Result]]:
+    HEADERS.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    env = {"FORMFLOW_DATABASE_URL": url, "FORMFLOW_INSTANCE_PATH": str(instance),
+           "FORMFLOW_SECRET_KEY": "bench", "BENCH_DATABASE_URL": url}
+    formflow = Server("wsgi:app", 8731, env)
+    baseline = Server("bench.baseline_app:create_app()", 8732, env)
+    try:
+        results = {}
+        for name, (ours, theirs) in WORKLOADS.items():
+            results[name] = (drive(formflow, ours, seconds), drive(baseline, theirs, seconds))
+            seed(url, rows)  # creates add rows: keep the table at its nominal size or above
+        return results
+    finally:
+        formflow.stop()
+        baseline.stop()
+
+
+def report(database: str, rows: int, results) -> list[str]:
+    lines = []
+    for name, (ours, base) in results.items():
+        lines.append(
+            f"| {database} | {rows:,} | {name} | {ours.rate:.0f} | {base.rate:.0f} | "
+            f"{ours.rate / base.rate:.2f}× | {ours.p95_ms:.1f} | {base.p95_ms:.1f} | "
+            f"{ours.cpu_ms:.1f} | {base.cpu_ms:.1f} | {ours.errors + base.errors} |"
+        )
+    return lines
+
+
+HEADER = [
+    "| database | rows | workload | Formflow req/s | baseline req/s | ratio | Formflow p95 ms "
+    "| baseline p95 ms | Formflow CPU ms/req | baseline CPU ms/req | errors |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, action="append", help="table sizes (repeatable)")
+    parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--write", help="write the table to this Markdown file")
+    args = parser.parse_args()
+    sizes = sorted(args.rows or [10_000])
+    lines = list(HEADER)
+    print("\n".join(HEADER), flush=True)
+    for database in args.database or ["sqlite", "postgresql"]:
+        with tempfile.TemporaryDirectory() as folder:
+            instance = Path(folder)
+            url = sqlite_database(instance) if database == "sqlite" else postgres_database()
+            token = prepare(url, instance)
+            for rows in sizes:
+                seed(url, rows)
+                new = report(database, rows, measure(url, token, rows, args.seconds, instance))
+                print("\n".join(new), flush=True)
+                lines += new
+    if args.write:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        Path(args.write).write_text(
+            f"# Benchmark results\n\n{stamp}; {machine}; gunicorn {WORKERS} sync workers; "
+            f"{CLIENTS} concurrent clients; {args.seconds:.0f} s per workload.\n\n"
+            + "\n".join(lines) + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()

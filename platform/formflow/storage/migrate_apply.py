@@ -1,0 +1,175 @@
+"""Carrying out a migration plan with Alembic's operations, inside the caller's transaction.
+
+SQLite changes columns natively (ADD, RENAME and DROP COLUMN) except where a table-level
+foreign key pins a column: such a column is dropped by rebuilding its table (Alembic's
+batch mode).  The caller runs SQLite migrations with foreign keys switched off, so the
+rebuild's DROP TABLE cannot cascade into line items.  A column that changes type is
+swapped: a new column is added, filled, the old one dropped and the new one renamed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy.engine import Connection
+
+from formflow.storage.migrate_plan import Plan
+from formflow.storage.tables import MAX_IDENTIFIER, Schema
+
+SWAP_PREFIX = "_ff_new_"
+
+
+def execute_plan(conn: Connection, schema: Schema, plan: Plan) -> None:
+    runner = _Runner(conn, schema, plan)
+    created = [step.table for step in plan.steps if step.kind == "create_table"]
+    if created:
+        runner.create_tables(created)
+    for step in plan.steps:
+        handler = getattr(runner, step.kind, None)
+        if handler is not None:
+            handler(step)
+
+
+class _Runner:
+    def __init__(self, conn: Connection, schema: Schema, plan: Plan):
+        self.conn = conn
+        self.schema = schema
+        self.plan = plan
+        self.op = Operations(MigrationContext.configure(conn))
+        self.sqlite = conn.dialect.name == "sqlite"
+
+    def create_tables(self, names: list[str]) -> None:
+        # From a copy: creating a use_alter foreign key marks the constraint it was made
+        # from, and the schema's tables must stay usable on any database.
+        copy = sa.MetaData()
+        for table in self.schema.metadata.sorted_tables:
+            table.to_metadata(copy)
+        copy.create_all(self.conn, tables=[copy.tables[name] for name in names])
+
+    # -- one handler per step kind (create_table and keep_table need none) -----------------
+
+    def rename_table(self, step) -> None:
+        self.op.rename_table(step.table, step.new_name)
+
+    def rename_column(self, step) -> None:
+        self.op.alter_column(step.table, step.column, new_column_name=step.new_name)
+
+    archive_column = rename_column
+
+    def drop_column(self, step) -> None:
+        self._drop_column(step.table, step.column)
+
+    def drop_index(self, step) -> None:
+        self.op.drop_index(step.index, table_name=step.table)
+
+    def add_index(self, step) -> None:
+        self._create_index(self.schema.metadata.tables[step.table], step.index)
+
+    def add_column(self, step) -> None:
+        self._add_column(step.table, _fresh_column(step.target, step.target.name))
+
+    def alter_column(self, step) -> None:
+        if step.change == "convert":
+            self._swap(step, self.plan.conversions[(step.table, step.column)])
+        elif self.sqlite:  # SQLite cannot change a column's declared type in place
+            self._swap(step, None)
+        else:
+            self.op.alter_column(
+                step.table, step.column, type_=step.target.type, existing_nullable=True
+            )
+
+    # -- building blocks ------------------------------------------------------------------
+
+    def _swap(self, step, values: list[tuple[int, Any]] | None) -> None:
+        """Replace a column by a new one of the target type, filled with ``values`` (or a
+        copy of the old values); its indexes are dropped first and made again after."""
+        table, column = step.table, step.column
+        inspector = sa.inspect(self.conn)
+        indexes = [
+            ix["name"] for ix in inspector.get_indexes(table) if column in ix["column_names"]
+        ]
+        for name in indexes:
+            self.op.drop_index(name, table_name=table)
+        temporary = (SWAP_PREFIX + column)[:MAX_IDENTIFIER]
+        self._add_column(table, _fresh_column(step.target, temporary))
+        if values is None:
+            self.conn.execute(
+                sa.table(table, sa.column(temporary))
+                .update()
+                .values({temporary: sa.column(column)})
+            )
+        elif values:
+            target = sa.table(table, sa.column("id"), sa.column(temporary, step.target.type))
+            statement = (
+                target.update()
+                .where(target.c.id == sa.bindparam("row_id"))
+                .values({temporary: sa.bindparam("value", type_=step.target.type)})
+            )
+            self.conn.execute(statement, [{"row_id": i, "value": v} for i, v in values])
+        self._drop_column(table, column)
+        self.op.alter_column(table, temporary, new_column_name=column)
+        wanted = {ix.name for ix in self.schema.metadata.tables[table].indexes}
+        for name in indexes:
+            if name in wanted:
+                self._create_index(self.schema.metadata.tables[table], name)
+
+    def _add_column(self, table: str, column: sa.Column) -> None:
+        if self.sqlite and column.foreign_keys:
+            # Alembic would add the foreign key with ALTER, which SQLite lacks; SQLite
+            # takes it inline in ADD COLUMN instead.
+            definition = sa.schema.CreateColumn(column).compile(dialect=self.conn.dialect)
+            references = " ".join(_references(fk, self.conn.dialect) for fk in column.foreign_keys)
+            quote = self.conn.dialect.identifier_preparer.quote
+            self.conn.exec_driver_sql(
+                f"ALTER TABLE {quote(table)} ADD COLUMN {definition} {references}"
+            )
+        else:
+            self.op.add_column(table, column)
+
+    def _drop_column(self, table: str, column: str) -> None:
+        if self.sqlite and any(
+            column in fk["constrained_columns"]
+            for fk in sa.inspect(self.conn).get_foreign_keys(table)
+        ):
+            # resolve_fks=False: the tables it points at need no reflecting.
+            with self.op.batch_alter_table(
+                table, recreate="always", reflect_kwargs={"resolve_fks": False}
+            ) as batch:
+                batch.drop_column(column)
+        else:
+            self.op.drop_column(table, column)
+
+    def _create_index(self, table: sa.Table, name: str) -> None:
+        index = next(ix for ix in table.indexes if ix.name == name)
+        self.op.create_index(
+            name,
+            table.name,
+            [c.name for c in index.columns],
+            unique=index.unique,
+            **index.dialect_kwargs,
+        )
+
+
+def _fresh_column(column: sa.Column, name: str) -> sa.Column:
+    """A detached copy of a desired column, named ``name``."""
+    foreign_keys = [
+        sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete) for fk in column.foreign_keys
+    ]
+    default = column.server_default
+    return sa.Column(
+        name,
+        column.type,
+        *foreign_keys,
+        nullable=column.nullable,
+        server_default=default.arg if isinstance(default, sa.DefaultClause) else None,
+    )
+
+
+def _references(fk: sa.ForeignKey, dialect) -> str:
+    quote = dialect.identifier_preparer.quote
+    table, _, column = fk.target_fullname.rpartition(".")
+    clause = f"REFERENCES {quote(table)} ({quote(column)})"
+    return clause + (f" ON DELETE {fk.ondelete}" if fk.ondelete else "")

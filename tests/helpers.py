@@ -1,0 +1,112 @@
+"""Helpers shared by the records, API and field tests.
+
+- ``LAB``: the scenario app in ``tests/metadata/records`` (one field of every type,
+  line items with computed columns, conditions, numbering, roles with every scope).
+- ``module_app``: an app on a database of its own for a whole test module, for
+  matrices of read-mostly checks that would be slow with a fresh database per case.
+- ``database_state``: every row a record operation may write, to prove that a
+  refused request wrote nothing.
+- ``problem``: assert a response is an ``application/problem+json`` error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from conftest import (
+    ADMIN_PASSWORD,
+    PG_URL,
+    ApiClient,
+    create_postgres_database,
+    drop_postgres_database,
+)
+from formflow import create_app
+from formflow.auth import User, create_department, create_token, create_user
+from formflow.install import install
+from formflow.storage.system import audit, sequences
+
+LAB = Path(__file__).resolve().parent / "metadata" / "records"
+SAMPLE = "lab.sample"
+PARTNER = "lab.partner"
+SAMPLES = "lab/sample"
+PARTNERS = "lab/partner"
+CHEAP_HASHING = "scrypt:1024:8:1"
+
+
+@contextmanager
+def module_app(directory: Path, metadata_path=(LAB,), **config) -> Iterator[Flask]:
+    """An installed app on a fresh database (SQLite in ``directory``, or PostgreSQL when
+    ``FORMFLOW_TEST_DATABASE_URL`` is set), dropped afterwards."""
+    url = create_postgres_database() if PG_URL else f"sqlite:///{directory / 'formflow.db'}"
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "METADATA_PATH": [str(p) for p in metadata_path],
+            "PLUGINS_PATH": [str(directory / "no-plugins")],
+            "INSTANCE_PATH": str(directory / "instance"),
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            **config,
+        }
+    )
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("formflow.auth.passwords.METHOD", CHEAP_HASHING)
+            install(app.extensions["formflow"], ADMIN_PASSWORD)
+        yield app
+    finally:
+        app.extensions["formflow"].db.dispose()
+        if PG_URL:
+            drop_postgres_database(url)
+
+
+def add_user(app: Flask, username: str, *, roles=(), department=None) -> tuple[User, ApiClient]:
+    """A user without a password (no hashing) and an API client holding a token of theirs."""
+    runtime = app.extensions["formflow"]
+    with runtime.db.write() as conn:
+        user = create_user(
+            conn,
+            username,
+            None,
+            roles=roles,
+            department=department,
+            known_roles=runtime.model.roles,
+        )
+        _, token = create_token(conn, user.id, "test")
+    return user, ApiClient(app.test_client(), token)
+
+
+def add_departments(runtime) -> None:
+    """HQ with SALES below it, and OTHER beside them."""
+    with runtime.db.write() as conn:
+        create_department(conn, "HQ", "Head office")
+        create_department(conn, "SALES", "Sales", parent="HQ")
+        create_department(conn, "OTHER", "Other")
+
+
+def database_state(runtime) -> dict[str, list[tuple]]:
+    """Every row of the entity and line-item tables, the audit trail and the sequences."""
+    tables = [audit, sequences]
+    for entity_tables in runtime.schema.entities.values():
+        tables += [entity_tables.main, *entity_tables.lines.values()]
+    with runtime.db.read() as conn:
+        return {
+            table.name: sorted((tuple(row) for row in conn.execute(sa.select(table))), key=repr)
+            for table in tables
+        }
+
+
+def problem(response, status: int) -> dict:
+    """The body of a problem response with ``status``, after checking its shape."""
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["title"] and isinstance(body["detail"], str) and body["detail"]
+    return body
