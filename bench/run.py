@@ -193,9 +193,10 @@ HEADERS: dict[str, str] = {}
 RUN_ID = str(int(time.time()))[-6:]
 
 
-def creates(path: str):
+def creates(path: str, server_letter: str):
     def make(client: int, counter: int):
-        body = json.dumps({"name": f"Bench {client}-{counter}", "code": f"B{RUN_ID}{path[1]}{client}X{counter}",
+        code = f"B{RUN_ID}{server_letter}{client}X{counter}"
+        body = json.dumps({"name": f"Bench {client}-{counter}", "code": code,
                            "level": "B", "email": f"b{client}.{counter}@example.com"})
         return "POST", path, body, 201
     return make
@@ -208,13 +209,35 @@ def lists(path: str):
 
 
 WORKLOADS = {
-    "create": (creates("/api/v1/crm/customer"), creates("/customers")),
+    "create": (creates("/api/v1/crm/customer", "F"), creates("/customers", "B")),
     "list": (lists("/api/v1/crm/customer?level=A&sort=-_created_at&per_page=25&page=2"),
              lists("/customers?level=A&page=2")),
 }
 
 
-def measure(url: str, token: str, rows: int, seconds: float, instance: Path) -> dict[str, tuple[Result, Result]]:
+def big_record_seconds(server: Server, lines: int = 1000) -> tuple[float, float]:
+    """Seconds to create, then to read, one opportunity with ``lines`` line items."""
+    customer = json.dumps({"name": "Big order customer", "code": f"BIG{RUN_ID}{lines}"})
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.request("POST", "/api/v1/crm/customer", body=customer, headers=HEADERS)
+    customer_id = json.loads(conn.getresponse().read())["id"]
+    body = json.dumps({"name": "Big order", "customer": customer_id, "lines": [
+        {"product": f"Part {n}", "quantity": "2", "unit_price": "9.99"} for n in range(lines)
+    ]})
+    began = time.perf_counter()
+    conn.request("POST", "/api/v1/crm/opportunity", body=body, headers=HEADERS)
+    created = conn.getresponse()
+    record = json.loads(created.read())
+    saved = time.perf_counter() - began
+    assert created.status == 201 and len(record["lines"]) == lines, created.status
+    began = time.perf_counter()
+    conn.request("GET", f"/api/v1/crm/opportunity/{record['id']}", headers=HEADERS)
+    conn.getresponse().read()
+    return saved, time.perf_counter() - began
+
+
+def measure(url: str, token: str, rows: int, seconds: float, instance: Path,
+            workloads: list[str]) -> dict[str, tuple[Result, Result]]:
     HEADERS.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     env = {"FORMFLOW_DATABASE_URL": url, "FORMFLOW_INSTANCE_PATH": str(instance),
            "FORMFLOW_SECRET_KEY": "bench", "BENCH_DATABASE_URL": url}
@@ -222,9 +245,12 @@ def measure(url: str, token: str, rows: int, seconds: float, instance: Path) -> 
     baseline = Server("bench.baseline_app:create_app()", 8732, env)
     try:
         results = {}
-        for name, (ours, theirs) in WORKLOADS.items():
+        for name in workloads:
+            ours, theirs = WORKLOADS[name]
             results[name] = (drive(formflow, ours, seconds), drive(baseline, theirs, seconds))
-            seed(url, rows)  # creates add rows: keep the table at its nominal size or above
+        saved, read = big_record_seconds(formflow)
+        print(f"  1,000 line items: saved in {saved * 1000:.0f} ms, read in {read * 1000:.0f} ms",
+              flush=True)
         return results
     finally:
         formflow.stop()
@@ -254,6 +280,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, action="append", help="table sizes (repeatable)")
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS))
     parser.add_argument("--write", help="write the table to this Markdown file")
     args = parser.parse_args()
     sizes = sorted(args.rows or [10_000])
@@ -266,7 +293,9 @@ def main() -> None:
             token = prepare(url, instance)
             for rows in sizes:
                 seed(url, rows)
-                new = report(database, rows, measure(url, token, rows, args.seconds, instance))
+                results = measure(url, token, rows, args.seconds, instance,
+                                  args.workload or sorted(WORKLOADS))
+                new = report(database, rows, results)
                 print("\n".join(new), flush=True)
                 lines += new
     if args.write:

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import SHIPPED_APPS
 
+from conftest import SHIPPED_APPS
 from formflow.auth import authenticate, get_user_by_name, user_for_token
 from formflow.cli import main
 

@@ -625,3 +625,34 @@ def test_a_link_with_values_is_not_converted(db):
         migrate(db, customer(), entity("order", field("customer", "integer")))
 
     assert "reference" in refused.value.problems[-1]
+
+
+def test_a_link_without_values_follows_its_new_target(db):
+    link = field("customer", "link", to="crm.customer")
+    schema, _ = migrate(db, customer(), entity("lead", field("name")), entity("order", link))
+    insert(db, schema, "crm.order", {})
+
+    moved = field("customer", "link", to="crm.lead")
+    schema, steps = migrate(db, customer(), entity("lead", field("name")), entity("order", moved))
+
+    assert [s.change for s in steps] == ["convert"]
+    (foreign_key,) = [
+        fk
+        for fk in sa.inspect(db.engine).get_foreign_keys("crm__order")
+        if fk["constrained_columns"] == ["customer"]
+    ]
+    assert foreign_key["referred_table"] == "crm__lead"
+    assert plan_migration(db, schema) == []
+
+
+def test_a_refusal_lists_the_first_twenty_rows(db):
+    schema, _ = migrate(db, customer(field("code")))
+    insert(db, schema, "crm.customer", *({"name": str(n), "code": f"x{n}"} for n in range(25)))
+
+    with pytest.raises(MigrationRefused) as refused:
+        plan_migration(db, schema_of(customer(field("code", "integer"))))
+
+    problems = refused.value.problems
+    assert problems[0].startswith("crm__customer.code: 25 of 25 values cannot be converted")
+    assert len(problems) == 1 + 20 + 1
+    assert problems[-1] == "crm__customer.code: ... and 5 more"

@@ -73,9 +73,12 @@ def test_parallel_creates_with_one_unique_value_let_exactly_one_win(records, adm
 
 def test_updates_from_one_version_let_exactly_one_win(records, admin):
     record = records.create(admin, SAMPLE, {"name": "Original"})
-    results = run_together(4, lambda i: records.update(
-        admin, SAMPLE, record["id"], {"name": f"Writer {i}"}, expected_version=1
-    ))
+    results = run_together(
+        4,
+        lambda i: records.update(
+            admin, SAMPLE, record["id"], {"name": f"Writer {i}"}, expected_version=1
+        ),
+    )
     winners = [r for r in results if isinstance(r, dict)]
     losers = [r for r in results if not isinstance(r, dict)]
     assert len(winners) == 1

@@ -62,9 +62,11 @@ def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
     runtime = get_runtime()
     try:
         if plan_only:
-            steps = plan_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive)
+            steps = plan_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
+                                   field_types=runtime.field_types)
         else:
-            steps = apply_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive)
+            steps = apply_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
+                                    field_types=runtime.field_types)
     except MigrationRefused as refused:
         for problem in refused.problems:
             click.echo(problem, err=True)

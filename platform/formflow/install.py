@@ -16,7 +16,7 @@ def install(runtime: Runtime, admin_password: str | None = None) -> tuple[list[M
 
     Returns the migration steps applied and the admin password when one was set now
     (generated when none was given and the admin is new)."""
-    steps = apply_migration(runtime.db, runtime.schema)
+    steps = apply_migration(runtime.db, runtime.schema, field_types=runtime.field_types)
     with runtime.db.write() as conn:
         admin = get_user_by_name(conn, ADMIN)
         if admin is None:

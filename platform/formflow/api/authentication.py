@@ -10,7 +10,7 @@ import hmac
 
 from flask import g, request, session
 
-from formflow.auth import User, get_user, user_for_token
+from formflow.auth import User, find_token_owner, get_user, touch_token
 from formflow.errors import Forbidden, Unauthorized
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
@@ -24,11 +24,13 @@ def current_api_user() -> User:
     runtime = get_runtime()
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
+    owner = None
     with runtime.db.read() as conn:
         if header:
-            user = user_for_token(conn, token.strip()) if scheme.lower() == "bearer" else None
-            if user is None:
+            owner = find_token_owner(conn, token.strip()) if scheme.lower() == "bearer" else None
+            if owner is None:
                 raise Unauthorized(Message("token_invalid"))
+            user = owner.user
         else:
             user_id = session.get("user_id")
             user = get_user(conn, user_id) if user_id else None
@@ -39,5 +41,8 @@ def current_api_user() -> User:
                 expected = session.get("csrf_token", "")
                 if not expected or not hmac.compare_digest(sent, expected):
                     raise Forbidden(Message("csrf_failed"))
+    if owner is not None and owner.touch_due:
+        with runtime.db.write() as conn:
+            touch_token(conn, owner.token_id, owner.checked_at)
     g.api_user = user
     return user

@@ -135,7 +135,8 @@ def _list_response(ref) -> dict[str, Any]:
     return {"200": _json({
         "type": "object",
         "properties": {"items": {"type": "array", "items": ref}, "total": {"type": "integer"},
-                       "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+                       "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                       "total_is_estimate": {"type": "boolean"}},
     })}
 
 

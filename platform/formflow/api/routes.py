@@ -74,7 +74,8 @@ def openapi():
 def list_records(app: str, entity: str):
     user = current_api_user()
     page = get_runtime().records.list(user, _name(app, entity), request.args.to_dict(flat=False))
-    return jsonify(items=page.items, total=page.total, page=page.page, per_page=page.per_page)
+    return jsonify(items=page.items, total=page.total, page=page.page, per_page=page.per_page,
+                   total_is_estimate=page.total_is_estimate)
 
 
 @api.post("/<app>/<entity>")

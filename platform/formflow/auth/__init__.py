@@ -37,7 +37,16 @@ from formflow.auth.permissions import (
     widest,
 )
 from formflow.auth.throttle import LoginThrottle
-from formflow.auth.tokens import TokenInfo, create_token, list_tokens, revoke_token, user_for_token
+from formflow.auth.tokens import (
+    TokenInfo,
+    TokenOwner,
+    create_token,
+    find_token_owner,
+    list_tokens,
+    revoke_token,
+    touch_token,
+    user_for_token,
+)
 from formflow.auth.users import (
     User,
     activate,

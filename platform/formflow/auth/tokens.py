@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth.tables import tokens, users
-from formflow.auth.users import User, get_user, has_control_characters
+from formflow.auth.tables import tokens, user_roles, users
+from formflow.auth.users import USER_COLUMNS, User, has_control_characters, users_from_rows
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.storage.types import utcnow
@@ -75,33 +75,62 @@ def create_token(conn: Connection, user_id: int, name: str) -> tuple[int, str]:
     return token_id, plaintext
 
 
-def user_for_token(conn: Connection, plaintext: str) -> User | None:
-    """The active user owning this unrevoked token, or ``None``.
+_OWNER_QUERY = (
+    sa.select(*USER_COLUMNS, user_roles.c.role, tokens.c.id.label("token_id"), tokens.c.last_used_at)
+    .select_from(
+        tokens.join(users, users.c.id == tokens.c.user_id)
+        .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+    )
+    .where(
+        tokens.c.token_hash == sa.bindparam("token_hash"),
+        tokens.c.revoked_at.is_(None),
+        users.c.active.is_(True),
+    )
+)
 
-    Records when the token was used, at most once per :data:`TOUCH_INTERVAL`; that
-    write only lasts when the caller's transaction is a write transaction.
-    """
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """Who a presented token belongs to, and whether its last use should be recorded."""
+
+    user: User
+    token_id: int
+    touch_due: bool
+    checked_at: datetime
+
+
+def find_token_owner(conn: Connection, plaintext: str) -> TokenOwner | None:
+    """The active owner of this unrevoked token, or ``None``; reads only, so it is safe
+    in a read transaction (record the use afterwards with :func:`touch_token`)."""
     if (
         not isinstance(plaintext, str)
         or not plaintext.startswith(TOKEN_PREFIX)
         or len(plaintext) > _MAX_TOKEN_LENGTH
     ):
         return None
-    row = conn.execute(
-        sa.select(tokens.c.id, tokens.c.user_id, tokens.c.last_used_at)
-        .join(users, users.c.id == tokens.c.user_id)
-        .where(
-            tokens.c.token_hash == hash_token(plaintext),
-            tokens.c.revoked_at.is_(None),
-            users.c.active.is_(True),
-        )
-    ).first()
-    if row is None:
+    rows = conn.execute(_OWNER_QUERY, {"token_hash": hash_token(plaintext)}).all()
+    if not rows:
         return None
+    user, row = users_from_rows(rows)[0], rows[0]
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL:
-        conn.execute(tokens.update().where(tokens.c.id == row.id).values(last_used_at=now))
-    return get_user(conn, row.user_id)
+    due = row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL
+    return TokenOwner(user, row.token_id, due, now)
+
+
+def touch_token(conn: Connection, token_id: int, used_at: datetime) -> None:
+    """Record that the token was used at ``used_at``."""
+    conn.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=used_at))
+
+
+def user_for_token(conn: Connection, plaintext: str) -> User | None:
+    """The owner of the token, recording its use (at most once per
+    :data:`TOUCH_INTERVAL`); call it inside a write transaction."""
+    owner = find_token_owner(conn, plaintext)
+    if owner is None:
+        return None
+    if owner.touch_due:
+        touch_token(conn, owner.token_id, owner.checked_at)
+    return owner.user
 
 
 def revoke_token(conn: Connection, token_id: int, *, user_id: int | None = None) -> None:

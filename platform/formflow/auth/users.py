@@ -64,7 +64,7 @@ def is_valid_username(name: object) -> bool:
 
 # -- reading ----------------------------------------------------------------------------
 
-_USER_COLUMNS = (
+USER_COLUMNS = (
     users.c.id,
     users.c.username,
     users.c.display_name,
@@ -79,11 +79,17 @@ _USER_COLUMNS = (
 def _load(conn: Connection, where: sa.ColumnElement[bool]) -> list[User]:
     """Users matching ``where`` with their roles, in one query."""
     rows = conn.execute(
-        sa.select(*_USER_COLUMNS, user_roles.c.role)
+        sa.select(*USER_COLUMNS, user_roles.c.role)
         .select_from(users.outerjoin(user_roles, user_roles.c.user_id == users.c.id))
         .where(where)
         .order_by(users.c.id)
     ).all()
+    return users_from_rows(rows)
+
+
+def users_from_rows(rows: Iterable[sa.Row]) -> list[User]:
+    """Users from rows holding the user columns and a ``role`` column (one row per role,
+    ``None`` for a user without roles), in the order they first appear."""
     found: dict[int, tuple[sa.Row, set[str]]] = {}
     for row in rows:
         _, roles = found.setdefault(row.id, (row, {"user"}))

@@ -58,7 +58,7 @@ class MultiselectType(FieldType):
     operators = frozenset({"contains", "isnull"})
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
-        return sa.JSON()
+        return sa.JSON(none_as_null=True)  # empty is SQL NULL, so ``isnull`` finds it
 
     def parse(self, field: Field, raw: Any) -> Any:
         if raw is None or raw == "" or raw == []:

@@ -12,6 +12,8 @@ from formflow.auth import usernames_by_id
 from formflow.storage.system import audit
 from formflow.storage.types import utcnow
 
+_INSERT = sa.insert(audit)
+
 
 def changes_between(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list]:
     """``{field: [old, new]}`` for every field whose JSON value differs."""
@@ -23,12 +25,10 @@ def record_change(
     conn: Connection, entity: str, record_id: int, action: str, actor_id: int | None,
     changes: Mapping[str, list],
 ) -> None:
-    conn.execute(
-        sa.insert(audit).values(
-            entity=entity, record_id=record_id, action=action, actor_id=actor_id,
-            at=utcnow(), changes=dict(changes),
-        )
-    )
+    conn.execute(_INSERT, {
+        "entity": entity, "record_id": record_id, "action": action, "actor_id": actor_id,
+        "at": utcnow(), "changes": dict(changes),
+    })
 
 
 def history(conn: Connection, entity: str, record_id: int) -> list[dict[str, Any]]:

@@ -181,6 +181,8 @@ _COMPARISONS = {
 
 def _condition(column, item: Filter):
     op, value = item.op, item.value
+    if op == "eq" and value is not None and item.field.type == "multiselect":
+        op = "contains"  # ``tags=vip``: the records holding that option
     if op == "isnull":
         return column.is_(None) if value else column.is_not(None)
     if op == "in":

@@ -8,13 +8,17 @@ reference, whatever the number of records or line items.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from formflow.auth import department_codes_by_id, department_ids_by_code
-from formflow.auth import user_ids_by_name, usernames_by_id
+from formflow.auth import (
+    department_codes_by_id,
+    department_ids_by_code,
+    user_ids_by_name,
+    usernames_by_id,
+)
 from formflow.fields import Registry
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field, Label
@@ -29,15 +33,18 @@ Slot = tuple[Field, dict, str]
 
 
 def _slots(entity: Entity, records: Sequence[dict], kind: str, field_types) -> Iterator[Slot]:
-    for index, record in enumerate(records):
-        for field in entity.fields:
-            if field.is_table:
-                for row_index, row in enumerate(record.get(field.name) or ()):
-                    for column in field.fields:
-                        if field_types[column.type].reference == kind:
-                            yield column, row, f"{field.name}[{row_index}].{column.name}"
-            elif field_types[field.type].reference == kind:
-                yield field, record, field.name
+    scalars = [f for f in entity.scalar_fields if field_types[f.type].reference == kind]
+    tables = [
+        (table, columns) for table in entity.table_fields
+        if (columns := [c for c in table.fields if field_types[c.type].reference == kind])
+    ]
+    for record in records:
+        for field in scalars:
+            yield field, record, field.name
+        for table, columns in tables:
+            for row_index, row in enumerate(record.get(table.name) or ()):
+                for column in columns:
+                    yield column, row, f"{table.name}[{row_index}].{column.name}"
 
 
 def to_internal(
@@ -69,12 +76,14 @@ def to_database(
     tables_of: Callable[[str], EntityTables],
     label_of: Callable[[str], Label],
     changed: set[str],
+    known_users: Mapping[str, int] | None = None,
 ) -> Errors:
     """Replace names and codes by ids in ``record`` (a copy meant for writing), in place,
-    checking that every changed link names a live record.  Returns the errors found."""
+    checking that every changed link names a live record.  ``known_users`` (name -> id,
+    typically the caller) spares a query.  Returns the errors found."""
     errors: Errors = {}
     user_slots = list(_slots(entity, [record], "user", field_types))
-    _translate(conn, user_slots, user_ids_by_name, "no_such_user", errors)
+    _translate(conn, user_slots, user_ids_by_name, "no_such_user", errors, known_users or {})
     department_slots = list(_slots(entity, [record], "department", field_types))
     _translate(conn, department_slots, department_ids_by_code, "no_such_department", errors)
     by_target: dict[str, list[Slot]] = {}
@@ -90,9 +99,10 @@ def to_database(
     return errors
 
 
-def _translate(conn, slots: list[Slot], lookup, missing: str, errors: Errors) -> None:
-    wanted = {holder.get(field.name) for field, holder, _ in slots} - {None}
-    ids = lookup(conn, wanted) if wanted else {}
+def _translate(conn, slots: list[Slot], lookup, missing: str, errors: Errors, known=None) -> None:
+    known = known or {}
+    wanted = {holder.get(field.name) for field, holder, _ in slots} - {None} - set(known)
+    ids = {**known, **(lookup(conn, wanted) if wanted else {})}
     for field, holder, path in slots:
         value: Any = holder.get(field.name)  # absent: a field left out and not defaulted
         if value is None:

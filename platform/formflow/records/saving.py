@@ -100,6 +100,7 @@ class Saver:
         _merge(errors, to_database(
             self.conn, entity, stored, self.field_types, self.schema.__getitem__,
             lambda q: self.model.entity(q).label, changed,
+            known_users={request.user.username: request.user.id},
         ))
         tables = self.schema[entity.qualified_name]
         record_id = current["id"] if current else None
@@ -112,8 +113,9 @@ class Saver:
             raise ValidationFailed(errors)
         return record, stored, changed
 
-    def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str]) -> int:
-        """Insert or update the checked record; returns its id."""
+    def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str]) -> dict:
+        """Insert or update the checked record; returns it as saved (internal form), built
+        from what was written rather than read back."""
         entity, current = request.entity, request.current
         tables = self.schema[entity.qualified_name]
         now = utcnow()
@@ -129,14 +131,21 @@ class Saver:
         columns.update(_updated_at=now, _updated_by=request.user.id)
         try:
             if current is None:
-                return self._insert(entity, record, columns, lines, now, request.user)
-            if not update_row(self.conn, tables, current["id"], current["_version"], columns):
-                raise Conflict(Message("changed_meanwhile"))
-            if lines:
-                replace_lines(self.conn, tables, current["id"], lines)
-            return current["id"]
+                record_id = self._insert(entity, record, columns, lines, now, request.user)
+            else:
+                record_id = current["id"]
+                if not update_row(self.conn, tables, record_id, current["_version"], columns):
+                    raise Conflict(Message("changed_meanwhile"))
+                if lines:
+                    replace_lines(self.conn, tables, record_id, lines)
         except sa.exc.IntegrityError as error:
             raise integrity_problem(entity, error) from None
+        system = {name: columns[name] for name in SYSTEM_COLUMNS if name in columns}
+        system.update(id=record_id, _updated_by=request.user.username,
+                      _version=current["_version"] + 1 if current else 1)
+        if current is None:
+            system.update(_created_by=request.user.username, _deleted_at=None)
+        return {**record, **system}
 
     def _insert(self, entity, record, columns, lines, now, user) -> int:
         tables = self.schema[entity.qualified_name]
@@ -196,6 +205,10 @@ class Saver:
             return self.field_types[field.type].from_computed(field, value)
         except ValueError:
             return None
+
+
+#: System columns whose written value is also the value a reader sees.
+SYSTEM_COLUMNS = ("_number", "_title", "_state", "_process_version", "_created_at", "_updated_at")
 
 
 def _merge(errors: Errors, more: Errors) -> None:

@@ -8,30 +8,39 @@ from typing import Any
 from formflow.fields import Registry
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field
 
+Serializer = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+def serializer(entity: Entity, field_types: Registry, readable: Callable[[Field], bool]) -> Serializer:
+    """A function turning records of ``entity`` into JSON objects; the per-field work
+    (which fields the caller may read, how each converts) is decided once, here."""
+    converters = [(f.name, _converter(f, field_types)) for f in entity.fields if readable(f)]
+
+    def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
+        data = {name: _system_value(record.get(name)) for name in SYSTEM_FIELDS}
+        for name, convert in converters:
+            data[name] = convert(record.get(name))
+        return data
+
+    return to_json
+
 
 def record_to_json(
-    entity: Entity,
-    record: Mapping[str, Any],
-    field_types: Registry,
+    entity: Entity, record: Mapping[str, Any], field_types: Registry,
     readable: Callable[[Field], bool],
 ) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name in SYSTEM_FIELDS:
-        value = record.get(name)
-        data[name] = value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value
-    for field in entity.fields:
-        if readable(field):
-            data[field.name] = _value_to_json(field, record.get(field.name), field_types)
-    return data
+    return serializer(entity, field_types, readable)(record)
 
 
-def _value_to_json(field: Field, value: Any, field_types: Registry) -> Any:
+def _system_value(value: Any) -> Any:
+    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value
+
+
+def _converter(field: Field, field_types: Registry) -> Callable[[Any], Any]:
     if field.is_table:
-        return [
-            {column.name: _value_to_json(column, row.get(column.name), field_types)
-             for column in field.fields}
-            for row in value or ()
+        columns = [(c.name, _converter(c, field_types)) for c in field.fields]
+        return lambda rows: [
+            {name: convert(row.get(name)) for name, convert in columns} for row in rows or ()
         ]
-    if value is None:
-        return None
-    return field_types[field.type].to_json(field, value)
+    to_json = field_types[field.type].to_json
+    return lambda value: None if value is None else to_json(field, value)

@@ -21,14 +21,15 @@ from formflow.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Field, Model
+from formflow.metadata.model import Entity, Model
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
 from formflow.records.payload import parse_payload
-from formflow.records.query import Filter, ListQuery, parse_list_query, order_by, where_clauses
+from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
 from formflow.records.references import to_internal
 from formflow.records.saving import Saver, SaveRequest, integrity_problem
-from formflow.records.serialize import record_to_json
+from formflow.records.serialize import record_to_json, serializer
+from formflow.storage.counting import count_rows
 from formflow.storage.database import Database
 from formflow.storage.repository import attach_lines, load_row, update_row
 from formflow.storage.tables import Schema
@@ -41,6 +42,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    total_is_estimate: bool = False
 
 
 class RecordService:
@@ -94,9 +96,8 @@ class RecordService:
             saver = self._saver(conn, user)
             request = SaveRequest(entity, user, values)
             record, stored, changed = saver.check(request, errors)
-            record_id = saver.store(request, record, stored, changed)
-            saved = self.load_internal(conn, entity.qualified_name, record_id)
-            audit.record_change(conn, entity.qualified_name, record_id, "create", user.id,
+            saved = saver.store(request, record, stored, changed)
+            audit.record_change(conn, entity.qualified_name, saved["id"], "create", user.id,
                                 audit.changes_between({}, self.to_json(user, entity, saved)))
         return self.to_json(user, entity, saved)
 
@@ -125,8 +126,7 @@ class RecordService:
             before = self.to_json(user, entity, current)
             if not audit.changes_between(before, self.to_json(user, entity, record)):
                 return before  # nothing changed: no write, no new version
-            saver.store(request, record, stored, changed)
-            saved = self.load_internal(conn, entity.qualified_name, record_id)
+            saved = saver.store(request, record, stored, changed)
             after = self.to_json(user, entity, saved)
             audit.record_change(conn, entity.qualified_name, record_id, "update", user.id,
                                 audit.changes_between(before, after))
@@ -172,7 +172,7 @@ class RecordService:
             scope = scope_condition(conn, main, grant.read, user)
             if scope is not None:
                 where.append(scope)
-            total = conn.execute(sa.select(sa.func.count()).select_from(main).where(*where)).scalar()
+            total, estimated = count_rows(conn, main, where)
             rows = [
                 dict(r._mapping)
                 for r in conn.execute(
@@ -182,8 +182,9 @@ class RecordService:
             ]
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
-        items = [self.to_json(user, entity, row) for row in rows]
-        return Page(items, total, query.page, query.per_page)
+        to_json = serializer(entity, self.field_types, self._readable(user))
+        items = [to_json(row) for row in rows]
+        return Page(items, total, query.page, query.per_page, estimated)
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
         """The record's changes, oldest first; fields the caller may not read are hidden."""

@@ -17,7 +17,7 @@ from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 
 from formflow.storage.migrate_plan import Plan
-from formflow.storage.tables import MAX_IDENTIFIER, Schema
+from formflow.storage.tables import MAX_IDENTIFIER, Schema, constraint_name
 
 SWAP_PREFIX = "_ff_new_"
 
@@ -94,7 +94,10 @@ class _Runner:
         for name in indexes:
             self.op.drop_index(name, table_name=table)
         temporary = (SWAP_PREFIX + column)[:MAX_IDENTIFIER]
-        self._add_column(table, _fresh_column(step.target, temporary))
+        foreign_key = None
+        if not self.sqlite and step.target.foreign_keys:
+            foreign_key = constraint_name("fk", table, temporary)
+        self._add_column(table, _fresh_column(step.target, temporary, foreign_key))
         if values is None:
             self.conn.execute(
                 sa.table(table, sa.column(temporary))
@@ -111,6 +114,13 @@ class _Runner:
             self.conn.execute(statement, [{"row_id": i, "value": v} for i, v in values])
         self._drop_column(table, column)
         self.op.alter_column(table, temporary, new_column_name=column)
+        if foreign_key:
+            # The name PostgreSQL gives a column's foreign key, as on a freshly made table.
+            name = f"{table}_{column}_fkey"
+            name = name if len(name) <= MAX_IDENTIFIER else constraint_name("fk", table, column)
+            quote = self.conn.dialect.identifier_preparer.quote
+            rename = f"RENAME CONSTRAINT {quote(foreign_key)} TO {quote(name)}"
+            self.op.execute(f"ALTER TABLE {quote(table)} {rename}")
         wanted = {ix.name for ix in self.schema.metadata.tables[table].indexes}
         for name in indexes:
             if name in wanted:
@@ -153,10 +163,11 @@ class _Runner:
         )
 
 
-def _fresh_column(column: sa.Column, name: str) -> sa.Column:
-    """A detached copy of a desired column, named ``name``."""
+def _fresh_column(column: sa.Column, name: str, foreign_key: str | None = None) -> sa.Column:
+    """A detached copy of a desired column, named ``name`` (its foreign key ``foreign_key``)."""
     foreign_keys = [
-        sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete) for fk in column.foreign_keys
+        sa.ForeignKey(fk.target_fullname, ondelete=fk.ondelete, name=foreign_key)
+        for fk in column.foreign_keys
     ]
     default = column.server_default
     return sa.Column(

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.metadata.memo import per_object
 from formflow.storage.tables import ORDER_COLUMN, PARENT_COLUMN, EntityTables
 
 
@@ -55,14 +56,26 @@ def attach_lines(conn: Connection, tables: EntityTables, rows: Sequence[dict]) -
             by_id[parent][name].append(values)
 
 
+@per_object
+def _insert_returning_id(table: sa.Table) -> sa.Insert:
+    return sa.insert(table).returning(table.c.id)
+
+
+@per_object
+def _versioned_update(table: sa.Table) -> sa.Update:
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("where_id"), table.c._version == sa.bindparam("where_version"))
+        .values(_version=table.c._version + 1)
+    )
+
+
 def insert_row(
     conn: Connection, tables: EntityTables, columns: Mapping[str, Any],
     lines: Mapping[str, list[dict]],
 ) -> int:
-    record_id = conn.execute(
-        sa.insert(tables.main).values(**columns).returning(tables.main.c.id)
-    ).scalar_one()
-    replace_lines(conn, tables, record_id, lines)
+    record_id = conn.execute(_insert_returning_id(tables.main), dict(columns)).scalar_one()
+    replace_lines(conn, tables, record_id, lines, fresh=True)
     return record_id
 
 
@@ -74,21 +87,19 @@ def update_row(
 
     The version test sits in the UPDATE itself, so of two concurrent writers that read
     the same version exactly one succeeds; the other gets False and nothing written."""
-    main = tables.main
-    result = conn.execute(
-        sa.update(main)
-        .where(main.c.id == record_id, main.c._version == version)
-        .values(**columns, _version=main.c._version + 1)
-    )
-    return result.rowcount == 1
+    parameters = {**columns, "where_id": record_id, "where_version": version}
+    return conn.execute(_versioned_update(tables.main), parameters).rowcount == 1
 
 
 def replace_lines(
-    conn: Connection, tables: EntityTables, record_id: int, lines: Mapping[str, list[dict]]
+    conn: Connection, tables: EntityTables, record_id: int, lines: Mapping[str, list[dict]],
+    *, fresh: bool = False,
 ) -> None:
+    """Replace the record's line items (``fresh``: the record is new, it has none)."""
     for name, rows in lines.items():
         table = tables.lines[name]
-        conn.execute(sa.delete(table).where(table.c[PARENT_COLUMN] == record_id))
+        if not fresh:
+            conn.execute(sa.delete(table).where(table.c[PARENT_COLUMN] == record_id))
         if rows:
             conn.execute(
                 sa.insert(table),
@@ -109,11 +120,20 @@ def existing_ids(conn: Connection, tables: EntityTables, ids: Iterable[int]) -> 
     return set(conn.execute(query).scalars())
 
 
+@per_object
+def _taken_query(column: sa.Column) -> sa.Select:
+    table = column.table
+    return (
+        sa.select(table.c.id)
+        .where(column == sa.bindparam("value"), table.c._deleted_at.is_(None),
+               table.c.id != sa.bindparam("exclude_id"))
+        .limit(1)
+    )
+
+
 def value_taken(
     conn: Connection, tables: EntityTables, column: str, value: Any, exclude_id: int | None
 ) -> bool:
-    main = tables.main
-    query = sa.select(main.c.id).where(main.c[column] == value, main.c._deleted_at.is_(None))
-    if exclude_id is not None:
-        query = query.where(main.c.id != exclude_id)
-    return conn.execute(query.limit(1)).first() is not None
+    """Whether a live record other than ``exclude_id`` holds ``value`` in ``column``."""
+    parameters = {"value": value, "exclude_id": exclude_id if exclude_id is not None else 0}
+    return conn.execute(_taken_query(tables.main.c[column]), parameters).first() is not None

@@ -14,13 +14,20 @@ from sqlalchemy.engine import Connection
 from formflow.storage.system import sequences
 
 
+def _upsert(insert) -> sa.Insert:
+    return (
+        insert(sequences)
+        .values(key=sa.bindparam("sequence_key"), value=1)
+        .on_conflict_do_update(index_elements=[sequences.c.key], set_={"value": sequences.c.value + 1})
+        .returning(sequences.c.value)
+    )
+
+
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
 def next_value(conn: Connection, key: str) -> int:
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[conn.dialect.name]
-    statement = insert(sequences).values(key=key, value=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[sequences.c.key], set_={"value": sequences.c.value + 1}
-    ).returning(sequences.c.value)
-    return conn.execute(statement).scalar_one()
+    return conn.execute(_UPSERTS[conn.dialect.name], {"sequence_key": key}).scalar_one()
 
 
 def current_value(conn: Connection, key: str) -> int:
