@@ -191,14 +191,17 @@ def drive(server: Server, make_request, seconds: float) -> Result:
 
 HEADERS: dict[str, str] = {}
 RUN_ID = str(int(time.time()))[-6:]
+_measurements = iter(range(1, 1_000_000))
 
 
 def creates(path: str, server_letter: str):
     def make(client: int, counter: int):
-        code = f"B{RUN_ID}{server_letter}{client}X{counter}"
+        code = f"B{RUN_ID}{server_letter}{make.measurement}C{client}X{counter}"
         body = json.dumps({"name": f"Bench {client}-{counter}", "code": code,
                            "level": "B", "email": f"b{client}.{counter}@example.com"})
         return "POST", path, body, 201
+
+    make.measurement = 0
     return make
 
 
@@ -247,6 +250,7 @@ def measure(url: str, token: str, rows: int, seconds: float, instance: Path,
         results = {}
         for name in workloads:
             ours, theirs = WORKLOADS[name]
+            ours.measurement = theirs.measurement = next(_measurements)
             results[name] = (drive(formflow, ours, seconds), drive(baseline, theirs, seconds))
         saved, read = big_record_seconds(formflow)
         print(f"  1,000 line items: saved in {saved * 1000:.0f} ms, read in {read * 1000:.0f} ms",

@@ -162,6 +162,7 @@ BAD = {
         (-1, LINK),
         (0, LINK),
         (10**30, LINK),
+        (2**31, LINK),
         (NAN, LINK),
         (INFINITY, LINK),
         ({"id": 1}, LINK),

@@ -119,6 +119,29 @@ def test_create_needs_the_create_flag(world, state, scope):
         assert response.get_json()["_created_by"] == f"{scope}_hq"
 
 
+@pytest.mark.parametrize(("scope", "target"), list(itertools.product(SCOPE_ROLES, TARGETS)))
+def test_restore_follows_the_scope_without_revealing_deleted_records(
+    runtime, world, state, scope, target
+):
+    record = target_record(runtime, world, scope, target)
+    runtime.records.delete(world["all_hq"][0], SAMPLE, record["id"])
+    before = state()
+    response = world[f"{scope}_hq"][1].post(f"{SAMPLES}/{record['id']}/restore")
+    if target in VISIBLE[scope]:
+        assert response.status_code == 200
+    else:
+        problem(response, 404)
+        assert state() == before
+
+
+def test_restore_inside_read_scope_but_outside_delete_scope_is_403(runtime, world, state):
+    record = record_by(runtime, world, "colleague")
+    runtime.records.delete(world["all_hq"][0], SAMPLE, record["id"])
+    before = state()
+    problem(world["reviewer"][1].post(f"{SAMPLES}/{record['id']}/restore"), 403)
+    assert state() == before
+
+
 def test_department_scope_reaches_down_not_up(runtime, world):
     from_hq = record_by(runtime, world, "all_hq")
     from_sales = record_by(runtime, world, "colleague")

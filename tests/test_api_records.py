@@ -93,6 +93,15 @@ def test_an_unknown_record_or_entity_is_404(api, path):
     problem(api.get(path), 404)
 
 
+@pytest.mark.parametrize("record_id", [2**31, 2**63, 10**20])
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE", "history", "restore"])
+def test_an_id_too_large_to_be_stored_is_404(api, method, record_id):
+    path = f"{SAMPLES}/{record_id}"
+    if method in ("history", "restore"):
+        method, path = ("GET" if method == "history" else "POST"), f"{path}/{method}"
+    problem(api._call(method, path, json={"name": "Xy"}), 404)
+
+
 # -- update and optimistic locking ---------------------------------------------------------
 
 
@@ -259,10 +268,8 @@ def test_restoring_when_the_unique_value_was_reused_is_422(api, state):
 
 def test_a_link_to_a_missing_record_is_422_naming_the_field(api, state):
     before = state()
-    body = problem(
-        api.post(SAMPLES, json={"name": "Xy", "partner": 424242}, headers={"Accept-Language": "en"}),
-        422,
-    )
+    english = {"Accept-Language": "en"}
+    body = problem(api.post(SAMPLES, json={"name": "Xy", "partner": 424242}, headers=english), 422)
     assert body["errors"] == {"partner": ["No Partner with id 424242."]}
     assert state() == before
 

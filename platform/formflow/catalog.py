@@ -121,6 +121,32 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "部分数据不正确。",
     },
     "not_deleted": {"en": "The record is not deleted.", "zh-CN": "记录未被删除。"},
+    # -- processes ----------------------------------------------------------------
+    "action_not_available": {
+        "en": "You cannot take the action {action!r} on this record now.",
+        "zh-CN": "您当前不能对此记录执行“{action}”操作。",
+    },
+    "state_moved": {
+        "en": "This step has already been handled by someone else; reload the record.",
+        "zh-CN": "此步骤已由他人处理，请刷新记录。",
+    },
+    "no_branch": {
+        "en": "No branch of {action!r} applies to this record.",
+        "zh-CN": "“{action}”没有适用于此记录的分支。",
+    },
+    "withdraw_after_decision": {
+        "en": "The record cannot be withdrawn: an approver has already acted.",
+        "zh-CN": "已有审批人处理，不能撤回。",
+    },
+    "transfer_to_self": {"en": "You cannot transfer a task to yourself.", "zh-CN": "不能转交给自己。"},
+    "already_assigned": {
+        "en": "That person already has a task on this step.",
+        "zh-CN": "此人在当前步骤已有待办。",
+    },
+    "process_not_published": {
+        "en": "The process {process} is not published yet; run formflow migrate.",
+        "zh-CN": "流程“{process}”尚未发布，请运行 formflow migrate。",
+    },
     # -- queries ------------------------------------------------------------------
     "unknown_filter": {
         "en": "Unknown filter field {name!r}.",

@@ -13,11 +13,11 @@ from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import render_errors
-from formflow.install import install
+from formflow.install import install, migrate
 from formflow.metadata.loader import collect_problems
 from formflow.runtime import get_runtime
 from formflow.settings import load_settings
-from formflow.storage.migrate import MigrationRefused, apply_migration, plan_migration
+from formflow.storage.migrate import MigrationRefused, plan_migration
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), help="Formflow: business processes from JSON metadata.")
@@ -65,8 +65,7 @@ def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
             steps = plan_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
                                    field_types=runtime.field_types)
         else:
-            steps = apply_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
-                                    field_types=runtime.field_types)
+            steps = migrate(runtime, allow_destructive=allow_destructive)
     except MigrationRefused as refused:
         for problem in refused.problems:
             click.echo(problem, err=True)

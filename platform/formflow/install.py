@@ -5,18 +5,31 @@ from __future__ import annotations
 import secrets
 
 from formflow.auth import create_user, get_user_by_name, set_password
+from formflow.process.registry import publish_processes
 from formflow.runtime import Runtime
 from formflow.storage.migrate import MigrationStep, apply_migration
 
 ADMIN = "admin"
 
 
-def install(runtime: Runtime, admin_password: str | None = None) -> tuple[list[MigrationStep], str | None]:
+def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[MigrationStep]:
+    """Bring the tables in line with the metadata and publish changed processes as new
+    versions."""
+    steps = apply_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
+                            field_types=runtime.field_types)
+    with runtime.db.write() as conn:
+        publish_processes(conn, runtime.model)
+    return steps
+
+
+def install(
+    runtime: Runtime, admin_password: str | None = None
+) -> tuple[list[MigrationStep], str | None]:
     """Create or update every table, then make sure user ``admin`` exists.
 
     Returns the migration steps applied and the admin password when one was set now
     (generated when none was given and the admin is new)."""
-    steps = apply_migration(runtime.db, runtime.schema, field_types=runtime.field_types)
+    steps = migrate(runtime)
     with runtime.db.write() as conn:
         admin = get_user_by_name(conn, ADMIN)
         if admin is None:

@@ -12,6 +12,10 @@ from formflow.auth import LoginThrottle
 from formflow.expressions import BUILTIN_FUNCTIONS
 from formflow.fields import builtin_registry
 from formflow.metadata.loader import load
+from formflow.plugins import create_manager
+from formflow.process.engine import ProcessEngine
+from formflow.process.registry import ProcessRegistry
+from formflow.process.service import ProcessService
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.tables import build_schema
@@ -30,6 +34,11 @@ class Runtime:
         self.records = RecordService(
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"]
         )
+        self.processes = ProcessRegistry()
+        engine = ProcessEngine(self.model, self.processes, self.records)
+        self.plugins = create_manager(engine)
+        self.records.hooks = self.plugins.hook
+        self.process = ProcessService(self.db, self.model, self.records, engine)
         self.login_throttle = LoginThrottle(
             max_attempts=settings["LOGIN_ATTEMPTS"],
             window_seconds=settings["LOGIN_WINDOW_SECONDS"],

@@ -1,5 +1,6 @@
 """The REST API blueprint (``/api/v1``) and its OpenAPI document."""
 
+from formflow.api import process_routes  # noqa: F401  (registers the process routes)
 from formflow.api.routes import api
 
 __all__ = ["api"]

@@ -27,7 +27,7 @@ class UnsupportedMediaType(ServiceError):
     status = 415
 
 
-def _json_body() -> Any:
+def json_body() -> Any:
     if not request.mimetype or request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise UnsupportedMediaType(Message("json_required"))
     try:
@@ -81,7 +81,7 @@ def list_records(app: str, entity: str):
 @api.post("/<app>/<entity>")
 def create_record(app: str, entity: str):
     user = current_api_user()
-    record = get_runtime().records.create(user, _name(app, entity), _json_body())
+    record = get_runtime().records.create(user, _name(app, entity), json_body())
     response = _record_response(record, 201)
     response.headers["Location"] = url_for(
         "api.get_record", app=app, entity=entity, record_id=record["id"]
@@ -100,7 +100,7 @@ def update_record(app: str, entity: str, record_id: int):
     user = current_api_user()
     records = get_runtime().records
     record = records.update(
-        user, _name(app, entity), record_id, _json_body(), expected_version=_if_match()
+        user, _name(app, entity), record_id, json_body(), expected_version=_if_match()
     )
     return _record_response(record)
 
@@ -121,5 +121,5 @@ def restore_record(app: str, entity: str, record_id: int):
 @api.get("/<app>/<entity>/<int:record_id>/history")
 def record_history(app: str, entity: str, record_id: int):
     user = current_api_user()
-    entries = get_runtime().records.history(user, _name(app, entity), record_id)
+    entries = get_runtime().process.history(user, _name(app, entity), record_id)
     return jsonify(items=entries)

@@ -15,6 +15,9 @@ from formflow.fields.numbers import IntegerType
 from formflow.i18n import Message
 from formflow.metadata.model import Field
 
+#: Record ids (and links to them) are 32-bit integer columns: PostgreSQL ``integer``.
+MAX_RECORD_ID = 2**31 - 1
+
 
 class LinkType(FieldType):
     """The id of a record of the entity named by ``to``."""
@@ -32,7 +35,7 @@ class LinkType(FieldType):
             value = IntegerType().parse(field, raw)
         except FieldValueError:
             raise FieldValueError(Message(self.invalid)) from None
-        if value is not None and value <= 0:
+        if value is not None and not 0 < value <= MAX_RECORD_ID:
             raise FieldValueError(Message(self.invalid))
         return value
 

@@ -239,7 +239,7 @@ def _build_app(folder: Path, docs: _AppDocuments) -> App:
         for entity_name, doc in docs.entities.items()
     }
     processes = {
-        process_name: _build_process(name, doc, docs.file(f"processes/{process_name}.json"))
+        process_name: build_process(name, doc, docs.file(f"processes/{process_name}.json"))
         for process_name, doc in docs.processes.items()
     }
     return App(
@@ -430,7 +430,8 @@ def _build_transition(doc: Mapping[str, Any]) -> Transition:
     )
 
 
-def _build_process(app: str, doc: Mapping[str, Any], source: str) -> Process:
+def build_process(app: str, doc: Mapping[str, Any], source: str = "") -> Process:
+    """The model of a process document already validated (a stored version, say)."""
     name = doc["name"]
     return Process(
         app=app,

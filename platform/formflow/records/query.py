@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from formflow.errors import ServiceError
 from formflow.fields import FieldValueError, Registry
 from formflow.fields.base import ALL_OPERATORS
+from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
 
@@ -30,6 +31,8 @@ MAX_SEARCH_LENGTH = 200
 SYSTEM_FIELD_OBJECTS = {
     name: Field(name=name, type=kind, label=Label.of(name)) for name, kind in SYSTEM_FIELDS.items()
 }
+#: System integer columns are 32-bit: a wider value must not reach the database.
+SMALL_SYSTEM_INTEGERS = frozenset({"id", "_version", "_process_version"})
 
 
 class BadQuery(ServiceError):
@@ -104,17 +107,38 @@ def _parse_filter_value(target: Field, op: str, raw: str, field_types: Registry)
             parts = [part for part in raw.split(",") if part != ""]
             if len(parts) > MAX_IN_VALUES:
                 raise FieldValueError(Message("max_length", {"max": MAX_IN_VALUES}))
-            return [field_type.parse_text(target, part) for part in parts]
+            return [_fit_column(target, field_type.parse_text(target, part)) for part in parts]
         if op == "contains":
-            return raw if field_type.name != "multiselect" else field_type.parse_text(target, raw)
-        return field_type.parse_text(target, raw)
+            if field_type.name != "multiselect":
+                return _searchable(raw)
+            option = field_type.parse_text(target, raw)
+            if option is None:
+                raise FieldValueError(Message("required"))
+            return option
+        return _fit_column(target, field_type.parse_text(target, raw))
     except FieldValueError as error:
         params = {"name": target.name, "problem": error.message}
         raise BadQuery(Message("invalid_filter_value", params)) from None
 
 
+def _fit_column(target: Field, value: Any) -> Any:
+    if target.name in SMALL_SYSTEM_INTEGERS and value is not None and abs(value) > MAX_RECORD_ID:
+        raise FieldValueError(Message("max_value", {"max": MAX_RECORD_ID}))
+    return value
+
+
+def _searchable(text: str) -> str:
+    """Text to look for; NUL can be in no stored text (PostgreSQL refuses it outright)."""
+    if "\x00" in text:
+        raise FieldValueError(Message("control_characters"))
+    return text
+
+
 def _search(args) -> str | None:
     text = (_single(args, "q") or "").strip()
+    if "\x00" in text:
+        problem = {"name": "q", "problem": Message("control_characters")}
+        raise BadQuery(Message("invalid_filter_value", problem))
     return text[:MAX_SEARCH_LENGTH] or None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,12 @@ class SaveRequest:
     user: User
     values: dict[str, Any]  # parsed input
     current: dict[str, Any] | None = None  # the stored record (internal form) on update
+    #: System columns to write too (the process engine moves ``_state``).
+    system: dict[str, Any] = field(default_factory=dict)
+    #: Fields that must be filled for this save (a transition's ``required``).
+    required: tuple[str, ...] = ()
+    #: Ask plugins which fields may change (off when the process engine itself decides).
+    ask_writable: bool = True
 
 
 class Saver:
@@ -47,9 +53,10 @@ class Saver:
 
     def __init__(
         self, conn: Connection, model: Model, schema: Schema, field_types: Registry,
-        context: EvaluationContext, load_internal,
+        context: EvaluationContext, load_internal, hooks,
     ):
         self.conn = conn
+        self.hooks = hooks
         self.model = model
         self.schema = schema
         self.field_types = field_types
@@ -96,6 +103,13 @@ class Saver:
         checked = None if current is None else changed
         _merge(errors, validate_record(entity, record, scope, self.context, self.field_types,
                                        changed=checked))
+        for name in request.required:
+            if record.get(name) in (None, "", []):
+                add_error(errors, name, Message("required"))
+        for found in self.hooks.record_validate(
+            conn=self.conn, user=request.user, entity=entity, record=record, current=current
+        ):
+            _merge(errors, found or {})
         stored = copy.deepcopy(record)
         _merge(errors, to_database(
             self.conn, entity, stored, self.field_types, self.schema.__getitem__,
@@ -111,6 +125,8 @@ class Saver:
                     add_error(errors, field.name, Message("unique"))
         if errors:
             raise ValidationFailed(errors)
+        self.hooks.record_before_save(conn=self.conn, user=request.user, entity=entity,
+                                      record=record, current=current, changed=changed)
         return record, stored, changed
 
     def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str]) -> dict:
@@ -128,7 +144,7 @@ class Saver:
         }
         created = current["_created_at"] if current else now
         columns["_title"] = make_title(entity, record, _local(created, self.context), self.title_of)
-        columns.update(_updated_at=now, _updated_by=request.user.id)
+        columns.update(_updated_at=now, _updated_by=request.user.id, **request.system)
         try:
             if current is None:
                 record_id = self._insert(entity, record, columns, lines, now, request.user)
@@ -145,7 +161,10 @@ class Saver:
                       _version=current["_version"] + 1 if current else 1)
         if current is None:
             system.update(_created_by=request.user.username, _deleted_at=None)
-        return {**record, **system}
+        saved = {**record, **system}
+        self.hooks.record_after_save(conn=self.conn, user=request.user, entity=entity,
+                                     record=saved, current=current)
+        return saved
 
     def _insert(self, entity, record, columns, lines, now, user) -> int:
         tables = self.schema[entity.qualified_name]
@@ -155,9 +174,7 @@ class Saver:
             )
             if not columns["_title"] and not entity.title:
                 columns["_title"] = columns["_number"]
-        process = self.model.process_for(entity)
-        if process is not None:
-            columns.update(_state=process.start, _process_version=1)
+        columns.update(_state=record.get("_state"), _process_version=record.get("_process_version"))
         columns.update(_created_at=now, _created_by=user.id, _version=1)
         return insert_row(self.conn, tables, columns, lines)
 
@@ -166,16 +183,32 @@ class Saver:
     def _check_writable(self, request: SaveRequest, errors: Errors) -> None:
         entity, current, roles = request.entity, request.current, request.user.roles
         scope = self.scope(entity, current or request.values)
+        allowed = self._plugin_writable(request) if current is not None else None
         for name, value in request.values.items():
             field = entity.field(name)
             if current is not None and current.get(name) == value:
                 continue
             if current is None and value is None:
                 continue
-            if not can_write_field(field, roles) or not can_read_field(field, roles):
+            if allowed is not None and "*" not in allowed and name not in allowed:
+                add_error(errors, name, Message("not_writable"))
+            elif not can_write_field(field, roles) or not can_read_field(field, roles):
                 add_error(errors, name, Message("not_writable"))
             elif holds(field.readonly_if, scope, self.context):
                 add_error(errors, name, Message("read_only"))
+
+    def _plugin_writable(self, request: SaveRequest) -> set[str] | None:
+        """The fields every plugin lets change now (None: no plugin limits them)."""
+        if not request.ask_writable:
+            return None
+        answers = self.hooks.record_writable_fields(
+            conn=self.conn, user=request.user, entity=request.entity, record=request.current
+        )
+        allowed = None
+        for answer in answers:
+            if answer is not None and "*" not in answer:
+                allowed = set(answer) if allowed is None else allowed & set(answer)
+        return allowed
 
     def _fetch(self, entity: Entity, record: dict) -> None:
         """Copy fetched values from linked records, on every save."""

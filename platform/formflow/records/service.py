@@ -20,6 +20,7 @@ from formflow.auth.permissions import EntityGrant
 from formflow.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
+from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Model
 from formflow.records import audit
@@ -27,6 +28,8 @@ from formflow.records.access import in_scope, scope_condition
 from formflow.records.payload import parse_payload
 from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
 from formflow.records.references import to_internal
+from formflow.plugins import create_manager
+from formflow.records.evaluation import RecordScope
 from formflow.records.saving import Saver, SaveRequest, integrity_problem
 from formflow.records.serialize import record_to_json, serializer
 from formflow.storage.counting import count_rows
@@ -48,13 +51,14 @@ class Page:
 class RecordService:
     def __init__(
         self, db: Database, model: Model, schema: Schema, field_types: Registry,
-        *, timezone: tzinfo | None = None,
+        *, timezone: tzinfo | None = None, hooks=None,
     ):
         self.db = db
         self.model = model
         self.schema = schema
         self.field_types = field_types
         self.timezone = timezone
+        self.hooks = hooks if hooks is not None else create_manager().hook
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -74,6 +78,8 @@ class RecordService:
         self, conn: Connection, qualified: str, record_id: int, *, include_deleted: bool = False
     ) -> dict[str, Any] | None:
         """A record in the records layer's internal form, without permission checks."""
+        if not 0 < record_id <= MAX_RECORD_ID:
+            return None  # no such row can exist, and the database would refuse the number
         tables = self.schema[qualified]
         row = load_row(conn, tables, record_id, include_deleted=include_deleted)
         if row is not None:
@@ -104,7 +110,7 @@ class RecordService:
     def get(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
         with self.db.read() as conn:
-            record = self._readable_record(conn, user, entity, record_id)
+            record = self.readable_record(conn, user, entity, record_id)
         return self.to_json(user, entity, record)
 
     def update(
@@ -139,13 +145,17 @@ class RecordService:
         with self.db.write() as conn:
             current = self._writable_record(conn, user, entity, record_id, "delete")
             _check_version(current, expected_version)
+            self.hooks.record_before_delete(conn=conn, user=user, entity=entity, record=current)
             self._set_deleted(conn, user, entity, current, utcnow(), "delete")
 
     def restore(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
         with self.db.write() as conn:
             current = self.load_internal(conn, entity.qualified_name, record_id, include_deleted=True)
-            if current is None or current["_deleted_at"] is None:
+            readable = current is not None and self._in_scope(
+                conn, user, entity, self.grant(user, entity).read, record_id
+            )  # outside the read scope a deleted record is as unknown as a live one
+            if not readable or current["_deleted_at"] is None:
                 raise NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
             self._require_scope(conn, user, entity, record_id, "delete")
             self._set_deleted(conn, user, entity, current, None, "restore")
@@ -169,7 +179,7 @@ class RecordService:
             search_fields = entity.list.search if entity.list else ()
             where = where_clauses(main, filters, query.search, search_fields)
             where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
-            scope = scope_condition(conn, main, grant.read, user)
+            scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
             if scope is not None:
                 where.append(scope)
             total, estimated = count_rows(conn, main, where)
@@ -190,7 +200,7 @@ class RecordService:
         """The record's changes, oldest first; fields the caller may not read are hidden."""
         entity = self.entity(entity_name)
         with self.db.read() as conn:
-            self._readable_record(conn, user, entity, record_id)
+            self.readable_record(conn, user, entity, record_id)
             entries = audit.history(conn, entity.qualified_name, record_id)
         hidden = {f.name for f in entity.fields if not self._readable(user)(f)}
         for entry in entries:
@@ -201,28 +211,67 @@ class RecordService:
 
     def _saver(self, conn: Connection, user: User) -> Saver:
         return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                     self.load_internal)
+                     self.load_internal, self.hooks)
+
+    # -- for the process engine -------------------------------------------------------
+
+    def follower(self, conn: Connection):
+        """A function loading linked records (internal form), each at most once."""
+        cache: dict[tuple[str, int], dict | None] = {}
+
+        def follow(qualified: str, record_id: int):
+            if (qualified, record_id) not in cache:
+                cache[(qualified, record_id)] = self.load_internal(conn, qualified, record_id)
+            return cache[(qualified, record_id)]
+
+        return follow
+
+    def scope(self, conn: Connection, entity: Entity, record: Mapping[str, Any]) -> RecordScope:
+        """The names expressions see for ``record``."""
+        return RecordScope(entity.fields, record, self.follower(conn), self.model.entity)
+
+    def change_in(
+        self, conn: Connection, user: User, entity: Entity, current: dict, values: Mapping,
+        *, system: Mapping[str, Any] | None = None, required: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """Save ``values`` (parsed) and ``system`` columns on a stored record inside the
+        caller's transaction, validating as any save does; the caller has decided who may
+        change what.  Returns the saved record (internal form)."""
+        saver = self._saver(conn, user)
+        request = SaveRequest(entity, user, dict(values), current, system=dict(system or {}),
+                              required=tuple(required), ask_writable=False)
+        record, stored, changed = saver.check(request, {})
+        before = self.to_json(user, entity, current)
+        saved = saver.store(request, record, stored, changed)
+        changes = audit.changes_between(before, self.to_json(user, entity, saved))
+        if changes:
+            audit.record_change(conn, entity.qualified_name, current["id"], "update", user.id,
+                                changes)
+        return saved
 
     def _readable(self, user: User):
         roles = user.roles
         return lambda field: can_read_field(field, roles)
 
-    def _readable_record(self, conn, user: User, entity: Entity, record_id: int) -> dict:
+    def readable_record(self, conn, user: User, entity: Entity, record_id: int) -> dict:
         record = self.load_internal(conn, entity.qualified_name, record_id)
         scope = self.grant(user, entity).read
-        if record is None or not in_scope(conn, self.schema[entity.qualified_name].main, scope,
-                                          user, record_id):
+        if record is None or not self._in_scope(conn, user, entity, scope, record_id):
             raise NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
         return record
 
+    def _in_scope(self, conn, user: User, entity: Entity, scope, record_id: int) -> bool:
+        main = self.schema[entity.qualified_name].main
+        return in_scope(conn, main, scope, user, entity.qualified_name, record_id)
+
     def _writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
-        record = self._readable_record(conn, user, entity, record_id)
+        record = self.readable_record(conn, user, entity, record_id)
         self._require_scope(conn, user, entity, record_id, action)
         return record
 
     def _require_scope(self, conn, user: User, entity: Entity, record_id: int, action: str):
         scope = getattr(self.grant(user, entity), action)
-        if not in_scope(conn, self.schema[entity.qualified_name].main, scope, user, record_id):
+        if not self._in_scope(conn, user, entity, scope, record_id):
             raise Forbidden(Message("forbidden_action", {"action": _verb(action), "entity": entity.label}))
 
     def _set_deleted(self, conn, user: User, entity: Entity, current: dict, when, action: str):

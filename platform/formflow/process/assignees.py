@@ -1,0 +1,89 @@
+"""Resolve assignee rules to users.
+
+Rules: ``{"role": R}``, ``{"user": NAME}``, ``{"field": F}`` (a user field, or a link to
+a record with a user field — an employee, say), ``{"manager_of": F}`` (that person's
+manager), ``{"department_head": F}`` (the head of a department field, or of that
+person's department).  ``F`` may be ``_created_by``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from formflow.auth import department_ids_by_code, head_of, user_ids_by_name, user_ids_with_role
+from formflow.auth.tables import users
+from formflow.metadata.model import Assignee, Entity, Model
+
+#: Loads a linked record (internal form): (qualified entity, id) -> mapping or None.
+Follow = Callable[[str, int], Mapping[str, Any] | None]
+
+
+class Resolver:
+    def __init__(self, conn: Connection, model: Model, follow: Follow):
+        self.conn = conn
+        self.model = model
+        self.follow = follow
+
+    def users(self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]) -> list[int]:
+        """Active user ids the rules name, in rule order, without repeats."""
+        found: list[int] = []
+        for rule in rules:
+            for user_id in self._resolve(rule, entity, record):
+                if user_id not in found:
+                    found.append(user_id)
+        active = self._active(found)
+        return [u for u in found if u in active]
+
+    def _resolve(self, rule: Assignee, entity: Entity, record) -> list[int]:
+        if rule.kind == "role":
+            return sorted(user_ids_with_role(self.conn, rule.value))
+        if rule.kind == "user":
+            return list(user_ids_by_name(self.conn, [rule.value]).values())
+        if rule.kind == "field":
+            return self._people(entity, record, rule.value)
+        if rule.kind == "manager_of":
+            people = self._people(entity, record, rule.value)
+            rows = self.conn.execute(sa.select(users.c.manager_id).where(users.c.id.in_(people)))
+            return [row.manager_id for row in rows if row.manager_id is not None]
+        if rule.kind == "department_head":
+            return self._heads(entity, record, rule.value)
+        return []
+
+    def _people(self, entity: Entity, record, name: str) -> list[int]:
+        """The user ids a field names: a user field, or a link to a record with one."""
+        value = record.get(name)
+        if value is None:
+            return []
+        field = entity.field(name)
+        if field is not None and field.type == "link":
+            target = self.model.entity(field.to or "")
+            linked = self.follow(field.to or "", value)
+            person = _first_user_field(target) if target else None
+            return self._people(target, linked, person) if linked and person else []
+        return list(user_ids_by_name(self.conn, [value]).values())
+
+    def _heads(self, entity: Entity, record, name: str) -> list[int]:
+        field = entity.field(name)
+        if field is not None and field.type == "department":
+            ids = department_ids_by_code(self.conn, [record.get(name)] if record.get(name) else [])
+            department_ids = list(ids.values())
+        else:
+            people = self._people(entity, record, name)
+            rows = self.conn.execute(sa.select(users.c.department_id).where(users.c.id.in_(people)))
+            department_ids = [row.department_id for row in rows if row.department_id is not None]
+        heads = [head_of(self.conn, d) for d in department_ids]
+        return [h for h in heads if h is not None]
+
+    def _active(self, ids: list[int]) -> set[int]:
+        if not ids:
+            return set()
+        query = sa.select(users.c.id).where(users.c.id.in_(ids), users.c.active.is_(True))
+        return set(self.conn.scalars(query))
+
+
+def _first_user_field(entity: Entity) -> str | None:
+    return next((f.name for f in entity.scalar_fields if f.type == "user"), None)

@@ -1,0 +1,198 @@
+"""Actions every process has besides its transitions: withdraw (撤回), cancel (撤销),
+transfer (转交), add approver (加签), remind (催办) and comment.
+
+Each is a function ``(engine, case, user, comment, values)`` that raises when the user
+may not take it now, and a predicate saying whether the action is offered at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from formflow.auth import User, user_ids_by_name
+from formflow.errors import Forbidden, TooManyRequests, ValidationFailed
+from formflow.i18n import Message
+from formflow.process.engine import CANCELLED, Case, ProcessEngine
+from formflow.process.tables import events, tasks
+from formflow.storage.types import utcnow
+
+REMIND_INTERVAL = timedelta(hours=1)
+ADD_MODES = ("before", "after", "parallel")
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    offered: Callable[[ProcessEngine, Case, User], bool]
+    run: Callable[[ProcessEngine, Case, User, str | None, Mapping[str, Any]], None]
+    comment: str | None = None  # "required" | "optional"
+
+
+def _is_creator(case: Case, user: User) -> bool:
+    return case.record.get("_created_by") == user.username
+
+
+def _is_open(case: Case) -> bool:
+    state = case.state
+    return state is not None and not state.final and case.record["_state"] != CANCELLED
+
+
+def _not_available(name: str) -> Forbidden:
+    return Forbidden(Message("action_not_available", {"action": name}))
+
+
+# -- withdraw -----------------------------------------------------------------------
+
+
+def _can_withdraw(engine: ProcessEngine, case: Case, user: User) -> bool:
+    return (
+        case.process.withdraw and _is_creator(case, user) and _is_open(case)
+        and case.record["_state"] != case.process.start
+    )
+
+
+def _withdraw(engine, case, user, comment, values) -> None:
+    if not _can_withdraw(engine, case, user):
+        raise _not_available("withdraw")
+    if any(t.status == "done" for t in engine.visit_tasks(case)):
+        raise Forbidden(Message("withdraw_after_decision"))
+    engine.fire(case, user, "withdraw", comment, {}, target=case.process.start)
+
+
+# -- cancel -------------------------------------------------------------------------
+
+
+def _can_cancel(engine, case, user) -> bool:
+    return case.process.cancel and _is_creator(case, user) and _is_open(case)
+
+
+def _cancel(engine, case, user, comment, values) -> None:
+    if not _can_cancel(engine, case, user):
+        raise _not_available("cancel")
+    engine.fire(case, user, "cancel", comment, {}, target=CANCELLED)
+
+
+# -- transfer and add approver -----------------------------------------------------
+
+
+def _holds_task(engine, case, user) -> bool:
+    return _is_open(case) and bool(engine.open_tasks(case, user))
+
+
+def _people(case: Case, names: Any, field: str) -> list[int]:
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ValidationFailed({field: [Message("required")]})
+    ids = user_ids_by_name(case.conn, names)
+    unknown = [n for n in names if n not in ids]
+    if unknown:
+        raise ValidationFailed({field: [Message("no_such_user", {"value": unknown[0]})]})
+    return [ids[n] for n in names]
+
+
+def _transfer(engine, case, user, comment, values) -> None:
+    mine = engine.open_tasks(case, user) if _is_open(case) else []
+    if not mine:
+        raise _not_available("transfer")
+    task = mine[0]
+    (target,) = _people(case, [values.get("to")] if values.get("to") else None, "to")
+    if target == user.id:
+        raise ValidationFailed({"to": [Message("transfer_to_self")]})
+    if any(t.assignee_id == target and t.status in ("open", "waiting")
+           for t in engine.visit_tasks(case, task.visit)):
+        raise ValidationFailed({"to": [Message("already_assigned")]})
+    now = utcnow()
+    engine.close_task(case, task, "cancelled", "transfer", comment, now)
+    engine.add_task(case, case.state, task.visit, target, task.position, "open", now,
+                    origin="transfer")
+    engine.log(case, user, "transfer", None, None, comment=comment, task_id=task.id,
+               data={"to": values["to"]})
+
+
+def _add_approver(engine, case, user, comment, values) -> None:
+    mine = engine.open_tasks(case, user) if _is_open(case) else []
+    if not mine:
+        raise _not_available("add_approver")
+    task = mine[0]
+    mode = values.get("mode", "parallel")
+    if mode not in ADD_MODES:
+        raise ValidationFailed({"mode": [Message("invalid_choice", {"value": str(mode)[:40]})]})
+    people = _people(case, values.get("users"), "users")
+    pending = {t.assignee_id for t in engine.visit_tasks(case, task.visit)
+               if t.status in ("open", "waiting")}
+    if user.id in people or pending & set(people):
+        raise ValidationFailed({"users": [Message("already_assigned")]})
+    now = utcnow()
+    if mode == "parallel":
+        position, status = task.position, "open"
+    elif mode == "before":
+        _shift(case, task.visit, task.position)
+        case.conn.execute(tasks.update().where(
+            tasks.c.visit == task.visit, tasks.c.entity == case.entity.qualified_name,
+            tasks.c.record_id == case.record["id"], tasks.c.status == "open",
+        ).values(status="waiting"))
+        position, status = task.position, "open"
+    else:
+        _shift(case, task.visit, task.position + 1)
+        position, status = task.position + 1, "waiting"
+    for person in people:
+        engine.add_task(case, case.state, task.visit, person, position, status, now,
+                        origin="add_approver")
+    engine.log(case, user, "add_approver", None, None, comment=comment, task_id=task.id,
+               data={"users": values["users"], "mode": mode})
+
+
+def _shift(case: Case, visit: int, from_position: int) -> None:
+    """Make room for a stage at ``from_position`` by moving later stages back one."""
+    case.conn.execute(tasks.update().where(
+        tasks.c.visit == visit, tasks.c.entity == case.entity.qualified_name,
+        tasks.c.record_id == case.record["id"], tasks.c.position >= from_position,
+    ).values(position=tasks.c.position + 1))
+
+
+# -- remind and comment -------------------------------------------------------------
+
+
+def _can_remind(engine, case, user) -> bool:
+    return _is_creator(case, user) and _is_open(case) and any(
+        t.status == "open" for t in engine.visit_tasks(case)
+    )
+
+
+def _remind(engine, case, user, comment, values) -> None:
+    if not _can_remind(engine, case, user):
+        raise _not_available("remind")
+    last = case.conn.execute(sa.select(sa.func.max(events.c.at)).where(
+        events.c.entity == case.entity.qualified_name, events.c.record_id == case.record["id"],
+        events.c.action == "remind",
+    )).scalar()
+    if last is not None and utcnow() - last < REMIND_INTERVAL:
+        wait = int((REMIND_INTERVAL - (utcnow() - last)).total_seconds())
+        raise TooManyRequests(Message("too_many_attempts", {"seconds": wait}))
+    for task in engine.visit_tasks(case):
+        if task.status == "open":
+            engine.notify(case, task.assignee_id, "nudge", task.id)
+    engine.log(case, user, "remind", None, None, comment=comment)
+
+
+def _comment(engine, case, user, comment, values) -> None:
+    if not (comment or "").strip():
+        raise ValidationFailed({"comment": [Message("required")]})
+    engine.log(case, user, "comment", None, None, comment=comment.strip())
+
+
+BUILTINS: dict[str, Builtin] = {
+    b.name: b
+    for b in (
+        Builtin("withdraw", _can_withdraw, _withdraw, "optional"),
+        Builtin("cancel", _can_cancel, _cancel, "optional"),
+        Builtin("transfer", _holds_task, _transfer, "optional"),
+        Builtin("add_approver", _holds_task, _add_approver, "optional"),
+        Builtin("remind", _can_remind, _remind, "optional"),
+        Builtin("comment", lambda engine, case, user: True, _comment, "required"),
+    )
+}

@@ -1,0 +1,28 @@
+"""Deadlines from SLA durations: ``30m``, ``24h``, ``3d`` run on the clock; ``2bd`` and
+``4bh`` (business days and hours) run on the working calendar."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+DURATION = re.compile(r"^(\d+)(m|h|d|bd|bh)$")
+_CLOCK = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def deadline(conn: Connection, start: datetime, duration: str) -> datetime:
+    amount, unit = _parse(duration)
+    if unit in _CLOCK:
+        return start + amount * _CLOCK[unit]
+    from formflow.process.workcalendar import add_business_time
+
+    return add_business_time(conn, start, amount, unit)
+
+
+def _parse(duration: str) -> tuple[int, str]:
+    match = DURATION.match(duration)
+    if match is None:
+        raise ValueError(f"not a duration: {duration!r}")
+    return int(match.group(1)), match.group(2)

@@ -1,0 +1,337 @@
+"""The process engine: records move through states, tasks follow them.
+
+Each entry into a state is a *visit*, numbered by the id of the event that entered it.
+A visit's approval tasks are ordered in *stages* (``position``): only the lowest stage
+still pending is open.  A stage passes on the first "pass" decision (``any``), when
+every assignee — or the quorum — has chosen the approval action (``all``), and
+``sequential`` puts each assignee in a stage of their own.  When the last stage passes,
+the state's approval transition fires; any other decision fires at once.
+
+The engine is a built-in plugin: the records service calls its hooks to start a
+record's process and to ask which fields may change in the current state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from formflow.auth import User
+from formflow.errors import Conflict, ValidationFailed
+from formflow.i18n import Message
+from formflow.metadata.model import Assignee, Entity, Model, Process, State, Transition
+from formflow.plugins import hookimpl
+from formflow.process.assignees import Resolver
+from formflow.process.calendar import deadline
+from formflow.process.registry import ProcessRegistry
+from formflow.process.tables import events, notifications, tasks
+from formflow.records.evaluation import evaluate, holds
+from formflow.storage.types import utcnow
+
+PREVIOUS = "@previous"
+CANCELLED = "cancelled"
+#: Who gets a task when a state's assignee rules resolve to nobody (the task is flagged).
+_ADMINS = (Assignee("role", "admin"),)
+
+
+@dataclass
+class Case:
+    """One record in its process, as an operation sees it."""
+
+    conn: Connection
+    entity: Entity
+    record: dict[str, Any]  # internal form, as stored now
+    process: Process
+
+    @property
+    def state(self) -> State | None:
+        return self.process.state(self.record["_state"])
+
+    @property
+    def key(self) -> dict[str, Any]:
+        return {"entity": self.entity.qualified_name, "record_id": self.record["id"]}
+
+
+class ProcessEngine:
+    def __init__(self, model: Model, registry: ProcessRegistry, records):
+        self.model = model
+        self.registry = registry
+        self.records = records
+
+    # -- hooks ------------------------------------------------------------------------
+
+    @hookimpl
+    def record_before_save(self, conn, entity, record, current):
+        """A new record enters its process's start state at the newest version."""
+        process = self.model.process_for(entity)
+        if current is None and process is not None:
+            version = self.registry.latest_version(conn, process.qualified_name)
+            if version is None:
+                raise Conflict(Message("process_not_published", {"process": process.label}))
+            record["_state"] = self.registry.get(conn, process.qualified_name, version).start
+            record["_process_version"] = version
+
+    @hookimpl
+    def record_after_save(self, conn, user, entity, record, current):
+        if current is None and record.get("_state"):
+            case = self.case(conn, entity, record)
+            event_id = self.log(case, user, "start", None, case.process.start)
+            self.enter(case, user, case.process.start, event_id)
+
+    @hookimpl
+    def record_before_delete(self, conn, entity, record):
+        """A deleted record's open tasks are cancelled: they leave every inbox."""
+        if record.get("_state") and self.model.process_for(entity) is not None:
+            conn.execute(tasks.update().where(
+                tasks.c.entity == entity.qualified_name, tasks.c.record_id == record["id"],
+                tasks.c.status.in_(("open", "waiting")),
+            ).values(status="cancelled", closed_at=utcnow()))
+
+    @hookimpl
+    def record_writable_fields(self, conn, user, entity, record):
+        """In a process, a state's ``editable`` fields may change, by its actors; a final
+        state locks the record."""
+        if not record.get("_state") or self.model.process_for(entity) is None:
+            return None
+        case = self.case(conn, entity, record)
+        state = case.state
+        if state is None or state.final:
+            return set()
+        if state.assignees and not self.open_tasks(case, user):
+            return set()
+        return set(state.editable)
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def case(self, conn: Connection, entity: Entity, record: dict) -> Case:
+        process = self.model.process_for(entity)
+        version = record.get("_process_version") or 1
+        return Case(conn, entity, record, self.registry.get(conn, process.qualified_name, version))
+
+    def visit(self, case: Case) -> int | None:
+        """The id of the event that entered the current state."""
+        return case.conn.execute(
+            sa.select(sa.func.max(events.c.id)).where(
+                events.c.entity == case.entity.qualified_name,
+                events.c.record_id == case.record["id"],
+                events.c.to_state.is_not(None),
+            )
+        ).scalar()
+
+    def visit_tasks(self, case: Case, visit: int | None = None) -> list[sa.Row]:
+        visit = visit if visit is not None else self.visit(case)
+        return case.conn.execute(
+            sa.select(tasks).where(
+                tasks.c.entity == case.entity.qualified_name,
+                tasks.c.record_id == case.record["id"],
+                tasks.c.visit == visit,
+                tasks.c.kind == "approve",
+            ).order_by(tasks.c.position, tasks.c.id)
+        ).all()
+
+    def open_tasks(self, case: Case, user: User) -> list[sa.Row]:
+        return [t for t in self.visit_tasks(case) if t.status == "open" and t.assignee_id == user.id]
+
+    def pass_action(self, process: Process, state: State) -> str | None:
+        """The decision that passes a stage: the approval's action, else the first
+        transition leaving the state."""
+        if state.approval.action:
+            return state.approval.action
+        return next((t.name for t in process.transitions if state.name in t.sources), None)
+
+    # -- entering a state -------------------------------------------------------------
+
+    def enter(self, case: Case, actor: User | None, state_name: str, visit: int) -> None:
+        state = case.process.state(state_name)
+        if state is None or state.final:
+            return
+        resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
+        now = utcnow()
+        if state.assignees:
+            people = resolver.users(state.assignees, case.entity, case.record)
+            flagged = not people
+            if flagged:
+                people = resolver.users(_ADMINS, case.entity, case.record)
+            sequential = state.approval.mode == "sequential"
+            for index, user_id in enumerate(people):
+                position = index if sequential else 0
+                self.add_task(case, state, visit, user_id, position,
+                              "open" if position == 0 else "waiting", now, flagged=flagged)
+        for user_id in resolver.users(state.cc, case.entity, case.record):
+            task_id = case.conn.execute(sa.insert(tasks).values(
+                **case.key, process_version=case.record["_process_version"] or 1,
+                state=state.name, visit=visit, kind="cc", assignee_id=user_id, status="done",
+                position=0, origin="cc", opened_at=now, closed_at=now,
+            ).returning(tasks.c.id)).scalar_one()
+            self.notify(case, user_id, "cc", task_id)
+
+    def add_task(self, case: Case, state: State, visit: int, user_id: int, position: int,
+                 status: str, now, *, flagged: bool = False, origin: str = "assigned") -> int:
+        due = remind = None
+        if state.sla and state.sla.due:
+            due = deadline(case.conn, now, state.sla.due)
+        if state.sla and state.sla.remind:
+            remind = deadline(case.conn, now, state.sla.remind)
+        task_id = case.conn.execute(sa.insert(tasks).values(
+            **case.key, process_version=case.record["_process_version"] or 1, state=state.name,
+            visit=visit, kind="approve", assignee_id=user_id, status=status, position=position,
+            flagged=flagged, origin=origin, opened_at=now, due_at=due, remind_at=remind,
+        ).returning(tasks.c.id)).scalar_one()
+        if status == "open":
+            self.notify(case, user_id, "task", task_id)
+        return task_id
+
+    def notify(self, case: Case, user_id: int, kind: str, task_id: int | None = None) -> None:
+        case.conn.execute(sa.insert(notifications).values(
+            user_id=user_id, kind=kind, **case.key, task_id=task_id, created_at=utcnow(),
+        ))
+
+    # -- deciding ---------------------------------------------------------------------
+
+    def decide(self, case: Case, user: User, task: sa.Row, name: str, comment: str | None,
+               values: Mapping[str, Any]) -> None:
+        """An assignee's decision on an open task of the current visit."""
+        state = case.state
+        now = utcnow()
+        if name != self.pass_action(case.process, state):
+            self.close_task(case, task, "done", name, comment, now)
+            self.fire(case, user, name, comment, values, task_id=task.id)
+            return
+        self.close_task(case, task, "done", name, comment, now)
+        stage = [t for t in self.visit_tasks(case, task.visit) if t.position == task.position]
+        passed = sum(1 for t in stage if t.status == "done" and t.decision == name)
+        if not self._stage_passed(state, passed, len([t for t in stage if t.status != "cancelled"])):
+            self.log(case, user, "vote", case.record["_state"], None, comment=comment,
+                     task_id=task.id, data={"decision": name})
+            return
+        for other in stage:
+            if other.status == "open" and other.id != task.id:
+                self.close_task(case, other, "cancelled", None, None, now)
+        later = [t for t in self.visit_tasks(case, task.visit) if t.status == "waiting"]
+        if later:
+            self.log(case, user, name, case.record["_state"], None, comment=comment,
+                     task_id=task.id)
+            next_position = min(t.position for t in later)
+            for waiting in later:
+                if waiting.position == next_position:
+                    self._reopen(case, waiting)
+            return
+        self.fire(case, user, name, comment, values, task_id=task.id)
+
+    def _stage_passed(self, state: State, passed: int, size: int) -> bool:
+        approval = state.approval
+        if approval.mode != "all":
+            return passed >= 1
+        needed = size
+        if isinstance(approval.quorum, int):
+            needed = min(approval.quorum, size)
+        elif isinstance(approval.quorum, str) and approval.quorum.endswith("%"):
+            needed = max(1, ceil(size * int(approval.quorum[:-1]) / 100))
+        return passed >= needed
+
+    def _reopen(self, case: Case, task: sa.Row) -> None:
+        case.conn.execute(tasks.update().where(tasks.c.id == task.id).values(
+            status="open", opened_at=utcnow()))
+        self.notify(case, task.assignee_id, "task", task.id)
+
+    def close_task(self, case: Case, task: sa.Row, status: str, decision: str | None,
+                   comment: str | None, now) -> None:
+        case.conn.execute(tasks.update().where(tasks.c.id == task.id).values(
+            status=status, decision=decision, comment=comment, closed_at=now))
+
+    # -- moving -----------------------------------------------------------------------
+
+    def choose(self, case: Case, name: str, record: Mapping[str, Any], user: User) -> Transition | None:
+        """The first transition named ``name`` leaving the current state whose ``when``
+        holds for ``record``."""
+        scope = self.records.scope(case.conn, case.entity, record)
+        context = self.records.context(user)
+        for transition in case.process.transitions:
+            if transition.name == name and case.record["_state"] in transition.sources:
+                if not transition.when or holds(transition.when, scope, context):
+                    return transition
+        return None
+
+    def fire(self, case: Case, user: User, name: str, comment: str | None,
+             values: Mapping[str, Any], *, task_id: int | None = None,
+             target: str | None = None) -> None:
+        """Move the record along transition ``name`` (or to ``target`` for built-in
+        moves), saving ``values`` and the transition's ``set`` on the way."""
+        transition = None
+        if target is None:
+            merged = {**case.record, **values}
+            transition = self.choose(case, name, merged, user)
+            if transition is None:
+                raise Conflict(Message("no_branch", {"action": name}))
+            target = self.previous_state(case) if transition.to == PREVIOUS else transition.to
+        changes = dict(values)
+        if transition is not None:
+            changes.update(self._set_values(case, transition, {**case.record, **values}, user))
+        from_state = case.record["_state"]
+        saved = self.records.change_in(
+            case.conn, user, case.entity, case.record, changes,
+            system={"_state": target},
+            required=transition.required if transition else (),
+        )
+        now = utcnow()
+        for task in self.visit_tasks(case):
+            if task.status in ("open", "waiting"):
+                self.close_task(case, task, "cancelled", None, None, now)
+        event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id)
+        case.record = saved
+        self.enter(case, user, target, event_id)
+
+    def previous_state(self, case: Case) -> str:
+        """The state the record came from into its current one."""
+        row = case.conn.execute(
+            sa.select(events.c.from_state).where(
+                events.c.entity == case.entity.qualified_name,
+                events.c.record_id == case.record["id"],
+                events.c.to_state.is_not(None),
+            ).order_by(events.c.id.desc()).limit(1)
+        ).first()
+        return row.from_state if row and row.from_state else case.process.start
+
+    def _set_values(self, case: Case, transition: Transition, record, user: User) -> dict:
+        scope = self.records.scope(case.conn, case.entity, record)
+        context = self.records.context(user)
+        result = {}
+        for name, expression in transition.set.items():
+            field = case.entity.field(name)
+            value = evaluate(expression, scope, context)
+            field_type = self.records.field_types[field.type]
+            result[name] = None if value is None else field_type.from_computed(field, value)
+        return result
+
+    # -- the log ----------------------------------------------------------------------
+
+    def log(self, case: Case, user: User | None, action: str, from_state: str | None,
+            to_state: str | None, *, comment: str | None = None, task_id: int | None = None,
+            data: dict | None = None) -> int:
+        now = utcnow()
+        seconds = None
+        if from_state is not None and to_state is not None:
+            entered = case.conn.execute(
+                sa.select(sa.func.max(events.c.at)).where(
+                    events.c.entity == case.entity.qualified_name,
+                    events.c.record_id == case.record["id"],
+                    events.c.to_state.is_not(None),
+                )
+            ).scalar()
+            seconds = (now - entered).total_seconds() if entered else None
+        return case.conn.execute(sa.insert(events).values(
+            **case.key, process_version=case.record.get("_process_version") or 1, action=action,
+            from_state=from_state, to_state=to_state, actor_id=user.id if user else None,
+            task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
+        ).returning(events.c.id)).scalar_one()
+
+
+def require_comment(transition_comment: str | None, comment: str | None) -> None:
+    if transition_comment == "required" and not (comment or "").strip():
+        raise ValidationFailed({"comment": [Message("required")]})
+

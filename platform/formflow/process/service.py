@@ -1,0 +1,230 @@
+"""The process service: what a user may do with a record now, doing it, and task lists.
+
+Pages and the REST API call these; each action is one write transaction that first
+locks the record's row, so two people acting on the same step at once are serialized:
+one moves the record, the other is told the step moved meanwhile (409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from formflow.auth import User, usernames_by_id
+from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from formflow.i18n import Message
+from formflow.metadata.model import Entity, Transition
+from formflow.process.assignees import Resolver
+from formflow.process.builtins import BUILTINS
+from formflow.process.engine import Case, ProcessEngine, require_comment
+from formflow.process.tables import events, tasks
+from formflow.records.payload import parse_payload
+from formflow.storage.repository import lock_row
+
+MAX_COMMENT = 2000
+
+
+class ProcessService:
+    def __init__(self, db, model, records, engine: ProcessEngine):
+        self.db = db
+        self.model = model
+        self.records = records
+        self.engine = engine
+
+    # -- reading ----------------------------------------------------------------------
+
+    def actions(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
+        """The actions ``user`` may take on the record now, transitions first."""
+        entity = self._process_entity(entity_name)
+        with self.db.read() as conn:
+            record = self.records.readable_record(conn, user, entity, record_id)
+            case = self.engine.case(conn, entity, record)
+            found = self._transition_actions(case, user)
+            found += [
+                {"name": b.name, "kind": "builtin", "comment": b.comment, "required": [],
+                 "fields": []}
+                for b in BUILTINS.values() if b.offered(self.engine, case, user)
+            ]
+        return found
+
+    def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
+        """Field changes and process events of the record, oldest first."""
+        entity = self.records.entity(entity_name)
+        changes = self.records.history(user, entity_name, record_id)
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(events).where(
+                events.c.entity == entity.qualified_name, events.c.record_id == record_id,
+            ).order_by(events.c.id)).all()
+            names = usernames_by_id(conn, {r.actor_id for r in rows})
+        process_events = [
+            {"kind": "event", "action": r.action, "from": r.from_state, "to": r.to_state,
+             "actor": names.get(r.actor_id), "comment": r.comment, "data": r.data,
+             "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
+             "process_version": r.process_version}
+            for r in rows
+        ]
+        return sorted(changes + process_events, key=lambda entry: entry["at"])
+
+    def tasks(self, user: User, status: str = "open", *, limit: int = 200) -> list[dict[str, Any]]:
+        """The user's tasks: ``open`` (to do), ``done`` (decided or closed), ``cc``."""
+        where = [tasks.c.assignee_id == user.id]
+        if status == "open":
+            where += [tasks.c.status == "open", tasks.c.kind == "approve"]
+        elif status == "cc":
+            where.append(tasks.c.kind == "cc")
+        else:
+            where += [tasks.c.status.in_(("done", "cancelled")), tasks.c.kind == "approve"]
+        with self.db.read() as conn:
+            rows = conn.execute(
+                sa.select(tasks).where(*where).order_by(tasks.c.opened_at.desc()).limit(limit)
+            ).all()
+            titles = self._titles(conn, rows)
+        return [
+            {"id": r.id, "app": r.entity.split(".")[0], "entity": r.entity.split(".")[1],
+             "record_id": r.record_id, "record_title": titles.get((r.entity, r.record_id)),
+             "state": r.state, "status": r.status, "assignee": user.username,
+             "opened_at": _iso(r.opened_at), "due_at": _iso(r.due_at),
+             "closed_at": _iso(r.closed_at), "decision": r.decision, "flagged": r.flagged}
+            for r in rows
+        ]
+
+    # -- acting -----------------------------------------------------------------------
+
+    def act(self, user: User, entity_name: str, record_id: int, name: str,
+            payload: Any) -> dict[str, Any]:
+        """Take action ``name``; ``payload`` is ``{"comment", "values", "state"}``."""
+        entity = self._process_entity(entity_name)
+        comment, raw_values, expected_state = _parse_body(payload)
+        with self.db.write() as conn:
+            lock_row(conn, self.records.schema[entity.qualified_name], record_id)
+            record = self.records.readable_record(conn, user, entity, record_id)
+            case = self.engine.case(conn, entity, record)
+            if expected_state is not None and expected_state != record["_state"]:
+                raise Conflict(Message("state_moved"))
+            builtin = BUILTINS.get(name)
+            if builtin is not None:
+                builtin.run(self.engine, case, user, comment, raw_values)
+            else:
+                self._transition(case, user, name, comment, raw_values)
+            saved = self.records.load_internal(conn, entity.qualified_name, record_id)
+        return self.records.to_json(user, entity, saved)
+
+    def _transition(self, case: Case, user: User, name: str, comment, raw_values) -> None:
+        candidates = self._candidates(case, name)
+        if not candidates:
+            raise self._refusal(case, user, name)
+        transition = candidates[0]
+        values = self._step_values(case, user, candidates, raw_values)
+        require_comment(transition.comment, comment)
+        if transition.by is None:
+            mine = self.engine.open_tasks(case, user)
+            if not mine:
+                raise self._refusal(case, user, name)
+            self.engine.decide(case, user, mine[0], name, comment, values)
+        elif self._may_fire(case, user, transition):
+            self.engine.fire(case, user, name, comment, values)
+        else:
+            raise Forbidden(Message("action_not_available", {"action": name}))
+
+    def _candidates(self, case: Case, name: str) -> list[Transition]:
+        state = case.state
+        if state is None or state.final:
+            return []
+        return [t for t in case.process.transitions if t.name == name and state.name in t.sources]
+
+    def _may_fire(self, case: Case, user: User, transition: Transition) -> bool:
+        if transition.by == "creator":
+            return case.record.get("_created_by") == user.username
+        resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
+        return user.id in resolver.users(transition.by, case.entity, case.record)
+
+    def _refusal(self, case: Case, user: User, name: str):
+        """409 when the user was an approver of a step that has moved on; else 403."""
+        had_task = case.conn.execute(sa.select(tasks.c.id).where(
+            tasks.c.entity == case.entity.qualified_name, tasks.c.record_id == case.record["id"],
+            tasks.c.assignee_id == user.id, tasks.c.kind == "approve",
+            tasks.c.status.in_(("done", "cancelled")),
+        ).limit(1)).first()
+        if had_task is not None:
+            return Conflict(Message("state_moved"))
+        return Forbidden(Message("action_not_available", {"action": name}))
+
+    def _step_values(self, case: Case, user: User, candidates, raw_values) -> dict[str, Any]:
+        """Parse the values sent with a step; only the transition's required fields and
+        the state's editable fields may be given."""
+        if not raw_values:
+            return {}
+        allowed = set(case.state.editable)
+        for transition in candidates:
+            allowed.update(transition.required)
+        values, _, errors = parse_payload(case.entity, raw_values, self.records.field_types)
+        for name in values:
+            if "*" not in allowed and name not in allowed:
+                errors.setdefault(name, [Message("not_writable")])
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
+    def _transition_actions(self, case: Case, user: User) -> list[dict[str, Any]]:
+        state = case.state
+        if state is None or state.final:
+            return []
+        holds_task = bool(self.engine.open_tasks(case, user))
+        found: dict[str, dict[str, Any]] = {}
+        for transition in case.process.transitions:
+            if state.name not in transition.sources or transition.name in found:
+                continue
+            allowed = holds_task if transition.by is None else self._may_fire(case, user, transition)
+            if allowed and self.engine.choose(case, transition.name, case.record, user) is not None:
+                found[transition.name] = {
+                    "name": transition.name, "kind": "transition",
+                    "label": transition.label.texts.get("", transition.name),
+                    "comment": transition.comment, "required": list(transition.required),
+                    "fields": list(state.editable),
+                }
+        return list(found.values())
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _process_entity(self, entity_name: str) -> Entity:
+        entity = self.records.entity(entity_name)
+        if self.model.process_for(entity) is None:
+            raise NotFound(Message("not_found"))
+        return entity
+
+    def _titles(self, conn, rows) -> dict[tuple[str, int], str | None]:
+        wanted: dict[str, set[int]] = {}
+        for row in rows:
+            wanted.setdefault(row.entity, set()).add(row.record_id)
+        titles = {}
+        for qualified, ids in wanted.items():
+            if qualified not in self.records.schema.entities:
+                continue
+            main = self.records.schema[qualified].main
+            for row in conn.execute(sa.select(main.c.id, main.c._title).where(main.c.id.in_(ids))):
+                titles[(qualified, row.id)] = row._title
+        return titles
+
+
+def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None]:
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, Mapping):
+        raise ValidationFailed({"": [Message("invalid_row")]})
+    unknown = set(payload) - {"comment", "values", "state"}
+    if unknown:
+        raise ValidationFailed({name: [Message("unknown_field")] for name in sorted(unknown)})
+    comment = payload.get("comment")
+    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
+        raise ValidationFailed({"comment": [Message("max_length", {"max": MAX_COMMENT})]})
+    values = payload.get("values") or {}
+    if not isinstance(values, Mapping):
+        raise ValidationFailed({"values": [Message("invalid_row")]})
+    state = payload.get("state")
+    return comment, values, state if isinstance(state, str) else None
+
+
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None

@@ -1,0 +1,95 @@
+"""System tables of the process engine: published versions, tasks, events, notifications.
+
+A task is one user's piece of work on one record in one state: an approval to decide
+(``kind`` "approve"), or a copy to read (``kind`` "cc").  Events are the process log:
+every action, with the time the record spent in the state it left.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from formflow.storage.system import system_metadata
+from formflow.storage.types import UtcDateTime
+
+_BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+process_versions = sa.Table(
+    "ff_process_versions",
+    system_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("process", sa.String(130), nullable=False),  # "app.process"
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("process", "version", name="uq_ff_process_versions"),
+)
+
+tasks = sa.Table(
+    "ff_tasks",
+    system_metadata,
+    sa.Column("id", _BIGINT, primary_key=True),
+    sa.Column("entity", sa.String(130), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    sa.Column("process_version", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(64), nullable=False),
+    #: Counts the record's entries into states, so tasks of an earlier visit of the same
+    #: state are never confused with the current ones.
+    sa.Column("visit", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, server_default="approve"),
+    sa.Column("assignee_id", sa.Integer, sa.ForeignKey("ff_users.id"), nullable=False),
+    #: open: can act; waiting: a later turn of a sequential approval; done; cancelled.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("decision", sa.String(64)),
+    sa.Column("comment", sa.Text),
+    sa.Column("flagged", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("origin", sa.String(32)),  # how the task came: assigned, transfer, add_approver, escalation
+    sa.Column("opened_at", UtcDateTime, nullable=False),
+    sa.Column("due_at", UtcDateTime),
+    sa.Column("remind_at", UtcDateTime),
+    sa.Column("reminded_at", UtcDateTime),
+    sa.Column("breached_at", UtcDateTime),
+    sa.Column("closed_at", UtcDateTime),
+    sa.Index("ix_ff_tasks_record", "entity", "record_id", "visit"),
+    sa.Index("ix_ff_tasks_assignee", "assignee_id", "status"),
+    sa.Index("ix_ff_tasks_due", "status", "due_at"),
+    sa.Index("ix_ff_tasks_remind", "status", "remind_at"),
+)
+
+events = sa.Table(
+    "ff_events",
+    system_metadata,
+    sa.Column("id", _BIGINT, primary_key=True),
+    sa.Column("entity", sa.String(130), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    sa.Column("process_version", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("from_state", sa.String(64)),
+    sa.Column("to_state", sa.String(64)),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("ff_users.id")),
+    sa.Column("task_id", _BIGINT),
+    sa.Column("comment", sa.Text),
+    sa.Column("data", sa.JSON),
+    sa.Column("at", UtcDateTime, nullable=False),
+    #: Seconds the record spent in ``from_state`` when this event moved it out.
+    sa.Column("seconds_in_state", sa.Float),
+    sa.Index("ix_ff_events_record", "entity", "record_id", "id"),
+    sa.Index("ix_ff_events_at", "at"),
+)
+
+notifications = sa.Table(
+    "ff_notifications",
+    system_metadata,
+    sa.Column("id", _BIGINT, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("ff_users.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),  # task, cc, reminder, breach, nudge
+    sa.Column("entity", sa.String(130), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    sa.Column("task_id", _BIGINT),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("read_at", UtcDateTime),
+    sa.Column("emailed_at", UtcDateTime),
+    sa.Index("ix_ff_notifications_user", "user_id", "read_at"),
+)
