@@ -59,14 +59,28 @@ def create_app() -> Flask:
             errors["level"] = ["invalid choice"]
         if errors:
             return jsonify(errors=errors), 422
-        now = datetime.now(UTC).replace(tzinfo=None) if engine.dialect.name == "sqlite" else datetime.now(UTC)
+        now = (
+            datetime.now(UTC).replace(tzinfo=None)
+            if engine.dialect.name == "sqlite"
+            else datetime.now(UTC)
+        )
         with engine.begin() as conn:
             row = conn.execute(
-                sa.insert(customers).values(
-                    name=name.strip(), code=code, email=email, level=body.get("level"),
-                    _title=name.strip(), _version=1, _created_at=now,
-                    _updated_at=now, _created_by=user_id, _updated_by=user_id, active=True,
-                ).returning(*customers.c)
+                sa.insert(customers)
+                .values(
+                    name=name.strip(),
+                    code=code,
+                    email=email,
+                    level=body.get("level"),
+                    _title=name.strip(),
+                    _version=1,
+                    _created_at=now,
+                    _updated_at=now,
+                    _created_by=user_id,
+                    _updated_by=user_id,
+                    active=True,
+                )
+                .returning(*customers.c)
             ).one()
         return jsonify(_json(row._mapping)), 201
 
@@ -79,12 +93,11 @@ def create_app() -> Flask:
             query = query.where(customers.c.level == request.args["level"])
         page = int(request.args.get("page", 1))
         with engine.connect() as conn:
-            total = conn.execute(
-                sa.select(sa.func.count()).select_from(query.subquery())
-            ).scalar()
+            total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar()
             rows = conn.execute(
                 query.order_by(customers.c._created_at.desc(), customers.c.id.desc())
-                .limit(25).offset((page - 1) * 25)
+                .limit(25)
+                .offset((page - 1) * 25)
             ).all()
         return jsonify(items=[_json(r._mapping) for r in rows], total=total, page=page)
 
@@ -92,5 +105,7 @@ def create_app() -> Flask:
 
 
 def _json(row) -> dict:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if isinstance(v, Decimal) else v)
-            for k, v in row.items()}
+    return {
+        k: (v.isoformat() if hasattr(v, "isoformat") else str(v) if isinstance(v, Decimal) else v)
+        for k, v in row.items()
+    }

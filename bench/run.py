@@ -56,7 +56,9 @@ class Result:
 
     @property
     def p95_ms(self) -> float:
-        return statistics.quantiles(self.latencies, n=20)[18] * 1000 if len(self.latencies) > 20 else 0
+        return (
+            statistics.quantiles(self.latencies, n=20)[18] * 1000 if len(self.latencies) > 20 else 0
+        )
 
     @property
     def cpu_ms(self) -> float:
@@ -71,8 +73,9 @@ def sqlite_database(folder: Path) -> str:
 
 
 def postgres_database() -> str:
-    server = sa.create_engine(PG_SERVER.replace("postgresql://", "postgresql+psycopg://"),
-                              isolation_level="AUTOCOMMIT")
+    server = sa.create_engine(
+        PG_SERVER.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with server.connect() as conn:
         conn.exec_driver_sql("DROP DATABASE IF EXISTS ff_bench WITH (FORCE)")
         conn.exec_driver_sql("CREATE DATABASE ff_bench")
@@ -106,13 +109,23 @@ def seed(url: str, target: int) -> None:
         for index in range(offset, min(offset + 10_000, target)):
             created = start + timedelta(seconds=index * 30)
             created = created.replace(tzinfo=None) if sqlite else created
-            rows.append({
-                "name": f"Customer {index}", "code": f"S{index:07d}", "level": rng.choice("ABC"),
-                "email": f"c{index}@example.com", "active": True, "owner": admin_id,
-                "_number": f"SEED-{index:07d}", "_title": f"Customer {index}", "_version": 1,
-                "_created_at": created, "_updated_at": created, "_created_by": admin_id,
-                "_updated_by": admin_id,
-            })
+            rows.append(
+                {
+                    "name": f"Customer {index}",
+                    "code": f"S{index:07d}",
+                    "level": rng.choice("ABC"),
+                    "email": f"c{index}@example.com",
+                    "active": True,
+                    "owner": admin_id,
+                    "_number": f"SEED-{index:07d}",
+                    "_title": f"Customer {index}",
+                    "_version": 1,
+                    "_created_at": created,
+                    "_updated_at": created,
+                    "_created_by": admin_id,
+                    "_updated_by": admin_id,
+                }
+            )
         with engine.begin() as conn:
             conn.execute(sa.insert(table), rows)
     with engine.begin() as conn:
@@ -127,9 +140,21 @@ class Server:
     def __init__(self, app: str, port: int, env: dict[str, str]):
         self.port = port
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", app],
-            cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                app,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            start_new_session=True,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -197,8 +222,14 @@ _measurements = iter(range(1, 1_000_000))
 def creates(path: str, server_letter: str):
     def make(client: int, counter: int):
         code = f"B{RUN_ID}{server_letter}{make.measurement}C{client}X{counter}"
-        body = json.dumps({"name": f"Bench {client}-{counter}", "code": code,
-                           "level": "B", "email": f"b{client}.{counter}@example.com"})
+        body = json.dumps(
+            {
+                "name": f"Bench {client}-{counter}",
+                "code": code,
+                "level": "B",
+                "email": f"b{client}.{counter}@example.com",
+            }
+        )
         return "POST", path, body, 201
 
     make.measurement = 0
@@ -208,25 +239,36 @@ def creates(path: str, server_letter: str):
 def lists(path: str):
     def make(client: int, counter: int):
         return "GET", path, None, 200
+
     return make
 
 
 WORKLOADS = {
     "create": (creates("/api/v1/crm/customer", "F"), creates("/customers", "B")),
-    "list": (lists("/api/v1/crm/customer?level=A&sort=-_created_at&per_page=25&page=2"),
-             lists("/customers?level=A&page=2")),
+    "list": (
+        lists("/api/v1/crm/customer?level=A&sort=-_created_at&per_page=25&page=2"),
+        lists("/customers?level=A&page=2"),
+    ),
 }
 
 
 def big_record_seconds(server: Server, lines: int = 1000) -> tuple[float, float]:
     """Seconds to create, then to read, one opportunity with ``lines`` line items."""
-    customer = json.dumps({"name": "Big order customer", "code": f"BIG{RUN_ID}{lines}"})
+    code = f"BIG{RUN_ID}N{next(_measurements)}"
+    customer = json.dumps({"name": "Big order customer", "code": code})
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     conn.request("POST", "/api/v1/crm/customer", body=customer, headers=HEADERS)
     customer_id = json.loads(conn.getresponse().read())["id"]
-    body = json.dumps({"name": "Big order", "customer": customer_id, "lines": [
-        {"product": f"Part {n}", "quantity": "2", "unit_price": "9.99"} for n in range(lines)
-    ]})
+    body = json.dumps(
+        {
+            "name": "Big order",
+            "customer": customer_id,
+            "lines": [
+                {"product": f"Part {n}", "quantity": "2", "unit_price": "9.99"}
+                for n in range(lines)
+            ],
+        }
+    )
     began = time.perf_counter()
     conn.request("POST", "/api/v1/crm/opportunity", body=body, headers=HEADERS)
     created = conn.getresponse()
@@ -239,37 +281,56 @@ def big_record_seconds(server: Server, lines: int = 1000) -> tuple[float, float]
     return saved, time.perf_counter() - began
 
 
-def measure(url: str, token: str, rows: int, seconds: float, instance: Path,
-            workloads: list[str]) -> dict[str, tuple[Result, Result]]:
+def measure(
+    url: str,
+    token: str,
+    rows: int,
+    seconds: float,
+    instance: Path,
+    workloads: list[str],
+    database: str,
+) -> list[str]:
+    """Run the workloads against both servers; print and return one table row each."""
     HEADERS.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    env = {"FORMFLOW_DATABASE_URL": url, "FORMFLOW_INSTANCE_PATH": str(instance),
-           "FORMFLOW_SECRET_KEY": "bench", "BENCH_DATABASE_URL": url}
+    env = {
+        "FORMFLOW_DATABASE_URL": url,
+        "FORMFLOW_INSTANCE_PATH": str(instance),
+        "FORMFLOW_SECRET_KEY": "bench",
+        "BENCH_DATABASE_URL": url,
+    }
     formflow = Server("wsgi:app", 8731, env)
     baseline = Server("bench.baseline_app:create_app()", 8732, env)
+    lines = []
     try:
-        results = {}
         for name in workloads:
             ours, theirs = WORKLOADS[name]
             ours.measurement = theirs.measurement = next(_measurements)
-            results[name] = (drive(formflow, ours, seconds), drive(baseline, theirs, seconds))
+            line = report(
+                database,
+                rows,
+                name,
+                drive(formflow, ours, seconds),
+                drive(baseline, theirs, seconds),
+            )
+            print(line, flush=True)
+            lines.append(line)
         saved, read = big_record_seconds(formflow)
-        print(f"  1,000 line items: saved in {saved * 1000:.0f} ms, read in {read * 1000:.0f} ms",
-              flush=True)
-        return results
+        print(
+            f"  1,000 line items: saved in {saved * 1000:.0f} ms, read in {read * 1000:.0f} ms",
+            flush=True,
+        )
+        return lines
     finally:
         formflow.stop()
         baseline.stop()
 
 
-def report(database: str, rows: int, results) -> list[str]:
-    lines = []
-    for name, (ours, base) in results.items():
-        lines.append(
-            f"| {database} | {rows:,} | {name} | {ours.rate:.0f} | {base.rate:.0f} | "
-            f"{ours.rate / base.rate:.2f}× | {ours.p95_ms:.1f} | {base.p95_ms:.1f} | "
-            f"{ours.cpu_ms:.1f} | {base.cpu_ms:.1f} | {ours.errors + base.errors} |"
-        )
-    return lines
+def report(database: str, rows: int, name: str, ours: Result, base: Result) -> str:
+    return (
+        f"| {database} | {rows:,} | {name} | {ours.rate:.0f} | {base.rate:.0f} | "
+        f"{ours.rate / base.rate:.2f}× | {ours.p95_ms:.1f} | {base.p95_ms:.1f} | "
+        f"{ours.cpu_ms:.1f} | {base.cpu_ms:.1f} | {ours.errors + base.errors} |"
+    )
 
 
 HEADER = [
@@ -280,7 +341,9 @@ HEADER = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, action="append", help="table sizes (repeatable)")
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=float, default=8)
@@ -297,18 +360,23 @@ def main() -> None:
             token = prepare(url, instance)
             for rows in sizes:
                 seed(url, rows)
-                results = measure(url, token, rows, args.seconds, instance,
-                                  args.workload or sorted(WORKLOADS))
-                new = report(database, rows, results)
-                print("\n".join(new), flush=True)
-                lines += new
+                lines += measure(
+                    url,
+                    token,
+                    rows,
+                    args.seconds,
+                    instance,
+                    args.workload or sorted(WORKLOADS),
+                    database,
+                )
     if args.write:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
         Path(args.write).write_text(
             f"# Benchmark results\n\n{stamp}; {machine}; gunicorn {WORKERS} sync workers; "
             f"{CLIENTS} concurrent clients; {args.seconds:.0f} s per workload.\n\n"
-            + "\n".join(lines) + "\n"
+            + "\n".join(lines)
+            + "\n"
         )
 
 

@@ -51,6 +51,17 @@ def drop_postgres_database(url: str) -> None:
     server.dispose()
 
 
+@pytest.fixture(scope="module")
+def module_postgres_url():
+    """A PostgreSQL database for a whole test module, dropped afterwards (skips the
+    test when no server is configured)."""
+    if not PG_URL:
+        pytest.skip("FORMFLOW_TEST_DATABASE_URL is not set")
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
 @pytest.fixture
 def database_url(tmp_path):
     if not PG_URL:
@@ -72,15 +83,17 @@ def make_app(database_url, tmp_path):
     apps = []
 
     def factory(metadata_path, **config):
-        app = create_app({
-            "DATABASE_URL": database_url,
-            "METADATA_PATH": [str(p) for p in metadata_path],
-            "PLUGINS_PATH": [str(tmp_path / "no-plugins")],
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-            **config,
-        })
+        app = create_app(
+            {
+                "DATABASE_URL": database_url,
+                "METADATA_PATH": [str(p) for p in metadata_path],
+                "PLUGINS_PATH": [str(tmp_path / "no-plugins")],
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "SECRET_KEY": "test-secret",
+                "TESTING": True,
+                **config,
+            }
+        )
         install(app.extensions["formflow"], ADMIN_PASSWORD)
         apps.append(app)
         return app
@@ -116,8 +129,15 @@ def make_user(runtime):
 
     def factory(username, *, roles=(), department=None, manager=None, password=PASSWORD):
         with runtime.db.write() as conn:
-            return create_user(conn, username, password, roles=roles, department=department,
-                               manager=manager, known_roles=runtime.model.roles)
+            return create_user(
+                conn,
+                username,
+                password,
+                roles=roles,
+                department=department,
+                manager=manager,
+                known_roles=runtime.model.roles,
+            )
 
     return factory
 
@@ -131,8 +151,9 @@ class ApiClient:
 
     def _call(self, method, path, json=None, headers=None, **kwargs):
         url = path if path.startswith("/") else f"/api/v1/{path}"
-        return self.client.open(url, method=method, json=json,
-                                headers={**self.headers, **(headers or {})}, **kwargs)
+        return self.client.open(
+            url, method=method, json=json, headers={**self.headers, **(headers or {})}, **kwargs
+        )
 
     def get(self, path, **kwargs):
         return self._call("GET", path, **kwargs)
@@ -142,6 +163,9 @@ class ApiClient:
 
     def patch(self, path, json=None, **kwargs):
         return self._call("PATCH", path, json=json, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        return self._call("PUT", path, json=json, **kwargs)
 
     def delete(self, path, **kwargs):
         return self._call("DELETE", path, **kwargs)

@@ -11,7 +11,9 @@ from formflow.metadata.problems import MetadataError
 from formflow.settings import SettingsError, load_settings
 
 
-def test_environment_variables_override_defaults_and_the_mapping_overrides_both(monkeypatch, tmp_path):
+def test_environment_variables_override_defaults_and_the_mapping_overrides_both(
+    monkeypatch, tmp_path
+):
     monkeypatch.setenv("FORMFLOW_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("FORMFLOW_LOGIN_ATTEMPTS", "9")
     settings = load_settings({"LOGIN_ATTEMPTS": 3, "INSTANCE_PATH": str(tmp_path)})
@@ -50,9 +52,14 @@ def test_invalid_metadata_stops_start_up_with_every_problem(tmp_path):
     app = tmp_path / "apps" / "shop"
     (app / "entities").mkdir(parents=True)
     (app / "app.json").write_text(json.dumps({"name": "shop"}))
-    (app / "entities" / "item.json").write_text(json.dumps({
-        "name": "item", "fields": [{"name": "a", "type": "lnk"}, {"name": "b", "type": "link"}],
-    }))
+    (app / "entities" / "item.json").write_text(
+        json.dumps(
+            {
+                "name": "item",
+                "fields": [{"name": "a", "type": "lnk"}, {"name": "b", "type": "link"}],
+            }
+        )
+    )
     with pytest.raises(MetadataError) as error:
         create_app({"METADATA_PATH": [str(tmp_path / "apps")], "INSTANCE_PATH": str(tmp_path)})
     text = str(error.value)

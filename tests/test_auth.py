@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -34,16 +32,9 @@ PASSWORD = "correct horse"
 
 
 @pytest.fixture(scope="module")
-def pg_database():
-    """A PostgreSQL database made for this module, dropped afterwards."""
-    if not PG_URL:
-        pytest.skip("FORMFLOW_TEST_DATABASE_URL is not set")
-    server = sa.make_url(PG_URL).set(drivername="postgresql")
-    name = f"ff_test_auth_{uuid.uuid4().hex[:12]}"
-    conninfo = server.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database = Database(server.set(database=name))
+def pg_database(module_postgres_url):
+    """The module's PostgreSQL database with the system tables."""
+    database = Database(module_postgres_url)
     try:
         # From a copy: creating a use_alter foreign key with ALTER marks the shared
         # constraint as "never inline", which would drop it from later SQLite tables.
@@ -54,8 +45,6 @@ def pg_database():
         yield database
     finally:
         database.dispose()
-        with psycopg.connect(conninfo, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

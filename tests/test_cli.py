@@ -30,8 +30,9 @@ def cli(database_url, tmp_path, monkeypatch):
 def _runtime(database_url, tmp_path):
     from formflow import create_app
 
-    return create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i2"),
-                       "SECRET_KEY": "x"}).extensions["formflow"]
+    return create_app(
+        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i2"), "SECRET_KEY": "x"}
+    ).extensions["formflow"]
 
 
 def test_help_explains_every_command(cli):
@@ -66,20 +67,35 @@ def test_check_prints_every_problem_with_file_and_path_and_fails(cli, tmp_path):
     app = tmp_path / "apps" / "shop"
     (app / "entities").mkdir(parents=True)
     (app / "app.json").write_text(json.dumps({"name": "shop", "menu": ["order", "ghost"]}))
-    (app / "entities" / "item.json").write_text(json.dumps({
-        "name": "item", "fields": [{"name": "price", "type": "money", "lable": "Price"}],
-    }))
-    (app / "entities" / "order.json").write_text(json.dumps({
-        "name": "order",
-        "fields": [{"name": "price", "type": "money"},
-                   {"name": "total", "type": "money", "compute": "prise * 2"}],
-    }))
+    (app / "entities" / "item.json").write_text(
+        json.dumps(
+            {
+                "name": "item",
+                "fields": [{"name": "price", "type": "money", "lable": "Price"}],
+            }
+        )
+    )
+    (app / "entities" / "order.json").write_text(
+        json.dumps(
+            {
+                "name": "order",
+                "fields": [
+                    {"name": "price", "type": "money"},
+                    {"name": "total", "type": "money", "compute": "prise * 2"},
+                ],
+            }
+        )
+    )
     result = cli("check", str(tmp_path / "apps"))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert any(line.startswith("shop/entities/item.json: fields/0: ") and "lable" in line for line in lines)
-    assert any(line.startswith("shop/entities/order.json: fields/1/compute: ") and "prise" in line
-               for line in lines)
+    assert any(
+        line.startswith("shop/entities/item.json: fields/0: ") and "lable" in line for line in lines
+    )
+    assert any(
+        line.startswith("shop/entities/order.json: fields/1/compute: ") and "prise" in line
+        for line in lines
+    )
     assert any(line.startswith("shop/app.json: menu/1: ") and "ghost" in line for line in lines)
 
 
@@ -136,4 +152,3 @@ def test_demo_loads_users_and_records_once(cli, database_url, tmp_path):
 def _admin(runtime):
     with runtime.db.read() as conn:
         return get_user_by_name(conn, "admin")
-

@@ -6,11 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from decimal import Decimal
 from types import MappingProxyType
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -66,23 +64,6 @@ def customer(*extra: Field, **options) -> Entity:
 # -- databases --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pg_url():
-    """A PostgreSQL database made for this module, dropped afterwards."""
-    if not PG_URL:
-        pytest.skip("FORMFLOW_TEST_DATABASE_URL is not set")
-    server = sa.make_url(PG_URL).set(drivername="postgresql")
-    name = f"ff_test_migrate_{uuid.uuid4().hex[:12]}"
-    conninfo = server.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name)
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
     if request.param == "sqlite":
@@ -90,7 +71,7 @@ def db(request, tmp_path):
         yield database
         database.dispose()
         return
-    database = Database(request.getfixturevalue("pg_url"))
+    database = Database(request.getfixturevalue("module_postgres_url"))
     try:
         yield database
     finally:

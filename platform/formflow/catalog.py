@@ -138,7 +138,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The record cannot be withdrawn: an approver has already acted.",
         "zh-CN": "已有审批人处理，不能撤回。",
     },
-    "transfer_to_self": {"en": "You cannot transfer a task to yourself.", "zh-CN": "不能转交给自己。"},
+    "transfer_to_self": {
+        "en": "You cannot transfer a task to yourself.",
+        "zh-CN": "不能转交给自己。",
+    },
     "already_assigned": {
         "en": "That person already has a task on this step.",
         "zh-CN": "此人在当前步骤已有待办。",
@@ -146,6 +149,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "process_not_published": {
         "en": "The process {process} is not published yet; run formflow migrate.",
         "zh-CN": "流程“{process}”尚未发布，请运行 formflow migrate。",
+    },
+    "plugin_failed": {
+        "en": "The plugin {plugin} failed; nothing was saved. The details are in the server log.",
+        "zh-CN": "插件 {plugin} 出错，未保存任何内容。详情见服务器日志。",
     },
     # -- queries ------------------------------------------------------------------
     "unknown_filter": {
@@ -177,10 +184,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Send the body as JSON (Content-Type: application/json).",
         "zh-CN": "请以 JSON 格式发送请求体（Content-Type: application/json）。",
     },
-    "malformed_json": {"en": "The JSON body is malformed: {problem}", "zh-CN": "JSON 格式错误：{problem}"},
+    "malformed_json": {
+        "en": "The JSON body is malformed: {problem}",
+        "zh-CN": "JSON 格式错误：{problem}",
+    },
     "bad_if_match": {
-        "en": "If-Match must be the record's ETag, e.g. \"3\".",
-        "zh-CN": "If-Match 必须是记录的 ETag，例如 \"3\"。",
+        "en": 'If-Match must be the record\'s ETag, e.g. "3".',
+        "zh-CN": 'If-Match 必须是记录的 ETag，例如 "3"。',
     },
     "request_too_large": {"en": "The request is too large.", "zh-CN": "请求内容过大。"},
     # -- identity -----------------------------------------------------------------
@@ -227,5 +237,15 @@ CATALOG: dict[str, dict[str, str]] = {
     "invalid_department_code": {
         "en": "Department codes are 1-64 letters, digits, '.', '_' or '-'.",
         "zh-CN": "部门代码为 1-64 个字母、数字、“.”、“_”或“-”。",
+    },
+    # -- working calendar ---------------------------------------------------------
+    "calendar_weekdays": {
+        "en": "Working days are distinct weekday numbers, 1 (Monday) to 7 (Sunday).",
+        "zh-CN": "工作日为不重复的星期序号：1（星期一）到 7（星期日）。",
+    },
+    "calendar_hours": {
+        "en": "Working hours are HH:MM periods, each ending after it starts, in order and"
+              " without overlaps.",
+        "zh-CN": "工作时间为按先后排列、互不重叠的 HH:MM 时段，每段结束晚于开始。",
     },
 }

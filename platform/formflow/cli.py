@@ -75,6 +75,16 @@ def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
     click.echo(f"{len(steps)} change(s) {'planned' if plan_only else 'applied'}." if steps else "Nothing to change.")
 
 
+@main.command("plugins")
+@with_appcontext
+def plugins_command() -> None:
+    """List the plugins: name, version, where each was loaded from, and any load error."""
+    for plugin in get_runtime().plugins.plugins:
+        status = "disabled: " + plugin.error if plugin.error else "loaded"
+        version = plugin.version or "-"
+        click.echo(f"{plugin.name:<20} {version:<10} {plugin.source}  [{status}]")
+
+
 @main.group("user")
 def user_group() -> None:
     """Manage users."""
@@ -136,6 +146,133 @@ def demo_command(port: int, no_serve: bool) -> None:
         click.echo(f"  {username:<10} {password:<14} {what}")
     if not no_serve:
         current_app.run(host="127.0.0.1", port=port, use_reloader=False)
+
+
+@main.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Run due timers: SLA reminders, escalations and auto-actions.  Safe to run from
+    several machines at once; run it from cron every minute."""
+    for line in get_runtime().sla.tick().summary():
+        click.echo(line)
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working calendar: working hours, holidays and make-up working days."""
+
+
+@calendar_group.command("holiday")
+@click.argument("day")
+@click.option("--working", is_flag=True, help="A make-up working day (调休), not a holiday.")
+@click.option("--note", help="What the day is, e.g. 'National Day'.")
+@with_appcontext
+def calendar_holiday_command(day: str, working: bool, note: str | None) -> None:
+    """Mark DAY (YYYY-MM-DD) as a holiday, or with --working as a working day."""
+    from formflow.process.calendar_service import parse_day, save_day
+
+    try:
+        date = parse_day(day)
+    except ServiceError as error:
+        _fail(error)
+    with get_runtime().db.write() as conn:
+        save_day(conn, date, working, note)
+    click.echo(f"{date.isoformat()} is now a {'working day' if working else 'holiday'}.")
+
+
+@calendar_group.command("remove")
+@click.argument("day")
+@with_appcontext
+def calendar_remove_command(day: str) -> None:
+    """Make DAY (YYYY-MM-DD) an ordinary day of the week again."""
+    from formflow.process.calendar_service import delete_day, parse_day
+
+    try:
+        date = parse_day(day)
+    except ServiceError as error:
+        _fail(error)
+    with get_runtime().db.write() as conn:
+        removed = delete_day(conn, date)
+    click.echo(f"{date.isoformat()} is an ordinary day again." if removed
+               else f"{date.isoformat()} was not marked.")
+
+
+@calendar_group.command("hours")
+@click.option("--weekdays", help="Working weekdays, 1 (Monday) to 7, e.g. 1,2,3,4,5.")
+@click.option("--hours", help="Working hours, e.g. 09:00-12:00,13:00-18:00.")
+@with_appcontext
+def calendar_hours_command(weekdays: str | None, hours: str | None) -> None:
+    """Set the working week; an option left out keeps its value."""
+    from formflow.process.calendar_service import parse_hours_text, read_week, save_week
+
+    with get_runtime().db.write() as conn:
+        days, periods = read_week(conn)
+        try:
+            if weekdays:
+                days = tuple(sorted({int(d) for d in weekdays.split(",")}))
+                if not all(1 <= d <= 7 for d in days):
+                    raise ValueError(weekdays)
+            if hours:
+                periods = parse_hours_text(hours)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+        save_week(conn, days, periods)
+    _echo_week(days, periods)
+
+
+@calendar_group.command("show")
+@click.option("--year", type=int, help="Only the marked days of this year.")
+@with_appcontext
+def calendar_show_command(year: int | None) -> None:
+    """Print the working week and the marked days."""
+    from formflow.process.calendar_service import list_days, read_week
+
+    with get_runtime().db.read() as conn:
+        days, periods = read_week(conn)
+        marked = list_days(conn, year)
+    _echo_week(days, periods)
+    for day in marked:
+        kind = "working day" if day["working"] else "holiday"
+        click.echo(f"{day['day']}  {kind:<11}  {day['note'] or ''}".rstrip())
+
+
+def _echo_week(days, periods) -> None:
+    from formflow.process.workcalendar import format_period
+
+    hours = ", ".join("-".join(format_period(p)) for p in periods)
+    click.echo(f"Working weekdays: {','.join(map(str, days))}; hours: {hours} "
+               f"({get_runtime().settings['TIMEZONE']})")
+
+
+@main.group("events")
+def events_group() -> None:
+    """The process event log."""
+
+
+@events_group.command("export")
+@click.option("--entity", help="Only this entity's events (app.entity).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="File to write (default: standard output).")
+@with_appcontext
+def events_export_command(entity: str | None, output: str | None) -> None:
+    """Export the event log as CSV for process mining: case_id, activity, timestamp,
+    resource, entity, record_id, from_state, to_state, process_version, seconds_in_state,
+    comment."""
+    from formflow.process.eventlog import export_events
+
+    runtime = get_runtime()
+    try:
+        chunks = export_events(runtime.db, runtime.model, runtime.schema, None, entity)
+    except ServiceError:
+        raise click.ClickException(f"No entity with a process named {entity!r}.") from None
+    if output is None:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    click.echo(f"Events written to {output}.", err=True)
 
 
 def _fail(error: ServiceError) -> None:

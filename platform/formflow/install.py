@@ -15,8 +15,12 @@ ADMIN = "admin"
 def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[MigrationStep]:
     """Bring the tables in line with the metadata and publish changed processes as new
     versions."""
-    steps = apply_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
-                            field_types=runtime.field_types)
+    steps = apply_migration(
+        runtime.db,
+        runtime.schema,
+        allow_destructive=allow_destructive,
+        field_types=runtime.field_types,
+    )
     with runtime.db.write() as conn:
         publish_processes(conn, runtime.model)
     return steps

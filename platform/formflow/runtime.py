@@ -12,10 +12,15 @@ from formflow.auth import LoginThrottle
 from formflow.expressions import BUILTIN_FUNCTIONS
 from formflow.fields import builtin_registry
 from formflow.metadata.loader import load
-from formflow.plugins import create_manager
+from formflow.plugins.loading import discover
+from formflow.plugins.manager import PluginSet
+from formflow.process.calendar_service import CalendarService
 from formflow.process.engine import ProcessEngine
+from formflow.process.mail import Mailer
+from formflow.process.notifications import NotificationService
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
+from formflow.process.sla import SlaTimers
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.tables import build_schema
@@ -26,7 +31,8 @@ class Runtime:
         self.settings = settings
         self.field_types = builtin_registry()
         self.model = load(
-            settings["METADATA_PATH"], field_types=list(self.field_types),
+            settings["METADATA_PATH"],
+            field_types=list(self.field_types),
             functions=list(BUILTIN_FUNCTIONS),
         )
         self.schema = build_schema(self.model, self.field_types)
@@ -36,9 +42,19 @@ class Runtime:
         )
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)
-        self.plugins = create_manager(engine)
-        self.records.hooks = self.plugins.hook
+        self.plugins = PluginSet(
+            self.model, [("process_engine", engine)], discover(settings["PLUGINS_PATH"]),
+            strict=settings["PLUGINS_STRICT"],
+        )
+        self.records.plugins = self.plugins
         self.process = ProcessService(self.db, self.model, self.records, engine)
+        self.mailer = Mailer(self.db, self.model, self.schema, settings)
+        engine.on_notify = self.mailer.queue
+        self.sla = SlaTimers(self.db, engine, self.mailer)
+        self.calendar = CalendarService(self.db, settings["TIMEZONE"])
+        self.notifications = NotificationService(
+            self.db, self.model, self.schema, settings["TIMEZONE"]
+        )
         self.login_throttle = LoginThrottle(
             max_attempts=settings["LOGIN_ATTEMPTS"],
             window_seconds=settings["LOGIN_WINDOW_SECONDS"],

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # generated once into the instance folder
     "METADATA_PATH": "metadata/apps",
     "PLUGINS_PATH": "plugins",
+    "PLUGINS_STRICT": True,  # a plugin that fails to load stops start-up
     "REDIS_URL": None,
     "LANGUAGE": None,  # from the browser, else zh-CN
     "TIMEZONE": "Asia/Shanghai",
@@ -30,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "LOGIN_ATTEMPTS": 5,
     "LOGIN_WINDOW_SECONDS": 300,
+    "SMTP_URL": None,  # smtp://user:password@host:port; none: no e-mail
+    "MAIL_FROM": None,  # sender of notification mails; none: formflow@localhost
 }
 
 
@@ -65,11 +68,19 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
         raise SettingsError(f"FORMFLOW_TIMEZONE {settings['TIMEZONE']!r} is not a time zone") from None
     settings["METADATA_PATH"] = _paths(settings["METADATA_PATH"], "metadata/apps")
     settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
+    settings["PLUGINS_STRICT"] = str(settings["PLUGINS_STRICT"]).lower() not in ("0", "false", "no")
     for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS"):
         try:
             settings[name] = int(settings[name])
         except (TypeError, ValueError):
             raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
+    if settings["SMTP_URL"]:
+        from formflow.process.mail import parse_smtp_url  # imported late: it needs settings
+
+        try:
+            parse_smtp_url(str(settings["SMTP_URL"]))
+        except ValueError as error:
+            raise SettingsError(f"FORMFLOW_SMTP_URL is not usable: {error}") from None
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret(instance)
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from formflow.fields import Registry
@@ -59,9 +60,11 @@ def field_schema(field: Field, field_types: Registry) -> dict[str, Any]:
     return schema
 
 
-def entity_schema(entity: Entity, field_types: Registry) -> dict[str, Any]:
+def entity_schema(
+    entity: Entity, field_types: Registry, readable: Callable[[Field], bool] = lambda f: True
+) -> dict[str, Any]:
     properties = dict(_SYSTEM_PROPERTIES)
-    properties.update({f.name: field_schema(f, field_types) for f in entity.fields})
+    properties.update({f.name: field_schema(f, field_types) for f in entity.fields if readable(f)})
     return {
         "type": "object",
         "title": entity.label.text("en"),
@@ -70,16 +73,22 @@ def entity_schema(entity: Entity, field_types: Registry) -> dict[str, Any]:
     }
 
 
-def openapi_document(model: Model, field_types: Registry) -> dict[str, Any]:
+def openapi_document(
+    model: Model, field_types: Registry, *, visible: Callable[[Entity], bool] = lambda e: True,
+    readable: Callable[[Field], bool] = lambda f: True,
+) -> dict[str, Any]:
+    """The document for a caller who sees the entities ``visible`` accepts and the fields
+    ``readable`` accepts."""
     schemas: dict[str, Any] = {"Problem": _problem_schema()}
     paths: dict[str, Any] = {}
-    for entity in model.entities():
+    for entity in filter(visible, model.entities()):
         name = f"{entity.app}.{entity.name}"
-        schemas[name] = entity_schema(entity, field_types)
+        schemas[name] = entity_schema(entity, field_types, readable)
         ref = {"$ref": f"#/components/schemas/{name}"}
         collection = f"/api/v1/{entity.app}/{entity.name}"
         paths[collection] = {
-            "get": _operation(f"List {name}", _list_response(ref), _list_parameters(entity, field_types)),
+            "get": _operation(f"List {name}", _list_response(ref),
+                              _list_parameters(entity, field_types, readable)),
             "post": _operation(f"Create {name}", {"201": _json(ref)}, body=ref),
         }
         item_params = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
@@ -116,7 +125,7 @@ def _operation(summary, responses, parameters=(), body=None) -> dict[str, Any]:
     return operation
 
 
-def _list_parameters(entity: Entity, field_types: Registry) -> list[dict[str, Any]]:
+def _list_parameters(entity: Entity, field_types: Registry, readable) -> list[dict[str, Any]]:
     parameters = [
         {"name": "q", "in": "query", "schema": {"type": "string"}},
         {"name": "sort", "in": "query", "schema": {"type": "string"}},
@@ -124,7 +133,7 @@ def _list_parameters(entity: Entity, field_types: Registry) -> list[dict[str, An
         {"name": "per_page", "in": "query",
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
     ]
-    for field in entity.scalar_fields:
+    for field in filter(readable, entity.scalar_fields):
         for op in sorted(field_types[field.type].operators | {"eq"}):
             name = field.name if op == "eq" else f"{field.name}__{op}"
             parameters.append({"name": name, "in": "query", "schema": {"type": "string"}})

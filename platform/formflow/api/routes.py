@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from formflow.api.authentication import current_api_user
+from formflow.auth import can_read_field
 from formflow.api.language import request_language
 from formflow.api.meta import describe_model
 from formflow.api.openapi import openapi_document
@@ -67,7 +68,16 @@ def meta():
 
 @api.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(get_runtime().model, get_runtime().field_types))
+    """The OpenAPI document of what the caller may see."""
+    user = current_api_user()
+    runtime = get_runtime()
+    grants = runtime.records.grant
+    document = openapi_document(
+        runtime.model, runtime.field_types,
+        visible=lambda entity: grants(user, entity).read or grants(user, entity).create,
+        readable=lambda field: can_read_field(field, user.roles),
+    )
+    return jsonify(document)
 
 
 @api.get("/<app>/<entity>")

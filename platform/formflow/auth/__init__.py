@@ -68,6 +68,9 @@ from formflow.auth.users import (
 )
 
 __all__ = [
+    "touch_token",
+    "find_token_owner",
+    "TokenOwner",
     "SCOPES",
     "Department",
     "EntityGrant",

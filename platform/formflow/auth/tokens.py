@@ -76,10 +76,13 @@ def create_token(conn: Connection, user_id: int, name: str) -> tuple[int, str]:
 
 
 _OWNER_QUERY = (
-    sa.select(*USER_COLUMNS, user_roles.c.role, tokens.c.id.label("token_id"), tokens.c.last_used_at)
+    sa.select(
+        *USER_COLUMNS, user_roles.c.role, tokens.c.id.label("token_id"), tokens.c.last_used_at
+    )
     .select_from(
-        tokens.join(users, users.c.id == tokens.c.user_id)
-        .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+        tokens.join(users, users.c.id == tokens.c.user_id).outerjoin(
+            user_roles, user_roles.c.user_id == users.c.id
+        )
     )
     .where(
         tokens.c.token_hash == sa.bindparam("token_hash"),

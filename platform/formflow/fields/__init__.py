@@ -17,9 +17,28 @@ from formflow.fields.text import (
 )
 
 BUILTIN_TYPES = (
-    TextType, TextareaType, IntegerType, DecimalType, MoneyType, PercentType, BooleanType,
-    DateType, DateTimeType, TimeType, SelectType, MultiselectType, LinkType, TableType,
-    UserType, DepartmentType, EmailType, PhoneType, UrlType, FileType, ImageType, RatingType,
+    TextType,
+    TextareaType,
+    IntegerType,
+    DecimalType,
+    MoneyType,
+    PercentType,
+    BooleanType,
+    DateType,
+    DateTimeType,
+    TimeType,
+    SelectType,
+    MultiselectType,
+    LinkType,
+    TableType,
+    UserType,
+    DepartmentType,
+    EmailType,
+    PhoneType,
+    UrlType,
+    FileType,
+    ImageType,
+    RatingType,
 )
 
 

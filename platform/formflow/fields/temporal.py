@@ -88,7 +88,11 @@ class TimeType(FieldType):
         return check_range(field, value, time.fromisoformat)
 
     def to_json(self, field: Field, value: Any) -> Any:
-        return None if value is None else value.isoformat(timespec="minutes" if not value.second else "seconds")
+        return (
+            None
+            if value is None
+            else value.isoformat(timespec="minutes" if not value.second else "seconds")
+        )
 
 
 def _aware(text: str) -> datetime:

@@ -58,8 +58,6 @@ def check(
     return sorted(set(_Checker(model, field_types, functions, broken).run()))
 
 
-
-
 class _Checker:
     def __init__(
         self,

@@ -250,6 +250,7 @@ def _build_app(folder: Path, docs: _AppDocuments) -> App:
             for role in document.get("roles", ())
         ),
         menu=tuple(document.get("menu", ())),
+        plugins=tuple(document.get("plugins", ())),
         entities=MappingProxyType(entities),
         processes=MappingProxyType(processes),
         path=str(folder),

@@ -272,6 +272,8 @@ class App:
     label: Label
     roles: tuple[Role, ...] = ()
     menu: tuple[str, ...] = ()
+    #: Plugins whose hooks run for this app's records.
+    plugins: tuple[str, ...] = ()
     entities: Mapping[str, Entity] = field(default_factory=lambda: MappingProxyType({}))
     processes: Mapping[str, Process] = field(default_factory=lambda: MappingProxyType({}))
     path: str = ""

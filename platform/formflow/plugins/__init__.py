@@ -1,5 +1,6 @@
 """Plugins: the hook specifications (:mod:`formflow.plugins.hookspecs`, the plugin
-reference) and the plugin manager that calls them.
+reference), their discovery (:mod:`~formflow.plugins.loading`) and the plugin set that
+calls them (:mod:`~formflow.plugins.manager`).
 
 Core features that could be plugins are built-in plugins (the process engine is one),
 so the hook API is exercised every day.
@@ -9,21 +10,7 @@ from __future__ import annotations
 
 import pluggy
 
-from formflow.plugins import hookspecs
-
 PROJECT = "formflow"
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-
-def create_manager(*builtin: object) -> pluggy.PluginManager:
-    """A plugin manager with the hook specifications and the given built-in plugins;
-    ``check_pending`` makes a misspelled hook fail at start-up."""
-    manager = pluggy.PluginManager(PROJECT)
-    manager.add_hookspecs(hookspecs)
-    for plugin in builtin:
-        manager.register(plugin)
-    manager.check_pending()
-    return manager
-
-
-__all__ = ["create_manager", "hookimpl"]
+__all__ = ["PROJECT", "hookimpl"]

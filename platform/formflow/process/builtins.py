@@ -49,17 +49,28 @@ def _not_available(name: str) -> Forbidden:
 # -- withdraw -----------------------------------------------------------------------
 
 
-def _can_withdraw(engine: ProcessEngine, case: Case, user: User) -> bool:
+def _may_withdraw(case: Case, user: User) -> bool:
     return (
         case.process.withdraw and _is_creator(case, user) and _is_open(case)
         and case.record["_state"] != case.process.start
     )
 
 
+def _acted(engine: ProcessEngine, case: Case) -> bool:
+    """Whether an assignee of the current state has acted: decided (a vote, a turn of
+    a sequence), handed the task on or added approvers."""
+    return any(t.decision is not None or t.origin == "add_approver"
+               for t in engine.visit_tasks(case))
+
+
+def _can_withdraw(engine: ProcessEngine, case: Case, user: User) -> bool:
+    return _may_withdraw(case, user) and not _acted(engine, case)
+
+
 def _withdraw(engine, case, user, comment, values) -> None:
-    if not _can_withdraw(engine, case, user):
+    if not _may_withdraw(case, user):
         raise _not_available("withdraw")
-    if any(t.status == "done" for t in engine.visit_tasks(case)):
+    if _acted(engine, case):
         raise Forbidden(Message("withdraw_after_decision"))
     engine.fire(case, user, "withdraw", comment, {}, target=case.process.start)
 
@@ -102,8 +113,7 @@ def _transfer(engine, case, user, comment, values) -> None:
     (target,) = _people(case, [values.get("to")] if values.get("to") else None, "to")
     if target == user.id:
         raise ValidationFailed({"to": [Message("transfer_to_self")]})
-    if any(t.assignee_id == target and t.status in ("open", "waiting")
-           for t in engine.visit_tasks(case, task.visit)):
+    if target in _holders(engine, case, task.visit):
         raise ValidationFailed({"to": [Message("already_assigned")]})
     now = utcnow()
     engine.close_task(case, task, "cancelled", "transfer", comment, now)
@@ -122,9 +132,7 @@ def _add_approver(engine, case, user, comment, values) -> None:
     if mode not in ADD_MODES:
         raise ValidationFailed({"mode": [Message("invalid_choice", {"value": str(mode)[:40]})]})
     people = _people(case, values.get("users"), "users")
-    pending = {t.assignee_id for t in engine.visit_tasks(case, task.visit)
-               if t.status in ("open", "waiting")}
-    if user.id in people or pending & set(people):
+    if user.id in people or _holders(engine, case, task.visit) & set(people):
         raise ValidationFailed({"users": [Message("already_assigned")]})
     now = utcnow()
     if mode == "parallel":
@@ -144,6 +152,11 @@ def _add_approver(engine, case, user, comment, values) -> None:
                         origin="add_approver")
     engine.log(case, user, "add_approver", None, None, comment=comment, task_id=task.id,
                data={"users": values["users"], "mode": mode})
+
+
+def _holders(engine: ProcessEngine, case: Case, visit: int) -> set[int]:
+    """Who holds a task of the visit, or decided one: nobody decides a step twice."""
+    return {t.assignee_id for t in engine.visit_tasks(case, visit) if t.status != "cancelled"}
 
 
 def _shift(case: Case, visit: int, from_position: int) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.engine import Connection
 
@@ -12,13 +12,16 @@ DURATION = re.compile(r"^(\d+)(m|h|d|bd|bh)$")
 _CLOCK = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 
 
-def deadline(conn: Connection, start: datetime, duration: str) -> datetime:
+def deadline(conn: Connection, start: datetime, duration: str,
+             timezone: tzinfo | None = None) -> datetime:
+    """``start`` plus ``duration``; business units count on the working calendar, whose
+    hours are in ``timezone`` (the business time zone)."""
     amount, unit = _parse(duration)
     if unit in _CLOCK:
         return start + amount * _CLOCK[unit]
     from formflow.process.workcalendar import add_business_time
 
-    return add_business_time(conn, start, amount, unit)
+    return add_business_time(conn, start, amount, unit, timezone)
 
 
 def _parse(duration: str) -> tuple[int, str]:

@@ -58,6 +58,10 @@ class Case:
 
 
 class ProcessEngine:
+    #: Called as ``on_notify(conn, notification_id)`` for each notification stored (the
+    #: mailer sends it once the transaction commits).
+    on_notify = None
+
     def __init__(self, model: Model, registry: ProcessRegistry, records):
         self.model = model
         self.registry = registry
@@ -104,6 +108,11 @@ class ProcessEngine:
             return set()
         if state.assignees and not self.open_tasks(case, user):
             return set()
+        if not state.assignees and not any(
+            t.by is not None and self.may_fire(case, user, t)
+            for t in case.process.transitions if state.name in t.sources
+        ):
+            return set()
         return set(state.editable)
 
     # -- lookups ----------------------------------------------------------------------
@@ -136,6 +145,14 @@ class ProcessEngine:
 
     def open_tasks(self, case: Case, user: User) -> list[sa.Row]:
         return [t for t in self.visit_tasks(case) if t.status == "open" and t.assignee_id == user.id]
+
+    def may_fire(self, case: Case, user: User, transition: Transition) -> bool:
+        """Whether ``user`` is one a transition's ``by`` names (not for ``by`` None: the
+        state's assignees decide through their tasks)."""
+        if transition.by == "creator":
+            return case.record.get("_created_by") == user.username
+        resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
+        return user.id in resolver.users(transition.by, case.entity, case.record)
 
     def pass_action(self, process: Process, state: State) -> str | None:
         """The decision that passes a stage: the approval's action, else the first
@@ -172,24 +189,30 @@ class ProcessEngine:
 
     def add_task(self, case: Case, state: State, visit: int, user_id: int, position: int,
                  status: str, now, *, flagged: bool = False, origin: str = "assigned") -> int:
-        due = remind = None
-        if state.sla and state.sla.due:
-            due = deadline(case.conn, now, state.sla.due)
-        if state.sla and state.sla.remind:
-            remind = deadline(case.conn, now, state.sla.remind)
         task_id = case.conn.execute(sa.insert(tasks).values(
             **case.key, process_version=case.record["_process_version"] or 1, state=state.name,
             visit=visit, kind="approve", assignee_id=user_id, status=status, position=position,
-            flagged=flagged, origin=origin, opened_at=now, due_at=due, remind_at=remind,
+            flagged=flagged, origin=origin, opened_at=now, **self._deadlines(case, state, now),
         ).returning(tasks.c.id)).scalar_one()
         if status == "open":
             self.notify(case, user_id, "task", task_id)
         return task_id
 
+    def _deadlines(self, case: Case, state: State, now) -> dict[str, Any]:
+        """A task's ``due_at`` and ``remind_at`` when it opens ``now`` (the SLA clock)."""
+        sla, timezone = state.sla, self.records.timezone
+        return {
+            "due_at": deadline(case.conn, now, sla.due, timezone) if sla and sla.due else None,
+            "remind_at": deadline(case.conn, now, sla.remind, timezone)
+            if sla and sla.remind else None,
+        }
+
     def notify(self, case: Case, user_id: int, kind: str, task_id: int | None = None) -> None:
-        case.conn.execute(sa.insert(notifications).values(
+        notification_id = case.conn.execute(sa.insert(notifications).values(
             user_id=user_id, kind=kind, **case.key, task_id=task_id, created_at=utcnow(),
-        ))
+        ).returning(notifications.c.id)).scalar_one()
+        if self.on_notify is not None:
+            self.on_notify(case.conn, notification_id)
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -206,6 +229,7 @@ class ProcessEngine:
         stage = [t for t in self.visit_tasks(case, task.visit) if t.position == task.position]
         passed = sum(1 for t in stage if t.status == "done" and t.decision == name)
         if not self._stage_passed(state, passed, len([t for t in stage if t.status != "cancelled"])):
+            self._keep(case, user, values)
             self.log(case, user, "vote", case.record["_state"], None, comment=comment,
                      task_id=task.id, data={"decision": name})
             return
@@ -214,6 +238,7 @@ class ProcessEngine:
                 self.close_task(case, other, "cancelled", None, None, now)
         later = [t for t in self.visit_tasks(case, task.visit) if t.status == "waiting"]
         if later:
+            self._keep(case, user, values)
             self.log(case, user, name, case.record["_state"], None, comment=comment,
                      task_id=task.id)
             next_position = min(t.position for t in later)
@@ -222,6 +247,11 @@ class ProcessEngine:
                     self._reopen(case, waiting)
             return
         self.fire(case, user, name, comment, values, task_id=task.id)
+
+    def _keep(self, case: Case, user: User, values: Mapping[str, Any]) -> None:
+        """Save the values sent with a decision that does not move the record."""
+        if values:
+            case.record = self.records.change_in(case.conn, user, case.entity, case.record, values)
 
     def _stage_passed(self, state: State, passed: int, size: int) -> bool:
         approval = state.approval
@@ -235,8 +265,11 @@ class ProcessEngine:
         return passed >= needed
 
     def _reopen(self, case: Case, task: sa.Row) -> None:
+        """Open a waiting task: its turn has come, so its SLA clock starts now."""
+        now = utcnow()
+        state = case.process.state(task.state)
         case.conn.execute(tasks.update().where(tasks.c.id == task.id).values(
-            status="open", opened_at=utcnow()))
+            status="open", opened_at=now, **self._deadlines(case, state, now)))
         self.notify(case, task.assignee_id, "task", task.id)
 
     def close_task(self, case: Case, task: sa.Row, status: str, decision: str | None,
@@ -282,20 +315,26 @@ class ProcessEngine:
         for task in self.visit_tasks(case):
             if task.status in ("open", "waiting"):
                 self.close_task(case, task, "cancelled", None, None, now)
-        event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id)
+        back = transition is not None and transition.to == PREVIOUS
+        event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id,
+                            data={"back": True} if back else None)
         case.record = saved
         self.enter(case, user, target, event_id)
 
     def previous_state(self, case: Case) -> str:
-        """The state the record came from into its current one."""
-        row = case.conn.execute(
-            sa.select(events.c.from_state).where(
+        """The state the record came from into its current one.  A move back (to
+        ``@previous``) is no coming-from, so sending back twice goes back two steps."""
+        rows = case.conn.execute(
+            sa.select(events.c.from_state, events.c.data).where(
                 events.c.entity == case.entity.qualified_name,
                 events.c.record_id == case.record["id"],
-                events.c.to_state.is_not(None),
-            ).order_by(events.c.id.desc()).limit(1)
-        ).first()
-        return row.from_state if row and row.from_state else case.process.start
+                events.c.to_state == case.record["_state"],
+            ).order_by(events.c.id.desc())
+        )
+        for row in rows:
+            if row.from_state and not (row.data or {}).get("back"):
+                return row.from_state
+        return case.process.start
 
     def _set_values(self, case: Case, transition: Transition, record, user: User) -> dict:
         scope = self.records.scope(case.conn, case.entity, record)

@@ -8,6 +8,7 @@ one moves the record, the other is told the step moved meanwhile (409).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,6 @@ from formflow.auth import User, usernames_by_id
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
-from formflow.process.assignees import Resolver
 from formflow.process.builtins import BUILTINS
 from formflow.process.engine import Case, ProcessEngine, require_comment
 from formflow.process.tables import events, tasks
@@ -65,7 +65,8 @@ class ProcessService:
              "process_version": r.process_version}
             for r in rows
         ]
-        return sorted(changes + process_events, key=lambda entry: entry["at"])
+        # By time, not by text: isoformat() leaves out a zero microsecond part.
+        return sorted(changes + process_events, key=lambda e: datetime.fromisoformat(e["at"]))
 
     def tasks(self, user: User, status: str = "open", *, limit: int = 200) -> list[dict[str, Any]]:
         """The user's tasks: ``open`` (to do), ``done`` (decided or closed), ``cc``."""
@@ -116,29 +117,25 @@ class ProcessService:
         if not candidates:
             raise self._refusal(case, user, name)
         transition = candidates[0]
-        values = self._step_values(case, user, candidates, raw_values)
-        require_comment(transition.comment, comment)
+        # Who may act is settled before the input is judged: a stranger learns nothing.
         if transition.by is None:
             mine = self.engine.open_tasks(case, user)
             if not mine:
                 raise self._refusal(case, user, name)
-            self.engine.decide(case, user, mine[0], name, comment, values)
-        elif self._may_fire(case, user, transition):
-            self.engine.fire(case, user, name, comment, values)
-        else:
+        elif not self.engine.may_fire(case, user, transition):
             raise Forbidden(Message("action_not_available", {"action": name}))
+        values = self._step_values(case, user, candidates, raw_values)
+        require_comment(transition.comment, comment)
+        if transition.by is None:
+            self.engine.decide(case, user, mine[0], name, comment, values)
+        else:
+            self.engine.fire(case, user, name, comment, values)
 
     def _candidates(self, case: Case, name: str) -> list[Transition]:
         state = case.state
         if state is None or state.final:
             return []
         return [t for t in case.process.transitions if t.name == name and state.name in t.sources]
-
-    def _may_fire(self, case: Case, user: User, transition: Transition) -> bool:
-        if transition.by == "creator":
-            return case.record.get("_created_by") == user.username
-        resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
-        return user.id in resolver.users(transition.by, case.entity, case.record)
 
     def _refusal(self, case: Case, user: User, name: str):
         """409 when the user was an approver of a step that has moved on; else 403."""
@@ -176,7 +173,10 @@ class ProcessService:
         for transition in case.process.transitions:
             if state.name not in transition.sources or transition.name in found:
                 continue
-            allowed = holds_task if transition.by is None else self._may_fire(case, user, transition)
+            if transition.by is None:
+                allowed = holds_task
+            else:
+                allowed = self.engine.may_fire(case, user, transition)
             if allowed and self.engine.choose(case, transition.name, case.record, user) is not None:
                 found[transition.name] = {
                     "name": transition.name, "kind": "transition",

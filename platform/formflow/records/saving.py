@@ -53,10 +53,10 @@ class Saver:
 
     def __init__(
         self, conn: Connection, model: Model, schema: Schema, field_types: Registry,
-        context: EvaluationContext, load_internal, hooks,
+        context: EvaluationContext, load_internal, hooks_for,
     ):
         self.conn = conn
-        self.hooks = hooks
+        self.hooks_for = hooks_for  # app name -> hook callers of the plugins it enabled
         self.model = model
         self.schema = schema
         self.field_types = field_types
@@ -106,7 +106,7 @@ class Saver:
         for name in request.required:
             if record.get(name) in (None, "", []):
                 add_error(errors, name, Message("required"))
-        for found in self.hooks.record_validate(
+        for found in self.hooks_for(entity.app).record_validate(
             conn=self.conn, user=request.user, entity=entity, record=record, current=current
         ):
             _merge(errors, found or {})
@@ -125,7 +125,7 @@ class Saver:
                     add_error(errors, field.name, Message("unique"))
         if errors:
             raise ValidationFailed(errors)
-        self.hooks.record_before_save(conn=self.conn, user=request.user, entity=entity,
+        self.hooks_for(entity.app).record_before_save(conn=self.conn, user=request.user, entity=entity,
                                       record=record, current=current, changed=changed)
         return record, stored, changed
 
@@ -162,7 +162,7 @@ class Saver:
         if current is None:
             system.update(_created_by=request.user.username, _deleted_at=None)
         saved = {**record, **system}
-        self.hooks.record_after_save(conn=self.conn, user=request.user, entity=entity,
+        self.hooks_for(entity.app).record_after_save(conn=self.conn, user=request.user, entity=entity,
                                      record=saved, current=current)
         return saved
 
@@ -201,7 +201,7 @@ class Saver:
         """The fields every plugin lets change now (None: no plugin limits them)."""
         if not request.ask_writable:
             return None
-        answers = self.hooks.record_writable_fields(
+        answers = self.hooks_for(request.entity.app).record_writable_fields(
             conn=self.conn, user=request.user, entity=request.entity, record=request.current
         )
         allowed = None

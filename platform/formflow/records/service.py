@@ -15,7 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, can_read_field, department_ids_by_code, grant_for, user_ids_by_name
+from formflow.auth import (
+    User,
+    can_read_field,
+    can_write_field,
+    department_ids_by_code,
+    grant_for,
+    user_ids_by_name,
+)
 from formflow.auth.permissions import EntityGrant
 from formflow.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from formflow.expressions import EvaluationContext
@@ -28,8 +35,8 @@ from formflow.records.access import in_scope, scope_condition
 from formflow.records.payload import parse_payload
 from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
 from formflow.records.references import to_internal
-from formflow.plugins import create_manager
-from formflow.records.evaluation import RecordScope
+from formflow.plugins.manager import PluginSet
+from formflow.records.evaluation import RecordScope, holds
 from formflow.records.saving import Saver, SaveRequest, integrity_problem
 from formflow.records.serialize import record_to_json, serializer
 from formflow.storage.counting import count_rows
@@ -51,14 +58,14 @@ class Page:
 class RecordService:
     def __init__(
         self, db: Database, model: Model, schema: Schema, field_types: Registry,
-        *, timezone: tzinfo | None = None, hooks=None,
+        *, timezone: tzinfo | None = None, plugins: PluginSet | None = None,
     ):
         self.db = db
         self.model = model
         self.schema = schema
         self.field_types = field_types
         self.timezone = timezone
-        self.hooks = hooks if hooks is not None else create_manager().hook
+        self.plugins = plugins if plugins is not None else PluginSet(model, [], [])
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -145,7 +152,8 @@ class RecordService:
         with self.db.write() as conn:
             current = self._writable_record(conn, user, entity, record_id, "delete")
             _check_version(current, expected_version)
-            self.hooks.record_before_delete(conn=conn, user=user, entity=entity, record=current)
+            hooks = self.plugins.hooks_for(entity.app)
+            hooks.record_before_delete(conn=conn, user=user, entity=entity, record=current)
             self._set_deleted(conn, user, entity, current, utcnow(), "delete")
 
     def restore(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
@@ -207,11 +215,44 @@ class RecordService:
             entry["changes"] = {k: v for k, v in entry["changes"].items() if k not in hidden}
         return entries
 
+    def preview(
+        self, user: User, entity_name: str, payload: Any, record_id: int | None = None
+    ) -> Preview:
+        """Run the save pipeline on ``payload`` without writing anything: the values the
+        record would get (defaults, fetched and computed values), each field's state
+        (visible, required, read-only) and every error a save would report.  Forms call
+        it while the user types.  Plugins validate as on a save; save hooks do not run."""
+        entity = self.entity(entity_name)
+        with self.db.read() as conn:  # never committed: rolled back at the end
+            if record_id is None:
+                if not self.grant(user, entity).create:
+                    raise Forbidden(Message("forbidden_action",
+                                            {"action": _verb("create"), "entity": entity.label}))
+                current = None
+            else:
+                current = self._writable_record(conn, user, entity, record_id, "update")
+            values, _, errors = parse_payload(
+                entity, payload, self.field_types,
+                current=self.to_json(user, entity, current) if current else None,
+            )
+            hooks = _PreviewHooks(self.plugins.hooks_for(entity.app))
+            saver = Saver(conn, self.model, self.schema, self.field_types, self.context(user),
+                          self.load_internal, lambda app: hooks)
+            if "" not in errors:
+                try:
+                    saver.check(SaveRequest(entity, user, values, current), errors)
+                except ValidationFailed as failed:
+                    errors = failed.errors
+            record = hooks.record if hooks.record is not None else {**(current or {}), **values}
+            scope = self.scope(conn, entity, record)
+            states = field_states(entity.fields, scope, self.context(user), user.roles)
+            return Preview(self.to_json(user, entity, record), states, errors)
+
     # -- helpers ----------------------------------------------------------------------
 
     def _saver(self, conn: Connection, user: User) -> Saver:
         return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                     self.load_internal, self.hooks)
+                     self.load_internal, self.plugins.hooks_for)
 
     # -- for the process engine -------------------------------------------------------
 
@@ -300,6 +341,65 @@ class RecordService:
                 item = replace(item, value=mapped if item.op == "in" else mapped[0])
             resolved.append(item)
         return resolved
+
+
+@dataclass(frozen=True)
+class FieldState:
+    visible: bool
+    required: bool
+    readonly: bool
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a save of a form's values would do: ``values`` as JSON, ``states`` and
+    ``errors`` by field path (``lines[0].qty``)."""
+
+    values: dict[str, Any]
+    states: dict[str, FieldState]
+    errors: dict[str, list[Message]]
+
+
+def field_states(fields, scope, context: EvaluationContext, roles, prefix: str = "") -> dict:
+    """Each field's state for a record (and each line-item cell's, by path)."""
+    states = {}
+    for field in fields:
+        visible = not field.visible_if or holds(field.visible_if, scope, context)
+        required = visible and not field.compute and (
+            field.required or holds(field.required_if, scope, context)
+        )
+        readonly = bool(field.compute or field.fetch) or not can_write_field(field, roles) or (
+            holds(field.readonly_if, scope, context)
+        )
+        path = f"{prefix}{field.name}"
+        states[path] = FieldState(visible, required, readonly)
+        if field.is_table:
+            for index, row_scope in enumerate(scope[field.name] or []):
+                states.update(field_states(field.fields, row_scope, context, roles,
+                                           f"{path}[{index}]."))
+    return states
+
+
+class _PreviewHooks:
+    """The plugin hooks as a preview sees them: validation runs as on a save (and shows
+    the record the pipeline built), the save hooks do not, since nothing is saved."""
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.record: dict[str, Any] | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self._hooks, name)
+
+    def record_validate(self, **kwargs):
+        self.record = kwargs["record"]
+        return self._hooks.record_validate(**kwargs)
+
+    def record_before_save(self, **kwargs):
+        return []
+
+    def record_after_save(self, **kwargs):
+        return []
 
 
 def _check_version(current: Mapping[str, Any], expected: int | None) -> None:

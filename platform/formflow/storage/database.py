@@ -3,17 +3,24 @@
 SQLite runs in WAL mode; a write transaction starts with ``BEGIN IMMEDIATE`` so two
 writers queue for the lock instead of failing half-way with "database is locked".
 A plain ``postgresql://`` URL is served by psycopg 3.
+
+Work that must wait until a write transaction has committed (sending e-mail, say)
+registers itself with :func:`after_commit`; it runs only when the commit succeeded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: The key in ``Connection.info`` of the callbacks waiting for the write to commit.
+_AFTER_COMMIT = "formflow_after_commit"
+logger = logging.getLogger(__name__)
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -47,9 +54,20 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction: committed when the block ends, rolled back on error."""
+        """A write transaction: committed when the block ends, rolled back on error.
+        Then the callbacks registered with :func:`after_commit` run, in order."""
+        waiting: dict[Hashable, Callable[[], object]] = {}
         with self._writer.begin() as conn:
-            yield conn
+            conn.info[_AFTER_COMMIT] = waiting
+            try:
+                yield conn
+            finally:
+                conn.info.pop(_AFTER_COMMIT, None)
+        for callback in waiting.values():
+            try:
+                callback()
+            except Exception:  # the data is committed: report the failure, go on
+                logger.exception("after-commit work %r failed", callback)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -59,6 +77,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def after_commit(conn: Connection, callback: Callable[[], object],
+                 key: Hashable | None = None) -> Callable[[], object] | None:
+    """Run ``callback()`` once the write transaction of ``conn`` has committed (never when
+    it rolls back).  With ``key``, only the first callback registered under it is kept;
+    the kept callback is returned, so callers can gather work into one batch.  Returns
+    None outside a ``Database.write()`` transaction (nothing is registered)."""
+    waiting = conn.info.get(_AFTER_COMMIT)
+    if waiting is None:
+        return None
+    return waiting.setdefault(key if key is not None else object(), callback)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -65,13 +65,18 @@ def _insert_returning_id(table: sa.Table) -> sa.Insert:
 def _versioned_update(table: sa.Table) -> sa.Update:
     return (
         sa.update(table)
-        .where(table.c.id == sa.bindparam("where_id"), table.c._version == sa.bindparam("where_version"))
+        .where(
+            table.c.id == sa.bindparam("where_id"),
+            table.c._version == sa.bindparam("where_version"),
+        )
         .values(_version=table.c._version + 1)
     )
 
 
 def insert_row(
-    conn: Connection, tables: EntityTables, columns: Mapping[str, Any],
+    conn: Connection,
+    tables: EntityTables,
+    columns: Mapping[str, Any],
     lines: Mapping[str, list[dict]],
 ) -> int:
     record_id = conn.execute(_insert_returning_id(tables.main), dict(columns)).scalar_one()
@@ -80,7 +85,10 @@ def insert_row(
 
 
 def update_row(
-    conn: Connection, tables: EntityTables, record_id: int, version: int,
+    conn: Connection,
+    tables: EntityTables,
+    record_id: int,
+    version: int,
     columns: Mapping[str, Any],
 ) -> bool:
     """Write ``columns`` and bump ``_version`` if the row is still at ``version``.
@@ -92,8 +100,12 @@ def update_row(
 
 
 def replace_lines(
-    conn: Connection, tables: EntityTables, record_id: int, lines: Mapping[str, list[dict]],
-    *, fresh: bool = False,
+    conn: Connection,
+    tables: EntityTables,
+    record_id: int,
+    lines: Mapping[str, list[dict]],
+    *,
+    fresh: bool = False,
 ) -> None:
     """Replace the record's line items (``fresh``: the record is new, it has none)."""
     for name, rows in lines.items():
@@ -125,8 +137,11 @@ def _taken_query(column: sa.Column) -> sa.Select:
     table = column.table
     return (
         sa.select(table.c.id)
-        .where(column == sa.bindparam("value"), table.c._deleted_at.is_(None),
-               table.c.id != sa.bindparam("exclude_id"))
+        .where(
+            column == sa.bindparam("value"),
+            table.c._deleted_at.is_(None),
+            table.c.id != sa.bindparam("exclude_id"),
+        )
         .limit(1)
     )
 

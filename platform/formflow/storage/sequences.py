@@ -18,7 +18,9 @@ def _upsert(insert) -> sa.Insert:
     return (
         insert(sequences)
         .values(key=sa.bindparam("sequence_key"), value=1)
-        .on_conflict_do_update(index_elements=[sequences.c.key], set_={"value": sequences.c.value + 1})
+        .on_conflict_do_update(
+            index_elements=[sequences.c.key], set_={"value": sequences.c.value + 1}
+        )
         .returning(sequences.c.value)
     )
 

@@ -57,7 +57,7 @@ def constraint_name(prefix: str, table: str, *columns: str) -> str:
     name = "_".join((prefix, table, *columns))
     if len(name) <= MAX_IDENTIFIER:
         return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:8]
     return f"{name[: MAX_IDENTIFIER - 9]}_{digest}"
 
 
@@ -166,5 +166,7 @@ def _lines_table(metadata, entity, field: Field, parent: sa.Table, model, field_
         sa.Column(ORDER_COLUMN, sa.Integer, nullable=False),
         *(field_column(column, model, field_types) for column in field.fields),
     )
-    sa.Index(constraint_name("ix", name, PARENT_COLUMN), table.c[PARENT_COLUMN], table.c[ORDER_COLUMN])
+    sa.Index(
+        constraint_name("ix", name, PARENT_COLUMN), table.c[PARENT_COLUMN], table.c[ORDER_COLUMN]
+    )
     return table

@@ -1,0 +1,2 @@
+"""The process engine: states, transitions, tasks, SLA timers, the working calendar,
+notifications and the event log."""

@@ -1,0 +1,196 @@
+"""Notifications: what the process engine tells a user (a new task, a copy, a reminder, a
+breached deadline, a nudge), listed in the user's inbox and, when SMTP is configured,
+sent by e-mail (:mod:`formflow.process.mail`).
+
+:func:`describe` turns stored notifications into :class:`Notice` objects that name the
+record and the step, and :func:`render` words one in a language; the list API and the
+e-mails use the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from formflow.auth import User
+from formflow.errors import NotFound
+from formflow.i18n import Message, negotiate
+from formflow.metadata.model import Label, Model
+from formflow.process.tables import notifications, tasks
+from formflow.storage.tables import Schema
+from formflow.storage.types import utcnow
+
+MAX_LIST = 200
+
+#: (subject label, sentence) per kind and language.
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "task": {
+        "en": ("To do", "{entity} “{title}” awaits your decision in the step {state}."),
+        "zh-CN": ("待办", "{entity}“{title}”在“{state}”环节等待您处理。"),
+    },
+    "cc": {
+        "en": ("For your information", "{entity} “{title}” has reached the step {state}."),
+        "zh-CN": ("抄送", "{entity}“{title}”已进入“{state}”环节。"),
+    },
+    "reminder": {
+        "en": ("Reminder", "{entity} “{title}” awaits your decision in the step {state}; "
+                           "it is due {due}."),
+        "zh-CN": ("提醒", "{entity}“{title}”在“{state}”环节等待您处理，将于 {due} 到期。"),
+    },
+    "breach": {
+        "en": ("Overdue", "{entity} “{title}” is overdue in the step {state}: "
+                          "the deadline was {due}."),
+        "zh-CN": ("超时", "{entity}“{title}”在“{state}”环节已超时，期限为 {due}。"),
+    },
+    "nudge": {
+        "en": ("Please act", "The requester of {entity} “{title}” asks you to act on the "
+                             "step {state}."),
+        "zh-CN": ("催办", "{entity}“{title}”的申请人催促您处理“{state}”环节。"),
+    },
+}
+OTHER = {
+    "en": ("Update", "{entity} “{title}” has news."),
+    "zh-CN": ("动态", "{entity}“{title}”有新动态。"),
+}
+NO_DUE = {"en": "soon", "zh-CN": "近期"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    user_id: int
+    kind: str
+    entity: str  # qualified
+    record_id: int
+    task_id: int | None
+    created_at: datetime
+    read_at: datetime | None
+    emailed_at: datetime | None
+    entity_label: Label | str
+    title: str
+    state: Label | str
+    due_at: datetime | None  # local time (the business time zone)
+
+    def as_json(self, lang: str) -> dict[str, Any]:
+        subject, text = render(self, lang)
+        app, _, entity = self.entity.partition(".")
+        return {
+            "id": self.id, "kind": self.kind, "app": app, "entity": entity,
+            "record_id": self.record_id, "record_title": self.title, "task_id": self.task_id,
+            "subject": subject, "text": text, "created_at": _iso(self.created_at),
+            "read_at": _iso(self.read_at),
+        }
+
+
+def render(notice: Notice, lang: str | None) -> tuple[str, str]:
+    """The subject line and the sentence of a notice in ``lang`` (zh-CN or en)."""
+    lang = negotiate(lang)
+    label, sentence = TEXTS.get(notice.kind, OTHER)[lang]
+    due = notice.due_at.strftime("%Y-%m-%d %H:%M") if notice.due_at else NO_DUE[lang]
+    text = sentence.format(entity=_text(notice.entity_label, lang), title=notice.title,
+                           state=_text(notice.state, lang), due=due)
+    return f"{label}: {notice.title}" if lang == "en" else f"{label}：{notice.title}", text
+
+
+def describe(conn: Connection, model: Model, schema: Schema, timezone: tzinfo,
+             rows: Sequence[sa.Row]) -> list[Notice]:
+    """Notices for notification rows, with the record title, step and deadline."""
+    task_ids = {r.task_id for r in rows if r.task_id is not None}
+    task_rows = {}
+    if task_ids:
+        query = sa.select(tasks.c.id, tasks.c.state, tasks.c.due_at).where(tasks.c.id.in_(task_ids))
+        task_rows = {t.id: t for t in conn.execute(query)}
+    records = _records(conn, schema, rows)
+    found = []
+    for row in rows:
+        entity = model.entity(row.entity)
+        record = records.get((row.entity, row.record_id))
+        task = task_rows.get(row.task_id)
+        state_name = task.state if task else (record._state if record is not None else None)
+        process = model.process_for(entity) if entity else None
+        state = process.state(state_name) if process and state_name else None
+        title = (record._title if record is not None else None) or (
+            f"{record._number}" if record is not None and record._number else f"#{row.record_id}")
+        found.append(Notice(
+            id=row.id, user_id=row.user_id, kind=row.kind, entity=row.entity,
+            record_id=row.record_id, task_id=row.task_id, created_at=row.created_at,
+            read_at=row.read_at, emailed_at=row.emailed_at,
+            entity_label=entity.label if entity else row.entity, title=title,
+            state=state.label if state else (state_name or ""),
+            due_at=task.due_at.astimezone(timezone) if task and task.due_at else None,
+        ))
+    return found
+
+
+def _records(conn: Connection, schema: Schema, rows: Sequence[sa.Row]) -> dict:
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.entity, set()).add(row.record_id)
+    found = {}
+    for qualified, ids in wanted.items():
+        if qualified not in schema.entities:
+            continue
+        main = schema[qualified].main
+        query = sa.select(main.c.id, main.c._title, main.c._number, main.c._state).where(
+            main.c.id.in_(ids))
+        for record in conn.execute(query):
+            found[(qualified, record.id)] = record
+    return found
+
+
+class NotificationService:
+    """The caller's notifications: list them, mark them read."""
+
+    def __init__(self, db, model: Model, schema: Schema, timezone: tzinfo):
+        self.db = db
+        self.model = model
+        self.schema = schema
+        self.timezone = timezone
+
+    def list(self, user: User, lang: str, *, unread: bool = False,
+             limit: int = 50) -> dict[str, Any]:
+        """Newest first: ``{"items", "total", "unread"}`` (total counts what matched)."""
+        mine = notifications.c.user_id == user.id
+        where = [mine, notifications.c.read_at.is_(None)] if unread else [mine]
+        limit = max(1, min(limit, MAX_LIST))
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(notifications).where(*where).order_by(
+                notifications.c.id.desc()).limit(limit)).all()
+            total = conn.execute(sa.select(sa.func.count()).select_from(notifications)
+                                 .where(*where)).scalar_one()
+            unread_count = total if unread else conn.execute(
+                sa.select(sa.func.count()).select_from(notifications)
+                .where(mine, notifications.c.read_at.is_(None))).scalar_one()
+            notices = describe(conn, self.model, self.schema, self.timezone, rows)
+        return {"items": [n.as_json(lang) for n in notices], "total": total,
+                "unread": unread_count}
+
+    def mark_read(self, user: User, notification_id: int, lang: str) -> dict[str, Any]:
+        """Mark one of the caller's notifications read (again: no change)."""
+        with self.db.write() as conn:
+            mine = [notifications.c.id == notification_id, notifications.c.user_id == user.id]
+            conn.execute(notifications.update().where(
+                *mine, notifications.c.read_at.is_(None)).values(read_at=utcnow()))
+            rows = conn.execute(sa.select(notifications).where(*mine)).all()
+            if not rows:
+                raise NotFound(Message("not_found"))
+            return describe(conn, self.model, self.schema, self.timezone, rows)[0].as_json(lang)
+
+    def mark_all_read(self, user: User) -> int:
+        with self.db.write() as conn:
+            return conn.execute(notifications.update().where(
+                notifications.c.user_id == user.id, notifications.c.read_at.is_(None),
+            ).values(read_at=utcnow())).rowcount
+
+
+def _text(value: Label | str, lang: str) -> str:
+    return value.text(lang) if isinstance(value, Label) else str(value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None

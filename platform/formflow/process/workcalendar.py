@@ -1,0 +1,197 @@
+"""The working calendar: working weekdays and hours, public holidays and make-up working
+days (调休), and business time counted on it (``2bd``, ``4bh`` in an SLA).
+
+An admin sets the week (``ff_calendar``: one row; none means Monday to Friday,
+09:00-12:00 and 13:00-18:00) and dated exceptions (``ff_calendar_days``: a holiday is a
+non-working day, a make-up day a working one).  Hours are wall-clock times in the
+business time zone (the ``TIMEZONE`` setting); every working day has the same hours.
+
+Everything is read from the database on each use, so every worker and every ``tick``
+host agrees the moment an admin saves a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from formflow.settings import DEFAULTS
+from formflow.storage.system import system_metadata
+from formflow.storage.types import UtcDateTime
+
+#: The calendar's single row in ``ff_calendar``.
+ROW_ID = 1
+DEFAULT_WEEKDAYS = (1, 2, 3, 4, 5)  # ISO weekday numbers: Monday is 1, Sunday 7
+DEFAULT_HOURS = ((time(9), time(12)), (time(13), time(18)))
+#: How far a deadline may lie; a calendar with hardly any working day fails loudly.
+MAX_DAYS = 3660
+
+calendar_week = sa.Table(
+    "ff_calendar",
+    system_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("weekdays", sa.JSON, nullable=False),  # [1, 2, 3, 4, 5]
+    sa.Column("hours", sa.JSON, nullable=False),  # [["09:00", "12:00"], ["13:00", "18:00"]]
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.Integer, sa.ForeignKey("ff_users.id", ondelete="SET NULL")),
+)
+
+calendar_days = sa.Table(
+    "ff_calendar_days",
+    system_metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    #: False: a holiday (a non-working weekday); true: a make-up working day.
+    sa.Column("working", sa.Boolean, nullable=False),
+    sa.Column("note", sa.String(200)),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+Period = tuple[time, time]
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    timezone: tzinfo
+    weekdays: frozenset[int]
+    hours: tuple[Period, ...]
+    #: Dated exceptions: day -> working.
+    exceptions: dict[date, bool]
+
+    def is_working(self, day: date) -> bool:
+        return self.exceptions.get(day, day.isoweekday() in self.weekdays)
+
+    def periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's working periods as UTC instants (none on a non-working day)."""
+        if not self.is_working(day):
+            return []
+        return [(self._instant(day, begin), self._instant(day, end)) for begin, end in self.hours]
+
+    def _instant(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self.timezone).astimezone(UTC)
+
+    def local_date(self, instant: datetime) -> date:
+        return instant.astimezone(self.timezone).date()
+
+    def next_working_instant(self, start: datetime) -> datetime:
+        """``start`` when it falls in working hours, else the next moment work begins."""
+        day = self.local_date(start)
+        for _ in range(MAX_DAYS):
+            for begin, end in self.periods(day):
+                if end > start:
+                    return max(begin, start)
+            day += timedelta(days=1)
+        raise ValueError("the working calendar has no working time ahead")
+
+    def add_hours(self, start: datetime, hours: int) -> datetime:
+        """``start`` plus ``hours`` counted inside working hours only."""
+        remaining = timedelta(hours=hours)
+        day = self.local_date(start)
+        for _ in range(MAX_DAYS):
+            for begin, end in self.periods(day):
+                if end <= start:
+                    continue
+                begin = max(begin, start)
+                if remaining <= end - begin:
+                    return begin + remaining
+                remaining -= end - begin
+            day += timedelta(days=1)
+        raise ValueError("the working calendar has no working time ahead")
+
+    def add_days(self, start: datetime, days: int) -> datetime:
+        """The same time of day on the ``days``-th next working day, counted from the
+        first working moment at or after ``start`` and kept inside working hours."""
+        begin = self.next_working_instant(start)
+        local = begin.astimezone(self.timezone)
+        day, moment = local.date(), local.time().replace(tzinfo=None)
+        left = days
+        for _ in range(MAX_DAYS):
+            if left == 0:
+                return self._clamp(day, moment)
+            day += timedelta(days=1)
+            if self.is_working(day):
+                left -= 1
+        raise ValueError("the working calendar has no working time ahead")
+
+    def _clamp(self, day: date, moment: time) -> datetime:
+        """``moment`` on ``day`` when it is working time; else the next start of work
+        that day, or the end of the day's last period."""
+        for begin, end in self.hours:
+            if begin <= moment < end:
+                return self._instant(day, moment)
+            if moment < begin:
+                return self._instant(day, begin)
+        return self._instant(day, self.hours[-1][1])
+
+
+def load_calendar(conn: Connection, timezone: tzinfo | None = None,
+                  since: date | None = None) -> WorkCalendar:
+    """The calendar as stored, with the exceptions from ``since`` on (all when None)."""
+    row = conn.execute(sa.select(calendar_week).where(calendar_week.c.id == ROW_ID)).first()
+    weekdays, hours = (DEFAULT_WEEKDAYS, DEFAULT_HOURS) if row is None else (
+        tuple(row.weekdays), tuple(parse_period(p) for p in row.hours)
+    )
+    query = sa.select(calendar_days.c.day, calendar_days.c.working)
+    if since is not None:
+        query = query.where(calendar_days.c.day >= since)
+    exceptions = {r.day: r.working for r in conn.execute(query)}
+    return WorkCalendar(timezone or default_timezone(), frozenset(weekdays), hours, exceptions)
+
+
+def add_business_time(conn: Connection, start: datetime, amount: int, unit: str,
+                      timezone: tzinfo | None = None) -> datetime:
+    """``start`` plus ``amount`` business days (``"bd"``) or hours (``"bh"``) on the
+    working calendar; the result is an aware UTC datetime."""
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    start = start.astimezone(UTC)
+    calendar = load_calendar(conn, timezone, since=start.date() - timedelta(days=1))
+    if unit == "bd":
+        return calendar.add_days(start, amount)
+    if unit == "bh":
+        return calendar.add_hours(start, amount)
+    raise ValueError(f"not a business time unit: {unit!r}")
+
+
+def default_timezone() -> tzinfo:
+    return ZoneInfo(DEFAULTS["TIMEZONE"])
+
+
+# -- the stored form of hours ----------------------------------------------------------
+
+
+def parse_time(text: str) -> time:
+    """``"09:30"`` -> time(9, 30); a ``ValueError`` for anything else."""
+    if not isinstance(text, str) or len(text) != 5 or text[2] != ":":
+        raise ValueError(text)
+    hour, minute = text.split(":")
+    if not (hour.isdigit() and minute.isdigit()):
+        raise ValueError(text)
+    return time(int(hour), int(minute))
+
+
+def parse_period(pair: Sequence[str]) -> Period:
+    begin, end = pair
+    return parse_time(begin), parse_time(end)
+
+
+def format_period(period: Period) -> list[str]:
+    return [period[0].strftime("%H:%M"), period[1].strftime("%H:%M")]
+
+
+def valid_hours(periods: Iterable[Period]) -> bool:
+    """Periods are valid when each starts before it ends and they follow one another
+    without overlapping."""
+    periods = list(periods)
+    if not periods:
+        return False
+    previous_end = None
+    for begin, end in periods:
+        if begin >= end or (previous_end is not None and begin < previous_end):
+            return False
+        previous_end = end
+    return True

@@ -1,0 +1,114 @@
+"""Sign in and out.  Flask-Login keeps the signed-in user in the session cookie
+(HttpOnly, SameSite=Lax); every page but sign-in needs a signed-in user, and every POST
+to a page needs the session's CSRF token (a form field, or the ``X-CSRF-Token`` header
+htmx sends from ``hx-headers`` on ``<body>``).  Failed sign-ins are rate-limited per
+user name and address (:class:`formflow.auth.LoginThrottle`)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import UserMixin, current_user, login_user, logout_user
+
+from formflow.auth import User, authenticate, get_user
+from formflow.i18n import Message
+from formflow.runtime import get_runtime
+from formflow.web.blueprint import web
+from formflow.web.csrf import check_csrf, csrf_token
+from formflow.web.language import page_language
+from formflow.web.rendering import is_htmx, render
+
+#: Pages anyone may open.
+PUBLIC_ENDPOINTS = frozenset({"web.login_form", "web.login", "web.set_language"})
+
+
+class Account(UserMixin):
+    """The signed-in user as Flask-Login sees it."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    def get_id(self) -> str:
+        return str(self.user.id)
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+
+def load_account(user_id: str) -> Account | None:
+    if not user_id.isdigit():
+        return None
+    with get_runtime().db.read() as conn:
+        user = get_user(conn, int(user_id))
+    return Account(user) if user is not None and user.active else None
+
+
+def signed_in() -> User:
+    """The signed-in user (pages run behind :func:`require_sign_in`)."""
+    return current_user.user
+
+
+@web.before_request
+def require_sign_in():
+    if request.method == "POST":
+        check_csrf()
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    target = url_for("web.login_form", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
+
+
+@web.get("/login")
+def login_form():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    return render("auth/login", next=_safe_target(request.args.get("next", "")))
+
+
+@web.post("/login")
+def login():
+    runtime = get_runtime()
+    username = request.form.get("username", "").strip()
+    target = _safe_target(request.form.get("next", ""))
+    key = f"{username.lower()}|{request.remote_addr}"
+    wait = runtime.login_throttle.retry_after(key)
+    lang = page_language()
+    if wait:
+        flash(Message("too_many_attempts", {"seconds": wait}).render(lang), "error")
+        return render("auth/login", username=username, next=target, status=429)
+    with runtime.db.write() as conn:
+        user = authenticate(conn, username, request.form.get("password", ""))
+    if user is None:
+        runtime.login_throttle.failed(key)
+        flash(Message("bad_credentials").render(lang), "error")
+        return render("auth/login", username=username, next=target, status=401)
+    runtime.login_throttle.succeeded(key)
+    chosen = session.get("lang")
+    session.clear()  # a new session on sign-in: no fixation
+    login_user(Account(user))
+    session["user_id"] = user.id  # the REST API accepts the page session too
+    if chosen:
+        session["lang"] = chosen
+    csrf_token()
+    return redirect(target or url_for("web.home"))
+
+
+@web.post("/logout")
+def logout():
+    logout_user()
+    chosen = session.get("lang")
+    session.clear()
+    if chosen:
+        session["lang"] = chosen
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("web.login_form"))
+
+
+def _safe_target(target: str) -> str:
+    """A local path to go to after sign-in, or "" (never another site)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return ""

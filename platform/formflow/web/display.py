@@ -1,0 +1,240 @@
+"""How values look on pages: numbers, money, dates and times in the page's locale, and
+the titles of the records, users and departments a value refers to.
+
+Values arrive as the records service gives them (JSON form: decimals as strings, dates
+as ISO text, links as ids, users as user names, departments as codes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Flask, url_for
+from flask_babel import format_date, format_decimal, format_time, get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from formflow.auth import User, get_users, list_departments, user_ids_by_name
+from formflow.errors import ServiceError
+from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
+from formflow.runtime import get_runtime
+
+NUMERIC = frozenset({"integer", "decimal", "money", "percent", "rating"})
+DEFAULT_SCALE = {"money": 2, "percent": 2, "decimal": 2}
+#: Labels of the system fields (translated when shown).
+SYSTEM_LABELS = {
+    "id": _l("ID"), "_number": _l("Number"), "_title": _l("Title"), "_state": _l("State"),
+    "_version": _l("Version"), "_created_at": _l("Created"), "_created_by": _l("Created by"),
+    "_updated_at": _l("Updated"), "_updated_by": _l("Updated by"), "_deleted_at": _l("Deleted"),
+}
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        number=format_number, local_date=local_date, local_datetime=local_datetime,
+        local_time=local_time,
+    )
+    app.jinja_env.globals.update(field_label=field_label, display_text=display_text,
+                                 system_field=system_field, option_label=option_label)
+
+
+def system_field(name: str) -> Field:
+    """A Field standing for a system field, for labels and formatting."""
+    return Field(name=name, type=SYSTEM_FIELDS.get(name, "text"), label=Label.of(name))
+
+
+def field_label(field: Field, lang: str) -> str:
+    if field.name in SYSTEM_LABELS and field.label.texts.get("") == field.name:
+        return str(SYSTEM_LABELS[field.name])
+    if field.label.texts.get("") == field.name:  # no label written: the name, readable
+        return field.name.replace("_", " ").capitalize()
+    return field.label.text(lang)
+
+
+def option_label(field: Field, value: str, lang: str) -> str:
+    for option in field.options:
+        if option.value == value:
+            return option.label.text(lang)
+    return value
+
+
+# -- numbers and dates ----------------------------------------------------------------
+
+
+def format_number(value: Any, field: Field | None = None) -> str:
+    """A number with the locale's separators; decimals keep the field's scale."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    kind = field.type if field is not None else "integer" if isinstance(value, int) else "decimal"
+    if kind in ("integer", "rating"):
+        return format_decimal(number, format="#,##0")
+    scale = field.scale if field is not None and field.scale is not None else DEFAULT_SCALE.get(kind, 2)
+    pattern = "#,##0" + ("." + "0" * scale if scale else "")
+    text = format_decimal(number, format=pattern)
+    return f"{text}%" if kind == "percent" else text
+
+
+def local_date(value: Any) -> str:
+    parsed = _as_date(value)
+    return format_date(parsed, "medium") if parsed else ""
+
+
+def local_datetime(value: Any) -> str:
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    local = moment.astimezone(get_timezone())
+    return f"{format_date(local.date(), 'medium')} {format_time(local, 'short')}"
+
+
+def local_time(value: Any) -> str:
+    if not value:
+        return ""
+    try:
+        return time.fromisoformat(str(value)).strftime("%H:%M")
+    except ValueError:
+        return str(value)
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def display_text(field: Field, value: Any, refs: References | None, lang: str) -> str:
+    """A value as plain text (the templates add links, badges and stars around it)."""
+    if value is None or value == "" or value == []:
+        return ""
+    kind = field.type
+    if kind in NUMERIC:
+        return format_number(value, field)
+    if kind == "boolean":
+        return _("Yes") if value else _("No")
+    if kind == "date":
+        return local_date(value)
+    if kind == "datetime":
+        return local_datetime(value)
+    if kind == "time":
+        return local_time(value)
+    if kind == "select":
+        return option_label(field, value, lang)
+    if kind == "multiselect":
+        return ", ".join(option_label(field, v, lang) for v in value)
+    if kind in ("link", "user", "department") and refs is not None:
+        return refs.title(field, value)
+    if kind in ("file", "image"):
+        return file_name(value)
+    return str(value)
+
+
+def file_name(key: str) -> str:
+    return str(key).rsplit("/", 1)[-1]
+
+
+# -- references -----------------------------------------------------------------------
+
+
+class References:
+    """Titles of the linked records, users and departments of a set of records, looked up
+    in one go; a linked record the user may not read shows as ``#id``."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self._links: dict[str, dict[int, str]] = {}
+        self._users: dict[str, str] = {}
+        self._departments: dict[str, str] = {}
+
+    def collect(self, fields: Iterable[Field], records: Iterable[Mapping[str, Any]]) -> References:
+        wanted: dict[tuple[str, str], set] = defaultdict(set)
+        fields = list(fields)
+        for record in records:
+            _gather(fields, record, wanted)
+        for (kind, target), values in wanted.items():
+            if kind == "link":
+                self._links.setdefault(target, {}).update(_link_titles(self.user, target, values))
+        users = {v for (kind, _target), vs in wanted.items() if kind == "user" for v in vs}
+        departments = {
+            v for (kind, _target), vs in wanted.items() if kind == "department" for v in vs
+        }
+        with get_runtime().db.read() as conn:
+            if users - self._users.keys():
+                ids = user_ids_by_name(conn, users)
+                found = get_users(conn, ids.values())
+                for name, user_id in ids.items():
+                    user = found.get(user_id)
+                    self._users[name] = user.display_name or user.username if user else name
+            if departments - self._departments.keys():
+                self._departments.update({d.code: d.name for d in list_departments(conn)})
+        return self
+
+    def title(self, field: Field, value: Any) -> str:
+        if field.type == "link":
+            return self._links.get(field.to or "", {}).get(value) or f"#{value}"
+        if field.type == "department":
+            return self._departments.get(value, value)
+        return self._users.get(value, value)
+
+    def url(self, field: Field, value: Any) -> str | None:
+        """The page of a linked record the user may read."""
+        if field.type != "link" or value not in self._links.get(field.to or "", {}):
+            return None
+        app, _, entity = (field.to or "").partition(".")
+        return url_for("web.view_record", app=app, entity=entity, record_id=value)
+
+
+def _gather(fields: list[Field], record: Mapping[str, Any], wanted) -> None:
+    for field in fields:
+        value = record.get(field.name)
+        if value in (None, "", []):
+            continue
+        if field.is_table:
+            for row in value:
+                _gather(list(field.fields), row, wanted)
+        elif field.type == "link":
+            wanted[("link", field.to)].add(value)
+        elif field.type in ("user", "department"):
+            wanted[(field.type, "")].add(value)
+
+
+def _link_titles(user: User, target: str, ids: set) -> dict[int, str]:
+    records = get_runtime().records
+    titles: dict[int, str] = {}
+    wanted = sorted(i for i in ids if isinstance(i, int))
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start:start + 200]
+        try:
+            page = records.list(user, target, {"id__in": [",".join(map(str, chunk))],
+                                               "per_page": ["200"]})
+        except ServiceError:  # the user may not read that entity: ids only
+            return {}
+        for item in page.items:
+            titles[item["id"]] = item.get("_title") or item.get("_number") or f"#{item['id']}"
+    return titles
+
+
+def picker_label(refs: References, field: Field, raw: Any) -> str:
+    """What a picker shows for the value its hidden input holds."""
+    if raw in (None, ""):
+        return ""
+    value = int(raw) if field.type == "link" and str(raw).isdigit() else raw
+    return refs.title(field, value)

@@ -1,0 +1,208 @@
+"""File and image fields: uploads and downloads.
+
+An upload is stored once per content under ``<instance>/files/<aa>/<sha256>`` (the same
+bytes uploaded twice are one file); the field's value is the storage key
+``<sha256>/<name>``.  Uploads are limited in size (``FORMFLOW_UPLOAD_MAX_BYTES``, at most
+the request limit) and type (by extension; images must also look like images).
+Downloads go through the record: whoever may read the record and the field may fetch
+its file.  Before the record is saved, only the session that uploaded a file may fetch it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+from flask import abort, current_app, request, send_file, session
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from formflow.auth import can_read_field, can_write_field
+from formflow.runtime import get_runtime
+from formflow.web.auth import signed_in
+from formflow.web.blueprint import web
+from formflow.web.entities import entity_or_404
+from formflow.web.pickers import picked_field
+from formflow.web.rendering import fragment
+
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+               "gif": "image/gif", "webp": "image/webp"}
+FILE_TYPES = {
+    **IMAGE_TYPES, "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv",
+    "md": "text/markdown", "zip": "application/zip", "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+KEY = re.compile(r"^([0-9a-f]{64})/([A-Za-z0-9][A-Za-z0-9._-]{0,99})$")
+INPUT = re.compile(r"^([a-z][a-z0-9_]*)(?:-(\d{1,6})-([a-z][a-z0-9_]*))?$")
+#: How many of its own uploads a session may fetch before saving them.
+SESSION_UPLOADS = 20
+
+
+def allowed_types(field_type: str) -> dict[str, str]:
+    return IMAGE_TYPES if field_type == "image" else FILE_TYPES
+
+
+def max_bytes() -> int:
+    limit = int(current_app.config.get("UPLOAD_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
+    return min(limit, current_app.config["MAX_CONTENT_LENGTH"] or limit)
+
+
+def storage_root() -> Path:
+    return Path(current_app.instance_path) / "files"
+
+
+def stored_path(key: str) -> Path | None:
+    match = KEY.match(key or "")
+    if not match:
+        return None
+    digest = match.group(1)
+    path = storage_root() / digest[:2] / digest
+    return path if path.is_file() else None
+
+
+def safe_name(filename: str) -> str:
+    """A file name made of letters, digits, ``.``, ``_`` and ``-`` (kept short)."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_-.")[:80] or "file"
+    extension = re.sub(r"[^A-Za-z0-9]", "", extension)[:10].lower()
+    return f"{stem}.{extension}" if extension else stem
+
+
+def store(data: bytes, filename: str) -> str:
+    """Store ``data`` (once per content) and return its key."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = storage_root() / digest[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / digest
+    if not target.exists():
+        descriptor, temporary = tempfile.mkstemp(dir=folder)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)  # whole or not at all, even with two uploads at once
+    return f"{digest}/{safe_name(filename)}"
+
+
+def looks_like_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def check_upload(field_type: str, filename: str, data: bytes) -> str | None:
+    """Why the upload is refused, or None."""
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    types = allowed_types(field_type)
+    if extension not in types:
+        return _("Files of this type are not accepted. Allowed: %(types)s.",
+                 types=", ".join(sorted(types)))
+    if len(data) > max_bytes():
+        return _("The file is larger than %(size)s.", size=human_size(max_bytes()))
+    if not data:
+        return _("The file is empty.")
+    if extension in IMAGE_TYPES and not looks_like_image(data):
+        return _("The file is not an image.")
+    return None
+
+
+def human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(size)
+
+
+@web.app_template_global()
+def upload_limits(field_type: str) -> str:
+    """The accepted types and size, as shown under an upload input."""
+    types = ", ".join(sorted({t.upper() for t in allowed_types(field_type)}))
+    return _("%(types)s; at most %(size)s.", types=types, size=human_size(max_bytes()))
+
+
+@web.post("/<app>/<entity>/upload/<name>")
+def upload(app: str, entity: str, name: str):
+    """Store the file sent for input ``name`` and answer the widget holding its key."""
+    user = signed_in()
+    found = entity_or_404(app, entity)
+    match = INPUT.match(name)
+    target = picked_field(found, f"{match.group(1)}.{match.group(3)}" if match and match.group(3)
+                          else name) if match else None
+    top = found.field(match.group(1)) if match else None
+    if target is None or target.type not in ("file", "image"):
+        abort(404)
+    grant = get_runtime().records.grant(user, found)
+    if not (grant.create or grant.update) or not can_write_field(top, user.roles):
+        abort(403)
+    error, key = None, ""
+    try:
+        sent = request.files.get(f"_upload_{name}")
+    except RequestEntityTooLarge:
+        sent, error = None, _("The file is larger than %(size)s.", size=human_size(max_bytes()))
+    if sent is not None and sent.filename:
+        data = sent.read(max_bytes() + 1)
+        error = check_upload(target.type, sent.filename, data)
+        if error is None:
+            key = store(data, sent.filename)
+            session["uploads"] = [key, *session.get("uploads", [])][:SESSION_UPLOADS]
+    elif error is None:
+        error = _("Choose a file.")
+    return fragment("records/_upload", entity=found, field=target, input_name=name,
+                    value=key or request.form.get(name, ""), error=error,
+                    upload_view=SimpleNamespace(entity=found, record_id=None))
+
+
+@web.get("/files/<digest>/<filename>")
+def own_upload(digest: str, filename: str):
+    """A file this session uploaded and has not saved yet."""
+    signed_in()
+    key = f"{digest}/{filename}"
+    if key not in session.get("uploads", []):
+        abort(404)
+    return _send(key)
+
+
+@web.get("/<app>/<entity>/<int:record_id>/files/<name>")
+def download(app: str, entity: str, record_id: int, name: str):
+    """The file in input ``name`` (``photo``, ``lines-0-attachment``) of a record the
+    user may read."""
+    user = signed_in()
+    found = entity_or_404(app, entity)
+    record = get_runtime().records.get(user, found.qualified_name, record_id)
+    match = INPUT.match(name)
+    if not match:
+        abort(404)
+    table, row, column = match.groups()
+    value = record.get(table)  # absent when the user may not read the field
+    if column is not None:
+        rows = value if isinstance(value, list) else []
+        value = rows[int(row)].get(column) if int(row) < len(rows) else None
+    top = found.field(table)
+    if not isinstance(value, str) or top is None or not can_read_field(top, user.roles):
+        abort(404)
+    return _send(value)
+
+
+def _send(key: str):
+    path = stored_path(key)
+    if path is None:
+        abort(404)
+    filename = KEY.match(key).group(2)
+    extension = filename.rpartition(".")[2].lower()
+    mimetype = FILE_TYPES.get(extension, "application/octet-stream")
+    response = send_file(path, mimetype=mimetype, download_name=filename,
+                         as_attachment=extension not in IMAGE_TYPES, max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

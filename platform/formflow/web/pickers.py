@@ -1,0 +1,79 @@
+"""Search-as-you-type choices for link, user and department inputs.
+
+``GET /<app>/<entity>/pick/<path>?_q_<path>=text`` answers the options partial for the
+field at ``path`` (``partner``, or ``lines.product`` for a line-item column).  Links
+search the target entity with the records service (so only records the user may read
+are offered); users and departments match on name or code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, request
+
+from formflow.auth import can_read_field, list_departments, list_users
+from formflow.errors import ServiceError
+from formflow.metadata.model import Entity, Field
+from formflow.runtime import get_runtime
+from formflow.web.auth import signed_in
+from formflow.web.blueprint import web
+from formflow.web.entities import entity_or_404
+from formflow.web.rendering import fragment
+
+LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    detail: str = ""
+
+
+def picked_field(entity: Entity, path: str) -> Field | None:
+    """The field at ``path``: ``name``, or ``table.column``."""
+    name, _sep, column = path.partition(".")
+    found = entity.field(name)
+    if found is not None and column:
+        found = found.column(column) if found.is_table else None
+    return found
+
+
+@web.get("/<app>/<entity>/pick/<path>")
+def pick(app: str, entity: str, path: str):
+    user = signed_in()
+    found = entity_or_404(app, entity)
+    grant = get_runtime().records.grant(user, found)
+    target = picked_field(found, path)
+    top = found.field(path.partition(".")[0])
+    if target is None or target.type not in ("link", "user", "department"):
+        abort(404)
+    if not (grant.read or grant.create) or not can_read_field(top, user.roles):
+        abort(403)
+    text = (request.args.get(f"_q_{path.replace('.', '-')}")
+            or request.args.get("q") or "").strip()[:100]
+    return fragment("pickers/_options", choices=choices(user, target, text),
+                    listbox=request.args.get("listbox", ""), text=text)
+
+
+def choices(user, field: Field, text: str) -> list[Choice]:
+    needle = text.lower()
+    if field.type == "link":
+        args = {"per_page": [str(LIMIT)], "sort": ["_title"]}
+        if text:
+            args["q"] = [text]
+        try:
+            page = get_runtime().records.list(user, field.to or "", args)
+        except ServiceError:
+            return []
+        return [Choice(str(item["id"]), item.get("_title") or item.get("_number") or f"#{item['id']}",
+                       item.get("_number") or "") for item in page.items]
+    with get_runtime().db.read() as conn:
+        if field.type == "user":
+            found = [Choice(u.username, u.display_name or u.username, u.username)
+                     for u in list_users(conn, include_inactive=False)
+                     if needle in u.username.lower() or needle in (u.display_name or "").lower()]
+        else:
+            found = [Choice(d.code, d.name, d.code) for d in list_departments(conn)
+                     if needle in d.code.lower() or needle in d.name.lower()]
+    return found[:LIMIT]

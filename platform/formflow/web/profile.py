@@ -1,0 +1,82 @@
+"""The signed-in user's own page: change the password, create and revoke API tokens."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+
+from formflow.auth import authenticate, create_token, list_tokens, revoke_token, set_password
+from formflow.errors import NotFound, ValidationFailed
+from formflow.i18n import render_errors
+from formflow.runtime import get_runtime
+from formflow.web.auth import signed_in
+from formflow.web.blueprint import web
+from formflow.web.language import page_language
+from formflow.web.rendering import render
+
+
+def _page(status: int = 200, **context):
+    user = signed_in()
+    with get_runtime().db.read() as conn:
+        tokens = list_tokens(conn, user.id)
+    return render("profile/profile", user=user, tokens=tokens, status=status,
+                  crumbs=[(_("Profile"), None)], **context)
+
+
+@web.get("/profile")
+def profile():
+    return _page()
+
+
+@web.post("/profile/password")
+def change_password():
+    user = signed_in()
+    current = request.form.get("current_password", "")
+    new = request.form.get("new_password", "")
+    errors: dict[str, list[str]] = {}
+    if new != request.form.get("confirm_password", ""):
+        errors["confirm_password"] = [_("The two new passwords differ.")]
+    runtime = get_runtime()
+    key = f"{user.username.lower()}|{request.remote_addr}"
+    if runtime.login_throttle.retry_after(key):
+        errors["current_password"] = [_("Too many attempts. Try again later.")]
+    if not errors:
+        with runtime.db.write() as conn:
+            if authenticate(conn, user.username, current) is None:
+                runtime.login_throttle.failed(key)
+                errors["current_password"] = [_("The current password is wrong.")]
+            else:
+                try:
+                    set_password(conn, user.id, new)
+                except ValidationFailed as failed:
+                    errors["new_password"] = render_errors(failed.errors, page_language()).get(
+                        "password", [_("Choose another password.")])
+    if errors:
+        return _page(422, password_errors=errors)
+    flash(_("Your password has been changed."), "success")
+    return redirect(url_for("web.profile"))
+
+
+@web.post("/profile/tokens")
+def new_token():
+    user = signed_in()
+    try:
+        with get_runtime().db.write() as conn:
+            _, token = create_token(conn, user.id, request.form.get("name", ""))
+    except ValidationFailed as failed:
+        return _page(422, token_errors=render_errors(failed.errors, page_language()),
+                     token_name=request.form.get("name", ""))
+    return _page(new_token=token)
+
+
+@web.post("/profile/tokens/<int:token_id>/revoke")
+def revoke(token_id: int):
+    user = signed_in()
+    try:
+        with get_runtime().db.write() as conn:
+            revoke_token(conn, token_id, user_id=user.id)
+    except NotFound:
+        flash(_("No such token."), "error")
+        return redirect(url_for("web.profile"))
+    flash(_("The token has been revoked."), "success")
+    return redirect(url_for("web.profile"))

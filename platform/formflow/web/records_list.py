@@ -1,0 +1,287 @@
+"""An entity's list (``/<app>/<entity>/``), its CSV export and its trash.
+
+The query string is the REST API's (``field=value``, ``field__op=value``, ``q``, ``sort``,
+``page``, ``per_page``), so a filtered view is a bookmarkable URL; htmx replaces only the
+results and pushes the URL.  Date inputs filtering a date-and-time field mean whole days
+in the configured time zone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterator
+from datetime import datetime, time
+
+from flask import Response, abort, current_app, request, stream_with_context, url_for
+from flask_babel import gettext as _
+
+from formflow.auth import User, can_read_field
+from formflow.errors import Forbidden, ServiceError
+from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field
+from formflow.records.query import DEFAULT_PER_PAGE
+from formflow.runtime import get_runtime
+from formflow.web.auth import signed_in
+from formflow.web.blueprint import web
+from formflow.web.display import NUMERIC, References, picker_label, system_field
+from formflow.web.entities import entity_crumbs, entity_or_404
+from formflow.web.language import page_language
+from formflow.web.rendering import render
+
+PAGE_SIZES = (10, 25, 50, 100)
+#: Rows one export may hold.
+MAX_EXPORT = 50_000
+EXPORT_PAGE = 200
+TEXT_LIKE = frozenset({"text", "textarea", "email", "phone", "url", "file", "image"})
+RANGE_TYPES = NUMERIC | {"date", "datetime"}
+
+
+def list_columns(entity: Entity, user: User) -> list[Field]:
+    """The list's columns the user may read (system fields as stand-in Fields)."""
+    names = list(entity.list.columns) if entity.list else []
+    if not names:
+        names = ["_number" if entity.numbering else "_title"] + [
+            f.name for f in entity.fields if not f.is_table][:5]
+    return [f for f in (_field(entity, n) for n in names) if f is not None and _readable(f, user)]
+
+
+def list_filters(entity: Entity, user: User) -> list[Field]:
+    names = entity.list.filters if entity.list else ()
+    return [f for f in (_field(entity, n) for n in names) if f is not None and _readable(f, user)]
+
+
+def _field(entity: Entity, name: str) -> Field | None:
+    if name in SYSTEM_FIELDS:
+        return system_field(name)
+    return entity.field(name)
+
+
+def _readable(field: Field, user: User) -> bool:
+    return field.name in SYSTEM_FIELDS or can_read_field(field, user.roles)
+
+
+def list_args() -> dict[str, list[str]]:
+    """The query string without empty values (an empty filter input means no filter)."""
+    return {key: kept for key, values in request.args.lists()
+            if not key.startswith("_q_") and key != "listbox"
+            and (kept := [v for v in values if v.strip() != ""])}
+
+
+def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The list arguments for the records service: a day given for a date-and-time
+    range becomes the start or the end of that day, local time."""
+    zone = current_app.config["TIMEZONE"]
+    converted = {}
+    for key, values in args.items():
+        name, _sep, op = key.partition("__")
+        target = _field(entity, name)
+        if target is not None and target.type == "datetime" and op in ("gte", "lte", "gt", "lt"):
+            values = [_day_bound(v, op, zone) for v in values]
+        converted[key] = values
+    return converted
+
+
+def _day_bound(text: str, op: str, zone) -> str:
+    if len(text) != 10:
+        return text
+    try:
+        day = datetime.fromisoformat(text).date()
+    except ValueError:
+        return text
+    bound = time.max if op in ("lte", "gt") else time.min
+    return datetime.combine(day, bound, tzinfo=zone).isoformat()
+
+
+class Listing:
+    """One page of a list as the templates show it."""
+
+    def __init__(self, entity: Entity, user: User, args: dict[str, list[str]], *, deleted=False):
+        self.entity = entity
+        self.user = user
+        self.args = args
+        self.deleted = deleted
+        self.columns = list_columns(entity, user)
+        self.filters = [] if deleted else list_filters(entity, user)
+        self.grant = get_runtime().records.grant(user, entity)
+        self.error = None
+        self.page = None
+        try:
+            self.page = get_runtime().records.list(
+                user, entity.qualified_name, service_args(entity, args), deleted=deleted
+            )
+        except Forbidden:
+            raise
+        except ServiceError as error:  # a bad filter value: say so, show no rows
+            self.error = error.message.render(page_language())
+        items = self.page.items if self.page else []
+        self.refs = References(user).collect(self.columns + self.filters_as_values(), [
+            *items, self.filter_values()])
+
+    # -- what is shown ----------------------------------------------------------------
+
+    @property
+    def items(self) -> list[dict]:
+        return self.page.items if self.page else []
+
+    @property
+    def filtered(self) -> bool:
+        return any(k not in ("sort", "page", "per_page") for k in self.args)
+
+    def value(self, key: str) -> str:
+        return (self.args.get(key) or [""])[-1]
+
+    def filters_as_values(self) -> list[Field]:
+        return [f for f in self.filters if f.type in ("link", "user", "department")]
+
+    def filter_values(self) -> dict:
+        found = {}
+        for f in self.filters_as_values():
+            value = self.value(f.name)
+            found[f.name] = int(value) if f.type == "link" and value.isdigit() else value or None
+        return found
+
+    def picker_label(self, field: Field, raw: str) -> str:
+        return picker_label(self.refs, field, raw)
+
+    def sort(self) -> str:
+        default = self.entity.list.sort if self.entity.list else "-_created_at"
+        return self.value("sort") or default
+
+    def sort_state(self, field: Field) -> str | None:
+        first = self.sort().split(",")[0].strip()
+        if first.lstrip("-+") != field.name:
+            return None
+        return "descending" if first.startswith("-") else "ascending"
+
+    def sortable(self, field: Field) -> bool:
+        return not field.is_table and field.type != "multiselect" and (
+            field.name in SYSTEM_FIELDS or get_runtime().field_types[field.type].stored
+        )
+
+    def sort_url(self, field: Field) -> str:
+        state = self.sort_state(field)
+        return self.url(sort=f"-{field.name}" if state == "ascending" else field.name, page=None)
+
+    def per_page(self) -> int:
+        return self.page.per_page if self.page else DEFAULT_PER_PAGE
+
+    def pages(self) -> int:
+        if not self.page:
+            return 1
+        return max(1, math.ceil(self.page.total / self.page.per_page))
+
+    def page_numbers(self) -> list[int | None]:
+        """Page numbers around the current one (None marks a gap)."""
+        current, last = (self.page.page if self.page else 1), self.pages()
+        shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+        numbers: list[int | None] = []
+        for number in shown:
+            if numbers and number - (numbers[-1] or 0) > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+    def url(self, **changes) -> str:
+        args = {k: list(v) for k, v in self.args.items()}
+        for key, value in changes.items():
+            if value is None:
+                args.pop(key, None)
+            else:
+                args[key] = [str(value)]
+        endpoint = "web.trash" if self.deleted else "web.list_records"
+        return url_for(endpoint, app=self.entity.app, entity=self.entity.name, **args)
+
+    def export_url(self) -> str:
+        args = {k: v for k, v in self.args.items() if k not in ("page", "per_page")}
+        return url_for("web.export_records", app=self.entity.app, entity=self.entity.name, **args)
+
+    def record_url(self, item: dict) -> str:
+        return url_for("web.view_record", app=self.entity.app, entity=self.entity.name,
+                       record_id=item["id"])
+
+
+@web.get("/<app>/<entity>/")
+def list_records(app: str, entity: str):
+    user = signed_in()
+    found = entity_or_404(app, entity)
+    listing = Listing(found, user, list_args())
+    return render("records/list", "records/_list_results", entity=found, listing=listing,
+                  crumbs=entity_crumbs(found, page_language()), page_sizes=PAGE_SIZES,
+                  status=400 if listing.error else 200)
+
+
+@web.get("/<app>/<entity>/trash")
+def trash(app: str, entity: str):
+    user = signed_in()
+    found = entity_or_404(app, entity)
+    listing = Listing(found, user, list_args(), deleted=True)
+    crumbs = [*entity_crumbs(found, page_language()), (_("Trash"), None)]
+    return render("records/trash", "records/_trash_results", entity=found, listing=listing,
+                  crumbs=crumbs, page_sizes=PAGE_SIZES)
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+@web.get("/<app>/<entity>/export.csv")
+def export_records(app: str, entity: str):
+    user = signed_in()
+    found = entity_or_404(app, entity)
+    records = get_runtime().records
+    if not records.grant(user, found).export:
+        abort(403)
+    args = {k: v for k, v in service_args(found, list_args()).items() if k not in ("page", "per_page")}
+    columns = export_columns(found, user)
+    first = records.list(user, found.qualified_name, {**args, "per_page": [str(EXPORT_PAGE)]})
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([c.name for c in columns])
+        page, number, written = first, 1, 0
+        while page.items and written < MAX_EXPORT:
+            for item in page.items:
+                writer.writerow([_cell(c, item.get(c.name)) for c in columns])
+                written += 1
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if len(page.items) < EXPORT_PAGE:
+                break
+            number += 1
+            page = records.list(user, found.qualified_name,
+                                {**args, "per_page": [str(EXPORT_PAGE)], "page": [str(number)]})
+        yield buffer.getvalue()
+
+    filename = f"{found.app}-{found.name}.csv"
+    response = Response(stream_with_context(_with_bom(rows())), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def export_columns(entity: Entity, user: User) -> list[Field]:
+    system = ["id"] + (["_number"] if entity.numbering else []) + (
+        ["_state"] if entity.process else [])
+    fields = [f for f in entity.fields if not f.is_table and can_read_field(f, user.roles)]
+    tail = ["_created_at", "_created_by", "_updated_at", "_updated_by"]
+    return [system_field(n) for n in system] + fields + [system_field(n) for n in tail]
+
+
+def _with_bom(chunks: Iterator[str]) -> Iterator[str]:
+    yield "\ufeff"  # spreadsheet programs then read the file as UTF-8
+    yield from chunks
+
+
+def _cell(field: Field, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    text = str(value)
+    if field.type in TEXT_LIKE and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text  # never a formula in a spreadsheet
+    return text

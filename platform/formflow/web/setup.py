@@ -1,0 +1,27 @@
+"""What the pages need on the app: Flask-Login, Flask-Babel and the template helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import Babel
+from flask_login import LoginManager
+
+from formflow.web import display
+from formflow.web.auth import load_account
+from formflow.web.language import babel_locale, babel_timezone
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+def init_web(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    login = LoginManager()
+    login.user_loader(load_account)
+    login.session_protection = "basic"
+    login.init_app(app)
+    Babel(app, locale_selector=babel_locale, timezone_selector=babel_timezone)
+    display.register_filters(app)

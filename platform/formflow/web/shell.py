@@ -1,0 +1,120 @@
+"""The frame of every page: navigation built from what the user may read, the language
+switch, breadcrumbs, flash messages and error pages; and the home page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from formflow.auth import User
+from formflow.errors import ServiceError
+from formflow.i18n import LANGUAGES
+from formflow.metadata.model import App, Entity
+from formflow.runtime import get_runtime
+from formflow.web.auth import _safe_target, signed_in
+from formflow.web.blueprint import web
+from formflow.web.csrf import csrf_token
+from formflow.web.language import page_language
+from formflow.web.rendering import render
+
+#: How many recent records the home page shows.
+RECENT = 10
+
+
+@dataclass(frozen=True)
+class MenuApp:
+    app: App
+    entities: tuple[Entity, ...]
+
+
+def menu(user: User) -> list[MenuApp]:
+    """The apps and entities ``user`` may read, in each app's menu order."""
+    records = get_runtime().records
+    found = []
+    for app in get_runtime().model.apps.values():
+        order = {name: index for index, name in enumerate(app.menu)}
+        entities = sorted(app.entities.values(), key=lambda e: (order.get(e.name, len(order)), e.name))
+        readable = tuple(e for e in entities if records.grant(user, e).read)
+        if readable:
+            found.append(MenuApp(app, readable))
+    return found
+
+
+@web.app_context_processor
+def page_globals():
+    user = current_user.user if current_user and current_user.is_authenticated else None
+    return {
+        "csrf_token": csrf_token,
+        "lang": page_language(),
+        "languages": LANGUAGES,
+        "current_account": user,
+        "menu": (lambda: menu(user)) if user else (lambda: []),
+    }
+
+
+@web.get("/")
+def home():
+    user = signed_in()
+    return render("home", user=user, recent=recent_records(user), apps=menu(user))
+
+
+def recent_records(user: User, limit: int = RECENT) -> list[tuple[Entity, dict]]:
+    """The records ``user`` changed last, across every entity they may read."""
+    records = get_runtime().records
+    found = []
+    for item in menu(user):
+        for entity in item.entities:
+            try:
+                page = records.list(user, entity.qualified_name, {
+                    "_updated_by": [user.username], "sort": ["-_updated_at"],
+                    "per_page": [str(limit)],
+                })
+            except ServiceError:
+                continue
+            found += [(entity, record) for record in page.items]
+    found.sort(key=lambda pair: pair[1]["_updated_at"] or "", reverse=True)
+    return found[:limit]
+
+
+@web.post("/language")
+def set_language():
+    chosen = request.form.get("lang", "")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    return redirect(_safe_target(request.form.get("next", "")) or url_for("web.home"))
+
+
+# -- errors --------------------------------------------------------------------------
+
+
+@web.errorhandler(ServiceError)
+def on_service_error(error: ServiceError):
+    return error_page(error.status, error.message.render(page_language()))
+
+
+@web.errorhandler(403)
+@web.errorhandler(404)
+@web.errorhandler(400)
+@web.errorhandler(405)
+@web.errorhandler(413)
+def on_http_error(error: HTTPException):
+    if error.code == 400 and error.description == "csrf":
+        return error_page(400, _("The form has expired. Reload the page and try again."))
+    texts = {
+        403: _("You may not open this page."),
+        404: _("This page does not exist, or you may not see it."),
+        413: _("The upload is too large."),
+    }
+    return error_page(error.code or 500, texts.get(error.code, error.description or ""))
+
+
+def error_page(status: int, detail: str):
+    return render("errors/error", "errors/_error", status=status, code=status, detail=detail)
+
+
+def flash_error(error: ServiceError) -> None:
+    flash(error.message.render(page_language()), "error")
