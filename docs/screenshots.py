@@ -25,18 +25,26 @@ from formflow import create_app  # noqa: E402
 from formflow.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCALES = {"zh-CN": "zh-CN", "en": "en-US"}
 
 
 def serve(folder: Path):
-    app = create_app({
-        "DATABASE_URL": f"sqlite:///{folder / 'formflow.db'}",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "METADATA_PATH": [str(ROOT / "metadata" / "apps")],
-        "PLUGINS_PATH": [str(ROOT / "plugins")],
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{folder / 'formflow.db'}",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "METADATA_PATH": [str(ROOT / "metadata" / "apps")],
+            "PLUGINS_PATH": [str(ROOT / "plugins")],
+        }
+    )
     load_demo(app.extensions["formflow"], customers=24)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

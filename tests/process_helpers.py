@@ -162,22 +162,24 @@ def installed_template(directory) -> Iterator[str | None]:
         yield None
         return
     url = _create_database(f"ff_template_{uuid.uuid4().hex[:12]}")
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "METADATA_PATH": [str(PROCESS_APPS)],
-            "PLUGINS_PATH": [str(directory / "no-plugins")],
-            "INSTANCE_PATH": str(directory / "instance"),
-            "SECRET_KEY": "test-secret",
-            "TESTING": True,
-        }
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("formflow.auth.passwords.METHOD", CHEAP_HASHING)
-        install(app.extensions["formflow"], ADMIN_PASSWORD)
-    app.extensions["formflow"].db.dispose()  # a template must have no connections
-    yield sa.make_url(url).database
-    drop_postgres_database(url)
+    try:
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "METADATA_PATH": [str(PROCESS_APPS)],
+                "PLUGINS_PATH": [str(directory / "no-plugins")],
+                "INSTANCE_PATH": str(directory / "instance"),
+                "SECRET_KEY": "test-secret",
+                "TESTING": True,
+            }
+        )
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("formflow.auth.passwords.METHOD", CHEAP_HASHING)
+            install(app.extensions["formflow"], ADMIN_PASSWORD)
+        app.extensions["formflow"].db.dispose()  # a template must have no connections
+        yield sa.make_url(url).database
+    finally:
+        drop_postgres_database(url)
 
 
 def database_copy(template: str | None, directory) -> Iterator[str]:

@@ -122,19 +122,19 @@ def test_actions_lists_exactly_what_the_caller_may_do(flow, staff, api, situatio
     assert [a["name"] for a in response.get_json()["items"]] == expected
 
 
-@pytest.mark.parametrize(
-    ("situation", "action"),
-    [(situation, action) for situation, (_, _, names) in SITUATIONS.items() for action in names],
-)
-def test_every_listed_action_is_accepted(flow, staff, api, situation, action):
-    setup, who, _ = SITUATIONS[situation]
-    leave_id = leave(flow, staff, **setup)
+@pytest.mark.parametrize("situation", SITUATIONS)
+def test_every_listed_action_is_accepted(flow, staff, api, situation):
+    setup, who, allowed = SITUATIONS[situation]
 
-    response = getattr(api, who).post(f"{LEAVES}/{leave_id}/actions/{action}", json=BODIES[action])
+    for action in allowed:  # each on a leave of its own
+        leave_id = leave(flow, staff, **setup)
+        response = getattr(api, who).post(
+            f"{LEAVES}/{leave_id}/actions/{action}", json=BODIES[action]
+        )
 
-    assert response.status_code == 200, response.get_json()
-    assert response.get_json()["id"] == leave_id
-    assert response.headers["ETag"] == f'"{response.get_json()["_version"]}"'
+        assert response.status_code == 200, (action, response.get_json())
+        assert response.get_json()["id"] == leave_id
+        assert response.headers["ETag"] == f'"{response.get_json()["_version"]}"'
 
 
 @pytest.mark.parametrize("situation", SITUATIONS)

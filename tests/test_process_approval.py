@@ -342,14 +342,14 @@ def test_set_is_applied_when_the_transition_fires(runtime, flow, staff):
     assert saved["approved_on"] == today_iso(runtime, staff.boss)
 
 
-@pytest.mark.parametrize("comment", [None, "", "   "])
-def test_a_required_comment_is_checked(flow, staff, comment):
+def test_a_required_comment_is_checked(flow, staff):
     leave_id = submitted_leave(flow, staff)
 
-    with pytest.raises(ValidationFailed) as refused:
-        flow.act(staff.boss, LEAVE, leave_id, "reject", comment=comment)
+    for comment in (None, "", "   "):
+        with pytest.raises(ValidationFailed) as refused:
+            flow.act(staff.boss, LEAVE, leave_id, "reject", comment=comment)
+        assert list(refused.value.errors) == ["comment"]
 
-    assert list(refused.value.errors) == ["comment"]
     assert flow.state(LEAVE, leave_id) == "manager_review"
     assert flow.holders(LEAVE, leave_id) == ["boss"]
 

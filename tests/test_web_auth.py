@@ -15,23 +15,38 @@ def test_the_sign_in_page_has_username_and_password_inputs(client):
 
 def test_signing_in_goes_to_the_page_asked_for(client, admin):
     client.get("/login")
-    response = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD,
-                                           "csrf_token": csrf(client), "next": "/profile"})
+    response = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": ADMIN_PASSWORD,
+            "csrf_token": csrf(client),
+            "next": "/profile",
+        },
+    )
     assert response.status_code == 302 and response.location == "/profile"
 
 
 def test_signing_in_never_goes_to_another_site(client, admin):
     client.get("/login")
-    response = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD,
-                                           "csrf_token": csrf(client), "next": "//evil.example"})
+    response = client.post(
+        "/login",
+        data={
+            "username": "admin",
+            "password": ADMIN_PASSWORD,
+            "csrf_token": csrf(client),
+            "next": "//evil.example",
+        },
+    )
     assert response.location == "/"
 
 
 def test_a_wrong_password_is_refused(client, make_user):
     make_user("alice")
     client.get("/login")
-    response = client.post("/login", data={"username": "alice", "password": "wrong-one",
-                                           "csrf_token": csrf(client)})
+    response = client.post(
+        "/login", data={"username": "alice", "password": "wrong-one", "csrf_token": csrf(client)}
+    )
     assert response.status_code == 401
     assert 'value="alice"' in response.get_data(as_text=True)
 
@@ -40,18 +55,21 @@ def test_repeated_failures_are_rate_limited(client, make_user):
     make_user("alice")
     client.get("/login")
     for _ in range(5):
-        client.post("/login", data={"username": "alice", "password": "nope",
-                                    "csrf_token": csrf(client)})
-    response = client.post("/login", data={"username": "alice", "password": PASSWORD,
-                                           "csrf_token": csrf(client)})
+        client.post(
+            "/login", data={"username": "alice", "password": "nope", "csrf_token": csrf(client)}
+        )
+    response = client.post(
+        "/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf(client)}
+    )
     assert response.status_code == 429
 
 
 def test_the_session_cookie_is_httponly_and_samesite(client, make_user):
     make_user("alice")
     client.get("/login")
-    response = client.post("/login", data={"username": "alice", "password": PASSWORD,
-                                           "csrf_token": csrf(client)})
+    response = client.post(
+        "/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf(client)}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
@@ -64,8 +82,18 @@ def test_signing_in_starts_a_new_session(client, make_user):
     assert csrf(client) != before
 
 
-@pytest.mark.parametrize("path", ["/", "/profile", "/crm/customer/", "/crm/customer/new",
-                                  "/crm/customer/1", "/crm/customer/1/edit", "/crm/customer/trash"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/profile",
+        "/crm/customer/",
+        "/crm/customer/new",
+        "/crm/customer/1",
+        "/crm/customer/1/edit",
+        "/crm/customer/trash",
+    ],
+)
 def test_pages_need_a_signed_in_user(client, path):
     response = client.get(path)
     assert response.status_code == 302
@@ -95,9 +123,18 @@ def test_an_inactive_user_is_signed_out(client, runtime, make_user):
     assert client.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("path", ["/login", "/logout", "/language", "/profile/password",
-                                  "/profile/tokens", "/crm/customer/new",
-                                  "/crm/customer/preview"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/login",
+        "/logout",
+        "/language",
+        "/profile/password",
+        "/profile/tokens",
+        "/crm/customer/new",
+        "/crm/customer/preview",
+    ],
+)
 def test_a_form_post_without_the_csrf_token_is_refused(client, make_user, path):
     make_user("alice", roles=["sales_manager"])
     sign_in(client, "alice")
@@ -117,6 +154,7 @@ def test_htmx_sends_the_token_in_a_header(client, make_user):
     token = sign_in(client, "alice")
     page = client.get("/").get_data(as_text=True)
     assert "hx-headers" in page and token in page
-    response = client.post("/crm/customer/preview", data={"name": "X"},
-                           headers={**HTMX, "X-CSRF-Token": token})
+    response = client.post(
+        "/crm/customer/preview", data={"name": "X"}, headers={**HTMX, "X-CSRF-Token": token}
+    )
     assert response.status_code == 200

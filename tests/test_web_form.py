@@ -41,21 +41,35 @@ def post(browser, url, inputs, headers=None):
 
 
 WIDGETS = {
-    "name": 'type="text"', "description": "<textarea", "quantity": 'type="number"',
-    "price": 'inputmode="decimal"', "budget": "ff-money", "discount": "input-group-text\">%",
-    "active": 'type="checkbox"', "due": 'type="date"', "starts_at": 'type="datetime-local"',
-    "opens": 'type="time"', "kind": "<select", "tags": 'type="checkbox" id="f-tags-1"',
-    "partner": 'role="combobox"', "owner": 'role="combobox"', "team": 'role="combobox"',
-    "email": 'type="email"', "phone": 'type="tel"', "website": 'type="url"',
-    "attachment": 'type="file"', "photo": 'type="file"', "score": 'type="radio"',
+    "name": 'type="text"',
+    "description": "<textarea",
+    "quantity": 'type="number"',
+    "price": 'inputmode="decimal"',
+    "budget": "ff-money",
+    "discount": 'input-group-text">%',
+    "active": 'type="checkbox"',
+    "due": 'type="date"',
+    "starts_at": 'type="datetime-local"',
+    "opens": 'type="time"',
+    "kind": "<select",
+    "tags": 'type="checkbox" id="f-tags-1"',
+    "partner": 'role="combobox"',
+    "owner": 'role="combobox"',
+    "team": 'role="combobox"',
+    "email": 'type="email"',
+    "phone": 'type="tel"',
+    "website": 'type="url"',
+    "attachment": 'type="file"',
+    "photo": 'type="file"',
+    "score": 'type="radio"',
 }
 
 
 @pytest.mark.parametrize("field", sorted(WIDGETS))
 def test_every_field_type_has_its_widget(browser, field):
     html = new_form(browser)
-    wrapper = html[html.index(f'id="w-{field}"'):]
-    wrapper = wrapper[:wrapper.index('id="fb-' + field + '"')]
+    wrapper = html[html.index(f'id="w-{field}"') :]
+    wrapper = wrapper[: wrapper.index('id="fb-' + field + '"')]
     assert WIDGETS[field] in wrapper, wrapper[:800]
 
 
@@ -86,19 +100,27 @@ def test_the_layout_follows_the_form_sections(make_app):
     from formflow.auth import create_user
 
     with runtime.db.write() as conn:
-        create_user(conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles)
+        create_user(
+            conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles
+        )
     sign_in(c, "sam")
     html = c.get("/crm/opportunity/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
     sections = re.findall(r'<h2 class="h6 mb-0">(.*?)</h2>', html)
     assert sections == ["Opportunity", "Line items", "Value", "Closing and notes"]
     start = html.index('id="w-name"')
-    assert "col-md-6" in html[start - 80:start]  # a section of two columns
+    assert "col-md-6" in html[start - 80 : start]  # a section of two columns
 
 
 def test_creating_a_record_with_line_items(browser, runtime):
     inputs = with_values(form_inputs(new_form(browser)), name="Widget order", approval_note="ok")
-    inputs += [("lines-0-item", "Bolt"), ("lines-0-qty", "3"), ("lines-0-unit_price", "1,000.50"),
-               ("lines-1-item", "Nut"), ("lines-1-qty", "2"), ("lines-1-unit_price", "2")]
+    inputs += [
+        ("lines-0-item", "Bolt"),
+        ("lines-0-qty", "3"),
+        ("lines-0-unit_price", "1,000.50"),
+        ("lines-1-item", "Nut"),
+        ("lines-1-qty", "2"),
+        ("lines-1-unit_price", "2"),
+    ]
     response = post(browser, "/lab/sample/new", inputs)
     assert response.status_code == 302, text_of(response.get_data(as_text=True), "form-errors")
     record_id = int(response.location.rsplit("/", 1)[1])
@@ -116,8 +138,13 @@ def _admin(runtime):
 
 def test_an_invalid_form_keeps_every_typed_value(browser, runtime):
     before = database_state(runtime)
-    inputs = with_values(form_inputs(new_form(browser)), name="A", code="bad code",
-                         description="Some <text>", quantity="5000")
+    inputs = with_values(
+        form_inputs(new_form(browser)),
+        name="A",
+        code="bad code",
+        description="Some <text>",
+        quantity="5000",
+    )
     inputs += [("lines-0-item", "Bolt"), ("lines-0-qty", "0"), ("lines-0-unit_price", "9")]
     response = post(browser, "/lab/sample/new", inputs)
     html = response.get_data(as_text=True)
@@ -170,14 +197,25 @@ def test_the_preview_reports_a_rule(browser):
     assert "over 50" in text_of(html, "form-errors")
 
 
-@pytest.mark.parametrize(("op", "expected"), [
-    ("add:lines", ["A", "B", ""]), ("remove:lines:0", ["B"]), ("up:lines:1", ["B", "A"]),
-    ("down:lines:0", ["B", "A"]),
-])
+@pytest.mark.parametrize(
+    ("op", "expected"),
+    [
+        ("add:lines", ["A", "B", ""]),
+        ("remove:lines:0", ["B"]),
+        ("up:lines:1", ["B", "A"]),
+        ("down:lines:0", ["B", "A"]),
+    ],
+)
 def test_line_item_rows_are_added_removed_and_moved(browser, op, expected):
     inputs = form_inputs(new_form(browser))
-    inputs += [("lines-0-item", "A"), ("lines-0-qty", "1"), ("lines-0-unit_price", "1"),
-               ("lines-1-item", "B"), ("lines-1-qty", "2"), ("lines-1-unit_price", "2")]
+    inputs += [
+        ("lines-0-item", "A"),
+        ("lines-0-qty", "1"),
+        ("lines-0-unit_price", "1"),
+        ("lines-1-item", "B"),
+        ("lines-1-qty", "2"),
+        ("lines-1-unit_price", "2"),
+    ]
     response = post(browser, "/lab/sample/preview", inputs + [("_op", op)], HTMX)
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="form-body">')
@@ -193,7 +231,9 @@ def test_a_new_row_gets_its_defaults_and_focus(make_app):
     app = make_app([SHIPPED_APPS])
     runtime = app.extensions["formflow"]
     with runtime.db.write() as conn:
-        create_user(conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles)
+        create_user(
+            conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles
+        )
     c = app.test_client()
     sign_in(c, "sam")
     html = c.get("/crm/opportunity/new").get_data(as_text=True)
@@ -208,13 +248,22 @@ def test_without_javascript_a_row_button_redraws_the_form(browser, runtime):
     inputs = with_values(form_inputs(new_form(browser)), name="Keep me") + [("_op", "add:lines")]
     response = post(browser, "/lab/sample/new", inputs)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'name="lines-0-item"' in html and 'value="Keep me"' in html
+    assert (
+        response.status_code == 200 and 'name="lines-0-item"' in html and 'value="Keep me"' in html
+    )
     assert database_state(runtime) == before
 
 
 def test_editing_a_record(browser, runtime, manager):
-    record = runtime.records.create(manager, SAMPLE, {"name": "Old name", "tags": ["red"],
-                                                      "lines": [{"item": "x", "qty": 1, "unit_price": "5"}]})
+    record = runtime.records.create(
+        manager,
+        SAMPLE,
+        {
+            "name": "Old name",
+            "tags": ["red"],
+            "lines": [{"item": "x", "qty": 1, "unit_price": "5"}],
+        },
+    )
     html = browser.get(f"/lab/sample/{record['id']}/edit").get_data(as_text=True)
     assert 'name="_version" value="1"' in html and 'value="Old name"' in html
     inputs = with_values(form_inputs(html), name="New name")
@@ -242,7 +291,9 @@ def test_a_datetime_is_typed_in_local_time(browser, runtime, manager):
     assert 'value="2024-05-01T09:30"' in html
 
 
-def test_saving_over_a_newer_change_shows_it_and_keeps_the_input(browser, runtime, manager, make_user):
+def test_saving_over_a_newer_change_shows_it_and_keeps_the_input(
+    browser, runtime, manager, make_user
+):
     record = runtime.records.create(manager, SAMPLE, {"name": "Shared", "quantity": 1})
     html = browser.get(f"/lab/sample/{record['id']}/edit").get_data(as_text=True)
     other = make_user("otto", roles=["manager"])
@@ -274,7 +325,9 @@ def test_fields_the_user_may_not_write_are_shown_read_only(client, make_user, ru
     sign_in(client, "carl")
     html = client.get(f"/lab/sample/{record['id']}/edit").get_data(as_text=True)
     assert 'id="out-rate"' in html and 'name="rate"' not in html
-    response = post(client, f"/lab/sample/{record['id']}/edit", form_inputs(html) + [("rate", "9.5")])
+    response = post(
+        client, f"/lab/sample/{record['id']}/edit", form_inputs(html) + [("rate", "9.5")]
+    )
     assert response.status_code == 302
     assert runtime.records.get(carl, SAMPLE, record["id"])["rate"] is None
 
@@ -283,7 +336,10 @@ def test_a_user_without_create_permission_gets_403(client, make_user):
     make_user("ada", roles=["auditor"])
     sign_in(client, "ada")
     assert client.get("/lab/sample/new").status_code == 403
-    assert client.post("/lab/sample/new", data={"name": "X", "csrf_token": _token(client)}).status_code == 403
+    assert (
+        client.post("/lab/sample/new", data={"name": "X", "csrf_token": _token(client)}).status_code
+        == 403
+    )
 
 
 def _token(client):
@@ -313,8 +369,11 @@ def test_a_picker_on_a_field_that_is_no_reference_is_404(browser):
 
 def test_record_service_preview_reports_states_and_writes_nothing(runtime, manager):
     before = database_state(runtime)
-    preview = runtime.records.preview(manager, SAMPLE, {
-        "name": "P", "kind": "special", "lines": [{"item": "a", "qty": 2, "unit_price": "3"}]})
+    preview = runtime.records.preview(
+        manager,
+        SAMPLE,
+        {"name": "P", "kind": "special", "lines": [{"item": "a", "qty": 2, "unit_price": "3"}]},
+    )
     assert preview.values["total"] == "6.00"
     assert preview.states["special_reason"].visible and preview.states["special_reason"].required
     assert preview.states["lines[0].amount"].readonly

@@ -22,11 +22,15 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 def page_texts() -> set[str]:
     """Every translatable text in the page code and templates."""
     found = set()
-    for folder, method in ((ROOT / "platform" / "formflow" / "web", "python"),
-                           (ROOT / "templates", "jinja2")):
+    for folder, method in (
+        (ROOT / "platform" / "formflow" / "web", "python"),
+        (ROOT / "templates", "jinja2"),
+    ):
         pattern = "**.py" if method == "python" else "**.html"
         for _file, _line, message, _comments, _context in extract_from_dir(
-            str(folder), method_map=[(pattern, method)], keywords=KEYWORDS,
+            str(folder),
+            method_map=[(pattern, method)],
+            keywords=KEYWORDS,
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
@@ -60,11 +64,13 @@ def metadata_path():
 @pytest.fixture
 def record_page(client, runtime, make_user):
     mia = make_user("mia", roles=["manager"])
-    record = runtime.records.create(mia, SAMPLE, {"name": "Priced", "budget": "1234567.5",
-                                                  "due": "2024-05-01"})
+    record = runtime.records.create(
+        mia, SAMPLE, {"name": "Priced", "budget": "1234567.5", "due": "2024-05-01"}
+    )
     sign_in(client, "mia")
-    return lambda lang: client.get(f"/lab/sample/{record['id']}",
-                                   headers={"Accept-Language": lang}).get_data(as_text=True)
+    return lambda lang: client.get(
+        f"/lab/sample/{record['id']}", headers={"Accept-Language": lang}
+    ).get_data(as_text=True)
 
 
 def test_dates_and_numbers_follow_the_locale(record_page):

@@ -25,16 +25,29 @@ def manager(make_user):
 def samples(runtime, manager):
     partner = runtime.records.create(manager, PARTNER, {"name": "Acme"})
     made = []
-    for index, (name, kind, quantity, due) in enumerate([
-        ("Alpha", "basic", 5, "2024-01-10"), ("Bravo", "special", 50, "2024-02-10"),
-        ("Charlie", "basic", 500, "2024-03-10"),
-    ]):
-        made.append(runtime.records.create(manager, SAMPLE, {
-            "name": name, "kind": kind, "quantity": quantity, "due": due,
-            "partner": partner["id"] if index == 0 else None, "active": index != 1,
-            "special_reason": "why" if kind == "special" else None,
-            "lines": [{"item": "x", "qty": index + 1, "unit_price": "10"}],
-        }))
+    for index, (name, kind, quantity, due) in enumerate(
+        [
+            ("Alpha", "basic", 5, "2024-01-10"),
+            ("Bravo", "special", 50, "2024-02-10"),
+            ("Charlie", "basic", 500, "2024-03-10"),
+        ]
+    ):
+        made.append(
+            runtime.records.create(
+                manager,
+                SAMPLE,
+                {
+                    "name": name,
+                    "kind": kind,
+                    "quantity": quantity,
+                    "due": due,
+                    "partner": partner["id"] if index == 0 else None,
+                    "active": index != 1,
+                    "special_reason": "why" if kind == "special" else None,
+                    "lines": [{"item": "x", "qty": index + 1, "unit_price": "10"}],
+                },
+            )
+        )
     return made
 
 
@@ -45,7 +58,9 @@ def browser(client, manager):
 
 
 def page(client, query="", headers=None):
-    response = client.get(f"/lab/sample/{query}", headers={"Accept-Language": "en", **(headers or {})})
+    response = client.get(
+        f"/lab/sample/{query}", headers={"Accept-Language": "en", **(headers or {})}
+    )
     return response, response.get_data(as_text=True)
 
 
@@ -210,7 +225,9 @@ def test_the_trash_lists_deleted_records_and_restores_them(browser, runtime, man
     assert "Alpha" in trash and "Bravo" not in trash
     from web_support import csrf
 
-    response = browser.post(f"/lab/sample/{samples[0]['id']}/restore", data={"csrf_token": csrf(browser)})
+    response = browser.post(
+        f"/lab/sample/{samples[0]['id']}/restore", data={"csrf_token": csrf(browser)}
+    )
     assert response.status_code == 302
     assert "Alpha" in page(browser)[1]
 

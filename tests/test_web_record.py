@@ -31,11 +31,19 @@ def browser(client, manager):
 
 @pytest.fixture
 def record(runtime, manager):
-    made = runtime.records.create(manager, SAMPLE, {
-        "name": "Gadget", "quantity": 1, "budget": "1234567.5", "kind": "special",
-        "special_reason": "line one\nline two", "score": 4,
-        "lines": [{"item": "Bolt", "qty": 2, "unit_price": "3"}],
-    })
+    made = runtime.records.create(
+        manager,
+        SAMPLE,
+        {
+            "name": "Gadget",
+            "quantity": 1,
+            "budget": "1234567.5",
+            "kind": "special",
+            "special_reason": "line one\nline two",
+            "score": 4,
+            "lines": [{"item": "Bolt", "qty": 2, "unit_price": "3"}],
+        },
+    )
     runtime.records.update(manager, SAMPLE, made["id"], {"quantity": 9})
     return made
 
@@ -49,7 +57,9 @@ def test_the_record_page_shows_fields_and_line_items(browser, record):
 def test_the_history_shows_who_changed_what(browser, record):
     html = browser.get(f"/lab/sample/{record['id']}").get_data(as_text=True)
     assert "created the record" in html and "changed" in html
-    assert '<span class="ff-old"><span class="ff-number">1</span></span> → <span class="ff-new"><span class="ff-number">9</span></span>' in html
+    old = '<span class="ff-old"><span class="ff-number">1</span></span>'
+    new = '<span class="ff-new"><span class="ff-number">9</span></span>'
+    assert f"{old} → {new}" in html
 
 
 def test_the_page_leaves_room_for_the_process(browser, record):
@@ -59,7 +69,9 @@ def test_the_page_leaves_room_for_the_process(browser, record):
 
 def test_an_htmx_request_gets_the_record_body(browser, record):
     response = browser.get(f"/lab/sample/{record['id']}", headers=HTMX)
-    assert "<html" not in response.get_data(as_text=True) and "HX-Request" in response.headers["Vary"]
+    assert (
+        "<html" not in response.get_data(as_text=True) and "HX-Request" in response.headers["Vary"]
+    )
 
 
 def test_an_unknown_record_is_404(browser):
@@ -67,16 +79,18 @@ def test_an_unknown_record_is_404(browser):
 
 
 def test_delete_moves_to_the_trash(browser, runtime, manager, record):
-    response = browser.post(f"/lab/sample/{record['id']}/delete",
-                            data={"csrf_token": csrf(browser), "_version": "2"})
+    response = browser.post(
+        f"/lab/sample/{record['id']}/delete", data={"csrf_token": csrf(browser), "_version": "2"}
+    )
     assert response.status_code == 302 and response.location == "/lab/sample/"
     assert browser.get(f"/lab/sample/{record['id']}").status_code == 404
     assert "Gadget" in browser.get("/lab/sample/trash").get_data(as_text=True)
 
 
 def test_delete_of_a_changed_record_is_refused(browser, runtime, record):
-    response = browser.post(f"/lab/sample/{record['id']}/delete",
-                            data={"csrf_token": csrf(browser), "_version": "1"})
+    response = browser.post(
+        f"/lab/sample/{record['id']}/delete", data={"csrf_token": csrf(browser), "_version": "1"}
+    )
     assert response.status_code == 302 and response.location.endswith(f"/{record['id']}")
     assert browser.get(f"/lab/sample/{record['id']}").status_code == 200
 
@@ -85,9 +99,15 @@ def test_delete_of_a_changed_record_is_refused(browser, runtime, record):
 
 
 def upload(browser, name, data, filename):
-    return browser.post(f"/lab/sample/upload/{name}", data={
-        f"_upload_{name}": (io.BytesIO(data), filename), "csrf_token": csrf(browser),
-    }, content_type="multipart/form-data", headers=HTMX)
+    return browser.post(
+        f"/lab/sample/upload/{name}",
+        data={
+            f"_upload_{name}": (io.BytesIO(data), filename),
+            "csrf_token": csrf(browser),
+        },
+        content_type="multipart/form-data",
+        headers=HTMX,
+    )
 
 
 def test_an_upload_is_stored_by_content(browser, app):
@@ -104,10 +124,15 @@ def test_an_upload_is_stored_by_content(browser, app):
     assert browser.get(f"/files/{digest}/My_photo.png").data == PNG
 
 
-@pytest.mark.parametrize(("name", "data", "filename"), [
-    ("photo", b"not an image", "fake.png"), ("photo", PNG, "photo.pdf"),
-    ("attachment", b"<script>", "page.html"), ("attachment", b"", "empty.txt"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "filename"),
+    [
+        ("photo", b"not an image", "fake.png"),
+        ("photo", PNG, "photo.pdf"),
+        ("attachment", b"<script>", "page.html"),
+        ("attachment", b"", "empty.txt"),
+    ],
+)
 def test_uploads_are_limited_by_type(browser, name, data, filename):
     html = upload(browser, name, data, filename).get_data(as_text=True)
     assert 'role="alert"' in html and f'name="{name}" value=""' in html
@@ -119,13 +144,28 @@ def test_uploads_are_limited_by_size(browser, app):
     assert "larger than" in html
 
 
-def test_a_saved_file_is_downloaded_through_its_record(browser, client, runtime, manager, make_user):
+def test_a_saved_file_is_downloaded_through_its_record(
+    browser, client, runtime, manager, make_user
+):
     key = upload(browser, "attachment", b"hello", "notes.txt").get_data(as_text=True)
     import re
 
     key = re.search(r'name="attachment" value="([^"]+)"', key).group(1)
-    made = runtime.records.create(manager, SAMPLE, {"name": "With file", "attachment": key,
-                                                    "lines": [{"item": "a", "qty": 1, "unit_price": "1", }]})
+    made = runtime.records.create(
+        manager,
+        SAMPLE,
+        {
+            "name": "With file",
+            "attachment": key,
+            "lines": [
+                {
+                    "item": "a",
+                    "qty": 1,
+                    "unit_price": "1",
+                }
+            ],
+        },
+    )
     response = browser.get(f"/lab/sample/{made['id']}/files/attachment")
     assert response.data == b"hello" and "attachment" in response.headers["Content-Disposition"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -150,23 +190,38 @@ def test_changing_the_password(browser, runtime):
     from conftest import PASSWORD
     from formflow.auth import authenticate
 
-    response = browser.post("/profile/password", data={
-        "csrf_token": csrf(browser), "current_password": PASSWORD,
-        "new_password": "a-much-better-one", "confirm_password": "a-much-better-one"})
+    response = browser.post(
+        "/profile/password",
+        data={
+            "csrf_token": csrf(browser),
+            "current_password": PASSWORD,
+            "new_password": "a-much-better-one",
+            "confirm_password": "a-much-better-one",
+        },
+    )
     assert response.status_code == 302
     with runtime.db.write() as conn:
         assert authenticate(conn, "mia", "a-much-better-one") is not None
 
 
-@pytest.mark.parametrize(("current", "new", "confirm", "field"), [
-    ("wrong-password", "a-much-better-one", "a-much-better-one", "current_password"),
-    ("password123", "a-much-better-one", "something-else", "confirm_password"),
-    ("password123", "short", "short", "new_password"),
-])
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "field"),
+    [
+        ("wrong-password", "a-much-better-one", "a-much-better-one", "current_password"),
+        ("password123", "a-much-better-one", "something-else", "confirm_password"),
+        ("password123", "short", "short", "new_password"),
+    ],
+)
 def test_a_refused_password_change_says_why(browser, current, new, confirm, field):
-    response = browser.post("/profile/password", data={
-        "csrf_token": csrf(browser), "current_password": current, "new_password": new,
-        "confirm_password": confirm})
+    response = browser.post(
+        "/profile/password",
+        data={
+            "csrf_token": csrf(browser),
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": confirm,
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'id="{field}" name="{field}"' in html.replace('class="form-control is-invalid" ', "")

@@ -25,11 +25,17 @@ def manager(make_user):
 def hostile(request, runtime, manager):
     payload = request.param
     partner = runtime.records.create(manager, PARTNER, {"name": payload[:60]})
-    record = runtime.records.create(manager, SAMPLE, {
-        **{name: payload for name in TEXT_FIELDS}, "name": payload[:60], "kind": "special",
-        "partner": partner["id"],
-        "lines": [{"item": payload, "qty": 1, "unit_price": "1"}],
-    })
+    record = runtime.records.create(
+        manager,
+        SAMPLE,
+        {
+            **{name: payload for name in TEXT_FIELDS},
+            "name": payload[:60],
+            "kind": "special",
+            "partner": partner["id"],
+            "lines": [{"item": payload, "qty": 1, "unit_price": "1"}],
+        },
+    )
     return payload, record
 
 
@@ -39,8 +45,17 @@ def assert_escaped(html: str, payload: str) -> None:
     assert 'onmouseover="alert' not in html
 
 
-@pytest.mark.parametrize("page", ["/lab/sample/", "/lab/sample/?q={q}", "/lab/sample/{id}",
-                                  "/lab/sample/{id}/edit", "/lab/partner/", "/"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/lab/sample/",
+        "/lab/sample/?q={q}",
+        "/lab/sample/{id}",
+        "/lab/sample/{id}/edit",
+        "/lab/partner/",
+        "/",
+    ],
+)
 def test_hostile_text_is_escaped(client, hostile, page):
     payload, record = hostile
     sign_in(client, "mia")
@@ -55,9 +70,17 @@ def test_hostile_text_is_escaped(client, hostile, page):
 def test_hostile_text_is_escaped_in_the_preview_and_after_an_error(client, hostile):
     payload, record = hostile
     token = sign_in(client, "mia")
-    data = {"csrf_token": token, "name": payload[:60], "description": payload, "code": "bad",
-            "lines": "", "lines-0-item": payload, "lines-0-qty": "x", "lines-0-unit_price": "1",
-            "_touched": "name,code"}
+    data = {
+        "csrf_token": token,
+        "name": payload[:60],
+        "description": payload,
+        "code": "bad",
+        "lines": "",
+        "lines-0-item": payload,
+        "lines-0-qty": "x",
+        "lines-0-unit_price": "1",
+        "_touched": "name,code",
+    }
     for url, headers in (("/lab/sample/new", {}), ("/lab/sample/preview", HTMX)):
         assert_escaped(client.post(url, data=data, headers=headers).get_data(as_text=True), payload)
     html = client.get(f"/lab/sample/pick/partner?_q_partner={payload[:5]}").get_data(as_text=True)
@@ -71,17 +94,30 @@ def outsider(client, make_user):
     return client
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/lab/sample/"), ("GET", "/lab/sample/trash"), ("GET", "/lab/sample/export.csv"),
-    ("GET", "/lab/sample/new"), ("GET", "/lab/sample/{id}"), ("GET", "/lab/sample/{id}/edit"),
-    ("GET", "/lab/sample/{id}/files/attachment"), ("GET", "/lab/sample/pick/partner"),
-    ("POST", "/lab/sample/new"), ("POST", "/lab/sample/preview"),
-    ("POST", "/lab/sample/{id}/edit"), ("POST", "/lab/sample/{id}/preview"),
-    ("POST", "/lab/sample/{id}/delete"), ("POST", "/lab/sample/{id}/restore"),
-    ("POST", "/lab/sample/upload/attachment"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/lab/sample/"),
+        ("GET", "/lab/sample/trash"),
+        ("GET", "/lab/sample/export.csv"),
+        ("GET", "/lab/sample/new"),
+        ("GET", "/lab/sample/{id}"),
+        ("GET", "/lab/sample/{id}/edit"),
+        ("GET", "/lab/sample/{id}/files/attachment"),
+        ("GET", "/lab/sample/pick/partner"),
+        ("POST", "/lab/sample/new"),
+        ("POST", "/lab/sample/preview"),
+        ("POST", "/lab/sample/{id}/edit"),
+        ("POST", "/lab/sample/{id}/preview"),
+        ("POST", "/lab/sample/{id}/delete"),
+        ("POST", "/lab/sample/{id}/restore"),
+        ("POST", "/lab/sample/upload/attachment"),
+    ],
+)
 def test_a_user_without_read_permission_gets_nothing(outsider, runtime, manager, method, path):
-    record = runtime.records.create(manager, SAMPLE, {"name": "Hidden", "attachment": "a" * 64 + "/x.txt"})
+    record = runtime.records.create(
+        manager, SAMPLE, {"name": "Hidden", "attachment": "a" * 64 + "/x.txt"}
+    )
     url = path.format(id=record["id"])
     if method == "GET":
         response = outsider.get(url)

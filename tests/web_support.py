@@ -24,8 +24,9 @@ def csrf(client) -> str:
 
 def sign_in(client, username: str, password: str = PASSWORD) -> str:
     client.get("/login")
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrf_token": csrf(client)})
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": csrf(client)}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return csrf(client)
 
@@ -93,5 +94,7 @@ def with_values(inputs: list[tuple[str, str]], **changes) -> list[tuple[str, str
 
 def text_of(html: str, element_id: str) -> str:
     """The text inside the element with ``element_id`` (tags removed)."""
-    match = re.search(rf'id="{re.escape(element_id)}"[^>]*>(.*?)</(div|output|span|ul)>', html, re.S)
+    match = re.search(
+        rf'id="{re.escape(element_id)}"[^>]*>(.*?)</(div|output|span|ul)>', html, re.S
+    )
     return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""

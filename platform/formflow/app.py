@@ -1,4 +1,7 @@
-"""The app factory: settings, runtime (database, metadata, schema), blueprints."""
+"""The app factory, in fixed phases: settings; the runtime (plugins discovered and their
+field types and functions registered, metadata loaded and checked, database, services,
+the plugin set completed); templates (plugin folders before ``templates/``); core
+blueprints, then plugin blueprints; the ``startup`` hook."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from formflow.api import api
 from formflow.api.language import request_language
@@ -31,9 +35,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.extensions["formflow"] = Runtime(settings)
+    runtime = app.extensions["formflow"] = Runtime(settings)
+
+    plugin_templates = runtime.plugins.template_folders()
+    if plugin_templates:
+        app.jinja_loader = ChoiceLoader(
+            [FileSystemLoader(plugin_templates), FileSystemLoader(app.template_folder)]
+        )
 
     app.register_blueprint(api)
     app.register_blueprint(web)
+    for name, blueprint in runtime.plugins.pages():
+        app.register_blueprint(blueprint, name=name)
     register_problem_handlers(app, lambda: request_language(g.get("api_user")))
+    runtime.plugins.startup(app)
     return app

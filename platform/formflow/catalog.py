@@ -116,6 +116,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "verb_update": {"en": "change", "zh-CN": "修改"},
     "verb_delete": {"en": "delete", "zh-CN": "删除"},
     "rule_failed": {"en": "{message}", "zh-CN": "{message}"},
+    "plugin_message": {"en": "{message}", "zh-CN": "{message}"},
     "validation_failed": {
         "en": "Some values are not valid.",
         "zh-CN": "部分数据不正确。",

@@ -15,7 +15,8 @@ from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.install import install, migrate
 from formflow.metadata.loader import collect_problems
-from formflow.runtime import get_runtime
+from formflow.plugins.manager import PluginLoadError
+from formflow.runtime import get_runtime, load_plugins, plugin_extensions
 from formflow.settings import load_settings
 from formflow.storage.migrate import MigrationRefused, plan_migration
 
@@ -43,8 +44,14 @@ def init_command(admin_password: str | None) -> None:
 def check_command(paths: tuple[str, ...]) -> None:
     """Validate metadata; PATH is an app folder or a folder of app folders
     (default: the metadata path).  Prints each problem as `file: json/path: message`."""
-    targets = list(paths) or load_settings()["METADATA_PATH"]
-    problems = collect_problems(targets)
+    settings = load_settings()
+    targets = list(paths) or settings["METADATA_PATH"]
+    try:  # field types and expression functions of plugins are part of the language
+        field_types, functions = plugin_extensions(load_plugins(settings))
+    except PluginLoadError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    problems = collect_problems(targets, field_types=list(field_types), functions=list(functions))
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -151,9 +158,13 @@ def demo_command(port: int, no_serve: bool) -> None:
 @main.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Run due timers: SLA reminders, escalations and auto-actions.  Safe to run from
-    several machines at once; run it from cron every minute."""
-    for line in get_runtime().sla.tick().summary():
+    """Run due timers: SLA reminders, escalations and auto-actions, then the plugins'
+    scheduled jobs.  Safe to run from several machines at once; run it from cron every
+    minute."""
+    runtime = get_runtime()
+    for line in runtime.sla.tick().summary():
+        click.echo(line)
+    for line in runtime.jobs.run_due().summary():
         click.echo(line)
 
 

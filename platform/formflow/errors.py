@@ -57,3 +57,9 @@ class ValidationFailed(ServiceError):
     def __init__(self, errors: dict[str, list[Message]]):
         self.errors = errors
         super().__init__(Message("validation_failed"))
+
+
+class Vetoed(ServiceError):
+    """A plugin refused the action (a process step, say); the message says why."""
+
+    status = 422

@@ -91,6 +91,11 @@ class FieldType:
     def to_json(self, field: Field, value: Any) -> Any:
         return value
 
+    def display(self, field: Field, value: Any, lang: str | None = None) -> str:
+        """The value (in its JSON form) as pages show it.  The API keeps ``to_json``;
+        a plugin type overrides this to mask personal data on pages, say."""
+        return str(value)
+
     def from_column(self, field: Field, value: Any) -> Any:
         """Adjust a value read from the database (most types need nothing)."""
         return value

@@ -26,6 +26,7 @@ from formflow.errors import Conflict, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Assignee, Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
+from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.calendar import deadline
 from formflow.process.registry import ProcessRegistry
@@ -91,15 +92,21 @@ class ProcessEngine:
     def record_before_delete(self, conn, entity, record):
         """A deleted record's open tasks are cancelled: they leave every inbox."""
         if record.get("_state") and self.model.process_for(entity) is not None:
+            where = (tasks.c.entity == entity.qualified_name, tasks.c.record_id == record["id"])
+            opened = conn.execute(sa.select(tasks.c.id).where(
+                *where, tasks.c.status == "open")).scalars().all()
             conn.execute(tasks.update().where(
-                tasks.c.entity == entity.qualified_name, tasks.c.record_id == record["id"],
-                tasks.c.status.in_(("open", "waiting")),
+                *where, tasks.c.status.in_(("open", "waiting")),
             ).values(status="cancelled", closed_at=utcnow()))
+            case = self.case(conn, entity, record) if opened else None
+            for task_id in opened:
+                plugin_hooks.task_event(self, case, "task_closed", task_id)
 
     @hookimpl
     def record_writable_fields(self, conn, user, entity, record):
-        """In a process, a state's ``editable`` fields may change, by its actors; a final
-        state locks the record."""
+        """In a process, a state's ``editable`` fields may change, by its actors: the
+        holders of its open tasks, or in a state without assignees those a transition's
+        ``by`` names.  A final state locks the record."""
         if not record.get("_state") or self.model.process_for(entity) is None:
             return None
         case = self.case(conn, entity, record)
@@ -196,6 +203,7 @@ class ProcessEngine:
         ).returning(tasks.c.id)).scalar_one()
         if status == "open":
             self.notify(case, user_id, "task", task_id)
+            plugin_hooks.task_event(self, case, "task_opened", task_id)
         return task_id
 
     def _deadlines(self, case: Case, state: State, now) -> dict[str, Any]:
@@ -271,11 +279,14 @@ class ProcessEngine:
         case.conn.execute(tasks.update().where(tasks.c.id == task.id).values(
             status="open", opened_at=now, **self._deadlines(case, state, now)))
         self.notify(case, task.assignee_id, "task", task.id)
+        plugin_hooks.task_event(self, case, "task_opened", task.id)
 
     def close_task(self, case: Case, task: sa.Row, status: str, decision: str | None,
                    comment: str | None, now) -> None:
         case.conn.execute(tasks.update().where(tasks.c.id == task.id).values(
             status=status, decision=decision, comment=comment, closed_at=now))
+        if task.status == "open":
+            plugin_hooks.task_event(self, case, "task_closed", task.id)
 
     # -- moving -----------------------------------------------------------------------
 
@@ -306,6 +317,8 @@ class ProcessEngine:
         if transition is not None:
             changes.update(self._set_values(case, transition, {**case.record, **values}, user))
         from_state = case.record["_state"]
+        plugin_hooks.before_transition(self, case, user, name, from_state, target,
+                                       {**case.record, **changes}, comment)
         saved = self.records.change_in(
             case.conn, user, case.entity, case.record, changes,
             system={"_state": target},
@@ -320,6 +333,8 @@ class ProcessEngine:
                             data={"back": True} if back else None)
         case.record = saved
         self.enter(case, user, target, event_id)
+        plugin_hooks.after_transition(self, case, user, name, from_state, target, comment,
+                                      event_id)
 
     def previous_state(self, case: Case) -> str:
         """The state the record came from into its current one.  A move back (to

@@ -29,6 +29,7 @@ from formflow.records.naming import allocate_number, make_title
 from formflow.records.payload import Errors, add_error
 from formflow.records.references import to_database
 from formflow.records.validation import validate_record
+from formflow.storage.database import after_commit
 from formflow.storage.repository import insert_row, replace_lines, update_row, value_taken
 from formflow.storage.tables import Schema
 from formflow.storage.types import utcnow
@@ -53,9 +54,10 @@ class Saver:
 
     def __init__(
         self, conn: Connection, model: Model, schema: Schema, field_types: Registry,
-        context: EvaluationContext, load_internal, hooks_for,
+        context: EvaluationContext, load_internal, hooks_for, *, db=None,
     ):
         self.conn = conn
+        self.db = db  # given to record_after_commit hooks
         self.hooks_for = hooks_for  # app name -> hook callers of the plugins it enabled
         self.model = model
         self.schema = schema
@@ -162,8 +164,11 @@ class Saver:
         if current is None:
             system.update(_created_by=request.user.username, _deleted_at=None)
         saved = {**record, **system}
-        self.hooks_for(entity.app).record_after_save(conn=self.conn, user=request.user, entity=entity,
-                                     record=saved, current=current)
+        hooks = self.hooks_for(entity.app)
+        hooks.record_after_save(conn=self.conn, user=request.user, entity=entity,
+                                record=saved, current=current)
+        notify_after_commit(self.conn, self.db, hooks, request.user, entity, saved, current,
+                            "create" if current is None else "update")
         return saved
 
     def _insert(self, entity, record, columns, lines, now, user) -> int:
@@ -238,6 +243,36 @@ class Saver:
             return self.field_types[field.type].from_computed(field, value)
         except ValueError:
             return None
+
+
+class _AfterCommit:
+    """One ``record_after_commit`` call per record changed in a transaction: the record
+    as last saved, as it was before the first save, and the first action (a record
+    created and then changed in one transaction was created)."""
+
+    def __init__(self, db, hooks, user, entity, record, current, action):
+        self.db, self.hooks, self.user, self.entity = db, hooks, user, entity
+        self.record, self.current, self.action = record, current, action
+
+    def __call__(self) -> None:
+        self.hooks.record_after_commit(db=self.db, user=self.user, entity=self.entity,
+                                       record=self.record, current=self.current,
+                                       action=self.action)
+
+
+def notify_after_commit(conn: Connection, db, hooks, user: User, entity: Entity, record: dict,
+                        current: dict | None, action: str) -> None:
+    """Have ``record_after_commit`` run once the transaction of ``conn`` commits."""
+    if not hooks.record_after_commit.get_hookimpls():
+        return
+    pending = after_commit(
+        conn, _AfterCommit(db, hooks, user, entity, record, current, action),
+        key=("record_after_commit", entity.qualified_name, record["id"]),
+    )
+    if pending is not None:
+        pending.record = record
+        if action in ("delete", "restore"):
+            pending.action = action
 
 
 #: System columns whose written value is also the value a reader sees.

@@ -7,7 +7,7 @@ audit live here and nowhere else.  Each write is one transaction; each error is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import Any
@@ -30,14 +30,14 @@ from formflow.fields import Registry
 from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Model
+from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
+from formflow.records.evaluation import RecordScope, holds
 from formflow.records.payload import parse_payload
 from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
 from formflow.records.references import to_internal
-from formflow.plugins.manager import PluginSet
-from formflow.records.evaluation import RecordScope, holds
-from formflow.records.saving import Saver, SaveRequest, integrity_problem
+from formflow.records.saving import Saver, SaveRequest, integrity_problem, notify_after_commit
 from formflow.records.serialize import record_to_json, serializer
 from formflow.storage.counting import count_rows
 from formflow.storage.database import Database
@@ -59,13 +59,16 @@ class RecordService:
     def __init__(
         self, db: Database, model: Model, schema: Schema, field_types: Registry,
         *, timezone: tzinfo | None = None, plugins: PluginSet | None = None,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
     ):
         self.db = db
         self.model = model
         self.schema = schema
         self.field_types = field_types
         self.timezone = timezone
-        self.plugins = plugins if plugins is not None else PluginSet(model, [], [])
+        self.plugins = plugins if plugins is not None else PluginSet().complete(model)
+        #: Expression functions from plugins.
+        self.functions = dict(functions or {})
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -79,7 +82,8 @@ class RecordService:
         return grant_for(entity, user.roles)
 
     def context(self, user: User) -> EvaluationContext:
-        return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone)
+        return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
+                                 functions=self.functions)
 
     def load_internal(
         self, conn: Connection, qualified: str, record_id: int, *, include_deleted: bool = False
@@ -154,7 +158,11 @@ class RecordService:
             _check_version(current, expected_version)
             hooks = self.plugins.hooks_for(entity.app)
             hooks.record_before_delete(conn=conn, user=user, entity=entity, record=current)
-            self._set_deleted(conn, user, entity, current, utcnow(), "delete")
+            now = utcnow()
+            self._set_deleted(conn, user, entity, current, now, "delete")
+            deleted = {**current, "_deleted_at": now, "_updated_at": now,
+                       "_updated_by": user.username, "_version": current["_version"] + 1}
+            notify_after_commit(conn, self.db, hooks, user, entity, deleted, current, "delete")
 
     def restore(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
@@ -168,6 +176,8 @@ class RecordService:
             self._require_scope(conn, user, entity, record_id, "delete")
             self._set_deleted(conn, user, entity, current, None, "restore")
             restored = self.load_internal(conn, entity.qualified_name, record_id)
+            notify_after_commit(conn, self.db, self.plugins.hooks_for(entity.app), user, entity,
+                                restored, current, "restore")
         return self.to_json(user, entity, restored)
 
     def list(
@@ -252,7 +262,7 @@ class RecordService:
 
     def _saver(self, conn: Connection, user: User) -> Saver:
         return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                     self.load_internal, self.plugins.hooks_for)
+                     self.load_internal, self.plugins.hooks_for, db=self.db)
 
     # -- for the process engine -------------------------------------------------------
 
@@ -399,6 +409,9 @@ class _PreviewHooks:
         return []
 
     def record_after_save(self, **kwargs):
+        return []
+
+    def record_after_commit(self, **kwargs):
         return []
 
 

@@ -10,7 +10,7 @@ sort/filter fields and ``_state`` are indexed.  The tables live in a fresh
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -61,9 +61,13 @@ def constraint_name(prefix: str, table: str, *columns: str) -> str:
     return f"{name[: MAX_IDENTIFIER - 9]}_{digest}"
 
 
-def build_schema(model: Model, field_types: Registry) -> Schema:
+def build_schema(model: Model, field_types: Registry, extra: Iterable[sa.Table] = ()) -> Schema:
+    """The tables of ``model``, beside the system tables and the ``extra`` tables
+    plugins bring (created by migrations when missing, never altered)."""
     metadata = sa.MetaData()
     for table in system_metadata.sorted_tables:
+        table.to_metadata(metadata)
+    for table in extra:
         table.to_metadata(metadata)
     entities = {}
     for entity in model.entities():

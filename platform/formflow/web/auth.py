@@ -55,7 +55,9 @@ def require_sign_in():
         check_csrf()
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
-    target = url_for("web.login_form", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    target = url_for(
+        "web.login_form", next=request.full_path.rstrip("?") if request.method == "GET" else None
+    )
     if is_htmx():
         return "", 204, {"HX-Redirect": target}
     return redirect(target)

@@ -19,26 +19,39 @@ from flask_babel import lazy_gettext as _l
 
 from formflow.auth import User, get_users, list_departments, user_ids_by_name
 from formflow.errors import ServiceError
-from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
+from formflow.metadata.model import SYSTEM_FIELDS, Field, Label
 from formflow.runtime import get_runtime
 
 NUMERIC = frozenset({"integer", "decimal", "money", "percent", "rating"})
 DEFAULT_SCALE = {"money": 2, "percent": 2, "decimal": 2}
 #: Labels of the system fields (translated when shown).
 SYSTEM_LABELS = {
-    "id": _l("ID"), "_number": _l("Number"), "_title": _l("Title"), "_state": _l("State"),
-    "_version": _l("Version"), "_created_at": _l("Created"), "_created_by": _l("Created by"),
-    "_updated_at": _l("Updated"), "_updated_by": _l("Updated by"), "_deleted_at": _l("Deleted"),
+    "id": _l("ID"),
+    "_number": _l("Number"),
+    "_title": _l("Title"),
+    "_state": _l("State"),
+    "_version": _l("Version"),
+    "_created_at": _l("Created"),
+    "_created_by": _l("Created by"),
+    "_updated_at": _l("Updated"),
+    "_updated_by": _l("Updated by"),
+    "_deleted_at": _l("Deleted"),
 }
 
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
-        number=format_number, local_date=local_date, local_datetime=local_datetime,
+        number=format_number,
+        local_date=local_date,
+        local_datetime=local_datetime,
         local_time=local_time,
     )
-    app.jinja_env.globals.update(field_label=field_label, display_text=display_text,
-                                 system_field=system_field, option_label=option_label)
+    app.jinja_env.globals.update(
+        field_label=field_label,
+        display_text=display_text,
+        system_field=system_field,
+        option_label=option_label,
+    )
 
 
 def system_field(name: str) -> Field:
@@ -75,7 +88,9 @@ def format_number(value: Any, field: Field | None = None) -> str:
     kind = field.type if field is not None else "integer" if isinstance(value, int) else "decimal"
     if kind in ("integer", "rating"):
         return format_decimal(number, format="#,##0")
-    scale = field.scale if field is not None and field.scale is not None else DEFAULT_SCALE.get(kind, 2)
+    scale = (
+        field.scale if field is not None and field.scale is not None else DEFAULT_SCALE.get(kind, 2)
+    )
     pattern = "#,##0" + ("." + "0" * scale if scale else "")
     text = format_decimal(number, format=pattern)
     return f"{text}%" if kind == "percent" else text
@@ -144,7 +159,8 @@ def display_text(field: Field, value: Any, refs: References | None, lang: str) -
         return refs.title(field, value)
     if kind in ("file", "image"):
         return file_name(value)
-    return str(value)
+    field_type = get_runtime().field_types.get(kind)  # plugin types may mask, say
+    return field_type.display(field, value, lang) if field_type is not None else str(value)
 
 
 def file_name(key: str) -> str:
@@ -221,10 +237,11 @@ def _link_titles(user: User, target: str, ids: set) -> dict[int, str]:
     titles: dict[int, str] = {}
     wanted = sorted(i for i in ids if isinstance(i, int))
     for start in range(0, len(wanted), 200):
-        chunk = wanted[start:start + 200]
+        chunk = wanted[start : start + 200]
         try:
-            page = records.list(user, target, {"id__in": [",".join(map(str, chunk))],
-                                               "per_page": ["200"]})
+            page = records.list(
+                user, target, {"id__in": [",".join(map(str, chunk))], "per_page": ["200"]}
+            )
         except ServiceError:  # the user may not read that entity: ids only
             return {}
         for item in page.items:

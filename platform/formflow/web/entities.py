@@ -55,4 +55,6 @@ def column_span(section: Section, field: Field) -> str:
     """Bootstrap grid classes of one field in a section."""
     if field.is_table or field.type == "textarea" or section.columns == 1:
         return "col-12"
-    return {2: "col-12 col-md-6", 3: "col-12 col-md-4", 4: "col-12 col-md-6 col-lg-3"}[section.columns]
+    return {2: "col-12 col-md-6", 3: "col-12 col-md-4", 4: "col-12 col-md-6 col-lg-3"}[
+        section.columns
+    ]

@@ -29,11 +29,21 @@ from formflow.web.entities import entity_or_404
 from formflow.web.pickers import picked_field
 from formflow.web.rendering import fragment
 
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-               "gif": "image/gif", "webp": "image/webp"}
+IMAGE_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
 FILE_TYPES = {
-    **IMAGE_TYPES, "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv",
-    "md": "text/markdown", "zip": "application/zip", "doc": "application/msword",
+    **IMAGE_TYPES,
+    "pdf": "application/pdf",
+    "txt": "text/plain",
+    "csv": "text/csv",
+    "md": "text/markdown",
+    "zip": "application/zip",
+    "doc": "application/msword",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xls": "application/vnd.ms-excel",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -54,7 +64,9 @@ def allowed_types(field_type: str) -> dict[str, str]:
 
 
 def max_bytes() -> int:
-    limit = int(current_app.config.get("UPLOAD_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
+    limit = int(
+        current_app.config.get("UPLOAD_MAX_BYTES") or current_app.config["MAX_CONTENT_LENGTH"]
+    )
     return min(limit, current_app.config["MAX_CONTENT_LENGTH"] or limit)
 
 
@@ -104,8 +116,10 @@ def check_upload(field_type: str, filename: str, data: bytes) -> str | None:
     extension = filename.rpartition(".")[2].lower() if "." in filename else ""
     types = allowed_types(field_type)
     if extension not in types:
-        return _("Files of this type are not accepted. Allowed: %(types)s.",
-                 types=", ".join(sorted(types)))
+        return _(
+            "Files of this type are not accepted. Allowed: %(types)s.",
+            types=", ".join(sorted(types)),
+        )
     if len(data) > max_bytes():
         return _("The file is larger than %(size)s.", size=human_size(max_bytes()))
     if not data:
@@ -136,8 +150,13 @@ def upload(app: str, entity: str, name: str):
     user = signed_in()
     found = entity_or_404(app, entity)
     match = INPUT.match(name)
-    target = picked_field(found, f"{match.group(1)}.{match.group(3)}" if match and match.group(3)
-                          else name) if match else None
+    target = (
+        picked_field(
+            found, f"{match.group(1)}.{match.group(3)}" if match and match.group(3) else name
+        )
+        if match
+        else None
+    )
     top = found.field(match.group(1)) if match else None
     if target is None or target.type not in ("file", "image"):
         abort(404)
@@ -157,9 +176,15 @@ def upload(app: str, entity: str, name: str):
             session["uploads"] = [key, *session.get("uploads", [])][:SESSION_UPLOADS]
     elif error is None:
         error = _("Choose a file.")
-    return fragment("records/_upload", entity=found, field=target, input_name=name,
-                    value=key or request.form.get(name, ""), error=error,
-                    upload_view=SimpleNamespace(entity=found, record_id=None))
+    return fragment(
+        "records/_upload",
+        entity=found,
+        field=target,
+        input_name=name,
+        value=key or request.form.get(name, ""),
+        error=error,
+        upload_view=SimpleNamespace(entity=found, record_id=None),
+    )
 
 
 @web.get("/files/<digest>/<filename>")
@@ -200,8 +225,13 @@ def _send(key: str):
     filename = KEY.match(key).group(2)
     extension = filename.rpartition(".")[2].lower()
     mimetype = FILE_TYPES.get(extension, "application/octet-stream")
-    response = send_file(path, mimetype=mimetype, download_name=filename,
-                         as_attachment=extension not in IMAGE_TYPES, max_age=3600)
+    response = send_file(
+        path,
+        mimetype=mimetype,
+        download_name=filename,
+        as_attachment=extension not in IMAGE_TYPES,
+        max_age=3600,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -42,8 +42,9 @@ def is_input(field: Field) -> bool:
     return not field.compute and not field.fetch
 
 
-def parse_form(entity: Entity, form: MultiDict, inputs: Mapping[str, Field],
-               zone: ZoneInfo) -> tuple[dict[str, Any], Raw]:
+def parse_form(
+    entity: Entity, form: MultiDict, inputs: Mapping[str, Field], zone: ZoneInfo
+) -> tuple[dict[str, Any], Raw]:
     """The service payload and the raw values (to show again) of a submitted form.
     ``inputs`` are the fields the form offers; any other input is ignored."""
     payload: dict[str, Any] = {}
@@ -56,8 +57,11 @@ def parse_form(entity: Entity, form: MultiDict, inputs: Mapping[str, Field],
             raw_rows = rows.get(name, [])
             raw[name] = raw_rows
             payload[name] = [
-                {c.name: _value(c, row.get(c.name, ""), zone) for c in field.fields
-                 if is_input(c) and c.name in row}
+                {
+                    c.name: _value(c, row.get(c.name, ""), zone)
+                    for c in field.fields
+                    if is_input(c) and c.name in row
+                }
                 for row in raw_rows
             ]
         elif field.type == "multiselect":
@@ -114,14 +118,17 @@ def _aware(text: str, zone: ZoneInfo) -> str:
 
 def raw_from_record(entity: Entity, record: Mapping[str, Any], zone: ZoneInfo) -> Raw:
     """The input values showing a record (JSON form) on a form."""
-    return {f.name: input_text(f, record.get(f.name), zone) for f in entity.fields
-            if f.name in record}
+    return {
+        f.name: input_text(f, record.get(f.name), zone) for f in entity.fields if f.name in record
+    }
 
 
 def input_text(field: Field, value: Any, zone: ZoneInfo) -> Any:
     if field.is_table:
-        return [{c.name: input_text(c, row.get(c.name), zone) for c in field.fields}
-                for row in value or []]
+        return [
+            {c.name: input_text(c, row.get(c.name), zone) for c in field.fields}
+            for row in value or []
+        ]
     if value is None:
         return [] if field.type == "multiselect" else ""
     if field.type == "multiselect":

@@ -50,10 +50,15 @@ def pick(app: str, entity: str, path: str):
         abort(404)
     if not (grant.read or grant.create) or not can_read_field(top, user.roles):
         abort(403)
-    text = (request.args.get(f"_q_{path.replace('.', '-')}")
-            or request.args.get("q") or "").strip()[:100]
-    return fragment("pickers/_options", choices=choices(user, target, text),
-                    listbox=request.args.get("listbox", ""), text=text)
+    text = (
+        request.args.get(f"_q_{path.replace('.', '-')}") or request.args.get("q") or ""
+    ).strip()[:100]
+    return fragment(
+        "pickers/_options",
+        choices=choices(user, target, text),
+        listbox=request.args.get("listbox", ""),
+        text=text,
+    )
 
 
 def choices(user, field: Field, text: str) -> list[Choice]:
@@ -66,14 +71,25 @@ def choices(user, field: Field, text: str) -> list[Choice]:
             page = get_runtime().records.list(user, field.to or "", args)
         except ServiceError:
             return []
-        return [Choice(str(item["id"]), item.get("_title") or item.get("_number") or f"#{item['id']}",
-                       item.get("_number") or "") for item in page.items]
+        return [
+            Choice(
+                str(item["id"]),
+                item.get("_title") or item.get("_number") or f"#{item['id']}",
+                item.get("_number") or "",
+            )
+            for item in page.items
+        ]
     with get_runtime().db.read() as conn:
         if field.type == "user":
-            found = [Choice(u.username, u.display_name or u.username, u.username)
-                     for u in list_users(conn, include_inactive=False)
-                     if needle in u.username.lower() or needle in (u.display_name or "").lower()]
+            found = [
+                Choice(u.username, u.display_name or u.username, u.username)
+                for u in list_users(conn, include_inactive=False)
+                if needle in u.username.lower() or needle in (u.display_name or "").lower()
+            ]
         else:
-            found = [Choice(d.code, d.name, d.code) for d in list_departments(conn)
-                     if needle in d.code.lower() or needle in d.name.lower()]
+            found = [
+                Choice(d.code, d.name, d.code)
+                for d in list_departments(conn)
+                if needle in d.code.lower() or needle in d.name.lower()
+            ]
     return found[:LIMIT]

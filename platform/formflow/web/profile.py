@@ -19,8 +19,14 @@ def _page(status: int = 200, **context):
     user = signed_in()
     with get_runtime().db.read() as conn:
         tokens = list_tokens(conn, user.id)
-    return render("profile/profile", user=user, tokens=tokens, status=status,
-                  crumbs=[(_("Profile"), None)], **context)
+    return render(
+        "profile/profile",
+        user=user,
+        tokens=tokens,
+        status=status,
+        crumbs=[(_("Profile"), None)],
+        **context,
+    )
 
 
 @web.get("/profile")
@@ -50,7 +56,8 @@ def change_password():
                     set_password(conn, user.id, new)
                 except ValidationFailed as failed:
                     errors["new_password"] = render_errors(failed.errors, page_language()).get(
-                        "password", [_("Choose another password.")])
+                        "password", [_("Choose another password.")]
+                    )
     if errors:
         return _page(422, password_errors=errors)
     flash(_("Your password has been changed."), "success")
@@ -64,8 +71,11 @@ def new_token():
         with get_runtime().db.write() as conn:
             _, token = create_token(conn, user.id, request.form.get("name", ""))
     except ValidationFailed as failed:
-        return _page(422, token_errors=render_errors(failed.errors, page_language()),
-                     token_name=request.form.get("name", ""))
+        return _page(
+            422,
+            token_errors=render_errors(failed.errors, page_language()),
+            token_name=request.form.get("name", ""),
+        )
     return _page(new_token=token)
 
 

@@ -80,14 +80,22 @@ class FormView:
     def save_url(self) -> str:
         if self.record_id is None:
             return url_for("web.new_record", app=self.entity.app, entity=self.entity.name)
-        return url_for("web.edit_record", app=self.entity.app, entity=self.entity.name,
-                       record_id=self.record_id)
+        return url_for(
+            "web.edit_record",
+            app=self.entity.app,
+            entity=self.entity.name,
+            record_id=self.record_id,
+        )
 
     def preview_url(self) -> str:
         if self.record_id is None:
             return url_for("web.preview_new", app=self.entity.app, entity=self.entity.name)
-        return url_for("web.preview_edit", app=self.entity.app, entity=self.entity.name,
-                       record_id=self.record_id)
+        return url_for(
+            "web.preview_edit",
+            app=self.entity.app,
+            entity=self.entity.name,
+            record_id=self.record_id,
+        )
 
     def pick_url(self, name: str) -> str:
         """The choices of the picker named ``name`` (``partner``, ``lines-0-product``)."""
@@ -107,8 +115,11 @@ class FormView:
 
 def form_inputs(entity: Entity, user: User) -> dict[str, Field]:
     """The fields ``user`` may type on this entity's form."""
-    return {f.name: f for f in entity.fields
-            if is_input(f) and can_read_field(f, user.roles) and can_write_field(f, user.roles)}
+    return {
+        f.name: f
+        for f in entity.fields
+        if is_input(f) and can_read_field(f, user.roles) and can_write_field(f, user.roles)
+    }
 
 
 def _typed(entity: Entity, raw: Raw) -> dict[str, Any]:
@@ -126,8 +137,12 @@ def _typed(entity: Entity, raw: Raw) -> dict[str, Any]:
 
 
 def _typed_row(table: Field, row: dict) -> dict:
-    return {c.name: int(row[c.name]) if c.type == "link" and str(row.get(c.name, "")).isdigit()
-            else row.get(c.name) for c in table.fields}
+    return {
+        c.name: int(row[c.name])
+        if c.type == "link" and str(row.get(c.name, "")).isdigit()
+        else row.get(c.name)
+        for c in table.fields
+    }
 
 
 def _zone():
@@ -143,9 +158,17 @@ def _crumbs(view: FormView) -> list:
     lang = page_language()
     crumbs = entity_crumbs(view.entity, lang)
     if view.record:
-        crumbs.append((view.record.get("_title") or view.record.get("_number") or f"#{view.record_id}",
-                       url_for("web.view_record", app=view.entity.app, entity=view.entity.name,
-                               record_id=view.record_id)))
+        crumbs.append(
+            (
+                view.record.get("_title") or view.record.get("_number") or f"#{view.record_id}",
+                url_for(
+                    "web.view_record",
+                    app=view.entity.app,
+                    entity=view.entity.name,
+                    record_id=view.record_id,
+                ),
+            )
+        )
         crumbs.append((_("Edit"), None))
     else:
         crumbs.append((_("New"), None))
@@ -153,8 +176,16 @@ def _crumbs(view: FormView) -> list:
 
 
 def _render_form(view: FormView, status: int = 200):
-    return render("records/form", "records/_form_body", view=view, crumbs=_crumbs(view), entity=view.entity,
-                  column_span=column_span, input_name=input_name, status=status)
+    return render(
+        "records/form",
+        "records/_form_body",
+        view=view,
+        crumbs=_crumbs(view),
+        entity=view.entity,
+        column_span=column_span,
+        input_name=input_name,
+        status=status,
+    )
 
 
 # -- pages ----------------------------------------------------------------------------
@@ -182,10 +213,13 @@ def create_record(app: str, entity: str):
         record = records.create(user, name, payload)
     except ValidationFailed as failed:
         preview = records.preview(user, name, payload)
-        view = FormView(found, user, raw, preview.values, preview,
-                        render_errors(failed.errors, page_language()))
+        view = FormView(
+            found, user, raw, preview.values, preview, render_errors(failed.errors, page_language())
+        )
         return _render_form(view, 422)
-    flash(_("Saved %(title)s.", title=record.get("_title") or record.get("_number") or ""), "success")
+    flash(
+        _("Saved %(title)s.", title=record.get("_title") or record.get("_number") or ""), "success"
+    )
     return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record["id"]))
 
 
@@ -196,9 +230,16 @@ def edit_record(app: str, entity: str, record_id: int):
     records = get_runtime().records
     record = records.get(user, name, record_id)
     preview = records.preview(user, name, {}, record_id)  # refuses a record one may not change
-    view = FormView(found, user, raw_from_record(found, record, _zone()), record, preview,
-                    record=record, seen=record["_updated_at"] or "",
-                    version=str(record["_version"]))
+    view = FormView(
+        found,
+        user,
+        raw_from_record(found, record, _zone()),
+        record,
+        preview,
+        record=record,
+        seen=record["_updated_at"] or "",
+        version=str(record["_version"]),
+    )
     return _render_form(view)
 
 
@@ -215,19 +256,37 @@ def update_record(app: str, entity: str, record_id: int):
         record = records.update(user, name, record_id, payload)
     except ValidationFailed as failed:
         preview = records.preview(user, name, _without_version(payload), record_id)
-        view = FormView(found, user, raw, preview.values, preview,
-                        render_errors(failed.errors, page_language()), record=current,
-                        seen=request.form.get("_seen", ""), version=request.form.get("_version", ""))
+        view = FormView(
+            found,
+            user,
+            raw,
+            preview.values,
+            preview,
+            render_errors(failed.errors, page_language()),
+            record=current,
+            seen=request.form.get("_seen", ""),
+            version=request.form.get("_version", ""),
+        )
         return _render_form(view, 422)
     except (StaleVersion, Conflict) as error:
         current = records.get(user, name, record_id)
         preview = records.preview(user, name, _without_version(payload), record_id)
-        view = FormView(found, user, raw, preview.values, preview, record=current,
-                        seen=current["_updated_at"] or "", version=str(current["_version"]),
-                        conflict=_changes_since(user, name, record_id, request.form.get("_seen", "")))
+        view = FormView(
+            found,
+            user,
+            raw,
+            preview.values,
+            preview,
+            record=current,
+            seen=current["_updated_at"] or "",
+            version=str(current["_version"]),
+            conflict=_changes_since(user, name, record_id, request.form.get("_seen", "")),
+        )
         flash(error.message.render(page_language()), "warning")
         return _render_form(view, error.status)
-    flash(_("Saved %(title)s.", title=record.get("_title") or record.get("_number") or ""), "success")
+    flash(
+        _("Saved %(title)s.", title=record.get("_title") or record.get("_number") or ""), "success"
+    )
     return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record_id))
 
 
@@ -262,17 +321,23 @@ def _preview(app: str, entity: str, record_id: int | None):
     payload = _without_version(payload)
     if request.form.get("_op"):
         view = _apply_op(found, user, payload, raw, current)
-        return fragment("records/_form_body", view=view, column_span=column_span,
-                        input_name=input_name)
+        return fragment(
+            "records/_form_body", view=view, column_span=column_span, input_name=input_name
+        )
     preview = get_runtime().records.preview(user, name, payload, record_id)
     touched = {t for t in request.form.get("_touched", "").split(",") if t}
-    errors = {path: messages for path, messages in render_errors(preview.errors, page_language()).items()
-              if not path or input_name(path) in touched}
+    errors = {
+        path: messages
+        for path, messages in render_errors(preview.errors, page_language()).items()
+        if not path or input_name(path) in touched
+    }
     view = FormView(found, user, raw, preview.values, preview, errors, record=current)
     return fragment("records/_form_preview", view=view, input_name=input_name)
 
 
-def _apply_op(entity: Entity, user: User, payload: dict, raw: Raw, current: dict | None) -> FormView:
+def _apply_op(
+    entity: Entity, user: User, payload: dict, raw: Raw, current: dict | None
+) -> FormView:
     """Add, remove or move a line-item row (``_op`` = ``add:lines``, ``remove:lines:2``,
     ``up:lines:2``, ``down:lines:2``) and preview the result."""
     op, _sep, rest = request.form.get("_op", "").partition(":")
@@ -307,13 +372,25 @@ def _apply_op(entity: Entity, user: User, payload: dict, raw: Raw, current: dict
             computed = preview.values.get(key) or []
             table = entity.field(key)
             raw[key] = [
-                row if row is not None else {
-                    c.name: input_text(c, (computed[i] if i < len(computed) else {}).get(c.name), _zone())
+                row
+                if row is not None
+                else {
+                    c.name: input_text(
+                        c, (computed[i] if i < len(computed) else {}).get(c.name), _zone()
+                    )
                     for c in table.fields
                 }
                 for i, row in enumerate(rows)
             ]
-    view = FormView(entity, user, raw, preview.values, preview, record=current,
-                    seen=request.form.get("_seen", ""), version=request.form.get("_version", ""),
-                    focus=focus)
+    view = FormView(
+        entity,
+        user,
+        raw,
+        preview.values,
+        preview,
+        record=current,
+        seen=request.form.get("_seen", ""),
+        version=request.form.get("_version", ""),
+        focus=focus,
+    )
     return view

@@ -42,7 +42,8 @@ def list_columns(entity: Entity, user: User) -> list[Field]:
     names = list(entity.list.columns) if entity.list else []
     if not names:
         names = ["_number" if entity.numbering else "_title"] + [
-            f.name for f in entity.fields if not f.is_table][:5]
+            f.name for f in entity.fields if not f.is_table
+        ][:5]
     return [f for f in (_field(entity, n) for n in names) if f is not None and _readable(f, user)]
 
 
@@ -63,9 +64,13 @@ def _readable(field: Field, user: User) -> bool:
 
 def list_args() -> dict[str, list[str]]:
     """The query string without empty values (an empty filter input means no filter)."""
-    return {key: kept for key, values in request.args.lists()
-            if not key.startswith("_q_") and key != "listbox"
-            and (kept := [v for v in values if v.strip() != ""])}
+    return {
+        key: kept
+        for key, values in request.args.lists()
+        if not key.startswith("_q_")
+        and key != "listbox"
+        and (kept := [v for v in values if v.strip() != ""])
+    }
 
 
 def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -115,8 +120,9 @@ class Listing:
         except ServiceError as error:  # a bad filter value: say so, show no rows
             self.error = error.message.render(page_language())
         items = self.page.items if self.page else []
-        self.refs = References(user).collect(self.columns + self.filters_as_values(), [
-            *items, self.filter_values()])
+        self.refs = References(user).collect(
+            self.columns + self.filters_as_values(), [*items, self.filter_values()]
+        )
 
     # -- what is shown ----------------------------------------------------------------
 
@@ -155,8 +161,10 @@ class Listing:
         return "descending" if first.startswith("-") else "ascending"
 
     def sortable(self, field: Field) -> bool:
-        return not field.is_table and field.type != "multiselect" and (
-            field.name in SYSTEM_FIELDS or get_runtime().field_types[field.type].stored
+        return (
+            not field.is_table
+            and field.type != "multiselect"
+            and (field.name in SYSTEM_FIELDS or get_runtime().field_types[field.type].stored)
         )
 
     def sort_url(self, field: Field) -> str:
@@ -197,8 +205,9 @@ class Listing:
         return url_for("web.export_records", app=self.entity.app, entity=self.entity.name, **args)
 
     def record_url(self, item: dict) -> str:
-        return url_for("web.view_record", app=self.entity.app, entity=self.entity.name,
-                       record_id=item["id"])
+        return url_for(
+            "web.view_record", app=self.entity.app, entity=self.entity.name, record_id=item["id"]
+        )
 
 
 @web.get("/<app>/<entity>/")
@@ -206,9 +215,15 @@ def list_records(app: str, entity: str):
     user = signed_in()
     found = entity_or_404(app, entity)
     listing = Listing(found, user, list_args())
-    return render("records/list", "records/_list_results", entity=found, listing=listing,
-                  crumbs=entity_crumbs(found, page_language()), page_sizes=PAGE_SIZES,
-                  status=400 if listing.error else 200)
+    return render(
+        "records/list",
+        "records/_list_results",
+        entity=found,
+        listing=listing,
+        crumbs=entity_crumbs(found, page_language()),
+        page_sizes=PAGE_SIZES,
+        status=400 if listing.error else 200,
+    )
 
 
 @web.get("/<app>/<entity>/trash")
@@ -217,8 +232,14 @@ def trash(app: str, entity: str):
     found = entity_or_404(app, entity)
     listing = Listing(found, user, list_args(), deleted=True)
     crumbs = [*entity_crumbs(found, page_language()), (_("Trash"), None)]
-    return render("records/trash", "records/_trash_results", entity=found, listing=listing,
-                  crumbs=crumbs, page_sizes=PAGE_SIZES)
+    return render(
+        "records/trash",
+        "records/_trash_results",
+        entity=found,
+        listing=listing,
+        crumbs=crumbs,
+        page_sizes=PAGE_SIZES,
+    )
 
 
 # -- export ---------------------------------------------------------------------------
@@ -231,7 +252,9 @@ def export_records(app: str, entity: str):
     records = get_runtime().records
     if not records.grant(user, found).export:
         abort(403)
-    args = {k: v for k, v in service_args(found, list_args()).items() if k not in ("page", "per_page")}
+    args = {
+        k: v for k, v in service_args(found, list_args()).items() if k not in ("page", "per_page")
+    }
     columns = export_columns(found, user)
     first = records.list(user, found.qualified_name, {**args, "per_page": [str(EXPORT_PAGE)]})
 
@@ -250,8 +273,11 @@ def export_records(app: str, entity: str):
             if len(page.items) < EXPORT_PAGE:
                 break
             number += 1
-            page = records.list(user, found.qualified_name,
-                                {**args, "per_page": [str(EXPORT_PAGE)], "page": [str(number)]})
+            page = records.list(
+                user,
+                found.qualified_name,
+                {**args, "per_page": [str(EXPORT_PAGE)], "page": [str(number)]},
+            )
         yield buffer.getvalue()
 
     filename = f"{found.app}-{found.name}.csv"
@@ -262,8 +288,9 @@ def export_records(app: str, entity: str):
 
 
 def export_columns(entity: Entity, user: User) -> list[Field]:
-    system = ["id"] + (["_number"] if entity.numbering else []) + (
-        ["_state"] if entity.process else [])
+    system = (
+        ["id"] + (["_number"] if entity.numbering else []) + (["_state"] if entity.process else [])
+    )
     fields = [f for f in entity.fields if not f.is_table and can_read_field(f, user.roles)]
     tail = ["_created_at", "_created_by", "_updated_at", "_updated_by"]
     return [system_field(n) for n in system] + fields + [system_field(n) for n in tail]

@@ -29,18 +29,32 @@ def view_record(app: str, entity: str, record_id: int):
     runtime = get_runtime()
     record = runtime.records.get(user, found.qualified_name, record_id)
     history = runtime.process.history(user, found.qualified_name, record_id)
-    changed = [{name: change.get("new") for name, change in (e.get("changes") or {}).items()}
-               for e in history]
-    changed += [{name: change.get("old") for name, change in (e.get("changes") or {}).items()}
-                for e in history]
+    changed = [
+        {name: change.get("new") for name, change in (e.get("changes") or {}).items()}
+        for e in history
+    ]
+    changed += [
+        {name: change.get("old") for name, change in (e.get("changes") or {}).items()}
+        for e in history
+    ]
     refs = References(user).collect(found.fields, [record, *changed])
     title = record.get("_title") or record.get("_number") or f"#{record_id}"
     crumbs = [*entity_crumbs(found, page_language()), (title, None)]
-    return render("records/record", "records/_record_body", entity=found, record=record,
-                  title=title, sections=layout(found, user), history=history, refs=refs,
-                  grant=runtime.records.grant(user, found), crumbs=crumbs,
-                  column_span=column_span, system_field=system_field,
-                  history_field=lambda name: _history_field(found, name, user))
+    return render(
+        "records/record",
+        "records/_record_body",
+        entity=found,
+        record=record,
+        title=title,
+        sections=layout(found, user),
+        history=history,
+        refs=refs,
+        grant=runtime.records.grant(user, found),
+        crumbs=crumbs,
+        column_span=column_span,
+        system_field=system_field,
+        history_field=lambda name: _history_field(found, name, user),
+    )
 
 
 def _history_field(entity, name, user):
@@ -56,8 +70,12 @@ def delete_record(app: str, entity: str, record_id: int):
     found = entity_or_404(app, entity)
     version = request.form.get("_version", "")
     try:
-        get_runtime().records.delete(user, found.qualified_name, record_id,
-                                     expected_version=int(version) if version.isdigit() else None)
+        get_runtime().records.delete(
+            user,
+            found.qualified_name,
+            record_id,
+            expected_version=int(version) if version.isdigit() else None,
+        )
     except ServiceError as error:
         if error.status in (403, 404):
             raise
@@ -78,6 +96,8 @@ def restore_record(app: str, entity: str, record_id: int):
             raise
         flash_error(error)
         return redirect(url_for("web.trash", app=app, entity=entity))
-    flash(_("Restored %(title)s.", title=record.get("_title") or record.get("_number") or ""),
-          "success")
+    flash(
+        _("Restored %(title)s.", title=record.get("_title") or record.get("_number") or ""),
+        "success",
+    )
     return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record_id))

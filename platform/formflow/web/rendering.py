@@ -23,8 +23,14 @@ def templates_for(name: str, entity: Entity | None = None) -> list[str]:
     return names
 
 
-def render(page: str, partial: str | None = None, *, entity: Entity | None = None,
-           status: int = 200, **context) -> Response:
+def render(
+    page: str,
+    partial: str | None = None,
+    *,
+    entity: Entity | None = None,
+    status: int = 200,
+    **context,
+) -> Response:
     """Render ``page`` (or, for an htmx request, ``partial``), varying on HX-Request.
     The page gets the partial's template names as ``partial`` to include."""
     partial_names = templates_for(partial, entity) if partial else None
@@ -35,9 +41,12 @@ def render(page: str, partial: str | None = None, *, entity: Entity | None = Non
     return response
 
 
-def fragment(template: str, *, entity: Entity | None = None, status: int = 200, **context) -> Response:
+def fragment(
+    template: str, *, entity: Entity | None = None, status: int = 200, **context
+) -> Response:
     """A partial on its own (for endpoints that only ever answer htmx)."""
-    response = make_response(render_template(templates_for(template, entity), entity=entity,
-                                             **context), status)
+    response = make_response(
+        render_template(templates_for(template, entity), entity=entity, **context), status
+    )
     response.vary.add("HX-Request")
     return response

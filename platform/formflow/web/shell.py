@@ -37,7 +37,9 @@ def menu(user: User) -> list[MenuApp]:
     found = []
     for app in get_runtime().model.apps.values():
         order = {name: index for index, name in enumerate(app.menu)}
-        entities = sorted(app.entities.values(), key=lambda e: (order.get(e.name, len(order)), e.name))
+        entities = sorted(
+            app.entities.values(), key=lambda e: (order.get(e.name, len(order)), e.name)
+        )
         readable = tuple(e for e in entities if records.grant(user, e).read)
         if readable:
             found.append(MenuApp(app, readable))
@@ -69,10 +71,15 @@ def recent_records(user: User, limit: int = RECENT) -> list[tuple[Entity, dict]]
     for item in menu(user):
         for entity in item.entities:
             try:
-                page = records.list(user, entity.qualified_name, {
-                    "_updated_by": [user.username], "sort": ["-_updated_at"],
-                    "per_page": [str(limit)],
-                })
+                page = records.list(
+                    user,
+                    entity.qualified_name,
+                    {
+                        "_updated_by": [user.username],
+                        "sort": ["-_updated_at"],
+                        "per_page": [str(limit)],
+                    },
+                )
             except ServiceError:
                 continue
             found += [(entity, record) for record in page.items]

@@ -1,0 +1,60 @@
+"""REST routes of plugins: the record actions plugins register, and (for admins) the
+list of loaded plugins with their scheduled jobs."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from formflow.api.authentication import current_api_user
+from formflow.api.language import request_language
+from formflow.api.routes import api, json_body
+from formflow.errors import Forbidden
+from formflow.i18n import Message
+from formflow.runtime import get_runtime
+
+
+@api.get("/<app>/<entity>/<int:record_id>/plugin-actions")
+def plugin_actions(app: str, entity: str, record_id: int):
+    """The plugin actions the caller may run on the record: ``name``, ``label``,
+    ``confirm`` (a question to ask first, or null) and ``plugin``."""
+    user = current_api_user()
+    items = get_runtime().record_actions.available(
+        user, f"{app}.{entity}", record_id, request_language(user)
+    )
+    return jsonify(items=items)
+
+
+@api.post("/<app>/<entity>/<int:record_id>/plugin-actions/<name>")
+def run_plugin_action(app: str, entity: str, record_id: int, name: str):
+    """Run a plugin action; the body (optional) is a JSON object of parameters.  Answers
+    ``{"record": ..., "result": ...}``."""
+    user = current_api_user()
+    params = json_body() if request.content_length else {}
+    return jsonify(get_runtime().record_actions.run(user, f"{app}.{entity}", record_id, name,
+                                                    params))
+
+
+@api.get("/admin/plugins")
+def list_plugins():
+    """Every plugin found: name, version, description, source, whether it loaded (and
+    why not), the apps it runs for, its jobs with their last run."""
+    user = current_api_user()
+    if "admin" not in user.roles:
+        raise Forbidden(Message("forbidden"))
+    runtime = get_runtime()
+    plugins = runtime.plugins
+    jobs = runtime.jobs.status()
+
+    def apps(plugin) -> list[str]:
+        if not plugin.loaded:
+            return []
+        if "*" in plugin.apps or plugin.builtin:
+            return ["*"]
+        return sorted(a for a in runtime.model.apps if plugins.enabled(plugin, a))
+
+    return jsonify(items=[
+        {"name": p.name, "version": p.version, "description": p.description,
+         "source": p.source, "builtin": p.builtin, "loaded": p.loaded, "error": p.error,
+         "apps": apps(p), "jobs": [j for j in jobs if j["name"].startswith(f"{p.name}.")]}
+        for p in plugins.plugins
+    ])

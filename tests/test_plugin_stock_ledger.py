@@ -1,0 +1,161 @@
+"""The shipped stock_ledger plugin: approved stock documents are posted to a ledger,
+balances per product and warehouse follow, and no step may take stock below zero."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import ROOT, TEST_APPS, create_app
+from formflow.plugins.manager import PluginLoadError
+from formflow.process.tables import events
+from process_helpers import run_together
+
+STOCK_APPS = TEST_APPS / "stock"
+SHIPPED_PLUGINS = ROOT / "plugins"
+DOCUMENTS = "stock/stock_document"
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app([STOCK_APPS], PLUGINS_PATH=[str(SHIPPED_PLUGINS)])
+
+
+@pytest.fixture
+def keeper_api(make_user, api_as):
+    return api_as(make_user("kim", roles=["keeper"]))
+
+
+@pytest.fixture
+def clerk_api(make_user, api_as):
+    return api_as(make_user("carl"))
+
+
+@pytest.fixture
+def catalog(admin_api):
+    """Two products and two warehouses: ids by name."""
+    ids = {}
+    for entity, names in (("product", ["Bolt", "Nut"]), ("warehouse", ["East", "West"])):
+        for name in names:
+            response = admin_api.post(f"stock/{entity}", json={"name": name})
+            assert response.status_code == 201, response.get_json()
+            ids[name] = response.get_json()["id"]
+    return ids
+
+
+def document(api, catalog, direction, *lines):
+    """Create a draft document: lines are (product, warehouse, qty)."""
+    response = api.post(DOCUMENTS, json={"direction": direction, "lines": [
+        {"product": catalog[p], "warehouse": catalog[w], "qty": str(q)} for p, w, q in lines
+    ]})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def act(api, record_id, action, **body):
+    return api.post(f"{DOCUMENTS}/{record_id}/actions/{action}", json=body)
+
+
+def on_hand(api, catalog) -> dict[tuple[str, str], str]:
+    names = {v: k for k, v in catalog.items()}
+    items = api.get("/api/v1/plugins/stock_ledger/stock/balances").get_json()["items"]
+    return {(names[i["product"]], names[i["warehouse"]]): i["quantity"] for i in items}
+
+
+def test_approving_a_stock_in_posts_it_and_raises_the_balance(clerk_api, keeper_api, catalog):
+    record_id = document(clerk_api, catalog, "in", ("Bolt", "East", 10), ("Nut", "East", "2.5"))
+    assert act(keeper_api, record_id, "approve").status_code == 200
+    assert on_hand(keeper_api, catalog) == {("Bolt", "East"): "10", ("Nut", "East"): "2.5"}
+    ledger = keeper_api.get(f"/api/v1/plugins/stock_ledger/stock/entries?record_id={record_id}")
+    items = ledger.get_json()["items"]
+    assert sorted((i["quantity"], i["balance"], i["reversal"]) for i in items) == [
+        ("10", "10", False), ("2.5", "2.5", False)]
+    assert {i["number"] for i in items} == {"SD-0001"}
+
+
+def test_a_stock_out_lowers_the_balance_of_its_warehouse_only(clerk_api, keeper_api, catalog):
+    act(keeper_api, document(clerk_api, catalog, "in", ("Bolt", "East", 10),
+                             ("Bolt", "West", 3)), "approve")
+    act(keeper_api, document(clerk_api, catalog, "out", ("Bolt", "East", 4)), "approve")
+    assert on_hand(keeper_api, catalog) == {("Bolt", "East"): "6", ("Bolt", "West"): "3"}
+
+
+def test_a_stock_out_beyond_the_balance_is_vetoed_with_the_quantities(
+    runtime, clerk_api, keeper_api, catalog
+):
+    act(keeper_api, document(clerk_api, catalog, "in", ("Bolt", "East", 6)), "approve")
+    record_id = document(clerk_api, catalog, "out", ("Bolt", "East", 5), ("Bolt", "East", 3))
+    response = act(keeper_api, record_id, "approve")
+    assert response.status_code == 422
+    detail = response.get_json()["detail"]
+    assert "Not enough stock" in detail and "Bolt in East: 6 on hand, 8 needed" in detail
+    assert keeper_api.get(f"{DOCUMENTS}/{record_id}").get_json()["_state"] == "draft"
+    assert on_hand(keeper_api, catalog) == {("Bolt", "East"): "6"}
+    with runtime.db.read() as conn:  # nothing of the step was kept: no event either
+        actions = conn.execute(sa.select(events.c.action).where(
+            events.c.record_id == record_id, events.c.entity == "stock.stock_document")).scalars()
+        assert list(actions) == ["start"]
+
+
+def test_the_veto_speaks_the_callers_language(clerk_api, keeper_api, catalog):
+    record_id = document(clerk_api, catalog, "out", ("Nut", "West", 1))
+    response = keeper_api.post(f"{DOCUMENTS}/{record_id}/actions/approve", json={},
+                               headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 422
+    assert response.get_json()["detail"] == "库存不足。West的Nut：现有 0，需要 1。"
+
+
+def test_voiding_a_posted_document_reverses_it(clerk_api, keeper_api, catalog):
+    act(keeper_api, document(clerk_api, catalog, "in", ("Bolt", "East", 10)), "approve")
+    out = document(clerk_api, catalog, "out", ("Bolt", "East", 4))
+    act(keeper_api, out, "approve")
+    assert act(keeper_api, out, "void", comment="typo").status_code == 200
+    assert on_hand(keeper_api, catalog) == {("Bolt", "East"): "10"}
+    ledger = keeper_api.get(f"/api/v1/plugins/stock_ledger/stock/entries?record_id={out}")
+    assert [(i["quantity"], i["reversal"]) for i in ledger.get_json()["items"]] == [
+        ("4", True), ("-4", False)]
+
+
+def test_voiding_a_stock_in_that_was_spent_is_vetoed(clerk_api, keeper_api, catalog):
+    stock_in = document(clerk_api, catalog, "in", ("Bolt", "East", 10))
+    act(keeper_api, stock_in, "approve")
+    act(keeper_api, document(clerk_api, catalog, "out", ("Bolt", "East", 7)), "approve")
+    response = act(keeper_api, stock_in, "void", comment="wrong")
+    assert response.status_code == 422
+    assert "3 on hand, 10 needed" in response.get_json()["detail"]
+    assert on_hand(keeper_api, catalog) == {("Bolt", "East"): "3"}
+
+
+def test_two_stock_outs_approved_at_once_cannot_both_spend_the_stock(
+    clerk_api, keeper_api, catalog
+):
+    act(keeper_api, document(clerk_api, catalog, "in", ("Bolt", "East", 10)), "approve")
+    outs = [document(clerk_api, catalog, "out", ("Bolt", "East", 6)) for _ in range(2)]
+    statuses = run_together(2, lambda i: act(keeper_api, outs[i], "approve").status_code)
+    assert sorted(statuses) == [200, 422]
+    assert on_hand(keeper_api, catalog) == {("Bolt", "East"): "4"}
+
+
+def test_the_ledger_is_only_for_readers_of_the_documents(make_app, make_user, api_as, tmp_path):
+    app = make_app([STOCK_APPS], PLUGINS_PATH=[str(SHIPPED_PLUGINS)])
+    runtime = app.extensions["formflow"]
+    from conftest import ApiClient
+    from formflow.auth import create_token, create_user
+
+    with runtime.db.write() as conn:
+        user = create_user(conn, "eve", "password123")
+        _, token = create_token(conn, user.id, "t")
+    api = ApiClient(app.test_client(), token)
+    assert api.get("/api/v1/plugins/stock_ledger/stock/balances").status_code == 200
+    assert api.get("/api/v1/plugins/stock_ledger/nope/balances").status_code == 403
+
+
+def test_a_mapping_that_does_not_fit_the_app_stops_start_up(database_url, tmp_path):
+    with pytest.raises(PluginLoadError) as error:
+        create_app({
+            "DATABASE_URL": database_url, "METADATA_PATH": [str(STOCK_APPS)],
+            "PLUGINS_PATH": [str(SHIPPED_PLUGINS)], "INSTANCE_PATH": str(tmp_path / "i"),
+            "SECRET_KEY": "x", "PLUGIN_STOCK_LEDGER_QUANTITY_FIELD": "amount",
+        })
+    message = str(error.value)
+    assert "stock_ledger" in message and "app stock" in message and "'amount'" in message
