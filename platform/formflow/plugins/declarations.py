@@ -14,7 +14,7 @@ from formflow.i18n import Message
 from formflow.metadata.model import Label
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -79,7 +79,7 @@ class Job:
 
 
 def duration_seconds(value: timedelta | int | str) -> int:
-    """Seconds in ``30``, ``timedelta(minutes=5)`` or ``"5m"`` (s, m, h, d)."""
+    """Seconds in ``30``, ``"30"``, ``timedelta(minutes=5)`` or ``"5m"`` (s, m, h, d)."""
     if isinstance(value, timedelta):
         return int(value.total_seconds())
     if isinstance(value, int) and value >= 0:
@@ -87,7 +87,7 @@ def duration_seconds(value: timedelta | int | str) -> int:
     match = _DURATION.match(str(value).strip())
     if not match:
         raise ValueError(f"{value!r} is not a duration (30, '30s', '5m', '1h', '1d')")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    return int(match.group(1)) * _UNITS[match.group(2) or "s"]
 
 
 def call_with(function: Callable[..., Any], available: Mapping[str, Any]) -> Any:

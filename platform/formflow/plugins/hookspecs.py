@@ -7,8 +7,7 @@ arguments it needs.  Besides a hook's own arguments, any implementation may also
   overridden by ``FORMFLOW_PLUGIN_<NAME>_<KEY>``), a read-only mapping;
 - ``runtime``: the app's :class:`formflow.runtime.Runtime` (model, records service,
   database, ...); None in the hooks that run before the metadata is loaded
-  (``register_field_types``, ``register_expression_functions``, ``register_tables``,
-  ``template_folders``).
+  (``register_field_types``, ``register_expression_functions``, ``register_tables``).
 
 Record and process hooks run inside the operation's transaction (``conn``): raising
 :class:`formflow.errors.ServiceError` shows its message to the user; any other exception

@@ -7,11 +7,10 @@ and a table field yields its rows, each row seeing its parent as ``parent``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from formflow.expressions import EvaluationContext, EvaluationError, compile_expression
-from formflow.metadata.memo import per_object
 from formflow.metadata.model import Entity, Field
 
 #: Loads a record as a mapping of internal values: (qualified entity, id) -> mapping or None.
@@ -104,13 +103,21 @@ def apply_defaults(fields: tuple[Field, ...], values: dict, scope, context, fiel
             values[field.name] = None
 
 
-def compute_order(fields: tuple[Field, ...]) -> tuple[Field, ...]:
-    """Computed fields ordered so each comes after the computed fields it reads."""
-    return _compute_order(fields)
+def compute_order(fields: tuple[Field, ...], functions: Collection[str] = ()) -> tuple[Field, ...]:
+    """Computed fields ordered so each comes after the computed fields it reads
+    (``functions``: the expression functions plugins add)."""
+    functions = frozenset(functions)
+    entry = _ORDERS.get(id(fields))
+    if entry is None or entry[0] is not fields or entry[1] != functions:
+        entry = _ORDERS[id(fields)] = (fields, functions, _compute_order(fields, functions))
+    return entry[2]
 
 
-@per_object
-def _compute_order(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+#: compute_order's results by the id of the fields tuple (kept alive by the entry).
+_ORDERS: dict[int, tuple[tuple[Field, ...], frozenset[str], tuple[Field, ...]]] = {}
+
+
+def _compute_order(fields: tuple[Field, ...], functions: frozenset[str]) -> tuple[Field, ...]:
     computed = {f.name: f for f in fields if f.compute}
     ordered: list[Field] = []
     seen: set[str] = set()
@@ -118,7 +125,7 @@ def _compute_order(fields: tuple[Field, ...]) -> tuple[Field, ...]:
     def visit(field: Field, path: tuple[str, ...]) -> None:
         if field.name in seen or field.name in path:
             return
-        for reference in compile_expression(field.compute or "").references:
+        for reference in compile_expression(field.compute or "", functions=functions).references:
             dependency = computed.get(reference[0])
             if dependency is not None:
                 visit(dependency, (*path, field.name))

@@ -228,11 +228,11 @@ class Saver:
 
     def _compute(self, entity: Entity, record: dict, scope: RecordScope) -> None:
         for field in entity.table_fields:
-            ordered = compute_order(field.fields)
+            ordered = compute_order(field.fields, self.context.functions)
             for row, row_scope in zip(record.get(field.name) or [], scope[field.name] or []):
                 for column in ordered:
                     row[column.name] = self._computed_value(column, row_scope)
-        for field in compute_order(entity.fields):
+        for field in compute_order(entity.fields, self.context.functions):
             record[field.name] = self._computed_value(field, scope)
 
     def _computed_value(self, field: Field, scope: Mapping[str, Any]) -> Any:

@@ -1,0 +1,147 @@
+"""Webhooks: tell other systems when records change.
+
+An admin registers endpoints (a URL, an entity such as ``crm.customer`` and the events
+wanted: ``create``, ``update``, ``delete``, ``restore``, ``transition``) through
+``/api/v1/admin/webhooks`` (see :mod:`.routes`) and watches them on the page
+``/admin/webhooks``.  Each event becomes one delivery per subscribed endpoint, written
+in the transaction of the change (an outbox: a rolled-back change sends nothing); it is
+posted right after the commit and, when that fails, retried by ``formflow tick`` with
+exponential back-off.  Every attempt is logged (``.../<id>/deliveries``).  The record
+page offers admins "Send to webhooks" (a ``resend`` event) as a plugin record action.
+
+A delivery is ``POST <url>`` with a JSON body::
+
+    {"event": "transition", "entity": "crm.opportunity", "record_id": 7,
+     "occurred_at": "2024-05-01T08:00:00Z", "actor": "alice",
+     "record": {... every field ...}, "previous": {...} | null,
+     "transition": {"action": "approve", "from": "review", "to": "won", "comment": null}}
+
+and the headers ``X-Formflow-Event``, ``X-Formflow-Delivery`` (its id, the same on
+retries: de-duplicate on it) and ``X-Formflow-Signature: sha256=<hex>``, the
+HMAC-SHA256 of the raw body with the endpoint's secret (shown once, when the endpoint is
+created).  Any 2xx answer is success; redirects are not followed.
+
+It runs for every app (``"apps": ["*"]``).  Settings (``FORMFLOW_PLUGIN_WEBHOOKS_<KEY>``):
+``timeout_seconds`` (5), ``max_attempts`` (8), ``backoff_seconds`` (30, doubled per
+attempt), ``max_backoff_seconds`` (21600), ``deliver_after_commit`` (true: post at once,
+else only from ``formflow tick``), ``job_interval`` (``"30s"``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from formflow.plugins import Job, RecordAction, hookimpl
+from formflow.storage.database import after_commit
+
+from .delivery import deliver_due, enqueue, record_payload
+from .routes import pages
+from .tables import TABLES
+
+MANIFEST = {
+    "name": "webhooks",
+    "version": "1.0",
+    "description": "Signed HTTP callbacks to other systems when records change.",
+    "apps": ["*"],
+    "settings": {
+        "timeout_seconds": 5,
+        "max_attempts": 8,
+        "backoff_seconds": 30,
+        "max_backoff_seconds": 21600,
+        "deliver_after_commit": True,
+        "job_interval": "30s",
+    },
+}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+# -- events, queued in the change's transaction ---------------------------------------------
+
+
+@hookimpl
+def record_after_save(conn, user, entity, record, current, runtime):
+    enqueue(conn, entity.qualified_name, record["id"], "create" if current is None else "update",
+            {"actor": user.username, "record": record_payload(runtime, entity, record),
+             "previous": record_payload(runtime, entity, current)})
+
+
+@hookimpl
+def record_before_delete(conn, user, entity, record, runtime):
+    enqueue(conn, entity.qualified_name, record["id"], "delete",
+            {"actor": user.username, "record": record_payload(runtime, entity, record),
+             "previous": None})
+
+
+@hookimpl
+def process_after_transition(conn, user, entity, record, action, from_state, to_state, comment,
+                             runtime):
+    enqueue(conn, entity.qualified_name, record["id"], "transition", {
+        "actor": user.username if user.id is not None else None,
+        "record": record_payload(runtime, entity, record), "previous": None,
+        "transition": {"action": action, "from": from_state, "to": to_state,
+                       "comment": comment},
+    })
+
+
+@hookimpl
+def record_after_commit(db, user, entity, record, current, action, settings, runtime):
+    """Post what the committed change queued (a restore has no hook inside its
+    transaction, so it is queued here)."""
+    if action == "restore":
+        with db.write() as conn:
+            enqueue(conn, entity.qualified_name, record["id"], "restore",
+                    {"actor": user.username, "record": record_payload(runtime, entity, record),
+                     "previous": None})
+    if settings["deliver_after_commit"]:
+        deliver_due(db, settings, entity=entity.qualified_name, record_id=record["id"],
+                    fresh_only=True)
+
+
+# -- registration -----------------------------------------------------------------------------
+
+
+@hookimpl
+def register_tables():
+    return TABLES
+
+
+@hookimpl
+def register_pages():
+    return pages
+
+
+@hookimpl
+def template_folders():
+    return [TEMPLATES]
+
+
+@hookimpl
+def register_jobs(settings):
+    return [Job("deliver", deliver_retries, interval=settings["job_interval"])]
+
+
+def deliver_retries(db, now, settings) -> int:
+    """The tick job: post every delivery due (first tries left over, and retries)."""
+    return deliver_due(db, settings, now)
+
+
+@hookimpl
+def register_record_actions():
+    return [RecordAction(
+        "webhooks_resend", {"en": "Send to webhooks", "zh-CN": "推送到 Webhook"}, resend,
+        roles=("admin",),
+        confirm={"en": "Send this record to every webhook of its entity now?",
+                 "zh-CN": "立即把此记录推送到该实体的所有 Webhook？"},
+    )]
+
+
+def resend(conn, user, entity, record, settings, runtime) -> dict:
+    """Queue a ``resend`` event for every active endpoint of the entity; post after the
+    commit."""
+    ids = enqueue(conn, entity.qualified_name, record["id"], "resend",
+                  {"actor": user.username, "record": record_payload(runtime, entity, record),
+                   "previous": None})
+    db = runtime.db
+    if ids and settings["deliver_after_commit"]:
+        after_commit(conn, lambda: deliver_due(db, settings, ids=ids))
+    return {"queued": len(ids)}

@@ -1,0 +1,286 @@
+"""The webhooks admin: REST endpoints under ``/api/v1/admin/webhooks`` and a page at
+``/admin/webhooks``, for admins only.
+
+    GET    /api/v1/admin/webhooks                        the endpoints
+    POST   /api/v1/admin/webhooks                        {"url", "entity", "events",
+                                                          "secret"?, "description"?,
+                                                          "active"?} -> 201, with the secret
+    GET    /api/v1/admin/webhooks/<id>                   one endpoint (no secret)
+    PATCH  /api/v1/admin/webhooks/<id>                   change any of those keys
+    DELETE /api/v1/admin/webhooks/<id>                   remove it and its delivery log
+    GET    /api/v1/admin/webhooks/<id>/deliveries        the delivery log, newest first
+                                                          (?status=pending|delivered|failed,
+                                                          ?page=, 50 a page), with attempts
+    POST   /api/v1/admin/webhooks/<id>/deliveries/<d>/retry   send a failed one again now
+    POST   /api/v1/admin/webhooks/<id>/ping              send a "ping" event now
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, redirect, request, url_for
+from flask_login import current_user
+
+from formflow.api.authentication import current_api_user
+from formflow.api.routes import json_body
+from formflow.auth import User
+from formflow.errors import Forbidden, NotFound, ValidationFailed
+from formflow.i18n import Message
+from formflow.plugins import message
+from formflow.runtime import get_runtime
+from formflow.storage.types import utcnow
+from formflow.web.rendering import render
+
+from .delivery import EVENTS, deliver_due, enqueue, iso
+from .tables import attempts, deliveries, endpoints
+
+pages = Blueprint("webhooks", __name__)
+PER_PAGE = 50
+KEYS = {"url", "entity", "events", "secret", "description", "active"}
+
+
+def _admin() -> User:
+    user = current_api_user()
+    if "admin" not in user.roles:
+        raise Forbidden(Message("forbidden"))
+    return user
+
+
+def _settings():
+    return get_runtime().plugins.settings("webhooks")
+
+
+# -- endpoints --------------------------------------------------------------------------------
+
+
+@pages.get("/api/v1/admin/webhooks")
+def list_endpoints():
+    _admin()
+    with get_runtime().db.read() as conn:
+        rows = conn.execute(sa.select(endpoints).order_by(endpoints.c.id)).all()
+    return jsonify(items=[_endpoint_json(r) for r in rows])
+
+
+@pages.post("/api/v1/admin/webhooks")
+def create_endpoint():
+    user = _admin()
+    values = _parse(json_body(), creating=True)
+    values.setdefault("secret", secrets.token_hex(24))
+    values.setdefault("active", True)
+    with get_runtime().db.write() as conn:
+        endpoint_id = conn.execute(endpoints.insert().values(
+            **values, created_at=utcnow(), created_by=user.id,
+        ).returning(endpoints.c.id)).scalar_one()
+        row = _load(conn, endpoint_id)
+    response = jsonify({**_endpoint_json(row), "secret": row.secret})
+    response.status_code = 201
+    return response
+
+
+@pages.get("/api/v1/admin/webhooks/<int:endpoint_id>")
+def get_endpoint(endpoint_id: int):
+    _admin()
+    with get_runtime().db.read() as conn:
+        return jsonify(_endpoint_json(_load(conn, endpoint_id)))
+
+
+@pages.patch("/api/v1/admin/webhooks/<int:endpoint_id>")
+def update_endpoint(endpoint_id: int):
+    _admin()
+    values = _parse(json_body(), creating=False)
+    with get_runtime().db.write() as conn:
+        _load(conn, endpoint_id)
+        if values:
+            conn.execute(endpoints.update().where(endpoints.c.id == endpoint_id).values(**values))
+        return jsonify(_endpoint_json(_load(conn, endpoint_id)))
+
+
+@pages.delete("/api/v1/admin/webhooks/<int:endpoint_id>")
+def delete_endpoint(endpoint_id: int):
+    _admin()
+    with get_runtime().db.write() as conn:
+        _load(conn, endpoint_id)
+        ids = sa.select(deliveries.c.id).where(deliveries.c.endpoint_id == endpoint_id)
+        conn.execute(attempts.delete().where(attempts.c.delivery_id.in_(ids)))
+        conn.execute(deliveries.delete().where(deliveries.c.endpoint_id == endpoint_id))
+        conn.execute(endpoints.delete().where(endpoints.c.id == endpoint_id))
+    return "", 204
+
+
+# -- deliveries -------------------------------------------------------------------------------
+
+
+@pages.get("/api/v1/admin/webhooks/<int:endpoint_id>/deliveries")
+def list_deliveries(endpoint_id: int):
+    _admin()
+    page = request.args.get("page", "1")
+    page = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1
+    where = [deliveries.c.endpoint_id == endpoint_id]
+    status = request.args.get("status")
+    if status:
+        where.append(deliveries.c.status == status)
+    with get_runtime().db.read() as conn:
+        _load(conn, endpoint_id)
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(deliveries).where(*where)).scalar()
+        rows = conn.execute(sa.select(deliveries).where(*where).order_by(deliveries.c.id.desc())
+                            .limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)).all()
+        tries = _attempts(conn, [r.id for r in rows])
+    return jsonify(items=[_delivery_json(r, tries.get(r.id, [])) for r in rows], total=total,
+                   page=page, per_page=PER_PAGE)
+
+
+@pages.post("/api/v1/admin/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/retry")
+def retry_delivery(endpoint_id: int, delivery_id: int):
+    _admin()
+    runtime = get_runtime()
+    now = utcnow()
+    with runtime.db.write() as conn:
+        row = conn.execute(sa.select(deliveries).where(
+            deliveries.c.id == delivery_id, deliveries.c.endpoint_id == endpoint_id)).first()
+        if row is None:
+            raise NotFound(Message("not_found"))
+        conn.execute(deliveries.update().where(deliveries.c.id == delivery_id).values(
+            status="pending", next_attempt_at=now, locked_until=None))
+    deliver_due(runtime.db, _settings(), now, ids=[delivery_id])
+    return jsonify(_delivery(delivery_id))
+
+
+@pages.post("/api/v1/admin/webhooks/<int:endpoint_id>/ping")
+def ping_endpoint(endpoint_id: int):
+    user = _admin()
+    runtime = get_runtime()
+    with runtime.db.write() as conn:
+        row = _load(conn, endpoint_id)
+        (delivery_id,) = enqueue(conn, row.entity, None, "ping", {"actor": user.username},
+                                 endpoint_id=endpoint_id) or (None,)
+    if delivery_id is None:  # an inactive endpoint gets nothing
+        raise ValidationFailed({"active": [message({
+            "en": "The endpoint is not active.", "zh-CN": "该端点未启用。"})]})
+    deliver_due(runtime.db, _settings(), ids=[delivery_id])
+    return jsonify(_delivery(delivery_id))
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+
+@pages.get("/admin/webhooks")
+def admin_page():
+    """The endpoints and their latest deliveries (changes go through the REST API)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("web.login_form", next=request.path))
+    if "admin" not in current_user.user.roles:
+        abort(403)
+    with get_runtime().db.read() as conn:
+        rows = conn.execute(sa.select(endpoints).order_by(endpoints.c.id)).all()
+        recent = conn.execute(sa.select(deliveries).order_by(deliveries.c.id.desc())
+                              .limit(PER_PAGE)).all()
+    urls = {r.id: r.url for r in rows}
+    return render("webhooks/admin", endpoints=[_endpoint_json(r) for r in rows],
+                  deliveries=[{**_delivery_json(d, []), "url": urls.get(d.endpoint_id)}
+                              for d in recent])
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _load(conn, endpoint_id: int):
+    row = conn.execute(sa.select(endpoints).where(endpoints.c.id == endpoint_id)).first()
+    if row is None:
+        raise NotFound(Message("not_found"))
+    return row
+
+
+def _delivery(delivery_id: int) -> dict[str, Any]:
+    with get_runtime().db.read() as conn:
+        row = conn.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).one()
+        return _delivery_json(row, _attempts(conn, [delivery_id]).get(delivery_id, []))
+
+
+def _attempts(conn, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    if ids:
+        for row in conn.execute(sa.select(attempts).where(attempts.c.delivery_id.in_(ids))
+                                .order_by(attempts.c.id)):
+            found.setdefault(row.delivery_id, []).append(
+                {"at": iso(row.at), "status_code": row.status_code, "error": row.error,
+                 "duration_ms": row.duration_ms})
+    return found
+
+
+def _endpoint_json(row) -> dict[str, Any]:
+    return {"id": row.id, "url": row.url, "entity": row.entity, "events": list(row.events),
+            "description": row.description, "active": row.active,
+            "created_at": iso(row.created_at)}
+
+
+def _delivery_json(row, tries: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": row.id, "endpoint_id": row.endpoint_id, "event": row.event,
+            "entity": row.entity, "record_id": row.record_id, "status": row.status,
+            "attempts": row.attempts, "next_attempt_at": iso(row.next_attempt_at)
+            if row.status == "pending" else None,
+            "last_status": row.last_status, "last_error": row.last_error,
+            "created_at": iso(row.created_at), "delivered_at": iso(row.delivered_at),
+            "log": tries}
+
+
+def _parse(body: Any, *, creating: bool) -> dict[str, Any]:
+    """The endpoint values of a request body, or ValidationFailed naming each problem."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed({"": [Message("invalid_row")]})
+    errors: dict[str, list[Message]] = {
+        name: [Message("unknown_field")] for name in sorted(set(body) - KEYS)}
+    values: dict[str, Any] = {}
+    if creating:
+        for name in ("url", "entity", "events"):
+            if body.get(name) in (None, "", []):
+                errors[name] = [Message("required")]
+    if "url" in body and "url" not in errors:
+        url = body["url"]
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+                or len(url) > 2048:
+            errors["url"] = [Message("invalid_url")]
+        else:
+            values["url"] = url
+    if "entity" in body and "entity" not in errors:
+        entity = body["entity"]
+        if not isinstance(entity, str) or get_runtime().model.entity(entity) is None:
+            errors["entity"] = [message({
+                "en": "Name an entity as app.entity (crm.customer).",
+                "zh-CN": "请以 应用.实体 的形式填写实体（如 crm.customer）。"})]
+        else:
+            values["entity"] = body["entity"]
+    if "events" in body and "events" not in errors:
+        events = body["events"]
+        if not isinstance(events, list) or not events or not set(events) <= set(EVENTS):
+            errors["events"] = [message({
+                "en": f"Choose events among {', '.join(EVENTS)}.",
+                "zh-CN": f"请从 {', '.join(EVENTS)} 中选择事件。"})]
+        else:
+            values["events"] = [e for e in EVENTS if e in events]
+    if body.get("secret") is not None:
+        secret = body["secret"]
+        if not isinstance(secret, str) or not 16 <= len(secret) <= 128:
+            errors["secret"] = [Message("min_length", {"min": 16})]
+        else:
+            values["secret"] = secret
+    if "description" in body:
+        text = body["description"]
+        if text is not None and (not isinstance(text, str) or len(text) > 255):
+            errors["description"] = [Message("max_length", {"max": 255})]
+        else:
+            values["description"] = text
+    if "active" in body:
+        if not isinstance(body["active"], bool):
+            errors["active"] = [Message("invalid_boolean")]
+        else:
+            values["active"] = body["active"]
+    if errors:
+        raise ValidationFailed(errors)
+    return values

@@ -1,0 +1,310 @@
+"""The shipped webhooks plugin, against a local HTTP server: endpoints managed by admins,
+signed deliveries after commit, retries with back-off from ``formflow tick``, and the
+delivery log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sys
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conftest import ROOT, TEST_APPS, ApiClient
+from formflow.auth import create_token, get_user_by_name
+from formflow.cli import main
+from formflow.storage.types import utcnow
+from web_support import sign_in
+
+APPS = [TEST_APPS / "plugins", TEST_APPS / "stock"]
+ADMIN_HOOKS = "/api/v1/admin/webhooks"
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records every request and answers with the
+    queued statuses (then 200)."""
+
+    def __init__(self):
+        self.requests: list[dict] = []
+        self.statuses: list[int] = []
+        self.on_request = None
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the name http.server calls
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                entry = {"path": self.path, "headers": dict(self.headers), "body": body}
+                if receiver.on_request is not None:
+                    entry["seen"] = receiver.on_request(json.loads(body))
+                receiver.requests.append(entry)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(r["body"]) for r in self.requests]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")])
+
+
+@pytest.fixture
+def user_api(make_user, api_as):
+    return api_as(make_user("uma"))
+
+
+@pytest.fixture
+def hook(admin_api, receiver):
+    """Register an endpoint for shop.item: create and update; returns its JSON (with the
+    secret)."""
+    def register(**values):
+        body = {"url": receiver.url, "entity": "shop.item", "events": ["create", "update"],
+                **values}
+        response = admin_api.post(ADMIN_HOOKS, json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return register
+
+
+def deliveries(admin_api, endpoint_id):
+    return admin_api.get(f"{ADMIN_HOOKS}/{endpoint_id}/deliveries").get_json()["items"]
+
+
+def test_a_change_is_posted_signed_to_the_registered_endpoint(admin_api, hook, receiver):
+    endpoint = hook()
+    created = admin_api.post("shop/item", json={"name": "Tea", "price": "3.50"}).get_json()
+    [request] = receiver.requests
+    body = request["body"]
+    expected = "sha256=" + hmac.new(endpoint["secret"].encode(), body, hashlib.sha256).hexdigest()
+    assert request["headers"]["X-Formflow-Signature"] == expected
+    assert request["headers"]["X-Formflow-Event"] == "create"
+    payload = json.loads(body)
+    assert payload["event"] == "create" and payload["entity"] == "shop.item"
+    assert payload["record_id"] == created["id"] and payload["actor"] == "admin"
+    assert payload["record"]["name"] == "Tea" and payload["record"]["price"] == "3.50"
+    [delivery] = deliveries(admin_api, endpoint["id"])
+    assert request["headers"]["X-Formflow-Delivery"] == str(delivery["id"])
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 1
+    assert delivery["log"][0]["status_code"] == 200
+
+
+def test_only_subscribed_events_of_the_entity_are_sent(admin_api, hook, receiver):
+    hook(events=["update"])
+    hook(entity="other.item", events=["create"])
+    item = admin_api.post("shop/item", json={"name": "Tea"}).get_json()
+    assert receiver.requests == []
+    admin_api.patch(f"shop/item/{item['id']}", json={"price": "4"})
+    [payload] = receiver.bodies()
+    assert payload["event"] == "update"
+    assert payload["previous"]["price"] is None and payload["record"]["price"] == "4.00"
+
+
+def test_an_inactive_endpoint_gets_nothing(admin_api, hook, receiver):
+    endpoint = hook()
+    admin_api.patch(f"{ADMIN_HOOKS}/{endpoint['id']}", json={"active": False})
+    admin_api.post("shop/item", json={"name": "Tea"})
+    assert receiver.requests == [] and deliveries(admin_api, endpoint["id"]) == []
+
+
+def test_the_delivery_is_sent_only_after_the_commit(runtime, admin_api, hook, receiver):
+    hook()
+
+    def committed(payload):  # another connection sees the record only once committed
+        with runtime.db.read() as conn:
+            return runtime.records.load_internal(conn, "shop.item", payload["record_id"])
+
+    receiver.on_request = committed
+    admin_api.post("shop/item", json={"name": "Tea"})
+    [request] = receiver.requests
+    assert request["seen"] is not None and request["seen"]["name"] == "Tea"
+
+
+def test_a_change_that_is_rolled_back_sends_nothing(admin_api, hook, receiver, make_user, api_as):
+    endpoint = hook(entity="stock.stock_document", events=["create", "update", "transition"])
+    admin_api.post("stock/product", json={"name": "Bolt"})
+    admin_api.post("stock/warehouse", json={"name": "East"})
+    keeper = api_as(make_user("kim", roles=["keeper"]))
+    document = admin_api.post("stock/stock_document", json={
+        "direction": "out", "lines": [{"product": 1, "warehouse": 1, "qty": "5"}]}).get_json()
+    receiver.requests.clear()
+    vetoed = keeper.post(f"stock/stock_document/{document['id']}/actions/approve", json={})
+    assert vetoed.status_code == 422  # no stock: the step and its deliveries are rolled back
+    assert receiver.requests == []
+    assert [d["event"] for d in deliveries(admin_api, endpoint["id"])] == ["create"]
+
+
+def test_a_transition_is_its_own_event(admin_api, hook, receiver, make_user, api_as):
+    hook(entity="stock.stock_document", events=["transition"])
+    admin_api.post("stock/product", json={"name": "Bolt"})
+    admin_api.post("stock/warehouse", json={"name": "East"})
+    keeper = api_as(make_user("kim", roles=["keeper"]))
+    document = admin_api.post("stock/stock_document", json={
+        "direction": "in", "lines": [{"product": 1, "warehouse": 1, "qty": "5"}]}).get_json()
+    keeper.post(f"stock/stock_document/{document['id']}/actions/approve", json={})
+    [payload] = receiver.bodies()
+    assert payload["transition"] == {"action": "approve", "from": "draft", "to": "approved",
+                                     "comment": None}
+    assert payload["actor"] == "kim" and payload["record"]["_state"] == "approved"
+
+
+def test_delete_and_restore_are_events(admin_api, hook, receiver):
+    hook(events=["delete", "restore"])
+    item = admin_api.post("shop/item", json={"name": "Tea"}).get_json()
+    admin_api.delete(f"shop/item/{item['id']}")
+    admin_api.post(f"shop/item/{item['id']}/restore")
+    assert [p["event"] for p in receiver.bodies()] == ["delete", "restore"]
+    assert receiver.bodies()[1]["record"]["_deleted_at"] is None
+
+
+def test_a_failed_delivery_is_retried_by_tick_with_back_off(runtime, admin_api, hook, receiver):
+    endpoint = hook()
+    receiver.statuses = [500]
+    admin_api.post("shop/item", json={"name": "Tea"})
+    [delivery] = deliveries(admin_api, endpoint["id"])
+    assert delivery["status"] == "pending" and delivery["last_status"] == 500
+    now = utcnow()
+    runtime.jobs.run_due(now)  # the retry is not due before the back-off has passed
+    assert len(receiver.requests) == 1
+    report = runtime.jobs.run_due(now + timedelta(seconds=45))
+    assert report.run == ["webhooks.deliver"] and report.handled == 1
+    [delivery] = deliveries(admin_api, endpoint["id"])
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 2
+    assert [a["status_code"] for a in delivery["log"]] == [500, 200]
+    assert len({r["headers"]["X-Formflow-Delivery"] for r in receiver.requests}) == 1
+
+
+def test_back_off_doubles_up_to_its_cap(make_app):
+    app = make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")], PLUGIN_WEBHOOKS_MAX_ATTEMPTS="3",
+                   PLUGIN_WEBHOOKS_MAX_BACKOFF_SECONDS="100")
+    settings = app.extensions["formflow"].plugins.settings("webhooks")
+    delivery = sys.modules["formflow_plugin_webhooks.delivery"]
+    now = utcnow()
+    delays = [(delivery.next_attempt(settings, n, now) - now).total_seconds() for n in (1, 2, 3, 4)]
+    assert delays == [30, 60, 100, 100]
+
+
+def test_formflow_tick_retries_until_the_last_attempt_fails(make_app, receiver):
+    app = make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")], PLUGIN_WEBHOOKS_MAX_ATTEMPTS="3",
+                   PLUGIN_WEBHOOKS_BACKOFF_SECONDS="0", PLUGIN_WEBHOOKS_JOB_INTERVAL="0")
+    runtime = app.extensions["formflow"]
+    with runtime.db.write() as conn:
+        _, token = create_token(conn, get_user_by_name(conn, "admin").id, "t")
+    api = ApiClient(app.test_client(), token)
+    endpoint = api.post(ADMIN_HOOKS, json={"url": receiver.url, "entity": "shop.item",
+                                           "events": ["create"]}).get_json()
+    receiver.statuses = [503, 503, 503, 503]
+    api.post("shop/item", json={"name": "Tea"})
+    runner = app.test_cli_runner()
+    first = runner.invoke(main, ["tick"])
+    assert "Plugin jobs run: 1 (webhooks.deliver)" in first.output
+    runner.invoke(main, ["tick"])
+    runner.invoke(main, ["tick"])  # nothing left to try: given up after 3 attempts
+    [delivery] = api.get(f"{ADMIN_HOOKS}/{endpoint['id']}/deliveries").get_json()["items"]
+    assert delivery["status"] == "failed" and delivery["attempts"] == 3
+    assert len(receiver.requests) == 3
+
+
+def test_an_unreachable_endpoint_is_logged_with_the_reason(admin_api, hook, receiver):
+    endpoint = hook(url="http://127.0.0.1:9/nothing-listens-here")
+    admin_api.post("shop/item", json={"name": "Tea"})
+    [delivery] = deliveries(admin_api, endpoint["id"])
+    assert delivery["status"] == "pending" and delivery["last_status"] is None
+    assert delivery["log"][0]["error"]
+
+
+def test_a_failed_delivery_can_be_retried_by_hand(admin_api, hook, receiver):
+    endpoint = hook()
+    receiver.statuses = [500]
+    admin_api.post("shop/item", json={"name": "Tea"})
+    [delivery] = deliveries(admin_api, endpoint["id"])
+    retried = admin_api.post(f"{ADMIN_HOOKS}/{endpoint['id']}/deliveries/{delivery['id']}/retry")
+    assert retried.get_json()["status"] == "delivered"
+
+
+def test_ping_sends_a_test_event(admin_api, hook, receiver):
+    endpoint = hook()
+    response = admin_api.post(f"{ADMIN_HOOKS}/{endpoint['id']}/ping")
+    assert response.get_json()["status"] == "delivered"
+    assert receiver.bodies()[0]["event"] == "ping"
+
+
+def test_admins_resend_a_record_from_its_plugin_action(admin_api, user_api, hook, receiver):
+    hook(events=["update"])
+    item = admin_api.post("shop/item", json={"name": "Tea"}).get_json()
+    listed = admin_api.get(f"shop/item/{item['id']}/plugin-actions").get_json()["items"]
+    assert [a["name"] for a in listed] == ["webhooks_resend"]
+    assert user_api.get(f"shop/item/{item['id']}/plugin-actions").get_json()["items"] == []
+    refused = user_api.post(f"shop/item/{item['id']}/plugin-actions/webhooks_resend")
+    assert refused.status_code == 403
+    done = admin_api.post(f"shop/item/{item['id']}/plugin-actions/webhooks_resend")
+    assert done.status_code == 200 and done.get_json()["result"] == {"queued": 1}
+    assert [p["event"] for p in receiver.bodies()] == ["resend"]
+
+
+def test_endpoints_are_for_admins_only(user_api, hook):
+    endpoint = hook()
+    assert user_api.get(ADMIN_HOOKS).status_code == 403
+    assert user_api.post(ADMIN_HOOKS, json={}).status_code == 403
+    assert user_api.get(f"{ADMIN_HOOKS}/{endpoint['id']}/deliveries").status_code == 403
+    assert user_api.delete(f"{ADMIN_HOOKS}/{endpoint['id']}").status_code == 403
+
+
+@pytest.mark.parametrize(("body", "fields"), [
+    ({"url": "ftp://example.com", "entity": "shop.item", "events": ["create"]}, {"url"}),
+    ({"url": "http://example.com", "entity": "shop.nope", "events": ["create"]}, {"entity"}),
+    ({"url": "http://example.com", "entity": "shop.item", "events": ["explode"]}, {"events"}),
+    ({"url": "http://example.com", "entity": "shop.item", "events": ["create"], "x": 1}, {"x"}),
+    ({"entity": "shop.item", "events": ["create"], "secret": "short"}, {"url", "secret"}),
+])
+def test_a_bad_endpoint_is_refused_naming_the_fields(admin_api, body, fields):
+    response = admin_api.post(ADMIN_HOOKS, json=body)
+    assert response.status_code == 422 and set(response.get_json()["errors"]) == fields
+
+
+def test_an_endpoint_is_listed_without_its_secret_and_can_be_removed(admin_api, hook):
+    endpoint = hook(description="ERP")
+    listed = admin_api.get(ADMIN_HOOKS).get_json()["items"]
+    assert [(e["id"], e["description"]) for e in listed] == [(endpoint["id"], "ERP")]
+    assert "secret" not in listed[0]
+    assert admin_api.delete(f"{ADMIN_HOOKS}/{endpoint['id']}").status_code == 204
+    assert admin_api.get(f"{ADMIN_HOOKS}/{endpoint['id']}").status_code == 404
+
+
+def test_the_admin_page_lists_endpoints_and_deliveries(app, admin_api, hook, receiver, make_user):
+    hook(description="ERP sync")
+    admin_api.post("shop/item", json={"name": "Tea"})
+    client = app.test_client()
+    assert client.get("/admin/webhooks").status_code == 302  # sign in first
+    sign_in(client, "admin", "admin-password")
+    page = client.get("/admin/webhooks").get_data(as_text=True)
+    assert "ERP sync" in page and receiver.url in page and 'data-status="delivered"' in page
+    make_user("uma")
+    other = app.test_client()
+    sign_in(other, "uma")
+    assert other.get("/admin/webhooks").status_code == 403
