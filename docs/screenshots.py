@@ -1,11 +1,14 @@
 """Capture the main pages in Chinese and English as PNG files.
 
     python docs/screenshots.py docs/images
+    python docs/screenshots.py docs/images --page inbox --page process
 
 Builds a throw-away instance with the demo company (``formflow demo``'s data) in a
 temporary folder, serves it on 127.0.0.1, and drives Debian's Chromium
 (``apt-get install chromium``) with Playwright's Python package (``pip install -e
-'.[test]'``); no browser is downloaded.  Writes ``<page>-<lang>.png`` into DIR.
+'.[test]'``); no browser is downloaded.  Writes ``<page>-<lang>.png`` into DIR (every
+page, or those named with ``--page``).  When the demo leaves the manager no approvals,
+a few quotations are submitted for the process pages to show.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "platform"))
 
 from formflow import create_app  # noqa: E402
+from formflow.auth import get_user_by_name  # noqa: E402
 from formflow.demo import DEMO_PASSWORD, load_demo  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +38,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCALES = {"zh-CN": "zh-CN", "en": "en-US"}
+PAGES = ("login", "home", "list", "record", "form", "profile", "inbox", "process", "action",
+         "notifications")
+MANAGER = "lihua"
 
 
 def serve(folder: Path):
@@ -45,13 +52,48 @@ def serve(folder: Path):
             "PLUGINS_PATH": [str(ROOT / "plugins")],
         }
     )
-    load_demo(app.extensions["formflow"], customers=24)
+    runtime = app.extensions["formflow"]
+    load_demo(runtime, customers=24)
+    process_activity(runtime)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
-def capture(base: str, out: Path, lang: str) -> list[Path]:
+def process_activity(runtime) -> None:
+    """Quotations with discounts awaiting the manager (and one approved), unless the demo
+    already gave the manager approvals to make."""
+    with runtime.db.read() as conn:
+        manager = get_user_by_name(conn, MANAGER)
+        rep = get_user_by_name(conn, "wangfang")
+    if manager is None or rep is None or runtime.model.entity("crm.quotation") is None:
+        return
+    if runtime.process.tasks(manager, "open"):
+        return
+    customers = runtime.records.list(rep, "crm.customer", {"per_page": ["5"], "sort": ["id"]})
+    made = []
+    for index, (subject, discount) in enumerate(
+        [("ERP 升级 ERP upgrade", "15"), ("年度维护 Annual support", "12"),
+         ("培训套餐 Training pack", "18")]
+    ):
+        quotation = runtime.records.create(rep, "crm.quotation", {
+            "subject": subject,
+            "customer": customers.items[index]["id"],
+            "lines": [
+                {"product": "ERP 授权 ERP licence", "quantity": "2", "list_price": "12000.00",
+                 "discount": discount},
+                {"product": "实施服务 Implementation", "quantity": "5", "list_price": "800.00",
+                 "discount": discount},
+            ],
+        })
+        runtime.process.act(rep, "crm.quotation", quotation["id"], "submit",
+                            {"comment": "客户要求年底前签约 The customer wants to sign this year."})
+        made.append(quotation["id"])
+    runtime.process.act(manager, "crm.quotation", made[-1], "approve",
+                        {"comment": "同意，下不为例 Approved, this once."})
+
+
+def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     shots = []
@@ -60,6 +102,8 @@ def capture(base: str, out: Path, lang: str) -> list[Path]:
         page = browser.new_page(locale=LOCALES[lang], viewport={"width": 1280, "height": 860})
 
         def shot(name: str, full: bool = True) -> None:
+            if name not in pages:
+                return
             path = out / f"{name}-{lang}.png"
             page.screenshot(path=str(path), full_page=full)
             shots.append(path)
@@ -87,6 +131,17 @@ def capture(base: str, out: Path, lang: str) -> list[Path]:
         shot("form")
         page.goto(f"{base}/profile")
         shot("profile", full=False)
+        page.goto(f"{base}/inbox")
+        shot("inbox", full=False)
+        page.click("#inbox-list tbody tr:first-child td:first-child a")
+        page.wait_for_selector("#process svg")
+        shot("process")
+        page.click("#process-actions [data-action=approve]")
+        page.wait_for_selector("#action-dialog[open]")
+        page.fill("#f-comment", "价格可以接受" if lang == "zh-CN" else "The price is fine.")
+        shot("action", full=False)
+        page.goto(f"{base}/notifications")
+        shot("notifications", full=False)
         browser.close()
     return shots
 
@@ -94,13 +149,15 @@ def capture(base: str, out: Path, lang: str) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
+    parser.add_argument("--page", action="append", choices=PAGES,
+                        help="capture only this page (repeatable); default: all")
     args = parser.parse_args(argv)
     args.directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         server, base = serve(Path(folder))
         try:
             for lang in LOCALES:
-                for path in capture(base, args.directory, lang):
+                for path in capture(base, args.directory, lang, args.page or PAGES):
                     print(path)
         finally:
             server.shutdown()

@@ -170,6 +170,13 @@ class NotificationService:
         return {"items": [n.as_json(lang) for n in notices], "total": total,
                 "unread": unread_count}
 
+    def unread_count(self, user: User) -> int:
+        """How many of the caller's notifications are unread (one count on its index)."""
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(notifications).where(
+                notifications.c.user_id == user.id, notifications.c.read_at.is_(None),
+            )).scalar_one()
+
     def mark_read(self, user: User, notification_id: int, lang: str) -> dict[str, Any]:
         """Mark one of the caller's notifications read (again: no change)."""
         with self.db.write() as conn:

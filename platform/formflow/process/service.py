@@ -91,6 +91,81 @@ class ProcessService:
             for r in rows
         ]
 
+    def open_task_count(self, user: User) -> int:
+        """How many approvals await ``user`` (one count on the assignee index)."""
+        with self.db.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(tasks).where(
+                tasks.c.assignee_id == user.id, tasks.c.status == "open",
+                tasks.c.kind == "approve",
+            )).scalar_one()
+
+    def started(self, user: User, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Records ``user`` created that are in a process and not final yet, newest first:
+        one list query per process entity the user may read, then the earliest deadline of
+        each record's open tasks."""
+        found: list[tuple[Entity, dict[str, Any]]] = []
+        for entity in self.model.entities():
+            process = self.model.process_for(entity)
+            if process is None or entity.qualified_name not in self.records.schema.entities:
+                continue
+            if not self.records.grant(user, entity).read:
+                continue
+            running = [s.name for s in process.states if not s.final]
+            if not running:
+                continue
+            page = self.records.list(user, entity.qualified_name, {
+                "_created_by": [user.username], "_state__in": [",".join(running)],
+                "sort": ["-_created_at"], "per_page": [str(limit)],
+            })
+            found += [(entity, item) for item in page.items]
+        found.sort(key=lambda pair: datetime.fromisoformat(pair[1]["_created_at"]), reverse=True)
+        found = found[:limit]
+        due: dict[tuple[str, int], Any] = {}
+        wanted: dict[str, list[int]] = {}
+        for entity, item in found:
+            wanted.setdefault(entity.qualified_name, []).append(item["id"])
+        with self.db.read() as conn:
+            for qualified, ids in wanted.items():
+                rows = conn.execute(
+                    sa.select(tasks.c.record_id, sa.func.min(tasks.c.due_at).label("due_at"))
+                    .where(tasks.c.entity == qualified, tasks.c.record_id.in_(ids),
+                           tasks.c.status == "open", tasks.c.kind == "approve")
+                    .group_by(tasks.c.record_id)
+                )
+                due.update({(qualified, row.record_id): row.due_at for row in rows})
+        return [
+            {"app": entity.app, "entity": entity.name, "record_id": item["id"],
+             "record_title": item.get("_title"), "record_number": item.get("_number"),
+             "state": item["_state"], "created_at": item["_created_at"],
+             "due_at": _iso(due.get((entity.qualified_name, item["id"])))}
+            for entity, item in found
+        ]
+
+    def progress(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
+        """Where the record stands: its process (the version it runs on), the current
+        state, when it entered it, and the tasks of that visit still pending."""
+        entity = self._process_entity(entity_name)
+        with self.db.read() as conn:
+            record = self.records.readable_record(conn, user, entity, record_id)
+            case = self.engine.case(conn, entity, record)
+            visit = self.engine.visit(case)
+            entered = pending = None
+            if visit is not None:
+                entered = conn.execute(sa.select(events.c.at).where(events.c.id == visit)).scalar()
+                pending = [t for t in self.engine.visit_tasks(case, visit)
+                           if t.status in ("open", "waiting")]
+            pending = pending or []
+            names = usernames_by_id(conn, {t.assignee_id for t in pending})
+        return {
+            "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
+            "tasks": [
+                {"assignee": names.get(t.assignee_id), "status": t.status,
+                 "position": t.position, "opened_at": _iso(t.opened_at),
+                 "due_at": _iso(t.due_at), "flagged": t.flagged}
+                for t in pending
+            ],
+        }
+
     # -- acting -----------------------------------------------------------------------
 
     def act(self, user: User, entity_name: str, record_id: int, name: str,

@@ -174,14 +174,41 @@
     }
   });
 
+  /* Dialogs (process actions): htmx loads a <dialog>'s content, then it opens; a
+     refusal (403, 409, 422, ...) is shown in it rather than dropped. */
+  var SHOWN_ERRORS = [400, 403, 404, 409, 422, 429];
+
+  function openDialog(dialog) {
+    if (!dialog.open && dialog.showModal) { dialog.showModal(); }
+    var first = dialog.querySelector(".ff-dialog-body input:not([type=hidden]):not([disabled]), .ff-dialog-body textarea, .ff-dialog-body select");
+    if (first) { first.focus(); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-ff-dialog-close]");
+    if (close) {
+      var dialog = close.closest("dialog");
+      if (dialog) { dialog.close(); }
+    }
+  });
+
   function init() {
     if (!window.htmx) { return; }
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var target = event.detail.target;
+      if (target && target.closest && target.closest("[data-ff-errors]") &&
+          SHOWN_ERRORS.indexOf(event.detail.xhr.status) >= 0) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
     htmx.onLoad(function (root) {
       each(root, ".ff-state", applyState);
       each(root, ".ff-feedback", applyFeedback);
     });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       var target = event.detail.target;
+      if (target && target.tagName === "DIALOG" && target.isConnected) { openDialog(target); }
       if (target && target.getAttribute("role") === "listbox") {
         var parts = pickerParts(target);
         parts.list.hidden = target.children.length === 0;

@@ -8,6 +8,10 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.records_list`: an entity's list, its CSV export and its trash.
 - :mod:`~formflow.web.records_form`: the create and edit forms and their live preview.
 - :mod:`~formflow.web.records_view`: a record's page, history, delete and restore.
+- :mod:`~formflow.web.process_area` and :mod:`~formflow.web.process_actions`: the
+  record page's process area (diagram, progress, action buttons) and the action dialogs.
+- :mod:`~formflow.web.inbox`: the inbox tabs and the navigation bar's counts.
+- :mod:`~formflow.web.notifications_view`: the notifications page and its read marks.
 - :mod:`~formflow.web.pickers`: search-as-you-type choices for link, user and
   department inputs.
 - :mod:`~formflow.web.files`: uploads (content-addressed under the instance folder) and
@@ -23,7 +27,10 @@ from __future__ import annotations
 from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
     auth,
     files,
+    inbox,
+    notifications_view,
     pickers,
+    process_actions,
     profile,
     records_form,
     records_list,

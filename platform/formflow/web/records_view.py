@@ -2,22 +2,26 @@
 items, files and the history timeline; soft delete and restore.
 
 The process area (state diagram, action buttons) is the ``records/_process.html``
-partial, included in the page's ``process`` block.
+partial, included in the page's ``process`` block (:mod:`~formflow.web.process_area`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from formflow.auth import can_read_field
+from formflow.auth import User, can_read_field
 from formflow.errors import ServiceError
+from formflow.metadata.model import Entity
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.display import References, system_field
 from formflow.web.entities import column_span, entity_crumbs, entity_or_404, layout
 from formflow.web.language import page_language
+from formflow.web.process_area import labels_for, process_area
 from formflow.web.rendering import render
 from formflow.web.shell import flash_error
 
@@ -26,6 +30,12 @@ from formflow.web.shell import flash_error
 def view_record(app: str, entity: str, record_id: int):
     user = signed_in()
     found = entity_or_404(app, entity)
+    return render("records/record", "records/_record_body",
+                  **record_context(user, found, record_id))
+
+
+def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
+    """What the record page and its parts show (the process actions re-render them)."""
     runtime = get_runtime()
     record = runtime.records.get(user, found.qualified_name, record_id)
     history = runtime.process.history(user, found.qualified_name, record_id)
@@ -37,24 +47,39 @@ def view_record(app: str, entity: str, record_id: int):
         {name: change.get("old") for name, change in (e.get("changes") or {}).items()}
         for e in history
     ]
+    area = process_area(user, found, record, history)
     refs = References(user).collect(found.fields, [record, *changed])
+    refs.collect([system_field("_created_by")], _people(record, history, area))
     title = record.get("_title") or record.get("_number") or f"#{record_id}"
     crumbs = [*entity_crumbs(found, page_language()), (title, None)]
-    return render(
-        "records/record",
-        "records/_record_body",
-        entity=found,
-        record=record,
-        title=title,
-        sections=layout(found, user),
-        history=history,
-        refs=refs,
-        grant=runtime.records.grant(user, found),
-        crumbs=crumbs,
-        column_span=column_span,
-        system_field=system_field,
-        history_field=lambda name: _history_field(found, name, user),
-    )
+    return {
+        "entity": found,
+        "record": record,
+        "title": title,
+        "sections": layout(found, user),
+        "history": history,
+        "refs": refs,
+        "grant": runtime.records.grant(user, found),
+        "crumbs": crumbs,
+        "column_span": column_span,
+        "system_field": system_field,
+        "history_field": lambda name: _history_field(found, name, user),
+        "process": area,
+        "labels": labels_for(found, record, area.process if area else None),
+        "person": lambda name: refs.title(system_field("_created_by"), name),
+    }
+
+
+def _people(record, history, area) -> list[dict[str, str]]:
+    """The user names the page shows (creator, actors, assignees) as rows to look up."""
+    names = {record.get("_created_by")} | {e.get("actor") for e in history}
+    for event in history:
+        data = event.get("data") or {}
+        names.add(data.get("to") if isinstance(data.get("to"), str) else None)
+        names.update(u for u in data.get("users") or [] if isinstance(u, str))
+    if area is not None:
+        names |= area.people()
+    return [{"_created_by": name} for name in names if name]
 
 
 def _history_field(entity, name, user):

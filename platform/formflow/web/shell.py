@@ -18,11 +18,13 @@ from formflow.runtime import get_runtime
 from formflow.web.auth import _safe_target, signed_in
 from formflow.web.blueprint import web
 from formflow.web.csrf import csrf_token
+from formflow.web.inbox import open_items
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 
-#: How many recent records the home page shows.
+#: How many recent records and open tasks the home page shows.
 RECENT = 10
+HOME_TASKS = 5
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def page_globals():
 @web.get("/")
 def home():
     user = signed_in()
-    return render("home", user=user, recent=recent_records(user), apps=menu(user))
+    return render("home", user=user, recent=recent_records(user), apps=menu(user),
+                  tasks=open_items(user, HOME_TASKS))
 
 
 def recent_records(user: User, limit: int = RECENT) -> list[tuple[Entity, dict]]:

@@ -1,0 +1,129 @@
+"""The inbox (``/inbox``): the signed-in user's work in four tabs — to do (open
+approvals), done (tasks decided or closed), copied to me (cc) and started by me (records
+the user created that are in a process and not final yet) — each a list linking to the
+record, with its step and deadline, overdue ones marked.
+
+Also the counts in the navigation bar: open tasks and unread notifications, one count
+query each, made once per page (kept on ``g`` for that request only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from formflow.runtime import get_runtime
+from formflow.web.auth import signed_in
+from formflow.web.blueprint import web
+from formflow.web.language import page_language
+from formflow.web.process_labels import ProcessLabels, moment, overdue
+from formflow.web.rendering import render
+
+TABS = {
+    "todo": _l("To do"),
+    "done": _l("Done"),
+    "cc": _l("Copied to me"),
+    "mine": _l("Started by me"),
+}
+#: The task status of each tab (``mine`` is no task list).
+STATUS = {"todo": "open", "done": "done", "cc": "cc"}
+
+
+@dataclass(frozen=True)
+class NavCounts:
+    tasks: int
+    unread: int
+
+
+def nav_counts() -> NavCounts:
+    """Open tasks and unread notifications of the signed-in user, counted at most once
+    per request."""
+    if "ff_nav_counts" not in g:
+        user = current_user.user if current_user and current_user.is_authenticated else None
+        runtime = get_runtime()
+        g.ff_nav_counts = (
+            NavCounts(
+                runtime.process.open_task_count(user), runtime.notifications.unread_count(user)
+            )
+            if user is not None
+            else NavCounts(0, 0)
+        )
+    return g.ff_nav_counts
+
+
+@web.app_context_processor
+def inbox_globals():
+    return {"nav_counts": nav_counts}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a tab: a record and where it stands."""
+
+    url: str | None
+    title: str
+    entity_label: str
+    number: str | None
+    state: str
+    received: str | None  # opened (a task), created (started by me)
+    due_at: str | None
+    closed_at: str | None
+    decision: str | None
+    overdue: bool
+    late: bool  # decided after its deadline
+    flagged: bool
+    status: str | None  # of a task: open, done, cancelled
+
+
+@web.get("/inbox")
+def inbox():
+    user = signed_in()
+    tab = request.args.get("tab", "todo")
+    if tab not in TABS:
+        tab = "todo"
+    process = get_runtime().process
+    if tab == "mine":
+        rows = process.started(user, limit=100)
+    else:
+        rows = process.tasks(user, STATUS[tab], limit=200)
+    items = [item for item in (_item(row, tab) for row in rows) if item is not None]
+    return render("inbox/inbox", "inbox/_tasks", tab=tab, tabs=TABS, items=items, page_area="inbox")
+
+
+def open_items(user, limit: int) -> list[Item]:
+    """The user's newest open tasks (the home page shows a few)."""
+    rows = get_runtime().process.tasks(user, "open", limit=limit)
+    return [item for item in (_item(row, "todo") for row in rows) if item is not None]
+
+
+def _item(row: dict[str, Any], tab: str) -> Item | None:
+    model = get_runtime().model
+    entity = model.entity(f"{row['app']}.{row['entity']}")
+    if entity is None:
+        return None  # an entity no longer published: nothing to open
+    labels = ProcessLabels(model.process_for(entity), page_language())
+    now = datetime.now(UTC)
+    due, closed = moment(row.get("due_at")), moment(row.get("closed_at"))
+    open_now = tab in ("todo", "mine")
+    return Item(
+        url=url_for(
+            "web.view_record", app=entity.app, entity=entity.name, record_id=row["record_id"]
+        ),
+        title=row.get("record_title") or row.get("record_number") or f"#{row['record_id']}",
+        entity_label=entity.label.text(page_language()),
+        number=row.get("record_number"),
+        state=labels.state(row.get("state")),
+        received=row.get("opened_at") or row.get("created_at"),
+        due_at=row.get("due_at"),
+        closed_at=row.get("closed_at"),
+        decision=labels.action(row["decision"]) if row.get("decision") else None,
+        overdue=open_now and overdue(row.get("due_at"), now),
+        late=tab == "done" and due is not None and closed is not None and closed > due,
+        flagged=bool(row.get("flagged")) and tab == "todo",
+        status=row.get("status"),
+    )

@@ -1,0 +1,139 @@
+"""The words of the process pages: names of states and actions in the page's language,
+what an event of the timeline says, and durations ("2 h 5 min", "2 小时 5 分钟").
+
+A state or transition labelled in the metadata shows its label; one without a label
+shows a translation of the common names below (submit, approve, ...), else its name made
+readable (``manager_review`` -> "Manager review").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from formflow.metadata.model import Process
+from formflow.process.diagram import humanize, text_of
+
+#: Actions every process has, and common transition names.
+ACTION_NAMES = {
+    "submit": _l("Submit"),
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "send_back": _l("Send back"),
+    "withdraw": _l("Withdraw"),
+    "cancel": _l("Cancel request"),
+    "transfer": _l("Transfer"),
+    "add_approver": _l("Add approver"),
+    "remind": _l("Remind"),
+    "comment": _l("Comment"),
+    "timeout": _l("Timed out"),
+    "breach": _l("Deadline passed"),
+}
+STATE_NAMES = {
+    "cancelled": _l("Cancelled"),
+    "draft": _l("Draft"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+ADD_MODES = {
+    "before": _l("before me"),
+    "after": _l("after me"),
+    "parallel": _l("alongside me"),
+}
+BUILTIN_ORDER = ("transfer", "add_approver", "withdraw", "remind", "cancel", "comment")
+
+
+class ProcessLabels:
+    """Texts of one process (or of none: names made readable) in the page language."""
+
+    def __init__(self, process: Process | None, lang: str):
+        self.process = process
+        self.lang = lang
+
+    def names(self) -> dict[str, str]:
+        """Translations of the common names, for the diagram."""
+        return {name: str(text) for name, text in {**ACTION_NAMES, **STATE_NAMES}.items()}
+
+    def state(self, name: str | None) -> str:
+        if not name:
+            return ""
+        found = self.process.state(name) if self.process else None
+        if found is None:
+            return str(STATE_NAMES.get(name) or humanize(name))
+        return text_of(found.label, name, self.lang, self.names())
+
+    def action(self, name: str | None) -> str:
+        if not name:
+            return ""
+        if self.process is not None:
+            for transition in self.process.transitions:
+                if transition.name == name:
+                    return text_of(transition.label, name, self.lang, self.names())
+        return str(ACTION_NAMES.get(name) or humanize(name))
+
+    def describe(self, event: Mapping[str, Any], who: Callable[[str], str] = str) -> str:
+        """What a process event of the timeline says after its actor's name; ``who``
+        gives the name a user name shows as."""
+        data = event.get("data") or {}
+        action = event.get("action") or ""
+
+        if action == "start":
+            return _("started the process")
+        if action == "vote":
+            return _(
+                "chose “%(action)s”; waiting for the other approvers",
+                action=self.action(data.get("decision")),
+            )
+        if action == "transfer":
+            return _("handed the task to %(user)s", user=who(str(data.get("to", ""))))
+        if action == "add_approver":
+            joiner = "、" if self.lang.startswith("zh") else ", "
+            users = joiner.join(who(str(u)) for u in data.get("users") or [])
+            mode = ADD_MODES.get(data.get("mode", "parallel"), data.get("mode", ""))
+            return _("added %(users)s as approvers (%(mode)s)", users=users, mode=mode)
+        if action == "remind":
+            return _("asked the approvers to act")
+        if action == "comment":
+            return _("commented")
+        if action == "breach":
+            return _("the deadline passed")
+        if action == "timeout":
+            return _("the deadline passed; the step was decided automatically")
+        return _("chose “%(action)s”", action=self.action(action))
+
+
+def duration(seconds: float | None) -> str:
+    """A duration, to the minute: "2 d 3 h", "4 h 12 min", "12 min"."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return _("under a minute")
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        if hours:
+            return _("%(days)s d %(hours)s h", days=days, hours=hours)
+        return _("%(days)s d", days=days)
+    if hours:
+        if minutes:
+            return _("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+        return _("%(hours)s h", hours=hours)
+    return _("%(minutes)s min", minutes=minutes)
+
+
+def moment(value: str | None) -> datetime | None:
+    """An ISO 8601 time of the services (``...Z``) as an aware datetime."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def overdue(due_at: str | None, now: datetime | None = None) -> bool:
+    due = moment(due_at)
+    return due is not None and due < (now or datetime.now(UTC))
