@@ -97,7 +97,10 @@ def test_documents_are_kept_as_written(model):
 
 @pytest.mark.parametrize("folder", sorted(SHIPPED.glob("*/")), ids=lambda p: p.name)
 def test_shipped_app_loads_cleanly(folder):
-    assert collect_problems([folder]) == []
+    # Shipped apps link to each other (a sales order's customer is crm.customer), so each
+    # is loaded beside the others; none of its files may have a problem.
+    problems = collect_problems([SHIPPED])
+    assert [p for p in problems if p.file.startswith(f"{folder.name}/")] == []
 
 
 # -- problems --------------------------------------------------------------------------

@@ -113,10 +113,18 @@ def replace_lines(
         if not fresh:
             conn.execute(sa.delete(table).where(table.c[PARENT_COLUMN] == record_id))
         if rows:
+            # One executemany takes its column list from the first row: give every row
+            # the same keys so a value present only on a later row is not dropped.
+            columns = {key for row in rows for key in row}
             conn.execute(
                 sa.insert(table),
                 [
-                    {**row, PARENT_COLUMN: record_id, ORDER_COLUMN: index}
+                    {
+                        **dict.fromkeys(columns),
+                        **row,
+                        PARENT_COLUMN: record_id,
+                        ORDER_COLUMN: index,
+                    }
                     for index, row in enumerate(rows)
                 ],
             )

@@ -1,0 +1,230 @@
+"""The shipped warehouse app end to end: stock-in and stock-out approved by the warehouse
+manager and posted to the stock ledger; a transfer approved, then posted out of one
+warehouse and into the other; a stocktake whose losses need finance too, then its
+adjustment; never a negative balance."""
+
+from __future__ import annotations
+
+import pytest
+
+from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
+from process_helpers import Clients, database_copy
+
+DOCUMENTS = "warehouse/stock_document"
+BALANCES = "/api/v1/plugins/stock_ledger/warehouse/balances"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    yield from shipped_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def database_url(template, tmp_path):
+    yield from database_copy(template, tmp_path)
+
+
+@pytest.fixture
+def app(make_app, tmp_path):
+    config = shipped_config(tmp_path)
+    return make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"])
+
+
+@pytest.fixture
+def api(api_as, runtime, make_user):
+    return Clients(api_as, company(runtime, make_user))
+
+
+@pytest.fixture
+def act():
+    return Act()
+
+
+@pytest.fixture
+def site(api):
+    """Two warehouses (South managed by kim), a location in each, a product."""
+    main = created(api.walt.post("warehouse/warehouse", json={"name": "Main", "code": "MAIN"}))
+    south = created(
+        api.walt.post(
+            "warehouse/warehouse", json={"name": "South", "code": "SOUTH", "manager": "kim"}
+        )
+    )
+    ids = {"main": main["id"], "south": south["id"]}
+    for name in ("main", "south"):
+        ids[f"{name}_bin"] = created(
+            api.kim.post(
+                "warehouse/location",
+                json={"warehouse": ids[name], "code": "A-01-01", "zone": "storage"},
+            )
+        )["id"]
+    ids["pump"] = created(
+        api.pia.post(
+            "inventory/product",
+            json={
+                "name": "Pump",
+                "sku": "PUMP-1",
+                "category": "spare_parts",
+                "price": "300",
+                "purchase_price": "200",
+            },
+        )
+    )["id"]
+    return ids
+
+
+def on_hand(api, site, warehouse) -> str:
+    items = api.walt.get(BALANCES, query_string={"product": site["pump"]}).get_json()["items"]
+    return next((i["quantity"] for i in items if i["warehouse"] == site[warehouse]), "0")
+
+
+def document(api, site, kind, warehouse, qty, **links):
+    return created(
+        api.kim.post(
+            DOCUMENTS,
+            json={
+                "kind": kind,
+                "warehouse": site[warehouse],
+                **links,
+                "lines": [{"product": site["pump"], "qty": str(qty)}],
+            },
+        )
+    )
+
+
+def test_stock_in_and_out_are_approved_and_posted(api, act, site):
+    stock_in = document(api, site, "other_in", "main", 100, partner="Opening stock")
+    assert stock_in["direction"] == "in" and stock_in["_number"].startswith("SD-")
+    act(api.kim, DOCUMENTS, stock_in["id"], "submit")
+    assert on_hand(api, site, "main") == "0"  # nothing is posted before approval
+    act(api.kim, DOCUMENTS, stock_in["id"], "approve", status=403)  # the manager approves
+    act(api.walt, DOCUMENTS, stock_in["id"], "approve")
+    assert on_hand(api, site, "main") == "100"
+
+    stock_out = document(api, site, "other_out", "main", 150, partner="Scrap")
+    act(api.kim, DOCUMENTS, stock_out["id"], "submit")
+    refused = act(api.walt, DOCUMENTS, stock_out["id"], "approve", status=422, lang="zh-CN")
+    assert "库存不足" in messages(refused) and "现有 100，需要 150" in messages(refused)
+    act(api.walt, DOCUMENTS, stock_out["id"], "reject", comment="Only 100 there")
+    assert on_hand(api, site, "main") == "100"
+
+    # A location must be in the document's warehouse.
+    response = api.kim.post(
+        DOCUMENTS,
+        json={
+            "kind": "other_in",
+            "warehouse": site["main"],
+            "lines": [{"product": site["pump"], "qty": "1", "location": site["south_bin"]}],
+        },
+        headers=EN,
+    )
+    assert "must be in the document's warehouse" in messages(response)
+
+
+def test_a_transfer_is_approved_then_posted_out_and_in(api, act, site):
+    opening = document(api, site, "other_in", "main", 100)
+    act(api.kim, DOCUMENTS, opening["id"], "submit")
+    act(api.walt, DOCUMENTS, opening["id"], "approve")
+
+    transfer = created(
+        api.kim.post(
+            "warehouse/transfer",
+            json={
+                "from_warehouse": site["main"],
+                "to_warehouse": site["south"],
+                "lines": [{"product": site["pump"], "qty": "30"}],
+            },
+        )
+    )
+    assert transfer["to_manager"] == "kim" and transfer["total_qty"] == "30.00"
+    response = api.kim.post(
+        DOCUMENTS,
+        json={
+            "kind": "transfer_out",
+            "warehouse": site["main"],
+            "transfer": transfer["id"],
+            "lines": [{"product": site["pump"], "qty": "30"}],
+        },
+        headers=EN,
+    )
+    assert "not approved yet" in messages(response)
+
+    act(api.kim, "warehouse/transfer", transfer["id"], "submit")
+    assert [t["record_id"] for t in api.kim.get("tasks?status=cc").get_json()["items"]] == [
+        transfer["id"]
+    ]  # the destination's manager is copied
+    act(api.walt, "warehouse/transfer", transfer["id"], "approve")
+
+    wrong = api.kim.post(
+        DOCUMENTS,
+        json={
+            "kind": "transfer_out",
+            "warehouse": site["south"],
+            "transfer": transfer["id"],
+            "lines": [{"product": site["pump"], "qty": "30"}],
+        },
+        headers=EN,
+    )
+    assert "source warehouse" in messages(wrong)
+    out = document(api, site, "transfer_out", "main", 30, transfer=transfer["id"])
+    assert act(api.kim, DOCUMENTS, out["id"], "submit").get_json()["_state"] == "approved"
+    assert (on_hand(api, site, "main"), on_hand(api, site, "south")) == ("70", "0")
+    arrived = document(api, site, "transfer_in", "south", 30, transfer=transfer["id"])
+    act(api.kim, DOCUMENTS, arrived["id"], "submit")
+    assert (on_hand(api, site, "main"), on_hand(api, site, "south")) == ("70", "30")
+
+    # A transfer out beyond what is on hand is refused on submission.
+    more = document(api, site, "transfer_out", "main", 80, transfer=transfer["id"])
+    assert "Not enough stock" in messages(act(api.kim, DOCUMENTS, more["id"], "submit", status=422))
+
+
+def test_a_stocktake_loss_is_approved_by_finance_then_adjusted(api, act, site):
+    opening = document(api, site, "other_in", "main", 70)
+    act(api.kim, DOCUMENTS, opening["id"], "submit")
+    act(api.walt, DOCUMENTS, opening["id"], "approve")
+
+    count = created(
+        api.kim.post(
+            "warehouse/stocktake",
+            json={
+                "warehouse": site["main"],
+                "explanation": "Water damage",
+                "lines": [
+                    {
+                        "product": site["pump"],
+                        "location": site["main_bin"],
+                        "book_qty": "70",
+                        "counted_qty": "40",
+                        "unit_cost": "200",
+                    }
+                ],
+            },
+        )
+    )
+    assert (count["loss_qty"], count["gain_qty"], count["loss_value"]) == (
+        "30.00",
+        "0.00",
+        "6000.00",
+    )
+    early = api.kim.post(
+        DOCUMENTS,
+        json={
+            "kind": "loss",
+            "warehouse": site["main"],
+            "stocktake": count["id"],
+            "lines": [{"product": site["pump"], "qty": "30"}],
+        },
+        headers=EN,
+    )
+    assert "stocktake of this warehouse is approved" in messages(early)
+
+    act(api.kim, "warehouse/stocktake", count["id"], "submit")
+    assert (
+        act(api.walt, "warehouse/stocktake", count["id"], "approve").get_json()["_state"]
+        == "finance_review"
+    )  # losses above 5,000
+    act(api.fay, "warehouse/stocktake", count["id"], "approve")
+
+    loss = document(api, site, "loss", "main", 30, stocktake=count["id"])
+    assert loss["direction"] == "out"
+    act(api.kim, DOCUMENTS, loss["id"], "submit")
+    assert on_hand(api, site, "main") == "40"
