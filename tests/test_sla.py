@@ -219,10 +219,10 @@ def test_a_failing_record_does_not_stop_the_others(runtime, people, monkeypatch)
     second = submit(runtime, people, "plain")
     original = runtime.sla.run_record
 
-    def flaky(qualified, record_id, now):
+    def flaky(qualified, record_id, now, cache=None):
         if record_id == first:
             raise RuntimeError("the database went away")
-        return original(qualified, record_id, now)
+        return original(qualified, record_id, now, cache)
 
     monkeypatch.setattr(runtime.sla, "run_record", flaky)
     report = runtime.sla.tick(now=utcnow() + timedelta(hours=1))

@@ -30,11 +30,14 @@ class Resolver:
 
     def users(self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]) -> list[int]:
         """Active user ids the rules name, in rule order, without repeats."""
+        rules = tuple(rules)
         found: list[int] = []
         for rule in rules:
             for user_id in self._resolve(rule, entity, record):
                 if user_id not in found:
                     found.append(user_id)
+        if all(rule.kind == "role" for rule in rules):
+            return found  # role holders are looked up among active users already
         active = self._active(found)
         return [u for u in found if u in active]
 

@@ -14,7 +14,8 @@ record's process and to ask which fields may change in the current state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from math import ceil
 from typing import Any
 
@@ -48,6 +49,8 @@ class Case:
     entity: Entity
     record: dict[str, Any]  # internal form, as stored now
     process: Process
+    #: The event that entered the current state, ``(id, at)``, once read (see ``entry``).
+    entered: tuple[int, datetime] | None = field(default=None, repr=False)
 
     @property
     def state(self) -> State | None:
@@ -129,15 +132,24 @@ class ProcessEngine:
         version = record.get("_process_version") or 1
         return Case(conn, entity, record, self.registry.get(conn, process.qualified_name, version))
 
+    def entry(self, case: Case) -> tuple[int, datetime] | None:
+        """The event that entered the current state: ``(id, at)``.  Read once per
+        operation; ``log`` keeps it current when the record moves."""
+        if case.entered is None:
+            row = case.conn.execute(
+                sa.select(events.c.id, events.c.at).where(
+                    events.c.entity == case.entity.qualified_name,
+                    events.c.record_id == case.record["id"],
+                    events.c.to_state.is_not(None),
+                ).order_by(events.c.id.desc()).limit(1)
+            ).first()
+            case.entered = tuple(row) if row is not None else None
+        return case.entered
+
     def visit(self, case: Case) -> int | None:
         """The id of the event that entered the current state."""
-        return case.conn.execute(
-            sa.select(sa.func.max(events.c.id)).where(
-                events.c.entity == case.entity.qualified_name,
-                events.c.record_id == case.record["id"],
-                events.c.to_state.is_not(None),
-            )
-        ).scalar()
+        entry = self.entry(case)
+        return entry[0] if entry is not None else None
 
     def visit_tasks(self, case: Case, visit: int | None = None) -> list[sa.Row]:
         visit = visit if visit is not None else self.visit(case)
@@ -216,11 +228,23 @@ class ProcessEngine:
         }
 
     def notify(self, case: Case, user_id: int, kind: str, task_id: int | None = None) -> None:
-        notification_id = case.conn.execute(sa.insert(notifications).values(
-            user_id=user_id, kind=kind, **case.key, task_id=task_id, created_at=utcnow(),
-        ).returning(notifications.c.id)).scalar_one()
+        self.notify_all(case, [user_id], kind, task_id)
+
+    def notify_all(self, case: Case, user_ids: list[int], kind: str,
+                   task_id: int | None = None) -> None:
+        """A notification of ``kind`` for each of ``user_ids``, stored in one statement."""
+        if not user_ids:
+            return
+        now = utcnow()
+        rows = [{"user_id": user_id, "kind": kind, **case.key, "task_id": task_id,
+                 "created_at": now} for user_id in user_ids]
+        stored = case.conn.execute(
+            sa.insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True),
+            rows,
+        ).scalars().all()
         if self.on_notify is not None:
-            self.on_notify(case.conn, notification_id)
+            for notification_id in stored:
+                self.on_notify(case.conn, notification_id)
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -234,7 +258,8 @@ class ProcessEngine:
             self.fire(case, user, name, comment, values, task_id=task.id)
             return
         self.close_task(case, task, "done", name, comment, now)
-        stage = [t for t in self.visit_tasks(case, task.visit) if t.position == task.position]
+        visit_tasks = self.visit_tasks(case, task.visit)
+        stage = [t for t in visit_tasks if t.position == task.position]
         passed = sum(1 for t in stage if t.status == "done" and t.decision == name)
         if not self._stage_passed(state, passed, len([t for t in stage if t.status != "cancelled"])):
             self._keep(case, user, values)
@@ -244,7 +269,7 @@ class ProcessEngine:
         for other in stage:
             if other.status == "open" and other.id != task.id:
                 self.close_task(case, other, "cancelled", None, None, now)
-        later = [t for t in self.visit_tasks(case, task.visit) if t.status == "waiting"]
+        later = [t for t in visit_tasks if t.status == "waiting"]
         if later:
             self._keep(case, user, values)
             self.log(case, user, name, case.record["_state"], None, comment=comment,
@@ -254,7 +279,7 @@ class ProcessEngine:
                 if waiting.position == next_position:
                     self._reopen(case, waiting)
             return
-        self.fire(case, user, name, comment, values, task_id=task.id)
+        self.fire(case, user, name, comment, values, task_id=task.id, pending=later)
 
     def _keep(self, case: Case, user: User, values: Mapping[str, Any]) -> None:
         """Save the values sent with a decision that does not move the record."""
@@ -303,9 +328,10 @@ class ProcessEngine:
 
     def fire(self, case: Case, user: User, name: str, comment: str | None,
              values: Mapping[str, Any], *, task_id: int | None = None,
-             target: str | None = None) -> None:
+             target: str | None = None, pending: list[sa.Row] | None = None) -> None:
         """Move the record along transition ``name`` (or to ``target`` for built-in
-        moves), saving ``values`` and the transition's ``set`` on the way."""
+        moves), saving ``values`` and the transition's ``set`` on the way.  The visit's
+        open and waiting tasks are cancelled: ``pending`` when the caller knows them."""
         transition = None
         if target is None:
             merged = {**case.record, **values}
@@ -325,9 +351,10 @@ class ProcessEngine:
             required=transition.required if transition else (),
         )
         now = utcnow()
-        for task in self.visit_tasks(case):
-            if task.status in ("open", "waiting"):
-                self.close_task(case, task, "cancelled", None, None, now)
+        if pending is None:
+            pending = [t for t in self.visit_tasks(case) if t.status in ("open", "waiting")]
+        for task in pending:
+            self.close_task(case, task, "cancelled", None, None, now)
         back = transition is not None and transition.to == PREVIOUS
         event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id,
                             data={"back": True} if back else None)
@@ -370,19 +397,16 @@ class ProcessEngine:
         now = utcnow()
         seconds = None
         if from_state is not None and to_state is not None:
-            entered = case.conn.execute(
-                sa.select(sa.func.max(events.c.at)).where(
-                    events.c.entity == case.entity.qualified_name,
-                    events.c.record_id == case.record["id"],
-                    events.c.to_state.is_not(None),
-                )
-            ).scalar()
-            seconds = (now - entered).total_seconds() if entered else None
-        return case.conn.execute(sa.insert(events).values(
+            entry = self.entry(case)
+            seconds = (now - entry[1]).total_seconds() if entry else None
+        event_id = case.conn.execute(sa.insert(events).values(
             **case.key, process_version=case.record.get("_process_version") or 1, action=action,
             from_state=from_state, to_state=to_state, actor_id=user.id if user else None,
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
         ).returning(events.c.id)).scalar_one()
+        if to_state is not None:
+            case.entered = (event_id, now)
+        return event_id
 
 
 def require_comment(transition_comment: str | None, comment: str | None) -> None:

@@ -96,6 +96,7 @@ class SlaTimers:
         report = TickReport()
         known = list(self.engine.records.schema.entities)
         seen: set[tuple[str, int]] = set()
+        cache: dict = {}  # what holds for the whole tick: role holders, user names
         last = 0
         while known:
             with self.db.read() as conn:
@@ -114,7 +115,7 @@ class SlaTimers:
                     continue
                 seen.add(key)
                 try:
-                    report += self.run_record(row.entity, row.record_id, now)
+                    report += self.run_record(row.entity, row.record_id, now, cache)
                 except Exception:
                     logger.exception("SLA timers of %s %s failed", row.entity, row.record_id)
                     report.failed += 1
@@ -122,8 +123,11 @@ class SlaTimers:
             report.emails = self.mailer.deliver_pending()
         return report
 
-    def run_record(self, qualified: str, record_id: int, now: datetime) -> TickReport:
-        """The due timers of one record, in one transaction."""
+    def run_record(self, qualified: str, record_id: int, now: datetime,
+                   cache: dict | None = None) -> TickReport:
+        """The due timers of one record, in one transaction.  ``cache`` keeps role
+        holders and user names from one record to the next within a tick."""
+        cache = {} if cache is None else cache
         report = TickReport()
         engine = self.engine
         tables = engine.records.schema[qualified]
@@ -144,8 +148,7 @@ class SlaTimers:
                 return report
             breaching = [t for t in due if _passed(t.due_at, now) and t.breached_at is None]
             reminding = [t for t in due if _passed(t.remind_at, now) and t.reminded_at is None]
-            _mark(conn, reminding, reminded_at=now)
-            _mark(conn, breaching, breached_at=now)
+            _mark(conn, reminding, breaching, now)
             report.breaches += len(breaching)
             record = engine.records.load_internal(conn, qualified, record_id)
             if record is None or engine.model.process_for(tables.entity) is None:
@@ -160,12 +163,13 @@ class SlaTimers:
             current = [t for t in breaching
                        if t.visit == visit and t.state == record["_state"]]
             if current:
-                self._breach(case, current, now, report)
+                self._breach(case, current, now, report, cache)
         return report
 
     # -- on_breach ------------------------------------------------------------------------
 
-    def _breach(self, case: Case, late: list[sa.Row], now: datetime, report: TickReport) -> None:
+    def _breach(self, case: Case, late: list[sa.Row], now: datetime, report: TickReport,
+                cache: dict) -> None:
         engine = self.engine
         state = case.state
         rule: Mapping = (state.sla.on_breach or {}) if state is not None and state.sla else {}
@@ -174,7 +178,7 @@ class SlaTimers:
         if "action" in rule:
             self._auto_action(case, late, rule["action"], data, report)
         elif "assign" in rule:
-            people, flagged = self._people(case, rule["assign"])
+            people, flagged = self._people(case, rule["assign"], cache)
             pending = {t.assignee_id for t in engine.visit_tasks(case, first.visit)
                        if t.status in ("open", "waiting")}
             added = [p for p in people if p not in pending]
@@ -184,14 +188,13 @@ class SlaTimers:
                                 flagged=flagged, origin="escalation")
             report.escalations += len(added)
             self._log_breach(case, first, data | {"on_breach": "assign",
-                                                  "users": self._names(case, added)})
+                                                  "users": self._names(case, added, cache)})
         elif "notify" in rule:
-            people, _ = self._people(case, rule["notify"])
-            for user_id in people:
-                engine.notify(case, user_id, "breach", first.id)
+            people, _ = self._people(case, rule["notify"], cache)
+            engine.notify_all(case, people, "breach", first.id)
             report.breach_notices += len(people)
             self._log_breach(case, first, data | {"on_breach": "notify",
-                                                  "users": self._names(case, people)})
+                                                  "users": self._names(case, people, cache)})
         else:
             self._log_breach(case, first, data)
 
@@ -217,17 +220,27 @@ class SlaTimers:
             self._log_breach(case, late[0], data | {"on_breach": "action", "action": action,
                                                     "error": reason})
 
-    def _people(self, case: Case, rules: Iterable[Mapping[str, str]]) -> tuple[list[int], bool]:
-        """The active users the rules name; the admins (flagged) when nobody."""
-        resolver = Resolver(case.conn, self.engine.model, self.engine.records.follower(case.conn))
+    def _people(self, case: Case, rules: Iterable[Mapping[str, str]],
+                cache: dict) -> tuple[list[int], bool]:
+        """The active users the rules name; the admins (flagged) when nobody.  Rules
+        naming roles only do not depend on the record: they are resolved once a tick."""
         assignees = tuple(Assignee(kind, value) for rule in rules for kind, value in rule.items())
+        key = ("people", assignees)
+        if key in cache:
+            return cache[key]
+        resolver = Resolver(case.conn, self.engine.model, self.engine.records.follower(case.conn))
         people = resolver.users(assignees, case.entity, case.record)
-        if people:
-            return people, False
-        return resolver.users(ADMINS, case.entity, case.record), True
+        found = (people, False) if people else (
+            resolver.users(ADMINS, case.entity, case.record), True)
+        if all(a.kind == "role" for a in assignees):
+            cache[key] = found
+        return found
 
-    def _names(self, case: Case, user_ids: list[int]) -> list[str]:
-        names = usernames_by_id(case.conn, user_ids)
+    def _names(self, case: Case, user_ids: list[int], cache: dict) -> list[str]:
+        names = cache.setdefault("names", {})
+        missing = [u for u in user_ids if u not in names]
+        if missing:
+            names.update(usernames_by_id(case.conn, missing))
         return [names[u] for u in user_ids if u in names]
 
     def _log_breach(self, case: Case, task: sa.Row, data: dict) -> None:
@@ -235,9 +248,18 @@ class SlaTimers:
                         data=data)
 
 
-def _mark(conn, rows: list[sa.Row], **values) -> None:
-    if rows:
-        conn.execute(tasks.update().where(tasks.c.id.in_([r.id for r in rows])).values(**values))
+def _mark(conn, reminding: list[sa.Row], breaching: list[sa.Row], now: datetime) -> None:
+    """Stamp ``reminded_at`` and ``breached_at``: one UPDATE per set of markers (a task
+    past both its reminder and its deadline gets both in the same statement)."""
+    markers: dict[int, set[str]] = {}
+    for column, rows in (("reminded_at", reminding), ("breached_at", breaching)):
+        for row in rows:
+            markers.setdefault(row.id, set()).add(column)
+    groups: dict[frozenset[str], list[int]] = {}
+    for task_id, columns in markers.items():
+        groups.setdefault(frozenset(columns), []).append(task_id)
+    for columns, ids in groups.items():
+        conn.execute(tasks.update().where(tasks.c.id.in_(ids)).values(dict.fromkeys(columns, now)))
 
 
 def _passed(moment: datetime | None, now: datetime) -> bool:

@@ -165,5 +165,7 @@ def value_taken(
 def lock_row(conn: Connection, tables: EntityTables, record_id: int) -> None:
     """Lock the record's row until the transaction ends (PostgreSQL: SELECT ... FOR
     UPDATE; SQLite's write transaction already holds the database lock)."""
+    if conn.dialect.name == "sqlite":
+        return
     main = tables.main
     conn.execute(sa.select(main.c.id).where(main.c.id == record_id).with_for_update())
