@@ -1,5 +1,5 @@
 """The baseline: a hand-written Flask + SQLAlchemy app doing what Formflow's generic
-runtime does for ``crm.customer`` — token check, validation, insert, filtered list —
+runtime does for ``crm.customer`` — token check, validation, insert, update, filtered list —
 with no metadata layer.  It reads and writes the same table on the same database, so
 the two are measured on identical data and indexes.
 
@@ -59,11 +59,7 @@ def create_app() -> Flask:
             errors["level"] = ["invalid choice"]
         if errors:
             return jsonify(errors=errors), 422
-        now = (
-            datetime.now(UTC).replace(tzinfo=None)
-            if engine.dialect.name == "sqlite"
-            else datetime.now(UTC)
-        )
+        now = _now(engine)
         with engine.begin() as conn:
             row = conn.execute(
                 sa.insert(customers)
@@ -84,6 +80,27 @@ def create_app() -> Flask:
             ).one()
         return jsonify(_json(row._mapping)), 201
 
+    @app.patch("/customers/<int:customer_id>")
+    def update(customer_id: int):
+        user_id = caller_id()
+        if user_id is None:
+            return jsonify(error="unauthorized"), 401
+        body = request.get_json(silent=True) or {}
+        email = body.get("email")
+        if email is not None and not EMAIL.match(str(email)):
+            return jsonify(errors={"email": ["invalid"]}), 422
+        with engine.begin() as conn:
+            row = conn.execute(
+                sa.update(customers)
+                .where(customers.c.id == customer_id, customers.c._deleted_at.is_(None))
+                .values(email=email, _version=customers.c._version + 1,
+                        _updated_at=_now(engine), _updated_by=user_id)
+                .returning(*customers.c)
+            ).first()
+        if row is None:
+            return jsonify(error="not found"), 404
+        return jsonify(_json(row._mapping))
+
     @app.get("/customers")
     def list_():
         if caller_id() is None:
@@ -102,6 +119,11 @@ def create_app() -> Flask:
         return jsonify(items=[_json(r._mapping) for r in rows], total=total, page=page)
 
     return app
+
+
+def _now(engine) -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(tzinfo=None) if engine.dialect.name == "sqlite" else now
 
 
 def _json(row) -> dict:

@@ -236,6 +236,18 @@ def creates(path: str, server_letter: str):
     return make
 
 
+def updates(path: str, rows: list[int]):
+    """PATCH a random seeded customer's e-mail (``rows[0]``: the table size)."""
+
+    def make(client: int, counter: int):
+        customer = random.randint(1, rows[0])
+        body = json.dumps({"email": f"u{client}.{counter}@example.com"})
+        return "PATCH", f"{path}/{customer}", body, 200
+
+    make.measurement = 0
+    return make
+
+
 def lists(path: str):
     def make(client: int, counter: int):
         return "GET", path, None, 200
@@ -243,8 +255,10 @@ def lists(path: str):
     return make
 
 
+SEEDED = [10_000]  # the table size being measured, for the update workload
 WORKLOADS = {
     "create": (creates("/api/v1/crm/customer", "F"), creates("/customers", "B")),
+    "update": (updates("/api/v1/crm/customer", SEEDED), updates("/customers", SEEDED)),
     "list": (
         lists("/api/v1/crm/customer?level=A&sort=-_created_at&per_page=25&page=2"),
         lists("/customers?level=A&page=2"),
@@ -360,6 +374,7 @@ def main() -> None:
             token = prepare(url, instance)
             for rows in sizes:
                 seed(url, rows)
+                SEEDED[0] = rows
                 lines += measure(
                     url,
                     token,

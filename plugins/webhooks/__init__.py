@@ -58,24 +58,35 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # -- events, queued in the change's transaction ---------------------------------------------
 
 
-@hookimpl
-def record_after_save(conn, user, entity, record, current, runtime):
-    enqueue(conn, entity.qualified_name, record["id"], "create" if current is None else "update",
-            {"actor": user.username, "record": record_payload(runtime, entity, record),
-             "previous": record_payload(runtime, entity, current)})
+def queue(conn, runtime, settings, entity, record_id, event: str, data) -> list[int]:
+    """Queue ``event`` for the subscribed endpoints (``data()`` builds the body's
+    details, only when there is one) and post the deliveries once the change commits."""
+    ids = enqueue(conn, entity.qualified_name, record_id, event, data)
+    db = runtime.db
+    if ids and settings["deliver_after_commit"]:
+        after_commit(conn, lambda: deliver_due(db, settings, ids=ids))
+    return ids
 
 
 @hookimpl
-def record_before_delete(conn, user, entity, record, runtime):
-    enqueue(conn, entity.qualified_name, record["id"], "delete",
-            {"actor": user.username, "record": record_payload(runtime, entity, record),
-             "previous": None})
+def record_after_save(conn, user, entity, record, current, runtime, settings):
+    queue(conn, runtime, settings, entity, record["id"],
+          "create" if current is None else "update",
+          lambda: {"actor": user.username, "record": record_payload(runtime, entity, record),
+                   "previous": record_payload(runtime, entity, current)})
+
+
+@hookimpl
+def record_before_delete(conn, user, entity, record, runtime, settings):
+    queue(conn, runtime, settings, entity, record["id"], "delete",
+          lambda: {"actor": user.username, "record": record_payload(runtime, entity, record),
+                   "previous": None})
 
 
 @hookimpl
 def process_after_transition(conn, user, entity, record, action, from_state, to_state, comment,
-                             runtime):
-    enqueue(conn, entity.qualified_name, record["id"], "transition", {
+                             runtime, settings):
+    queue(conn, runtime, settings, entity, record["id"], "transition", lambda: {
         "actor": user.username if user.id is not None else None,
         "record": record_payload(runtime, entity, record), "previous": None,
         "transition": {"action": action, "from": from_state, "to": to_state,
@@ -84,17 +95,13 @@ def process_after_transition(conn, user, entity, record, action, from_state, to_
 
 
 @hookimpl
-def record_after_commit(db, user, entity, record, current, action, settings, runtime):
-    """Post what the committed change queued (a restore has no hook inside its
-    transaction, so it is queued here)."""
+def record_after_commit(db, user, entity, record, action, settings, runtime):
+    """A restore has no hook inside its transaction: it is queued here."""
     if action == "restore":
         with db.write() as conn:
-            enqueue(conn, entity.qualified_name, record["id"], "restore",
-                    {"actor": user.username, "record": record_payload(runtime, entity, record),
-                     "previous": None})
-    if settings["deliver_after_commit"]:
-        deliver_due(db, settings, entity=entity.qualified_name, record_id=record["id"],
-                    fresh_only=True)
+            queue(conn, runtime, settings, entity, record["id"], "restore",
+                  lambda: {"actor": user.username,
+                           "record": record_payload(runtime, entity, record), "previous": None})
 
 
 # -- registration -----------------------------------------------------------------------------
@@ -138,10 +145,7 @@ def register_record_actions():
 def resend(conn, user, entity, record, settings, runtime) -> dict:
     """Queue a ``resend`` event for every active endpoint of the entity; post after the
     commit."""
-    ids = enqueue(conn, entity.qualified_name, record["id"], "resend",
-                  {"actor": user.username, "record": record_payload(runtime, entity, record),
-                   "previous": None})
-    db = runtime.db
-    if ids and settings["deliver_after_commit"]:
-        after_commit(conn, lambda: deliver_due(db, settings, ids=ids))
+    ids = queue(conn, runtime, settings, entity, record["id"], "resend",
+                lambda: {"actor": user.username,
+                         "record": record_payload(runtime, entity, record), "previous": None})
     return {"queued": len(ids)}

@@ -21,7 +21,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,11 +57,12 @@ def record_payload(runtime, entity, record: Mapping[str, Any] | None) -> dict | 
     return record_to_json(entity, record, runtime.field_types, lambda field: True)
 
 
-def enqueue(conn, entity_name: str, record_id: int | None, event: str, data: dict,
-            *, endpoint_id: int | None = None) -> list[int]:
+def enqueue(conn, entity_name: str, record_id: int | None, event: str,
+            data: dict | Callable[[], dict], *, endpoint_id: int | None = None) -> list[int]:
     """Queue ``event`` for every active endpoint of the entity subscribed to it (a manual
     event: every active endpoint of the entity, or just ``endpoint_id``); returns the
-    delivery ids."""
+    delivery ids.  ``data`` (the body's details) may be a function: it is called only
+    when some endpoint wants the event."""
     where = [endpoints.c.active.is_(True)]
     if endpoint_id is not None:
         where.append(endpoints.c.id == endpoint_id)
@@ -73,6 +74,8 @@ def enqueue(conn, entity_name: str, record_id: int | None, event: str, data: dic
     ]
     if not targets:
         return []
+    if callable(data):
+        data = data()
     now = utcnow()
     body = json.dumps(
         {"event": event, "entity": entity_name, "record_id": record_id,

@@ -8,7 +8,6 @@ only when there are none.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,7 +88,7 @@ class Saver:
         parse ``errors`` the caller brings (a field keeps its first error only)."""
         entity, current = request.entity, request.current
         self._check_writable(request, errors)
-        record = copy.deepcopy(current) if current else {}
+        record = copy_record(current) if current else {}
         record.update(request.values)
         changed = set(request.values) if current else {f.name for f in entity.fields}
         changed.update(name.split("[")[0] for name in errors if name)
@@ -112,7 +111,7 @@ class Saver:
             conn=self.conn, user=request.user, entity=entity, record=record, current=current
         ):
             _merge(errors, found or {})
-        stored = copy.deepcopy(record)
+        stored = copy_record(record)
         _merge(errors, to_database(
             self.conn, entity, stored, self.field_types, self.schema.__getitem__,
             lambda q: self.model.entity(q).label, changed,
@@ -277,6 +276,16 @@ def notify_after_commit(conn: Connection, db, hooks, user: User, entity: Entity,
 
 #: System columns whose written value is also the value a reader sees.
 SYSTEM_COLUMNS = ("_number", "_title", "_state", "_process_version", "_created_at", "_updated_at")
+
+
+def copy_record(value: Any) -> Any:
+    """A copy of a record safe to change: its dicts and lists are copied, its values
+    (strings, numbers, dates: all immutable) shared — much cheaper than ``deepcopy``."""
+    if isinstance(value, dict):
+        return {key: copy_record(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_record(item) for item in value]
+    return value
 
 
 def _merge(errors: Errors, more: Errors) -> None:
