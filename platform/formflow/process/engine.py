@@ -29,8 +29,9 @@ from formflow.plugins import hookimpl
 from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.calendar import deadline
+from formflow.process.notifications import store
 from formflow.process.registry import ProcessRegistry
-from formflow.process.tables import events, notifications, tasks
+from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.storage.types import utcnow
 
@@ -216,9 +217,8 @@ class ProcessEngine:
         }
 
     def notify(self, case: Case, user_id: int, kind: str, task_id: int | None = None) -> None:
-        notification_id = case.conn.execute(sa.insert(notifications).values(
-            user_id=user_id, kind=kind, **case.key, task_id=task_id, created_at=utcnow(),
-        ).returning(notifications.c.id)).scalar_one()
+        notification_id = store(case.conn, user_id, kind, case.key["entity"],
+                                case.key["record_id"], task_id)
         if self.on_notify is not None:
             self.on_notify(case.conn, notification_id)
 
