@@ -330,26 +330,28 @@ def tick(runtime, author, reviewers, total: int, due: int) -> dict[str, float]:
 # -- main -------------------------------------------------------------------------------
 
 
-def run(kind: str, args) -> None:
+def run(kind: str, records: int, total: int, due: int) -> dict[str, float]:
+    """Measure updates, transitions and one tick on ``kind``; prints and returns them."""
     with tempfile.TemporaryDirectory() as folder:
         app, runtime, author, reviewers, tokens = build(kind, Path(folder))
         try:
-            rates = throughput(app, tokens, args.records)
-            print(
-                f"{kind:10}  updates      {rates['updates']:8.1f} /s   ({2 * args.records} PATCH)"
-            )
+            rates = throughput(app, tokens, records)
+            print(f"{kind:10}  updates      {rates['updates']:8.1f} /s   ({2 * records} PATCH)")
             print(
                 f"{kind:10}  transitions  {rates['transitions']:8.1f} /s   "
-                f"({2 * args.records} actions: submit, approve)   "
+                f"({2 * records} actions: submit, approve)   "
                 f"{rates['ratio']:.2f}x updates (target >= 0.5x)"
             )
-            result = tick(runtime, author, reviewers, args.tasks, args.due)
+            result = tick(runtime, author, reviewers, total, due)
             print(
                 f"{kind:10}  tick         {result['seconds']:8.2f} s    "
                 f"({result['open']:,} open tasks, {result['breaches']:,} due, "
                 f"{result['notices']:,} notices, {result['failed']} failed; "
-                f"seeded in {result['seed']:.1f} s)   (target < 5 s)"
+                f"seeded in {result['seed']:.1f} s)   (target < 5 s)",
+                flush=True,
             )
+            return {**rates, "tick": result["seconds"], "open": result["open"],
+                    "due": result["breaches"]}
         finally:
             runtime.db.dispose()
             drop_database(kind)
@@ -374,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     for kind in args.database or ["sqlite", "postgresql"]:
-        run(kind, args)
+        run(kind, args.records, args.tasks, args.due)
     return 0
 
 

@@ -7,7 +7,9 @@ latency and server CPU per request for creates and for a filtered, sorted list p
 each table size, with Formflow's figures as a ratio of the baseline's.
 
     python bench/run.py                       # 10k rows, SQLite and PostgreSQL
-    python bench/run.py --rows 10000 --rows 1000000 --write bench/RESULTS.md
+    python bench/run.py --rows 10000 --rows 1000000 --workload list
+
+Every workload of every benchmark, written to ``bench/RESULTS.md``: ``python bench/all.py``.
 """
 
 from __future__ import annotations
@@ -156,14 +158,19 @@ class Server:
             env={**os.environ, **env},
             start_new_session=True,
         )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
-                return
+        deadline = time.time() + 60
+        answered = 0
+        while time.time() < deadline and answered < 4 * WORKERS:
+            try:  # gunicorn listens before its workers are ready: wait for answers
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                conn.close()
+                answered += 1
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"{app} did not start")
+        if answered < 4 * WORKERS:
+            raise RuntimeError(f"{app} did not start")
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the gunicorn workers (the master's children)."""
@@ -354,6 +361,23 @@ HEADER = [
 ]
 
 
+def compare(databases: list[str], sizes: list[int], seconds: float,
+            workloads: list[str]) -> list[str]:
+    """Run ``workloads`` at each table size on each database; returns the table lines."""
+    lines = list(HEADER)
+    print("\n".join(HEADER), flush=True)
+    for database in databases:
+        with tempfile.TemporaryDirectory() as folder:
+            instance = Path(folder)
+            url = sqlite_database(instance) if database == "sqlite" else postgres_database()
+            token = prepare(url, instance)
+            for rows in sorted(sizes):
+                seed(url, rows)
+                SEEDED[0] = rows
+                lines += measure(url, token, rows, seconds, instance, workloads, database)
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -362,37 +386,9 @@ def main() -> None:
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS))
-    parser.add_argument("--write", help="write the table to this Markdown file")
     args = parser.parse_args()
-    sizes = sorted(args.rows or [10_000])
-    lines = list(HEADER)
-    print("\n".join(HEADER), flush=True)
-    for database in args.database or ["sqlite", "postgresql"]:
-        with tempfile.TemporaryDirectory() as folder:
-            instance = Path(folder)
-            url = sqlite_database(instance) if database == "sqlite" else postgres_database()
-            token = prepare(url, instance)
-            for rows in sizes:
-                seed(url, rows)
-                SEEDED[0] = rows
-                lines += measure(
-                    url,
-                    token,
-                    rows,
-                    args.seconds,
-                    instance,
-                    args.workload or sorted(WORKLOADS),
-                    database,
-                )
-    if args.write:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
-        Path(args.write).write_text(
-            f"# Benchmark results\n\n{stamp}; {machine}; gunicorn {WORKERS} sync workers; "
-            f"{CLIENTS} concurrent clients; {args.seconds:.0f} s per workload.\n\n"
-            + "\n".join(lines)
-            + "\n"
-        )
+    compare(args.database or ["sqlite", "postgresql"], args.rows or [10_000], args.seconds,
+            args.workload or sorted(WORKLOADS))
 
 
 if __name__ == "__main__":

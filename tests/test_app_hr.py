@@ -1,5 +1,6 @@
 """The shipped hr app end to end: leave approved by the manager (and HR for more than
-three days) within the balance on the employee record; overtime and attendance
+three days) within the balance on the employee record, and deducted from it when
+approved (never overdrawn, not even by approvals at once); overtime and attendance
 corrections; onboarding and offboarding checklists whose steps complete only when their
 items are filled in."""
 
@@ -10,7 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
-from process_helpers import Clients, database_copy
+from formflow.plugins.manager import PluginLoadError
+from process_helpers import Clients, database_copy, run_together
 
 LEAVE = "hr/leave_request"
 
@@ -32,8 +34,13 @@ def app(make_app, tmp_path):
 
 
 @pytest.fixture
-def api(api_as, runtime, make_user):
-    return Clients(api_as, company(runtime, make_user))
+def people(runtime, make_user):
+    return company(runtime, make_user)
+
+
+@pytest.fixture
+def api(api_as, people):
+    return Clients(api_as, people)
 
 
 @pytest.fixture
@@ -79,6 +86,8 @@ def test_leave_goes_to_the_manager_then_hr_within_the_balance(api, act, dev):
         headers=EN,
     )
     assert over.status_code == 422 and "Not enough annual leave" in messages(over)
+    more = api.hugo.patch(f"hr/employee/{dev['id']}", json={"annual_leave_balance": "10"})
+    assert more.status_code == 200
 
     short = created(
         api.dev.post(
@@ -92,7 +101,7 @@ def test_leave_goes_to_the_manager_then_hr_within_the_balance(api, act, dev):
             },
         )
     )
-    assert (short["days"], short["balance"], short["employee_user"]) == ("2.0", "5.0", "dev")
+    assert (short["days"], short["balance"], short["employee_user"]) == ("2.0", "10.0", "dev")
     act(api.dev, LEAVE, short["id"], "submit")
     assert [t["state"] for t in api.dora.get("tasks").get_json()["items"]] == ["manager_review"]
     assert [t["record_id"] for t in api.rita.get("tasks?status=cc").get_json()["items"]] == [
@@ -142,7 +151,83 @@ def test_leave_goes_to_the_manager_then_hr_within_the_balance(api, act, dev):
     act(api.dev, LEAVE, waiting["id"], "submit")
     api.hugo.patch(f"hr/employee/{dev['id']}", json={"annual_leave_balance": "1"})
     refused = act(api.dora, LEAVE, waiting["id"], "approve", status=422)
-    assert refused.get_json()["errors"]
+    assert "Dev Eloper has 1 days, this request needs 2" in messages(refused)
+    assert api.dora.get(f"{LEAVE}/{waiting['id']}").get_json()["_state"] == "manager_review"
+
+
+def annual(api, dev, start: int, end: int, **values) -> dict:
+    """dev's request for annual leave from ``start`` to ``end`` days from now, submitted."""
+    request = created(
+        api.dev.post(
+            LEAVE,
+            json={
+                "employee": dev["id"],
+                "kind": "annual",
+                "start_date": days(start),
+                "end_date": days(end),
+                **values,
+            },
+        )
+    )
+    Act()(api.dev, LEAVE, request["id"], "submit")
+    return request
+
+
+def balance(api, dev) -> str:
+    return api.hugo.get(f"hr/employee/{dev['id']}").get_json()["annual_leave_balance"]
+
+
+def test_approval_deducts_the_days_and_then_more_than_is_left_is_refused(api, act, dev):
+    three = annual(api, dev, 10, 12)
+    assert three["days"] == "3.0" and balance(api, dev) == "5.0"
+    act(api.dora, LEAVE, three["id"], "approve")
+    assert balance(api, dev) == "2.0"
+
+    more = {"employee": dev["id"], "kind": "annual", "start_date": days(20),
+            "end_date": days(22)}
+    refused = api.dev.post(LEAVE, json=more, headers=EN)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["days"] == [
+        "Not enough annual leave left: Dev Eloper has 2 days, this request needs 3."]
+    refused = api.dev.post(LEAVE, json=more, headers={"Accept-Language": "zh-CN"})
+    assert refused.get_json()["errors"]["days"] == [
+        "年假余额不足：Dev Eloper 剩余 2 天，本次申请 3 天。"]
+    assert balance(api, dev) == "2.0"
+
+
+def test_rejected_withdrawn_and_uncounted_leave_deducts_nothing(api, act, dev):
+    rejected = annual(api, dev, 10, 11)
+    act(api.dora, LEAVE, rejected["id"], "reject", comment="Release week")
+    withdrawn = annual(api, dev, 20, 21)
+    act(api.dev, LEAVE, withdrawn["id"], "withdraw")
+    act(api.dev, LEAVE, withdrawn["id"], "cancel")
+    sick = created(
+        api.dev.post(
+            LEAVE,
+            json={"employee": dev["id"], "kind": "personal", "start_date": days(30),
+                  "end_date": days(31), "reason": "Moving house"},
+        )
+    )
+    act(api.dev, LEAVE, sick["id"], "submit")
+    act(api.dora, LEAVE, sick["id"], "approve")
+    employee = api.hugo.get(f"hr/employee/{dev['id']}").get_json()
+    assert (employee["annual_leave_balance"], employee["comp_leave_balance"]) == ("5.0", "0.0")
+
+
+def test_approvals_at_once_never_overdraw_the_balance(api, act, dev, runtime, people):
+    first, second = annual(api, dev, 10, 12), annual(api, dev, 20, 22)  # 3 + 3 of 5 days
+
+    results = run_together(
+        2,
+        lambda i: runtime.process.act(
+            people.dora, "hr.leave_request", (first, second)[i]["id"], "approve", {}
+        ),
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["Vetoed", "dict"], results
+    assert balance(api, dev) == "2.0"
+    states = [api.dev.get(f"{LEAVE}/{r['id']}").get_json()["_state"] for r in (first, second)]
+    assert sorted(states) == ["approved", "manager_review"]
 
 
 def test_overtime_and_attendance_corrections(api, act, dev):
@@ -334,3 +419,13 @@ def test_offboarding_runs_from_handover_to_the_leaving_certificate(api, act, dev
     ).get_json()
     assert done["_state"] == "completed"
     assert "final_pay" not in api.hugo.get(f"{path}/{record['id']}").get_json()  # finance, HR mgr
+
+
+def test_the_leave_balance_settings_are_checked_at_start(make_app, tmp_path):
+    config = shipped_config(tmp_path)
+    with pytest.raises(PluginLoadError, match=(
+        r"app hr: employee needs a decimal field 'holiday_balance' "
+        r"\(see the leave_balance settings\)"
+    )):
+        make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"],
+                 PLUGIN_LEAVE_BALANCE_BALANCES={"annual": "holiday_balance"})

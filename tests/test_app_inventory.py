@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
+from formflow.plugins.manager import PluginLoadError
 from process_helpers import Clients, database_copy
 
 ORDERS = "inventory/purchase_order"
@@ -287,3 +288,80 @@ def test_sales_within_the_credit_limit_and_no_delivery_beyond_stock(api, act, ca
     act(api.kim, DOCUMENTS, delivery["id"], "submit")
     assert act(api.walt, DOCUMENTS, delivery["id"], "approve").get_json()["direction"] == "out"
     assert on_hand(api, catalog, "bolt") == "0"
+
+
+def ship(api, act, catalog, **lines):
+    """An approved "other stock-out" of ``lines`` from the main warehouse: the response."""
+    document = created(
+        api.kim.post(
+            DOCUMENTS,
+            json={
+                "kind": "other_out",
+                "warehouse": catalog["warehouse"],
+                "partner": "Workshop",
+                "lines": [
+                    {"product": catalog[name], "qty": str(qty)} for name, qty in lines.items()
+                ],
+            },
+        )
+    )
+    act(api.kim, DOCUMENTS, document["id"], "submit")
+    return act(api.walt, DOCUMENTS, document["id"], "approve", status=None)
+
+
+def reorder_notices(api, person) -> list[str]:
+    items = getattr(api, person).get("notifications", headers=EN).get_json()["items"]
+    return [i["text"] for i in items if i["kind"] == "reorder"]
+
+
+def test_stock_out_below_the_reorder_level_flags_the_product_and_tells_purchasing(
+    api, act, catalog
+):
+    order = purchase(api, catalog, bolt=100, nut=10)
+    act(api.pete, ORDERS, order["id"], "submit")
+    receive(api, act, catalog, act(api.pia, ORDERS, order["id"], "approve").get_json(),
+            bolt=100, nut=10)
+    bolt = api.pete.get(f"inventory/product/{catalog['bolt']}").get_json()
+    assert (bolt["on_hand"], bolt["reorder_level"], bolt["needs_reorder"]) == (
+        "100.00", "50.00", False)
+    assert reorder_notices(api, "pete") == []
+
+    # 100 - 50 = 50: at the reorder level is low enough.
+    assert ship(api, act, catalog, bolt=50, nut=10).status_code == 200
+    bolt = api.pete.get(f"inventory/product/{catalog['bolt']}").get_json()
+    assert (bolt["on_hand"], bolt["needs_reorder"]) == ("50.00", True)
+    nut = api.pete.get(f"inventory/product/{catalog['nut']}").get_json()
+    assert (nut["on_hand"], nut["needs_reorder"]) == ("0.00", False)  # no reorder level
+    assert reorder_notices(api, "pete") == [
+        "Product “Bolt M8 (BOLT-M8)” is at or below its reorder level: time to reorder."]
+    assert reorder_notices(api, "kim") == []  # purchasers only (the reorder_roles setting)
+    listed = api.pia.get("inventory/product", query_string={"needs_reorder": "true"}).get_json()
+    assert [p["sku"] for p in listed["items"]] == ["BOLT-M8"]
+
+    # Going lower while flagged does not alert again; users cannot set the stock.
+    ship(api, act, catalog, bolt=20)
+    assert api.pete.get(f"inventory/product/{catalog['bolt']}").get_json()["on_hand"] == "30.00"
+    assert len(reorder_notices(api, "pete")) == 1
+    refused = api.pia.patch(f"inventory/product/{catalog['bolt']}", json={"on_hand": "500"})
+    assert refused.status_code == 422 and "on_hand" in refused.get_json()["errors"]
+
+    # Restocked above the level: the flag clears.
+    order = purchase(api, catalog, bolt=200)
+    act(api.pete, ORDERS, order["id"], "submit")
+    receive(api, act, catalog, act(api.pia, ORDERS, order["id"], "approve").get_json(),
+            bolt=200)
+    bolt = api.pete.get(f"inventory/product/{catalog['bolt']}").get_json()
+    assert (bolt["on_hand"], bolt["needs_reorder"]) == ("230.00", False)
+    assert api.pia.get("inventory/product", query_string={"needs_reorder": "true"}).get_json()[
+        "items"] == []
+
+    # Raising the reorder level above the stock flags it again on save.
+    raised = api.pia.patch(f"inventory/product/{catalog['bolt']}", json={"reorder_level": "300"})
+    assert raised.get_json()["needs_reorder"] is True
+
+
+def test_the_reorder_fields_are_checked_at_start(make_app, tmp_path):
+    config = shipped_config(tmp_path)
+    with pytest.raises(PluginLoadError, match="app warehouse: product.name must be a decimal"):
+        make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"],
+                 PLUGIN_STOCK_LEDGER_ON_HAND_FIELD="name")

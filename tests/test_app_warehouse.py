@@ -9,9 +9,11 @@ import pytest
 
 from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
 from process_helpers import Clients, database_copy
+from web_support import sign_in
 
 DOCUMENTS = "warehouse/stock_document"
 BALANCES = "/api/v1/plugins/stock_ledger/warehouse/balances"
+LEDGER = "/plugins/stock_ledger/warehouse/ledger"
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +230,51 @@ def test_a_stocktake_loss_is_approved_by_finance_then_adjusted(api, act, site):
     assert loss["direction"] == "out"
     act(api.kim, DOCUMENTS, loss["id"], "submit")
     assert on_hand(api, site, "main") == "40"
+
+
+def test_the_stock_ledger_page_shows_postings_and_on_hand_to_stock_readers(
+    app, api, act, site, make_user
+):
+    for warehouse, qty in (("main", 100), ("south", 40)):
+        stock_in = document(api, site, "other_in", warehouse, qty, partner="Opening stock")
+        act(api.kim, DOCUMENTS, stock_in["id"], "submit")
+        act(api.walt, DOCUMENTS, stock_in["id"], "approve")
+    stock_out = document(api, site, "other_out", "main", 25, partner="Workshop")
+    act(api.kim, DOCUMENTS, stock_out["id"], "submit")
+    act(api.walt, DOCUMENTS, stock_out["id"], "approve")
+
+    client = app.test_client()
+    assert client.get(LEDGER).status_code == 302  # sign in first
+    make_user("wendy", roles=["warehouse_keeper"])
+    sign_in(client, "wendy")
+    home = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'href="{LEDGER}"' in home and "Stock ledger" in home  # navbar and app menu
+
+    page = client.get(LEDGER, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'data-product="{site["pump"]}" data-warehouse="{site["main"]}"' in page
+    assert 'data-quantity="75"' in page and 'data-quantity="40"' in page
+    assert page.count(f'data-record="{stock_out["id"]}"') == 1 and "-25" in page
+    assert "Pump (PUMP-1)" in page
+
+    south = client.get(LEDGER, query_string={"warehouse": site["south"]}).get_data(as_text=True)
+    assert 'data-quantity="40"' in south and 'data-quantity="75"' not in south
+    assert f'data-record="{stock_out["id"]}"' not in south
+    chinese = client.get(LEDGER, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "库存台账" in chinese and "现存量" in chinese
+
+    bad = client.get(LEDGER, query_string={"product": "pump"}, headers={"Accept-Language": "en"})
+    assert bad.status_code == 400 and "Choose a product from the list." in bad.get_data(
+        as_text=True)
+
+
+def test_the_stock_ledger_page_refuses_who_may_not_read_stock_documents(app, make_user):
+    make_user("otto", roles=["hr_specialist"])
+    client = app.test_client()
+    sign_in(client, "otto")
+    assert client.get(LEDGER).status_code == 403
+    assert LEDGER not in client.get("/").get_data(as_text=True)  # nor is it in the menu
+    make_user("wendy", roles=["warehouse_keeper"])
+    client = app.test_client()
+    sign_in(client, "wendy")
+    # An app without stock documents has no ledger.
+    assert client.get("/plugins/stock_ledger/hr/ledger").status_code == 403

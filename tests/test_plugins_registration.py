@@ -1,6 +1,6 @@
 """The registration hooks (field types, expression functions, record actions, pages,
-jobs, tables, template folders, startup), plugin settings, and what a failing job
-does."""
+menu links, notification kinds, jobs, tables, template folders, startup), plugin
+settings, and what a failing job does."""
 
 from __future__ import annotations
 
@@ -184,6 +184,84 @@ def test_several_blueprints_of_a_plugin_are_named_after_each(plugin_env):
     env = plugin_env(source.replace("plugin_probe.greet", "plugin_probe_hello.greet"))
     assert {"plugin_probe_hello", "plugin_probe_extra"} <= set(env.app.blueprints)
     assert env.app.test_client().get("/plugins/probe/hello").status_code == 200
+
+
+MENU = PAGES.replace("from formflow.plugins import", "from formflow.plugins import MenuLink,") + '''
+
+@hello.get("/<app>/board")
+def board(app):
+    return f"board of {app}"
+
+
+def reviewers_only(user, app, settings):
+    CALLS.append((user.username, app, settings["limit"]))
+    return "reviewer" in user.roles
+
+
+@hookimpl
+def register_menu_links():
+    return [MenuLink("board", {"en": "Review board", "zh-CN": "审核看板"}, "plugin_probe.board",
+                     visible=reviewers_only)]
+'''
+
+
+def test_hook_register_menu_links(plugin_env):
+    env = plugin_env(MENU)
+    env.user("ann")
+    env.user("rita", ["reviewer"])
+    client = env.app.test_client()
+    sign_in(client, "rita")
+    home = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert home.count('href="/plugins/probe/memo/board"') == 2  # navbar and home page
+    assert "审核看板" in home
+    assert ("rita", "memo", 3) in env.calls
+    assert client.get("/plugins/probe/memo/board").get_data(as_text=True) == "board of memo"
+    other = env.app.test_client()
+    sign_in(other, "ann")
+    assert "/plugins/probe/memo/board" not in other.get("/").get_data(as_text=True)
+
+
+KINDS = HEADER + '''
+@hookimpl
+def register_notification_kinds():
+    return {"stamped": {"en": ("Stamped", "{entity} “{title}” was stamped."),
+                        "zh-CN": ("已盖章", "{entity}“{title}”已盖章。")}}
+
+
+@hookimpl
+def record_after_save(conn, user, entity, record, current, runtime):
+    if current is not None:
+        runtime.notifications.send(conn, [user.id, user.id], "stamped", entity.qualified_name,
+                                   record["id"])
+'''
+
+
+def test_hook_register_notification_kinds(plugin_env, tmp_path):
+    env = plugin_env(KINDS)
+    ann = env.api("ann")
+    record_id = ann.post(MEMOS, json={"title": "Plan"}).get_json()["id"]
+    assert ann.get("notifications").get_json()["items"] == []
+    ann.patch(f"{MEMOS}/{record_id}", json={"note": "ok"})
+    items = ann.get("notifications", headers={"Accept-Language": "en"}).get_json()["items"]
+    assert [(i["kind"], i["subject"], i["text"]) for i in items] == [
+        ("stamped", "Stamped: Plan", "Memo “Plan” was stamped.")]  # once per person
+    items = ann.get("notifications", headers={"Accept-Language": "zh-CN"}).get_json()["items"]
+    assert items[0]["text"] == "备忘“Plan”已盖章。"
+    with env.runtime.db.write() as conn, pytest.raises(ValueError, match="unknown notification"):
+        env.runtime.notifications.send(conn, [1], "stampd", "memo.memo", record_id)
+
+    for kinds, problem in (
+        ({"task": {"en": ("a", "b"), "zh-CN": ("a", "b")}}, "'task' is already taken"),
+        ({"Stamped": {"en": ("a", "b"), "zh-CN": ("a", "b")}}, "must be lower_snake_case"),
+        ({"stamped": {"en": ("a", "b")}}, "needs \\(subject, sentence\\) for zh-CN and en"),
+    ):
+        folder = write_plugin(tmp_path / "bad_kinds", "probe", HEADER + f'''
+@hookimpl
+def register_notification_kinds():
+    return {kinds!r}
+''')
+        with pytest.raises(PluginLoadError, match=f"plugin probe: notification kind.*{problem}"):
+            create_app(config(tmp_path, folder))
 
 
 def test_hook_template_folders(plugin_env, tmp_path):

@@ -22,14 +22,14 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 def page_texts() -> set[str]:
     """Every translatable text in the page code and templates."""
     found = set()
-    for folder, method in (
-        (ROOT / "platform" / "formflow" / "web", "python"),
-        (ROOT / "templates", "jinja2"),
+    for folder, methods in (
+        (ROOT / "platform" / "formflow" / "web", [("**.py", "python")]),
+        (ROOT / "templates", [("**.html", "jinja2")]),
+        (ROOT / "plugins", [("**.py", "python"), ("**.html", "jinja2")]),  # shipped plugins
     ):
-        pattern = "**.py" if method == "python" else "**.html"
         for _file, _line, message, _comments, _context in extract_from_dir(
             str(folder),
-            method_map=[(pattern, method)],
+            method_map=methods,
             keywords=KEYWORDS,
         ):
             found.add(message if isinstance(message, str) else message[0])

@@ -23,7 +23,7 @@ from formflow.plugins.manager import PluginLoadError, PluginSet
 from formflow.process.calendar_service import CalendarService
 from formflow.process.engine import ProcessEngine
 from formflow.process.mail import Mailer
-from formflow.process.notifications import NotificationService
+from formflow.process.notifications import TEXTS, NotificationService
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
@@ -67,13 +67,16 @@ class Runtime:
         self.plugins.runtime = self
         self.process = ProcessService(self.db, self.model, self.records, engine)
         self.record_actions = RecordActionService(self.records, self.plugins.record_actions())
+        self.menu_links = self.plugins.menu_links()
         self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
-        self.mailer = Mailer(self.db, self.model, self.schema, settings)
+        kinds = {**TEXTS, **self.plugins.notification_kinds(TEXTS)}
+        self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
         self.notifications = NotificationService(
-            self.db, self.model, self.schema, settings["TIMEZONE"]
+            self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
+            on_notify=self.mailer.queue,
         )
         self.login_throttle = LoginThrottle(
             max_attempts=settings["LOGIN_ATTEMPTS"],

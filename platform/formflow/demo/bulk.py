@@ -139,6 +139,27 @@ class Loader:
             "_created_at": at,
         }
 
+    def update(
+        self, entity_name: str, who: str, current: dict[str, Any], values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Check a change by ``who`` of ``current`` (a record :meth:`add` returned; parsed
+        ``values``) and write the changed and computed columns in place."""
+        entity = self.model.entity(entity_name)
+        user = self.users[who]
+        record, stored, changed = self.saver(user).check(
+            SaveRequest(entity, user, dict(values), current), {}
+        )
+        field_types = self.records.field_types
+        columns = {
+            f.name: stored.get(f.name)
+            for f in entity.scalar_fields
+            if (f.name in changed or f.compute) and field_types[f.type].stored
+        }
+        main = self.records.schema[entity.qualified_name].main
+        self.conn.execute(main.update().where(main.c.id == current["id"]).values(**columns))
+        current.update(record)
+        return current
+
     def _version(self, qualified: str) -> int:
         if qualified not in self._versions:
             self._versions[qualified] = (

@@ -192,6 +192,21 @@ def bulk(demo, loader) -> None:
     _transfers(demo, loader, ledger)
     _stocktakes(demo, loader, ledger)
     ledger.write()
+    _stock_on_products(demo, loader, ledger)
+
+
+def _stock_on_products(demo, loader, ledger) -> None:
+    """Each product's stock on hand, as the plugin keeps it after a posting (and with it
+    the product's reorder flag)."""
+    if loader.model.entity("inventory.product").field("on_hand") is None:
+        return
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for (product, _), quantity in ledger.on_hand.items():
+        totals[product] += quantity
+    for product in demo.data["products"]:
+        on_hand = totals[product["id"]].quantize(Decimal("0.01"))
+        if on_hand != product.get("on_hand"):
+            loader.update("inventory.product", "admin", product, {"on_hand": on_hand})
 
 
 def _document(
@@ -369,6 +384,38 @@ def live(demo, live) -> None:
     ledger = demo.data.get("ledger")
     if ledger is None or not ledger.enabled:
         return
+    _waiting_documents(demo, live, ledger)
+    _reorder_alert(demo, live, ledger)
+
+
+def _reorder_alert(demo, live, ledger) -> None:
+    """Trade-fair samples approved now that take a product down to its reorder level: the
+    plugin flags the product and tells the purchasers."""
+    main = demo.data["warehouses"][0]["id"]
+    with demo.runtime.db.read() as conn:
+        for product in demo.data["products"]:
+            current = demo.runtime.records.load_internal(conn, "inventory.product", product["id"])
+            level = current.get("reorder_level") or 0
+            excess = (current.get("on_hand") or 0) - level
+            if level > 0 and 0 < excess <= ledger.available(product["id"], main):
+                break
+        else:
+            return
+    document = live.create(
+        "wugang",
+        DOCUMENT,
+        {
+            "kind": "other_out",
+            "warehouse": main,
+            "partner": "展会样品 Trade fair samples",
+            "lines": [{"product": product["id"], "qty": f"{excess:.2f}"}],
+        },
+    )
+    live.act("wugang", DOCUMENT, document, "submit")
+    live.act(MANAGER, DOCUMENT, document, "approve", comment="展会样品已出库。")
+
+
+def _waiting_documents(demo, live, ledger) -> None:
     rng = demo.rng
     warehouses = demo.data["warehouses"]
     main = warehouses[0]["id"]

@@ -1,5 +1,5 @@
-"""What plugins hand to Formflow from the registration hooks: record actions and jobs,
-and :func:`message` for texts in every language."""
+"""What plugins hand to Formflow from the registration hooks: record actions, jobs and
+menu links, and :func:`message` for texts in every language."""
 
 from __future__ import annotations
 
@@ -54,6 +54,26 @@ class RecordAction:
 
     def allowed(self, roles: frozenset[str]) -> bool:
         return "admin" in roles or bool(set(self.roles) & roles)
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """A page of the plugin in the menu of every app that enabled it (navbar and home
+    page), after the app's entities."""
+
+    name: str
+    label: str | Mapping[str, str]
+    #: The view, called as ``url_for(endpoint, app=<app name>)``.
+    endpoint: str
+    #: Whether a user sees the link: called with keyword arguments of its choice among
+    #: ``user``, ``app`` (the app name), ``settings`` and ``runtime``; None: everyone.
+    visible: Callable[..., bool] | None = None
+    #: The plugin that registered it (filled in by the plugin set).
+    plugin: str = ""
+
+    def __post_init__(self) -> None:
+        if not NAME.match(self.name):
+            raise ValueError(f"menu link name {self.name!r} must be lower_snake_case")
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,29 @@ def register_pages():
 
 
 @hookspec
+def register_menu_links():
+    """Return a list of :class:`formflow.plugins.MenuLink`: links to the plugin's pages
+    in the menu of every app that enabled the plugin (the navbar's app menu and the home
+    page), after the app's entities.
+
+    ``MenuLink(name, label, endpoint, visible=None)``: the link goes to
+    ``url_for(endpoint, app=<app name>)``; ``visible`` decides who sees it, called with
+    keyword arguments of its choice among ``user``, ``app``, ``settings`` and
+    ``runtime`` (None: every signed-in user).  It only hides the link: the page itself
+    still checks permissions."""
+
+
+@hookspec
+def register_notification_kinds():
+    """Return ``{"kind": {"en": (subject, sentence), "zh-CN": (subject, sentence)}}``:
+    notification kinds the plugin sends with ``runtime.notifications.send(conn, user_ids,
+    kind, entity, record_id)``.  The sentence may use ``{entity}`` (the entity's label)
+    and ``{title}`` (the record's title); the subject is followed by the title.  A kind
+    is lower_snake_case, at most 32 characters, and may not be a built-in kind (task,
+    cc, reminder, breach, nudge) or another plugin's."""
+
+
+@hookspec
 def register_jobs():
     """Return a list of :class:`formflow.plugins.Job`: work ``formflow tick`` runs every
     ``interval`` (seconds, a timedelta or a duration such as ``"5m"``).

@@ -35,10 +35,10 @@ import sqlalchemy as sa
 from formflow.errors import ServiceError
 from formflow.expressions import BUILTIN_FUNCTIONS
 from formflow.fields import FieldType, Registry
-from formflow.i18n import Message
+from formflow.i18n import LANGUAGES, Message
 from formflow.metadata.model import Model
 from formflow.plugins import PROJECT, hookspecs
-from formflow.plugins.declarations import Job, RecordAction
+from formflow.plugins.declarations import NAME, Job, MenuLink, RecordAction
 from formflow.plugins.loading import LoadedPlugin
 
 log = logging.getLogger("formflow.plugins")
@@ -191,6 +191,26 @@ class PluginSet:
         return [_with_plugin(job, plugin) for plugin, result in self.collect("register_jobs")
                 for job in result or ()]
 
+    def menu_links(self) -> list[MenuLink]:
+        return [_with_plugin(link, plugin) for plugin, result in self.collect("register_menu_links")
+                for link in result or ()]
+
+    def notification_kinds(self, taken: Iterable[str]) -> dict[str, dict[str, tuple[str, str]]]:
+        """The notification kinds the plugins register (``taken``: the built-in ones);
+        a malformed or duplicate kind is a start-up error naming the plugin."""
+        kinds: dict[str, dict[str, tuple[str, str]]] = {}
+        taken = set(taken)
+        for plugin, result in self.collect("register_notification_kinds"):
+            for kind, texts in (result or {}).items():
+                problem = _kind_problem(kind, texts)
+                if problem is None and (kind in taken or kind in kinds):
+                    problem = f"notification kind {kind!r} is already taken"
+                if problem:
+                    self.setup_failed(plugin, problem)
+                    continue
+                kinds[kind] = {lang: tuple(texts[lang]) for lang in LANGUAGES}
+        return kinds
+
     def pages(self) -> list[tuple[str, Any]]:
         """``(registration name, blueprint)`` for every plugin blueprint."""
         found = []
@@ -318,6 +338,18 @@ class PluginSet:
         del call.__wrapped__  # pluggy reads the signature below, not the function's
         call.__signature__ = signature.replace(parameters=own)
         return call
+
+
+def _kind_problem(kind: Any, texts: Any) -> str | None:
+    if not isinstance(kind, str) or not NAME.match(kind) or len(kind) > 32:
+        return f"notification kind {kind!r} must be lower_snake_case, at most 32 characters"
+    if not isinstance(texts, Mapping) or not all(
+        isinstance(texts.get(lang), list | tuple) and len(texts[lang]) == 2
+        and all(isinstance(t, str) and t for t in texts[lang]) for lang in LANGUAGES
+    ):
+        return (f"notification kind {kind!r} needs (subject, sentence) for "
+                f"{' and '.join(LANGUAGES)}")
+    return None
 
 
 def _with_plugin(item, plugin: str):

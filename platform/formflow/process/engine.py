@@ -30,8 +30,9 @@ from formflow.plugins import hookimpl
 from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.calendar import deadline
+from formflow.process.notifications import store
 from formflow.process.registry import ProcessRegistry
-from formflow.process.tables import events, notifications, tasks
+from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.storage.types import utcnow
 
@@ -233,15 +234,8 @@ class ProcessEngine:
     def notify_all(self, case: Case, user_ids: list[int], kind: str,
                    task_id: int | None = None) -> None:
         """A notification of ``kind`` for each of ``user_ids``, stored in one statement."""
-        if not user_ids:
-            return
-        now = utcnow()
-        rows = [{"user_id": user_id, "kind": kind, **case.key, "task_id": task_id,
-                 "created_at": now} for user_id in user_ids]
-        stored = case.conn.execute(
-            sa.insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True),
-            rows,
-        ).scalars().all()
+        stored = store(case.conn, user_ids, kind, case.key["entity"], case.key["record_id"],
+                       task_id)
         if self.on_notify is not None:
             for notification_id in stored:
                 self.on_notify(case.conn, notification_id)

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth.tables import users
 from formflow.i18n import negotiate
-from formflow.process.notifications import describe, render
+from formflow.process.notifications import TEXTS, describe, render
 from formflow.process.tables import notifications
 from formflow.storage.database import after_commit
 from formflow.storage.types import utcnow
@@ -74,8 +74,9 @@ class Mailer:
     """Sends notifications by e-mail.  ``queue`` is what the process engine calls when
     it stores a notification; it does nothing unless SMTP is configured."""
 
-    def __init__(self, db, model, schema, settings):
+    def __init__(self, db, model, schema, settings, *, kinds=TEXTS):
         self.db = db
+        self.kinds = kinds  # the texts of every notification kind
         self.model = model
         self.schema = schema
         self.timezone = settings["TIMEZONE"]
@@ -156,7 +157,7 @@ class Mailer:
         for notice in describe(conn, self.model, self.schema, self.timezone, rows):
             person = people[notice.user_id]
             lang = negotiate(person.language or self.language)
-            subject, text = render(notice, lang)
+            subject, text = render(notice, lang, self.kinds)
             message = EmailMessage()
             message["Subject"] = subject
             message["From"] = self.sender

@@ -1,6 +1,7 @@
 """Notifications: what the process engine tells a user (a new task, a copy, a reminder, a
-breached deadline, a nudge), listed in the user's inbox and, when SMTP is configured,
-sent by e-mail (:mod:`formflow.process.mail`).
+breached deadline, a nudge), and what plugins tell users through
+:meth:`NotificationService.send` in the kinds they register, listed in the user's inbox
+and, when SMTP is configured, sent by e-mail (:mod:`formflow.process.mail`).
 
 :func:`describe` turns stored notifications into :class:`Notice` objects that name the
 record and the step, and :func:`render` words one in a language; the list API and the
@@ -9,7 +10,7 @@ e-mails use the same words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -27,8 +28,11 @@ from formflow.storage.types import utcnow
 
 MAX_LIST = 200
 
-#: (subject label, sentence) per kind and language.
-TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+#: (subject label, sentence) per language.
+Texts = Mapping[str, tuple[str, str]]
+
+#: The built-in kinds: (subject label, sentence) per kind and language.
+TEXTS: dict[str, Texts] = {
     "task": {
         "en": ("To do", "{entity} “{title}” awaits your decision in the step {state}."),
         "zh-CN": ("待办", "{entity}“{title}”在“{state}”环节等待您处理。"),
@@ -76,8 +80,8 @@ class Notice:
     state: Label | str
     due_at: datetime | None  # local time (the business time zone)
 
-    def as_json(self, lang: str) -> dict[str, Any]:
-        subject, text = render(self, lang)
+    def as_json(self, lang: str, kinds: Mapping[str, Texts] = TEXTS) -> dict[str, Any]:
+        subject, text = render(self, lang, kinds)
         app, _, entity = self.entity.partition(".")
         return {
             "id": self.id, "kind": self.kind, "app": app, "entity": entity,
@@ -87,14 +91,31 @@ class Notice:
         }
 
 
-def render(notice: Notice, lang: str | None) -> tuple[str, str]:
-    """The subject line and the sentence of a notice in ``lang`` (zh-CN or en)."""
+def render(notice: Notice, lang: str | None,
+           kinds: Mapping[str, Texts] = TEXTS) -> tuple[str, str]:
+    """The subject line and the sentence of a notice in ``lang`` (zh-CN or en); ``kinds``
+    holds the texts of every kind known (the built-in ones and the plugins')."""
     lang = negotiate(lang)
-    label, sentence = TEXTS.get(notice.kind, OTHER)[lang]
+    label, sentence = kinds.get(notice.kind, OTHER)[lang]
     due = notice.due_at.strftime("%Y-%m-%d %H:%M") if notice.due_at else NO_DUE[lang]
     text = sentence.format(entity=_text(notice.entity_label, lang), title=notice.title,
                            state=_text(notice.state, lang), due=due)
     return f"{label}: {notice.title}" if lang == "en" else f"{label}：{notice.title}", text
+
+
+def store(conn: Connection, user_ids: Sequence[int], kind: str, entity: str, record_id: int,
+          task_id: int | None = None) -> list[int]:
+    """Write a notification for each of ``user_ids`` (``entity`` qualified) in one
+    statement; their ids, in order."""
+    if not user_ids:
+        return []
+    now = utcnow()
+    rows = [{"user_id": user_id, "kind": kind, "entity": entity, "record_id": record_id,
+             "task_id": task_id, "created_at": now} for user_id in user_ids]
+    return conn.execute(
+        sa.insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True),
+        rows,
+    ).scalars().all()
 
 
 def describe(conn: Connection, model: Model, schema: Schema, timezone: tzinfo,
@@ -144,13 +165,35 @@ def _records(conn: Connection, schema: Schema, rows: Sequence[sa.Row]) -> dict:
 
 
 class NotificationService:
-    """The caller's notifications: list them, mark them read."""
+    """The caller's notifications: list them, mark them read; and :meth:`send`, for
+    plugins."""
 
-    def __init__(self, db, model: Model, schema: Schema, timezone: tzinfo):
+    def __init__(self, db, model: Model, schema: Schema, timezone: tzinfo, *,
+                 kinds: Mapping[str, Texts] = TEXTS,
+                 on_notify: Callable[[Connection, int], None] | None = None):
         self.db = db
         self.model = model
         self.schema = schema
         self.timezone = timezone
+        self.kinds = kinds
+        #: Called as ``on_notify(conn, notification_id)`` for each one sent (e-mail).
+        self.on_notify = on_notify
+
+    def send(self, conn: Connection, user_ids: Iterable[int], kind: str, entity: str,
+             record_id: int) -> list[int]:
+        """Notify each of ``user_ids`` about record ``record_id`` of ``entity``
+        (qualified), in the caller's transaction: the notification is listed once it
+        commits and mailed after the commit.  ``kind`` is a registered kind (see the
+        ``register_notification_kinds`` hook); returns the notification ids."""
+        if kind not in self.kinds:
+            raise ValueError(f"unknown notification kind {kind!r}")
+        if self.model.entity(entity) is None:
+            raise ValueError(f"unknown entity {entity!r}")
+        ids = store(conn, sorted(set(user_ids)), kind, entity, record_id)
+        if self.on_notify is not None:
+            for notification_id in ids:
+                self.on_notify(conn, notification_id)
+        return ids
 
     def list(self, user: User, lang: str, *, unread: bool = False,
              limit: int = 50) -> dict[str, Any]:
@@ -167,7 +210,7 @@ class NotificationService:
                 sa.select(sa.func.count()).select_from(notifications)
                 .where(mine, notifications.c.read_at.is_(None))).scalar_one()
             notices = describe(conn, self.model, self.schema, self.timezone, rows)
-        return {"items": [n.as_json(lang) for n in notices], "total": total,
+        return {"items": [n.as_json(lang, self.kinds) for n in notices], "total": total,
                 "unread": unread_count}
 
     def unread_count(self, user: User) -> int:
@@ -186,7 +229,8 @@ class NotificationService:
             rows = conn.execute(sa.select(notifications).where(*mine)).all()
             if not rows:
                 raise NotFound(Message("not_found"))
-            return describe(conn, self.model, self.schema, self.timezone, rows)[0].as_json(lang)
+            notice = describe(conn, self.model, self.schema, self.timezone, rows)[0]
+            return notice.as_json(lang, self.kinds)
 
     def mark_all_read(self, user: User) -> int:
         with self.db.write() as conn:

@@ -13,7 +13,8 @@ from werkzeug.exceptions import HTTPException
 from formflow.auth import User
 from formflow.errors import ServiceError
 from formflow.i18n import LANGUAGES
-from formflow.metadata.model import App, Entity
+from formflow.metadata.model import App, Entity, Label
+from formflow.plugins.declarations import call_with
 from formflow.runtime import get_runtime
 from formflow.web.auth import _safe_target, signed_in
 from formflow.web.blueprint import web
@@ -28,23 +29,53 @@ HOME_TASKS = 5
 
 
 @dataclass(frozen=True)
+class MenuPage:
+    """A plugin page in an app's menu."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class MenuApp:
     app: App
     entities: tuple[Entity, ...]
+    pages: tuple[MenuPage, ...] = ()
 
 
 def menu(user: User) -> list[MenuApp]:
-    """The apps and entities ``user`` may read, in each app's menu order."""
-    records = get_runtime().records
+    """The apps and entities ``user`` may read, in each app's menu order, and the plugin
+    pages (menu links) they may see."""
+    runtime = get_runtime()
+    records = runtime.records
     found = []
-    for app in get_runtime().model.apps.values():
+    for app in runtime.model.apps.values():
         order = {name: index for index, name in enumerate(app.menu)}
         entities = sorted(
             app.entities.values(), key=lambda e: (order.get(e.name, len(order)), e.name)
         )
         readable = tuple(e for e in entities if records.grant(user, e).read)
-        if readable:
-            found.append(MenuApp(app, readable))
+        pages = tuple(plugin_pages(runtime, user, app.name))
+        if readable or pages:
+            found.append(MenuApp(app, readable, pages))
+    return found
+
+
+def plugin_pages(runtime, user: User, app: str) -> list[MenuPage]:
+    """The menu links of the plugins ``app`` enabled that ``user`` may see."""
+    plugins = runtime.plugins
+    lang = page_language()
+    found = []
+    for link in runtime.menu_links:
+        plugin = plugins.get(link.plugin)
+        if plugin is None or not plugins.enabled(plugin, app):
+            continue
+        if link.visible is not None and not call_with(link.visible, {
+            "user": user, "app": app, "settings": plugins.settings(link.plugin),
+            "runtime": runtime,
+        }):
+            continue
+        found.append(MenuPage(Label.of(link.label).text(lang), url_for(link.endpoint, app=app)))
     return found
 
 

@@ -1,0 +1,109 @@
+"""Every benchmark, on SQLite and PostgreSQL, written to ``bench/RESULTS.md``.
+
+    python bench/all.py                        # the full run (about 15-20 minutes)
+    python bench/all.py --quick                # 10k rows only, shorter workloads
+
+1. ``run.py``: Formflow's REST API beside the hand-written baseline (gunicorn, loopback
+   HTTP, concurrent clients): create, update and a filtered list page on 10k and 1M rows.
+2. ``process_bench.py``: record updates against process transitions (the transition
+   target is relative to updates), then one ``formflow tick`` over 100k open tasks.
+3. ``import_bench.py`` (when present): importing 10,000 customers from CSV.
+
+Figures move between runs on a small machine (the load generator shares its cores with
+the servers); compare CPU per request and ratios rather than raw rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import process_bench  # noqa: E402
+import run  # noqa: E402
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    engine = sa.create_engine(run.PG_SERVER.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        postgres = conn.exec_driver_sql("SHOW server_version").scalar()
+    engine.dispose()
+    return (
+        f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"PostgreSQL {postgres} on loopback"
+    )
+
+
+def process_table(args) -> list[str]:
+    lines = [
+        "| database | updates/s | transitions/s | ratio (target ≥ 0.5×) "
+        "| tick (target < 5 s) | open tasks | due |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind in DATABASES:
+        figures = process_bench.run(kind, args.records, args.tasks, args.due)
+        lines.append(
+            f"| {kind} | {figures['updates']:.0f} | {figures['transitions']:.0f} | "
+            f"{figures['ratio']:.2f}× | {figures['tick']:.2f} s | {figures['open']:,} | "
+            f"{figures['due']:,} |"
+        )
+    return lines
+
+
+def import_table(rows: int) -> list[str]:
+    try:
+        module = importlib.import_module("import_bench")
+    except ModuleNotFoundError:
+        return ["(no import benchmark)"]
+    return module.table(DATABASES, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="10k rows, short workloads")
+    parser.add_argument("--write", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    sizes = [10_000] if args.quick else [10_000, 1_000_000]
+    seconds = 3 if args.quick else 8
+    args.records, args.tasks, args.due = (100, 20_000, 200) if args.quick else (
+        300, 100_000, 1_000)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    about = machine()
+    api = run.compare(DATABASES, sizes, seconds, ["create", "update", "list"])
+    process = process_table(args)
+    imports = import_table(10_000)
+    Path(args.write).write_text(
+        "# Benchmark results\n\n"
+        f"{stamp}. Machine: {about}.\n"
+        f"Command: `python bench/all.py{' --quick' if args.quick else ''}`; "
+        f"gunicorn {run.WORKERS} sync workers per server, {run.CLIENTS} concurrent clients, "
+        f"{seconds} s per workload.\n\n"
+        "## REST API against the hand-written baseline\n\n"
+        + "\n".join(api)
+        + "\n\n## Process engine (in-process WSGI, one client)\n\n"
+        + "\n".join(process)
+        + "\n\n## Import\n\n"
+        + "\n".join(imports)
+        + "\n"
+    )
+    print(f"written to {args.write}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Reading the ledger, for anyone who may read the app's stock documents:
+
+    GET /api/v1/plugins/stock_ledger/<app>/balances   on hand (?product=&warehouse=)
+    GET /api/v1/plugins/stock_ledger/<app>/entries    the postings (?record_id=)
+    GET /plugins/stock_ledger/<app>/ledger            the page: on hand and postings per
+                                                      product and warehouse, filtered by
+                                                      either (?product=&warehouse=)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from formflow.api.authentication import current_api_user
+from formflow.auth import User
+from formflow.errors import Forbidden
+from formflow.i18n import Message
+from formflow.runtime import get_runtime
+from formflow.web.rendering import render
+
+from .ledger import balances, entries, number, product_entity, warehouse_entity
+
+pages = Blueprint("stock_ledger", __name__)
+API = "/api/v1/plugins/stock_ledger"
+#: The most postings a page or an API call lists (newest first).
+MAX_ENTRIES = 500
+
+
+def document_entity(runtime, user: User, app: str):
+    """The app's stock document entity, if ``user`` may read it; else Forbidden."""
+    settings = runtime.plugins.settings("stock_ledger")
+    entity = runtime.model.entity(f"{app}.{settings['document']}")
+    if entity is None or not runtime.records.grant(user, entity).read:
+        raise Forbidden(Message("forbidden"))
+    return entity
+
+
+def may_read(user: User, app: str, runtime) -> bool:
+    """Whether ``user`` may open the ledger of ``app`` (the menu link's test)."""
+    try:
+        document_entity(runtime, user, app)
+    except Forbidden:
+        return False
+    return True
+
+
+def _id_arg(name: str) -> int | None:
+    """A positive record id from the query string; None when absent; -1 when malformed."""
+    text = request.args.get(name, "")
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 10 else -1
+
+
+def _where(table, app: str, product: int | None, warehouse: int | None) -> list:
+    where = [table.c.app == app]
+    if product is not None:
+        where.append(table.c.product_id == product)
+    if warehouse is not None:
+        where.append(table.c.warehouse_id == warehouse)
+    return where
+
+
+# -- API ------------------------------------------------------------------------------------
+
+
+@pages.get(f"{API}/<app>/balances")
+def list_balances(app: str):
+    """On hand per product and warehouse: ``?product=<id>&warehouse=<id>``."""
+    runtime = get_runtime()
+    document_entity(runtime, current_api_user(), app)
+    where = _where(balances, app, _id_arg("product"), _id_arg("warehouse"))
+    with runtime.db.read() as conn:
+        rows = conn.execute(sa.select(balances).where(*where).order_by(
+            balances.c.product_id, balances.c.warehouse_id)).all()
+    return jsonify(items=[
+        {"product": r.product_id, "warehouse": r.warehouse_id, "quantity": number(r.quantity),
+         "updated_at": r.updated_at.isoformat()} for r in rows
+    ])
+
+
+@pages.get(f"{API}/<app>/entries")
+def list_entries(app: str):
+    """The ledger, newest first (at most 500): ``?record_id=<document id>``."""
+    runtime = get_runtime()
+    document_entity(runtime, current_api_user(), app)
+    where = [entries.c.app == app]
+    if request.args.get("record_id"):
+        where.append(entries.c.record_id == _id_arg("record_id"))
+    with runtime.db.read() as conn:
+        rows = conn.execute(sa.select(entries).where(*where)
+                            .order_by(entries.c.id.desc()).limit(MAX_ENTRIES)).all()
+    return jsonify(items=[
+        {"id": r.id, "entity": r.entity, "record_id": r.record_id, "number": r.number,
+         "line": r.line, "product": r.product_id, "warehouse": r.warehouse_id,
+         "quantity": number(r.quantity), "balance": number(r.balance),
+         "reversal": r.reversal, "posted_at": r.posted_at.isoformat()} for r in rows
+    ])
+
+
+# -- the page -------------------------------------------------------------------------------
+
+
+@pages.get("/plugins/stock_ledger/<app>/ledger")
+def ledger_page(app: str):
+    """On hand and postings per product and warehouse, filtered by either."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("web.login_form", next=request.full_path.rstrip("?")))
+    runtime = get_runtime()
+    try:
+        entity = document_entity(runtime, current_user.user, app)
+    except Forbidden:
+        abort(403)
+    settings = runtime.plugins.settings("stock_ledger")
+    products = product_entity(runtime.model, entity, settings)
+    warehouses = warehouse_entity(runtime.model, entity, settings)
+    product, warehouse = _id_arg("product"), _id_arg("warehouse")
+    errors = {}
+    if product == -1:
+        errors["product"] = _("Choose a product from the list.")
+    if warehouse == -1:
+        errors["warehouse"] = _("Choose a warehouse from the list.")
+    with runtime.db.read() as conn:
+        on_hand = conn.execute(sa.select(balances).where(*_where(
+            balances, app, product, warehouse)).order_by(
+            balances.c.product_id, balances.c.warehouse_id)).all()
+        postings = conn.execute(sa.select(entries).where(*_where(
+            entries, app, product, warehouse)).order_by(entries.c.id.desc())
+            .limit(MAX_ENTRIES)).all()
+        stocked = conn.execute(sa.select(balances.c.product_id, balances.c.warehouse_id)
+                               .where(balances.c.app == app)).all()
+        product_names = _titles(conn, runtime, products, {r.product_id for r in stocked})
+        warehouse_names = _titles(conn, runtime, warehouses, {r.warehouse_id for r in stocked})
+    return render(
+        "stock_ledger/ledger", status=400 if errors else 200, app=runtime.model.apps[app],
+        document=entity, products=products, warehouses=warehouses,
+        product_names=product_names, warehouse_names=warehouse_names,
+        product=product, warehouse=warehouse, errors=errors, number=number,
+        balances=on_hand, entries=postings, limit=MAX_ENTRIES,
+    )
+
+
+def _titles(conn, runtime, entity, ids: Iterable[int]) -> dict[int, str]:
+    """Record titles by id (deleted records too), sorted by title."""
+    ids = sorted(ids)
+    if not ids:
+        return {}
+    main = runtime.schema[entity.qualified_name].main
+    rows = conn.execute(sa.select(main.c.id, main.c._title, main.c._number)
+                        .where(main.c.id.in_(ids))).all()
+    names = {r.id: r._title or r._number or f"#{r.id}" for r in rows}
+    return dict(sorted(((i, names.get(i, f"#{i}")) for i in ids), key=lambda p: p[1]))
