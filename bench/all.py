@@ -7,7 +7,8 @@
    HTTP, concurrent clients): create, update and a filtered list page on 10k and 1M rows.
 2. ``process_bench.py``: record updates against process transitions (the transition
    target is relative to updates), then one ``formflow tick`` over 100k open tasks.
-3. ``import_bench.py`` (when present): importing 10,000 customers from CSV.
+3. ``pages_bench.py``: server time of the list, record and form pages on 100k records.
+4. ``import_bench.py`` (when present): importing 10,000 customers from CSV.
 
 Figures move between runs on a small machine (the load generator shares its cores with
 the servers); compare CPU per request and ratios rather than raw rates.
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import pages_bench  # noqa: E402
 import process_bench  # noqa: E402
 import run  # noqa: E402
 
@@ -87,6 +89,7 @@ def main() -> None:
     about = machine()
     api = run.compare(DATABASES, sizes, seconds, ["create", "update", "list"])
     process = process_table(args)
+    pages = pages_bench.table(DATABASES, 10_000 if args.quick else 100_000, 200)
     imports = import_table(10_000)
     Path(args.write).write_text(
         "# Benchmark results\n\n"
@@ -98,6 +101,8 @@ def main() -> None:
         + "\n".join(api)
         + "\n\n## Process engine (in-process WSGI, one client)\n\n"
         + "\n".join(process)
+        + "\n\n## Web pages (in-process WSGI, signed in as admin)\n\n"
+        + "\n".join(pages)
         + "\n\n## Import\n\n"
         + "\n".join(imports)
         + "\n"
