@@ -90,6 +90,41 @@ def add_departments(runtime) -> None:
         create_department(conn, "OTHER", "Other")
 
 
+def every_type_sample(partner_id: int) -> dict:
+    """A ``lab.sample`` with a value in every field but ``approval_note``, owned by the
+    user ``reader`` in department ``HQ`` (see :func:`add_departments`)."""
+    return {
+        "name": "Every type",
+        "code": "OAS01",
+        "description": "long\ntext",
+        "quantity": 3,
+        "price": "9.99",
+        "budget": "100",
+        "discount": "5",
+        "active": True,
+        "due": "2026-04-01",
+        "starts_at": "2026-04-01T09:00:00+08:00",
+        "opens": "09:15",
+        "kind": "special",
+        "special_reason": "Testing",
+        "tags": ["green"],
+        "partner": partner_id,
+        "owner": "reader",
+        "team": "HQ",
+        "email": "a@example.com",
+        "phone": "+86 10 1111",
+        "website": "https://example.com",
+        "attachment": "files/x.pdf",
+        "photo": "img/x.png",
+        "score": 4,
+        "frozen": False,
+        "memo": "m",
+        "secret": "s",
+        "rate": "1.5",
+        "lines": [{"item": "Bolt", "qty": 2, "unit_price": "1.10"}],
+    }
+
+
 def database_state(runtime) -> dict[str, list[tuple]]:
     """Every row of the entity and line-item tables, the audit trail and the sequences."""
     tables = [audit, sequences]

@@ -8,7 +8,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from helpers import PARTNERS, SAMPLES, add_departments, add_user, module_app
+from helpers import PARTNERS, SAMPLES, add_departments, add_user, every_type_sample, module_app
 
 DOCUMENT = "urn:formflow:openapi"
 
@@ -48,39 +48,7 @@ def validator(document: dict, pointer: str) -> Draft202012Validator:
 def record(api) -> dict:
     """A sample with a value in every field but ``approval_note``."""
     partner = api.post(PARTNERS, json={"name": "Acme", "phone": "+86 10 1234 5678"}).get_json()
-    response = api.post(
-        SAMPLES,
-        json={
-            "name": "Every type",
-            "code": "OAS01",
-            "description": "long\ntext",
-            "quantity": 3,
-            "price": "9.99",
-            "budget": "100",
-            "discount": "5",
-            "active": True,
-            "due": "2026-04-01",
-            "starts_at": "2026-04-01T09:00:00+08:00",
-            "opens": "09:15",
-            "kind": "special",
-            "special_reason": "Testing",
-            "tags": ["green"],
-            "partner": partner["id"],
-            "owner": "reader",
-            "team": "HQ",
-            "email": "a@example.com",
-            "phone": "+86 10 1111",
-            "website": "https://example.com",
-            "attachment": "files/x.pdf",
-            "photo": "img/x.png",
-            "score": 4,
-            "frozen": False,
-            "memo": "m",
-            "secret": "s",
-            "rate": "1.5",
-            "lines": [{"item": "Bolt", "qty": 2, "unit_price": "1.10"}],
-        },
-    )
+    response = api.post(SAMPLES, json=every_type_sample(partner["id"]))
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 

@@ -1,6 +1,7 @@
 """Properties of the expression language over generated input: any text either
 compiles or is refused, any compiled expression either evaluates or fails with an
-EvaluationError, nothing has a side effect, and arithmetic is Python's Decimal."""
+EvaluationError (every function too, whatever values it is given), nothing has a side
+effect, and arithmetic is Python's Decimal."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formflow.expressions import (
+    BUILTIN_FUNCTIONS,
     EvaluationContext,
     EvaluationError,
     ExpressionError,
@@ -195,3 +197,30 @@ def test_days_between_agrees_with_date_subtraction(start: date, end: date) -> No
     names = {"start": start, "end": end}
     assert compile_expression("days_between(start, end)").evaluate(names) == (end - start).days
     assert compile_expression("end - start").evaluate(names) == (end - start).days
+
+
+#: Values a record can hold, and a few it cannot (floats from plugins, nested rows).
+record_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+    | st.decimals(allow_nan=True, allow_infinity=True, places=None)
+    | st.floats() | st.dates() | st.datetimes(timezones=st.just(UTC)),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("pq"), inner,
+                                                                  max_size=2),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(BUILTIN_FUNCTIONS)),
+    st.lists(record_values, max_size=3),
+)
+def test_every_function_takes_any_values_or_fails_cleanly(name: str, arguments: list) -> None:
+    names = {f"v{i}": value for i, value in enumerate(arguments)}
+    text = f"{name}({', '.join(names)})"
+    with no_side_effects() as calls:
+        try:
+            compile_expression(text).evaluate(names, CONTEXT)
+        except EvaluationError as error:
+            assert str(error) and "\n" not in str(error)
+    assert calls == []

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from helpers import database_state
 from plugin_support import MEMOS, plugin_env_factory
 
 
@@ -80,9 +81,13 @@ def record_after_save(conn, user, entity, record, current):
     api = env.api("ann")
     created = memo(api).get_json()
     assert env.calls == [("memo.memo", created["id"], 1, "draft", True, "ann", True)]
+    before = database_state(env.runtime)
     failed = memo(api, title="boom")
     assert failed.status_code == 500 and "probe" in failed.get_json()["detail"]
-    assert api.get(MEMOS).get_json()["total"] == 1  # the failed save left nothing
+    changed = api.patch(f"{MEMOS}/{created['id']}", json={"title": "boom"},
+                        headers={"Accept-Language": "en"})
+    assert changed.status_code == 500 and "probe" in changed.get_json()["detail"]
+    assert database_state(env.runtime) == before  # no row, audit entry or number kept
 
 
 def test_hook_record_after_commit(plugin_env, caplog):

@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from formflow.api import api
 from formflow.api.language import request_language
 from formflow.api.problems import register_problem_handlers
+from formflow.outage import register_outage_handler
 from formflow.runtime import Runtime
 from formflow.settings import SOURCE_ROOT, load_settings
 from formflow.web import web
@@ -47,6 +48,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web)
     for name, blueprint in runtime.plugins.pages():
         app.register_blueprint(blueprint, name=name)
-    register_problem_handlers(app, lambda: request_language(g.get("api_user")))
+    register_problem_handlers(app, api_language)
+    register_outage_handler(app, api_language)
     runtime.plugins.startup(app)
     return app
+
+
+def api_language() -> str:
+    """The language of an API answer: the calling user's, else the browser's."""
+    return request_language(g.get("api_user"))

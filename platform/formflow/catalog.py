@@ -194,6 +194,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": 'If-Match 必须是记录的 ETag，例如 "3"。',
     },
     "request_too_large": {"en": "The request is too large.", "zh-CN": "请求内容过大。"},
+    "database_unavailable": {
+        "en": "The database cannot be reached right now; nothing was saved. Try again in a moment.",
+        "zh-CN": "暂时无法连接数据库，未保存任何内容。请稍后重试。",
+    },
     # -- identity -----------------------------------------------------------------
     "bad_credentials": {
         "en": "Wrong user name or password.",

@@ -35,6 +35,8 @@ _SYSTEM_PROPERTIES = {
     "_deleted_at": {"type": ["string", "null"], "format": "date-time", "readOnly": True},
 }
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
+#: What ``If-Match`` accepts: a record's ETag (``"3"``, weak or bare) or ``*``.
+_ETAG = {"type": "string", "pattern": r'^\s*(\*|(W/)?"?[0-9]{1,18}"?)\s*$'}
 
 
 def field_schema(field: Field, field_types: Registry) -> dict[str, Any]:
@@ -92,7 +94,7 @@ def openapi_document(
             "post": _operation(f"Create {name}", {"201": _json(ref)}, body=ref),
         }
         item_params = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-        if_match = {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}}
+        if_match = {"name": "If-Match", "in": "header", "required": False, "schema": _ETAG}
         paths[f"{collection}/{{id}}"] = {
             "get": _operation(f"Read {name}", {"200": _json(ref)}, item_params),
             "patch": _operation(f"Update {name}", {"200": _json(ref)}, [*item_params, if_match], body=ref),

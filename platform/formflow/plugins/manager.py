@@ -10,9 +10,9 @@ works.
 
 Every hook implementation is registered behind a guard that times it, gives it the
 extra ``settings`` and ``runtime`` arguments when it asks for them, and, when it raises
-anything but a deliberate ServiceError, logs the details under the plugin's name and
-raises :class:`PluginFailed`, so the operation rolls back and the user is told which
-plugin failed.
+anything but a deliberate ServiceError (or a database outage, which is no plugin's
+fault), logs the details under the plugin's name and raises :class:`PluginFailed`, so
+the operation rolls back and the user is told which plugin failed.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from formflow.metadata.model import Model
 from formflow.plugins import PROJECT, hookspecs
 from formflow.plugins.declarations import NAME, Job, MenuLink, RecordAction
 from formflow.plugins.loading import LoadedPlugin
+from formflow.storage.database import is_outage
 
 log = logging.getLogger("formflow.plugins")
 SLOW_SECONDS = 0.5
@@ -325,6 +326,8 @@ class PluginSet:
             except ServiceError:
                 raise
             except Exception as error:
+                if is_outage(error):
+                    raise
                 log.exception("plugin %s failed in %s", plugin, hook)
                 raise PluginFailed(plugin) from error
             finally:

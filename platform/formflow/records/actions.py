@@ -22,6 +22,7 @@ from formflow.metadata.model import Label
 from formflow.plugins import RecordAction
 from formflow.plugins.declarations import call_with
 from formflow.plugins.manager import PluginFailed
+from formflow.storage.database import is_outage
 from formflow.storage.repository import lock_row
 
 log = logging.getLogger("formflow.plugins")
@@ -87,6 +88,8 @@ class RecordActionService:
         except ServiceError:
             raise
         except Exception as error:
+            if is_outage(error):  # the database failed, not the plugin
+                raise
             log.exception("plugin %s failed in record action %s", action.plugin, action.name)
             raise PluginFailed(action.plugin) from error
         finally:

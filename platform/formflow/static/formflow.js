@@ -176,7 +176,7 @@
 
   /* Dialogs (process actions): htmx loads a <dialog>'s content, then it opens; a
      refusal (403, 409, 422, ...) is shown in it rather than dropped. */
-  var SHOWN_ERRORS = [400, 403, 404, 409, 422, 429];
+  var SHOWN_ERRORS = [400, 403, 404, 409, 422, 429, 503];
 
   function openDialog(dialog) {
     if (!dialog.open && dialog.showModal) { dialog.showModal(); }

@@ -6,6 +6,11 @@ A plain ``postgresql://`` URL is served by psycopg 3.
 
 Work that must wait until a write transaction has committed (sending e-mail, say)
 registers itself with :func:`after_commit`; it runs only when the commit succeeded.
+
+:func:`is_outage` tells a database that cannot be used right now (unreachable, gone
+away mid-request, locked past the busy timeout) from a statement that is wrong.  On
+PostgreSQL the pool pings a connection before handing it out, and a dropped connection
+invalidates the pool, so the first request after an outage gets a fresh connection.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLite primary result codes that mean the file cannot be used now rather than a wrong
+#: statement: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+_SQLITE_OUTAGE_CODES = frozenset({5, 6, 8, 10, 13, 14, 15})
 #: The key in ``Connection.info`` of the callbacks waiting for the write to commit.
 _AFTER_COMMIT = "formflow_after_commit"
 logger = logging.getLogger(__name__)
@@ -62,7 +70,10 @@ class Database:
             try:
                 yield conn
             finally:
-                conn.info.pop(_AFTER_COMMIT, None)
+                # A connection the database dropped is discarded with its info; asking
+                # for its info would raise and hide the error that dropped it.
+                if not conn.invalidated:
+                    conn.info.pop(_AFTER_COMMIT, None)
         for callback in waiting.values():
             try:
                 callback()
@@ -77,6 +88,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be used right now (worth a retry),
+    as opposed to a bug in a statement or a constraint the data broke."""
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        return False
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is None or code & 0xFF in _SQLITE_OUTAGE_CODES
 
 
 def after_commit(conn: Connection, callback: Callable[[], object],

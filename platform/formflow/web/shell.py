@@ -5,14 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from formflow.api.language import request_language
 from formflow.auth import User
 from formflow.errors import ServiceError
-from formflow.i18n import LANGUAGES
+from formflow.i18n import LANGUAGES, Message, negotiate
 from formflow.metadata.model import App, Entity, Label
 from formflow.plugins.declarations import call_with
 from formflow.runtime import get_runtime
@@ -21,7 +33,7 @@ from formflow.web.blueprint import web
 from formflow.web.csrf import csrf_token
 from formflow.web.inbox import open_items
 from formflow.web.language import page_language
-from formflow.web.rendering import render
+from formflow.web.rendering import is_htmx, render, templates_for
 
 #: How many recent records and open tasks the home page shows.
 RECENT = 10
@@ -82,9 +94,14 @@ def plugin_pages(runtime, user: User, app: str) -> list[MenuPage]:
 @web.app_context_processor
 def page_globals():
     user = current_user.user if current_user and current_user.is_authenticated else None
+    return page_context(user, page_language())
+
+
+def page_context(user: User | None, lang: str) -> dict:
+    """What every page's frame needs: the navigation of ``user`` (none for a visitor)."""
     return {
         "csrf_token": csrf_token,
-        "lang": page_language(),
+        "lang": lang,
         "languages": LANGUAGES,
         "current_account": user,
         "menu": (lambda: menu(user)) if user else (lambda: []),
@@ -155,6 +172,23 @@ def on_http_error(error: HTTPException):
 
 def error_page(status: int, detail: str):
     return render("errors/error", "errors/_error", status=status, code=status, detail=detail)
+
+
+def outage_page(detail: Message) -> Response:
+    """The 503 page for when the database cannot be used.  It is rendered as to a
+    visitor and without the context processors: the signed-in user, their language
+    setting and the menu would all need the database that just failed."""
+    chosen = session.get("lang")
+    lang = chosen if chosen in LANGUAGES else request_language()
+    partial = templates_for("errors/_error")
+    names = partial if is_htmx() else templates_for("errors/error")
+    context = {**page_context(None, lang), "request": request, "session": session, "g": g,
+               "partial": partial, "code": 503, "detail": detail.render(lang)}
+    with force_locale(negotiate(lang).replace("-", "_")):
+        html = current_app.jinja_env.get_or_select_template(names).render(context)
+    response = make_response(html, 503)
+    response.vary.add("HX-Request")
+    return response
 
 
 def flash_error(error: ServiceError) -> None:
