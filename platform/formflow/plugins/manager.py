@@ -134,6 +134,12 @@ class PluginSet:
     def get(self, name: str) -> LoadedPlugin | None:
         return next((p for p in self.plugins if p.name == name and p.loaded), None)
 
+    def hook_names(self, name: str) -> list[str]:
+        """The hooks the loaded plugin ``name`` implements, by name."""
+        registered = self.manager.get_plugin(name)
+        callers = self.manager.get_hookcallers(registered) if registered is not None else None
+        return sorted(caller.name for caller in callers or ())
+
     # -- settings -----------------------------------------------------------------------
 
     def settings(self, name: str) -> Mapping[str, Any]:
