@@ -17,6 +17,7 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.files`: uploads (content-addressed under the instance folder) and
   downloads with permission checks.
 - :mod:`~formflow.web.profile`: the signed-in user's password and API tokens.
+- :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
 
 Registering the blueprint sets up sign-in and translations on the app
 (:func:`formflow.web.setup.init_web`).
@@ -32,6 +33,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     pickers,
     process_actions,
     profile,
+    record_plugin_actions,
     records_form,
     records_list,
     records_view,
