@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "platform"))
 
 from formflow import create_app  # noqa: E402
 from formflow.auth import get_user_by_name  # noqa: E402
-from formflow.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from formflow.demo import ADMIN_PASSWORD, DEMO_PASSWORD, load_demo  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 LOCALES = {"zh-CN": "zh-CN", "en": "en-US"}
 PAGES = ("login", "home", "list", "record", "form", "profile", "inbox", "process", "action",
-         "notifications")
+         "notifications", "admin-users", "admin-plugins")
 MANAGER = "lihua"
 
 
@@ -101,11 +101,11 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(locale=LOCALES[lang], viewport={"width": 1280, "height": 860})
 
-        def shot(name: str, full: bool = True) -> None:
+        def shot(name: str, full: bool = True, on=None) -> None:
             if name not in pages:
                 return
             path = out / f"{name}-{lang}.png"
-            page.screenshot(path=str(path), full_page=full)
+            (on or page).screenshot(path=str(path), full_page=full)
             shots.append(path)
 
         page.goto(f"{base}/login")
@@ -142,6 +142,16 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         shot("action", full=False)
         page.goto(f"{base}/notifications")
         shot("notifications", full=False)
+        admin = browser.new_page(locale=LOCALES[lang], viewport={"width": 1280, "height": 860})
+        admin.goto(f"{base}/login")
+        admin.fill("#username", "admin")
+        admin.fill("#password", ADMIN_PASSWORD)
+        admin.click("#sign-in")
+        admin.wait_for_url(f"{base}/")
+        admin.goto(f"{base}/admin/users")
+        shot("admin-users", full=False, on=admin)
+        admin.goto(f"{base}/admin/plugins")
+        shot("admin-plugins", full=False, on=admin)
         browser.close()
     return shots
 

@@ -1,58 +1,18 @@
-"""The pages in a real browser: headless Debian Chromium driven by Playwright.
-
-The app is served by werkzeug on 127.0.0.1 (a free port) in a thread.  Playwright never
-downloads a browser here: it launches /usr/bin/chromium (``apt-get install chromium``).
-Without that browser the tests are skipped, except under CI, where they must run.
-"""
+"""The pages in a real browser: headless Debian Chromium driven by Playwright, serving
+the app on 127.0.0.1 (see ``browser_support``)."""
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from conftest import PASSWORD
+import browser_support
+from browser_support import expect, new_context, sign_in_page
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-if not os.environ.get("CI"):
-    pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-    )
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+# The browser and the server, shared with the other browser tests.
+chromium = browser_support.chromium
+server = browser_support.server
 
 
 @pytest.fixture
@@ -65,15 +25,10 @@ def new_page(chromium, server, manager):
     contexts = []
 
     def open_signed_in():
-        context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
+        context = new_context(chromium)
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{server}/login")
-        page.fill("#username", "sam")
-        page.fill("#password", PASSWORD)
-        page.click("#sign-in")
-        page.wait_for_url(f"{server}/")
+        sign_in_page(page, server, "sam")
         return page
 
     yield open_signed_in

@@ -7,34 +7,15 @@ without that browser, except under CI).
 
 from __future__ import annotations
 
-import os
-import threading
-from pathlib import Path
-
 import pytest
-from werkzeug.serving import make_server
 
-from conftest import PASSWORD
+import browser_support
+from browser_support import expect, new_context, sign_in_page
 from process_helpers import LEAVE, PROCESS_APPS, Flow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-if not os.environ.get("CI"):
-    pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')"
-    )
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+# The browser and the server, shared with the other browser tests.
+chromium = browser_support.chromium
+server = browser_support.server
 
 
 @pytest.fixture
@@ -42,28 +23,9 @@ def metadata_path():
     return [PROCESS_APPS]
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def server(app):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-
-
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context = new_context(chromium)
     yield context.new_page()
     context.close()
 
@@ -75,11 +37,7 @@ def test_the_manager_approves_a_leave_from_the_inbox(page, server, runtime, make
     record = flow.create(emp, LEAVE, kind="annual", days=2, reason="Trip")
     flow.act(emp, LEAVE, record["id"], "submit")
 
-    page.goto(f"{server}/login")
-    page.fill("#username", "boss")
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    page.wait_for_url(f"{server}/")
+    sign_in_page(page, server, "boss")
     expect(page.locator("#nav-tasks")).to_contain_text("1")
 
     page.click("#nav-process a:has-text('Inbox')")
@@ -112,11 +70,7 @@ def test_a_refusal_shows_in_the_dialog_and_keeps_it_open(page, server, runtime, 
     flow = Flow(runtime)
     record = flow.create(emp, LEAVE, kind="annual", days=2, reason="Trip")
     flow.act(emp, LEAVE, record["id"], "submit")
-    page.goto(f"{server}/login")
-    page.fill("#username", "boss")
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    page.wait_for_url(f"{server}/")
+    sign_in_page(page, server, "boss")
     page.goto(f"{server}/flow/leave/{record['id']}")
     page.click("#process-actions [data-action=reject]")
     page.locator("#action-submit").click()  # the comment is required

@@ -189,3 +189,28 @@ def test_an_installed_distribution_is_found_through_its_entry_point(
     response = _api(app, api_for).post("shop/item", json={"name": "Gold", "price": "5000"})
     assert response.status_code == 422
     sys.modules.pop("shopguard_plugin", None)
+
+
+def test_a_guard_s_own_code_takes_the_hook_arguments_and_not_the_injected_ones():
+    """pluggy 1.7 reads an implementation's arguments from its code object, earlier
+    versions from its signature: both must see the hook's own arguments only."""
+    from formflow.plugins import hookimpl
+    from formflow.plugins.loading import LoadedPlugin
+    from formflow.plugins.manager import PluginSet
+
+    seen = []
+
+    class Probe:
+        @hookimpl
+        def record_validate(self, entity, record, settings, runtime, strict=False):
+            seen.append((entity, record, dict(settings), runtime, strict))
+
+    plugins = PluginSet([LoadedPlugin(name="probe", source="test", module=Probe())])
+    (impl,) = plugins.manager.hook.record_validate.get_hookimpls()
+    code = impl.function.__code__
+    assert code.co_varnames[: code.co_argcount] == ("entity", "record")
+    assert impl.argnames == ("entity", "record")
+    plugins.runtime = "the runtime"
+    plugins.manager.hook.record_validate(conn=None, user=None, entity="e", record={"a": 1},
+                                         current=None)
+    assert seen == [("e", {"a": 1}, {}, "the runtime", False)]

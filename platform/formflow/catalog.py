@@ -243,6 +243,18 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Department codes are 1-64 letters, digits, '.', '_' or '-'.",
         "zh-CN": "部门代码为 1-64 个字母、数字、“.”、“_”或“-”。",
     },
+    "own_account_inactive": {
+        "en": "You cannot deactivate your own account.",
+        "zh-CN": "不能停用自己的账号。",
+    },
+    "own_admin_role": {
+        "en": "You cannot take the admin role from yourself.",
+        "zh-CN": "不能移除自己的管理员角色。",
+    },
+    "passwords_differ": {
+        "en": "The two passwords differ.",
+        "zh-CN": "两次输入的密码不一致。",
+    },
     # -- working calendar ---------------------------------------------------------
     "calendar_weekdays": {
         "en": "Working days are distinct weekday numbers, 1 (Monday) to 7 (Sunday).",

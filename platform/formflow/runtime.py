@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from formflow.auth import LoginThrottle
+from formflow.auth.directory import Directory
 from formflow.fields import Registry, builtin_registry
 from formflow.metadata.loader import load
 from formflow.plugins.jobs import JobRunner
@@ -74,6 +75,7 @@ class Runtime:
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
+        self.directory = Directory(self.db, self.model)
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,

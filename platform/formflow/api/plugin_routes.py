@@ -8,8 +8,7 @@ from flask import jsonify, request
 from formflow.api.authentication import current_api_user
 from formflow.api.language import request_language
 from formflow.api.routes import api, json_body
-from formflow.errors import Forbidden
-from formflow.i18n import Message
+from formflow.plugins.report import describe_plugins
 from formflow.runtime import get_runtime
 
 
@@ -36,25 +35,6 @@ def run_plugin_action(app: str, entity: str, record_id: int, name: str):
 
 @api.get("/admin/plugins")
 def list_plugins():
-    """Every plugin found: name, version, description, source, whether it loaded (and
-    why not), the apps it runs for, its jobs with their last run."""
-    user = current_api_user()
-    if "admin" not in user.roles:
-        raise Forbidden(Message("forbidden"))
+    """Every plugin found (admins only): see :func:`formflow.plugins.report.describe_plugins`."""
     runtime = get_runtime()
-    plugins = runtime.plugins
-    jobs = runtime.jobs.status()
-
-    def apps(plugin) -> list[str]:
-        if not plugin.loaded:
-            return []
-        if "*" in plugin.apps or plugin.builtin:
-            return ["*"]
-        return sorted(a for a in runtime.model.apps if plugins.enabled(plugin, a))
-
-    return jsonify(items=[
-        {"name": p.name, "version": p.version, "description": p.description,
-         "source": p.source, "builtin": p.builtin, "loaded": p.loaded, "error": p.error,
-         "apps": apps(p), "jobs": [j for j in jobs if j["name"].startswith(f"{p.name}.")]}
-        for p in plugins.plugins
-    ])
+    return jsonify(items=describe_plugins(current_api_user(), runtime.plugins, runtime.jobs))

@@ -11,6 +11,8 @@ The service layer below the web and API layers: functions take a SQLAlchemy
 - :mod:`~formflow.auth.passwords`: scrypt hashing and the strength floor.
 - :mod:`~formflow.auth.permissions`: what roles may do with an entity and its fields.
 - :mod:`~formflow.auth.throttle`: counting failed sign-ins, in process or in Redis.
+- :mod:`~formflow.auth.directory`: the admins' service over users, departments and role
+  memberships (permission checks and one transaction per change).
 """
 
 from formflow.auth import tables

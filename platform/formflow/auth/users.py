@@ -142,6 +142,27 @@ def list_users(conn: Connection, *, include_inactive: bool = True) -> list[User]
     return sorted(_load(conn, where), key=lambda u: u.username.lower())
 
 
+def search_users(
+    conn: Connection, text: str = "", *, limit: int = 50, offset: int = 0
+) -> tuple[list[User], int]:
+    """Users whose name, display name or e-mail contains ``text`` (any case), by user
+    name: one page of ``limit`` from ``offset``, and how many match in all."""
+    where: sa.ColumnElement[bool] = sa.true()
+    if text.strip():
+        wanted = text.strip().lower()
+        where = sa.or_(*(
+            sa.func.lower(column).contains(wanted, autoescape=True)
+            for column in (users.c.username, users.c.display_name, users.c.email)
+        ))
+    total = conn.scalar(sa.select(sa.func.count()).select_from(users).where(where))
+    ids = conn.scalars(
+        sa.select(users.c.id).where(where).order_by(sa.func.lower(users.c.username))
+        .limit(limit).offset(offset)
+    ).all()
+    found = get_users(conn, ids)
+    return [found[i] for i in ids if i in found], total
+
+
 def usernames_by_id(conn: Connection, user_ids: Iterable[int | None]) -> dict[int, str]:
     """User names for these ids (unknown ids left out), in one query."""
     ids = sorted({i for i in user_ids if i is not None})
@@ -347,6 +368,28 @@ def set_department(conn: Connection, user_id: int, department: str | None) -> No
     if errors:
         raise ValidationFailed(errors)
     _update(conn, user_id, department_id=department_id)
+
+
+def set_profile(
+    conn: Connection,
+    user_id: int,
+    *,
+    display_name: str | None,
+    email: str | None,
+    language: str | None,
+) -> None:
+    """Replace the user's display name (empty: their user name), e-mail and language
+    (``None``: from the browser)."""
+    username = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
+    if username is None:
+        raise NotFound(Message("not_found"))
+    errors: dict[str, list[Message]] = {}
+    display_name = _clean_display_name(display_name, username, errors)
+    email = _clean_email(email, errors)
+    _check_language(language, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    _update(conn, user_id, display_name=display_name, email=email, language=language)
 
 
 def deactivate(conn: Connection, user_id: int) -> None:

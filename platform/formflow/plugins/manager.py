@@ -12,14 +12,16 @@ Every hook implementation is registered behind a guard that times it, gives it t
 extra ``settings`` and ``runtime`` arguments when it asks for them, and, when it raises
 anything but a deliberate ServiceError (or a database outage, which is no plugin's
 fault), logs the details under the plugin's name and raises :class:`PluginFailed`, so
-the operation rolls back and the user is told which plugin failed.
+the operation rolls back and the user is told which plugin failed.  A guard's code takes
+exactly the arguments pluggy should pass (see :func:`taking`), which every pluggy version
+reads the same way.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
+import keyword
 import logging
 import time
 from collections import defaultdict
@@ -133,6 +135,12 @@ class PluginSet:
 
     def get(self, name: str) -> LoadedPlugin | None:
         return next((p for p in self.plugins if p.name == name and p.loaded), None)
+
+    def hook_names(self, name: str) -> list[str]:
+        """The hooks the loaded plugin ``name`` implements, by name."""
+        registered = self.manager.get_plugin(name)
+        callers = self.manager.get_hookcallers(registered) if registered is not None else None
+        return sorted(caller.name for caller in callers or ())
 
     # -- settings -----------------------------------------------------------------------
 
@@ -309,20 +317,19 @@ class PluginSet:
         timing = self.timings[(plugin, hook)]
         signature = inspect.signature(function)
         wanted = [n for n in INJECTED if n in signature.parameters]
-        own = [p for n, p in signature.parameters.items() if n not in INJECTED]
-        names = [p.name for p in own]
+        # What pluggy passes: the parameters without a default (those with one keep it).
+        own = [n for n, p in signature.parameters.items()
+               if n not in INJECTED and p.default is p.empty]
 
-        def call(*args, **kwargs):
-            if wanted:
-                kwargs.update(zip(names, args, strict=False))
-                args = ()
-                if "settings" in wanted:
-                    kwargs["settings"] = self.settings(plugin)
-                if "runtime" in wanted:
-                    kwargs["runtime"] = self.runtime
+        def call(*args):
+            kwargs = dict(zip(own, args, strict=False))
+            if "settings" in wanted:
+                kwargs["settings"] = self.settings(plugin)
+            if "runtime" in wanted:
+                kwargs["runtime"] = self.runtime
             started = time.perf_counter()
             try:
-                return function(*args, **kwargs)
+                return function(**kwargs)
             except ServiceError:
                 raise
             except Exception as error:
@@ -337,10 +344,29 @@ class PluginSet:
                 if elapsed > SLOW_SECONDS:
                     log.warning("plugin %s took %.2f s in %s", plugin, elapsed, hook)
 
-        functools.update_wrapper(call, function)
-        del call.__wrapped__  # pluggy reads the signature below, not the function's
-        call.__signature__ = signature.replace(parameters=own)
-        return call
+        guard = taking(own, call, name=hook, where=f"{plugin}.{hook}")
+        guard.__doc__ = function.__doc__
+        guard.__dict__.update(function.__dict__)  # pluggy's hookimpl marker and options
+        return guard
+
+
+def taking(names: list[str], target: Callable[..., Any], *, name: str, where: str):
+    """A function whose own code takes exactly the positional parameters ``names`` and
+    passes them on to ``target``.
+
+    pluggy learns which arguments an implementation wants from the function it is given:
+    pluggy up to 1.6 through ``inspect.signature``, 1.7 and later from the code object of
+    the unwrapped function.  A guard's parameters are the implementation's minus the
+    injected ones, so the guard needs a code object of that shape; like ``dataclasses``
+    building ``__init__``, it is compiled from source made of the parameter names alone
+    (identifiers taken from a real signature)."""
+    if not all(n.isidentifier() and not keyword.iskeyword(n) for n in names):
+        raise ValueError(f"not parameter names: {names!r}")
+    params = ", ".join(names)
+    namespace: dict[str, Any] = {"_target": target}
+    source = f"def {name}({params}):\n    return _target({params})\n"
+    exec(compile(source, f"<guard of {where}>", "exec"), namespace)  # noqa: S102
+    return namespace[name]
 
 
 def _kind_problem(kind: Any, texts: Any) -> str | None:

@@ -55,6 +55,14 @@ class Page:
     total_is_estimate: bool = False
 
 
+@dataclass(frozen=True)
+class Permitted:
+    """What a user may do to one record."""
+
+    update: bool
+    delete: bool
+
+
 class RecordService:
     def __init__(
         self, db: Database, model: Model, schema: Schema, field_types: Registry,
@@ -123,6 +131,19 @@ class RecordService:
         with self.db.read() as conn:
             record = self.readable_record(conn, user, entity, record_id)
         return self.to_json(user, entity, record)
+
+    def permitted(self, user: User, entity_name: str, record_id: int) -> Permitted:
+        """Whether ``user`` may update and delete the record, by the scope checks
+        :meth:`update` and :meth:`delete` make (what a page offers: it asks, never
+        decides).  The record must be readable."""
+        entity = self.entity(entity_name)
+        grant = self.grant(user, entity)
+        with self.db.read() as conn:
+            self.readable_record(conn, user, entity, record_id)
+            return Permitted(
+                update=self._in_scope(conn, user, entity, grant.update, record_id),
+                delete=self._in_scope(conn, user, entity, grant.delete, record_id),
+            )
 
     def update(
         self, user: User, entity_name: str, record_id: int, payload: Any,

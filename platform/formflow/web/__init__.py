@@ -17,6 +17,9 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.files`: uploads (content-addressed under the instance folder) and
   downloads with permission checks.
 - :mod:`~formflow.web.profile`: the signed-in user's password and API tokens.
+- :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
+- :mod:`~formflow.web.admin_area` and the ``admin_*`` modules: the admin area (users,
+  departments, roles, plugins), for admins only.
 
 Registering the blueprint sets up sign-in and translations on the app
 (:func:`formflow.web.setup.init_web`).
@@ -25,6 +28,11 @@ Registering the blueprint sets up sign-in and translations on the app
 from __future__ import annotations
 
 from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
+    admin_area,
+    admin_departments,
+    admin_plugins,
+    admin_roles,
+    admin_users,
     auth,
     files,
     inbox,
@@ -32,6 +40,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     pickers,
     process_actions,
     profile,
+    record_plugin_actions,
     records_form,
     records_list,
     records_view,

@@ -59,7 +59,10 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
         "sections": layout(found, user),
         "history": history,
         "refs": refs,
-        "grant": runtime.records.grant(user, found),
+        "permitted": runtime.records.permitted(user, found.qualified_name, record_id),
+        "plugin_actions": runtime.record_actions.available(
+            user, found.qualified_name, record_id, page_language()
+        ),
         "crumbs": crumbs,
         "column_span": column_span,
         "system_field": system_field,
