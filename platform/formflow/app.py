@@ -1,6 +1,7 @@
 """The app factory, in fixed phases: settings; the runtime (plugins discovered and their
 field types and functions registered, metadata loaded and checked, database, services,
-the plugin set completed); templates (plugin folders before ``templates/``); core
+the plugin set completed); operations (logging, metrics, proxy headers) and the check
+for newly published metadata; templates (plugin folders before ``templates/``); core
 blueprints, then plugin blueprints; the ``startup`` hook."""
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from formflow.api import api
 from formflow.api.language import request_language
 from formflow.api.problems import register_problem_handlers
+from formflow.ops import init_ops
 from formflow.outage import register_outage_handler
+from formflow.reloading import watch_metadata
 from formflow.runtime import Runtime
 from formflow.settings import SOURCE_ROOT, load_settings
 from formflow.web import web
@@ -32,11 +35,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["SECURE_COOKIES"],
+        REMEMBER_COOKIE_SECURE=settings["SECURE_COOKIES"],
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     runtime = app.extensions["formflow"] = Runtime(settings)
+    metrics = init_ops(app, runtime)
+    watch_metadata(app, on_reload=metrics.metadata_reloaded)
 
     plugin_templates = runtime.plugins.template_folders()
     if plugin_templates:

@@ -8,13 +8,15 @@ from formflow.auth import create_user, get_user_by_name, set_password
 from formflow.process.registry import publish_processes
 from formflow.runtime import Runtime
 from formflow.storage.migrate import MigrationStep, apply_migration
+from formflow.storage.revision import publish_revision
 
 ADMIN = "admin"
 
 
 def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[MigrationStep]:
-    """Bring the tables in line with the metadata and publish changed processes as new
-    versions."""
+    """Bring the tables in line with the metadata, publish changed processes as new
+    versions, then raise the metadata revision so every worker loads the new metadata
+    (after the tables it needs exist)."""
     steps = apply_migration(
         runtime.db,
         runtime.schema,
@@ -23,6 +25,8 @@ def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[Migrat
     )
     with runtime.db.write() as conn:
         publish_processes(conn, runtime.model)
+        revision = publish_revision(conn, runtime.model)
+    runtime.revision = revision  # what it published is what it serves
     return steps
 
 

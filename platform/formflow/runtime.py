@@ -5,6 +5,10 @@ Plugins shape the metadata language, so they come first: plugins are discovered 
 their field types, expression functions and tables registered; then the metadata is
 loaded and checked against them; then the services are built and the plugin set is
 completed with the model and the built-in plugins (the process engine).
+
+When newer metadata is published, :meth:`Runtime.reloaded` builds the next runtime from
+the same settings; it shares what does not depend on the metadata (the database and its
+connection pool, the imported plugin modules, the sign-in throttle) with this one.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
 from formflow.auth import LoginThrottle
 from formflow.auth.directory import Directory
 from formflow.fields import Registry, builtin_registry
 from formflow.metadata.loader import load
 from formflow.plugins.jobs import JobRunner
-from formflow.plugins.loading import discover
+from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
 from formflow.process.calendar_service import CalendarService
 from formflow.process.engine import ProcessEngine
@@ -31,6 +35,7 @@ from formflow.process.sla import SlaTimers
 from formflow.records.actions import RecordActionService
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
+from formflow.storage.revision import current_revision
 from formflow.storage.tables import build_schema
 
 
@@ -40,16 +45,26 @@ def plugin_extensions(plugins: PluginSet) -> tuple[Registry, dict[str, Callable[
     return plugins.add_field_types(builtin_registry()), plugins.expression_functions()
 
 
-def load_plugins(settings: Mapping[str, Any]) -> PluginSet:
-    """The plugins of the plugin path and of installed distributions (first phase)."""
-    return PluginSet(discover(settings["PLUGINS_PATH"]), strict=settings["PLUGINS_STRICT"],
-                     config=settings)
+def load_plugins(
+    settings: Mapping[str, Any], found: list[LoadedPlugin] | None = None
+) -> PluginSet:
+    """The plugins of the plugin path and of installed distributions (first phase);
+    ``found``: plugins discovered before, not imported again."""
+    if found is None:
+        found = discover(settings["PLUGINS_PATH"])
+    return PluginSet(found, strict=settings["PLUGINS_STRICT"], config=settings)
 
 
 class Runtime:
-    def __init__(self, settings: dict[str, Any]):
+    def __init__(self, settings: dict[str, Any], *, previous: Runtime | None = None):
         self.settings = settings
-        self.plugins = load_plugins(settings)
+        self.db = previous.db if previous else Database(settings["DATABASE_URL"])
+        #: The published metadata revision this runtime was built from; read before the
+        #: metadata, so a publish in between makes the next check load it again.
+        self.revision = current_revision(self.db)
+        #: The plugin modules, imported once per process.
+        self.discovered = previous.discovered if previous else discover(settings["PLUGINS_PATH"])
+        self.plugins = load_plugins(settings, self.discovered)
         self.field_types, self.functions = plugin_extensions(self.plugins)
         self.model = load(
             settings["METADATA_PATH"],
@@ -57,7 +72,6 @@ class Runtime:
             functions=list(self.functions),
         )
         self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
-        self.db = Database(settings["DATABASE_URL"])
         self.records = RecordService(
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
             plugins=self.plugins, functions=self.functions,
@@ -80,11 +94,16 @@ class Runtime:
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,
         )
-        self.login_throttle = LoginThrottle(
+        self.login_throttle = previous.login_throttle if previous else LoginThrottle(
             max_attempts=settings["LOGIN_ATTEMPTS"],
             window_seconds=settings["LOGIN_WINDOW_SECONDS"],
             redis_url=settings["REDIS_URL"],
         )
+
+    def reloaded(self) -> Runtime:
+        """A runtime built from the metadata as it is now, sharing the database, the
+        plugins and the sign-in throttle with this one."""
+        return Runtime(self.settings, previous=self)
 
     def _plugin_tables(self):
         tables = self.plugins.tables()
@@ -97,4 +116,9 @@ class Runtime:
 
 
 def get_runtime() -> Runtime:
-    return current_app.extensions["formflow"]
+    """The app's runtime, the same one for the whole request (or app context) even when
+    newer metadata is loaded meanwhile: a request finishes on the metadata it began with."""
+    runtime = g.get("formflow_runtime")
+    if runtime is None:
+        runtime = g.formflow_runtime = current_app.extensions["formflow"]
+    return runtime

@@ -33,7 +33,22 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_SECONDS": 300,
     "SMTP_URL": None,  # smtp://user:password@host:port; none: no e-mail
     "MAIL_FROM": None,  # sender of notification mails; none: formflow@localhost
+    "ENV": "development",  # production: a secret key must be given, cookies are secure
+    "SECURE_COOKIES": None,  # cookies only over HTTPS; none: on in production
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-* headers count
+    "LOG_FORMAT": "text",  # or json: one JSON object per line
+    "LOG_LEVEL": "INFO",
+    "METRICS_TOKEN": None,  # bearer token for GET /metrics; none: /metrics is off
+    "METADATA_CHECK_SECONDS": 1.0,  # how often a worker looks for newly published metadata
 }
+
+ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: The shortest secret key accepted in production (a 32-byte hex token has 64).
+MIN_SECRET_LENGTH = 32
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 class SettingsError(Exception):
@@ -69,11 +84,29 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     settings["METADATA_PATH"] = _paths(settings["METADATA_PATH"], "metadata/apps")
     settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
     settings["PLUGINS_STRICT"] = str(settings["PLUGINS_STRICT"]).lower() not in ("0", "false", "no")
-    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS"):
+    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES"):
         try:
             settings[name] = int(settings[name])
         except (TypeError, ValueError):
             raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
+    if settings["TRUSTED_PROXIES"] < 0:
+        raise SettingsError("FORMFLOW_TRUSTED_PROXIES must be 0 or more")
+    try:
+        seconds = float(settings["METADATA_CHECK_SECONDS"])
+    except (TypeError, ValueError):
+        seconds = None
+    if seconds is None or not 0 <= seconds <= 3600:  # NaN fails the comparison too
+        raise SettingsError("FORMFLOW_METADATA_CHECK_SECONDS must be a number of seconds "
+                            "from 0 (every request) to 3600")
+    settings["METADATA_CHECK_SECONDS"] = seconds
+    settings["ENV"] = _choice(settings, "ENV", ENVIRONMENTS, str.lower)
+    settings["LOG_FORMAT"] = _choice(settings, "LOG_FORMAT", LOG_FORMATS, str.lower)
+    settings["LOG_LEVEL"] = _choice(settings, "LOG_LEVEL", LOG_LEVELS, str.upper)
+    production = settings["ENV"] == "production"
+    secure = settings["SECURE_COOKIES"]
+    settings["SECURE_COOKIES"] = (
+        production if secure is None else _boolean("SECURE_COOKIES", secure)
+    )
     if settings["SMTP_URL"]:
         from formflow.process.mail import parse_smtp_url  # imported late: it needs settings
 
@@ -81,9 +114,42 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
             parse_smtp_url(str(settings["SMTP_URL"]))
         except ValueError as error:
             raise SettingsError(f"FORMFLOW_SMTP_URL is not usable: {error}") from None
+    if production:
+        _check_production_secret(settings["SECRET_KEY"])
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret(instance)
     return settings
+
+
+def _choice(settings: dict[str, Any], name: str, choices: tuple[str, ...], normal) -> str:
+    value = normal(str(settings[name]).strip())
+    if value not in choices:
+        raise SettingsError(f"FORMFLOW_{name} must be one of {', '.join(choices)}, "
+                            f"not {settings[name]!r}")
+    return value
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise SettingsError(f"FORMFLOW_{name} must be true or false (1/0, yes/no), not {value!r}")
+    return word in TRUE_WORDS
+
+
+def _check_production_secret(secret: str | None) -> None:
+    """In production every worker on every host must sign sessions with one key, so a key
+    generated into one host's instance folder will not do."""
+    if not secret:
+        raise SettingsError(
+            "FORMFLOW_SECRET_KEY must be set when FORMFLOW_ENV=production (the same value on "
+            "every host); make one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if len(str(secret)) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"FORMFLOW_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
+        )
 
 
 def _paths(value: str | list, default: str) -> list[str]:

@@ -41,3 +41,12 @@ published_apps = sa.Table(
     sa.Column("documents", sa.JSON, nullable=False),
     sa.Column("published_at", UtcDateTime, nullable=False),
 )
+
+metadata_revision = sa.Table(
+    "ff_metadata_revision",
+    system_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # one row, id 1
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("checksum", sa.String(64), nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,5 @@
+"""``python -m formflow``: the ``formflow`` command."""
+
+from formflow.cli import main
+
+main()
