@@ -16,7 +16,7 @@ from formflow.api.language import request_language
 from formflow.api.problems import register_problem_handlers
 from formflow.runtime import Runtime
 from formflow.settings import SOURCE_ROOT, load_settings
-from formflow.web import web
+from formflow.web import headers, web
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api)
     app.register_blueprint(web)
+    headers.init_app(app)
     for name, blueprint in runtime.plugins.pages():
         app.register_blueprint(blueprint, name=name)
     register_problem_handlers(app, lambda: request_language(g.get("api_user")))
