@@ -46,8 +46,8 @@ def unsafe_routes(app) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         for method in sorted(set(rule.methods) & set(UNSAFE)):
             values = {arg: ARGUMENTS.get(arg, 1) for arg in rule.arguments}
-            url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]),
-                         rule.rule)
+            url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>",
+                         lambda m, values=values: str(values[m.group(1)]), rule.rule)
             found.append((method, url))
     return sorted(found)
 
