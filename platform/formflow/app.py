@@ -20,7 +20,7 @@ from formflow.outage import register_outage_handler
 from formflow.reloading import watch_metadata
 from formflow.runtime import Runtime
 from formflow.settings import SOURCE_ROOT, load_settings
-from formflow.web import web
+from formflow.web import headers, web
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api)
     app.register_blueprint(web)
+    headers.init_app(app)
     for name, blueprint in runtime.plugins.pages():
         app.register_blueprint(blueprint, name=name)
     register_problem_handlers(app, api_language)

@@ -173,8 +173,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "筛选条件 {name!r}：{problem}",
     },
     "unknown_sort": {
-        "en": "Cannot sort by {name!r}.",
-        "zh-CN": "不能按 {name!r} 排序。",
+        "en": "Parameter sort: cannot sort by {name!r}.",
+        "zh-CN": "参数 sort：不能按 {name!r} 排序。",
     },
     "invalid_page": {
         "en": "{name} must be a whole number from {min} to {max}.",

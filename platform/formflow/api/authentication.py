@@ -10,7 +10,7 @@ import hmac
 
 from flask import g, request, session
 
-from formflow.auth import User, find_token_owner, get_user, touch_token
+from formflow.auth import User, find_token_owner, touch_token, user_for_session
 from formflow.errors import Forbidden, Unauthorized
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
@@ -32,9 +32,8 @@ def current_api_user() -> User:
                 raise Unauthorized(Message("token_invalid"))
             user = owner.user
         else:
-            user_id = session.get("user_id")
-            user = get_user(conn, user_id) if user_id else None
-            if user is None or not user.active:
+            user = user_for_session(conn, session.get("user_id"), session.get("auth_stamp"))
+            if user is None:
                 raise Unauthorized(Message("login_required"))
             if request.method not in SAFE_METHODS:
                 sent = request.headers.get("X-CSRF-Token", "")

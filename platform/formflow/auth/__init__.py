@@ -59,6 +59,7 @@ from formflow.auth.users import (
     get_user_by_name,
     get_users,
     list_users,
+    password_stamp,
     set_department,
     set_manager,
     set_password,
@@ -66,6 +67,7 @@ from formflow.auth.users import (
     user_ids_by_name,
     user_ids_in_departments,
     user_ids_with_role,
+    user_for_session,
     usernames_by_id,
 )
 
@@ -102,6 +104,7 @@ __all__ = [
     "list_tokens",
     "list_users",
     "move",
+    "password_stamp",
     "revoke_token",
     "set_department",
     "set_head",
@@ -110,6 +113,7 @@ __all__ = [
     "set_roles",
     "subtree_ids",
     "tables",
+    "user_for_session",
     "user_for_token",
     "user_ids_by_name",
     "user_ids_in_departments",

@@ -12,6 +12,7 @@ like any app role.  User names are unique and looked up regardless of case.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -318,6 +319,30 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
         values["password_hash"] = hash_password(password)
     conn.execute(users.update().where(users.c.id == row.id).values(**values))
     return get_user(conn, row.id)
+
+
+def password_stamp(conn: Connection, user_id: int) -> str | None:
+    """A short fingerprint of the user's current password hash (``None``: no such user).
+
+    A signed-in session keeps the stamp of its sign-in; once the password changes the
+    stamps differ and every other session of the user ends.  The salted hash is never
+    shown, only a digest of it.
+    """
+    row = conn.execute(sa.select(users.c.password_hash).where(users.c.id == user_id)).first()
+    if row is None:
+        return None
+    return hashlib.sha256((row.password_hash or "").encode("utf-8")).hexdigest()[:32]
+
+
+def user_for_session(conn: Connection, user_id: object, stamp: object) -> User | None:
+    """The active user a session signed in as, or ``None`` when the session is not
+    signed in, the user is gone or inactive, or the password changed since."""
+    if not isinstance(user_id, int) or not isinstance(stamp, str):
+        return None
+    user = get_user(conn, user_id)
+    if user is None or not user.active or password_stamp(conn, user_id) != stamp:
+        return None
+    return user
 
 
 def set_password(conn: Connection, user_id: int, password: str | None) -> None:

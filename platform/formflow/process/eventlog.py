@@ -5,7 +5,8 @@ then ``entity``, ``record_id``, ``from_state``, ``to_state``, ``process_version`
 
 The case id is the record's number (``_number``) when its entity numbers records, else
 ``app.entity:id``.  Events are read in batches by id, so an export of millions of events
-streams in constant memory and holds no transaction open between batches.
+streams in constant memory and holds no transaction open between batches.  A user's
+export holds the events of the records in their read scope only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from formflow.errors import Forbidden, NotFound
 from formflow.i18n import Message
 from formflow.metadata.model import Model
 from formflow.process.tables import events
+from formflow.records.access import scope_condition
 from formflow.storage.tables import Schema
 
 COLUMNS = ("case_id", "activity", "timestamp", "resource", "entity", "record_id",
@@ -47,17 +49,21 @@ def exportable_entities(model: Model, user: User | None,
     return names
 
 
-def event_rows(db, schema: Schema, entities: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """The events of ``entities``, oldest first, one dict per event."""
+def event_rows(db, schema: Schema, entities: Iterable[str],
+               user: User | None = None) -> Iterator[dict[str, Any]]:
+    """The events of ``entities``, oldest first, one dict per event; with ``user``, of
+    the records in their read scope only."""
     entities = [e for e in entities if e in schema.entities]
     if not entities:
         return
     numbered = {e for e in entities if schema[e].entity.numbering}
+    with db.read() as conn:
+        where = _readable_events(conn, schema, entities, user)
     last = 0
     while True:
         with db.read() as conn:
             rows = conn.execute(
-                sa.select(events).where(events.c.entity.in_(entities), events.c.id > last)
+                sa.select(events).where(where, events.c.id > last)
                 .order_by(events.c.id).limit(BATCH)
             ).all()
             if not rows:
@@ -81,6 +87,25 @@ def event_rows(db, schema: Schema, entities: Iterable[str]) -> Iterator[dict[str
                 else f"{row.seconds_in_state:.3f}",
                 "comment": row.comment or "",
             }
+
+
+def _readable_events(conn, schema: Schema, entities: list[str],
+                     user: User | None) -> sa.ColumnElement[bool]:
+    """The condition on ``events`` selecting those of ``entities`` that ``user`` may
+    read (``None``: all of them)."""
+    if user is None:
+        return events.c.entity.in_(entities)
+    conditions = []
+    for name in entities:
+        main = schema[name].main
+        scope = scope_condition(conn, main, grant_for(schema[name].entity, user.roles).read,
+                                user, name)
+        of_entity = events.c.entity == name
+        if scope is not None:
+            of_entity = sa.and_(of_entity, events.c.record_id.in_(
+                sa.select(main.c.id).where(scope)))
+        conditions.append(of_entity)
+    return sa.or_(*conditions)
 
 
 def _numbers(conn, schema: Schema, rows) -> dict[tuple[str, int], str]:
@@ -116,4 +141,4 @@ def export_events(db, model: Model, schema: Schema, user: User | None,
     """Check that ``user`` may export, then return the CSV text in chunks (the check
     runs now, not when the first chunk is read)."""
     entities = exportable_entities(model, user, entity_name)
-    return csv_chunks(event_rows(db, schema, entities))
+    return csv_chunks(event_rows(db, schema, entities, user))

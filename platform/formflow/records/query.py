@@ -153,7 +153,7 @@ def _parse_sort(entity, text: str, field_types, readable) -> tuple[tuple[str, bo
         if not part:
             continue
         descending = part.startswith("-")
-        name = part.lstrip("-+")
+        name = part[1:] if part[:1] in "-+" else part
         if _filterable(entity, name, field_types, readable) is None:
             raise BadQuery(Message("unknown_sort", {"name": name[:100]}))
         if field_types[(entity.field(name) or SYSTEM_FIELD_OBJECTS[name]).type].name == "multiselect":

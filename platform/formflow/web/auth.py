@@ -1,5 +1,6 @@
 """Sign in and out.  Flask-Login keeps the signed-in user in the session cookie
-(HttpOnly, SameSite=Lax); every page but sign-in needs a signed-in user, and every POST
+(HttpOnly, SameSite=Lax) with a stamp of their password, so changing the password ends
+every other session; every page but sign-in needs a signed-in user, and every POST
 to a page needs the session's CSRF token (a form field, or the ``X-CSRF-Token`` header
 htmx sends from ``hx-headers`` on ``<body>``).  Failed sign-ins are rate-limited per
 user name and address (:class:`formflow.auth.LoginThrottle`)."""
@@ -10,7 +11,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from formflow.auth import User, authenticate, get_user
+from formflow.auth import User, authenticate, password_stamp, user_for_session
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
@@ -40,8 +41,8 @@ def load_account(user_id: str) -> Account | None:
     if not user_id.isdigit():
         return None
     with get_runtime().db.read() as conn:
-        user = get_user(conn, int(user_id))
-    return Account(user) if user is not None and user.active else None
+        user = user_for_session(conn, int(user_id), session.get("auth_stamp"))
+    return Account(user) if user is not None else None
 
 
 def signed_in() -> User:
@@ -83,6 +84,7 @@ def login():
         return render("auth/login", username=username, next=target, status=429)
     with runtime.db.write() as conn:
         user = authenticate(conn, username, request.form.get("password", ""))
+        stamp = password_stamp(conn, user.id) if user is not None else None
     if user is None:
         runtime.login_throttle.failed(key)
         flash(Message("bad_credentials").render(lang), "error")
@@ -92,6 +94,7 @@ def login():
     session.clear()  # a new session on sign-in: no fixation
     login_user(Account(user))
     session["user_id"] = user.id  # the REST API accepts the page session too
+    session["auth_stamp"] = stamp
     if chosen:
         session["lang"] = chosen
     csrf_token()

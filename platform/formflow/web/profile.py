@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from formflow.auth import authenticate, create_token, list_tokens, revoke_token, set_password
+from formflow.auth import (
+    authenticate,
+    create_token,
+    list_tokens,
+    password_stamp,
+    revoke_token,
+    set_password,
+)
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
@@ -54,6 +61,8 @@ def change_password():
             else:
                 try:
                     set_password(conn, user.id, new)
+                    # this session goes on; every other one of the user ends
+                    session["auth_stamp"] = password_stamp(conn, user.id)
                 except ValidationFailed as failed:
                     errors["new_password"] = render_errors(failed.errors, page_language()).get(
                         "password", [_("Choose another password.")]

@@ -1,0 +1,134 @@
+"""Sessions and credentials: sign-in throttling on every place a password is checked,
+no session fixation, sessions that end when the password changes, and API tokens
+revoked at once through the API.  (How passwords and tokens are stored is tested in
+test_auth.py: scrypt at full cost in production, SHA-256 of the token.)"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import PASSWORD
+from formflow.auth import deactivate, revoke_token, set_password
+from formflow.auth.tables import tokens
+from web_support import csrf, sign_in
+
+SESSION_COOKIE = "session"
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice", roles=["sales_manager"])
+
+
+def cookie(client) -> str:
+    return client.get_cookie(SESSION_COOKIE).value
+
+
+def with_cookie(app, value: str):
+    """A new client presenting a copied session cookie."""
+    other = app.test_client()
+    other.set_cookie(SESSION_COOKIE, value)
+    return other
+
+
+def signed_in(client) -> bool:
+    return client.get("/profile").status_code == 200
+
+
+# -- throttling -------------------------------------------------------------------------------
+
+
+def test_sign_in_is_throttled_per_user_and_address(client, alice):
+    client.get("/login")
+    for _ in range(5):
+        client.post("/login", data={"username": "alice", "password": "wrong-one",
+                                    "csrf_token": csrf(client)})
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD,
+                                           "csrf_token": csrf(client)})
+    assert response.status_code == 429
+    assert not signed_in(client)
+
+
+def test_guessing_the_current_password_on_the_profile_page_is_throttled_too(client, alice):
+    token = sign_in(client, "alice")
+    for _ in range(5):
+        client.post("/profile/password", data={
+            "csrf_token": token, "current_password": "guess-guess",
+            "new_password": "new-password-1", "confirm_password": "new-password-1"})
+    response = client.post("/profile/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "new-password-1", "confirm_password": "new-password-1"})
+    assert response.status_code == 422
+    fresh = client.application.test_client()
+    fresh.get("/login")
+    answer = fresh.post("/login", data={"username": "alice", "password": PASSWORD,
+                                        "csrf_token": csrf(fresh)})
+    assert answer.status_code == 429  # the same count as the sign-in form
+
+
+# -- fixation and reuse -----------------------------------------------------------------------
+
+
+def test_a_session_planted_before_sign_in_is_not_signed_in_afterwards(app, client, alice):
+    client.get("/login")
+    planted = cookie(client)
+    sign_in(client, "alice")
+    assert cookie(client) != planted
+    assert not signed_in(with_cookie(app, planted))
+    assert signed_in(client)
+
+
+def test_a_copied_session_ends_when_the_password_changes(app, client, alice):
+    token = sign_in(client, "alice")
+    stolen = with_cookie(app, cookie(client))
+    assert signed_in(stolen)
+    response = client.post("/profile/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "a-new-password", "confirm_password": "a-new-password"})
+    assert response.status_code == 302
+    assert signed_in(client)  # the user who changed it stays signed in
+    assert not signed_in(stolen)
+    assert stolen.get("/api/v1/meta").status_code == 401
+
+
+def test_a_password_reset_by_an_admin_ends_every_session(app, runtime, client, alice):
+    sign_in(client, "alice")
+    with runtime.db.write() as conn:
+        set_password(conn, alice.id, "reset-by-admin")
+    assert not signed_in(client)
+    assert client.get("/api/v1/meta").status_code == 401
+
+
+def test_a_deactivated_user_loses_pages_and_api_at_once(runtime, client, alice, api_as):
+    sign_in(client, "alice")
+    api = api_as(alice)
+    with runtime.db.write() as conn:
+        deactivate(conn, alice.id)
+    assert not signed_in(client)
+    assert client.get("/api/v1/meta").status_code == 401
+    assert api.get("meta").status_code == 401
+
+
+# -- tokens -----------------------------------------------------------------------------------
+
+
+def test_a_revoked_token_is_refused_on_the_next_call(runtime, alice, api_as):
+    api = api_as(alice)
+    assert api.get("meta").status_code == 200
+    with runtime.db.write() as conn:
+        token_id = conn.scalar(sa.select(sa.func.max(tokens.c.id)))
+        revoke_token(conn, token_id, user_id=alice.id)
+    response = api.get("meta")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_token_revoked_on_the_profile_page_is_refused_at_once(client, alice, api_as):
+    api = api_as(alice)
+    token = sign_in(client, "alice")
+    page = client.get("/profile").get_data(as_text=True)
+    assert api.get("meta").status_code == 200
+    token_id = page.split("/profile/tokens/")[1].split("/")[0]
+    client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": token})
+    assert api.get("meta").status_code == 401
