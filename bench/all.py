@@ -8,7 +8,7 @@
 2. ``process_bench.py``: record updates against process transitions (the transition
    target is relative to updates), then one ``formflow tick`` over 100k open tasks.
 3. ``pages_bench.py``: server time of the list, record and form pages on 100k records.
-4. ``import_bench.py`` (when present): importing 10,000 customers from CSV.
+4. ``import_bench.py``: ``formflow import`` of 10,000 customers from CSV.
 
 Figures move between runs on a small machine (the load generator shares its cores with
 the servers); compare CPU per request and ratios rather than raw rates.
@@ -17,7 +17,6 @@ the servers); compare CPU per request and ratios rather than raw rates.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import platform
 import sqlite3
@@ -30,6 +29,7 @@ import sqlalchemy as sa
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import import_bench  # noqa: E402
 import pages_bench  # noqa: E402
 import process_bench  # noqa: E402
 import run  # noqa: E402
@@ -67,11 +67,7 @@ def process_table(args) -> list[str]:
 
 
 def import_table(rows: int) -> list[str]:
-    try:
-        module = importlib.import_module("import_bench")
-    except ModuleNotFoundError:
-        return ["(no import benchmark)"]
-    return module.table(DATABASES, rows)
+    return import_bench.table(DATABASES, rows)
 
 
 def main() -> None:

@@ -201,7 +201,7 @@ def test_export_writes_the_current_filter(client, samples):
 
 
 def test_export_leaves_out_fields_the_user_may_not_read(make_user, runtime):
-    from formflow.web.records_list import export_columns
+    from formflow.io.columns import export_columns
 
     entity = runtime.model.entity(SAMPLE)
     clerk = make_user("carl", roles=["clerk"])

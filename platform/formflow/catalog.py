@@ -115,6 +115,85 @@ CATALOG: dict[str, dict[str, str]] = {
     "verb_read": {"en": "read", "zh-CN": "查看"},
     "verb_update": {"en": "change", "zh-CN": "修改"},
     "verb_delete": {"en": "delete", "zh-CN": "删除"},
+    # -- import and export ----------------------------------------------------------
+    "verb_export": {"en": "export", "zh-CN": "导出"},
+    "verb_import": {"en": "import", "zh-CN": "导入"},
+    "unknown_column": {
+        "en": "Unknown column: not a field name or label.",
+        "zh-CN": "未知列：既不是字段名也不是字段标签。",
+    },
+    "duplicate_column": {"en": "This column appears twice.", "zh-CN": "此列重复出现。"},
+    "table_not_importable": {
+        "en": "Line items cannot be imported from a spreadsheet; leave this column out.",
+        "zh-CN": "明细表无法从表格文件导入，请删除此列。",
+    },
+    "not_a_key": {
+        "en": "This field cannot identify records (use id, _number or a text, number or "
+              "date field).",
+        "zh-CN": "此字段不能用于匹配记录（请使用 id、_number 或文本、数字、日期字段）。",
+    },
+    "key_column_missing": {
+        "en": "The file has no column for the key field.",
+        "zh-CN": "文件中没有匹配字段对应的列。",
+    },
+    "key_repeated": {
+        "en": "The same key value is already in row {row}.",
+        "zh-CN": "相同的匹配值已出现在第 {row} 行。",
+    },
+    "key_matches_many": {
+        "en": "This value matches {count} records; a key must match at most one.",
+        "zh-CN": "此值匹配到 {count} 条记录，匹配字段最多只能对应一条记录。",
+    },
+    "no_such_link": {
+        "en": "No {entity} with number, id or title {value!r}.",
+        "zh-CN": "不存在编号、ID 或标题为 {value!r} 的{entity}。",
+    },
+    "link_ambiguous": {
+        "en": "Several records of {entity} have the title {value!r}; use the number or id.",
+        "zh-CN": "有多条{entity}的标题为 {value!r}，请改用编号或 ID。",
+    },
+    "cell_without_header": {
+        "en": "Column {column} has a value but no header.",
+        "zh-CN": "第 {column} 列有值但没有表头。",
+    },
+    "import_empty": {
+        "en": "The file is empty: the first row must name the fields.",
+        "zh-CN": "文件为空：第一行须为字段名。",
+    },
+    "import_unreadable": {
+        "en": "The file cannot be read as CSV or XLSX ({problem}).",
+        "zh-CN": "无法按 CSV 或 XLSX 读取该文件（{problem}）。",
+    },
+    "import_too_many_rows": {
+        "en": "The file has more than {max} rows; split it into smaller files.",
+        "zh-CN": "文件超过 {max} 行，请拆分为较小的文件。",
+    },
+    "import_too_many_columns": {
+        "en": "The file has more than {max} columns.",
+        "zh-CN": "文件超过 {max} 列。",
+    },
+    "import_too_large": {
+        "en": "The file is larger than {max}; split it into smaller files.",
+        "zh-CN": "文件大于 {max}，请拆分为较小的文件。",
+    },
+    "import_failed": {
+        "en": "{count} row(s) have problems; nothing was imported.",
+        "zh-CN": "{count} 行有问题，未导入任何数据。",
+    },
+    "import_media_type": {
+        "en": "Send the file as multipart form data (field 'file') or as a text/csv or XLSX body.",
+        "zh-CN": "请以 multipart 表单（字段 file）或 text/csv、XLSX 请求体发送文件。",
+    },
+    "import_row": {"en": "row {row}", "zh-CN": "第 {row} 行"},
+    "import_key": {"en": "key", "zh-CN": "匹配字段"},
+    "unknown_format": {
+        "en": "Unknown file format; use one of: {formats}.",
+        "zh-CN": "未知的文件格式，请使用：{formats}。",
+    },
+    "export_too_large": {
+        "en": "{count} records match; an export holds at most {max}. Narrow the filter.",
+        "zh-CN": "共有 {count} 条记录符合条件，一次最多导出 {max} 条，请缩小筛选范围。",
+    },
     "rule_failed": {"en": "{message}", "zh-CN": "{message}"},
     "plugin_message": {"en": "{message}", "zh-CN": "{message}"},
     "validation_failed": {

@@ -21,6 +21,8 @@ from flask import current_app, g
 from formflow.auth import LoginThrottle
 from formflow.auth.directory import Directory
 from formflow.fields import Registry, builtin_registry
+from formflow.io.exporting import Exporter
+from formflow.io.importing import Importer
 from formflow.metadata.loader import load
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
@@ -76,6 +78,9 @@ class Runtime:
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
             plugins=self.plugins, functions=self.functions,
         )
+        self.importer = Importer(self.records, settings["IMPORT_MAX_ROWS"],
+                                 settings["IMPORT_MAX_BYTES"])
+        self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)
         self.plugins.complete(self.model, [("process_engine", engine)])

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "METRICS_TOKEN": None,  # bearer token for GET /metrics; none: /metrics is off
     "METADATA_CHECK_SECONDS": 1.0,  # how often a worker looks for newly published metadata
+    "IMPORT_MAX_ROWS": 50_000,  # data rows one imported file may hold
+    "IMPORT_MAX_BYTES": 20 * 1024 * 1024,  # size of one imported file
+    "EXPORT_MAX_ROWS": 100_000,  # records one export may hold
 }
 
 ENVIRONMENTS = ("development", "production")
@@ -84,7 +87,8 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     settings["METADATA_PATH"] = _paths(settings["METADATA_PATH"], "metadata/apps")
     settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
     settings["PLUGINS_STRICT"] = str(settings["PLUGINS_STRICT"]).lower() not in ("0", "false", "no")
-    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES"):
+    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES",
+                 "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS"):
         try:
             settings[name] = int(settings[name])
         except (TypeError, ValueError):

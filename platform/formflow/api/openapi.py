@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from formflow.fields import Registry
+from formflow.io.exporting import MIMETYPES as EXPORT_MIMETYPES
 from formflow.metadata.model import Entity, Field, Model
 from formflow.records.query import MAX_PER_PAGE
 
@@ -103,6 +104,7 @@ def openapi_document(
         paths[f"{collection}/{{id}}/history"] = {
             "get": _operation(f"History of {name}", {"200": _json({"type": "object"})}, item_params)
         }
+        paths.update(_io_paths(entity, name, collection, field_types, readable))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Formflow API", "version": "1"},
@@ -140,6 +142,43 @@ def _list_parameters(entity: Entity, field_types: Registry, readable) -> list[di
             name = field.name if op == "eq" else f"{field.name}__{op}"
             parameters.append({"name": name, "in": "query", "schema": {"type": "string"}})
     return parameters
+
+
+def _io_paths(entity: Entity, name: str, collection: str, field_types: Registry, readable):
+    """The import and export operations of one entity."""
+    filters = [p for p in _list_parameters(entity, field_types, readable)
+               if p["name"] not in ("page", "per_page")]
+    export_format = {"name": "format", "in": "query",
+                     "schema": {"enum": list(EXPORT_MIMETYPES), "default": "csv"}}
+    files = {mimetype: {"schema": {"type": "string", "format": "binary"}}
+             for mimetype in EXPORT_MIMETYPES.values()}
+    import_parameters = [
+        {"name": "dry_run", "in": "query", "schema": {"type": "boolean"},
+         "description": "Check every row, write nothing."},
+        {"name": "key", "in": "query", "schema": {"type": "string"},
+         "description": "Update the record whose field of this name matches the row's."},
+    ]
+    body = {"required": True, "content": {
+        "multipart/form-data": {"schema": {
+            "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"]}},
+        **files,
+    }}
+    counts = {"type": "object", "properties": {
+        "rows": {"type": "integer"}, "created": {"type": "integer"},
+        "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+        "dry_run": {"type": "boolean"}}}
+    too_large = {"413": _problem_response()}
+    importing = _operation(f"Import {name} from CSV or XLSX (all or nothing)",
+                           {"200": _json(counts), **too_large}, import_parameters)
+    importing["requestBody"] = body
+    return {
+        f"{collection}/export": {"get": _operation(
+            f"Export {name} as CSV or XLSX",
+            {"200": {"description": "The file", "content": files}, **too_large},
+            [export_format, *filters])},
+        f"{collection}/import": {"post": importing},
+    }
 
 
 def _list_response(ref) -> dict[str, Any]:

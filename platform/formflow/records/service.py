@@ -7,7 +7,7 @@ audit live here and nowhere else.  Each write is one transaction; each error is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import Any
@@ -89,6 +89,15 @@ class RecordService:
     def grant(self, user: User, entity: Entity) -> EntityGrant:
         return grant_for(entity, user.roles)
 
+    def require(self, user: User, entity: Entity, operation: str) -> EntityGrant:
+        """The user's grant on ``entity``, or Forbidden unless it allows ``operation``
+        (one of create, read, update, delete, export, import_) at all."""
+        grant = self.grant(user, entity)
+        if not grant.allows(operation):
+            verb = _verb(operation.rstrip("_"))
+            raise Forbidden(Message("forbidden_action", {"action": verb, "entity": entity.label}))
+        return grant
+
     def context(self, user: User) -> EvaluationContext:
         return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
                                  functions=self.functions)
@@ -112,19 +121,31 @@ class RecordService:
 
     def create(self, user: User, entity_name: str, payload: Any) -> dict[str, Any]:
         entity = self.entity(entity_name)
-        if not self.grant(user, entity).create:
-            raise Forbidden(Message("forbidden_action", {"action": _verb("create"), "entity": entity.label}))
+        self.require(user, entity, "create")
         values, _, errors = parse_payload(entity, payload, self.field_types)
         if "" in errors:
             raise ValidationFailed(errors)
         with self.db.write() as conn:
-            saver = self._saver(conn, user)
-            request = SaveRequest(entity, user, values)
-            record, stored, changed = saver.check(request, errors)
-            saved = saver.store(request, record, stored, changed)
-            audit.record_change(conn, entity.qualified_name, saved["id"], "create", user.id,
-                                audit.changes_between({}, self.to_json(user, entity, saved)))
+            saved = self._create_in(conn, user, entity, values, errors)
         return self.to_json(user, entity, saved)
+
+    def create_in(self, conn: Connection, user: User, entity: Entity, payload: Any) -> dict:
+        """Create a record from a request-shaped ``payload`` inside the caller's write
+        transaction, through the whole save pipeline; returns it (internal form).  The
+        caller has checked the create grant (see :meth:`require`)."""
+        values, _, errors = parse_payload(entity, payload, self.field_types)
+        if "" in errors:
+            raise ValidationFailed(errors)
+        return self._create_in(conn, user, entity, values, errors)
+
+    def _create_in(self, conn, user: User, entity: Entity, values: dict, errors) -> dict:
+        saver = self._saver(conn, user)
+        request = SaveRequest(entity, user, values)
+        record, stored, changed = saver.check(request, errors)
+        saved = saver.store(request, record, stored, changed)
+        audit.record_change(conn, entity.qualified_name, saved["id"], "create", user.id,
+                            audit.changes_between({}, self.to_json(user, entity, saved)))
+        return saved
 
     def get(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
@@ -151,31 +172,42 @@ class RecordService:
     ) -> dict[str, Any]:
         entity = self.entity(entity_name)
         with self.db.write() as conn:
-            current = self._writable_record(conn, user, entity, record_id, "update")
-            values, body_version, errors = parse_payload(
-                entity, payload, self.field_types, current=self.to_json(user, entity, current)
-            )
-            _check_version(current, expected_version or body_version)
-            if "" in errors:
-                raise ValidationFailed(errors)
-            saver = self._saver(conn, user)
-            request = SaveRequest(entity, user, values, current)
-            record, stored, changed = saver.check(request, errors)
-            before = self.to_json(user, entity, current)
-            if not audit.changes_between(before, self.to_json(user, entity, record)):
-                return before  # nothing changed: no write, no new version
-            saved = saver.store(request, record, stored, changed)
-            after = self.to_json(user, entity, saved)
-            audit.record_change(conn, entity.qualified_name, record_id, "update", user.id,
-                                audit.changes_between(before, after))
-        return after
+            current = self.writable_record(conn, user, entity, record_id, "update")
+            saved, _ = self.update_in(conn, user, entity, current, payload,
+                                      expected_version=expected_version)
+        return self.to_json(user, entity, saved)
+
+    def update_in(
+        self, conn: Connection, user: User, entity: Entity, current: dict, payload: Any,
+        *, expected_version: int | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Change the stored record ``current`` (from :meth:`writable_record`) with a
+        request-shaped ``payload`` inside the caller's write transaction.  Returns the
+        record (internal form) and whether anything changed: an unchanged record is not
+        written and keeps its version."""
+        values, body_version, errors = parse_payload(
+            entity, payload, self.field_types, current=self.to_json(user, entity, current)
+        )
+        _check_version(current, expected_version or body_version)
+        if "" in errors:
+            raise ValidationFailed(errors)
+        saver = self._saver(conn, user)
+        request = SaveRequest(entity, user, values, current)
+        record, stored, changed = saver.check(request, errors)
+        before = self.to_json(user, entity, current)
+        if not audit.changes_between(before, self.to_json(user, entity, record)):
+            return current, False
+        saved = saver.store(request, record, stored, changed)
+        audit.record_change(conn, entity.qualified_name, current["id"], "update", user.id,
+                            audit.changes_between(before, self.to_json(user, entity, saved)))
+        return saved, True
 
     def delete(
         self, user: User, entity_name: str, record_id: int, *, expected_version: int | None = None
     ) -> None:
         entity = self.entity(entity_name)
         with self.db.write() as conn:
-            current = self._writable_record(conn, user, entity, record_id, "delete")
+            current = self.writable_record(conn, user, entity, record_id, "delete")
             _check_version(current, expected_version)
             hooks = self.plugins.hooks_for(entity.app)
             hooks.record_before_delete(conn=conn, user=user, entity=entity, record=current)
@@ -214,13 +246,7 @@ class RecordService:
         tables = self.schema[entity.qualified_name]
         main = tables.main
         with self.db.read() as conn:
-            filters = self._resolve_filters(conn, query.filters)
-            search_fields = entity.list.search if entity.list else ()
-            where = where_clauses(main, filters, query.search, search_fields)
-            where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
-            scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
-            if scope is not None:
-                where.append(scope)
+            where = self._where(conn, user, entity, grant, query, deleted)
             total, estimated = count_rows(conn, main, where)
             rows = [
                 dict(r._mapping)
@@ -234,6 +260,51 @@ class RecordService:
         to_json = serializer(entity, self.field_types, self._readable(user))
         items = [to_json(row) for row in rows]
         return Page(items, total, query.page, query.per_page, estimated)
+
+    def iterate(
+        self, user: User, entity_name: str, args: Mapping[str, Sequence[str]],
+        *, limit: int, batch: int = 500, lines: bool = True,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every record matching the list arguments (paging arguments are ignored), at
+        most ``limit``, as JSON in batches: one read transaction and one query whose rows
+        are fetched ``batch`` at a time, so memory stays bounded however many records
+        match.  ``lines=False`` leaves line items out.  Permission and the arguments are
+        checked at once, before any batch is read."""
+        entity = self.entity(entity_name)
+        grant = self.grant(user, entity)
+        if not grant.read:
+            self.require(user, entity, "read")
+        paging = {"page", "per_page"}
+        query = parse_list_query(entity, {k: v for k, v in args.items() if k not in paging},
+                                 self.field_types, self._readable(user))
+        tables = self.schema[entity.qualified_name]
+        to_json = serializer(entity, self.field_types, self._readable(user))
+        return self._batches(user, entity, grant, query, tables, to_json, limit, batch, lines)
+
+    def _batches(self, user, entity, grant, query, tables, to_json, limit, batch, lines):
+        main = tables.main
+        with self.db.read() as conn:
+            where = self._where(conn, user, entity, grant, query, False)
+            select = sa.select(main).where(*where).order_by(*order_by(main, query)).limit(limit)
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(select)
+            for partition in result.partitions():
+                rows = [dict(r._mapping) for r in partition]
+                if lines:
+                    attach_lines(conn, tables, rows)
+                to_internal(conn, entity, rows, self.field_types)
+                yield [to_json(row) for row in rows]
+
+    def _where(self, conn, user: User, entity: Entity, grant: EntityGrant, query, deleted: bool):
+        """The conditions of a list query: filters, search, deleted or not, read scope."""
+        main = self.schema[entity.qualified_name].main
+        filters = self._resolve_filters(conn, query.filters)
+        search_fields = entity.list.search if entity.list else ()
+        where = where_clauses(main, filters, query.search, search_fields)
+        where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
+        scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
+        if scope is not None:
+            where.append(scope)
+        return where
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
         """The record's changes, oldest first; fields the caller may not read are hidden."""
@@ -261,7 +332,7 @@ class RecordService:
                                             {"action": _verb("create"), "entity": entity.label}))
                 current = None
             else:
-                current = self._writable_record(conn, user, entity, record_id, "update")
+                current = self.writable_record(conn, user, entity, record_id, "update")
             values, _, errors = parse_payload(
                 entity, payload, self.field_types,
                 current=self.to_json(user, entity, current) if current else None,
@@ -336,7 +407,9 @@ class RecordService:
         main = self.schema[entity.qualified_name].main
         return in_scope(conn, main, scope, user, entity.qualified_name, record_id)
 
-    def _writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
+    def writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
+        """The live record ``record_id`` if ``user`` may read it and ``action`` it (a
+        scoped operation); NotFound or Forbidden otherwise."""
         record = self.readable_record(conn, user, entity, record_id)
         grant = self.grant(user, entity)
         if getattr(grant, action) != grant.read:  # the same scope was just checked

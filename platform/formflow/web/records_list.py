@@ -1,4 +1,4 @@
-"""An entity's list (``/<app>/<entity>/``), its CSV export and its trash.
+"""An entity's list (``/<app>/<entity>/``) and its trash.
 
 The query string is the REST API's (``field=value``, ``field__op=value``, ``q``, ``sort``,
 ``page``, ``per_page``), so a filtered view is a bookmarkable URL; htmx replaces only the
@@ -8,13 +8,10 @@ in the configured time zone.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterator
 from datetime import datetime, time
 
-from flask import Response, abort, current_app, request, stream_with_context, url_for
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 
 from formflow.auth import User, can_read_field
@@ -30,10 +27,6 @@ from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 PAGE_SIZES = (10, 25, 50, 100)
-#: Rows one export may hold.
-MAX_EXPORT = 50_000
-EXPORT_PAGE = 200
-TEXT_LIKE = frozenset({"text", "textarea", "email", "phone", "url", "file", "image"})
 RANGE_TYPES = NUMERIC | {"date", "datetime"}
 
 
@@ -200,9 +193,10 @@ class Listing:
         endpoint = "web.trash" if self.deleted else "web.list_records"
         return url_for(endpoint, app=self.entity.app, entity=self.entity.name, **args)
 
-    def export_url(self) -> str:
+    def export_url(self, file_format: str = "csv") -> str:
         args = {k: v for k, v in self.args.items() if k not in ("page", "per_page")}
-        return url_for("web.export_records", app=self.entity.app, entity=self.entity.name, **args)
+        return url_for("web.export_records", app=self.entity.app, entity=self.entity.name,
+                       file_format=file_format, **args)
 
     def record_url(self, item: dict) -> str:
         return url_for(
@@ -240,75 +234,3 @@ def trash(app: str, entity: str):
         crumbs=crumbs,
         page_sizes=PAGE_SIZES,
     )
-
-
-# -- export ---------------------------------------------------------------------------
-
-
-@web.get("/<app>/<entity>/export.csv")
-def export_records(app: str, entity: str):
-    user = signed_in()
-    found = entity_or_404(app, entity)
-    records = get_runtime().records
-    if not records.grant(user, found).export:
-        abort(403)
-    args = {
-        k: v for k, v in service_args(found, list_args()).items() if k not in ("page", "per_page")
-    }
-    columns = export_columns(found, user)
-    first = records.list(user, found.qualified_name, {**args, "per_page": [str(EXPORT_PAGE)]})
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([c.name for c in columns])
-        page, number, written = first, 1, 0
-        while page.items and written < MAX_EXPORT:
-            for item in page.items:
-                writer.writerow([_cell(c, item.get(c.name)) for c in columns])
-                written += 1
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            if len(page.items) < EXPORT_PAGE:
-                break
-            number += 1
-            page = records.list(
-                user,
-                found.qualified_name,
-                {**args, "per_page": [str(EXPORT_PAGE)], "page": [str(number)]},
-            )
-        yield buffer.getvalue()
-
-    filename = f"{found.app}-{found.name}.csv"
-    response = Response(stream_with_context(_with_bom(rows())), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def export_columns(entity: Entity, user: User) -> list[Field]:
-    system = (
-        ["id"] + (["_number"] if entity.numbering else []) + (["_state"] if entity.process else [])
-    )
-    fields = [f for f in entity.fields if not f.is_table and can_read_field(f, user.roles)]
-    tail = ["_created_at", "_created_by", "_updated_at", "_updated_by"]
-    return [system_field(n) for n in system] + fields + [system_field(n) for n in tail]
-
-
-def _with_bom(chunks: Iterator[str]) -> Iterator[str]:
-    yield "\ufeff"  # spreadsheet programs then read the file as UTF-8
-    yield from chunks
-
-
-def _cell(field: Field, value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    text = str(value)
-    if field.type in TEXT_LIKE and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text  # never a formula in a spreadsheet
-    return text

@@ -1,0 +1,121 @@
+"""Benchmark ``formflow import``: rows per second importing crm customers.
+
+    python bench/import_bench.py                              # 10,000 rows, SQLite and PostgreSQL
+    python bench/import_bench.py --database sqlite --rows 2000
+
+Each run installs the shipped crm app on a fresh database (a SQLite file in a temporary
+folder, or the PostgreSQL database ``ff_import_bench`` at ``BENCH_POSTGRES_URL``, created
+and dropped), writes a CSV of ``--rows`` customers (name, unique code, industry, level,
+credit limit, owner, e-mail, notes) and times the ``formflow import`` command as a user
+runs it (a subprocess, so start-up is included), first with ``--dry-run``, then for real.
+Every row goes through the records service's save pipeline in one transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+LEVELS = "ABC"
+INDUSTRIES = ("manufacturing", "retail", "finance", "technology")
+
+
+def write_csv(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "code", "industry", "level", "credit_limit", "owner", "email",
+                         "notes"])
+        for index in range(rows):
+            writer.writerow([f"客户 {index}", f"C{index:07d}", INDUSTRIES[index % 4],
+                             LEVELS[index % 3], f"{index % 1000}.50", "admin",
+                             f"c{index}@example.com", "导入测试"])
+
+
+def postgres_url() -> str:
+    server = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"),
+                              isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql('DROP DATABASE IF EXISTS "ff_import_bench" WITH (FORCE)')
+        conn.exec_driver_sql('CREATE DATABASE "ff_import_bench"')
+    server.dispose()
+    return POSTGRES.rsplit("/", 1)[0] + "/ff_import_bench"
+
+
+def drop_postgres() -> None:
+    server = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://"),
+                              isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql('DROP DATABASE IF EXISTS "ff_import_bench" WITH (FORCE)')
+    server.dispose()
+
+
+def formflow(env: dict, *args: str) -> float:
+    """Run ``formflow ARGS``; returns the seconds it took."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "from formflow.cli import main; main()", *args],
+                   env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def run(database: str, rows: int) -> list[str]:
+    """Time a dry run and an import of ``rows`` customers; prints and returns table lines."""
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        url = f"sqlite:///{folder / 'bench.db'}" if database == "sqlite" else postgres_url()
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "platform"),
+               "FORMFLOW_DATABASE_URL": url, "FORMFLOW_INSTANCE_PATH": str(folder / "instance"),
+               "FORMFLOW_METADATA_PATH": str(ROOT / "metadata" / "apps" / "crm"),
+               "FORMFLOW_PLUGINS_PATH": str(folder / "no-plugins"),
+               "FORMFLOW_SECRET_KEY": "bench", "FORMFLOW_LANGUAGE": "en"}
+        try:
+            formflow(env, "init", "--admin-password", "bench-password")
+            source = folder / "customers.csv"
+            write_csv(source, rows)
+            empty = formflow(env, "plugins")  # the command's start-up alone
+            checked = formflow(env, "import", "crm.customer", str(source), "--dry-run")
+            imported = formflow(env, "import", "crm.customer", str(source))
+        finally:
+            if database == "postgresql":
+                drop_postgres()
+    lines = []
+    for label, seconds in (("dry run", checked), ("import", imported)):
+        net = max(seconds - empty, 1e-9)
+        print(f"{database:<10} {label:<8} {rows:>7} rows  {seconds:6.1f} s  "
+              f"{rows / seconds:7.0f} rows/s  ({rows / net:7.0f} rows/s without start-up)",
+              flush=True)
+        lines.append(f"| {database} | {label} | {rows:,} | {seconds:.1f} s | "
+                     f"{rows / seconds:.0f} | {rows / net:.0f} |")
+    return lines
+
+
+def table(databases: list[str], rows: int) -> list[str]:
+    """The Markdown table of ``run`` on each database (for ``all.py``)."""
+    lines = ["| database | run | rows | time | rows/s | rows/s without start-up |",
+             "|---|---|---|---|---|---|"]
+    for database in databases:
+        lines += run(database, rows)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--rows", type=int, default=10_000)
+    options = parser.parse_args()
+    for database in options.database or ["sqlite", "postgresql"]:
+        run(database, options.rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Import and export over the REST API: thin views over the io services.
+
+``POST /api/v1/<app>/<entity>/import`` takes the file as a multipart upload (field
+``file``) or as the raw body (``text/csv`` or the XLSX media type); ``?dry_run=1``
+checks without writing, ``?key=field`` updates matching records.  ``GET
+/api/v1/<app>/<entity>/export?format=csv|xlsx`` takes the list API's filters.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from formflow.api.authentication import current_api_user
+from formflow.api.routes import UnsupportedMediaType, api
+from formflow.downloads import download
+from formflow.i18n import Message
+from formflow.io.exporting import MIMETYPES
+from formflow.runtime import get_runtime
+
+#: Media types a raw import body may have.
+RAW_TYPES = frozenset({*MIMETYPES.values(), "text/plain", "application/octet-stream"})
+TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+@api.post("/<app>/<entity>/import")
+def import_records(app: str, entity: str):
+    user = current_api_user()
+    runtime = get_runtime()
+    request.max_content_length = runtime.settings["IMPORT_MAX_BYTES"]
+    result = runtime.importer.run(
+        user, f"{app}.{entity}", _upload(),
+        dry_run=request.args.get("dry_run", "").lower() in TRUE,
+        key=request.args.get("key") or None,
+    )
+    return jsonify(rows=result.rows, created=result.created, updated=result.updated,
+                   unchanged=result.unchanged, dry_run=result.dry_run)
+
+
+def _upload() -> bytes:
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise UnsupportedMediaType(Message("import_media_type"))
+        return upload.read()
+    if request.mimetype not in RAW_TYPES:
+        raise UnsupportedMediaType(Message("import_media_type"))
+    return request.get_data()
+
+
+@api.get("/<app>/<entity>/export")
+def export_records(app: str, entity: str):
+    user = current_api_user()
+    args = request.args.to_dict(flat=False)
+    file_format = (args.pop("format", None) or ["csv"])[-1]
+    export = get_runtime().exporter.export(user, f"{app}.{entity}", args, file_format)
+    return download(export.chunks, export.mimetype, export.filename)
