@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402
+
 from formflow import create_app  # noqa: E402
 
 PASSWORD = "bench-admin-password"

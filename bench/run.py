@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import gunicorn.config
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,6 +153,7 @@ class Server:
                 f"127.0.0.1:{port}",
                 "--log-level",
                 "warning",
+                *own_control_socket(port),
                 app,
             ],
             cwd=ROOT,
@@ -185,6 +187,14 @@ class Server:
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=30)
+
+
+def own_control_socket(port: int) -> list[str]:
+    """gunicorn 24 and later open a control socket, by default one per user: give each
+    server its own, so the two servers do not take each other's."""
+    known = {setting.name for setting in gunicorn.config.KNOWN_SETTINGS}
+    path = Path(tempfile.gettempdir()) / f"formflow-bench-{port}.ctl"
+    return ["--control-socket", str(path)] if "control_socket" in known else []
 
 
 def drive(server: Server, make_request, seconds: float) -> Result:

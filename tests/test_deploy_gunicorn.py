@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,11 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import gunicorn.config
 import pytest
 import requests
 
 from formflow.auth import create_token, get_user_by_name
+from server_support import free_port, own_control_socket
 from test_reloading import TALLY, add_note_field, editable_apps
 
 pytestmark = pytest.mark.slow
@@ -120,7 +119,7 @@ def server(make_app, metadata_path, database_url, tmp_path):
         "FORMFLOW_METADATA_CHECK_SECONDS": str(CHECK_SECONDS),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "gunicorn.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(  # noqa: S603 - our own fixed command line
@@ -136,7 +135,7 @@ def server(make_app, metadata_path, database_url, tmp_path):
                 f"127.0.0.1:{port}",
                 "--timeout",
                 "60",
-                *_own_control_socket(tmp_path),
+                *own_control_socket(tmp_path),
                 "wsgi:app",
             ],
             cwd=ROOT,
@@ -157,17 +156,6 @@ def server(make_app, metadata_path, database_url, tmp_path):
             process.wait()
 
 
-def _own_control_socket(folder: Path) -> list[str]:
-    """gunicorn 24 and later open a control socket, by default one per user: give this
-    server its own, so servers running side by side do not take each other's."""
-    known = {setting.name for setting in gunicorn.config.KNOWN_SETTINGS}
-    return ["--control-socket", str(folder / "gunicorn.ctl")] if "control_socket" in known else []
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_until_healthy(base: str, process: subprocess.Popen, log: Path) -> None:

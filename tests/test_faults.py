@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from formflow.storage.database import is_outage, normalize_url
 from formflow.storage.system import audit
 from helpers import LAB, PARTNERS, database_state, problem
 from plugin_support import MEMOS, plugin_env_factory
+from server_support import free_port, own_control_socket
 from web_support import HTMX, sign_in
 
 
@@ -196,10 +196,6 @@ def record_after_save(record):
 # -- the server killed during a burst of writes ------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -217,7 +213,7 @@ def gunicorn(url: str, instance: Path):
     }
     process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-         "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+         "--bind", f"127.0.0.1:{port}", *own_control_socket(instance), "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

@@ -170,7 +170,8 @@ def _io_paths(entity: Entity, name: str, collection: str, field_types: Registry,
         "dry_run": {"type": "boolean"}}}
     too_large = {"413": _problem_response()}
     importing = _operation(f"Import {name} from CSV or XLSX (all or nothing)",
-                           {"200": _json(counts), **too_large}, import_parameters)
+                           {"200": _json(counts), **too_large, "415": _problem_response()},
+                           import_parameters)
     importing["requestBody"] = body
     return {
         f"{collection}/export": {"get": _operation(
