@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conftest import TEST_APPS
+from formflow.auth.admin_log import CLI
 from formflow.cli import main
 from formflow.process.calendar import deadline
 from formflow.process.calendar_service import save_day, save_week
@@ -111,12 +112,12 @@ def test_results_are_utc_and_follow_the_business_time_zone():
 def test_stored_exceptions_and_hours_drive_deadlines(runtime):
     with runtime.db.write() as conn:
         for day, working in SPRING_FESTIVAL.items():
-            save_day(conn, day, working)
+            save_day(conn, day, working, actor=CLI)
         assert deadline(conn, at("2025-01-27", "10:00"), "1bd", SHANGHAI) == \
             at("2025-02-05", "10:00")
         assert add_business_time(conn, at("2025-01-24", "10:00"), 2, "bd", SHANGHAI) == \
             at("2025-01-27", "10:00")
-        save_week(conn, (1, 2, 3, 4, 5, 6), ((time(8, 30), time(17, 30)),))
+        save_week(conn, (1, 2, 3, 4, 5, 6), ((time(8, 30), time(17, 30)),), actor=CLI)
         # Saturday 11 January now works, from 8:30.
         assert deadline(conn, at("2025-01-10", "17:00"), "2bh", SHANGHAI) == \
             at("2025-01-11", "10:00")

@@ -10,6 +10,7 @@ from conftest import ROOT, TEST_APPS, create_app
 from formflow.plugins.manager import PluginLoadError
 from formflow.process.tables import events
 from process_helpers import run_together
+from web_support import sign_in
 
 STOCK_APPS = TEST_APPS / "stock"
 SHIPPED_PLUGINS = ROOT / "plugins"
@@ -141,6 +142,30 @@ def test_two_stock_outs_approved_at_once_cannot_both_spend_the_stock(
 def test_the_ledger_is_only_for_readers_of_the_documents(clerk_api):
     assert clerk_api.get("/api/v1/plugins/stock_ledger/stock/balances").status_code == 200
     assert clerk_api.get("/api/v1/plugins/stock_ledger/nope/balances").status_code == 403
+
+
+def test_postings_are_limited_to_the_documents_the_caller_may_read(
+    app, make_user, api_as, clerk_api, keeper_api, catalog
+):
+    """Plain users read their ``own`` stock documents: the ledger lists those postings only."""
+    dora_api = api_as(make_user("dora"))
+    mine = document(clerk_api, catalog, "in", ("Bolt", "East", 10))
+    theirs = document(dora_api, catalog, "in", ("Nut", "West", 5))
+    for record_id in (mine, theirs):
+        assert act(keeper_api, record_id, "approve").status_code == 200
+    entries_of = lambda api: {  # noqa: E731
+        i["record_id"] for i in api.get("/api/v1/plugins/stock_ledger/stock/entries")
+        .get_json()["items"]}
+    assert entries_of(clerk_api) == {mine}
+    assert entries_of(dora_api) == {theirs}
+    assert entries_of(keeper_api) == {mine, theirs}
+    other = clerk_api.get(f"/api/v1/plugins/stock_ledger/stock/entries?record_id={theirs}")
+    assert other.get_json()["items"] == []
+    browser = app.test_client()
+    sign_in(browser, "carl")
+    page = browser.get("/plugins/stock_ledger/stock/ledger").get_data(as_text=True)
+    assert f"/stock/stock_document/{mine}" in page
+    assert f"/stock/stock_document/{theirs}" not in page
 
 
 def test_a_mapping_that_does_not_fit_the_app_stops_start_up(database_url, tmp_path):

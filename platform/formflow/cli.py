@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name
+from formflow.auth.admin_log import CLI
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import negotiate, render_errors
 from formflow.install import install, migrate
@@ -112,7 +113,8 @@ def user_create_command(name, password, roles, department, manager, display_name
     try:
         with runtime.db.write() as conn:
             create_user(conn, name, password, display_name=display_name, roles=roles,
-                        department=department, manager=manager, known_roles=runtime.model.roles)
+                        department=department, manager=manager, known_roles=runtime.model.roles,
+                        actor=CLI)
     except ServiceError as error:
         _fail(error)
     click.echo(f"User {name} created.")
@@ -134,7 +136,7 @@ def token_create_command(name: str, label: str) -> None:
         user = get_user_by_name(conn, name)
         if user is None:
             raise click.ClickException(f"No user named {name!r}.")
-        _, token = create_token(conn, user.id, label)
+        _, token = create_token(conn, user.id, label, actor=CLI)
     click.echo("Keep this token secret; it is shown only once:")
     click.echo(token)
 
@@ -188,7 +190,7 @@ def calendar_holiday_command(day: str, working: bool, note: str | None) -> None:
     except ServiceError as error:
         _fail(error)
     with get_runtime().db.write() as conn:
-        save_day(conn, date, working, note)
+        save_day(conn, date, working, note, actor=CLI)
     click.echo(f"{date.isoformat()} is now a {'working day' if working else 'holiday'}.")
 
 
@@ -204,7 +206,7 @@ def calendar_remove_command(day: str) -> None:
     except ServiceError as error:
         _fail(error)
     with get_runtime().db.write() as conn:
-        removed = delete_day(conn, date)
+        removed = delete_day(conn, date, actor=CLI)
     click.echo(f"{date.isoformat()} is an ordinary day again." if removed
                else f"{date.isoformat()} was not marked.")
 
@@ -228,7 +230,7 @@ def calendar_hours_command(weekdays: str | None, hours: str | None) -> None:
                 periods = parse_hours_text(hours)
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
-        save_week(conn, days, periods)
+        save_week(conn, days, periods, actor=CLI)
     _echo_week(days, periods)
 
 

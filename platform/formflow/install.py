@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from formflow.auth import create_user, get_user_by_name, set_password
+from formflow.auth.admin_log import CLI
 from formflow.process.registry import publish_processes
 from formflow.runtime import Runtime
 from formflow.storage.migrate import MigrationStep, apply_migration
@@ -42,9 +43,10 @@ def install(
         admin = get_user_by_name(conn, ADMIN)
         if admin is None:
             admin_password = admin_password or secrets.token_urlsafe(12)
-            create_user(conn, ADMIN, admin_password, display_name="Administrator", roles=["admin"])
+            create_user(conn, ADMIN, admin_password, display_name="Administrator", roles=["admin"],
+                        actor=CLI)
         elif admin_password:
-            set_password(conn, admin.id, admin_password)
+            set_password(conn, admin.id, admin_password, actor=CLI)
         else:
             return steps, None
     return steps, admin_password

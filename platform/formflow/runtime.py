@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app, g
 
 from formflow.auth import LoginThrottle
+from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.fields import Registry, builtin_registry
 from formflow.io.exporting import Exporter
@@ -95,6 +96,7 @@ class Runtime:
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
         self.directory = Directory(self.db, self.model)
+        self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,

@@ -1,4 +1,6 @@
-"""Reading the ledger, for anyone who may read the app's stock documents:
+"""Reading the ledger, for anyone who may read the app's stock documents.  The postings
+listed are those of the documents within the caller's read scope (a role reading
+``own`` sees the postings of its own documents); balances are totals over all of them.
 
     GET /api/v1/plugins/stock_ledger/<app>/balances   on hand (?product=&warehouse=)
     GET /api/v1/plugins/stock_ledger/<app>/entries    the postings (?record_id=)
@@ -49,6 +51,14 @@ def may_read(user: User, app: str, runtime) -> bool:
     return True
 
 
+def _visible(conn, runtime, user: User, entity) -> list:
+    """The condition keeping the postings of documents ``user`` may read (none: all)."""
+    ids = runtime.records.readable_ids(conn, user, entity)
+    if ids is None:
+        return []
+    return [entries.c.entity == entity.qualified_name, entries.c.record_id.in_(ids)]
+
+
 def _id_arg(name: str) -> int | None:
     """A positive record id from the query string; None when absent; -1 when malformed."""
     text = request.args.get(name, "")
@@ -88,11 +98,13 @@ def list_balances(app: str):
 def list_entries(app: str):
     """The ledger, newest first (at most 500): ``?record_id=<document id>``."""
     runtime = get_runtime()
-    document_entity(runtime, current_api_user(), app)
+    user = current_api_user()
+    entity = document_entity(runtime, user, app)
     where = [entries.c.app == app]
     if request.args.get("record_id"):
         where.append(entries.c.record_id == _id_arg("record_id"))
     with runtime.db.read() as conn:
+        where += _visible(conn, runtime, user, entity)
         rows = conn.execute(sa.select(entries).where(*where)
                             .order_by(entries.c.id.desc()).limit(MAX_ENTRIES)).all()
     return jsonify(items=[
@@ -129,8 +141,9 @@ def ledger_page(app: str):
         on_hand = conn.execute(sa.select(balances).where(*_where(
             balances, app, product, warehouse)).order_by(
             balances.c.product_id, balances.c.warehouse_id)).all()
-        postings = conn.execute(sa.select(entries).where(*_where(
-            entries, app, product, warehouse)).order_by(entries.c.id.desc())
+        postings = conn.execute(sa.select(entries).where(
+            *_where(entries, app, product, warehouse),
+            *_visible(conn, runtime, current_user.user, entity)).order_by(entries.c.id.desc())
             .limit(MAX_ENTRIES)).all()
         stocked = conn.execute(sa.select(balances.c.product_id, balances.c.warehouse_id)
                                .where(balances.c.app == app)).all()

@@ -13,6 +13,10 @@
                                                           ?page=, 50 a page), with attempts
     POST   /api/v1/admin/webhooks/<id>/deliveries/<d>/retry   send a failed one again now
     POST   /api/v1/admin/webhooks/<id>/ping              send a "ping" event now
+
+Creating, changing and deleting an endpoint is written to the admin log
+(``webhook.create``, ``webhook.update``, ``webhook.delete``) in the same transaction,
+never with its secret.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from flask_login import current_user
 from formflow.api.authentication import current_api_user
 from formflow.api.routes import json_body
 from formflow.auth import User
+from formflow.auth.admin_log import Target, record
 from formflow.errors import Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.plugins import message
@@ -77,6 +82,7 @@ def create_endpoint():
             **values, created_at=utcnow(), created_by=user.id,
         ).returning(endpoints.c.id)).scalar_one()
         row = _load(conn, endpoint_id)
+        record(conn, user, "webhook.create", _target(row), _logged(_endpoint_json(row)))
     response = jsonify({**_endpoint_json(row), "secret": row.secret})
     response.status_code = 201
     return response
@@ -91,20 +97,28 @@ def get_endpoint(endpoint_id: int):
 
 @pages.patch("/api/v1/admin/webhooks/<int:endpoint_id>")
 def update_endpoint(endpoint_id: int):
-    _admin()
+    user = _admin()
     values = _parse(json_body(), creating=False)
     with get_runtime().db.write() as conn:
-        _load(conn, endpoint_id)
+        before = _load(conn, endpoint_id)
         if values:
             conn.execute(endpoints.update().where(endpoints.c.id == endpoint_id).values(**values))
-        return jsonify(_endpoint_json(_load(conn, endpoint_id)))
+        after = _load(conn, endpoint_id)
+        old, new = _logged(_endpoint_json(before)), _logged(_endpoint_json(after))
+        changes = {k: [old[k], new[k]] for k in new if old[k] != new[k]}
+        if after.secret != before.secret:
+            changes["secret_replaced"] = True
+        if changes:
+            record(conn, user, "webhook.update", _target(after), changes)
+        return jsonify(_endpoint_json(after))
 
 
 @pages.delete("/api/v1/admin/webhooks/<int:endpoint_id>")
 def delete_endpoint(endpoint_id: int):
-    _admin()
+    user = _admin()
     with get_runtime().db.write() as conn:
-        _load(conn, endpoint_id)
+        row = _load(conn, endpoint_id)
+        record(conn, user, "webhook.delete", _target(row), _logged(_endpoint_json(row)))
         ids = sa.select(deliveries.c.id).where(deliveries.c.endpoint_id == endpoint_id)
         conn.execute(attempts.delete().where(attempts.c.delivery_id.in_(ids)))
         conn.execute(deliveries.delete().where(deliveries.c.endpoint_id == endpoint_id))
@@ -194,6 +208,15 @@ def _load(conn, endpoint_id: int):
     if row is None:
         raise NotFound(Message("not_found"))
     return row
+
+
+def _target(row) -> Target:
+    return Target("webhook", row.id, row.url)
+
+
+def _logged(endpoint: dict[str, Any]) -> dict[str, Any]:
+    """What the admin log keeps of an endpoint (its settings, not when it was made)."""
+    return {k: endpoint[k] for k in ("url", "entity", "events", "description", "active")}
 
 
 def _delivery(delivery_id: int) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """REST routes for admins: the working calendar (working weekdays and hours, holidays
-and make-up working days).  Every route answers 403 to a caller who is not an admin."""
+and make-up working days) and the admin log.  Every route answers 403 to a caller who
+is not an admin."""
 
 from __future__ import annotations
 
@@ -56,3 +57,12 @@ def delete_calendar_day(day: str):
     user = current_api_user()
     get_runtime().calendar.remove_day(user, day)
     return "", 204
+
+
+@api.get("/admin/audit")
+def admin_audit():
+    """The admin log, newest first: ``?action=&actor=&since=&until=&page=&per_page=``."""
+    user = current_api_user()
+    _, found = get_runtime().admin_log.page(user, request.args)
+    return jsonify(items=found.items, total=found.total, page=found.page,
+                   per_page=found.per_page)

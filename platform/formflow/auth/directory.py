@@ -7,6 +7,8 @@ transaction with the functions of :mod:`~formflow.auth.users` and
 department, manager, roles and status) reports every invalid value at once, keyed by
 its input's name, and writes nothing unless all of them are valid.  Admins cannot lock
 themselves out: they may not deactivate their own account or drop their own admin role.
+Each change that happened is written to the admin log (:mod:`~formflow.auth.admin_log`)
+in the same transaction; a refused or invalid change writes nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.auth.admin_log import Target, record
 from formflow.auth.departments import (
     Department,
     create_department,
+    department_codes_by_id,
     get_department,
     list_departments,
     move,
@@ -45,6 +49,7 @@ from formflow.auth.users import (
     set_roles,
     user_ids_in_departments,
     user_ids_with_role,
+    usernames_by_id,
 )
 from formflow.errors import Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
@@ -137,7 +142,7 @@ class Directory:
                 display_name=values.get("display_name"), email=values.get("email"),
                 language=values.get("language"), department=values.get("department"),
                 manager=values.get("manager"), roles=values.get("roles", ()),
-                known_roles=self.model.roles,
+                known_roles=self.model.roles, actor=actor,
             )
 
     def update_user(self, actor: User, user_id: int, values: Mapping[str, Any]) -> User:
@@ -152,7 +157,7 @@ class Directory:
         if user_id == actor.id and "admin" not in roles:
             errors["roles"] = [Message("own_admin_role")]
         with self.db.write() as conn:
-            _existing_user(conn, user_id)
+            before = _existing_user(conn, user_id)
             _collect(errors, lambda: set_profile(
                 conn, user_id, display_name=values.get("display_name"),
                 email=values.get("email"), language=values.get("language")))
@@ -164,7 +169,9 @@ class Directory:
             if errors:
                 raise ValidationFailed(errors)  # rolls back what was already written
             (activate if active else deactivate)(conn, user_id)
-            return get_user(conn, user_id)
+            after = get_user(conn, user_id)
+            _log_user_changes(conn, actor, before, after)
+            return after
 
     def reset_password(self, actor: User, user_id: int, password: str, again: str) -> None:
         """Give the user a new password (typed twice)."""
@@ -178,7 +185,7 @@ class Directory:
             raise ValidationFailed(errors)
         with self.db.write() as conn:
             _existing_user(conn, user_id)
-            set_password(conn, user_id, password)
+            set_password(conn, user_id, password, actor=actor)
 
     # -- departments --------------------------------------------------------------------
 
@@ -231,8 +238,12 @@ class Directory:
         """``values``: ``code``, ``name``, ``parent`` (a code), ``head`` (a user name)."""
         _require_admin(actor)
         with self.db.write() as conn:
-            return create_department(conn, values.get("code", ""), values.get("name", ""),
-                                     parent=values.get("parent"), head=values.get("head"))
+            created = create_department(conn, values.get("code", ""), values.get("name", ""),
+                                        parent=values.get("parent"), head=values.get("head"))
+            record(conn, actor, "department.create", _department_target(created),
+                   {"code": created.code, "name": created.name,
+                    "parent": values.get("parent"), "head": values.get("head")})
+            return created
 
     def update_department(self, actor: User, department_id: int,
                           values: Mapping[str, Any]) -> Department:
@@ -241,14 +252,17 @@ class Directory:
         _require_admin(actor)
         errors: Errors = {}
         with self.db.write() as conn:
-            if get_department(conn, department_id) is None:
+            before = get_department(conn, department_id)
+            if before is None:
                 raise NotFound(Message("not_found"))
             _collect(errors, lambda: rename(conn, department_id, values.get("name", "")))
             _collect(errors, lambda: move(conn, department_id, values.get("parent")))
             _collect(errors, lambda: set_head(conn, department_id, values.get("head")))
             if errors:
                 raise ValidationFailed(errors)
-            return get_department(conn, department_id)
+            after = get_department(conn, department_id)
+            _log_department_changes(conn, actor, before, after)
+            return after
 
     # -- roles --------------------------------------------------------------------------
 
@@ -280,7 +294,9 @@ class Directory:
             if member is None:
                 raise ValidationFailed({"username": [Message("no_such_user",
                                                              {"value": username})]})
-            set_roles(conn, member.id, member.roles | {role}, known_roles=self.model.roles)
+            if role not in member.roles:
+                set_roles(conn, member.id, member.roles | {role}, known_roles=self.model.roles)
+                record(conn, actor, "role.grant", _user_target(member), {"role": role})
         return member
 
     def remove_from_role(self, actor: User, role: str, user_id: int) -> None:
@@ -290,7 +306,9 @@ class Directory:
             raise ValidationFailed({"roles": [Message("own_admin_role")]})
         with self.db.write() as conn:
             member = _existing_user(conn, user_id)
-            set_roles(conn, user_id, member.roles - {role}, known_roles=self.model.roles)
+            if role in member.roles:
+                set_roles(conn, user_id, member.roles - {role}, known_roles=self.model.roles)
+                record(conn, actor, "role.revoke", _user_target(member), {"role": role})
 
     def _known_role(self, role: str) -> None:
         if role == "user" or role not in self.model.roles:
@@ -316,3 +334,58 @@ def _collect(errors: Errors, step: Callable[[], object]) -> None:
     except ValidationFailed as failed:
         errors.update(failed.errors)
 
+
+
+# -- the admin log ----------------------------------------------------------------------
+
+
+def _user_target(user: User) -> Target:
+    return Target("user", user.id, user.username)
+
+
+def _department_target(department: Department) -> Target:
+    return Target("department", department.id, department.code)
+
+
+def _changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
+    """``{name: [old, new]}`` for the values that differ."""
+    return {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+
+
+def _log_user_changes(conn: Connection, actor: User, before: User, after: User) -> None:
+    """``user.update`` for the profile, department and manager, ``role.grant`` and
+    ``role.revoke`` per role, ``user.deactivate`` or ``user.activate``: each only when
+    something of it changed."""
+    codes = department_codes_by_id(conn, [before.department_id, after.department_id])
+    names = usernames_by_id(conn, [before.manager_id, after.manager_id])
+
+    def profile(user: User) -> dict[str, Any]:
+        return {"display_name": user.display_name, "email": user.email,
+                "language": user.language, "department": codes.get(user.department_id),
+                "manager": names.get(user.manager_id)}
+
+    target = _user_target(after)
+    if changes := _changed(profile(before), profile(after)):
+        record(conn, actor, "user.update", target, changes)
+    for role in sorted(after.roles - before.roles):
+        record(conn, actor, "role.grant", target, {"role": role})
+    for role in sorted(before.roles - after.roles):
+        record(conn, actor, "role.revoke", target, {"role": role})
+    if before.active != after.active:
+        record(conn, actor, "user.activate" if after.active else "user.deactivate", target)
+
+
+def _log_department_changes(
+    conn: Connection, actor: User, before: Department, after: Department
+) -> None:
+    """``department.update`` for the name and head, ``department.move`` for the parent."""
+    codes = department_codes_by_id(conn, [before.parent_id, after.parent_id])
+    names = usernames_by_id(conn, [before.head_id, after.head_id])
+    target = _department_target(after)
+    changes = _changed({"name": before.name, "head": names.get(before.head_id)},
+                       {"name": after.name, "head": names.get(after.head_id)})
+    if changes:
+        record(conn, actor, "department.update", target, changes)
+    if before.parent_id != after.parent_id:
+        record(conn, actor, "department.move", target,
+               {"parent": [codes.get(before.parent_id), codes.get(after.parent_id)]})

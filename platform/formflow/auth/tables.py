@@ -1,4 +1,5 @@
-"""The identity tables: departments, users, their roles and their API tokens.
+"""The identity tables: departments, users, their roles, their API tokens, and the
+log of administrative actions.
 
 They live on :data:`~formflow.storage.system.system_metadata`, so ``formflow init``
 creates them with the other system tables.  Departments and users point at each other
@@ -106,4 +107,21 @@ tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime, nullable=True),
     sa.UniqueConstraint("token_hash", name="uq_ff_tokens_token_hash"),
     sa.Index("ix_ff_tokens_user_id", "user_id"),
+)
+
+admin_log = sa.Table(
+    "ff_admin_log",
+    system_metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    # No foreign key: the entry outlives the account that acted.
+    sa.Column("actor_id", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(64), nullable=False),  # a user name, or "cli"
+    sa.Column("action", sa.String(64), nullable=False),  # "user.create", "role.grant", ...
+    sa.Column("target_kind", sa.String(32), nullable=False),
+    sa.Column("target_id", sa.String(64), nullable=True),
+    sa.Column("target_name", sa.String(255), nullable=True),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Index("ix_ff_admin_log_at", "at"),
+    sa.Index("ix_ff_admin_log_action", "action", "at"),
 )

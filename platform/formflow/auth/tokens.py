@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.auth.admin_log import Target, record
 from formflow.auth.tables import tokens, user_roles, users
 from formflow.auth.users import USER_COLUMNS, User, has_control_characters, users_from_rows
 from formflow.errors import NotFound, ValidationFailed
@@ -50,9 +51,12 @@ def hash_token(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 
-def create_token(conn: Connection, user_id: int, name: str) -> tuple[int, str]:
+def create_token(
+    conn: Connection, user_id: int, name: str, *, actor: object = None
+) -> tuple[int, str]:
     """Create a token for the user; returns its id and the token, which is not stored
-    and cannot be shown again."""
+    and cannot be shown again.  With an ``actor``, ``token.create`` goes to the admin
+    log (its name and owner, never the token)."""
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed({"name": [Message("required")]})
     name = name.strip()
@@ -60,7 +64,8 @@ def create_token(conn: Connection, user_id: int, name: str) -> tuple[int, str]:
         raise ValidationFailed({"name": [Message("control_characters")]})
     if len(name) > MAX_NAME:
         raise ValidationFailed({"name": [Message("max_length", {"max": MAX_NAME})]})
-    if conn.scalar(sa.select(users.c.id).where(users.c.id == user_id)) is None:
+    owner = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
+    if owner is None:
         raise NotFound(Message("not_found"))
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = conn.execute(
@@ -72,6 +77,8 @@ def create_token(conn: Connection, user_id: int, name: str) -> tuple[int, str]:
             created_at=utcnow(),
         )
     ).inserted_primary_key[0]
+    if actor is not None:
+        record(conn, actor, "token.create", Target("token", token_id, name), {"user": owner})
     return token_id, plaintext
 
 
@@ -136,18 +143,28 @@ def user_for_token(conn: Connection, plaintext: str) -> User | None:
     return owner.user
 
 
-def revoke_token(conn: Connection, token_id: int, *, user_id: int | None = None) -> None:
+def revoke_token(
+    conn: Connection, token_id: int, *, user_id: int | None = None, actor: object = None
+) -> None:
     """Revoke a token; effective for the next request.  With ``user_id`` only that
     user's token is touched (anything else is :class:`~formflow.errors.NotFound`).
-    Revoking a revoked token changes nothing."""
+    Revoking a revoked token changes nothing.  With an ``actor``, a revocation goes to
+    the admin log as ``token.revoke``."""
     where = tokens.c.id == token_id
     if user_id is not None:
         where = sa.and_(where, tokens.c.user_id == user_id)
-    if conn.scalar(sa.select(tokens.c.id).where(where)) is None:
+    found = conn.execute(
+        sa.select(tokens.c.name, users.c.username)
+        .join(users, users.c.id == tokens.c.user_id).where(where)
+    ).first()
+    if found is None:
         raise NotFound(Message("not_found"))
-    conn.execute(
+    done = conn.execute(
         tokens.update().where(where, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
+    if actor is not None and done.rowcount:
+        record(conn, actor, "token.revoke", Target("token", token_id, found.name),
+               {"user": found.username})
 
 
 def list_tokens(conn: Connection, user_id: int, *, include_revoked: bool = True) -> list[TokenInfo]:

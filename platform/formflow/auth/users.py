@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.auth.admin_log import Target, record
 from formflow.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from formflow.auth.tables import departments, user_roles, users
 from formflow.errors import NotFound, ValidationFailed
@@ -238,6 +239,7 @@ def create_user(
     manager: str | None = None,
     language: str | None = None,
     known_roles: Collection[str] | None = None,
+    actor: object = None,
 ) -> User:
     """Create an active user.
 
@@ -245,6 +247,8 @@ def create_user(
     ``known_roles`` (for example ``Model.roles``) every role must be one of them.  A
     ``None`` password makes an account that cannot sign in with a password.  Every
     problem is reported at once in one :class:`~formflow.errors.ValidationFailed`.
+    With an ``actor`` (a user, or :data:`~formflow.auth.admin_log.CLI`) the creation is
+    written to the admin log.
     """
     errors: dict[str, list[Message]] = {}
     if not is_valid_username(username):
@@ -283,6 +287,12 @@ def create_user(
         raise ValidationFailed({"username": [Message("user_exists", {"name": username})]}) from None
     if stored_roles:
         conn.execute(user_roles.insert(), [{"user_id": user_id, "role": r} for r in stored_roles])
+    if actor is not None:
+        record(conn, actor, "user.create", Target("user", user_id, username), {
+            "username": username, "display_name": display_name, "email": email,
+            "language": language, "department": department, "manager": manager,
+            "roles": sorted(stored_roles),
+        })
     return User(
         id=user_id,
         username=username,
@@ -345,12 +355,19 @@ def user_for_session(conn: Connection, user_id: object, stamp: object) -> User |
     return user
 
 
-def set_password(conn: Connection, user_id: int, password: str | None) -> None:
-    """Replace the user's password (``None``: no password sign-in any more)."""
+def set_password(
+    conn: Connection, user_id: int, password: str | None, *, actor: object = None
+) -> None:
+    """Replace the user's password (``None``: no password sign-in any more); with an
+    ``actor``, write ``user.password`` to the admin log (never the password)."""
     if password is not None and (problems := password_problems(password)):
         raise ValidationFailed({"password": problems})
     new_hash = hash_password(password) if password is not None else None
     _update(conn, user_id, password_hash=new_hash)
+    if actor is not None:
+        username = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
+        record(conn, actor, "user.password", Target("user", user_id, username),
+               {"sign_in_with_password": password is not None})
 
 
 def set_roles(

@@ -2,7 +2,9 @@
 dated exceptions (holidays, make-up working days).  Admins only.
 
 The REST API and the CLI call these; the functions taking a connection do the writing
-and are what the CLI uses (it runs as the operator, not as a signed-in user).
+and are what the CLI uses (it runs as the operator, not as a signed-in user).  Each
+write names its actor (a user, or :data:`~formflow.auth.admin_log.CLI`) and goes to the
+admin log in its transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth import User
+from formflow.auth.admin_log import Target, record
 from formflow.errors import Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.process.workcalendar import (
@@ -45,12 +48,14 @@ def read_week(conn: Connection) -> tuple[tuple[int, ...], tuple[Period, ...]]:
     return tuple(row.weekdays), tuple(parse_period(p) for p in row.hours)
 
 
-def save_week(conn: Connection, weekdays, hours, *, user_id: int | None = None) -> None:
+def save_week(conn: Connection, weekdays, hours, *, actor) -> None:
     values = {"weekdays": sorted(weekdays), "hours": [format_period(p) for p in hours],
-              "updated_at": utcnow(), "updated_by": user_id}
+              "updated_at": utcnow(), "updated_by": getattr(actor, "id", None)}
     done = conn.execute(calendar_week.update().where(calendar_week.c.id == ROW_ID).values(values))
     if done.rowcount == 0:
         conn.execute(calendar_week.insert().values(id=ROW_ID, **values))
+    record(conn, actor, "calendar.hours", Target("calendar", None, "week"),
+           {"weekdays": values["weekdays"], "hours": ["-".join(p) for p in values["hours"]]})
 
 
 def list_days(conn: Connection, year: int | None = None) -> list[dict[str, Any]]:
@@ -61,16 +66,27 @@ def list_days(conn: Connection, year: int | None = None) -> list[dict[str, Any]]
     return [_day_json(row) for row in conn.execute(query)]
 
 
-def save_day(conn: Connection, day: date, working: bool, note: str | None = None) -> dict[str, Any]:
+def save_day(
+    conn: Connection, day: date, working: bool, note: str | None = None, *, actor
+) -> dict[str, Any]:
+    """Mark ``day`` as a holiday (or with ``working`` a make-up working day)."""
     values = {"working": working, "note": note, "updated_at": utcnow()}
     done = conn.execute(calendar_days.update().where(calendar_days.c.day == day).values(values))
     if done.rowcount == 0:
         conn.execute(calendar_days.insert().values(day=day, **values))
-    return {"day": day.isoformat(), "working": working, "note": note}
+    saved = {"day": day.isoformat(), "working": working, "note": note}
+    record(conn, actor, "calendar.holiday", Target("calendar", day.isoformat(), day.isoformat()),
+           saved)
+    return saved
 
 
-def delete_day(conn: Connection, day: date) -> bool:
-    return conn.execute(calendar_days.delete().where(calendar_days.c.day == day)).rowcount > 0
+def delete_day(conn: Connection, day: date, *, actor) -> bool:
+    """Make ``day`` an ordinary day again; False when it was not marked."""
+    removed = conn.execute(calendar_days.delete().where(calendar_days.c.day == day)).rowcount > 0
+    if removed:
+        record(conn, actor, "calendar.holiday.remove",
+               Target("calendar", day.isoformat(), day.isoformat()), {"day": day.isoformat()})
+    return removed
 
 
 def _day_json(row) -> dict[str, Any]:
@@ -110,7 +126,7 @@ class CalendarService:
                 hours = _hours(payload["hours"], errors)
             if errors:
                 raise ValidationFailed(errors)
-            save_week(conn, weekdays, hours, user_id=user.id)
+            save_week(conn, weekdays, hours, actor=user)
         return self._week_json(weekdays, hours)
 
     def days(self, user: User, year: int | None = None) -> list[dict[str, Any]]:
@@ -124,7 +140,7 @@ class CalendarService:
         day = parse_day(day_text)
         working, note = _day_values(_object(payload, {"working", "note"}), "")
         with self.db.write() as conn:
-            return save_day(conn, day, working, note)
+            return save_day(conn, day, working, note, actor=user)
 
     def set_days(self, user: User, payload: Any) -> list[dict[str, Any]]:
         """Mark many days at once: ``{"items": [{"day", "working", "note"}, ...]}``."""
@@ -143,13 +159,13 @@ class CalendarService:
         if errors:
             raise ValidationFailed(errors)
         with self.db.write() as conn:
-            return [save_day(conn, *values) for values in parsed]
+            return [save_day(conn, *values, actor=user) for values in parsed]
 
     def remove_day(self, user: User, day_text: str) -> None:
         _require_admin(user)
         day = parse_day(day_text)
         with self.db.write() as conn:
-            if not delete_day(conn, day):
+            if not delete_day(conn, day, actor=user):
                 raise NotFound(Message("not_found"))
 
     def _week_json(self, weekdays, hours) -> dict[str, Any]:

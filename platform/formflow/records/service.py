@@ -98,6 +98,14 @@ class RecordService:
             raise Forbidden(Message("forbidden_action", {"action": verb, "entity": entity.label}))
         return grant
 
+    def readable_ids(self, conn: Connection, user: User, entity: Entity) -> sa.Select | None:
+        """The ids of the records of ``entity`` within the user's read scope, as a query to
+        filter other tables by; ``None`` when the scope is ``all``."""
+        main = self.schema[entity.qualified_name].main
+        grant = self.grant(user, entity)
+        scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
+        return None if scope is None else sa.select(main.c.id).where(scope)
+
     def context(self, user: User) -> EvaluationContext:
         return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
                                  functions=self.functions)

@@ -60,7 +60,7 @@ def change_password():
                 errors["current_password"] = [_("The current password is wrong.")]
             else:
                 try:
-                    set_password(conn, user.id, new)
+                    set_password(conn, user.id, new, actor=user)
                     # this session goes on; every other one of the user ends
                     session["auth_stamp"] = password_stamp(conn, user.id)
                 except ValidationFailed as failed:
@@ -78,7 +78,7 @@ def new_token():
     user = signed_in()
     try:
         with get_runtime().db.write() as conn:
-            _, token = create_token(conn, user.id, request.form.get("name", ""))
+            _, token = create_token(conn, user.id, request.form.get("name", ""), actor=user)
     except ValidationFailed as failed:
         return _page(
             422,
@@ -93,7 +93,7 @@ def revoke(token_id: int):
     user = signed_in()
     try:
         with get_runtime().db.write() as conn:
-            revoke_token(conn, token_id, user_id=user.id)
+            revoke_token(conn, token_id, user_id=user.id, actor=user)
     except NotFound:
         flash(_("No such token."), "error")
         return redirect(url_for("web.profile"))
