@@ -127,7 +127,7 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         page.fill("#f-lines-0-product", "ERP licence")
         page.fill("#f-lines-0-unit_price", "12000")
         page.locator("#f-lines-0-unit_price").blur()
-        page.wait_for_function("document.querySelector('#out-total').textContent.includes('12')")
+        page.locator("#out-total", has_text="12").wait_for()  # no eval: the CSP forbids it
         shot("form")
         page.goto(f"{base}/profile")
         shot("profile", full=False)
