@@ -7,42 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
-from process_helpers import Clients, database_copy, today_iso
+from app_fixtures import act, api, app, database_url, staff, template  # noqa: F401 (fixtures)
+from app_helpers import EN, created, messages
+from process_helpers import today_iso
 
 LEADS = "crm/lead"
 QUOTES = "crm/quotation"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from shipped_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def app(make_app, tmp_path):
-    config = shipped_config(tmp_path)
-    return make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"])
-
-
-@pytest.fixture
-def staff(runtime, make_user):
-    return company(runtime, make_user)
-
-
-@pytest.fixture
-def api(api_as, staff):
-    return Clients(api_as, staff)
-
-
-@pytest.fixture
-def act():
-    return Act()
 
 
 @pytest.fixture

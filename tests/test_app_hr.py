@@ -10,42 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
+from app_fixtures import act, api, app, database_url, staff, template  # noqa: F401 (fixtures)
+from app_helpers import EN, Act, created, messages, shipped_config
 from formflow.plugins.manager import PluginLoadError
-from process_helpers import Clients, database_copy, run_together
+from process_helpers import run_together
 
 LEAVE = "hr/leave_request"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from shipped_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def app(make_app, tmp_path):
-    config = shipped_config(tmp_path)
-    return make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"])
-
-
-@pytest.fixture
-def people(runtime, make_user):
-    return company(runtime, make_user)
-
-
-@pytest.fixture
-def api(api_as, people):
-    return Clients(api_as, people)
-
-
-@pytest.fixture
-def act():
-    return Act()
 
 
 @pytest.fixture
@@ -214,13 +184,13 @@ def test_rejected_withdrawn_and_uncounted_leave_deducts_nothing(api, act, dev):
     assert (employee["annual_leave_balance"], employee["comp_leave_balance"]) == ("5.0", "0.0")
 
 
-def test_approvals_at_once_never_overdraw_the_balance(api, act, dev, runtime, people):
+def test_approvals_at_once_never_overdraw_the_balance(api, act, dev, runtime, staff):
     first, second = annual(api, dev, 10, 12), annual(api, dev, 20, 22)  # 3 + 3 of 5 days
 
     results = run_together(
         2,
         lambda i: runtime.process.act(
-            people.dora, "hr.leave_request", (first, second)[i]["id"], "approve", {}
+            staff.dora, "hr.leave_request", (first, second)[i]["id"], "approve", {}
         ),
     )
 

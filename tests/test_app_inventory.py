@@ -7,40 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
+from app_fixtures import act, api, app, database_url, staff, template  # noqa: F401 (fixtures)
+from app_helpers import EN, created, messages, shipped_config
 from formflow.plugins.manager import PluginLoadError
-from process_helpers import Clients, database_copy
 
 ORDERS = "inventory/purchase_order"
 SALES = "inventory/sales_order"
 DOCUMENTS = "warehouse/stock_document"
 BALANCES = "/api/v1/plugins/stock_ledger/warehouse/balances"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from shipped_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def app(make_app, tmp_path):
-    config = shipped_config(tmp_path)
-    return make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"])
-
-
-@pytest.fixture
-def api(api_as, runtime, make_user):
-    return Clients(api_as, company(runtime, make_user))
-
-
-@pytest.fixture
-def act():
-    return Act()
 
 
 @pytest.fixture

@@ -5,47 +5,15 @@ with the signed copy; announcements, asset and supply requests."""
 
 from __future__ import annotations
 
-import pytest
-
-from app_helpers import EN, Act, company, created, messages, shipped_config, shipped_template
+from app_fixtures import act, api, app, database_url, staff, template  # noqa: F401 (fixtures)
+from app_helpers import EN, created, messages
 from formflow.errors import ValidationFailed
-from process_helpers import Clients, database_copy, run_together
+from process_helpers import run_together
 
 CLAIMS = "oa/expense_claim"
 BOOKINGS = "oa/booking"
 CONTRACTS = "oa/contract"
 INVOICE = "0f1e2d3c4b5a/invoice.pdf"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from shipped_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def app(make_app, tmp_path):
-    config = shipped_config(tmp_path)
-    return make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"])
-
-
-@pytest.fixture
-def staff(runtime, make_user):
-    return company(runtime, make_user)
-
-
-@pytest.fixture
-def api(api_as, staff):
-    return Clients(api_as, staff)
-
-
-@pytest.fixture
-def act():
-    return Act()
 
 
 def claim(api, *amounts, invoice=INVOICE):
