@@ -402,3 +402,14 @@ def test_every_action_is_an_event_with_actor_comment_time_and_version(flow, staf
     ]
     assert events[-1]["seconds_in_state"] >= 0
     assert flow.state(LEAVE, leave_id) == "approved"
+
+
+def test_the_openapi_document_describes_actions_and_tasks(flow, staff, api):
+    """The process endpoints are in the document, and a real action answers as it says."""
+    document = api.emp.get("/api/v1/openapi.json").get_json()
+    actions = document["paths"][f"/api/v1/{LEAVE.replace('.', '/')}/{{id}}/actions"]["get"]
+    step = document["paths"][f"/api/v1/{LEAVE.replace('.', '/')}/{{id}}/actions/{{name}}"]
+    assert set(step["post"]["requestBody"]["content"]["application/json"]["schema"]
+               ["properties"]) == {"comment", "values", "state"}
+    assert "200" in actions["responses"] and "/api/v1/tasks" in document["paths"]
+    pytest.importorskip("openapi_spec_validator").validate(document)

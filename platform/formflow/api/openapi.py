@@ -8,6 +8,7 @@ from typing import Any
 from formflow.fields import Registry
 from formflow.io.exporting import MIMETYPES as EXPORT_MIMETYPES
 from formflow.metadata.model import Entity, Field, Model
+from formflow.process.service import MAX_COMMENT
 from formflow.records.query import MAX_PER_PAGE
 
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -105,6 +106,13 @@ def openapi_document(
             "get": _operation(f"History of {name}", {"200": _json({"type": "object"})}, item_params)
         }
         paths.update(_io_paths(entity, name, collection, field_types, readable))
+        if model.process_for(entity) is not None:
+            paths.update(_process_paths(name, collection, ref, item_params))
+    if any(model.process_for(e) is not None for e in filter(visible, model.entities())):
+        paths["/api/v1/tasks"] = {"get": _operation(
+            "The caller's tasks", {"200": _json(_items({"type": "object"}))},
+            [{"name": "status", "in": "query",
+              "schema": {"enum": ["open", "done", "cc"], "default": "open"}}])}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Formflow API", "version": "1"},
@@ -180,6 +188,33 @@ def _io_paths(entity: Entity, name: str, collection: str, field_types: Registry,
             [export_format, *filters])},
         f"{collection}/import": {"post": importing},
     }
+
+
+def _process_paths(name: str, collection: str, ref, item_params) -> dict[str, Any]:
+    """The actions of a record in a process: which the caller may take, and taking one."""
+    action_params = [*item_params, {"name": "name", "in": "path", "required": True,
+                                    "schema": {"type": "string"}}]
+    step = {
+        "type": "object",
+        "properties": {
+            "comment": {"type": ["string", "null"], "maxLength": MAX_COMMENT},
+            "values": {"type": "object", "description": "Fields the step may set."},
+            "state": {"type": "string", "description": "The state the caller saw: "
+                      "409 if the record has moved on meanwhile."},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        f"{collection}/{{id}}/actions": {"get": _operation(
+            f"Actions the caller may take on a {name} now",
+            {"200": _json(_items({"type": "object"}))}, item_params)},
+        f"{collection}/{{id}}/actions/{{name}}": {"post": _operation(
+            f"Take an action on a {name}", {"200": _json(ref)}, action_params, body=step)},
+    }
+
+
+def _items(schema) -> dict[str, Any]:
+    return {"type": "object", "properties": {"items": {"type": "array", "items": schema}}}
 
 
 def _list_response(ref) -> dict[str, Any]:
