@@ -77,7 +77,8 @@ def run(database: str, rows: int) -> list[str]:
                "FORMFLOW_DATABASE_URL": url, "FORMFLOW_INSTANCE_PATH": str(folder / "instance"),
                "FORMFLOW_METADATA_PATH": str(ROOT / "metadata" / "apps" / "crm"),
                "FORMFLOW_PLUGINS_PATH": str(folder / "no-plugins"),
-               "FORMFLOW_SECRET_KEY": "bench", "FORMFLOW_LANGUAGE": "en"}
+               "FORMFLOW_SECRET_KEY": "bench", "FORMFLOW_LANGUAGE": "en",
+               "FORMFLOW_LOG_LEVEL": "WARNING"}
         try:
             formflow(env, "init", "--admin-password", "bench-password")
             source = folder / "customers.csv"

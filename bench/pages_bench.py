@@ -63,7 +63,7 @@ def measure(kind: str, rows: int, views: int) -> list[str]:
         run.prepare(url, instance)
         run.seed(url, rows)
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance),
-                          "SECRET_KEY": "bench"})
+                          "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
         runtime = app.extensions["formflow"]
         statements = [0]
         sa.event.listen(runtime.db.engine, "before_cursor_execute",

@@ -145,6 +145,7 @@ def build(kind: str, folder: Path):
             "PLUGINS_PATH": [str(folder / "no-plugins")],
             "INSTANCE_PATH": str(folder / "instance"),
             "SECRET_KEY": "bench",
+            "LOG_LEVEL": "WARNING",  # no request log lines: the baseline writes none
         }
     )
     runtime = app.extensions["formflow"]

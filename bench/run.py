@@ -327,6 +327,7 @@ def measure(
         "FORMFLOW_DATABASE_URL": url,
         "FORMFLOW_INSTANCE_PATH": str(instance),
         "FORMFLOW_SECRET_KEY": "bench",
+        "FORMFLOW_LOG_LEVEL": "WARNING",  # no request log lines: the baseline writes none
         "BENCH_DATABASE_URL": url,
     }
     formflow = Server("wsgi:app", 8731, env)
