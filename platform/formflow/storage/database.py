@@ -51,6 +51,11 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._writer = self.engine.execution_options(formflow_write=True)
+        # PostgreSQL reads run in autocommit: under READ COMMITTED each statement sees its
+        # own snapshot anyway, so BEGIN and ROLLBACK would only cost two round trips.
+        # SQLite keeps its read transaction: one WAL snapshot for every statement of it.
+        self._reader = (self.engine if self.is_sqlite
+                        else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,8 +87,8 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (rolled back at the end)."""
-        with self.engine.connect() as conn:
+        """A connection for reading (SQLite: one transaction, rolled back at the end)."""
+        with self._reader.connect() as conn:
             yield conn
 
     def dispose(self) -> None:
