@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import threading
 import tokenize
 
 from formflow.expressions.errors import ExpressionError
@@ -21,6 +22,11 @@ MAX_NODES = 500
 MAX_DEPTH = 50
 
 _COUNTED = (ast.expr, ast.comprehension, ast.keyword)
+#: CPython 3.11 keeps the AST constructor's recursion counter in state shared by all
+#: threads: two threads inside ``ast.parse`` at once can fail with "SystemError: AST
+#: constructor recursion depth mismatch" (python/cpython#106905).  Threaded servers
+#: compile expressions on first use, so parses take turns.
+_PARSER_LOCK = threading.Lock()
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _TEXT_ESCAPES = frozenset("\n\\'\"abfnrtv01234567xNuU")
@@ -40,7 +46,8 @@ def parse(text: str) -> ast.expr:
     _reject_warned_literals(source, indent)
     try:
         # The newline gives an error at the end of the text a column.
-        tree = ast.parse(source + "\n", mode="eval")
+        with _PARSER_LOCK:
+            tree = ast.parse(source + "\n", mode="eval")
     except SyntaxError as error:
         column = error.offset + (indent if error.lineno == 1 else 0) if error.offset else None
         raise ExpressionError(
