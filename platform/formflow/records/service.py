@@ -291,7 +291,7 @@ class RecordService:
 
     def _batches(self, user, entity, grant, query, tables, to_json, limit, batch, lines):
         main = tables.main
-        with self.db.read() as conn:
+        with self.db.read_transaction() as conn:  # a server-side cursor
             where = self._where(conn, user, entity, grant, query, False)
             select = sa.select(main).where(*where).order_by(*order_by(main, query)).limit(limit)
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(select)

@@ -91,6 +91,13 @@ class Database:
         with self._reader.connect() as conn:
             yield conn
 
+    @contextmanager
+    def read_transaction(self) -> Iterator[Connection]:
+        """A read-only transaction on every backend (rolled back at the end): for reads
+        that need one, such as streaming rows through a server-side cursor."""
+        with self.engine.connect() as conn:
+            yield conn
+
     def dispose(self) -> None:
         self.engine.dispose()
 
