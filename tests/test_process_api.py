@@ -7,19 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
 from formflow.process.tables import events
 from formflow.storage.system import audit
 from helpers import problem
 from process_helpers import (
     LEAVE,
-    PROCESS_APPS,
     REQUEST,
     Clients,
-    Flow,
-    database_copy,
     desk_staff,
-    flow_staff,
-    installed_template,
     path_of,
 )
 
@@ -55,31 +51,6 @@ TASK_KEYS = {
     "decision",
     "flagged",
 }
-
-
-@pytest.fixture
-def metadata_path():
-    return [PROCESS_APPS]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from installed_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def flow(runtime):
-    return Flow(runtime)
-
-
-@pytest.fixture
-def staff(make_user):
-    return flow_staff(make_user)
 
 
 @pytest.fixture

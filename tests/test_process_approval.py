@@ -5,44 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
 from formflow.errors import Conflict, Forbidden, ValidationFailed
 from process_helpers import (
     CLAIM,
     LEAVE,
-    PROCESS_APPS,
     REQUEST,
-    Flow,
-    database_copy,
     desk_staff,
-    flow_staff,
-    installed_template,
     today_iso,
 )
-
-
-@pytest.fixture
-def metadata_path():
-    return [PROCESS_APPS]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from installed_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def flow(runtime):
-    return Flow(runtime)
-
-
-@pytest.fixture
-def staff(make_user):
-    return flow_staff(make_user)
 
 
 @pytest.fixture

@@ -6,47 +6,18 @@ from __future__ import annotations
 
 import pytest
 
+from flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
 from process_helpers import (
     EMPLOYEE,
     LEAVE,
-    PROCESS_APPS,
     REQUEST,
-    Flow,
-    database_copy,
     desk_staff,
-    flow_staff,
-    installed_template,
 )
-
-
-@pytest.fixture
-def metadata_path():
-    return [PROCESS_APPS]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from installed_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def flow(runtime):
-    return Flow(runtime)
 
 
 @pytest.fixture
 def desk(runtime, make_user):
     return desk_staff(runtime, make_user)
-
-
-@pytest.fixture
-def staff(make_user):
-    return flow_staff(make_user)
 
 
 def test_a_new_record_enters_start_at_the_newest_version_with_no_task(flow, staff):

@@ -6,42 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
 from helpers import problem
 from process_helpers import (
     LEAVE,
-    PROCESS_APPS,
     Clients,
-    Flow,
-    database_copy,
-    flow_staff,
-    installed_template,
     path_of,
 )
-
-
-@pytest.fixture
-def metadata_path():
-    return [PROCESS_APPS]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from installed_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def flow(runtime):
-    return Flow(runtime)
-
-
-@pytest.fixture
-def staff(make_user):
-    return flow_staff(make_user)
 
 
 @pytest.fixture

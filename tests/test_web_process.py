@@ -13,39 +13,17 @@ from types import SimpleNamespace
 
 import pytest
 
+from flow_fixtures import database_url, flow, metadata_path, template  # noqa: F401 (fixtures)
 from formflow.auth import create_user
 from formflow.process.tables import notifications, tasks
 from formflow.storage.types import utcnow
 from process_helpers import (
     LEAVE,
     PROCESS_APPS,
-    Flow,
-    database_copy,
-    installed_template,
 )
 from web_support import HTMX, sign_in
 
 RECORDS = "/flow/leave"
-
-
-@pytest.fixture
-def metadata_path():
-    return [PROCESS_APPS]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    yield from installed_template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def database_url(template, tmp_path):
-    yield from database_copy(template, tmp_path)
-
-
-@pytest.fixture
-def flow(runtime):
-    return Flow(runtime)
 
 
 @pytest.fixture
