@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -131,8 +132,18 @@ def seed(url: str, target: int) -> None:
             )
         with engine.begin() as conn:
             conn.execute(sa.insert(table), rows)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    settle(url)
+
+
+def settle(url: str) -> None:
+    """Vacuum and analyze, so that neither server measures the clean-up after the last
+    bulk writes (PostgreSQL's autovacuum would otherwise start in the middle of one)."""
+    engine = sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
     engine.dispose()
 
 
@@ -197,7 +208,7 @@ def own_control_socket(port: int) -> list[str]:
     return ["--control-socket", str(path)] if "control_socket" in known else []
 
 
-def drive(server: Server, make_request, seconds: float) -> Result:
+def drive_once(server: Server, make_request, seconds: float) -> Result:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -229,6 +240,28 @@ def drive(server: Server, make_request, seconds: float) -> Result:
         thread.join()
     elapsed = time.perf_counter() - began
     return Result(len(latencies), elapsed, latencies, server.cpu_seconds() - cpu_before, errors[0])
+
+
+def drive_in_turns(ours: tuple[Server, Callable], theirs: tuple[Server, Callable], seconds: float,
+                   turns: int = 2) -> tuple[Result, Result]:
+    """Drive both servers in alternating turns, so that a drift in the machine (a
+    checkpoint, a busy neighbour, the table growing) falls on both alike."""
+    results: tuple[list[Result], list[Result]] = ([], [])
+    for _ in range(turns):
+        for (server, make_request), done in zip((ours, theirs), results, strict=True):
+            make_request.measurement = next(_measurements)  # new unique values each turn
+            done.append(drive_once(server, make_request, seconds / turns))
+    return combined(results[0]), combined(results[1])
+
+
+def combined(results: list[Result]) -> Result:
+    return Result(
+        sum(r.requests for r in results),
+        sum(r.seconds for r in results),
+        [latency for r in results for latency in r.latencies],
+        sum(r.cpu_seconds for r in results),
+        sum(r.errors for r in results),
+    )
 
 
 HEADERS: dict[str, str] = {}
@@ -336,14 +369,9 @@ def measure(
     try:
         for name in workloads:
             ours, theirs = WORKLOADS[name]
-            ours.measurement = theirs.measurement = next(_measurements)
-            line = report(
-                database,
-                rows,
-                name,
-                drive(formflow, ours, seconds),
-                drive(baseline, theirs, seconds),
-            )
+            settle(url)
+            line = report(database, rows, name,
+                          *drive_in_turns((formflow, ours), (baseline, theirs), seconds))
             print(line, flush=True)
             lines.append(line)
         saved, read = big_record_seconds(formflow)

@@ -56,6 +56,88 @@ def test_the_sqlite_estimate_scales_the_share_of_matches_in_a_sample(
     assert (page.total, page.total_is_estimate) == (40, True)
 
 
+@pytest.fixture
+def statements(runtime):
+    """The SQL statements run while the test body runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement.lower())
+
+    sa.event.listen(runtime.db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(runtime.db.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def postgresql(runtime):
+    if not runtime.db.is_postgresql:
+        pytest.skip("SQLite has no planner statistics to ask")
+
+
+def test_past_the_planned_limit_postgresql_does_not_count_at_all(
+    runtime, admin, monkeypatch, postgresql, statements
+):
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
+    _fill(runtime, 40)
+    statements.clear()
+    page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["10"]})
+    assert page.total_is_estimate is True
+    assert [s for s in statements if s.startswith("explain")]
+    assert not [s for s in statements if "count(" in s]
+
+
+def test_a_small_table_is_counted_without_asking_the_planner(
+    runtime, admin, postgresql, statements
+):
+    _fill(runtime, 40)
+    statements.clear()
+    for _ in range(3):
+        page = runtime.records.list(admin, "crm.customer", {"level": ["A"]})
+    assert (page.total, page.total_is_estimate) == (40, False)
+    assert not [s for s in statements if s.startswith("explain")]
+    assert len([s for s in statements if "pg_class" in s]) == 1  # the size is remembered
+
+
+def test_a_remembered_table_size_is_looked_up_again_once_it_is_old(runtime, postgresql):
+    moments = iter([0.0, 10.0, 61.0])
+    totals = counting.Totals(size_seconds=60, clock=lambda: next(moments))
+    table = runtime.schema["crm.customer"].main
+    _fill(runtime, 40)
+    with runtime.db.read() as conn:
+        assert totals.table_rows(conn, table) == 40
+    _fill(runtime, 1)
+    with runtime.db.read() as conn:
+        assert totals.table_rows(conn, table) == 40  # still remembered at 10 s
+        assert totals.table_rows(conn, table) == 41  # looked up again at 61 s
+
+
+def test_a_page_that_is_not_full_makes_an_estimated_total_exact(runtime, admin, monkeypatch):
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
+    _fill(runtime, 40)
+    page = runtime.records.list(admin, "crm.customer",
+                                {"level": ["A"], "per_page": ["15"], "page": ["3"]})
+    assert (len(page.items), page.total, page.total_is_estimate) == (10, 40, False)
+
+
+@pytest.mark.parametrize(
+    ("offset", "fetched", "settled"),
+    [
+        (0, 25, (500, True)),  # a full page says nothing new
+        (600, 25, (625, True)),  # full and past the estimate: at least up to its end
+        (50, 7, (57, False)),  # a short page holds the last matches
+        (0, 0, (0, False)),  # an empty first page: nothing matches
+        (300, 0, (300, True)),  # an empty page past the end: fewer than its offset
+    ],
+)
+def test_what_a_page_shows_settles_an_estimate(offset, fetched, settled):
+    assert counting.settled(500, True, offset, fetched, 25) == settled
+
+
+def test_an_exact_total_is_left_as_it_is():
+    assert counting.settled(12, False, 25, 0, 25) == (12, False)
+
+
 def test_the_api_reports_whether_the_total_is_an_estimate(runtime, admin_api):
     body = admin_api.get("crm/customer").get_json()
     assert body["total_is_estimate"] is False

@@ -39,7 +39,7 @@ from formflow.records.query import Filter, order_by, parse_list_query, where_cla
 from formflow.records.references import to_internal
 from formflow.records.saving import Saver, SaveRequest, integrity_problem, notify_after_commit
 from formflow.records.serialize import record_to_json, serializer
-from formflow.storage.counting import count_rows
+from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
 from formflow.storage.repository import attach_lines, load_row, update_row
 from formflow.storage.tables import Schema
@@ -77,6 +77,7 @@ class RecordService:
         self.plugins = plugins if plugins is not None else PluginSet().complete(model)
         #: Expression functions from plugins.
         self.functions = dict(functions or {})
+        self.totals = Totals()
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -255,14 +256,16 @@ class RecordService:
         main = tables.main
         with self.db.read() as conn:
             where = self._where(conn, user, entity, grant, query, deleted)
-            total, estimated = count_rows(conn, main, where)
+            total, estimated = self.totals.count(conn, main, where)
+            offset = (query.page - 1) * query.per_page
             rows = [
                 dict(r._mapping)
                 for r in conn.execute(
                     sa.select(main).where(*where).order_by(*order_by(main, query))
-                    .limit(query.per_page).offset((query.page - 1) * query.per_page)
+                    .limit(query.per_page).offset(offset)
                 )
             ]
+            total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
         to_json = serializer(entity, self.field_types, self._readable(user))
