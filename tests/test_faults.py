@@ -26,6 +26,7 @@ from conftest import ADMIN_PASSWORD, PG_URL, ROOT
 from formflow import create_app
 from formflow.auth import create_token, create_user
 from formflow.install import install
+from formflow.storage import database
 from formflow.storage.database import is_outage, normalize_url
 from formflow.storage.system import audit
 from helpers import LAB, PARTNERS, database_state, problem
@@ -145,6 +146,44 @@ def test_a_connection_killed_in_the_middle_of_a_write_keeps_nothing(runtime, adm
     assert killed == [True]
     assert database_state(runtime) == before
     assert admin_api.post(PARTNERS, json={"name": "Whole"}).status_code == 201
+
+
+def _backend_pids(runtime) -> set[int]:
+    name = runtime.db.engine.url.database
+    with server_connection() as server:
+        return set(server.execute(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+        ).scalars())
+
+
+@pytest.mark.skipif(not PG_URL, reason="an SQLite connection cannot be cut from outside")
+def test_a_pooled_connection_that_died_while_idle_is_replaced_unseen(
+    runtime, admin_api, monkeypatch
+):
+    """The server ends the pool's connections while they sit idle (a restart, a
+    firewall's timeout): after the idle time, the next request pings, finds the
+    connection dead and gets a fresh one instead of an error."""
+    assert admin_api.get(PARTNERS).status_code == 200
+    with server_connection() as server:
+        for pid in _backend_pids(runtime):
+            server.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    assert admin_api.get(PARTNERS).status_code == 200
+    assert admin_api.post(PARTNERS, json={"name": "After"}).status_code == 201
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite has no connection to ping")
+def test_a_connection_in_use_a_moment_ago_is_not_pinged(runtime, admin_api, monkeypatch):
+    pings = []
+    dialect = runtime.db.engine.dialect
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    for _ in range(3):
+        assert admin_api.get(PARTNERS).status_code == 200
+    assert pings == []
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    assert admin_api.get(PARTNERS).status_code == 200
+    assert pings
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,16 @@ registers itself with :func:`after_commit`; it runs only when the commit succeed
 
 :func:`is_outage` tells a database that cannot be used right now (unreachable, gone
 away mid-request, locked past the busy timeout) from a statement that is wrong.  On
-PostgreSQL the pool pings a connection before handing it out, and a dropped connection
-invalidates the pool, so the first request after an outage gets a fresh connection.
+PostgreSQL the pool pings a connection that sat idle for :data:`IDLE_PING_SECONDS` before
+handing it out (one that was in use a moment ago needs no round trip to prove it is
+alive), and a dropped connection invalidates the pool, so the first request after an
+outage gets a fresh connection.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 
@@ -23,6 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
+IDLE_PING_SECONDS = 1.0
 #: SQLite primary result codes that mean the file cannot be used now rather than a wrong
 #: statement: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
 _SQLITE_OUTAGE_CODES = frozenset({5, 6, 8, 10, 13, 14, 15})
@@ -45,11 +50,11 @@ class Database:
         url = normalize_url(url)
         if url.get_backend_name() == "sqlite":
             engine_options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        else:
-            engine_options.setdefault("pool_pre_ping", True)
         self.engine: Engine = sa.create_engine(url, **engine_options)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        else:
+            _ping_idle_connections(self.engine)
         self._writer = self.engine.execution_options(formflow_write=True)
         # PostgreSQL reads run in autocommit: under READ COMMITTED each statement sees its
         # own snapshot anyway, so BEGIN and ROLLBACK would only cost two round trips.
@@ -127,6 +132,25 @@ def after_commit(conn: Connection, callback: Callable[[], object],
     if waiting is None:
         return None
     return waiting.setdefault(key if key is not None else object(), callback)
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Before handing out a connection that sat idle in the pool, check that the server
+    still answers; a dead one is replaced (the pool retries on DisconnectionError)."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def on_checkin(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise sa.exc.DisconnectionError(str(error)) from error
 
 
 def _configure_sqlite(engine: Engine) -> None:
