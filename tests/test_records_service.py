@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from formflow.errors import NotFound, ValidationFailed
+from formflow.metadata.model import Field, Label
 from formflow.records import audit, saving
+from formflow.storage.tables import constraint_name
 from helpers import PARTNER, SAMPLE, add_departments, database_state, module_app
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -440,6 +444,57 @@ def test_a_unique_value_in_use_is_an_error_on_the_field(records, admin, state):
     before = state()
     assert refused(create, records, admin, code="ABC12") == {"code": ["unique"]}
     assert state() == before
+
+
+def test_a_save_standing_alone_leaves_a_taken_value_to_the_unique_index(
+    records, admin, monkeypatch, state
+):
+    create(records, admin, code="ABC15")
+    other = create(records, admin, code="ABC16")
+    before = state()
+    looked = []
+    monkeypatch.setattr(saving, "value_taken", lambda *args: looked.append(args) or True)
+    assert refused(create, records, admin, code="ABC15") == {"code": ["unique"]}
+    assert refused(records.update, admin, SAMPLE, other["id"], {"code": "ABC15"}) == {
+        "code": ["unique"]
+    }
+    assert looked == []  # no query looked first: the index refused the row
+    assert state() == before
+
+
+def test_with_another_error_a_taken_value_is_named_too(records, admin, state):
+    create(records, admin, code="ABC17")
+    before = state()
+    assert refused(create, records, admin, code="ABC17", quantity=-1) == {
+        "code": ["unique"], "quantity": ["min_value"]
+    }
+    assert state() == before
+
+
+def test_a_save_inside_a_larger_transaction_looks_before_it_writes(records, admin, state):
+    """Inside a larger transaction a failed INSERT would abort the caller's work too (on
+    PostgreSQL), so the save asks first and the transaction goes on."""
+    create(records, admin, code="ABC18")
+    entity = records.entity(SAMPLE)
+    with records.db.write() as conn:
+        with pytest.raises(ValidationFailed) as excinfo:
+            records.create_in(conn, admin, entity, {"name": "Dup", "code": "ABC18"})
+        assert error_keys(excinfo) == {"code": ["unique"]}
+        kept = records.create_in(conn, admin, entity, {"name": "Next", "code": "ABC19"})
+    assert records.get(admin, SAMPLE, kept["id"])["code"] == "ABC19"
+
+
+def test_a_unique_index_with_a_shortened_name_still_names_its_field():
+    table = sa.Table("app__" + "long_entity_name_" * 3, sa.MetaData())
+    fields = [Field(name, "text", Label.of(name), unique=True)
+              for name in ("code", "zip_code_of_the_head_office")]
+    entity = SimpleNamespace(scalar_fields=fields)
+    for field in fields:
+        name = constraint_name("uq", table.name, field.name)
+        error = sa.exc.IntegrityError("INSERT", {}, SimpleNamespace(
+            diag=SimpleNamespace(constraint_name=name)))
+        problem = saving.integrity_problem(entity, table, error)
+        assert list(problem.errors) == [field.name]
 
 
 def test_the_unique_value_of_a_deleted_record_may_be_reused(records, admin):

@@ -30,7 +30,7 @@ from formflow.records.references import to_database
 from formflow.records.validation import validate_record
 from formflow.storage.database import after_commit
 from formflow.storage.repository import insert_row, replace_lines, update_row, value_taken
-from formflow.storage.tables import Schema
+from formflow.storage.tables import Schema, constraint_name
 from formflow.storage.types import utcnow
 
 
@@ -46,6 +46,11 @@ class SaveRequest:
     required: tuple[str, ...] = ()
     #: Ask plugins which fields may change (off when the process engine itself decides).
     ask_writable: bool = True
+    #: The save is the only work of its transaction, so a unique value taken by another
+    #: record may be left to the unique index: the failed statement then aborts nothing
+    #: else, and the query that looks first is saved.  It still runs when other errors
+    #: are found, so that the answer names every problem at once.
+    own_transaction: bool = False
 
 
 class Saver:
@@ -117,13 +122,8 @@ class Saver:
             lambda q: self.model.entity(q).label, changed,
             known_users={request.user.username: request.user.id},
         ))
-        tables = self.schema[entity.qualified_name]
-        record_id = current["id"] if current else None
-        for field in entity.scalar_fields:
-            value = stored.get(field.name)
-            if field.unique and field.name in changed and value is not None and field.name not in errors:
-                if value_taken(self.conn, tables, field.name, value, record_id):
-                    add_error(errors, field.name, Message("unique"))
+        if errors or not request.own_transaction:
+            self._check_unique(entity, stored, changed, current, errors)
         if errors:
             raise ValidationFailed(errors)
         self.hooks_for(entity.app).record_before_save(conn=self.conn, user=request.user, entity=entity,
@@ -156,7 +156,7 @@ class Saver:
                 if lines:
                     replace_lines(self.conn, tables, record_id, lines)
         except sa.exc.IntegrityError as error:
-            raise integrity_problem(entity, error) from None
+            raise integrity_problem(entity, tables.main, error) from None
         system = {name: columns[name] for name in SYSTEM_COLUMNS if name in columns}
         system.update(id=record_id, _updated_by=request.user.username,
                       _version=current["_version"] + 1 if current else 1)
@@ -183,6 +183,16 @@ class Saver:
         return insert_row(self.conn, tables, columns, lines)
 
     # -- steps ------------------------------------------------------------------------
+
+    def _check_unique(self, entity, stored, changed, current, errors: Errors) -> None:
+        tables = self.schema[entity.qualified_name]
+        record_id = current["id"] if current else None
+        for field in entity.scalar_fields:
+            value = stored.get(field.name)
+            if (field.unique and field.name in changed and value is not None
+                    and field.name not in errors
+                    and value_taken(self.conn, tables, field.name, value, record_id)):
+                add_error(errors, field.name, Message("unique"))
 
     def _check_writable(self, request: SaveRequest, errors: Errors) -> None:
         entity, current, roles = request.entity, request.current, request.user.roles
@@ -301,14 +311,15 @@ def _local(moment: datetime, context: EvaluationContext) -> datetime:
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: [\w]+\.(\w+)")
 
 
-def integrity_problem(entity: Entity, error: sa.exc.IntegrityError) -> ServiceError:
-    """A unique value taken by a concurrent writer, named by its field when possible."""
-    text = str(error.orig)
-    match = _SQLITE_UNIQUE.search(text)
-    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None) or ""
+def integrity_problem(entity: Entity, table: sa.Table, error: sa.exc.IntegrityError
+                      ) -> ServiceError:
+    """A unique value taken by another record, named by its field when possible."""
+    match = _SQLITE_UNIQUE.search(str(error.orig))
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
     for field in entity.scalar_fields:
         if field.unique and (
-            (match and match.group(1) == field.name) or constraint.endswith(f"_{field.name}")
+            (match and match.group(1) == field.name)
+            or constraint == constraint_name("uq", table.name, field.name)
         ):
             return ValidationFailed({field.name: [Message("unique")]})
     return Conflict(Message("changed_meanwhile"))

@@ -112,13 +112,15 @@ class RecordService:
                                  functions=self.functions)
 
     def load_internal(
-        self, conn: Connection, qualified: str, record_id: int, *, include_deleted: bool = False
+        self, conn: Connection, qualified: str, record_id: int, *, include_deleted: bool = False,
+        lock: bool = False,
     ) -> dict[str, Any] | None:
-        """A record in the records layer's internal form, without permission checks."""
+        """A record in the records layer's internal form, without permission checks
+        (``lock``: its row locked until the write transaction ends)."""
         if not 0 < record_id <= MAX_RECORD_ID:
             return None  # no such row can exist, and the database would refuse the number
         tables = self.schema[qualified]
-        row = load_row(conn, tables, record_id, include_deleted=include_deleted)
+        row = load_row(conn, tables, record_id, include_deleted=include_deleted, lock=lock)
         if row is not None:
             to_internal(conn, tables.entity, [row], self.field_types)
         return row
@@ -135,7 +137,7 @@ class RecordService:
         if "" in errors:
             raise ValidationFailed(errors)
         with self.db.write() as conn:
-            saved = self._create_in(conn, user, entity, values, errors)
+            saved = self._create_in(conn, user, entity, values, errors, own_transaction=True)
         return self.to_json(user, entity, saved)
 
     def create_in(self, conn: Connection, user: User, entity: Entity, payload: Any) -> dict:
@@ -147,9 +149,10 @@ class RecordService:
             raise ValidationFailed(errors)
         return self._create_in(conn, user, entity, values, errors)
 
-    def _create_in(self, conn, user: User, entity: Entity, values: dict, errors) -> dict:
+    def _create_in(self, conn, user: User, entity: Entity, values: dict, errors,
+                   *, own_transaction: bool = False) -> dict:
         saver = self._saver(conn, user)
-        request = SaveRequest(entity, user, values)
+        request = SaveRequest(entity, user, values, own_transaction=own_transaction)
         record, stored, changed = saver.check(request, errors)
         saved = saver.store(request, record, stored, changed)
         audit.record_change(conn, entity.qualified_name, saved["id"], "create", user.id,
@@ -183,27 +186,27 @@ class RecordService:
         with self.db.write() as conn:
             current = self.writable_record(conn, user, entity, record_id, "update")
             saved, _ = self.update_in(conn, user, entity, current, payload,
-                                      expected_version=expected_version)
+                                      expected_version=expected_version, own_transaction=True)
         return self.to_json(user, entity, saved)
 
     def update_in(
         self, conn: Connection, user: User, entity: Entity, current: dict, payload: Any,
-        *, expected_version: int | None = None,
+        *, expected_version: int | None = None, own_transaction: bool = False,
     ) -> tuple[dict[str, Any], bool]:
         """Change the stored record ``current`` (from :meth:`writable_record`) with a
         request-shaped ``payload`` inside the caller's write transaction.  Returns the
         record (internal form) and whether anything changed: an unchanged record is not
-        written and keeps its version."""
+        written and keeps its version.  ``own_transaction``: see :class:`SaveRequest`."""
+        before = self.to_json(user, entity, current)
         values, body_version, errors = parse_payload(
-            entity, payload, self.field_types, current=self.to_json(user, entity, current)
+            entity, payload, self.field_types, current=before
         )
         _check_version(current, expected_version or body_version)
         if "" in errors:
             raise ValidationFailed(errors)
         saver = self._saver(conn, user)
-        request = SaveRequest(entity, user, values, current)
+        request = SaveRequest(entity, user, values, current, own_transaction=own_transaction)
         record, stored, changed = saver.check(request, errors)
-        before = self.to_json(user, entity, current)
         if not audit.changes_between(before, self.to_json(user, entity, record)):
             return current, False
         saved = saver.store(request, record, stored, changed)
@@ -407,8 +410,9 @@ class RecordService:
         roles = user.roles
         return lambda field: can_read_field(field, roles)
 
-    def readable_record(self, conn, user: User, entity: Entity, record_id: int) -> dict:
-        record = self.load_internal(conn, entity.qualified_name, record_id)
+    def readable_record(self, conn, user: User, entity: Entity, record_id: int,
+                        *, lock: bool = False) -> dict:
+        record = self.load_internal(conn, entity.qualified_name, record_id, lock=lock)
         scope = self.grant(user, entity).read
         if record is None or not self._in_scope(conn, user, entity, scope, record_id):
             raise NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
@@ -420,8 +424,10 @@ class RecordService:
 
     def writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
         """The live record ``record_id`` if ``user`` may read it and ``action`` it (a
-        scoped operation); NotFound or Forbidden otherwise."""
-        record = self.readable_record(conn, user, entity, record_id)
+        scoped operation); NotFound or Forbidden otherwise.  Its row stays locked until
+        the write transaction ends, so a concurrent writer waits and then works on this
+        one's result instead of failing on a version it could not know was stale."""
+        record = self.readable_record(conn, user, entity, record_id, lock=True)
         grant = self.grant(user, entity)
         if getattr(grant, action) != grant.read:  # the same scope was just checked
             self._require_scope(conn, user, entity, record_id, action)
@@ -438,7 +444,7 @@ class RecordService:
         try:
             written = update_row(conn, tables, current["id"], current["_version"], columns)
         except sa.exc.IntegrityError as error:  # restored, a unique value is taken again
-            raise integrity_problem(entity, error) from None
+            raise integrity_problem(entity, tables.main, error) from None
         if not written:
             raise StaleVersion(Message("changed_meanwhile"))
         audit.record_change(conn, entity.qualified_name, current["id"], action, user.id, {})

@@ -18,20 +18,27 @@ from formflow.storage.tables import ORDER_COLUMN, PARENT_COLUMN, EntityTables
 
 
 def load_rows(
-    conn: Connection, tables: EntityTables, where: Iterable[sa.ColumnElement] = ()
+    conn: Connection, tables: EntityTables, where: Iterable[sa.ColumnElement] = (),
+    *, lock: bool = False,
 ) -> list[dict[str, Any]]:
-    rows = [dict(r._mapping) for r in conn.execute(sa.select(tables.main).where(*where))]
+    """The matching rows with their line items (``lock``: the main rows locked until the
+    transaction ends, on PostgreSQL; SQLite's write transaction holds the database)."""
+    query = sa.select(tables.main).where(*where)
+    if lock:
+        query = query.with_for_update()
+    rows = [dict(r._mapping) for r in conn.execute(query)]
     attach_lines(conn, tables, rows)
     return rows
 
 
 def load_row(
-    conn: Connection, tables: EntityTables, record_id: int, *, include_deleted: bool = False
+    conn: Connection, tables: EntityTables, record_id: int, *, include_deleted: bool = False,
+    lock: bool = False,
 ) -> dict[str, Any] | None:
     where = [tables.main.c.id == record_id]
     if not include_deleted:
         where.append(tables.main.c._deleted_at.is_(None))
-    rows = load_rows(conn, tables, where)
+    rows = load_rows(conn, tables, where, lock=lock)
     return rows[0] if rows else None
 
 
