@@ -147,9 +147,8 @@ def _add_approver(engine, case, user, comment, values) -> None:
     else:
         _shift(case, task.visit, task.position + 1)
         position, status = task.position + 1, "waiting"
-    for person in people:
-        engine.add_task(case, case.state, task.visit, person, position, status, now,
-                        origin="add_approver")
+    engine.add_tasks(case, case.state, task.visit, [(p, position, status) for p in people], now,
+                     origin="add_approver")
     engine.log(case, user, "add_approver", None, None, comment=comment, task_id=task.id,
                data={"users": values["users"], "mode": mode})
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -163,8 +164,11 @@ class ProcessEngine:
             ).order_by(tasks.c.position, tasks.c.id)
         ).all()
 
-    def open_tasks(self, case: Case, user: User) -> list[sa.Row]:
-        return [t for t in self.visit_tasks(case) if t.status == "open" and t.assignee_id == user.id]
+    def open_tasks(self, case: Case, user: User,
+                   visit_tasks: list[sa.Row] | None = None) -> list[sa.Row]:
+        """The user's open tasks of the current visit (among ``visit_tasks`` when given)."""
+        rows = self.visit_tasks(case) if visit_tasks is None else visit_tasks
+        return [t for t in rows if t.status == "open" and t.assignee_id == user.id]
 
     def may_fire(self, case: Case, user: User, transition: Transition) -> bool:
         """Whether ``user`` is one a transition's ``by`` names (not for ``by`` None: the
@@ -195,29 +199,42 @@ class ProcessEngine:
             if flagged:
                 people = resolver.users(_ADMINS, case.entity, case.record)
             sequential = state.approval.mode == "sequential"
-            for index, user_id in enumerate(people):
-                position = index if sequential else 0
-                self.add_task(case, state, visit, user_id, position,
-                              "open" if position == 0 else "waiting", now, flagged=flagged)
-        for user_id in resolver.users(state.cc, case.entity, case.record):
-            task_id = case.conn.execute(sa.insert(tasks).values(
-                **case.key, process_version=case.record["_process_version"] or 1,
-                state=state.name, visit=visit, kind="cc", assignee_id=user_id, status="done",
-                position=0, origin="cc", opened_at=now, closed_at=now,
-            ).returning(tasks.c.id)).scalar_one()
-            self.notify(case, user_id, "cc", task_id)
+            positions = [index if sequential else 0 for index in range(len(people))]
+            self.add_tasks(case, state, visit, [
+                (user_id, position, "open" if position == 0 else "waiting")
+                for user_id, position in zip(people, positions, strict=True)
+            ], now, flagged=flagged)
+        copied = resolver.users(state.cc, case.entity, case.record)
+        if copied:
+            base = dict(**case.key, process_version=case.record["_process_version"] or 1,
+                        state=state.name, visit=visit, kind="cc", status="done", position=0,
+                        origin="cc", opened_at=now, closed_at=now)
+            ids = _insert_tasks(case.conn, [{**base, "assignee_id": u} for u in copied])
+            self.notify_each(case, list(zip(copied, ids, strict=True)), "cc")
 
     def add_task(self, case: Case, state: State, visit: int, user_id: int, position: int,
                  status: str, now, *, flagged: bool = False, origin: str = "assigned") -> int:
-        task_id = case.conn.execute(sa.insert(tasks).values(
-            **case.key, process_version=case.record["_process_version"] or 1, state=state.name,
-            visit=visit, kind="approve", assignee_id=user_id, status=status, position=position,
-            flagged=flagged, origin=origin, opened_at=now, **self._deadlines(case, state, now),
-        ).returning(tasks.c.id)).scalar_one()
-        if status == "open":
-            self.notify(case, user_id, "task", task_id)
+        return self.add_tasks(case, state, visit, [(user_id, position, status)], now,
+                              flagged=flagged, origin=origin)[0]
+
+    def add_tasks(self, case: Case, state: State, visit: int,
+                  assignments: list[tuple[int, int, str]], now, *, flagged: bool = False,
+                  origin: str = "assigned") -> list[int]:
+        """Approval tasks for ``assignments`` (user id, position, status), written in one
+        statement; the assignees of the open ones are notified.  Returns the task ids."""
+        base = dict(**case.key, process_version=case.record["_process_version"] or 1,
+                    state=state.name, visit=visit, kind="approve", flagged=flagged,
+                    origin=origin, opened_at=now, **self._deadlines(case, state, now))
+        ids = _insert_tasks(case.conn, [
+            {**base, "assignee_id": user_id, "position": position, "status": status}
+            for user_id, position, status in assignments
+        ])
+        opened = [(user_id, task_id) for (user_id, _, status), task_id
+                  in zip(assignments, ids, strict=True) if status == "open"]
+        self.notify_each(case, opened, "task")
+        for _, task_id in opened:
             plugin_hooks.task_event(self, case, "task_opened", task_id)
-        return task_id
+        return ids
 
     def _deadlines(self, case: Case, state: State, now) -> dict[str, Any]:
         """A task's ``due_at`` and ``remind_at`` when it opens ``now`` (the SLA clock)."""
@@ -229,13 +246,17 @@ class ProcessEngine:
         }
 
     def notify(self, case: Case, user_id: int, kind: str, task_id: int | None = None) -> None:
-        self.notify_all(case, [user_id], kind, task_id)
+        self.notify_each(case, [(user_id, task_id)], kind)
 
     def notify_all(self, case: Case, user_ids: list[int], kind: str,
                    task_id: int | None = None) -> None:
         """A notification of ``kind`` for each of ``user_ids``, stored in one statement."""
-        stored = store(case.conn, user_ids, kind, case.key["entity"], case.key["record_id"],
-                       task_id)
+        self.notify_each(case, [(user_id, task_id) for user_id in user_ids], kind)
+
+    def notify_each(self, case: Case, recipients: list[tuple[int, int | None]],
+                    kind: str) -> None:
+        """A notification of ``kind`` for each (user id, task id), stored in one statement."""
+        stored = store(case.conn, recipients, kind, case.key["entity"], case.key["record_id"])
         if self.on_notify is not None:
             for notification_id in stored:
                 self.on_notify(case.conn, notification_id)
@@ -243,8 +264,10 @@ class ProcessEngine:
     # -- deciding ---------------------------------------------------------------------
 
     def decide(self, case: Case, user: User, task: sa.Row, name: str, comment: str | None,
-               values: Mapping[str, Any]) -> None:
-        """An assignee's decision on an open task of the current visit."""
+               values: Mapping[str, Any], visit_tasks: list[sa.Row]) -> None:
+        """An assignee's decision on an open task of the current visit (``visit_tasks``:
+        the visit's tasks as :meth:`visit_tasks` read them in this transaction, the record
+        locked since, ``task`` still open among them)."""
         state = case.state
         now = utcnow()
         if name != self.pass_action(case.process, state):
@@ -252,7 +275,7 @@ class ProcessEngine:
             self.fire(case, user, name, comment, values, task_id=task.id)
             return
         self.close_task(case, task, "done", name, comment, now)
-        visit_tasks = self.visit_tasks(case, task.visit)
+        visit_tasks = [_decided(t, name) if t.id == task.id else t for t in visit_tasks]
         stage = [t for t in visit_tasks if t.position == task.position]
         passed = sum(1 for t in stage if t.status == "done" and t.decision == name)
         if not self._stage_passed(state, passed, len([t for t in stage if t.status != "cancelled"])):
@@ -407,3 +430,16 @@ def require_comment(transition_comment: str | None, comment: str | None) -> None
     if transition_comment == "required" and not (comment or "").strip():
         raise ValidationFailed({"comment": [Message("required")]})
 
+
+def _insert_tasks(conn, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert task rows in one statement; their ids, in order."""
+    if not rows:
+        return []
+    return conn.execute(
+        sa.insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True), rows
+    ).scalars().all()
+
+
+def _decided(task: sa.Row, decision: str) -> SimpleNamespace:
+    """``task`` as :meth:`Engine.close_task` just left it, done with ``decision``."""
+    return SimpleNamespace(**{**task._mapping, "status": "done", "decision": decision})

@@ -103,15 +103,15 @@ def render(notice: Notice, lang: str | None,
     return f"{label}: {notice.title}" if lang == "en" else f"{label}：{notice.title}", text
 
 
-def store(conn: Connection, user_ids: Sequence[int], kind: str, entity: str, record_id: int,
-          task_id: int | None = None) -> list[int]:
-    """Write a notification for each of ``user_ids`` (``entity`` qualified) in one
-    statement; their ids, in order."""
-    if not user_ids:
+def store(conn: Connection, recipients: Sequence[tuple[int, int | None]], kind: str,
+          entity: str, record_id: int) -> list[int]:
+    """Write a notification for each (user id, task id or None) of ``recipients``
+    (``entity`` qualified) in one statement; their ids, in order."""
+    if not recipients:
         return []
     now = utcnow()
     rows = [{"user_id": user_id, "kind": kind, "entity": entity, "record_id": record_id,
-             "task_id": task_id, "created_at": now} for user_id in user_ids]
+             "task_id": task_id, "created_at": now} for user_id, task_id in recipients]
     return conn.execute(
         sa.insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True),
         rows,
@@ -189,7 +189,8 @@ class NotificationService:
             raise ValueError(f"unknown notification kind {kind!r}")
         if self.model.entity(entity) is None:
             raise ValueError(f"unknown entity {entity!r}")
-        ids = store(conn, sorted(set(user_ids)), kind, entity, record_id)
+        ids = store(conn, [(user_id, None) for user_id in sorted(set(user_ids))], kind, entity,
+                    record_id)
         if self.on_notify is not None:
             for notification_id in ids:
                 self.on_notify(conn, notification_id)

@@ -21,7 +21,6 @@ from formflow.process.builtins import BUILTINS
 from formflow.process.engine import Case, ProcessEngine, require_comment
 from formflow.process.tables import events, tasks
 from formflow.records.payload import parse_payload
-from formflow.storage.repository import lock_row
 
 MAX_COMMENT = 2000
 
@@ -174,8 +173,7 @@ class ProcessService:
         entity = self._process_entity(entity_name)
         comment, raw_values, expected_state = _parse_body(payload)
         with self.db.write() as conn:
-            lock_row(conn, self.records.schema[entity.qualified_name], record_id)
-            record = self.records.readable_record(conn, user, entity, record_id)
+            record = self.records.readable_record(conn, user, entity, record_id, lock=True)
             case = self.engine.case(conn, entity, record)
             if expected_state is not None and expected_state != record["_state"]:
                 raise Conflict(Message("state_moved"))
@@ -194,7 +192,8 @@ class ProcessService:
         transition = candidates[0]
         # Who may act is settled before the input is judged: a stranger learns nothing.
         if transition.by is None:
-            mine = self.engine.open_tasks(case, user)
+            visit_tasks = self.engine.visit_tasks(case)
+            mine = self.engine.open_tasks(case, user, visit_tasks)
             if not mine:
                 raise self._refusal(case, user, name)
         elif not self.engine.may_fire(case, user, transition):
@@ -202,7 +201,7 @@ class ProcessService:
         values = self._step_values(case, user, candidates, raw_values)
         require_comment(transition.comment, comment)
         if transition.by is None:
-            self.engine.decide(case, user, mine[0], name, comment, values)
+            self.engine.decide(case, user, mine[0], name, comment, values, visit_tasks)
         else:
             self.engine.fire(case, user, name, comment, values)
 

@@ -183,9 +183,8 @@ class SlaTimers:
                        if t.status in ("open", "waiting")}
             added = [p for p in people if p not in pending]
             position = min(t.position for t in late)
-            for user_id in added:
-                engine.add_task(case, state, first.visit, user_id, position, "open", now,
-                                flagged=flagged, origin="escalation")
+            engine.add_tasks(case, state, first.visit, [(u, position, "open") for u in added],
+                             now, flagged=flagged, origin="escalation")
             report.escalations += len(added)
             self._log_breach(case, first, data | {"on_breach": "assign",
                                                   "users": self._names(case, added, cache)})

@@ -23,7 +23,6 @@ from formflow.plugins import RecordAction
 from formflow.plugins.declarations import call_with
 from formflow.plugins.manager import PluginFailed
 from formflow.storage.database import is_outage
-from formflow.storage.repository import lock_row
 
 log = logging.getLogger("formflow.plugins")
 
@@ -58,8 +57,7 @@ class RecordActionService:
         if not isinstance(params, Mapping):
             raise ValidationFailed({"": [Message("invalid_row")]})
         with self.records.db.write() as conn:
-            lock_row(conn, self.records.schema[entity.qualified_name], record_id)
-            record = self.records.readable_record(conn, user, entity, record_id)
+            record = self.records.readable_record(conn, user, entity, record_id, lock=True)
             if not action.allowed(user.roles):
                 raise Forbidden(Message("action_not_available", {"action": name}))
             result = self._call(action, {

@@ -167,12 +167,3 @@ def value_taken(
     """Whether a live record other than ``exclude_id`` holds ``value`` in ``column``."""
     parameters = {"value": value, "exclude_id": exclude_id if exclude_id is not None else 0}
     return conn.execute(_taken_query(tables.main.c[column]), parameters).first() is not None
-
-
-def lock_row(conn: Connection, tables: EntityTables, record_id: int) -> None:
-    """Lock the record's row until the transaction ends (PostgreSQL: SELECT ... FOR
-    UPDATE; SQLite's write transaction already holds the database lock)."""
-    if conn.dialect.name == "sqlite":
-        return
-    main = tables.main
-    conn.execute(sa.select(main.c.id).where(main.c.id == record_id).with_for_update())
