@@ -164,7 +164,9 @@ class ProcessEngine:
         ).all()
 
     def open_tasks(self, case: Case, user: User) -> list[sa.Row]:
-        return [t for t in self.visit_tasks(case) if t.status == "open" and t.assignee_id == user.id]
+        return [
+            t for t in self.visit_tasks(case) if t.status == "open" and t.assignee_id == user.id
+        ]
 
     def may_fire(self, case: Case, user: User, transition: Transition) -> bool:
         """Whether ``user`` is one a transition's ``by`` names (not for ``by`` None: the
@@ -255,7 +257,8 @@ class ProcessEngine:
         visit_tasks = self.visit_tasks(case, task.visit)
         stage = [t for t in visit_tasks if t.position == task.position]
         passed = sum(1 for t in stage if t.status == "done" and t.decision == name)
-        if not self._stage_passed(state, passed, len([t for t in stage if t.status != "cancelled"])):
+        voters = sum(1 for t in stage if t.status != "cancelled")
+        if not self._stage_passed(state, passed, voters):
             self._keep(case, user, values)
             self.log(case, user, "vote", case.record["_state"], None, comment=comment,
                      task_id=task.id, data={"decision": name})
@@ -309,15 +312,17 @@ class ProcessEngine:
 
     # -- moving -----------------------------------------------------------------------
 
-    def choose(self, case: Case, name: str, record: Mapping[str, Any], user: User) -> Transition | None:
+    def choose(
+        self, case: Case, name: str, record: Mapping[str, Any], user: User
+    ) -> Transition | None:
         """The first transition named ``name`` leaving the current state whose ``when``
         holds for ``record``."""
         scope = self.records.scope(case.conn, case.entity, record)
         context = self.records.context(user)
         for transition in case.process.transitions:
-            if transition.name == name and case.record["_state"] in transition.sources:
-                if not transition.when or holds(transition.when, scope, context):
-                    return transition
+            if (transition.name == name and case.record["_state"] in transition.sources
+                    and (not transition.when or holds(transition.when, scope, context))):
+                return transition
         return None
 
     def fire(self, case: Case, user: User, name: str, comment: str | None,
