@@ -1,6 +1,7 @@
-"""Fixtures of the shipped-app scenario tests (``test_app_*.py`` import them by name): every shipped app and plugin installed (on
-PostgreSQL once per module, each test working on a copy), a small company of people in
-every role, API clients acting as each of them, and process actions through the API."""
+"""Fixtures of the shipped-app scenario tests (``test_app_*.py`` import them by name):
+every shipped app and plugin installed (on PostgreSQL once per module, each test working
+on a copy), a small company of people in every role, API clients acting as each of them,
+and process actions through the API."""
 
 from __future__ import annotations
 

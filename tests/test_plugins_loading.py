@@ -7,8 +7,8 @@ import sys
 import textwrap
 
 import pytest
-from conftest import TEST_APPS
 
+from conftest import TEST_APPS
 from formflow import create_app
 from formflow.cli import main
 from formflow.plugins.manager import PluginLoadError
@@ -59,7 +59,6 @@ def _api(app, api_for):
 @pytest.fixture
 def api_for():
     from conftest import ApiClient
-
     from formflow.auth import create_token
 
     def factory(app, user):

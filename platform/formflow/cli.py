@@ -23,13 +23,15 @@ from formflow.settings import load_settings
 from formflow.storage.migrate import MigrationRefused, plan_migration
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), help="Formflow: business processes from JSON metadata.")
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(),
+             help="Formflow: business processes from JSON metadata.")
 def main() -> None:
     pass
 
 
 @main.command("init")
-@click.option("--admin-password", help="Password for user 'admin' (generated and printed when omitted).")
+@click.option("--admin-password",
+              help="Password for user 'admin' (generated and printed when omitted).")
 @with_appcontext
 def init_command(admin_password: str | None) -> None:
     """Create the system tables, install the apps on the metadata path and create user admin."""
@@ -64,7 +66,8 @@ def check_command(paths: tuple[str, ...]) -> None:
 
 @main.command("migrate")
 @click.option("--plan", "plan_only", is_flag=True, help="Only print what would change.")
-@click.option("--allow-destructive", is_flag=True, help="Drop columns of removed fields instead of archiving them.")
+@click.option("--allow-destructive", is_flag=True,
+              help="Drop columns of removed fields instead of archiving them.")
 @with_appcontext
 def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
     """Sync the database tables with the published metadata."""
@@ -81,7 +84,8 @@ def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
         sys.exit(1)
     for step in steps:
         click.echo(("[destructive] " if step.destructive else "") + step.description)
-    click.echo(f"{len(steps)} change(s) {'planned' if plan_only else 'applied'}." if steps else "Nothing to change.")
+    done = "planned" if plan_only else "applied"
+    click.echo(f"{len(steps)} change(s) {done}." if steps else "Nothing to change.")
 
 
 @main.command("plugins")
@@ -151,7 +155,7 @@ def demo_command(port: int, no_serve: bool) -> None:
 
     runtime = get_runtime()
     logins = load_demo(runtime)
-    click.echo("Sign in at http://127.0.0.1:%d/login with:" % port)
+    click.echo(f"Sign in at http://127.0.0.1:{port}/login with:")
     for username, password, what in logins:
         click.echo(f"  {username:<10} {password:<14} {what}")
     if not no_serve:
@@ -380,7 +384,8 @@ def _language(user) -> str:
 def _fail(error: ServiceError) -> None:
     message = error.message.render("en")
     if isinstance(error, ValidationFailed):
+        rendered = render_errors(error.errors, "en")
         message += " " + "; ".join(
-            f"{field}: {' '.join(texts)}" for field, texts in render_errors(error.errors, "en").items()
+            f"{field}: {' '.join(texts)}" for field, texts in rendered.items()
         )
     raise click.ClickException(message)

@@ -83,7 +83,9 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     try:
         settings["TIMEZONE"] = ZoneInfo(str(settings["TIMEZONE"]))
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"FORMFLOW_TIMEZONE {settings['TIMEZONE']!r} is not a time zone") from None
+        raise SettingsError(
+            f"FORMFLOW_TIMEZONE {settings['TIMEZONE']!r} is not a time zone"
+        ) from None
     settings["METADATA_PATH"] = _paths(settings["METADATA_PATH"], "metadata/apps")
     settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
     settings["PLUGINS_STRICT"] = str(settings["PLUGINS_STRICT"]).lower() not in ("0", "false", "no")

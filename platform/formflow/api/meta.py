@@ -48,7 +48,8 @@ def describe_field(field: Field, lang: str) -> dict[str, Any]:
         data["help"] = field.help.text(lang)
     if field.options:
         data["options"] = [
-            {"value": o.value, "label": o.label.text(lang), **({"color": o.color} if o.color else {})}
+            {"value": o.value, "label": o.label.text(lang),
+             **({"color": o.color} if o.color else {})}
             for o in field.options
         ]
     if field.is_table:

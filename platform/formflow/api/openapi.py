@@ -51,7 +51,9 @@ def field_schema(field: Field, field_types: Registry) -> dict[str, Any]:
         }
         return {"type": "array", "items": row}
     if field.type == "multiselect":
-        schema: dict[str, Any] = {"type": ["array", "null"], "items": {"enum": list(field.option_values)}}
+        schema: dict[str, Any] = {
+            "type": ["array", "null"], "items": {"enum": list(field.option_values)}
+        }
     elif field.type == "select":
         schema = {"enum": [*field.option_values, None]}
     else:
@@ -95,12 +97,17 @@ def openapi_document(
                               _list_parameters(entity, field_types, readable)),
             "post": _operation(f"Create {name}", {"201": _json(ref)}, body=ref),
         }
-        item_params = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+        item_params = [
+            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        ]
         if_match = {"name": "If-Match", "in": "header", "required": False, "schema": _ETAG}
+        versioned = [*item_params, if_match]
         paths[f"{collection}/{{id}}"] = {
             "get": _operation(f"Read {name}", {"200": _json(ref)}, item_params),
-            "patch": _operation(f"Update {name}", {"200": _json(ref)}, [*item_params, if_match], body=ref),
-            "delete": _operation(f"Delete {name}", {"204": {"description": "Deleted"}}, [*item_params, if_match]),
+            "patch": _operation(f"Update {name}", {"200": _json(ref)}, versioned, body=ref),
+            "delete": _operation(
+                f"Delete {name}", {"204": {"description": "Deleted"}}, versioned
+            ),
         }
         paths[f"{collection}/{{id}}/history"] = {
             "get": _operation(f"History of {name}", {"200": _json({"type": "object"})}, item_params)
@@ -133,7 +140,9 @@ def _operation(summary, responses, parameters=(), body=None) -> dict[str, Any]:
            if str(s) not in responses},
     }
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {
+            "required": True, "content": {"application/json": {"schema": body}}
+        }
     return operation
 
 
@@ -240,7 +249,10 @@ def _problem_schema() -> dict[str, Any]:
         "properties": {
             "type": {"type": "string"}, "status": {"type": "integer"}, "title": {"type": "string"},
             "detail": {"type": "string"},
-            "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "errors": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
         },
         "required": ["status", "title"],
     }

@@ -9,10 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from formflow.api.authentication import current_api_user
-from formflow.auth import can_read_field
 from formflow.api.language import request_language
 from formflow.api.meta import describe_model
 from formflow.api.openapi import openapi_document
+from formflow.auth import can_read_field
 from formflow.errors import ServiceError
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
@@ -29,7 +29,8 @@ class UnsupportedMediaType(ServiceError):
 
 
 def json_body() -> Any:
-    if not request.mimetype or request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+    mimetype = request.mimetype
+    if not mimetype or mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(Message("json_required"))
     try:
         return json.loads(request.get_data(), parse_float=Decimal)

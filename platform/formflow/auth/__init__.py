@@ -65,10 +65,10 @@ from formflow.auth.users import (
     set_manager,
     set_password,
     set_roles,
+    user_for_session,
     user_ids_by_name,
     user_ids_in_departments,
     user_ids_with_role,
-    user_for_session,
     usernames_by_id,
 )
 

@@ -28,7 +28,9 @@ class Resolver:
         self.model = model
         self.follow = follow
 
-    def users(self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]) -> list[int]:
+    def users(
+        self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]
+    ) -> list[int]:
         """Active user ids the rules name, in rule order, without repeats."""
         rules = tuple(rules)
         found: list[int] = []

@@ -278,7 +278,8 @@ class ProcessEngine:
         visit_tasks = [_decided(t, name) if t.id == task.id else t for t in visit_tasks]
         stage = [t for t in visit_tasks if t.position == task.position]
         passed = sum(1 for t in stage if t.status == "done" and t.decision == name)
-        if not self._stage_passed(state, passed, len([t for t in stage if t.status != "cancelled"])):
+        voters = sum(1 for t in stage if t.status != "cancelled")
+        if not self._stage_passed(state, passed, voters):
             self._keep(case, user, values)
             self.log(case, user, "vote", case.record["_state"], None, comment=comment,
                      task_id=task.id, data={"decision": name})
@@ -332,15 +333,17 @@ class ProcessEngine:
 
     # -- moving -----------------------------------------------------------------------
 
-    def choose(self, case: Case, name: str, record: Mapping[str, Any], user: User) -> Transition | None:
+    def choose(
+        self, case: Case, name: str, record: Mapping[str, Any], user: User
+    ) -> Transition | None:
         """The first transition named ``name`` leaving the current state whose ``when``
         holds for ``record``."""
         scope = self.records.scope(case.conn, case.entity, record)
         context = self.records.context(user)
         for transition in case.process.transitions:
-            if transition.name == name and case.record["_state"] in transition.sources:
-                if not transition.when or holds(transition.when, scope, context):
-                    return transition
+            if (transition.name == name and case.record["_state"] in transition.sources
+                    and (not transition.when or holds(transition.when, scope, context))):
+                return transition
         return None
 
     def fire(self, case: Case, user: User, name: str, comment: str | None,

@@ -45,7 +45,8 @@ tasks = sa.Table(
     sa.Column("decision", sa.String(64)),
     sa.Column("comment", sa.Text),
     sa.Column("flagged", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("origin", sa.String(32)),  # how the task came: assigned, transfer, add_approver, escalation
+    # how the task came: assigned, transfer, add_approver, escalation
+    sa.Column("origin", sa.String(32)),
     sa.Column("opened_at", UtcDateTime, nullable=False),
     sa.Column("due_at", UtcDateTime),
     sa.Column("remind_at", UtcDateTime),

@@ -98,7 +98,9 @@ def apply_defaults(fields: tuple[Field, ...], values: dict, scope, context, fiel
                 values[field.name] = field_type.parse(field, field.default)
             elif field.default_expr:
                 value = evaluate(field.default_expr, scope, context)
-                values[field.name] = None if value is None else field_type.from_computed(field, value)
+                values[field.name] = (
+                    None if value is None else field_type.from_computed(field, value)
+                )
         except ValueError:
             values[field.name] = None
 

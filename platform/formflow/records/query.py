@@ -72,7 +72,9 @@ def parse_list_query(
         if target is None:
             raise BadQuery(Message("unknown_filter", {"name": name[:100]}))
         if op not in ALL_OPERATORS:
-            raise BadQuery(Message("unknown_operator", {"op": op[:20], "ops": ", ".join(ALL_OPERATORS)}))
+            raise BadQuery(
+                Message("unknown_operator", {"op": op[:20], "ops": ", ".join(ALL_OPERATORS)})
+            )
         if op not in field_types[target.type].operators | {"eq"}:
             raise BadQuery(Message("operator_not_allowed", {"op": op, "name": name}))
         for raw in values:
@@ -80,7 +82,9 @@ def parse_list_query(
     return ListQuery(
         filters=tuple(filters),
         search=_search(args),
-        sort=_parse_sort(entity, _single(args, "sort") or _default_sort(entity), field_types, readable),
+        sort=_parse_sort(
+            entity, _single(args, "sort") or _default_sort(entity), field_types, readable
+        ),
         page=_parse_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_parse_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
     )
@@ -156,7 +160,8 @@ def _parse_sort(entity, text: str, field_types, readable) -> tuple[tuple[str, bo
         name = part[1:] if part[:1] in "-+" else part
         if _filterable(entity, name, field_types, readable) is None:
             raise BadQuery(Message("unknown_sort", {"name": name[:100]}))
-        if field_types[(entity.field(name) or SYSTEM_FIELD_OBJECTS[name]).type].name == "multiselect":
+        sorted_field = entity.field(name) or SYSTEM_FIELD_OBJECTS[name]
+        if field_types[sorted_field.type].name == "multiselect":
             raise BadQuery(Message("unknown_sort", {"name": name}))
         keys.append((name, descending))
     return tuple(keys[:5])

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +42,7 @@ class SaveRequest:
     values: dict[str, Any]  # parsed input
     current: dict[str, Any] | None = None  # the stored record (internal form) on update
     #: System columns to write too (the process engine moves ``_state``).
-    system: dict[str, Any] = field(default_factory=dict)
+    system: dict[str, Any] = dataclass_field(default_factory=dict)
     #: Fields that must be filled for this save (a transition's ``required``).
     required: tuple[str, ...] = ()
     #: Ask plugins which fields may change (off when the process engine itself decides).
@@ -102,7 +103,7 @@ class Saver:
             apply_defaults(entity.fields, record, scope, self.context, self.field_types)
         for field in entity.table_fields:
             if field.name in changed:
-                for row, row_scope in zip(record.get(field.name) or [], scope[field.name] or []):
+                for row, row_scope in _rows_with_scopes(record, scope, field):
                     apply_defaults(field.fields, row, row_scope, self.context, self.field_types)
         self._fetch(entity, record)
         self._compute(entity, record, scope)
@@ -126,8 +127,10 @@ class Saver:
             self._check_unique(entity, stored, changed, current, errors)
         if errors:
             raise ValidationFailed(errors)
-        self.hooks_for(entity.app).record_before_save(conn=self.conn, user=request.user, entity=entity,
-                                      record=record, current=current, changed=changed)
+        self.hooks_for(entity.app).record_before_save(
+            conn=self.conn, user=request.user, entity=entity, record=record, current=current,
+            changed=changed,
+        )
         return record, stored, changed
 
     def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str]) -> dict:
@@ -204,9 +207,9 @@ class Saver:
                 continue
             if current is None and value is None:
                 continue
-            if allowed is not None and "*" not in allowed and name not in allowed:
-                add_error(errors, name, Message("not_writable"))
-            elif not can_write_field(field, roles) or not can_read_field(field, roles):
+            plugin_refuses = allowed is not None and "*" not in allowed and name not in allowed
+            if (plugin_refuses or not can_write_field(field, roles)
+                    or not can_read_field(field, roles)):
                 add_error(errors, name, Message("not_writable"))
             elif holds(field.readonly_if, scope, self.context):
                 add_error(errors, name, Message("read_only"))
@@ -238,7 +241,7 @@ class Saver:
     def _compute(self, entity: Entity, record: dict, scope: RecordScope) -> None:
         for field in entity.table_fields:
             ordered = compute_order(field.fields, self.context.functions)
-            for row, row_scope in zip(record.get(field.name) or [], scope[field.name] or []):
+            for row, row_scope in _rows_with_scopes(record, scope, field):
                 for column in ordered:
                     row[column.name] = self._computed_value(column, row_scope)
         for field in compute_order(entity.fields, self.context.functions):
@@ -302,6 +305,11 @@ def _merge(errors: Errors, more: Errors) -> None:
     """Add ``more`` to ``errors``; a path that already has an error keeps only it."""
     for path, messages in more.items():
         errors.setdefault(path, messages)
+
+
+def _rows_with_scopes(record: dict, scope: RecordScope, field: Field):
+    """Each line item of the table ``field`` with its expression scope."""
+    return zip(record.get(field.name) or [], scope[field.name] or [], strict=False)
 
 
 def _local(moment: datetime, context: EvaluationContext) -> datetime:

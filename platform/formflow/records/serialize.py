@@ -11,7 +11,9 @@ from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field
 Serializer = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
-def serializer(entity: Entity, field_types: Registry, readable: Callable[[Field], bool]) -> Serializer:
+def serializer(
+    entity: Entity, field_types: Registry, readable: Callable[[Field], bool]
+) -> Serializer:
     """A function turning records of ``entity`` into JSON objects; the per-field work
     (which fields the caller may read, how each converts) is decided once, here."""
     converters = [(f.name, _converter(f, field_types)) for f in entity.fields if readable(f)]

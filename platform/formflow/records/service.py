@@ -95,8 +95,7 @@ class RecordService:
         (one of create, read, update, delete, export, import_) at all."""
         grant = self.grant(user, entity)
         if not grant.allows(operation):
-            verb = _verb(operation.rstrip("_"))
-            raise Forbidden(Message("forbidden_action", {"action": verb, "entity": entity.label}))
+            raise _forbidden(operation.rstrip("_"), entity)
         return grant
 
     def readable_ids(self, conn: Connection, user: User, entity: Entity) -> sa.Select | None:
@@ -232,12 +231,14 @@ class RecordService:
     def restore(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
         with self.db.write() as conn:
-            current = self.load_internal(conn, entity.qualified_name, record_id, include_deleted=True)
+            current = self.load_internal(
+                conn, entity.qualified_name, record_id, include_deleted=True
+            )
             readable = current is not None and self._in_scope(
                 conn, user, entity, self.grant(user, entity).read, record_id
             )  # outside the read scope a deleted record is as unknown as a live one
             if not readable or current["_deleted_at"] is None:
-                raise NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
+                raise _not_found(entity, record_id)
             self._require_scope(conn, user, entity, record_id, "delete")
             self._set_deleted(conn, user, entity, current, None, "restore")
             restored = self.load_internal(conn, entity.qualified_name, record_id)
@@ -253,7 +254,7 @@ class RecordService:
         entity = self.entity(entity_name)
         grant = self.grant(user, entity)
         if not grant.read or (deleted and not grant.delete):
-            raise Forbidden(Message("forbidden_action", {"action": _verb("read"), "entity": entity.label}))
+            raise _forbidden("read", entity)
         query = parse_list_query(entity, args, self.field_types, self._readable(user))
         tables = self.schema[entity.qualified_name]
         main = tables.main
@@ -342,8 +343,7 @@ class RecordService:
         with self.db.read() as conn:  # never committed: rolled back at the end
             if record_id is None:
                 if not self.grant(user, entity).create:
-                    raise Forbidden(Message("forbidden_action",
-                                            {"action": _verb("create"), "entity": entity.label}))
+                    raise _forbidden("create", entity)
                 current = None
             else:
                 current = self.writable_record(conn, user, entity, record_id, "update")
@@ -415,7 +415,7 @@ class RecordService:
         record = self.load_internal(conn, entity.qualified_name, record_id, lock=lock)
         scope = self.grant(user, entity).read
         if record is None or not self._in_scope(conn, user, entity, scope, record_id):
-            raise NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
+            raise _not_found(entity, record_id)
         return record
 
     def _in_scope(self, conn, user: User, entity: Entity, scope, record_id: int) -> bool:
@@ -436,7 +436,7 @@ class RecordService:
     def _require_scope(self, conn, user: User, entity: Entity, record_id: int, action: str):
         scope = getattr(self.grant(user, entity), action)
         if not self._in_scope(conn, user, entity, scope, record_id):
-            raise Forbidden(Message("forbidden_action", {"action": _verb(action), "entity": entity.label}))
+            raise _forbidden(action, entity)
 
     def _set_deleted(self, conn, user: User, entity: Entity, current: dict, when, action: str):
         tables = self.schema[entity.qualified_name]
@@ -533,5 +533,10 @@ def _check_version(current: Mapping[str, Any], expected: int | None) -> None:
         raise StaleVersion(Message("stale_version", {"current": current["_version"]}))
 
 
-def _verb(action: str) -> Message:
-    return Message(f"verb_{action}")
+def _forbidden(action: str, entity: Entity) -> Forbidden:
+    return Forbidden(Message("forbidden_action",
+                             {"action": Message(f"verb_{action}"), "entity": entity.label}))
+
+
+def _not_found(entity: Entity, record_id: int) -> NotFound:
+    return NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))
