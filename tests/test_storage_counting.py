@@ -79,6 +79,7 @@ def test_past_the_planned_limit_postgresql_does_not_count_at_all(
     runtime, admin, monkeypatch, postgresql, statements
 ):
     monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(counting, "LARGE_TABLE_ROWS", 20)
     _fill(runtime, 40)
     statements.clear()
     page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["10"]})
@@ -88,13 +89,15 @@ def test_past_the_planned_limit_postgresql_does_not_count_at_all(
 
 
 def test_a_small_table_is_counted_without_asking_the_planner(
-    runtime, admin, postgresql, statements
+    runtime, admin, monkeypatch, postgresql, statements
 ):
-    _fill(runtime, 40)
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 30)
+    monkeypatch.setattr(counting, "LARGE_TABLE_ROWS", 50)
+    _fill(runtime, 40)  # more rows than the limit, yet a small table
     statements.clear()
     for _ in range(3):
-        page = runtime.records.list(admin, "crm.customer", {"level": ["A"]})
-    assert (page.total, page.total_is_estimate) == (40, False)
+        page = runtime.records.list(admin, "crm.customer", {"name": ["C1"]})
+    assert (page.total, page.total_is_estimate) == (1, False)
     assert not [s for s in statements if s.startswith("explain")]
     assert len([s for s in statements if "pg_class" in s]) == 1  # the size is remembered
 

@@ -4,9 +4,11 @@ Counting every match of a filter on a million-row table costs more than the page
 itself, so matches are counted exactly up to :data:`EXACT_LIMIT`.  Past that the total is
 an estimate, flagged as such: PostgreSQL's planner estimate, or on SQLite (which has no
 planner statistics to ask) the share of matches among the newest :data:`SAMPLE_ROWS`
-rows applied to the table's size.  On a PostgreSQL table of more rows than the limit the
-planner is asked first, and when it expects more matches than the limit the bounded
-count (ten thousand index entries, most of the cost of a list request) is not run.
+rows applied to the table's size.  On a PostgreSQL table of more than
+:data:`LARGE_TABLE_ROWS` rows the planner is asked first, and when it expects more
+matches than the limit the bounded count (up to ten thousand index entries, most of the
+cost of a list request) is not run.  A smaller table is counted at once: asking the
+planner there would cost a statement more than it saves.
 
 A page shorter than asked for ends the matches, so it turns any estimate into the exact
 total (:func:`settled`).
@@ -23,6 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 EXACT_LIMIT = 10_000
+#: PostgreSQL tables of more rows than this ask the planner before counting.
+LARGE_TABLE_ROWS = 100_000
 SAMPLE_ROWS = 10_000
 
 
@@ -44,7 +48,7 @@ class Totals:
         if conn.dialect.name != "postgresql":
             return _bounded(conn, table, where, lambda: _sampled_estimate(conn, table, where))
         matching = sa.select(table.c.id).where(*where)
-        if self.table_rows(conn, table) <= EXACT_LIMIT:
+        if self.table_rows(conn, table) <= LARGE_TABLE_ROWS:
             return _bounded(conn, table, where, lambda: _planner_estimate(conn, matching))
         planned = _planner_estimate(conn, matching)
         if planned > EXACT_LIMIT:
