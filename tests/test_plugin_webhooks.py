@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import json
 import sys
 import threading
@@ -13,6 +14,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import sqlalchemy as sa
 
 from conftest import ROOT, TEST_APPS, ApiClient
 from formflow.auth import create_token, get_user_by_name
@@ -130,6 +132,65 @@ def test_an_inactive_endpoint_gets_nothing(admin_api, hook, receiver):
     admin_api.patch(f"{ADMIN_HOOKS}/{endpoint['id']}", json={"active": False})
     admin_api.post("shop/item", json={"name": "Tea"})
     assert receiver.requests == [] and deliveries(admin_api, endpoint["id"]) == []
+
+
+def _plugin_module(name: str):
+    """A module of the webhooks plugin as the running app loaded it."""
+    return importlib.import_module(f"formflow_plugin_webhooks.{name}")
+
+
+def _statements(runtime, action) -> list[str]:
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(runtime.db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(runtime.db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_save_nobody_subscribes_to_does_not_read_the_endpoints(runtime, admin_api, hook):
+    hook(events=["delete"])
+    admin_api.post("shop/item", json={"name": "First"})  # the worker reads the endpoints
+    seen = _statements(runtime, lambda: admin_api.post("shop/item", json={"name": "Tea"}))
+    assert seen and not [s for s in seen if "webhooks_endpoints" in s]
+
+
+def test_an_endpoint_added_by_another_worker_counts_within_the_refresh_time(
+    runtime, admin_api, receiver
+):
+    now = [0.0]
+    remembered = _plugin_module("subscriptions").Subscriptions(5, clock=lambda: now[0])
+    endpoints = _plugin_module("tables").endpoints
+    with runtime.db.write() as conn:
+        assert not remembered.wanted(conn, "shop.item", "create")  # read at 0 s
+        conn.execute(endpoints.insert().values(
+            url=receiver.url, entity="shop.item", events=["create"], secret="s", active=True,
+            created_at=utcnow()))
+    with runtime.db.read() as conn:
+        now[0] = 4.0
+        assert not remembered.wanted(conn, "shop.item", "create")  # still remembered
+        now[0] = 5.0
+        assert remembered.wanted(conn, "shop.item", "create")  # read again
+
+
+def test_an_endpoint_switched_off_by_another_worker_gets_nothing_at_once(
+    runtime, admin_api, hook, receiver
+):
+    endpoint = hook()
+    admin_api.post("shop/item", json={"name": "First"})  # remembered as subscribed
+    endpoints = _plugin_module("tables").endpoints
+    with runtime.db.write() as conn:  # as another worker would, without telling this one
+        conn.execute(endpoints.update().where(endpoints.c.id == endpoint["id"])
+                     .values(active=False))
+    receiver.requests.clear()
+    admin_api.post("shop/item", json={"name": "Tea"})
+    assert receiver.requests == []
+    assert [d["event"] for d in deliveries(admin_api, endpoint["id"])] == ["create"]
 
 
 def test_the_delivery_is_sent_only_after_the_commit(runtime, admin_api, hook, receiver):

@@ -24,7 +24,10 @@ created).  Any 2xx answer is success; redirects are not followed.
 It runs for every app (``"apps": ["*"]``).  Settings (``FORMFLOW_PLUGIN_WEBHOOKS_<KEY>``):
 ``timeout_seconds`` (5), ``max_attempts`` (8), ``backoff_seconds`` (30, doubled per
 attempt), ``max_backoff_seconds`` (21600), ``deliver_after_commit`` (true: post at once,
-else only from ``formflow tick``), ``job_interval`` (``"30s"``).
+else only from ``formflow tick``), ``job_interval`` (``"30s"``), ``subscriptions_seconds``
+(5: how long a worker trusts its memory that an entity has no subscribed endpoint; an
+endpoint added through another worker counts after at most that long, see
+:mod:`.subscriptions`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from formflow.storage.database import after_commit
 
 from .delivery import deliver_due, enqueue, record_payload
 from .routes import pages
+from .subscriptions import subscriptions
 from .tables import TABLES
 
 MANIFEST = {
@@ -50,6 +54,7 @@ MANIFEST = {
         "max_backoff_seconds": 21600,
         "deliver_after_commit": True,
         "job_interval": "30s",
+        "subscriptions_seconds": 5,
     },
 }
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -61,8 +66,11 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 def queue(conn, runtime, settings, entity, record_id, event: str, data) -> list[int]:
     """Queue ``event`` for the subscribed endpoints (``data()`` builds the body's
     details, only when there is one) and post the deliveries once the change commits."""
-    ids = enqueue(conn, entity.qualified_name, record_id, event, data)
     db = runtime.db
+    if not subscriptions(db, settings["subscriptions_seconds"]).wanted(
+            conn, entity.qualified_name, event):
+        return []
+    ids = enqueue(conn, entity.qualified_name, record_id, event, data)
     if ids and settings["deliver_after_commit"]:
         after_commit(conn, lambda: deliver_due(db, settings, ids=ids))
     return ids

@@ -42,6 +42,7 @@ from formflow.storage.types import utcnow
 from formflow.web.rendering import render
 
 from .delivery import EVENTS, deliver_due, enqueue, iso
+from .subscriptions import subscriptions
 from .tables import attempts, deliveries, endpoints
 
 pages = Blueprint("webhooks", __name__)
@@ -58,6 +59,12 @@ def _admin() -> User:
 
 def _settings():
     return get_runtime().plugins.settings("webhooks")
+
+
+def _subscriptions_changed() -> None:
+    """After a committed change of endpoints: this worker reads them again before the
+    next save asks about them."""
+    subscriptions(get_runtime().db, _settings()["subscriptions_seconds"]).forget()
 
 
 # -- endpoints --------------------------------------------------------------------------------
@@ -83,6 +90,7 @@ def create_endpoint():
         ).returning(endpoints.c.id)).scalar_one()
         row = _load(conn, endpoint_id)
         record(conn, user, "webhook.create", _target(row), _logged(_endpoint_json(row)))
+    _subscriptions_changed()
     response = jsonify({**_endpoint_json(row), "secret": row.secret})
     response.status_code = 201
     return response
@@ -110,7 +118,8 @@ def update_endpoint(endpoint_id: int):
             changes["secret_replaced"] = True
         if changes:
             record(conn, user, "webhook.update", _target(after), changes)
-        return jsonify(_endpoint_json(after))
+    _subscriptions_changed()
+    return jsonify(_endpoint_json(after))
 
 
 @pages.delete("/api/v1/admin/webhooks/<int:endpoint_id>")
@@ -123,6 +132,7 @@ def delete_endpoint(endpoint_id: int):
         conn.execute(attempts.delete().where(attempts.c.delivery_id.in_(ids)))
         conn.execute(deliveries.delete().where(deliveries.c.endpoint_id == endpoint_id))
         conn.execute(endpoints.delete().where(endpoints.c.id == endpoint_id))
+    _subscriptions_changed()
     return "", 204
 
 
