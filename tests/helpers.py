@@ -137,6 +137,21 @@ def database_state(runtime) -> dict[str, list[tuple]]:
         }
 
 
+@contextmanager
+def counting_queries(connectable) -> Iterator[list[str]]:
+    """The SQL statements ``connectable`` (an engine or a connection) runs while inside."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(connectable, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(connectable, "before_cursor_execute", count)
+
+
 def problem(response, status: int) -> dict:
     """The body of a problem response with ``status``, after checking its shape."""
     assert response.status_code == status, response.get_data(as_text=True)[:500]

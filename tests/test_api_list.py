@@ -14,6 +14,7 @@ from helpers import (
     SAMPLES,
     add_departments,
     add_user,
+    counting_queries,
     database_state,
     module_app,
     problem,
@@ -407,21 +408,12 @@ def test_a_list_request_costs_the_same_queries_whatever_the_page_size(make_app):
             },
         )
     api.get(SAMPLES)  # the token's first use is recorded once; count what follows
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(runtime.db.engine, "before_cursor_execute", count)
-    try:
-        costs = {}
-        for per_page in (5, 100):
-            statements.clear()
+    costs = {}
+    for per_page in (5, 100):
+        with counting_queries(runtime.db.engine) as statements:
             body = api.get(f"{SAMPLES}?per_page={per_page}").get_json()
-            assert len(body["items"]) == per_page
-            assert body["items"][0]["owner"] == "counter" and len(body["items"][0]["lines"]) == 2
-            costs[per_page] = len(statements)
-    finally:
-        sa.event.remove(runtime.db.engine, "before_cursor_execute", count)
+        assert len(body["items"]) == per_page
+        assert body["items"][0]["owner"] == "counter" and len(body["items"][0]["lines"]) == 2
+        costs[per_page] = len(statements)
     assert costs[5] == costs[100]
     assert costs[100] <= 8  # token, count, rows, lines, users, departments

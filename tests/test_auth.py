@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from formflow.errors import NotFound, ValidationFailed
 from formflow.storage.database import Database
 from formflow.storage.system import system_metadata
 from formflow.storage.types import utcnow
+from helpers import counting_queries
 
 PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
 PASSWORD = "correct horse"
@@ -80,20 +80,6 @@ def make_user(conn):
         return accounts.create_user(conn, username, password, **options)
 
     return make
-
-
-@contextmanager
-def counting_queries(connection):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(connection, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", count)
 
 
 def error_keys(excinfo) -> dict[str, list[str]]:

@@ -14,12 +14,12 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import sqlalchemy as sa
 
 from conftest import ROOT, TEST_APPS, ApiClient
 from formflow.auth import create_token, get_user_by_name
 from formflow.cli import main
 from formflow.storage.types import utcnow
+from helpers import counting_queries
 from web_support import sign_in
 
 APPS = [TEST_APPS / "plugins", TEST_APPS / "stock"]
@@ -139,24 +139,11 @@ def _plugin_module(name: str):
     return importlib.import_module(f"formflow_plugin_webhooks.{name}")
 
 
-def _statements(runtime, action) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(runtime.db.engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        sa.event.remove(runtime.db.engine, "before_cursor_execute", record)
-    return seen
-
-
 def test_a_save_nobody_subscribes_to_does_not_read_the_endpoints(runtime, admin_api, hook):
     hook(events=["delete"])
     admin_api.post("shop/item", json={"name": "First"})  # the worker reads the endpoints
-    seen = _statements(runtime, lambda: admin_api.post("shop/item", json={"name": "Tea"}))
+    with counting_queries(runtime.db.engine) as seen:
+        admin_api.post("shop/item", json={"name": "Tea"})
     assert seen and not [s for s in seen if "webhooks_endpoints" in s]
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from helpers import LAB, PARTNER, SAMPLE, add_departments
+from helpers import LAB, PARTNER, SAMPLE, add_departments, counting_queries
 from web_support import sign_in
 
 LINES = [
@@ -31,20 +30,11 @@ def test_a_list_page_costs_the_same_queries_whatever_the_page_size(app, runtime,
     client = app.test_client()
     sign_in(client, "paula")
     client.get("/lab/sample/")  # the first page view fills caches; count what follows
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(runtime.db.engine, "before_cursor_execute", count)
-    try:
-        costs = {}
-        for per_page in (10, 100):
-            statements.clear()
+    costs = {}
+    for per_page in (10, 100):
+        with counting_queries(runtime.db.engine) as statements:
             page = client.get(f"/lab/sample/?per_page={per_page}")
-            assert page.status_code == 200
-            assert page.get_data(as_text=True).count("Linked") >= per_page
-            costs[per_page] = len(statements)
-    finally:
-        sa.event.remove(runtime.db.engine, "before_cursor_execute", count)
+        assert page.status_code == 200
+        assert page.get_data(as_text=True).count("Linked") >= per_page
+        costs[per_page] = len(statements)
     assert costs[10] == costs[100]
