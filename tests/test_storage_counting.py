@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from formflow.storage import counting
 from formflow.storage.types import utcnow
+from helpers import counting_queries
 
 
 def _fill(runtime, count):
@@ -59,14 +60,8 @@ def test_the_sqlite_estimate_scales_the_share_of_matches_in_a_sample(
 @pytest.fixture
 def statements(runtime):
     """The SQL statements run while the test body runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        seen.append(statement.lower())
-
-    sa.event.listen(runtime.db.engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(runtime.db.engine, "before_cursor_execute", record)
+    with counting_queries(runtime.db.engine) as seen:
+        yield seen
 
 
 @pytest.fixture
@@ -84,8 +79,18 @@ def test_past_the_planned_limit_postgresql_does_not_count_at_all(
     statements.clear()
     page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["10"]})
     assert page.total_is_estimate is True
-    assert [s for s in statements if s.startswith("explain")]
+    assert [s for s in statements if s.startswith("EXPLAIN")]
     assert not [s for s in statements if "count(" in s]
+
+
+def test_the_planner_is_asked_about_a_filter_on_a_list_of_values(
+    runtime, admin, monkeypatch, postgresql, statements
+):
+    monkeypatch.setattr(counting, "LARGE_TABLE_ROWS", 20)
+    _fill(runtime, 40)
+    page = runtime.records.list(admin, "crm.customer", {"name__in": ["C1,C2,C3"]})
+    assert (page.total, page.total_is_estimate) == (3, False)
+    assert [s for s in statements if s.startswith("EXPLAIN")]
 
 
 def test_a_small_table_is_counted_without_asking_the_planner(
@@ -98,7 +103,7 @@ def test_a_small_table_is_counted_without_asking_the_planner(
     for _ in range(3):
         page = runtime.records.list(admin, "crm.customer", {"name": ["C1"]})
     assert (page.total, page.total_is_estimate) == (1, False)
-    assert not [s for s in statements if s.startswith("explain")]
+    assert not [s for s in statements if s.startswith("EXPLAIN")]
     assert len([s for s in statements if "pg_class" in s]) == 1  # the size is remembered
 
 
