@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
 from formflow import create_app
 from formflow.auth import create_token, create_user
 from formflow.install import install
 from formflow.storage.database import normalize_url
+from template_databases import TemplateDatabases
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_APPS = ROOT / "metadata" / "apps"
@@ -78,23 +80,43 @@ def metadata_path():
     return [str(SHIPPED_APPS)]
 
 
+@pytest.fixture(scope="session")
+def template_databases(tmp_path_factory):
+    templates = TemplateDatabases(tmp_path_factory.mktemp("templates"), PG_URL)
+    yield templates
+    templates.drop_all()
+
+
+def install_app(settings: dict) -> Flask:
+    """A new app on ``settings`` with its apps installed and user admin created."""
+    app = create_app(settings)
+    install(app.extensions["formflow"], ADMIN_PASSWORD)
+    return app
+
+
 @pytest.fixture
-def make_app(database_url, tmp_path):
+def make_app(database_url, tmp_path, template_databases):
+    """make_app(metadata_path, **settings): an installed app on the test's database; the
+    first one starts from a copy of a template installed once per test process."""
     apps = []
 
+    def install_template(settings):
+        install_app(settings).extensions["formflow"].db.dispose()
+
     def factory(metadata_path, **config):
-        app = create_app(
-            {
-                "DATABASE_URL": database_url,
-                "METADATA_PATH": [str(p) for p in metadata_path],
-                "PLUGINS_PATH": [str(tmp_path / "no-plugins")],
-                "INSTANCE_PATH": str(tmp_path / "instance"),
-                "SECRET_KEY": "test-secret",
-                "TESTING": True,
-                **config,
-            }
-        )
-        install(app.extensions["formflow"], ADMIN_PASSWORD)
+        settings = {
+            "DATABASE_URL": database_url,
+            "METADATA_PATH": [str(p) for p in metadata_path],
+            "PLUGINS_PATH": [str(tmp_path / "no-plugins")],
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "test-secret",
+            "TESTING": True,
+            **config,
+        }
+        if template_databases.fill(settings, install_template):
+            app = create_app(settings)
+        else:
+            app = install_app(settings)
         apps.append(app)
         return app
 

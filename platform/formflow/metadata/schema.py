@@ -12,7 +12,7 @@ import difflib
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +83,21 @@ def validator(kind: str) -> Draft202012Validator:
 
 
 def validate_document(kind: str, document: Any, file: str) -> list[Problem]:
-    """Every schema problem of ``document`` (an app, entity or process), sorted by path."""
-    problems = {
-        Problem(file, path, message)
-        for error in validator(kind).iter_errors(document)
-        for path, message in _explain(error)
-    }
-    return sorted(problems)
+    """Every schema problem of ``document`` (an app, entity or process), sorted by path.
+
+    Validation is the slowest part of loading metadata and every worker (and every
+    reload after a publish) sees the same documents again, so results are remembered
+    by the document's canonical JSON text."""
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+    return [Problem(file, path, message) for path, message in _schema_errors(kind, text)]
+
+
+@lru_cache(maxsize=4096)
+def _schema_errors(kind: str, text: str) -> tuple[tuple[str, str], ...]:
+    """(path, message) of every schema error of the document ``text``, sorted."""
+    document = json.loads(text)
+    errors = validator(kind).iter_errors(document)
+    return tuple(sorted({pair for error in errors for pair in _explain(error)}))
 
 
 def _path(error: ValidationError) -> str:
