@@ -216,3 +216,45 @@ def admin(runtime):
 @pytest.fixture
 def admin_api(api_as, admin):
     return api_as(admin)
+
+
+# -- services CI must not skip ------------------------------------------------------
+
+#: Skip reasons that mean a service was missing, by the name FORMFLOW_TEST_REQUIRE uses.
+SERVICE_SKIPS = {
+    "redis": "redis",
+    "postgresql": "FORMFLOW_TEST_DATABASE_URL is not set",
+}
+
+
+def required_services() -> set[str]:
+    """The services named in FORMFLOW_TEST_REQUIRE (comma-separated): a test skipped
+    for want of one of them fails the run (CI sets it; a developer's plain run skips)."""
+    names = os.environ.get("FORMFLOW_TEST_REQUIRE", "")
+    return {name.strip().lower() for name in names.split(",") if name.strip()}
+
+
+#: (test, service, reason) of every test skipped for want of a required service.
+MISSING_SERVICES: list[tuple[str, str, str]] = []
+
+
+def pytest_runtest_logreport(report):
+    if not report.skipped or not isinstance(report.longrepr, tuple):
+        return
+    reason = str(report.longrepr[-1])
+    for service in sorted(required_services()):
+        if SERVICE_SKIPS.get(service, service).lower() in reason.lower():
+            MISSING_SERVICES.append((report.nodeid, service, reason))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if MISSING_SERVICES and exitstatus == 0 and not hasattr(session.config, "workerinput"):
+        session.exitstatus = 1  # a worker's reports reach the controller, which decides
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not MISSING_SERVICES:
+        return
+    terminalreporter.section("skipped although FORMFLOW_TEST_REQUIRE requires their service")
+    for nodeid, service, reason in MISSING_SERVICES:
+        terminalreporter.line(f"{nodeid}: needs {service} ({reason})")
