@@ -852,6 +852,18 @@ def test_entity_problem(tmp_path, change, file, path, message):
             "transitions/1 has no 'when' and always wins",
             id="two-unguarded",
         ),
+        pytest.param(
+            edit(FLOW, (lambda docs: docs[FLOW], "managers", ["controller"])),
+            "managers/0",
+            "unknown role 'controller'",
+            id="unknown-manager-role",
+        ),
+        pytest.param(
+            edit(FLOW, (state("review"), "outcome", "approved")),
+            "states/1/outcome",
+            "only a final state has an outcome",
+            id="outcome-not-final",
+        ),
     ],
 )
 def test_process_problem(tmp_path, change, path, message):

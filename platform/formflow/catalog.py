@@ -344,4 +344,46 @@ CATALOG: dict[str, dict[str, str]] = {
               " without overlaps.",
         "zh-CN": "工作时间为按先后排列、互不重叠的 HH:MM 时段，每段结束晚于开始。",
     },
+    # -- process figures -----------------------------------------------------------
+    "baseline_columns": {
+        "en": "The file lacks the columns {columns} (case_id, activity, timestamp, resource).",
+        "zh-CN": "文件缺少列：{columns}（需要 case_id、activity、timestamp、resource）。",
+    },
+    "baseline_too_long": {
+        "en": "A baseline holds at most {limit} rows.",
+        "zh-CN": "基线最多 {limit} 行。",
+    },
+    "baseline_label": {
+        "en": "Give the baseline a label of at most {limit} characters.",
+        "zh-CN": "请为基线填写名称，最多 {limit} 个字符。",
+    },
+    "baseline_case_id": {"en": "The case_id is empty.", "zh-CN": "case_id 为空。"},
+    "baseline_activity": {
+        "en": "'{activity}' is not a state of this process; map it with a mapping file.",
+        "zh-CN": "“{activity}”不是此流程的节点，请用映射文件对应到节点。",
+    },
+    "baseline_timestamp": {
+        "en": "'{value}' is not a date and time (ISO 8601, like 2026-03-01T09:30:00Z).",
+        "zh-CN": "“{value}”不是有效的日期时间（ISO 8601 格式，如 2026-03-01T09:30:00Z）。",
+    },
+    "insights_forbidden": {
+        "en": "Only admins, the process's managers and department heads see its figures.",
+        "zh-CN": "只有管理员、流程负责人和部门负责人可以查看流程数据。",
+    },
+    "insights_source": {
+        "en": "Write version:N, baseline:LABEL or period:YYYY-MM-DD..YYYY-MM-DD.",
+        "zh-CN": "请写 version:N、baseline:名称 或 period:YYYY-MM-DD..YYYY-MM-DD。",
+    },
+    "insights_date": {
+        "en": "Write the date as YYYY-MM-DD.",
+        "zh-CN": "日期格式应为 YYYY-MM-DD。",
+    },
+    "insights_version": {
+        "en": "Write the version as a whole number from 1.",
+        "zh-CN": "版本号应为从 1 开始的整数。",
+    },
+    "insights_no_baseline": {
+        "en": "There is no baseline labelled '{label}'.",
+        "zh-CN": "没有名为“{label}”的基线。",
+    },
 }

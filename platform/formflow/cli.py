@@ -293,6 +293,37 @@ def events_export_command(entity: str | None, output: str | None) -> None:
     click.echo(f"Events written to {output}.", err=True)
 
 
+@main.group("insights")
+def insights_group() -> None:
+    """Process figures."""
+
+
+@insights_group.command("import-baseline")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--process", "process_name", required=True, metavar="APP.PROCESS",
+              help="The process the log belongs to.")
+@click.option("--label", required=True, help="The baseline's name, e.g. 'v0 (before Formflow)'.")
+@click.option("--map", "mapping", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of activity,state: the process state each activity of the log means.")
+@with_appcontext
+def insights_import_baseline_command(file: str, process_name: str, label: str,
+                                     mapping: str | None) -> None:
+    """Import an event log of the old way of working (CSV: case_id, activity, timestamp,
+    resource; an activity is the state a case entered) as a baseline to compare with."""
+    mapping_text = None if mapping is None else _read_text(mapping)
+    try:
+        count = get_runtime().insights.import_baseline(process_name, label, _read_text(file),
+                                                        mapping_text)
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"Baseline {label!r} of {process_name}: {count} events imported.")
+
+
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8-sig") as handle:
+        return handle.read()
+
+
 @main.command("import")
 @click.argument("entity", metavar="APP.ENTITY")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))

@@ -120,6 +120,7 @@ def openapi_document(
             "The caller's tasks", {"200": _json(_items({"type": "object"}))},
             [{"name": "status", "in": "query",
               "schema": {"enum": ["open", "done", "cc"], "default": "open"}}])}
+        paths.update(_insights_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Formflow API", "version": "1"},
@@ -129,6 +130,29 @@ def openapi_document(
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
+    }
+
+
+def _insights_paths() -> dict[str, Any]:
+    """The process figures (admins, a process's managers and department heads)."""
+    where = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+             for name in ("app", "process")]
+    selection = [
+        {"name": "version", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "baseline", "in": "query", "schema": {"type": "string"}},
+    ]
+    sides = [{"name": side, "in": "query", "required": True, "schema": {
+        "type": "string", "description": "version:N, baseline:LABEL or period:FROM..TO"}}
+        for side in ("a", "b")]
+    figures = {"type": "object"}
+    return {
+        "/api/v1/insights/{app}/{process}": {"get": _operation(
+            "A process's figures", {"200": _json(figures)}, [*where, *selection])},
+        "/api/v1/insights/{app}/{process}/compare": {"get": _operation(
+            "Two selections of a process's cases compared", {"200": _json(figures)},
+            [*where, *sides])},
     }
 
 

@@ -411,6 +411,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
             else MappingProxyType(dict(sla["on_breach"])),
         ),
         cc=_assignees(doc.get("cc")),
+        outcome=doc.get("outcome"),
     )
 
 
@@ -445,4 +446,5 @@ def build_process(app: str, doc: Mapping[str, Any], source: str = "") -> Process
         withdraw=doc.get("withdraw", False),
         cancel=doc.get("cancel", False),
         source=source,
+        managers=tuple(doc.get("managers", ())),
     )

@@ -224,6 +224,7 @@ class State:
     final: bool = False
     sla: Sla | None = None
     cc: tuple[Assignee, ...] = ()
+    outcome: str | None = None  # a final state's: "approved" | "rejected" | "cancelled"
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,8 @@ class Process:
     withdraw: bool = False
     cancel: bool = False
     source: str = ""
+    #: Roles that see the process's figures, besides admins and department heads.
+    managers: tuple[str, ...] = ()
 
     @property
     def qualified_name(self) -> str:

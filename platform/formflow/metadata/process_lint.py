@@ -47,6 +47,9 @@ class ProcessLint:
             if process.cancel and state.name == CANCELLED:
                 yield f"states/{i}/name", f"{CANCELLED!r} is the built-in state of cancel"
             yield from self.state_messages(state, f"states/{i}")
+        for i, role in enumerate(process.managers):
+            if message := self.checker.role_problem(role):
+                yield f"managers/{i}", message
         if process.start not in self.states:
             yield "start", f"unknown state {process.start!r}" + _hint(process.start, self.states)
         for i, transition in enumerate(process.transitions):
@@ -93,6 +96,8 @@ class ProcessLint:
         return {t.name for t in self.process.transitions if state in t.sources}
 
     def state_messages(self, state: State, at: str) -> Iterator[tuple[str, str]]:
+        if state.outcome and not state.final:
+            yield f"{at}/outcome", "only a final state has an outcome"
         yield from self.assignee_messages(state.assignees, f"{at}/assignees")
         yield from self.assignee_messages(state.cc, f"{at}/cc")
         if state.editable != ("*",):

@@ -102,6 +102,18 @@ class WorkCalendar:
             day += timedelta(days=1)
         raise ValueError("the working calendar has no working time ahead")
 
+    def working_seconds(self, start: datetime, end: datetime) -> float:
+        """The working time between two instants, in seconds (0 when ``end`` is not
+        after ``start``)."""
+        total = 0.0
+        day, last = self.local_date(start), self.local_date(end)
+        while day <= last:
+            for begin, finish in self.periods(day):
+                overlap = (min(finish, end) - max(begin, start)).total_seconds()
+                total += max(overlap, 0.0)
+            day += timedelta(days=1)
+        return total
+
     def add_days(self, start: datetime, days: int) -> datetime:
         """The same time of day on the ``days``-th next working day, counted from the
         first working moment at or after ``start`` and kept inside working hours."""

@@ -1,0 +1,28 @@
+"""REST routes of the process figures: one selection, or two compared."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from formflow.api.authentication import current_api_user
+from formflow.api.routes import api
+from formflow.insights.service import Selection, parse_date, parse_version
+from formflow.runtime import get_runtime
+
+
+@api.get("/insights/<app>/<process>")
+def process_figures(app: str, process: str):
+    args = request.args
+    selection = Selection(
+        version=parse_version(args.get("version")),
+        start=parse_date(args.get("from"), "from"),
+        end=parse_date(args.get("to"), "to"),
+        baseline=args.get("baseline") or None,
+    )
+    return jsonify(get_runtime().insights.figures(current_api_user(), app, process, selection))
+
+
+@api.get("/insights/<app>/<process>/compare")
+def compare_figures(app: str, process: str):
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    return jsonify(get_runtime().insights.compare(current_api_user(), app, process, a, b))
