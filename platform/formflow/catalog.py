@@ -344,4 +344,19 @@ CATALOG: dict[str, dict[str, str]] = {
               " without overlaps.",
         "zh-CN": "工作时间为按先后排列、互不重叠的 HH:MM 时段，每段结束晚于开始。",
     },
+    # -- request hardening --------------------------------------------------------
+    "next_not_local": {
+        "en": "The page to open after signing in is not an address on this site, so it"
+              " was dropped. Sign in again to go to the home page.",
+        "zh-CN": "登录后要打开的页面不是本站地址，已忽略。请重新登录，登录后将进入首页。",
+    },
+    "lone_surrogate": {
+        "en": "The JSON body holds text that is not valid Unicode (an unpaired surrogate"
+              " \\u{code:04x}) at {path}.",
+        "zh-CN": "JSON 内容在 {path} 处含有无效的 Unicode 文本（未配对的代理码 \\u{code:04x}）。",
+    },
+    "too_many_filters": {
+        "en": "Use at most {max} filter conditions at a time; this request has {count}.",
+        "zh-CN": "一次最多使用 {max} 个筛选条件，本次请求有 {count} 个。",
+    },
 }

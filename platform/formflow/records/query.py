@@ -26,6 +26,9 @@ DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 MAX_IN_VALUES = 500
+#: Filter conditions in one query: each is a term of the WHERE clause, and SQLite
+#: refuses an expression more than 1,000 terms deep.
+MAX_FILTERS = 50
 MAX_SEARCH_LENGTH = 200
 
 SYSTEM_FIELD_OBJECTS = {
@@ -63,6 +66,9 @@ def parse_list_query(
 ) -> ListQuery:
     """Parse request arguments (name -> list of values) into a ListQuery or raise BadQuery."""
     filters = []
+    count = sum(len(values) for key, values in args.items() if key not in RESERVED)
+    if count > MAX_FILTERS:
+        raise BadQuery(Message("too_many_filters", {"max": MAX_FILTERS, "count": count}))
     for key, values in args.items():
         if key in RESERVED:
             continue
