@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ADMIN_PASSWORD
 from formflow.ops.request_log import TextFormatter
-from formflow.records.query import MAX_FILTERS
+from formflow.records.query import MAX_FILTERS, MAX_IN_VALUES
 from helpers import SAMPLES, add_user, database_state, module_app, problem
 from web_support import csrf, sign_in
 
@@ -175,6 +175,13 @@ def test_too_many_filter_terms_is_400_saying_how_many_are_allowed(api, query):
 def test_the_most_filter_terms_allowed_still_answer(api):
     query = "&".join(f"quantity__ne={n}" for n in range(MAX_FILTERS))
     assert api.get(f"{SAMPLES}?{query}").status_code == 200
+
+
+def test_too_many_values_in_one_in_filter_is_400_counting_them(api):
+    values = ",".join(str(n) for n in range(MAX_IN_VALUES + 1))
+    response = api.get(f"{SAMPLES}?quantity__in={values}", headers={"Accept-Language": "en"})
+    detail = problem(response, 400)["detail"]
+    assert f"List at most {MAX_IN_VALUES} values; this list has {MAX_IN_VALUES + 1}." in detail
 
 
 def test_too_many_filter_terms_on_the_list_page_is_400(app):

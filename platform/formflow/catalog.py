@@ -359,4 +359,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Use at most {max} filter conditions at a time; this request has {count}.",
         "zh-CN": "一次最多使用 {max} 个筛选条件，本次请求有 {count} 个。",
     },
+    "too_many_values": {
+        "en": "List at most {max} values; this list has {count}.",
+        "zh-CN": "最多列出 {max} 个值，当前有 {count} 个。",
+    },
 }

@@ -116,7 +116,8 @@ def _parse_filter_value(target: Field, op: str, raw: str, field_types: Registry)
         if op == "in":
             parts = [part for part in raw.split(",") if part != ""]
             if len(parts) > MAX_IN_VALUES:
-                raise FieldValueError(Message("max_length", {"max": MAX_IN_VALUES}))
+                params = {"max": MAX_IN_VALUES, "count": len(parts)}
+                raise FieldValueError(Message("too_many_values", params))
             return [_fit_column(target, field_type.parse_text(target, part)) for part in parts]
         if op == "contains":
             if field_type.name != "multiselect":
