@@ -96,22 +96,39 @@ USERS = [
     ("sunyue", "孙悦 Sun Yue", "RD", "hanxue", [], "产品经理 Product manager"),
 ]
 
-#: Who to sign in as to see each role at work: (user, what they do).
+#: Who to sign in as to walk through every process: (user, who they are, what they do and
+#: which approvals reach them).  Each requester's manager and department head is here,
+#: and so is every finance officer, as expense claims need all of them (countersign).
 LOGINS = [
-    ("zhaoming", "总经理/总监/销售总监 general manager, director, sales director"),
-    ("lihua", "销售经理 sales manager (crm, sales orders)"),
-    ("wangfang", "销售代表 sales rep (leads, quotations, sales orders)"),
-    ("sunli", "采购经理 purchasing manager"),
-    ("majun", "采购员 purchaser"),
-    ("zhouqiang", "仓库主管 warehouse manager"),
-    ("wugang", "仓管员 warehouse keeper"),
-    ("wuxia", "人事经理 HR manager"),
-    ("heyan", "人事专员 HR specialist"),
-    ("zhengyu", "财务 finance (countersigns expense claims)"),
-    ("fengjie", "行政专员 office administrator"),
-    ("songtao", "IT 支持 IT support"),
-    ("xuli", "法务 legal counsel"),
-    ("luoyi", "员工 employee (leave, expenses, bookings)"),
+    ("zhaoming", "总经理 general manager (director, sales director)",
+     "director step of quotations, purchase and sales orders, asset requests, contracts and"
+     " expense claims over 5,000; manager of the department heads"),
+    ("lihua", "销售经理 sales manager",
+     "qualifies leads; approves quotations and sales orders; manager of the sales reps"),
+    ("wangfang", "销售主管 sales lead (sales rep)",
+     "leads, quotations, sales orders, contracts; head of Sales North (reviews its contracts)"),
+    ("sunli", "采购经理 purchasing manager",
+     "approves purchase orders; manager of the purchasers; head of Purchasing"),
+    ("majun", "采购员 purchaser", "purchase orders, supplier contracts"),
+    ("zhouqiang", "仓库主管 warehouse manager",
+     "approves stock documents, transfers and stocktakes; manager of the keepers"),
+    ("wugang", "仓管员 warehouse keeper", "stock documents, transfers, stocktakes"),
+    ("wuxia", "人事经理 HR manager", "HR step of leave; closes offboarding"),
+    ("heyan", "人事专员 HR specialist",
+     "HR step of overtime and attendance corrections; prepares onboarding"),
+    ("zhengyu", "财务经理 finance manager",
+     "countersigns expense claims (with caihong); finance step of contracts and stocktakes;"
+     " offboarding settlement"),
+    ("caihong", "会计 accountant (finance)", "countersigns expense claims (with zhengyu)"),
+    ("fengjie", "行政经理 office manager",
+     "reviews announcements; hands out supplies and assets"),
+    ("songtao", "IT 经理 IT manager", "IT steps of onboarding and offboarding"),
+    ("xuli", "法务经理 legal counsel", "legal step of contracts"),
+    ("hanxue", "研发经理 R&D manager",
+     "manager of the engineers: their leave, overtime, attendance corrections, expense"
+     " claims, supply and asset requests; welcomes new hires"),
+    ("luoyi", "软件工程师 engineer (employee)",
+     "asks for leave, overtime, expenses, supplies and assets; books rooms"),
 ]
 
 
@@ -153,10 +170,11 @@ def people(runtime) -> dict:
         return {u.username: u for u in list_users(conn, include_inactive=False)}
 
 
-def logins() -> list[tuple[str, str, str]]:
-    return [("admin", ADMIN_PASSWORD, "管理员 administrator")] + [
-        (name, DEMO_PASSWORD, what) for name, what in LOGINS
-    ]
+def logins() -> list[tuple[str, str, str, str]]:
+    """(user, password, who they are, what they do) for every demo login."""
+    admin = ("admin", ADMIN_PASSWORD, "管理员 administrator",
+             "users, roles, departments, the working calendar, the audit log")
+    return [admin] + [(name, DEMO_PASSWORD, who, does) for name, who, does in LOGINS]
 
 
 def department_ids(conn) -> dict[str, int]:
