@@ -1,6 +1,7 @@
-"""``formflow demo`` as a user runs it: a real process that loads the demo company,
-prints the logins, serves until Ctrl-C, and on a second run serves the data it finds.
-The logins it prints cover every approval of the shipped processes."""
+"""``formflow demo`` as a user runs it: a real process that loads the demo company
+(records in every app and state), prints the logins, serves until Ctrl-C, and on a
+second run serves the data it finds.  The logins it prints cover every approval of the
+shipped processes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,11 +20,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from conftest import ROOT, SHIPPED_APPS
+from formflow import create_app
 from formflow.auth import get_user_by_name
 from formflow.cli import main
 from formflow.demo import reset
 from formflow.demo.company import DEPARTMENTS, USERS, logins
 from formflow.install import install
+from formflow.process.tables import notifications
 from server_support import free_port
 
 #: The first run loads thousands of records; a slow, shared machine needs minutes.
@@ -97,11 +101,36 @@ def test_demo_prints_the_logins_serves_until_ctrl_c_and_a_second_run_reuses_the_
     assert f"Sign in at http://127.0.0.1:{port}/login as:" in first
     for username, password, *_ in logins():
         assert any(line.split()[:2] == [username, password] for line in first.splitlines())
+    assert_the_demo_company_is_there(database_url, tmp_path)
 
     second, seconds = run_demo(environment, free_port(), tmp_path / "second.log", REUSE_SECONDS)
     assert "The demo data is already loaded" in second and "formflow demo --reset" in second
     assert "crm:" not in second
     assert "luoyi" in second and seconds < REUSE_SECONDS
+
+
+def assert_the_demo_company_is_there(database_url: str, tmp_path: Path) -> None:
+    """Records in every app, products below their reorder level with their alerts, and a
+    leave balance for every employee."""
+    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "check"),
+                      "SECRET_KEY": "x"})
+    runtime = app.extensions["formflow"]
+    try:
+        with runtime.db.read() as conn:
+            admin = get_user_by_name(conn, "admin")
+            alerts = conn.execute(sa.select(sa.func.count()).select_from(notifications).where(
+                notifications.c.kind == "reorder")).scalar_one()
+        records = runtime.records
+        assert records.list(admin, "crm.customer", {}).total >= 50
+        assert records.list(admin, "crm.opportunity", {}).total > 0
+        low = records.list(admin, "inventory.product", {"needs_reorder": ["true"]})
+        assert low.total > 0 and all(
+            Decimal(p["on_hand"]) <= Decimal(p["reorder_level"]) for p in low.items)
+        assert alerts > 0
+        employees = records.list(admin, "hr.employee", {"per_page": ["200"]}).items
+        assert employees and all(e["annual_leave_balance"] is not None for e in employees)
+    finally:
+        runtime.db.dispose()
 
 
 # -- the logins cover every approval -------------------------------------------------------
