@@ -24,7 +24,7 @@ from formflow import create_app
 from formflow.auth import get_user_by_name
 from formflow.cli import main
 from formflow.demo import reset
-from formflow.demo.company import DEPARTMENTS, USERS, logins
+from formflow.demo.company import DEPARTMENTS, USERS, create_company, logins
 from formflow.install import install
 from formflow.process.tables import notifications
 from server_support import free_port
@@ -202,10 +202,23 @@ def test_reset_drops_every_table_and_a_new_install_starts_afresh(runtime, make_u
         assert get_user_by_name(conn, "admin") is not None
 
 
-def test_reset_asks_first_and_a_no_keeps_everything(runtime, database_url, tmp_path, monkeypatch):
+@pytest.fixture
+def demo_cli(database_url, tmp_path, monkeypatch):
+    """``formflow demo ARGS`` in this process, on the test database."""
     monkeypatch.setenv("FORMFLOW_DATABASE_URL", database_url)
     monkeypatch.setenv("FORMFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+    return lambda *args, answer=None: CliRunner().invoke(main, ["demo", *args], input=answer)
+
+
+def test_reset_asks_first_and_a_no_keeps_everything(runtime, demo_cli):
     tables = sa.inspect(runtime.db.engine).get_table_names()
-    result = CliRunner().invoke(main, ["demo", "--reset", "--no-serve"], input="n\n")
+    result = demo_cli("--reset", "--no-serve", answer="n\n")
     assert result.exit_code == 1 and "Drop every table in" in result.output
     assert sa.inspect(runtime.db.engine).get_table_names() == tables
+
+
+def test_a_load_that_stopped_half_way_is_not_served_as_the_demo(runtime, demo_cli):
+    create_company(runtime)  # the first step; the data and the sign-in never came
+    result = demo_cli("--no-serve")
+    assert result.exit_code == 1
+    assert "did not finish; start over with: formflow demo --reset" in result.output

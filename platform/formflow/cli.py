@@ -160,7 +160,7 @@ def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
 
     from werkzeug.serving import run_simple
 
-    from formflow.demo import load_demo
+    from formflow.demo import DemoIncomplete, load_demo
     from formflow.demo import reset as reset_database
     from formflow.demo.company import logins
 
@@ -169,8 +169,12 @@ def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
     if reset:
         click.confirm(f"Drop every table in {where} and load the demo afresh?", abort=True)
         click.echo(f"Dropped {reset_database(runtime)} tables.")
-    click.echo(f"Loading the demo into {where}")
-    if not load_demo(runtime, progress=lambda line: click.echo(f"  {line}")):
+    click.echo(f"Demo database: {where}")
+    try:
+        loaded = load_demo(runtime, progress=lambda line: click.echo(f"  {line}"))
+    except DemoIncomplete as error:
+        raise click.ClickException(f"{error}; start over with: formflow demo --reset") from None
+    if not loaded:
         click.echo("  The demo data is already loaded; it is used as it is (to start over:"
                    " formflow demo --reset).")
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared only

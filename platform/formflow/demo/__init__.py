@@ -31,13 +31,15 @@ from formflow.demo.company import (
     DEMO_PASSWORD,
     DEPARTMENTS,
     USERS,
+    company_state,
     create_company,
+    open_sign_in,
     people,
 )
 from formflow.install import install
 from formflow.runtime import Runtime
 
-__all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "USERS", "load_demo", "reset"]
+__all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "USERS", "DemoIncomplete", "load_demo", "reset"]
 
 #: The apps in loading order (inventory needs crm's customers and the warehouses, the
 #: warehouse documents need inventory's orders).
@@ -49,6 +51,10 @@ MODULES = (
     ("hr", hr),
     ("oa", oa),
 )
+
+
+class DemoIncomplete(Exception):
+    """An earlier load stopped half-way (interrupted, or failed): only a reset helps."""
 
 
 @dataclass
@@ -109,14 +115,19 @@ def load_demo(
     """Install, then create the demo company and its data unless it is there already.
 
     True when the data was loaded now; False when an earlier run had loaded it.
-    ``progress`` receives one line per step."""
+    ``progress`` receives one line per step.  The demo people can sign in only once
+    everything is loaded; :class:`DemoIncomplete` when an earlier load did not finish."""
     started = time.monotonic()
     steps, _ = install(runtime, ADMIN_PASSWORD)
     progress(f"Database ready ({len(steps)} changes).")
-    if not create_company(runtime):
+    state = company_state(runtime)
+    if state == "loaded":
         return False
+    if state == "partial":
+        raise DemoIncomplete("an earlier load of the demo data did not finish")
+    create_company(runtime)
     users = people(runtime)
-    progress(f"company: {len(DEPARTMENTS)} departments, {len(users) - 1} people")
+    progress(f"company: {len(DEPARTMENTS)} departments, {len(USERS)} people")
     zone = runtime.records.timezone
     now = datetime.now(UTC)
     demo = Demo(
@@ -142,8 +153,9 @@ def load_demo(
         made = Counter(entity for entity, _ in live.made[before:])
         _report(progress, f"{name}, through the services", made, clock_started)
     backdate(runtime, demo.backdates)
+    open_sign_in(runtime)
     progress(
-        f"Demo data loaded in {time.monotonic() - started:.1f} s: {loader.count} records "
+        f"Demo data loaded in {time.monotonic() - started:.1f} s: {loader.counts.total()} records "
         f"written in bulk, {len(live.made)} through the services."
     )
     return True

@@ -47,7 +47,6 @@ class Loader:
         self._savers: dict[str, Saver] = {}
         self._versions: dict[str, int] = {}
         self._pending: list[tuple] = []
-        self.count = 0
         #: Records written, by entity.
         self.counts: Counter[str] = Counter()
 
@@ -131,7 +130,6 @@ class Loader:
         )
         if process is not None:
             self._history(entity, process, version, record_id, creator, at, history)
-        self.count += 1
         self.counts[entity_name] += 1
         return {
             **record,

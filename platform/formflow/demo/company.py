@@ -9,7 +9,6 @@ from formflow.auth import (
     create_department,
     create_user,
     get_department_by_code,
-    get_user_by_name,
     hash_password,
     list_users,
 )
@@ -132,11 +131,22 @@ LOGINS = [
 ]
 
 
-def create_company(runtime) -> bool:
-    """Create departments and people once; False when they already exist."""
+def company_state(runtime) -> str:
+    """``"none"``, ``"loaded"``, or ``"partial"`` when a load stopped half-way: the
+    people exist but cannot sign in yet (:func:`open_sign_in` is the last step)."""
+    with runtime.db.read() as conn:
+        found = conn.execute(
+            sa.select(users_table.c.password_hash).where(users_table.c.username == "lihua")
+        ).first()
+    if found is None:
+        return "none"
+    return "loaded" if found.password_hash else "partial"
+
+
+def create_company(runtime) -> None:
+    """Create the departments and the people (who cannot sign in until
+    :func:`open_sign_in`)."""
     with runtime.db.write() as conn:
-        if get_user_by_name(conn, "lihua") is not None:
-            return False
         for code, name, parent, _ in DEPARTMENTS:
             if get_department_by_code(conn, code) is None:
                 create_department(conn, code, name, parent=parent)
@@ -153,15 +163,19 @@ def create_company(runtime) -> bool:
                 manager=manager,
                 known_roles=known,
             )
+        for code, _, _, head in DEPARTMENTS:
+            set_head(conn, get_department_by_code(conn, code).id, head)
+
+
+def open_sign_in(runtime) -> None:
+    """Give every demo person the demo password: the last step of a load."""
+    with runtime.db.write() as conn:
         # One hash for everybody (hashing is deliberately slow): same password, same check.
         conn.execute(
             users_table.update()
             .where(users_table.c.username.in_([u[0] for u in USERS]))
             .values(password_hash=hash_password(DEMO_PASSWORD))
         )
-        for code, _, _, head in DEPARTMENTS:
-            set_head(conn, get_department_by_code(conn, code).id, head)
-    return True
 
 
 def people(runtime) -> dict:
