@@ -156,6 +156,7 @@ def token_create_command(name: str, label: str) -> None:
 def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
     """Install, load a demo company into the shipped apps (once), print the logins, then
     serve in the foreground until Ctrl-C."""
+    import logging
     import textwrap
 
     from werkzeug.serving import run_simple
@@ -187,6 +188,8 @@ def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
     if no_serve:
         return
     click.echo(f"\nServing on http://{shown}:{port}/ (press Ctrl-C to stop).")
+    click.echo("A development server, for trying Formflow: deploy with gunicorn (docs/deploy.md).")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # formflow.requests logs each
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
