@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from helpers import PARTNERS, SAMPLES, add_departments, add_user, every_type_sample, module_app
 
+pytestmark = pytest.mark.slow
+
 #: Examples per operation and generation mode.
 EXAMPLES = 30
 CHECKS = [

@@ -14,6 +14,8 @@ from browser_support import expect, new_context, sign_in_page
 chromium = browser_support.chromium
 server = browser_support.server
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def manager(make_user):

@@ -15,6 +15,8 @@ from plugin_support import HOOK_APPS, MEMOS, write_plugin
 chromium = browser_support.chromium
 server = browser_support.server
 
+pytestmark = pytest.mark.slow
+
 
 PROBE = '''
 from formflow.plugins import RecordAction, hookimpl

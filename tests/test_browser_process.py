@@ -17,6 +17,8 @@ from process_helpers import LEAVE, PROCESS_APPS, Flow
 chromium = browser_support.chromium
 server = browser_support.server
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def metadata_path():

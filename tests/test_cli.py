@@ -1,19 +1,16 @@
-"""The ``formflow`` command: init, check, migrate, user, token, demo."""
+"""The ``formflow`` command: init, check, migrate, user, token (demo: test_cli_demo.py)."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
 from conftest import SHIPPED_APPS
 from formflow.auth import authenticate, get_user_by_name, user_for_token
 from formflow.cli import main
-from formflow.process.tables import notifications
 
 
 @pytest.fixture
@@ -137,30 +134,3 @@ def test_token_create_prints_a_working_token_alone_on_the_last_line(cli, databas
     token = result.output.strip().splitlines()[-1]
     with _runtime(database_url, tmp_path).db.read() as conn:
         assert user_for_token(conn, token).username == "admin"
-
-
-def test_demo_loads_users_and_records_once(cli, database_url, tmp_path):
-    first = cli("demo", "--no-serve")
-    assert first.exit_code == 0, first.output
-    assert "admin" in first.output and "lihua" in first.output
-    runtime = _runtime(database_url, tmp_path)
-    admin_user = _admin(runtime)
-    customers = runtime.records.list(admin_user, "crm.customer", {}).total
-    assert customers >= 50
-    assert runtime.records.list(admin_user, "crm.opportunity", {}).total > 0
-    low = runtime.records.list(admin_user, "inventory.product", {"needs_reorder": ["true"]})
-    assert low.total > 0 and all(
-        Decimal(p["on_hand"]) <= Decimal(p["reorder_level"]) for p in low.items)
-    with runtime.db.read() as conn:
-        alerts = conn.execute(sa.select(sa.func.count()).select_from(notifications).where(
-            notifications.c.kind == "reorder")).scalar_one()
-    assert alerts > 0
-    employees = runtime.records.list(admin_user, "hr.employee", {"per_page": ["200"]}).items
-    assert employees and all(e["annual_leave_balance"] is not None for e in employees)
-    assert cli("demo", "--no-serve").exit_code == 0
-    assert runtime.records.list(admin_user, "crm.customer", {}).total == customers
-
-
-def _admin(runtime):
-    with runtime.db.read() as conn:
-        return get_user_by_name(conn, "admin")

@@ -386,4 +386,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "There is no baseline labelled '{label}'.",
         "zh-CN": "没有名为“{label}”的基线。",
     },
+    # -- request hardening --------------------------------------------------------
+    "next_not_local": {
+        "en": "The page to open after signing in is not an address on this site, so it"
+              " was dropped. Sign in again to go to the home page.",
+        "zh-CN": "登录后要打开的页面不是本站地址，已忽略。请重新登录，登录后将进入首页。",
+    },
+    "lone_surrogate": {
+        "en": "The JSON body holds text that is not valid Unicode (an unpaired surrogate"
+              " \\u{code:04x}) at {path}.",
+        "zh-CN": "JSON 内容在 {path} 处含有无效的 Unicode 文本（未配对的代理码 \\u{code:04x}）。",
+    },
+    "too_many_filters": {
+        "en": "Use at most {max} filter conditions at a time; this request has {count}.",
+        "zh-CN": "一次最多使用 {max} 个筛选条件，本次请求有 {count} 个。",
+    },
+    "too_many_values": {
+        "en": "List at most {max} values; this list has {count}.",
+        "zh-CN": "最多列出 {max} 个值，当前有 {count} 个。",
+    },
 }

@@ -146,20 +146,51 @@ def token_create_command(name: str, label: str) -> None:
 
 
 @main.command("demo")
-@click.option("--port", default=5000, show_default=True, help="Port to serve on (127.0.0.1).")
+@click.option("--port", default=5000, show_default=True, help="Port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on (0.0.0.0: every interface).")
 @click.option("--no-serve", is_flag=True, help="Only load the demo data.")
+@click.option("--reset", is_flag=True,
+              help="Drop every table in the database first, then load the demo afresh.")
 @with_appcontext
-def demo_command(port: int, no_serve: bool) -> None:
-    """Install, load demo users and data for the shipped apps, then serve."""
-    from formflow.demo import load_demo
+def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
+    """Install, load a demo company into the shipped apps (once), print the logins, then
+    serve in the foreground until Ctrl-C."""
+    import logging
+    import textwrap
+
+    from werkzeug.serving import run_simple
+
+    from formflow.demo import DemoIncomplete, load_demo
+    from formflow.demo import reset as reset_database
+    from formflow.demo.company import logins
 
     runtime = get_runtime()
-    logins = load_demo(runtime)
-    click.echo(f"Sign in at http://127.0.0.1:{port}/login with:")
-    for username, password, what in logins:
-        click.echo(f"  {username:<10} {password:<14} {what}")
-    if not no_serve:
-        current_app.run(host="127.0.0.1", port=port, use_reloader=False)
+    where = runtime.db.engine.url.render_as_string(hide_password=True)
+    if reset:
+        click.confirm(f"Drop every table in {where} and load the demo afresh?", abort=True)
+        click.echo(f"Dropped {reset_database(runtime)} tables.")
+    click.echo(f"Demo database: {where}")
+    try:
+        loaded = load_demo(runtime, progress=lambda line: click.echo(f"  {line}"))
+    except DemoIncomplete as error:
+        raise click.ClickException(f"{error}; start over with: formflow demo --reset") from None
+    if not loaded:
+        click.echo("  The demo data is already loaded; it is used as it is (to start over:"
+                   " formflow demo --reset).")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - compared only
+    click.echo(f"\nSign in at http://{shown}:{port}/login as:\n")
+    click.echo(f"  {'user':<10} {'password':<11} who they are, and what they do")
+    for username, password, who, does in logins():
+        click.echo(f"  {username:<10} {password:<11} {who}")
+        for line in textwrap.wrap(does, 76):
+            click.echo(f"  {'':<10} {'':<11}   {line}")
+    if no_serve:
+        return
+    click.echo(f"\nServing on http://{shown}:{port}/ (press Ctrl-C to stop).")
+    click.echo("A development server, for trying Formflow: deploy with gunicorn (docs/deploy.md).")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # formflow.requests logs each
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @main.command("tick")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -28,16 +29,50 @@ class UnsupportedMediaType(ServiceError):
     status = 415
 
 
+#: A ``\uD800``-``\uDFFF`` escape: the only way a surrogate gets into parsed JSON.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def json_body() -> Any:
     mimetype = request.mimetype
     if not mimetype or mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(Message("json_required"))
+    data = request.get_data()
     try:
-        return json.loads(request.get_data(), parse_float=Decimal)
+        body = json.loads(data, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequest(Message("malformed_json", {"problem": str(error)[:200]})) from None
     except RecursionError:  # arrays or objects nested thousands deep
         raise BadRequest(Message("malformed_json", {"problem": "nested too deeply"})) from None
+    if _SURROGATE_ESCAPE.search(data):
+        _refuse_lone_surrogates(body)
+    return body
+
+
+def _refuse_lone_surrogates(body: Any) -> None:
+    """A surrogate escape not paired with its partner parses to text no database can
+    store and no response can carry: refuse it, naming where it is."""
+    pending = [(body, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else key
+                _check_text(key, where)
+                pending.append((item, where))
+        elif isinstance(value, list):
+            pending.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
+        else:
+            _check_text(value, path)
+
+
+def _check_text(value: Any, path: str) -> None:
+    found = _SURROGATE.search(value) if isinstance(value, str) else None
+    if found:
+        where = _SURROGATE.sub("\ufffd", path)[:200] or "(the body)"
+        params = {"code": ord(found.group()), "path": where}
+        raise BadRequest(Message("lone_surrogate", params))
 
 
 def _if_match() -> int | None:

@@ -6,38 +6,55 @@ records layer's checks (:mod:`formflow.demo.bulk`), a representative share creat
 moved through the services, so that every process has records in every state, with open
 tasks (some of them overdue), copies and history.  One module per app.
 
-Loading twice is harmless: the data is loaded once, the logins are returned every time.
+Loading twice is harmless: the data is loaded once (a second run finds the demo
+company and leaves everything as it is); :func:`reset` empties the database to start
+over.  Loading reports its steps, with counts, through a ``progress`` callable.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
-import click
+import sqlalchemy as sa
 
 from formflow.demo import crm, hr, inventory, oa, warehouse
 from formflow.demo.bulk import Live, Loader, backdate, sample_pdf, store_file
 from formflow.demo.company import (
     ADMIN_PASSWORD,
     DEMO_PASSWORD,
+    DEPARTMENTS,
     USERS,
+    company_state,
     create_company,
-    logins,
+    open_sign_in,
     people,
 )
 from formflow.install import install
 from formflow.runtime import Runtime
 
-__all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "USERS", "load_demo"]
+__all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "USERS", "DemoIncomplete", "load_demo", "reset"]
 
 #: The apps in loading order (inventory needs crm's customers and the warehouses, the
 #: warehouse documents need inventory's orders).
-MODULES = (crm, warehouse.masters, inventory, warehouse, hr, oa)
+MODULES = (
+    ("crm", crm),
+    ("warehouse masters", warehouse.masters),
+    ("inventory", inventory),
+    ("warehouse", warehouse),
+    ("hr", hr),
+    ("oa", oa),
+)
+
+
+class DemoIncomplete(Exception):
+    """An earlier load stopped half-way (interrupted, or failed): only a reset helps."""
 
 
 @dataclass
@@ -89,37 +106,87 @@ class Demo:
 
 
 def load_demo(
-    runtime: Runtime, *, customers: int = 300, seed: int = 7
-) -> list[tuple[str, str, str]]:
-    """Install, create the demo company and its data once, and return (user, password,
-    role) logins."""
-    install(runtime, ADMIN_PASSWORD)
+    runtime: Runtime,
+    *,
+    customers: int = 300,
+    seed: int = 7,
+    progress: Callable[[str], None] = lambda line: None,
+) -> bool:
+    """Install, then create the demo company and its data unless it is there already.
+
+    True when the data was loaded now; False when an earlier run had loaded it.
+    ``progress`` receives one line per step.  The demo people can sign in only once
+    everything is loaded; :class:`DemoIncomplete` when an earlier load did not finish."""
     started = time.monotonic()
-    if create_company(runtime):
-        users = people(runtime)
-        zone = runtime.records.timezone
-        now = datetime.now(UTC)
-        demo = Demo(
-            runtime,
-            random.Random(seed),
-            users,
-            scale=customers / 300,
-            today=(now.astimezone(zone) if zone else now).date(),
-            now=now,
-        )
-        demo.data["customers_wanted"] = customers
+    steps, _ = install(runtime, ADMIN_PASSWORD)
+    progress(f"Database ready ({len(steps)} changes).")
+    state = company_state(runtime)
+    if state == "loaded":
+        return False
+    if state == "partial":
+        raise DemoIncomplete("an earlier load of the demo data did not finish")
+    create_company(runtime)
+    users = people(runtime)
+    progress(f"company: {len(DEPARTMENTS)} departments, {len(USERS)} people")
+    zone = runtime.records.timezone
+    now = datetime.now(UTC)
+    demo = Demo(
+        runtime,
+        random.Random(seed),
+        users,
+        scale=customers / 300,
+        today=(now.astimezone(zone) if zone else now).date(),
+        now=now,
+    )
+    demo.data["customers_wanted"] = customers
+    with runtime.db.write() as conn:
+        loader = Loader(runtime, conn, users)
+        for name, module in MODULES:
+            clock_started, before = time.monotonic(), Counter(loader.counts)
+            module.bulk(demo, loader)
+            _report(progress, name, loader.counts - before, clock_started)
+        loader.flush()
+    live = Live(runtime, users)
+    for name, module in MODULES:
+        clock_started, before = time.monotonic(), len(live.made)
+        module.live(demo, live)
+        made = Counter(entity for entity, _ in live.made[before:])
+        _report(progress, f"{name}, through the services", made, clock_started)
+    backdate(runtime, demo.backdates)
+    open_sign_in(runtime)
+    progress(
+        f"Demo data loaded in {time.monotonic() - started:.1f} s: {loader.counts.total()} records "
+        f"written in bulk, {len(live.made)} through the services."
+    )
+    return True
+
+
+def _report(progress, step: str, counts: Counter, started: float) -> None:
+    if not counts:
+        return
+    each = ", ".join(f"{count:,} {entity.split('.')[-1]}" for entity, count in counts.items())
+    progress(f"{step}: {each} ... done in {time.monotonic() - started:.1f} s")
+
+
+def reset(runtime: Runtime) -> int:
+    """Drop every table of the database (Formflow's and any other); returns how many.
+    Tables that refer to each other go all the same: PostgreSQL drops the constraints
+    with the tables, SQLite drops with its foreign key checks off."""
+    engine = runtime.db.engine
+    names = sa.inspect(engine).get_table_names()
+    quote = engine.dialect.identifier_preparer.quote
+    if not runtime.db.is_sqlite:
         with runtime.db.write() as conn:
-            loader = Loader(runtime, conn, users)
-            for module in MODULES:
-                module.bulk(demo, loader)
-            loader.flush()
-        live = Live(runtime, users)
-        for module in MODULES:
-            module.live(demo, live)
-        backdate(runtime, demo.backdates)
-        click.echo(
-            f"Demo data loaded in {time.monotonic() - started:.1f} s: "
-            f"{loader.count} records written in bulk, {len(live.made)} through the "
-            f"services (all demo users' password: {DEMO_PASSWORD})."
-        )
-    return logins()
+            for name in names:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)} CASCADE")
+        return len(names)
+    connection = engine.raw_connection()  # in autocommit mode: the pragma needs that
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        for name in names:
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        connection.close()
+    return len(names)

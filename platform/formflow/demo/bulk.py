@@ -16,6 +16,7 @@ then moves such a record into the past, so that some open tasks are overdue.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,7 +47,8 @@ class Loader:
         self._savers: dict[str, Saver] = {}
         self._versions: dict[str, int] = {}
         self._pending: list[tuple] = []
-        self.count = 0
+        #: Records written, by entity.
+        self.counts: Counter[str] = Counter()
 
     def has(self, entity_name: str) -> bool:
         return self.model.entity(entity_name) is not None
@@ -128,7 +130,7 @@ class Loader:
         )
         if process is not None:
             self._history(entity, process, version, record_id, creator, at, history)
-        self.count += 1
+        self.counts[entity_name] += 1
         return {
             **record,
             "id": record_id,

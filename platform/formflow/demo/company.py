@@ -9,7 +9,6 @@ from formflow.auth import (
     create_department,
     create_user,
     get_department_by_code,
-    get_user_by_name,
     hash_password,
     list_users,
 )
@@ -96,30 +95,58 @@ USERS = [
     ("sunyue", "孙悦 Sun Yue", "RD", "hanxue", [], "产品经理 Product manager"),
 ]
 
-#: Who to sign in as to see each role at work: (user, what they do).
+#: Who to sign in as to walk through every process: (user, who they are, what they do and
+#: which approvals reach them).  Each requester's manager and department head is here,
+#: and so is every finance officer, as expense claims need all of them (countersign).
 LOGINS = [
-    ("zhaoming", "总经理/总监/销售总监 general manager, director, sales director"),
-    ("lihua", "销售经理 sales manager (crm, sales orders)"),
-    ("wangfang", "销售代表 sales rep (leads, quotations, sales orders)"),
-    ("sunli", "采购经理 purchasing manager"),
-    ("majun", "采购员 purchaser"),
-    ("zhouqiang", "仓库主管 warehouse manager"),
-    ("wugang", "仓管员 warehouse keeper"),
-    ("wuxia", "人事经理 HR manager"),
-    ("heyan", "人事专员 HR specialist"),
-    ("zhengyu", "财务 finance (countersigns expense claims)"),
-    ("fengjie", "行政专员 office administrator"),
-    ("songtao", "IT 支持 IT support"),
-    ("xuli", "法务 legal counsel"),
-    ("luoyi", "员工 employee (leave, expenses, bookings)"),
+    ("zhaoming", "总经理 general manager (director, sales director)",
+     "director step of quotations, purchase and sales orders, asset requests, contracts and"
+     " expense claims over 5,000; manager of the department heads"),
+    ("lihua", "销售经理 sales manager",
+     "qualifies leads; approves quotations and sales orders; manager of the sales reps"),
+    ("wangfang", "销售主管 sales lead (sales rep)",
+     "leads, quotations, sales orders, contracts; head of Sales North (reviews its contracts)"),
+    ("sunli", "采购经理 purchasing manager",
+     "approves purchase orders; manager of the purchasers; head of Purchasing"),
+    ("majun", "采购员 purchaser", "purchase orders, supplier contracts"),
+    ("zhouqiang", "仓库主管 warehouse manager",
+     "approves stock documents, transfers and stocktakes; manager of the keepers"),
+    ("wugang", "仓管员 warehouse keeper", "stock documents, transfers, stocktakes"),
+    ("wuxia", "人事经理 HR manager", "HR step of leave; closes offboarding"),
+    ("heyan", "人事专员 HR specialist",
+     "HR step of overtime and attendance corrections; prepares onboarding"),
+    ("zhengyu", "财务经理 finance manager",
+     "countersigns expense claims (with caihong); finance step of contracts and stocktakes;"
+     " offboarding settlement"),
+    ("caihong", "会计 accountant (finance)", "countersigns expense claims (with zhengyu)"),
+    ("fengjie", "行政经理 office manager",
+     "reviews announcements; hands out supplies and assets"),
+    ("songtao", "IT 经理 IT manager", "IT steps of onboarding and offboarding"),
+    ("xuli", "法务经理 legal counsel", "legal step of contracts"),
+    ("hanxue", "研发经理 R&D manager",
+     "manager of the engineers: their leave, overtime, attendance corrections, expense"
+     " claims, supply and asset requests; welcomes new hires"),
+    ("luoyi", "软件工程师 engineer (employee)",
+     "asks for leave, overtime, expenses, supplies and assets; books rooms"),
 ]
 
 
-def create_company(runtime) -> bool:
-    """Create departments and people once; False when they already exist."""
+def company_state(runtime) -> str:
+    """``"none"``, ``"loaded"``, or ``"partial"`` when a load stopped half-way: the
+    people exist but cannot sign in yet (:func:`open_sign_in` is the last step)."""
+    with runtime.db.read() as conn:
+        found = conn.execute(
+            sa.select(users_table.c.password_hash).where(users_table.c.username == "lihua")
+        ).first()
+    if found is None:
+        return "none"
+    return "loaded" if found.password_hash else "partial"
+
+
+def create_company(runtime) -> None:
+    """Create the departments and the people (who cannot sign in until
+    :func:`open_sign_in`)."""
     with runtime.db.write() as conn:
-        if get_user_by_name(conn, "lihua") is not None:
-            return False
         for code, name, parent, _ in DEPARTMENTS:
             if get_department_by_code(conn, code) is None:
                 create_department(conn, code, name, parent=parent)
@@ -136,15 +163,19 @@ def create_company(runtime) -> bool:
                 manager=manager,
                 known_roles=known,
             )
+        for code, _, _, head in DEPARTMENTS:
+            set_head(conn, get_department_by_code(conn, code).id, head)
+
+
+def open_sign_in(runtime) -> None:
+    """Give every demo person the demo password: the last step of a load."""
+    with runtime.db.write() as conn:
         # One hash for everybody (hashing is deliberately slow): same password, same check.
         conn.execute(
             users_table.update()
             .where(users_table.c.username.in_([u[0] for u in USERS]))
             .values(password_hash=hash_password(DEMO_PASSWORD))
         )
-        for code, _, _, head in DEPARTMENTS:
-            set_head(conn, get_department_by_code(conn, code).id, head)
-    return True
 
 
 def people(runtime) -> dict:
@@ -153,10 +184,11 @@ def people(runtime) -> dict:
         return {u.username: u for u in list_users(conn, include_inactive=False)}
 
 
-def logins() -> list[tuple[str, str, str]]:
-    return [("admin", ADMIN_PASSWORD, "管理员 administrator")] + [
-        (name, DEMO_PASSWORD, what) for name, what in LOGINS
-    ]
+def logins() -> list[tuple[str, str, str, str]]:
+    """(user, password, who they are, what they do) for every demo login."""
+    admin = ("admin", ADMIN_PASSWORD, "管理员 administrator",
+             "users, roles, departments, the working calendar, the audit log")
+    return [admin] + [(name, DEMO_PASSWORD, who, does) for name, who, does in LOGINS]
 
 
 def department_ids(conn) -> dict[str, int]:

@@ -1,7 +1,9 @@
 """Logging: where log lines go, in which format, and one line per request.
 
-``LOG_FORMAT=text`` writes ``time level logger: message`` lines; ``json`` writes one
-JSON object per line (``time``, ``level``, ``logger``, ``message``, ``pid``, the request
+``LOG_FORMAT=text`` writes ``time level logger: message`` lines, one per record: control
+characters are written as escapes (a newline as backslash and ``n``), so a newline in a
+requested path cannot forge a line, and a traceback's lines are indented; ``json`` writes
+one JSON object per line (``time``, ``level``, ``logger``, ``message``, ``pid``, the request
 id of the request being answered, ``exception`` with its traceback, and the fields a
 line carries).  Every request is logged by ``formflow.requests`` with ``method``,
 ``path``, ``status``, ``duration_ms``, ``user``, ``remote_addr`` and ``request_id``.
@@ -26,6 +28,9 @@ request_log = logging.getLogger("formflow.requests")
 HANDLER_NAME = "formflow"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+#: What would end or rewrite a text log line: C0 and C1 controls, DEL, the Unicode
+#: line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def request_id(sent: str | None) -> str:
@@ -84,6 +89,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+def escape_controls(text: str) -> str:
+    r"""``text`` with each control character written as its Python escape (``\n``,
+    ``\x1b``, ``\u2028``)."""
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
+
+
+class TextFormatter(logging.Formatter):
+    """One line per record whatever the message holds; tracebacks follow on indented
+    lines, so no line of theirs reads as a record of its own."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().formatMessage(record))
+
+    def formatException(self, ei) -> str:
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _indented(super().formatStack(stack_info))
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + escape_controls(line) for line in text.split("\n"))
+
+
 class _StandardError(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is when a line is written (test runners and
     servers replace it)."""
@@ -109,7 +141,7 @@ def configure_logging(log_format: str, level: str) -> None:
         root.removeHandler(handler)
     handler = _StandardError()
     handler.setFormatter(
-        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+        JsonFormatter() if log_format == "json" else TextFormatter()
     )
     root.addHandler(handler)
     logging.getLogger("formflow").setLevel(level)

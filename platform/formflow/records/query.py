@@ -26,6 +26,9 @@ DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 MAX_IN_VALUES = 500
+#: Filter conditions in one query: each is a term of the WHERE clause, and SQLite
+#: refuses an expression more than 1,000 terms deep.
+MAX_FILTERS = 50
 MAX_SEARCH_LENGTH = 200
 
 SYSTEM_FIELD_OBJECTS = {
@@ -63,6 +66,9 @@ def parse_list_query(
 ) -> ListQuery:
     """Parse request arguments (name -> list of values) into a ListQuery or raise BadQuery."""
     filters = []
+    count = sum(len(values) for key, values in args.items() if key not in RESERVED)
+    if count > MAX_FILTERS:
+        raise BadQuery(Message("too_many_filters", {"max": MAX_FILTERS, "count": count}))
     for key, values in args.items():
         if key in RESERVED:
             continue
@@ -110,7 +116,8 @@ def _parse_filter_value(target: Field, op: str, raw: str, field_types: Registry)
         if op == "in":
             parts = [part for part in raw.split(",") if part != ""]
             if len(parts) > MAX_IN_VALUES:
-                raise FieldValueError(Message("max_length", {"max": MAX_IN_VALUES}))
+                params = {"max": MAX_IN_VALUES, "count": len(parts)}
+                raise FieldValueError(Message("too_many_values", params))
             return [_fit_column(target, field_type.parse_text(target, part)) for part in parts]
         if op == "contains":
             if field_type.name != "multiselect":

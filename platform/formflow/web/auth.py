@@ -3,7 +3,8 @@
 every other session; every page but sign-in needs a signed-in user, and every POST
 to a page needs the session's CSRF token (a form field, or the ``X-CSRF-Token`` header
 htmx sends from ``hx-headers`` on ``<body>``).  Failed sign-ins are rate-limited per
-user name and address (:class:`formflow.auth.LoginThrottle`)."""
+user name and address (:class:`formflow.auth.LoginThrottle`).  The page to go to after
+signing in (``next``) must be a path on this site (:mod:`formflow.web.redirects`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
 from formflow.web.csrf import check_csrf, csrf_token
 from formflow.web.language import page_language
+from formflow.web.redirects import local_path_or_empty
 from formflow.web.rendering import is_htmx, render
 
 #: Pages anyone may open.
@@ -68,17 +70,21 @@ def require_sign_in():
 def login_form():
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
-    return render("auth/login", next=_safe_target(request.args.get("next", "")))
+    return render("auth/login", next=local_path_or_empty(request.args.get("next", "")))
 
 
 @web.post("/login")
 def login():
     runtime = get_runtime()
     username = request.form.get("username", "").strip()
-    target = _safe_target(request.form.get("next", ""))
+    asked = request.form.get("next", "")
+    target = local_path_or_empty(asked)
+    lang = page_language()
+    if asked and not target:
+        flash(Message("next_not_local").render(lang), "error")
+        return render("auth/login", username=username, next="", status=400)
     key = f"{username.lower()}|{request.remote_addr}"
     wait = runtime.login_throttle.retry_after(key)
-    lang = page_language()
     if wait:
         flash(Message("too_many_attempts", {"seconds": wait}).render(lang), "error")
         return render("auth/login", username=username, next=target, status=429)
@@ -111,9 +117,3 @@ def logout():
     flash(_("You have signed out."), "info")
     return redirect(url_for("web.login_form"))
 
-
-def _safe_target(target: str) -> str:
-    """A local path to go to after sign-in, or "" (never another site)."""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return ""

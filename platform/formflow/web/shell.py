@@ -28,11 +28,12 @@ from formflow.i18n import LANGUAGES, Message, negotiate
 from formflow.metadata.model import App, Entity, Label
 from formflow.plugins.declarations import call_with
 from formflow.runtime import get_runtime
-from formflow.web.auth import _safe_target, signed_in
+from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.csrf import csrf_token
 from formflow.web.inbox import open_items
 from formflow.web.language import page_language
+from formflow.web.redirects import local_path_or_empty
 from formflow.web.rendering import is_htmx, render, templates_for
 
 #: How many recent records and open tasks the home page shows.
@@ -143,7 +144,7 @@ def set_language():
     chosen = request.form.get("lang", "")
     if chosen in LANGUAGES:
         session["lang"] = chosen
-    return redirect(_safe_target(request.form.get("next", "")) or url_for("web.home"))
+    return redirect(local_path_or_empty(request.form.get("next", "")) or url_for("web.home"))
 
 
 # -- errors --------------------------------------------------------------------------
