@@ -65,6 +65,7 @@ def test_the_steps_read_in_chinese(client, manager, waiting):
     html = page(client, PAGE, lang="zh-CN").get_data(as_text=True)
     assert "申请人的直属上级" in html
     assert "会签" in html
+    assert "时限 24 小时，20 小时后提醒" in html
 
 
 def test_polling_gets_only_the_live_part(client, manager, waiting):

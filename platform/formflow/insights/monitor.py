@@ -101,18 +101,24 @@ class Monitor:
                     "hours_late": round((now - _aware(task.due_at)).total_seconds() / 3600, 1),
                 })
         overdue.sort(key=lambda item: -item["hours_late"])
-        oldest = sorted(open_records, key=lambda row: _aware(row.created_at))[:SHOWN]
+        with_approvers = {s.name for s in process.states if s.assignees}
+        oldest = sorted((row for row in open_records if row.state in with_approvers),
+                        key=lambda row: _aware(row.created_at))[:SHOWN]
         return {
             "process": process,
             "in_flight": dict(in_flight),
-            "waiting": {state: {"tasks": len(hours), "median_hours": round(percentile(hours, 0.5), 1)}
-                        for state, hours in waits.items()},
+            "waiting": {
+                state: {"tasks": len(hours), "median_hours": round(percentile(hours, 0.5), 1)}
+                for state, hours in waits.items()
+            },
             "overdue": overdue[:SHOWN],
             "overdue_total": len(overdue),
             "workload": sorted(workload.items(), key=lambda item: (-item[1], item[0]))[:SHOWN],
-            "oldest": [{"record_id": row.id, "title": row.title, "state": row.state,
-                        "age_hours": round((now - _aware(row.created_at)).total_seconds() / 3600, 1)}
-                       for row in oldest],
+            "oldest": [
+                {"record_id": row.id, "title": row.title, "state": row.state,
+                 "age_hours": round((now - _aware(row.created_at)).total_seconds() / 3600, 1)}
+                for row in oldest
+            ],
         }
 
     # -- inside -----------------------------------------------------------------------

@@ -4,11 +4,15 @@ process catalogue."""
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from formflow.metadata.model import Assignee, Model, Process, State
 
 REQUESTER = "_created_by"
+DURATION = re.compile(r"(\d+)(m|h|d|bd|bh)")
 
 
 class StepOwners:
@@ -64,11 +68,29 @@ class StepOwners:
         sla = state.sla
         if sla is None or not sla.due:
             return ""
-        text = _("due in %(due)s", due=sla.due)
+        text = _("due in %(due)s", due=span(sla.due))
         if sla.remind:
-            text += _(", reminder after %(remind)s", remind=sla.remind)
+            text += _(", reminder after %(remind)s", remind=span(sla.remind))
         return text
 
     def field(self, name: str) -> str:
         field = self.entity.field(name) if self.entity else None
         return f"“{field.label.text(self.lang)}”" if field else name
+
+
+def span(duration: str) -> str:
+    """An SLA duration (``30m``, ``24h``, ``3d``, ``2bd``, ``4bh``) in words."""
+    match = DURATION.fullmatch(duration or "")
+    if match is None:
+        return duration
+    n, unit = int(match[1]), match[2]
+    if unit == "m":
+        return ngettext("%(num)d minute", "%(num)d minutes", n)
+    if unit == "h":
+        return ngettext("%(num)d hour", "%(num)d hours", n)
+    if unit == "d":
+        return ngettext("%(num)d day", "%(num)d days", n)
+    if unit == "bd":
+        return ngettext("%(num)d working day", "%(num)d working days", n)
+    return ngettext("%(num)d working hour", "%(num)d working hours", n)
+
