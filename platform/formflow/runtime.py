@@ -22,6 +22,7 @@ from formflow.auth import LoginThrottle
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.fields import Registry, builtin_registry
+from formflow.insights.monitor import Monitor
 from formflow.insights.service import InsightsService
 from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
@@ -99,6 +100,7 @@ class Runtime:
         self.directory = Directory(self.db, self.model)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
+        self.monitor = Monitor(self.db, self.insights, self.processes)
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,

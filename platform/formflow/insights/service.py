@@ -56,18 +56,18 @@ class InsightsService:
     def figures(self, user: User, app: str, process_name: str,
                 selection: Selection = Selection()) -> dict:
         """The figures of the process's cases in ``selection`` that ``user`` may see."""
-        process = self._process(app, process_name)
+        process = self.process(app, process_name)
         with self.db.read() as conn:
-            creators = self._creators(conn, user, process)
+            creators = self.visible_creators(conn, user, process)
             return self._figures(conn, process, selection, creators)
 
     def compare(self, user: User, app: str, process_name: str, a: str, b: str) -> dict:
         """The figures of two selections side by side (``version:N``, ``baseline:LABEL``
         or ``period:FROM..TO``), with the difference of each rate (b - a)."""
-        process = self._process(app, process_name)
+        process = self.process(app, process_name)
         sides = {"a": parse_source(a, "a"), "b": parse_source(b, "b")}
         with self.db.read() as conn:
-            creators = self._creators(conn, user, process)
+            creators = self.visible_creators(conn, user, process)
             result = {key: self._figures(conn, process, chosen, creators)
                       for key, chosen in sides.items()}
         result["difference"] = {
@@ -86,28 +86,27 @@ class InsightsService:
         """Store an event log of the old way of working as baseline ``label`` of the
         process ``app.process`` (the operator's command; no user check)."""
         app, _, name = process_name.partition(".")
-        process = self._process(app, name)
+        process = self.process(app, name)
         mapping = baselines.read_mapping(mapping_text) if mapping_text is not None else None
         rows = baselines.parse_rows(text, [s.name for s in process.states], mapping)
         with self.db.write() as conn:
             return baselines.store(conn, process.qualified_name, label, rows)
 
     def baselines(self, user: User, app: str, process_name: str) -> list[str]:
-        process = self._process(app, process_name)
+        process = self.process(app, process_name)
         with self.db.read() as conn:
-            self._creators(conn, user, process)
+            self.visible_creators(conn, user, process)
             return baselines.labels(conn, process.qualified_name)
 
-    # -- inside -----------------------------------------------------------------------
-
-    def _process(self, app: str, name: str) -> Process:
+    def process(self, app: str, name: str) -> Process:
+        """The process ``name`` of ``app``; 404 when there is none."""
         found = self.model.apps.get(app)
         process = found.processes.get(name) if found else None
         if process is None:
             raise NotFound(Message("not_found"))
         return process
 
-    def _creators(self, conn, user: User, process: Process) -> set[int] | None:
+    def visible_creators(self, conn, user: User, process: Process) -> set[int] | None:
         """The users whose cases ``user`` may see (None: everybody's)."""
         if user.is_admin or user.roles & set(process.managers):
             return None
@@ -116,6 +115,8 @@ class InsightsService:
         if not below:
             raise Forbidden(Message("insights_forbidden"))
         return set(conn.scalars(sa.select(users.c.id).where(users.c.department_id.in_(below))))
+
+    # -- inside -----------------------------------------------------------------------
 
     def _figures(self, conn, process: Process, selection: Selection,
                  creators: set[int] | None) -> dict:

@@ -551,9 +551,11 @@ def svg(
     travelled: Iterable[tuple[str, str]] = (),
     title: str = "",
     id_prefix: str = "pd",
+    heat: Mapping[str, tuple[str, str]] | None = None,
 ) -> str:
     """The layout as an SVG element: ``current`` highlighted, ``visited`` states and
-    ``travelled`` (from, to) arrows marked; ``title`` names it for screen readers."""
+    ``travelled`` (from, to) arrows marked; ``title`` names it for screen readers;
+    ``heat`` gives states a fill colour and a note (state -> (colour, note))."""
     visited = set(visited)
     travelled = set(travelled)
     a = _attr
@@ -595,12 +597,12 @@ def svg(
             f'stroke="{INK}" stroke-width="1.4" marker-end="url(#{a(marker)})"/></g>'
         )
     for box in drawing.boxes.values():
-        out.append(_box(box, box.name == current, box.name in visited))
+        out.append(_box(box, box.name == current, box.name in visited, (heat or {}).get(box.name)))
     out.append("</svg>")
     return "".join(out)
 
 
-def _box(box: Box, current: bool, visited: bool) -> str:
+def _box(box: Box, current: bool, visited: bool, heat: tuple[str, str] | None = None) -> str:
     a = _attr
     classes = ["ff-node"]
     if box.final:
@@ -616,13 +618,17 @@ def _box(box: Box, current: bool, visited: bool) -> str:
         fill, stroke, ink, width = BLUE_LIGHT, BLUE, "#084298", 1.5
     else:
         fill, stroke, ink, width = "#ffffff", LINE, INK, 1.2
+    note = ""
+    if heat is not None:
+        fill, note = heat[0], f" · {heat[1]}"
+        classes.append("ff-node-heat")
     radius = BOX_HEIGHT / 2 if box.final else 7
     shown = fit(box.label, FONT_SIZE, box.width - BOX_PADDING + 8)
     aria = ' aria-current="step"' if current else ""
     weight = ' font-weight="600"' if current else ""
     parts = [
         f'<g class="{" ".join(classes)}" data-state="{a(box.name)}"{aria}>',
-        f"<title>{_text(box.label)}</title>",
+        f"<title>{_text(box.label + note)}</title>",
         f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" '
         f'height="{box.height:.1f}" rx="{radius:g}" fill="{fill}" stroke="{stroke}" '
         f'stroke-width="{width:g}"/>',

@@ -12,6 +12,8 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.process_area` and :mod:`~formflow.web.process_actions`: the
   record page's process area (diagram, progress, action buttons) and the action dialogs.
 - :mod:`~formflow.web.inbox`: the inbox tabs and the navigation bar's counts.
+- :mod:`~formflow.web.insights_view`: the process catalogue, a process watched live and
+  its figures, and two selections of its cases compared.
 - :mod:`~formflow.web.notifications_view`: the notifications page and its read marks.
 - :mod:`~formflow.web.pickers`: search-as-you-type choices for link, user and
   department inputs.
@@ -38,6 +40,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     auth,
     files,
     inbox,
+    insights_view,
     notifications_view,
     pickers,
     process_actions,

@@ -106,6 +106,9 @@ def page_context(user: User | None, lang: str) -> dict:
         "languages": LANGUAGES,
         "current_account": user,
         "menu": (lambda: menu(user)) if user else (lambda: []),
+        "may_watch_processes": (
+            (lambda: get_runtime().monitor.may_watch_any(user)) if user else (lambda: False)
+        ),
     }
 
 
