@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator
 from pathlib import PurePath
 
 from formflow.expressions import ExpressionError, compile_expression
+from formflow.metadata.compute_graph import compute_graph, computed_nodes
 from formflow.metadata.model import (
     SYSTEM_FIELDS,
     App,
@@ -382,46 +383,19 @@ class _Checker:
 
     def compute_cycles(self, entity: Entity) -> Iterator[tuple[str, str]]:
         """Computed fields (and columns) that depend on themselves, once per cycle."""
-        nodes: dict[tuple[str, str], tuple[str, str]] = {}  # node -> (path, expression)
-        for i, field in enumerate(entity.fields):
-            if field.compute:
-                nodes[("", field.name)] = (f"fields/{i}/compute", field.compute)
-            for j, column in enumerate(field.fields if field.is_table else ()):
-                if column.compute:
-                    nodes[(field.name, column.name)] = (
-                        f"fields/{i}/fields/{j}/compute",
-                        column.compute,
-                    )
-        graph = {node: self.depends_on(entity, node, text) for node, (_, text) in nodes.items()}
-        graph = {node: [d for d in deps if d in nodes] for node, deps in graph.items()}
+        paths = {node: path for node, (path, _) in computed_nodes(entity).items()}
+        graph = compute_graph(entity, self.references)
         done: set[tuple[str, str]] = set()
         for start in graph:
             cycle = _find_cycle(graph, start, done)
             if cycle and cycle[0] == start:
                 names = " -> ".join(".".join(filter(None, node)) for node in cycle + [start])
-                yield nodes[start][0], f"computed fields depend on each other: {names}"
+                yield paths[start], f"computed fields depend on each other: {names}"
 
-    def depends_on(self, entity: Entity, node: tuple[str, str], text: str) -> set[tuple[str, str]]:
+    def references(self, text: str):
+        """The name chains ``text`` reads (None when it does not parse)."""
         compiled = self.compile(text)
-        if isinstance(compiled, ExpressionError):
-            return set()
-        table_name = node[0]
-        deps = set()
-        for chain in compiled.references:
-            if table_name:
-                table = entity.field(table_name)
-                if table and table.column(chain[0]) is not None:
-                    deps.add((table_name, chain[0]))
-                    continue
-                if chain[0] != "parent" or len(chain) < 2:
-                    continue
-                chain = chain[1:]
-            field = entity.field(chain[0])
-            if field is not None and field.is_table and len(chain) > 1:
-                deps.add((field.name, chain[1]))
-            else:
-                deps.add(("", chain[0]))
-        return deps
+        return None if isinstance(compiled, ExpressionError) else compiled.references
 
 
 def _comparable(a, b) -> bool:

@@ -239,13 +239,14 @@ class Saver:
             record[field.name] = linked.get(target_field) if linked else None
 
     def _compute(self, entity: Entity, record: dict, scope: RecordScope) -> None:
-        for field in entity.table_fields:
-            ordered = compute_order(field.fields, self.context.functions)
-            for row, row_scope in _rows_with_scopes(record, scope, field):
-                for column in ordered:
-                    row[column.name] = self._computed_value(column, row_scope)
-        for field in compute_order(entity.fields, self.context.functions):
-            record[field.name] = self._computed_value(field, scope)
+        """Computed fields and line-item columns, each after the computed values it reads
+        (a column reading ``parent.x``, a total reading a computed column, ...)."""
+        for table, field in compute_order(entity, self.context.functions):
+            if table is None:
+                record[field.name] = self._computed_value(field, scope)
+                continue
+            for row, row_scope in _rows_with_scopes(record, scope, table):
+                row[field.name] = self._computed_value(field, row_scope)
 
     def _computed_value(self, field: Field, scope: Mapping[str, Any]) -> Any:
         value = evaluate(field.compute or "", scope, self.context)
