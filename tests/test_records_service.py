@@ -186,6 +186,7 @@ def test_computed_values_are_evaluated_in_dependency_order_not_declaration_order
     from formflow.expressions import EvaluationContext
     from formflow.fields import builtin_registry
     from formflow.metadata.model import Entity
+    from formflow.records.evaluation import RecordScope, compute_values
 
     def money(name, compute=None):
         return Field(name, "money", Label.of(name), compute=compute)
@@ -204,10 +205,9 @@ def test_computed_values_are_evaluated_in_dependency_order_not_declaration_order
         money("total", "sum(lines.amount)"),
         money("shares", "sum(lines.share)"),
     ))
-    saver = saving.Saver(None, SimpleNamespace(entity=lambda name: None), None,
-                         builtin_registry(), EvaluationContext(), None, None)
     record = {"discount": 10, "lines": [{"qty": 3, "price": 10}, {"qty": 1, "price": 10}]}
-    saver._compute(entity, record, saver.scope(entity, record))
+    scope = RecordScope(entity.fields, record, follow=None, model_entity=None)
+    compute_values(entity, record, scope, EvaluationContext(), builtin_registry())
     assert [row["share"] for row in record["lines"]] == [75, 25]
     assert (record["total"], record["net"], record["with_tax"], record["shares"]) == (
         40, 30, 33, 100)

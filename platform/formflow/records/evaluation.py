@@ -125,3 +125,31 @@ def compute_order(
 
 #: compute_order's results by the id of the entity (kept alive by the entry).
 _ORDERS: dict[int, tuple[Entity, frozenset[str], tuple[tuple[Field | None, Field], ...]]] = {}
+
+
+def compute_values(entity: Entity, record: dict, scope: RecordScope,
+                   context: EvaluationContext, field_types) -> None:
+    """Fill ``record``'s computed fields and line-item columns (``scope`` sees it), each
+    after the computed values it reads (a column reading ``parent.x``, a total reading
+    a computed column, ...).  A value that does not fit its field is left empty."""
+    for table, field in compute_order(entity, context.functions):
+        if table is None:
+            record[field.name] = _computed_value(field, scope, context, field_types)
+            continue
+        for row, row_scope in rows_with_scopes(record, scope, table):
+            row[field.name] = _computed_value(field, row_scope, context, field_types)
+
+
+def _computed_value(field: Field, scope: Mapping[str, Any], context, field_types) -> Any:
+    value = evaluate(field.compute or "", scope, context)
+    if value is None:
+        return None
+    try:
+        return field_types[field.type].from_computed(field, value)
+    except ValueError:
+        return None
+
+
+def rows_with_scopes(record: Mapping[str, Any], scope: RecordScope, field: Field):
+    """Each line item of the table ``field`` with its expression scope."""
+    return zip(record.get(field.name) or [], scope[field.name] or [], strict=False)
