@@ -79,7 +79,7 @@ class ProcessLint:
             # Without the entity only the syntax can be checked.
             return self.checker.resolve(entity, chain) if entity else None
 
-        for message in self.checker.expression(text, resolve):
+        for message in self.checker.expression(text, resolve, entity):
             yield path, message
 
     def field_list(self, names: Iterable[str], path: str) -> Iterator[tuple[str, str]]:
