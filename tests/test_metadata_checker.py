@@ -1128,6 +1128,16 @@ def flow_when(when):
                                  "compute": "parent.status == 'opne'"}),
                      ORDER, "fields/3/fields/3/compute", "'opne' is not an option",
                      id="option-parent"),
+        pytest.param(
+            lambda docs: docs[FLOW]["transitions"][1]["set"].update(status="'aprooved'"),
+            FLOW, "transitions/1/set/status", "'aprooved' is not an option of 'status'",
+            id="option-set",
+        ),
+        pytest.param(
+            lambda docs: docs[FLOW]["transitions"][1]["set"].update(approved_on="'yes'"),
+            FLOW, "transitions/1/set/approved_on", "'approved_on' holds a date; 'yes' is a text",
+            id="set-kind",
+        ),
     ],
 )
 def test_expression_option_and_type_problem(tmp_path, change, file, path, message):
@@ -1152,3 +1162,12 @@ def test_expression_option_and_type_problem(tmp_path, change, file, path, messag
 )
 def test_expressions_of_fitting_types_and_options_are_accepted(tmp_path, check):
     assert problems_after(tmp_path, order_rule(check)) == []
+
+
+def test_set_values_that_fit_their_fields_are_accepted(tmp_path):
+    def change(docs):
+        docs[FLOW]["transitions"][1]["set"].update(
+            status="'closed'", note="'approved by ' + user()", approved_on="date('2025-01-31')"
+        )
+
+    assert problems_after(tmp_path, change) == []

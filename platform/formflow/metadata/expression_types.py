@@ -56,6 +56,17 @@ def type_problems(tree: ast.expr, lookup: Lookup, states: frozenset[str] | None
     yield from _Analysis(lookup, states).problems(tree)
 
 
+def assignment_problems(tree: ast.expr, target: Field, lookup: Lookup) -> Iterator[str]:
+    """Messages for a value (a transition's ``set``) that ``target`` can never hold: an
+    option it does not offer, or a value of another kind."""
+    analysis = _Analysis(lookup, None)
+    if target.type == "select" and target.options:
+        yield from analysis.option_values(target.name, frozenset(target.option_values), [tree])
+    want, have = _FIELD_KINDS.get(target.type), analysis.kind(tree)
+    if want and have and want != have and {want, have} != {DATE, DATETIME}:
+        yield f"{target.name!r} holds a {want}; {analysis.describe(tree)} is a {have}"
+
+
 def field_lookup(entity: Entity, table: Field | None, entity_of) -> Lookup:
     """How a name chain of an expression of ``entity`` (of a row of ``table``) resolves:
     the field it ends on, a system field's name, or None when that cannot be told."""
@@ -182,6 +193,10 @@ class _Analysis:
             name, allowed = target.name, frozenset(target.option_values)
         else:
             return []
+        return self.option_values(name, allowed, values)
+
+    def option_values(self, name: str, allowed: frozenset[str], values: list[ast.expr]
+                      ) -> list[str]:
         found = []
         for value in values:
             if isinstance(value, ast.Constant) and isinstance(value.value, str) and (
