@@ -279,3 +279,19 @@ def test_a_link_to_a_deleted_record_is_422_naming_the_field(api):
     assert api.delete(f"{PARTNERS}/{partner['id']}").status_code == 204
     body = problem(api.post(SAMPLES, json={"name": "Xy", "partner": partner["id"]}), 422)
     assert list(body["errors"]) == ["partner"]
+
+
+def test_an_empty_table_is_refused_below_min_rows_naming_the_field(make_app):
+    from conftest import TEST_APPS
+    from formflow.auth import create_token, get_user_by_name
+
+    app = make_app([TEST_APPS / "valid"])
+    runtime = app.extensions["formflow"]
+    with runtime.db.write() as conn:
+        _, token = create_token(conn, get_user_by_name(conn, "admin").id, "test")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    for lang, text in (("en", "Lines needs at least 1 row(s)."), ("zh-CN", "Lines至少需要 1 行。")):
+        response = client.post("/api/v1/shop/order", headers={**headers, "Accept-Language": lang},
+                               json={"customer_name": "Ann", "lines": []})
+        assert problem(response, 422)["errors"] == {"lines": [text]}

@@ -117,6 +117,19 @@ def test_products_have_a_unique_well_formed_sku(api, catalog):
     assert api.pia.get(f"inventory/product/{catalog['bolt']}").get_json()["margin"] == "52.00"
 
 
+def test_history_keeps_what_the_actor_may_not_read_and_shows_it_only_to_readers(api, catalog):
+    path = f"inventory/product/{catalog['bolt']}"
+    api.pete.patch(path, json={"purchase_price": "2.00"})  # pete may not read the margin
+
+    def last_change(client):
+        return client.get(f"{path}/history").get_json()["items"][-1]["changes"]
+
+    assert last_change(api.pia) == {"purchase_price": {"old": "1.20", "new": "2.00"},
+                                    "margin": {"old": "52.00", "new": "20.00"}}
+    assert last_change(api.pete) == {"purchase_price": {"old": "1.20", "new": "2.00"}}
+    assert last_change(api.kim) == {}  # a keeper reads neither
+
+
 def test_purchase_order_approval_receipt_and_stock_on_hand(api, act, catalog):
     order = purchase(api, catalog, bolt=1000, nut=500)
     assert order["lines"][0]["unit_price"] == "1.20"  # the product's purchase price

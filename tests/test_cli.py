@@ -27,11 +27,12 @@ def cli(database_url, tmp_path, monkeypatch):
     return invoke
 
 
-def _runtime(database_url, tmp_path):
+def _runtime(database_url, tmp_path, **config):
     from formflow import create_app
 
     return create_app(
-        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i2"), "SECRET_KEY": "x"}
+        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i2"), "SECRET_KEY": "x",
+         **config}
     ).extensions["formflow"]
 
 
@@ -113,6 +114,66 @@ def test_migrate_plan_prints_changes_without_applying_them(cli, tmp_path, monkey
     assert "wechat" in cli("migrate", "--plan").output  # nothing was applied
     applied = cli("migrate")
     assert applied.exit_code == 0 and "wechat" in applied.output
+    assert "Nothing to change" in cli("migrate", "--plan").output
+
+
+
+def _write_order_app(apps, amount_formula: str) -> None:
+    entities = apps / "shop" / "entities"
+    entities.mkdir(parents=True, exist_ok=True)
+    (apps / "shop" / "app.json").write_text(json.dumps({"name": "shop", "menu": ["order"]}))
+    fields = [
+        {"name": "discount", "type": "money"},
+        {"name": "net", "type": "money", "compute": "total - coalesce(discount, 0)"},
+        {"name": "lines", "type": "table", "fields": [
+            {"name": "qty", "type": "integer"},
+            {"name": "price", "type": "money"},
+            {"name": "amount", "type": "money", "compute": amount_formula},
+        ]},
+        {"name": "total", "type": "money", "compute": "sum(lines.amount)"},
+        {"name": "note", "type": "text"},
+    ]
+    (entities / "order.json").write_text(json.dumps({
+        "name": "order", "fields": fields,
+        "permissions": [{"role": "user", "create": True, "read": "all", "delete": "all"}],
+    }))
+
+
+def test_migrate_recomputes_stored_values_when_a_formula_changes(
+    cli, database_url, tmp_path, monkeypatch
+):
+    apps = tmp_path / "apps"
+    _write_order_app(apps, "qty * price")
+    monkeypatch.setenv("FORMFLOW_METADATA_PATH", str(apps))
+    assert cli("init", "--admin-password", "s3cret-pass").exit_code == 0
+    runtime = _runtime(database_url, tmp_path, METADATA_PATH=[str(apps)])
+    with runtime.db.read() as conn:
+        admin = get_user_by_name(conn, "admin")
+    lines = [{"qty": 2, "price": "5"}, {"qty": 1, "price": "3"}]
+    ids = [runtime.records.create(admin, "shop.order", {"discount": "1", "lines": lines})["id"]
+           for _ in range(3)]
+    runtime.records.delete(admin, "shop.order", ids[2])  # restorable: recomputed too
+
+    def stored():
+        with runtime.db.read() as conn:
+            records = [runtime.records.load_internal(conn, "shop.order", i, include_deleted=True)
+                       for i in ids]
+        return [(r["total"], r["net"]) for r in records], [
+            line["amount"] for r in records for line in r["lines"]]
+
+    assert stored() == ([(Decimal(13), Decimal(12))] * 3, [Decimal(10), Decimal(3)] * 3)
+
+    _write_order_app(apps, "qty * price * 2")
+    expected = ("shop__order: recompute fields lines.amount, total, net of entity shop.order: "
+                "3 records")
+    plan = cli("migrate", "--plan")
+    assert plan.exit_code == 0 and expected in plan.output, plan.output
+    assert stored()[0] == [(Decimal(13), Decimal(12))] * 3  # a plan writes nothing
+
+    monkeypatch.setattr("formflow.records.recompute.BATCH", 2)  # more than one batch
+    applied = cli("migrate")
+    assert applied.exit_code == 0 and expected in applied.output, applied.output
+    assert stored() == ([(Decimal(26), Decimal(25))] * 3, [Decimal(20), Decimal(6)] * 3)
     assert "Nothing to change" in cli("migrate", "--plan").output
 
 

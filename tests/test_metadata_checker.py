@@ -927,7 +927,7 @@ def test_process_problem(tmp_path, change, path, message):
                     "rules",
                     [
                         {"check": "customer.credit_limit >= total and customer._number != ''"},
-                        {"check": "len(lines) > 0 and _state != 'x' and sum(lines.qty) > 0"},
+                        {"check": "len(lines) > 0 and _state != 'done' and sum(lines.qty) > 0"},
                     ],
                 ),
             ),
@@ -1100,3 +1100,86 @@ def test_unknown_types_are_checked_against_the_types_given():
     model = load([VALID / "shop"])
     problems = check(model, field_types=DEFAULT_FIELD_TYPES - {"rating"})
     assert [(p.file, p.path) for p in problems] == [("shop/entities/product.json", "fields/7/type")]
+
+
+def order_rule(check):
+    return edit(ORDER, (None, "rules", [{"check": check}]))
+
+
+def flow_when(when):
+    return lambda docs: docs[FLOW]["transitions"][0].__setitem__("when", when)
+
+
+@pytest.mark.parametrize(
+    ("change", "file", "path", "message"),
+    [
+        pytest.param(order_rule("status == 'aprooved'"), ORDER, "rules/0/check",
+                     "'aprooved' is not an option of 'status'", id="option-eq"),
+        pytest.param(edit(ORDER, (order_field("note"), "visible_if", "'clsoed' != status")),
+                     ORDER, "fields/6/visible_if", "did you mean 'closed'", id="option-ne"),
+        pytest.param(order_rule("status in ['open', 'shut']"), ORDER, "rules/0/check",
+                     "'shut' is not an option of 'status'", id="option-in"),
+        pytest.param(flow_when("status == 'aprooved'"), FLOW, "transitions/0/when",
+                     "'aprooved' is not an option of 'status'", id="option-when"),
+        pytest.param(order_rule("_state != 'reveiw'"), ORDER, "rules/0/check",
+                     "'reveiw' is not a state of the process", id="state"),
+        pytest.param(order_rule("note > 5"), ORDER, "rules/0/check",
+                     "note (text field) > 5 compares a text with a number", id="text-number"),
+        pytest.param(order_rule("total == '100'"), ORDER, "rules/0/check",
+                     "compares a number with a text: it is never true", id="number-text"),
+        pytest.param(order_rule("customer.company > 5"), ORDER, "rules/0/check",
+                     "customer.company (text field) > 5", id="linked-text-number"),
+        pytest.param(order_rule("ordered_on == 'tomorrow'"), ORDER, "rules/0/check",
+                     "'tomorrow' is not a date", id="date-text"),
+        pytest.param(order_rule("ordered_on > '2024-01-01'"), ORDER, "rules/0/check",
+                     "write date('2024-01-01')", id="date-iso-text"),
+        pytest.param(add_field(ORDER, {"name": "x", "type": "money", "compute": "note - 1"}),
+                     ORDER, "fields/7/compute", "cannot calculate with text and a number",
+                     id="text-arithmetic"),
+        pytest.param(add_column({"name": "x", "type": "boolean",
+                                 "compute": "parent.status == 'opne'"}),
+                     ORDER, "fields/3/fields/3/compute", "'opne' is not an option",
+                     id="option-parent"),
+        pytest.param(
+            lambda docs: docs[FLOW]["transitions"][1]["set"].update(status="'aprooved'"),
+            FLOW, "transitions/1/set/status", "'aprooved' is not an option of 'status'",
+            id="option-set",
+        ),
+        pytest.param(
+            lambda docs: docs[FLOW]["transitions"][1]["set"].update(approved_on="'yes'"),
+            FLOW, "transitions/1/set/approved_on", "'approved_on' holds a date; 'yes' is a text",
+            id="set-kind",
+        ),
+    ],
+)
+def test_expression_option_and_type_problem(tmp_path, change, file, path, message):
+    problems = problems_after(tmp_path, change)
+    assert [(p.file, p.path) for p in problems] == [(f"sales/{file}", path)], problems
+    assert message in problems[0].message, problems[0].message
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "status == 'open' and status != 'closed'",
+        "status in ('open', 'closed') and 'x' in note",
+        "_state == 'review' or _state == 'cancelled'",
+        "ordered_on > date('2024-01-01') and ordered_on - today() > 3",
+        "note + 'x' == 'ax' and note * 2 != ''",
+        "str(total) + ' CNY' != '' and total > 5 and total != None",
+        "customer.company == 'ACME' and customer.credit_limit >= total",
+        "sum(lines.amount) == total and len(lines) > 0",
+        "coalesce(note, 0) == 1 and _created_at > now() and _created_by == user()",
+    ],
+)
+def test_expressions_of_fitting_types_and_options_are_accepted(tmp_path, check):
+    assert problems_after(tmp_path, order_rule(check)) == []
+
+
+def test_set_values_that_fit_their_fields_are_accepted(tmp_path):
+    def change(docs):
+        docs[FLOW]["transitions"][1]["set"].update(
+            status="'closed'", note="'approved by ' + user()", approved_on="date('2025-01-31')"
+        )
+
+    assert problems_after(tmp_path, change) == []

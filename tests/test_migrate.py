@@ -300,6 +300,29 @@ def test_a_renamed_field_keeps_its_data(db):
     assert plan_migration(db, schema) == []
 
 
+
+def test_a_renamed_field_with_a_new_type_is_renamed_then_converted(db):
+    schema, _ = migrate(db, customer(field("ref", unique=True)))
+    ids = insert(db, schema, "crm.customer", {"name": "A", "ref": "12"}, {"name": "B", "ref": "x"})
+
+    schema = schema_of(customer(field("code", "integer", renamed_from="ref", unique=True)))
+    with pytest.raises(MigrationRefused) as refused:  # a value that does not convert
+        apply_migration(db, schema)
+    problem = f"crm__customer.code: id {ids[1]}: 'x': Enter a whole number."
+    assert refused.value.problems[1] == problem
+    assert values(db, schema_of(customer(field("ref"))), "crm.customer", "ref")[ids[1]] == "x"
+
+    with db.write() as conn:
+        conn.execute(sa.text("UPDATE crm__customer SET ref = '7' WHERE id = :id"), {"id": ids[1]})
+    planned = plan_migration(db, schema)
+    columns_changed = [(s.kind, s.change) for s in planned if "index" not in s.kind]
+    assert columns_changed == [("rename_column", None), ("alter_column", "convert")]
+    apply_migration(db, schema)
+    assert values(db, schema, "crm.customer", "code") == {ids[0]: 12, ids[1]: 7}
+    assert "uq_crm__customer_code" in indexes(db, "crm__customer")
+    assert plan_migration(db, schema) == []
+
+
 def test_a_renamed_table_field_keeps_its_line_items(db):
     lines = (field("product"), field("qty", "integer"))
     schema, _ = migrate(db, entity("order", field("title"), field("lines", "table", fields=lines)))

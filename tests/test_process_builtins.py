@@ -170,6 +170,24 @@ def test_transfer_is_for_holders_of_an_open_task(flow, staff):
             flow.act(other, LEAVE, leave_id, "transfer", values={"to": "pat"})
 
 
+
+@pytest.mark.parametrize("first", ["transferee", "other"])
+def test_transfer_in_a_countersign_leaves_the_transferee_an_open_task_whose_vote_counts(
+    flow, staff, first
+):
+    leave_id = at_hr_review(flow, staff)
+
+    flow.act(staff.hr1, LEAVE, leave_id, "transfer", values={"to": "pat"})
+    assert flow.holders(LEAVE, leave_id) == ["hr2", "pat"]
+
+    voters = [staff.pat, staff.hr2] if first == "transferee" else [staff.hr2, staff.pat]
+    flow.act(voters[0], LEAVE, leave_id, "approve")
+    assert flow.state(LEAVE, leave_id) == "hr_review"
+    assert flow.holders(LEAVE, leave_id) == [voters[1].username]
+    flow.act(voters[1], LEAVE, leave_id, "approve")
+    assert flow.state(LEAVE, leave_id) == "approved"
+
+
 # -- add approver ------------------------------------------------------------------------------
 
 

@@ -181,6 +181,38 @@ def test_line_columns_reading_the_parent_follow_a_parent_change(records, admin):
     assert stored["net_total"] == "5.50"
 
 
+
+def test_computed_values_are_evaluated_in_dependency_order_not_declaration_order():
+    from formflow.expressions import EvaluationContext
+    from formflow.fields import builtin_registry
+    from formflow.metadata.model import Entity
+    from formflow.records.evaluation import RecordScope, compute_values
+
+    def money(name, compute=None):
+        return Field(name, "money", Label.of(name), compute=compute)
+
+    lines = Field("lines", "table", Label.of("lines"), fields=(
+        money("share", "round(amount * 100 / parent.total, 2)"),  # reads the record's total
+        money("amount", "qty * price"),
+        Field("qty", "integer", Label.of("qty")),
+        money("price"),
+    ))
+    entity = Entity(app="lab", name="order", label=Label.of("order"), fields=(
+        money("with_tax", "net * 1.1"),  # declared before what it reads
+        money("net", "total - discount"),
+        money("discount"),
+        lines,
+        money("total", "sum(lines.amount)"),
+        money("shares", "sum(lines.share)"),
+    ))
+    record = {"discount": 10, "lines": [{"qty": 3, "price": 10}, {"qty": 1, "price": 10}]}
+    scope = RecordScope(entity.fields, record, follow=None, model_entity=None)
+    compute_values(entity, record, scope, EvaluationContext(), builtin_registry())
+    assert [row["share"] for row in record["lines"]] == [75, 25]
+    assert (record["total"], record["net"], record["with_tax"], record["shares"]) == (
+        40, 30, 33, 100)
+
+
 def test_computed_value_too_large_for_its_column_is_left_empty(records, admin):
     huge = {"item": "Galaxy", "qty": 10**15, "unit_price": "1000000000000000.00"}
     record = create(records, admin, lines=[huge])

@@ -379,3 +379,24 @@ def test_record_service_preview_reports_states_and_writes_nothing(runtime, manag
     assert preview.states["lines[0].amount"].readonly
     assert "name" in preview.errors and "special_reason" in preview.errors
     assert database_state(runtime) == before
+
+
+def test_a_form_without_rows_is_refused_below_min_rows(make_app):
+    from conftest import TEST_APPS
+
+    app = make_app([TEST_APPS / "valid"])
+    runtime = app.extensions["formflow"]
+    c = app.test_client()
+    from formflow.auth import create_user
+
+    with runtime.db.write() as conn:
+        create_user(conn, "ann", "password123", roles=["user"], known_roles=runtime.model.roles)
+    sign_in(c, "ann")
+    c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    inputs = with_values(form_inputs(c.get("/shop/order/new").get_data(as_text=True)),
+                         customer_name="Ann")
+    before = database_state(runtime)
+    response = post(c, "/shop/order/new", inputs)
+    assert response.status_code == 422
+    assert text_of(response.get_data(as_text=True), "fb-lines") == "Lines至少需要 1 行。"
+    assert database_state(runtime) == before

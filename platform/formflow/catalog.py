@@ -64,8 +64,14 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "invalid_rows": {"en": "Enter a list of rows.", "zh-CN": "请输入行列表。"},
     "invalid_row": {"en": "Each row must be an object.", "zh-CN": "每一行必须是对象。"},
-    "too_few_rows": {"en": "Add at least {min} rows.", "zh-CN": "至少添加 {min} 行。"},
-    "too_many_rows": {"en": "Add at most {max} rows.", "zh-CN": "最多添加 {max} 行。"},
+    "too_few_rows": {
+        "en": "{field} needs at least {min} row(s).",
+        "zh-CN": "{field}至少需要 {min} 行。",
+    },
+    "too_many_rows": {
+        "en": "{field} may have at most {max} rows.",
+        "zh-CN": "{field}最多只能有 {max} 行。",
+    },
     "min_value": {"en": "Must be at least {min}.", "zh-CN": "不能小于 {min}。"},
     "max_value": {"en": "Must be at most {max}.", "zh-CN": "不能大于 {max}。"},
     "min_length": {

@@ -15,12 +15,12 @@ from formflow.auth import create_token, create_user, get_user_by_name
 from formflow.auth.admin_log import CLI
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import negotiate, render_errors
-from formflow.install import install, migrate
+from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
 from formflow.plugins.manager import PluginLoadError
 from formflow.runtime import get_runtime, load_plugins, plugin_extensions
 from formflow.settings import load_settings
-from formflow.storage.migrate import MigrationRefused, plan_migration
+from formflow.storage.migrate import MigrationRefused
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(),
@@ -74,8 +74,7 @@ def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
     runtime = get_runtime()
     try:
         if plan_only:
-            steps = plan_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
-                                   field_types=runtime.field_types)
+            steps = plan(runtime, allow_destructive=allow_destructive)
         else:
             steps = migrate(runtime, allow_destructive=allow_destructive)
     except MigrationRefused as refused:

@@ -7,17 +7,29 @@ import secrets
 from formflow.auth import create_user, get_user_by_name, set_password
 from formflow.auth.admin_log import CLI
 from formflow.process.registry import publish_processes
+from formflow.records.recompute import formulas, plan_recompute, recompute
 from formflow.runtime import Runtime
-from formflow.storage.migrate import MigrationStep, apply_migration
+from formflow.storage.migrate import MigrationStep, apply_migration, plan_migration
+from formflow.storage.migrate_catalog import publish_formulas, read_formulas
 from formflow.storage.revision import publish_revision
 
 ADMIN = "admin"
 
 
+def plan(runtime: Runtime, *, allow_destructive: bool = False) -> list[MigrationStep]:
+    """What :func:`migrate` would do: the schema changes, then the recomputes of stored
+    computed values whose formulas changed; nothing is written."""
+    steps = plan_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
+                           field_types=runtime.field_types)
+    with runtime.db.read() as conn:
+        stale = plan_recompute(conn, runtime.records, read_formulas(conn))
+    return steps + [_recompute_step(runtime, item) for item in stale]
+
+
 def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[MigrationStep]:
-    """Bring the tables in line with the metadata, publish changed processes as new
-    versions, then raise the metadata revision so every worker loads the new metadata
-    (after the tables it needs exist)."""
+    """Bring the tables in line with the metadata, recompute the stored values of changed
+    formulas, publish changed processes as new versions, then raise the metadata
+    revision so every worker loads the new metadata (after the tables it needs exist)."""
     steps = apply_migration(
         runtime.db,
         runtime.schema,
@@ -25,10 +37,19 @@ def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[Migrat
         field_types=runtime.field_types,
     )
     with runtime.db.write() as conn:
+        stale = plan_recompute(conn, runtime.records, read_formulas(conn))
+        for item in stale:
+            recompute(conn, runtime.records, item)
+        publish_formulas(conn, formulas(runtime.model))
+        steps += [_recompute_step(runtime, item) for item in stale]
         publish_processes(conn, runtime.model)
         revision = publish_revision(conn, runtime.model)
     runtime.revision = revision  # what it published is what it serves
     return steps
+
+
+def _recompute_step(runtime: Runtime, item) -> MigrationStep:
+    return item.step(runtime.schema[item.entity.qualified_name].main.name)
 
 
 def install(

@@ -69,6 +69,11 @@ class Expression:
     functions: frozenset[str]
     _tree: ast.expr = field(repr=False, compare=False)
 
+    @property
+    def tree(self) -> ast.expr:
+        """The parsed expression, for static checks (never change it)."""
+        return self._tree
+
     def evaluate(self, names: Mapping[str, Any], context: EvaluationContext | None = None) -> Any:
         """The value of the expression for a record's ``names`` (its fields, system
         fields and links as Mappings, table fields as lists of Mappings)."""

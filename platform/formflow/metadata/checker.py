@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
+from functools import partial
 from pathlib import PurePath
 
 from formflow.expressions import ExpressionError, compile_expression
+from formflow.metadata.compute_graph import compute_graph, computed_nodes
+from formflow.metadata.expression_types import field_lookup, type_problems
 from formflow.metadata.model import (
     SYSTEM_FIELDS,
     App,
@@ -23,7 +26,7 @@ from formflow.metadata.model import (
 )
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
-from formflow.metadata.process_lint import ProcessLint
+from formflow.metadata.process_lint import CANCELLED, ProcessLint
 
 DEFAULT_FIELD_TYPES = frozenset(
     {
@@ -103,16 +106,32 @@ class _Checker:
                 self._compiled[text] = error
         return self._compiled[text]
 
-    def expression(self, text: str, resolve) -> Iterator[str]:
-        """Messages for ``text``: a parse error, or each name ``resolve`` rejects."""
+    def expression(
+        self, text: str, resolve, entity: Entity | None = None, table: Field | None = None
+    ) -> Iterator[str]:
+        """Messages for ``text``: a parse error, or each name ``resolve`` rejects; once
+        every name resolves, option values and types against ``entity``'s fields (of a
+        row of ``table``)."""
         compiled = self.compile(text)
         if isinstance(compiled, ExpressionError):
             yield f"invalid expression: {compiled}"
             return
+        unresolved = False
         for chain in sorted(compiled.references):
             message = resolve(chain)
             if message:
+                unresolved = True
                 yield message
+        if entity is not None and not unresolved:
+            lookup = field_lookup(entity, table, self.model.entity)
+            yield from type_problems(compiled.tree, lookup, self.state_names(entity))
+
+    def state_names(self, entity: Entity) -> frozenset[str] | None:
+        """The states ``_state`` may hold: its process's, and the built-in cancelled."""
+        process = self.model.process_for(entity) if entity.process else None
+        if process is None:
+            return None
+        return frozenset(s.name for s in process.states) | {CANCELLED}
 
     def resolve(self, entity: Entity, chain: tuple[str, ...]) -> str | None:
         """Why ``chain`` does not name a value of ``entity`` (None when it does)."""
@@ -186,7 +205,8 @@ class _Checker:
         yield from self.permission_messages(entity)
         yield from self.compute_cycles(entity)
         for i, rule in enumerate(entity.rules):
-            for message in self.expression(rule.check, lambda c: self.resolve(entity, c)):
+            resolve_rule = partial(self.resolve, entity)
+            for message in self.expression(rule.check, resolve_rule, entity):
                 yield f"rules/{i}/check", message
         if entity.process:
             app = self.model.apps[entity.app]
@@ -238,7 +258,7 @@ class _Checker:
             for key in ("default_expr", "compute", "visible_if", "required_if", "readonly_if"):
                 text = getattr(field, key)
                 if text:
-                    for message in self.expression(text, resolve):
+                    for message in self.expression(text, resolve, entity, table):
                         yield f"{at}/{key}", message
             if field.is_table:
                 if table is not None:
@@ -382,46 +402,19 @@ class _Checker:
 
     def compute_cycles(self, entity: Entity) -> Iterator[tuple[str, str]]:
         """Computed fields (and columns) that depend on themselves, once per cycle."""
-        nodes: dict[tuple[str, str], tuple[str, str]] = {}  # node -> (path, expression)
-        for i, field in enumerate(entity.fields):
-            if field.compute:
-                nodes[("", field.name)] = (f"fields/{i}/compute", field.compute)
-            for j, column in enumerate(field.fields if field.is_table else ()):
-                if column.compute:
-                    nodes[(field.name, column.name)] = (
-                        f"fields/{i}/fields/{j}/compute",
-                        column.compute,
-                    )
-        graph = {node: self.depends_on(entity, node, text) for node, (_, text) in nodes.items()}
-        graph = {node: [d for d in deps if d in nodes] for node, deps in graph.items()}
+        paths = {node: path for node, (path, _) in computed_nodes(entity).items()}
+        graph = compute_graph(entity, self.references)
         done: set[tuple[str, str]] = set()
         for start in graph:
             cycle = _find_cycle(graph, start, done)
             if cycle and cycle[0] == start:
                 names = " -> ".join(".".join(filter(None, node)) for node in cycle + [start])
-                yield nodes[start][0], f"computed fields depend on each other: {names}"
+                yield paths[start], f"computed fields depend on each other: {names}"
 
-    def depends_on(self, entity: Entity, node: tuple[str, str], text: str) -> set[tuple[str, str]]:
+    def references(self, text: str):
+        """The name chains ``text`` reads (None when it does not parse)."""
         compiled = self.compile(text)
-        if isinstance(compiled, ExpressionError):
-            return set()
-        table_name = node[0]
-        deps = set()
-        for chain in compiled.references:
-            if table_name:
-                table = entity.field(table_name)
-                if table and table.column(chain[0]) is not None:
-                    deps.add((table_name, chain[0]))
-                    continue
-                if chain[0] != "parent" or len(chain) < 2:
-                    continue
-                chain = chain[1:]
-            field = entity.field(chain[0])
-            if field is not None and field.is_table and len(chain) > 1:
-                deps.add((field.name, chain[1]))
-            else:
-                deps.add(("", chain[0]))
-        return deps
+        return None if isinstance(compiled, ExpressionError) else compiled.references
 
 
 def _comparable(a, b) -> bool:

@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from formflow.expressions import ExpressionError
+from formflow.metadata.expression_types import assignment_problems, field_lookup
 from formflow.metadata.model import SYSTEM_FIELDS, Assignee, Process, State
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
@@ -70,6 +72,7 @@ class ProcessLint:
                 if key not in self.fields and self.entity is not None:
                     yield f"{at}/set/{key}", f"unknown field {key!r}" + _hint(key, self.fields)
                 yield from self.expression(text, f"{at}/set/{key}")
+                yield from self.assignment(key, text, f"{at}/set/{key}")
             if transition.when:
                 yield from self.expression(transition.when, f"{at}/when")
         yield from self.shadowed()
@@ -82,7 +85,19 @@ class ProcessLint:
             # Without the entity only the syntax can be checked.
             return self.checker.resolve(entity, chain) if entity else None
 
-        for message in self.checker.expression(text, resolve):
+        for message in self.checker.expression(text, resolve, entity):
+            yield path, message
+
+    def assignment(self, key: str, text: str, path: str) -> Iterator[tuple[str, str]]:
+        """A ``set`` value its field can never hold (names are checked by ``expression``)."""
+        target = self.entity.field(key) if self.entity else None
+        compiled = self.checker.compile(text)
+        if target is None or isinstance(compiled, ExpressionError) or any(
+            self.checker.resolve(self.entity, chain) for chain in compiled.references
+        ):
+            return
+        lookup = field_lookup(self.entity, None, self.checker.model.entity)
+        for message in assignment_problems(compiled.tree, target, lookup):
             yield path, message
 
     def field_list(self, names: Iterable[str], path: str) -> Iterator[tuple[str, str]]:

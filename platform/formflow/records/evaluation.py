@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from formflow.expressions import EvaluationContext, EvaluationError, compile_expression
+from formflow.metadata.compute_graph import evaluation_order
 from formflow.metadata.model import Entity, Field
 
 #: Loads a record as a mapping of internal values: (qualified entity, id) -> mapping or None.
@@ -105,35 +106,50 @@ def apply_defaults(fields: tuple[Field, ...], values: dict, scope, context, fiel
             values[field.name] = None
 
 
-def compute_order(fields: tuple[Field, ...], functions: Collection[str] = ()) -> tuple[Field, ...]:
-    """Computed fields ordered so each comes after the computed fields it reads
-    (``functions``: the expression functions plugins add)."""
+def compute_order(
+    entity: Entity, functions: Collection[str] = ()
+) -> tuple[tuple[Field | None, Field], ...]:
+    """The computed fields and line-item columns of ``entity`` as ``(table or None,
+    field)``, each after those it reads (``functions``: the expression functions plugins
+    add)."""
     functions = frozenset(functions)
-    entry = _ORDERS.get(id(fields))
-    if entry is None or entry[0] is not fields or entry[1] != functions:
-        entry = _ORDERS[id(fields)] = (fields, functions, _compute_order(fields, functions))
+    entry = _ORDERS.get(id(entity))
+    if entry is None or entry[0] is not entity or entry[1] != functions:
+        def references(text: str):
+            return compile_expression(text, functions=functions).references
+
+        order = evaluation_order(entity, references)
+        entry = _ORDERS[id(entity)] = (entity, functions, order)
     return entry[2]
 
 
-#: compute_order's results by the id of the fields tuple (kept alive by the entry).
-_ORDERS: dict[int, tuple[tuple[Field, ...], frozenset[str], tuple[Field, ...]]] = {}
+#: compute_order's results by the id of the entity (kept alive by the entry).
+_ORDERS: dict[int, tuple[Entity, frozenset[str], tuple[tuple[Field | None, Field], ...]]] = {}
 
 
-def _compute_order(fields: tuple[Field, ...], functions: frozenset[str]) -> tuple[Field, ...]:
-    computed = {f.name: f for f in fields if f.compute}
-    ordered: list[Field] = []
-    seen: set[str] = set()
+def compute_values(entity: Entity, record: dict, scope: RecordScope,
+                   context: EvaluationContext, field_types) -> None:
+    """Fill ``record``'s computed fields and line-item columns (``scope`` sees it), each
+    after the computed values it reads (a column reading ``parent.x``, a total reading
+    a computed column, ...).  A value that does not fit its field is left empty."""
+    for table, field in compute_order(entity, context.functions):
+        if table is None:
+            record[field.name] = _computed_value(field, scope, context, field_types)
+            continue
+        for row, row_scope in rows_with_scopes(record, scope, table):
+            row[field.name] = _computed_value(field, row_scope, context, field_types)
 
-    def visit(field: Field, path: tuple[str, ...]) -> None:
-        if field.name in seen or field.name in path:
-            return
-        for reference in compile_expression(field.compute or "", functions=functions).references:
-            dependency = computed.get(reference[0])
-            if dependency is not None:
-                visit(dependency, (*path, field.name))
-        seen.add(field.name)
-        ordered.append(field)
 
-    for field in computed.values():
-        visit(field, ())
-    return tuple(ordered)
+def _computed_value(field: Field, scope: Mapping[str, Any], context, field_types) -> Any:
+    value = evaluate(field.compute or "", scope, context)
+    if value is None:
+        return None
+    try:
+        return field_types[field.type].from_computed(field, value)
+    except ValueError:
+        return None
+
+
+def rows_with_scopes(record: Mapping[str, Any], scope: RecordScope, field: Field):
+    """Each line item of the table ``field`` with its expression scope."""
+    return zip(record.get(field.name) or [], scope[field.name] or [], strict=False)

@@ -23,8 +23,14 @@ from formflow.errors import Conflict, ServiceError, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Field, Model
-from formflow.records.evaluation import RecordScope, apply_defaults, compute_order, evaluate, holds
+from formflow.metadata.model import Entity, Model
+from formflow.records.evaluation import (
+    RecordScope,
+    apply_defaults,
+    compute_values,
+    holds,
+    rows_with_scopes,
+)
 from formflow.records.naming import allocate_number, make_title
 from formflow.records.payload import Errors, add_error
 from formflow.records.references import to_database
@@ -103,10 +109,10 @@ class Saver:
             apply_defaults(entity.fields, record, scope, self.context, self.field_types)
         for field in entity.table_fields:
             if field.name in changed:
-                for row, row_scope in _rows_with_scopes(record, scope, field):
+                for row, row_scope in rows_with_scopes(record, scope, field):
                     apply_defaults(field.fields, row, row_scope, self.context, self.field_types)
         self._fetch(entity, record)
-        self._compute(entity, record, scope)
+        compute_values(entity, record, scope, self.context, self.field_types)
         checked = None if current is None else changed
         _merge(errors, validate_record(entity, record, scope, self.context, self.field_types,
                                        changed=checked))
@@ -238,25 +244,6 @@ class Saver:
             linked = self.follow(link.to, target_id) if link and target_id is not None else None
             record[field.name] = linked.get(target_field) if linked else None
 
-    def _compute(self, entity: Entity, record: dict, scope: RecordScope) -> None:
-        for field in entity.table_fields:
-            ordered = compute_order(field.fields, self.context.functions)
-            for row, row_scope in _rows_with_scopes(record, scope, field):
-                for column in ordered:
-                    row[column.name] = self._computed_value(column, row_scope)
-        for field in compute_order(entity.fields, self.context.functions):
-            record[field.name] = self._computed_value(field, scope)
-
-    def _computed_value(self, field: Field, scope: Mapping[str, Any]) -> Any:
-        value = evaluate(field.compute or "", scope, self.context)
-        if value is None:
-            return None
-        try:
-            return self.field_types[field.type].from_computed(field, value)
-        except ValueError:
-            return None
-
-
 class _AfterCommit:
     """One ``record_after_commit`` call per record changed in a transaction: the record
     as last saved, as it was before the first save, and the first action (a record
@@ -305,11 +292,6 @@ def _merge(errors: Errors, more: Errors) -> None:
     """Add ``more`` to ``errors``; a path that already has an error keeps only it."""
     for path, messages in more.items():
         errors.setdefault(path, messages)
-
-
-def _rows_with_scopes(record: dict, scope: RecordScope, field: Field):
-    """Each line item of the table ``field`` with its expression scope."""
-    return zip(record.get(field.name) or [], scope[field.name] or [], strict=False)
 
 
 def _local(moment: datetime, context: EvaluationContext) -> datetime:

@@ -127,6 +127,11 @@ class RecordService:
     def to_json(self, user: User, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
         return record_to_json(entity, record, self.field_types, self._readable(user))
 
+    def audited(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record as the audit trail keeps it: every field, whoever acts (readers
+        see only the fields they may read: :meth:`history` filters)."""
+        return record_to_json(entity, record, self.field_types, lambda field: True)
+
     # -- operations -------------------------------------------------------------------
 
     def create(self, user: User, entity_name: str, payload: Any) -> dict[str, Any]:
@@ -155,7 +160,7 @@ class RecordService:
         record, stored, changed = saver.check(request, errors)
         saved = saver.store(request, record, stored, changed)
         audit.record_change(conn, entity.qualified_name, saved["id"], "create", user.id,
-                            audit.changes_between({}, self.to_json(user, entity, saved)))
+                            audit.changes_between({}, self.audited(entity, saved)))
         return saved
 
     def get(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
@@ -206,11 +211,12 @@ class RecordService:
         saver = self._saver(conn, user)
         request = SaveRequest(entity, user, values, current, own_transaction=own_transaction)
         record, stored, changed = saver.check(request, errors)
-        if not audit.changes_between(before, self.to_json(user, entity, record)):
+        audited = self.audited(entity, current)
+        if not audit.changes_between(audited, self.audited(entity, record)):
             return current, False
         saved = saver.store(request, record, stored, changed)
         audit.record_change(conn, entity.qualified_name, current["id"], "update", user.id,
-                            audit.changes_between(before, self.to_json(user, entity, saved)))
+                            audit.changes_between(audited, self.audited(entity, saved)))
         return saved, True
 
     def delete(
@@ -398,9 +404,9 @@ class RecordService:
         request = SaveRequest(entity, user, dict(values), current, system=dict(system or {}),
                               required=tuple(required), ask_writable=False)
         record, stored, changed = saver.check(request, {})
-        before = self.to_json(user, entity, current)
         saved = saver.store(request, record, stored, changed)
-        changes = audit.changes_between(before, self.to_json(user, entity, saved))
+        changes = audit.changes_between(self.audited(entity, current),
+                                        self.audited(entity, saved))
         if changes:
             audit.record_change(conn, entity.qualified_name, current["id"], "update", user.id,
                                 changes)

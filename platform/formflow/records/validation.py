@@ -42,7 +42,9 @@ def _validate_fields(fields, values, scope, context, field_types, errors, prefix
         path = f"{prefix}{field.name}"
         value = values.get(field.name)
         if _is_empty(value):
-            if _is_required(field, scope, context):
+            if field.is_table:
+                _check_row_count(field, [], scope, context, errors, path)
+            elif _is_required(field, scope, context):
                 add_error(errors, path, Message("required"))
             continue
         if field.is_table:
@@ -54,11 +56,19 @@ def _validate_fields(fields, values, scope, context, field_types, errors, prefix
             add_error(errors, path, message)
 
 
-def _validate_rows(field: Field, rows, scope, context, field_types, errors, path, changed):
-    if field.min_rows is not None and len(rows) < field.min_rows:
-        add_error(errors, path, Message("too_few_rows", {"min": field.min_rows}))
+def _check_row_count(field: Field, rows, scope, context, errors, path) -> None:
+    """``min_rows`` and ``max_rows``, an empty table included (unless it is hidden)."""
+    hidden = field.visible_if and not holds(field.visible_if, scope, context)
+    if field.min_rows and len(rows) < field.min_rows and not hidden:
+        add_error(errors, path, Message("too_few_rows", {"field": field.label,
+                                                        "min": field.min_rows}))
     if field.max_rows is not None and len(rows) > field.max_rows:
-        add_error(errors, path, Message("too_many_rows", {"max": field.max_rows}))
+        add_error(errors, path, Message("too_many_rows", {"field": field.label,
+                                                         "max": field.max_rows}))
+
+
+def _validate_rows(field: Field, rows, scope, context, field_types, errors, path, changed):
+    _check_row_count(field, rows, scope, context, errors, path)
     row_scopes = scope[field.name] or []
     check_rows = changed is None or field.name in changed
     for index, (row, row_scope) in enumerate(zip(rows, row_scopes, strict=False)):

@@ -1,10 +1,12 @@
 """The published column catalog: which field type each entity column had when last migrated.
 
 ``publish`` stores, per app, one row in ``ff_published_apps`` whose ``documents`` hold
-``{"tables": {table: {column: spec}}}``.  A spec records the field type name and the
-parameters that decide its column (``precision``, ``scale``, ``max_length``, ``to``), so
-the next plan knows how existing values were stored (a decimal on SQLite is a scaled
-integer: reading it needs the old scale) and whether a field changed type.
+``{"tables": {table: {column: spec}}}`` and, once the computed values were brought up
+to date, ``"formulas"``: each computed field's formula (see ``records.recompute``).
+A spec records the field type name and the parameters that decide its column
+(``precision``, ``scale``, ``max_length``, ``to``), so the next plan knows how existing
+values were stored (a decimal on SQLite is a scaled integer: reading it needs the old
+scale) and whether a field changed type.
 """
 
 from __future__ import annotations
@@ -93,14 +95,35 @@ def publish(conn: Connection, schema: Schema) -> None:
 
     An app that is no longer in the schema keeps its row with an empty catalog, so its
     kept tables are reported once and other documents stored beside it survive."""
+    _publish_documents(conn, "tables", schema_catalogs(schema))
+
+
+def read_formulas(conn: Connection) -> dict[str, dict[str, str] | None]:
+    """The published formulas of the computed fields of every app: ``{app: {"entity.field"
+    or "entity.table.column": formula}}``; None for an app published before formulas were
+    kept (what they were is unknown)."""
+    return {
+        app: (documents or {}).get("formulas")
+        for app, documents in conn.execute(sa.select(published_apps.c.app,
+                                                     published_apps.c.documents))
+    }
+
+
+def publish_formulas(conn: Connection, formulas: dict[str, dict[str, str]]) -> None:
+    """Record the formulas of the computed fields of every app (see :func:`read_formulas`),
+    so the next migration knows which stored values a changed formula made stale."""
+    _publish_documents(conn, "formulas", formulas)
+
+
+def _publish_documents(conn: Connection, key: str, by_app: dict[str, Any]) -> None:
+    """Store ``by_app[app]`` under ``key`` in each app's documents, beside the others."""
     rows = {row.app: row for row in conn.execute(sa.select(published_apps))}
-    catalogs = schema_catalogs(schema)
-    for app in sorted(set(rows) | set(catalogs)):
+    for app in sorted(set(rows) | set(by_app)):
         row = rows.get(app)
         previous = dict(row.documents or {}) if row is not None else {}
-        if app not in catalogs and not previous.get("tables"):
+        if app not in by_app and not previous.get(key):
             continue
-        documents = {**previous, "tables": catalogs.get(app, {})}
+        documents = {**previous, key: by_app.get(app, {})}
         digest = checksum(documents)
         if row is None:
             conn.execute(
