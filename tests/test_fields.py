@@ -159,6 +159,12 @@ def test_extreme_values_are_refused_quickly_with_their_reason(name, raw, key):
     assert time.perf_counter() - started < 0.5
 
 
+@pytest.mark.parametrize("name", [f.name for f in FIELDS if f.type in ("user", "department")])
+@pytest.mark.parametrize("raw", [" ", "\u3000", "\t "])
+def test_a_user_or_department_of_spaces_alone_is_empty(name, raw):
+    assert parse(SAMPLE.field(name), raw) is None
+
+
 @pytest.mark.parametrize(
     ("name", "value", "stored"),
     [

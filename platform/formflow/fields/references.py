@@ -52,11 +52,13 @@ class UserType(FieldType):
         return sa.Integer()
 
     def parse(self, field: Field, raw: Any) -> Any:
+        if isinstance(raw, str):
+            raw = raw.strip()  # a name of spaces alone is no name
         if raw is None or raw == "":
             return None
         if not isinstance(raw, str) or len(raw) > 64:
             raise FieldValueError(Message(self.invalid))
-        return raw.strip()
+        return raw
 
 
 class DepartmentType(UserType):
