@@ -259,6 +259,11 @@ class Process:
     def state(self, name: str) -> State | None:
         return next((s for s in self.states if s.name == name), None)
 
+    @property
+    def set_fields(self) -> frozenset[str]:
+        """The fields the process itself fills (a transition's ``set``)."""
+        return frozenset(name for t in self.transitions for name in t.set)
+
 
 @dataclass(frozen=True)
 class Role:

@@ -127,6 +127,20 @@ class ProcessEngine:
             return set()
         return set(state.editable)
 
+    @hookimpl
+    def record_edit_refusal(self, conn, user, entity, record):
+        """Why a record in its process cannot be edited: finished, or in approval (the
+        requester may withdraw it first, when nobody has acted yet)."""
+        if self.record_writable_fields(conn, user, entity, record) != set():
+            return None  # not locked by the process
+        case = self.case(conn, entity, record)
+        state = case.state
+        if state is None or state.final:
+            return Message("edit_finished")
+        may_withdraw = (case.process.withdraw and record.get("_created_by") == user.username
+                        and state.name != case.process.start and not self.acted(case))
+        return Message("edit_in_approval_withdraw" if may_withdraw else "edit_in_approval")
+
     # -- lookups ----------------------------------------------------------------------
 
     def case(self, conn: Connection, entity: Entity, record: dict) -> Case:
@@ -177,6 +191,12 @@ class ProcessEngine:
             return case.record.get("_created_by") == user.username
         resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
         return user.id in resolver.users(transition.by, case.entity, case.record)
+
+    def acted(self, case: Case) -> bool:
+        """Whether an assignee of the current state has acted: decided (a vote, a turn of
+        a sequence), handed the task on or added approvers."""
+        return any(t.decision is not None or t.origin == "add_approver"
+                   for t in self.visit_tasks(case))
 
     def pass_action(self, process: Process, state: State) -> str | None:
         """The decision that passes a stage: the approval's action, else the first

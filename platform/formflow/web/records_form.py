@@ -229,6 +229,11 @@ def edit_record(app: str, entity: str, record_id: int):
     found, name = _qualified(app, entity)
     records = get_runtime().records
     record = records.get(user, name, record_id)
+    permitted = records.permitted(user, name, record_id)
+    if not permitted.update and permitted.reason is not None and permitted.reason.key != (
+            "edit_not_permitted"):  # in approval or finished: say so on the record's page
+        flash(permitted.reason.render(page_language()), "warning")
+        return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record_id))
     preview = records.preview(user, name, {}, record_id)  # refuses a record one may not change
     view = FormView(
         found,
