@@ -114,6 +114,7 @@ def _transfer(engine, case, user, comment, values) -> None:
                     origin="transfer")
     engine.log(case, user, "transfer", None, None, comment=comment, task_id=task.id,
                data={"to": values["to"]})
+    engine.tell_requester(case, user, "transferred")
 
 
 def _add_approver(engine, case, user, comment, values) -> None:
@@ -188,6 +189,7 @@ def _comment(engine, case, user, comment, values) -> None:
     if not (comment or "").strip():
         raise ValidationFailed({"comment": [Message("required")]})
     engine.log(case, user, "comment", None, None, comment=comment.strip())
+    engine.tell_requester(case, user, "commented")
 
 
 BUILTINS: dict[str, Builtin] = {

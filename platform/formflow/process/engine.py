@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User
+from formflow.auth import User, user_ids_by_name
 from formflow.errors import Conflict, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Assignee, Entity, Model, Process, State, Transition
@@ -32,6 +32,7 @@ from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.calendar import deadline
 from formflow.process.notifications import store
+from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
@@ -281,6 +282,16 @@ class ProcessEngine:
             for notification_id in stored:
                 self.on_notify(case.conn, notification_id)
 
+    def tell_requester(self, case: Case, actor: User | None, kind: str) -> None:
+        """Notify the record's creator of an outcome (see :mod:`formflow.process.outcomes`)
+        someone else brought about; the notice names the event's actor and comment."""
+        creator = case.record.get("_created_by")
+        if not creator or (actor is not None and actor.username == creator):
+            return
+        found = user_ids_by_name(case.conn, [creator])
+        if creator in found:
+            self.notify(case, found[creator], kind)
+
     # -- deciding ---------------------------------------------------------------------
 
     def decide(self, case: Case, user: User, task: sa.Row, name: str, comment: str | None,
@@ -396,9 +407,13 @@ class ProcessEngine:
         for task in pending:
             self.close_task(case, task, "cancelled", None, None, now)
         back = transition is not None and transition.to == PREVIOUS
+        data = {"back": True} if back else None
         event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id,
-                            data={"back": True} if back else None)
+                            data=data)
         case.record = saved
+        news = outcome(case.process, name, target, data)
+        if news is not None:
+            self.tell_requester(case, user, news)
         self.enter(case, user, target, event_id)
         plugin_hooks.after_transition(self, case, user, name, from_state, target, comment,
                                       event_id)
