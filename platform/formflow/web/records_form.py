@@ -64,6 +64,11 @@ class FormView:
     def field_errors(self, path: str) -> list[str]:
         return self.errors.get(path, [])
 
+    def row_has_errors(self, table: str, index: int) -> bool:
+        """Whether a line-item row or one of its cells has an error (the row is marked)."""
+        row = f"{table}[{index}]"
+        return any(path == row or path.startswith(f"{row}.") for path in self.errors)
+
     def form_errors(self) -> list[str]:
         """Errors of the record as a whole and of fields the form does not show."""
         shown = {f.name for section in self.sections() for f in section.fields}
@@ -71,7 +76,7 @@ class FormView:
         for path, messages in self.errors.items():
             top = path.split("[")[0].split(".")[0]
             if path and top not in shown:
-                found += messages
+                found += [m for m in messages if m not in found]  # a rule's: said once
         return found
 
     def sections(self):
