@@ -369,4 +369,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "A finished record cannot be edited.",
         "zh-CN": "已完成的记录不能修改。",
     },
+    "too_many_attachments": {
+        "en": "Attach at most {max} files.",
+        "zh-CN": "最多上传 {max} 个附件。",
+    },
 }

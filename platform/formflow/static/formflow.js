@@ -174,6 +174,10 @@
     }
   });
 
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-ff-print]")) { window.print(); }
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {

@@ -56,6 +56,7 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
     crumbs = [*entity_crumbs(found, page_language()), (title, None)]
     return {
         "entity": found,
+        "app_label": runtime.model.apps[found.app].label,
         "record": record,
         "title": title,
         "sections": layout(found, user),
