@@ -62,8 +62,13 @@ def server(app):
     thread.join(5)
 
 
-def new_context(chromium, locale: str = "en-US"):
-    context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+#: Viewport widths: a desktop and a phone.
+DESKTOP, PHONE = 1280, 390
+
+
+def new_context(chromium, locale: str = "en-US", width: int = DESKTOP):
+    height = 900 if width >= DESKTOP else 844
+    context = chromium.new_context(locale=locale, viewport={"width": width, "height": height})
     context.set_default_timeout(15_000)
     return context
 
@@ -77,4 +82,4 @@ def sign_in_page(page, server: str, username: str, password: str = PASSWORD) -> 
     page.wait_for_url(f"{server}/")
 
 
-__all__ = ["chromium", "expect", "new_context", "server", "sign_in_page"]
+__all__ = ["DESKTOP", "PHONE", "chromium", "expect", "new_context", "server", "sign_in_page"]

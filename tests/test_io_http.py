@@ -122,7 +122,7 @@ def test_import_page_checks_then_confirms(client, loader, runtime, admin):
     response = client.post("/depot/item/import", data=upload, content_type="multipart/form-data",
                            headers={"Accept-Language": "en"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "row 3: name:" in html and "row 2: qty:" in html
+    assert response.status_code == 422 and "row 3: Name:" in html and "row 2: Quantity:" in html
     upload = {"csrf_token": csrf(client), "file": (io.BytesIO(GOOD), "good.csv")}
     html = client.post("/depot/item/import", data=upload,
                        content_type="multipart/form-data").get_data(as_text=True)
@@ -149,7 +149,7 @@ def test_import_page_speaks_chinese(client, loader):
     upload = {"csrf_token": csrf(client), "file": (io.BytesIO(BAD), "bad.csv")}
     html = client.post("/depot/item/import", data=upload,
                        content_type="multipart/form-data").get_data(as_text=True)
-    assert "第 3 行: name: 此项为必填项。" in html and "检查文件" in html
+    assert "第 3 行: 名称: 此项为必填项。" in html and "检查文件" in html
 
 
 def test_page_export_downloads_xlsx_of_the_filter(client, runtime, admin):
@@ -188,8 +188,8 @@ def test_cli_import_prints_every_error_and_exits_1(cli, tmp_path, runtime, admin
     (tmp_path / "bad.csv").write_bytes(BAD)
     result = cli("import", ITEM, "bad.csv")
     assert result.exit_code == 1
-    assert "row 2: qty:" in result.output and "row 3: name: This field is required." in (
-        result.output) and "row 3: qty: Enter a whole number." in result.output
+    assert "row 2: Quantity:" in result.output and "row 3: Name: This field is required." in (
+        result.output) and "row 3: Quantity: Enter a whole number." in result.output
     assert count(runtime, admin) == 0
 
 

@@ -134,6 +134,28 @@ def test_errors_are_lines_in_the_users_language(runtime, admin):
         runtime.importer.run(admin, SAMPLE, csv_bytes([["name", "quantity"], ["Ok", "x"]]))
     assert error_lines(excinfo.value.errors, "en") == ["row 2: quantity: Enter a whole number."]
     assert error_lines(excinfo.value.errors, "zh-CN") == ["第 2 行: quantity: 请输入整数。"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "places"),
+    [("en", {"row 2: Name", "row 2: Code", "row 2: Quantity"}),
+     ("zh-CN", {"第 2 行: 名称", "第 2 行: 代码", "第 2 行: Quantity"})],  # quantity: no label
+)
+def test_error_lines_name_fields_by_their_label_in_the_users_language(runtime, admin, lang,
+                                                                     places):
+    data = csv_bytes([["name", "code", "quantity"], ["X", "bad", "many"]])
+    with pytest.raises(ImportFailed) as excinfo:
+        runtime.importer.run(admin, SAMPLE, data)
+    lines = error_lines(excinfo.value.errors, lang, runtime.model.entity(SAMPLE))
+    assert {line.rsplit(": ", 1)[0] for line in lines} == places
+
+
+def test_a_failed_rule_is_one_line_per_row(runtime, admin):
+    data = csv_bytes([["name", "discount", "kind"], ["Cheap", "80", "basic"]])
+    with pytest.raises(ImportFailed) as excinfo:
+        runtime.importer.run(admin, SAMPLE, data)
+    assert error_lines(excinfo.value.errors, "en", runtime.model.entity(SAMPLE)) == [
+        "row 2: A discount over 50 % needs a special sample."]
     assert excinfo.value.message.render("en") == "1 row(s) have problems; nothing was imported."
 
 

@@ -173,6 +173,25 @@ def record_writable_fields(user, entity, record):
     assert set(env.calls) == {"ann"}
 
 
+def test_hook_record_edit_refusal(plugin_env):
+    env = plugin_env(HEADER + '''
+@hookimpl
+def record_writable_fields(record):
+    return set() if (record.get("amount") or 0) > 50 else None
+
+@hookimpl
+def record_edit_refusal(user, record):
+    CALLS.append(user.username)
+    return message({"en": "Large memos are frozen.", "zh-CN": "大额备忘已冻结。"})
+''')
+    api = env.api("ann")
+    locked, free = memo(api, amount=60).get_json(), memo(api, amount=1).get_json()
+    answer = api.get(f"{MEMOS}/{locked['id']}/permitted", headers={"Accept-Language": "zh-CN"})
+    assert answer.get_json() == {"update": False, "delete": True, "reason": "大额备忘已冻结。"}
+    assert api.get(f"{MEMOS}/{free['id']}/permitted").get_json()["reason"] is None
+    assert env.calls == ["ann"]  # asked only for the locked record
+
+
 def test_record_hooks_run_only_for_apps_that_enable_the_plugin(plugin_env):
     from conftest import TEST_APPS
 

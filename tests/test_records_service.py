@@ -277,6 +277,14 @@ def test_a_broken_entity_rule_is_reported_on_the_record(records, admin):
     assert message.render("zh-CN") == "折扣超过 50% 时必须是特殊样品。"
 
 
+def test_a_broken_rule_is_reported_on_each_field_it_reads(records, admin):
+    with pytest.raises(ValidationFailed) as excinfo:
+        create(records, admin, discount=60)
+    errors = excinfo.value.errors
+    assert set(errors) == {"", "discount", "kind"}
+    assert errors["discount"] == errors["kind"] == errors[""]
+
+
 # -- constraints --------------------------------------------------------------------
 
 VIOLATIONS = [

@@ -197,6 +197,29 @@ def test_the_preview_reports_a_rule(browser):
     assert "over 50" in text_of(html, "form-errors")
 
 
+def test_a_failed_rule_is_shown_under_the_fields_it_reads(browser):
+    inputs = with_values(form_inputs(new_form(browser)), name="Cheap", discount="80")
+    html = post(browser, "/lab/sample/new", inputs).get_data(as_text=True)
+    message = "A discount over 50 % needs a special sample."
+    assert text_of(html, "fb-discount") == message and text_of(html, "fb-kind") == message
+    assert text_of(html, "form-errors").count(message) == 1
+    assert text_of(html, "fb-name") == ""
+
+
+def test_a_line_item_error_marks_its_row_and_cell(browser):
+    inputs = with_values(form_inputs(new_form(browser)), name="Order")
+    inputs += [("lines-0-item", "Bolt"), ("lines-0-qty", "2"), ("lines-0-unit_price", "1"),
+               ("lines-1-item", "Nut"), ("lines-1-qty", "0"), ("lines-1-unit_price", "1"),
+               ("lines-2-item", "Pin"), ("lines-2-qty", "1"), ("lines-2-unit_price", "1")]
+    html = post(browser, "/lab/sample/new", inputs).get_data(as_text=True)
+    assert 'id="row-lines-1" class="ff-row-invalid"' in html
+    assert 'id="row-lines-0">' in html and 'id="row-lines-2">' in html
+    cell = re.search(r'<td id="w-lines-1-qty" class="([^"]*)"', html).group(1)
+    assert "ff-cell-invalid" in cell and "at least 1" in text_of(html, "fb-lines-1-qty")
+    assert "ff-cell-invalid" not in re.search(r'<td id="w-lines-1-item" class="([^"]*)"',
+                                              html).group(1)
+
+
 @pytest.mark.parametrize(
     ("op", "expected"),
     [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from formflow.i18n import Message
 from formflow.records.service import Permitted
 from plugin_support import HOOK_APPS, MEMOS, write_plugin
 from web_support import csrf, sign_in
@@ -90,7 +91,8 @@ def test_edit_and_delete_hide_outside_the_users_update_scope(app, make_user, mem
 def test_the_service_says_what_a_user_may_do_to_a_record(runtime, make_user, ann, memo):
     bob = make_user("bob")
     assert runtime.records.permitted(ann, "memo.memo", memo["id"]) == Permitted(True, True)
-    assert runtime.records.permitted(bob, "memo.memo", memo["id"]) == Permitted(False, False)
+    assert runtime.records.permitted(bob, "memo.memo", memo["id"]) == Permitted(
+        False, False, Message("edit_not_permitted"))
 
 
 # -- plugin actions ---------------------------------------------------------------------------

@@ -411,4 +411,33 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "List at most {max} values; this list has {count}.",
         "zh-CN": "最多列出 {max} 个值，当前有 {count} 个。",
     },
+    # -- what a record offers ------------------------------------------------------
+    "set_by_process": {
+        "en": "This field is filled in by the approval process.",
+        "zh-CN": "此字段由审批流程填写。",
+    },
+    "edit_not_permitted": {
+        "en": "You do not have permission to edit this record.",
+        "zh-CN": "你没有修改权限。",
+    },
+    "edit_locked": {
+        "en": "This record cannot be edited now.",
+        "zh-CN": "该记录当前不能修改。",
+    },
+    "edit_in_approval_withdraw": {
+        "en": "In approval — withdraw it to edit.",
+        "zh-CN": "审批中，撤回后可修改。",
+    },
+    "edit_in_approval": {
+        "en": "In approval — only the current approvers may change it.",
+        "zh-CN": "审批中，只有当前审批人可以修改。",
+    },
+    "edit_finished": {
+        "en": "A finished record cannot be edited.",
+        "zh-CN": "已完成的记录不能修改。",
+    },
+    "too_many_attachments": {
+        "en": "Attach at most {max} files.",
+        "zh-CN": "最多上传 {max} 个附件。",
+    },
 }

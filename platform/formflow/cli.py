@@ -380,7 +380,7 @@ def import_command(entity: str, file: str, dry_run: bool, key: str | None, actin
             data = handle.read()
         result = runtime.importer.run(user, entity, data, dry_run=dry_run, key=key)
     except ImportFailed as failed:
-        for line in error_lines(failed.errors, lang):
+        for line in error_lines(failed.errors, lang, runtime.model.entity(entity)):
             click.echo(line)
         click.echo(failed.message.render(lang), err=True)
         sys.exit(1)

@@ -39,6 +39,12 @@ _SYSTEM_PROPERTIES = {
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 #: What ``If-Match`` accepts: a record's ETag (``"3"``, weak or bare) or ``*``.
 _ETAG = {"type": "string", "pattern": r'^\s*(\*|(W/)?"?[0-9]{1,18}"?)\s*$'}
+_PERMITTED = {
+    "type": "object",
+    "properties": {"update": {"type": "boolean"}, "delete": {"type": "boolean"},
+                   "reason": {"type": ["string", "null"]}},
+    "required": ["update", "delete", "reason"],
+}
 
 
 def field_schema(field: Field, field_types: Registry) -> dict[str, Any]:
@@ -111,6 +117,10 @@ def openapi_document(
         }
         paths[f"{collection}/{{id}}/history"] = {
             "get": _operation(f"History of {name}", {"200": _json({"type": "object"})}, item_params)
+        }
+        paths[f"{collection}/{{id}}/permitted"] = {
+            "get": _operation(f"What the caller may do to a {name} now",
+                              {"200": _json(_PERMITTED)}, item_params)
         }
         paths.update(_io_paths(entity, name, collection, field_types, readable))
         if model.process_for(entity) is not None:

@@ -169,3 +169,12 @@ def record_history(app: str, entity: str, record_id: int):
     user = current_api_user()
     entries = get_runtime().process.history(user, _name(app, entity), record_id)
     return jsonify(items=entries)
+
+
+@api.get("/<app>/<entity>/<int:record_id>/permitted")
+def record_permitted(app: str, entity: str, record_id: int):
+    """Whether the caller may update and delete the record now, and why not edit it."""
+    user = current_api_user()
+    permitted = get_runtime().records.permitted(user, _name(app, entity), record_id)
+    reason = permitted.reason.render(request_language(user)) if permitted.reason else None
+    return jsonify(update=permitted.update, delete=permitted.delete, reason=reason)

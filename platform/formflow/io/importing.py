@@ -259,8 +259,11 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:g} MB"
 
 
-def error_lines(errors: Mapping[str, list[Message]], lang: str | None) -> list[str]:
-    """Each problem as one line, ``row 3: qty: message`` (in ``lang``)."""
+def error_lines(errors: Mapping[str, list[Message]], lang: str | None,
+                entity: Entity | None = None) -> list[str]:
+    """Each problem as one line, ``row 3: Quantity: message`` (in ``lang``): a field
+    of ``entity`` by its label in that language, anything else (a header cell, a key)
+    as the file or the caller wrote it."""
     lines = []
     for path, messages in errors.items():
         head, _, field = path.partition(".")
@@ -268,6 +271,21 @@ def error_lines(errors: Mapping[str, list[Message]], lang: str | None) -> list[s
             where = Message("import_row", {"row": head.removeprefix("row ")}).render(lang)
         else:
             where = Message("import_key").render(lang)
-        prefix = f"{where}: {field}: " if field else f"{where}: "
-        lines.extend(prefix + message.render(lang) for message in messages)
+        prefix = f"{where}: {_field_label(entity, field, lang)}: " if field else f"{where}: "
+        whole_row = errors.get(head, []) if field else []  # a failed rule: said once
+        lines.extend(prefix + m.render(lang) for m in messages if m not in whole_row)
     return lines
+
+
+def _field_label(entity: Entity | None, path: str, lang: str | None) -> str:
+    """``quantity`` -> ``Quantity``; ``lines[2].qty`` -> ``Lines 3 · Qty``."""
+    name, _, rest = path.partition("[")
+    field = entity.field(name) if entity is not None else None
+    if field is None:
+        return path
+    if not rest:
+        return field.label_text(lang)
+    index, _, column_name = rest.partition("].")
+    column = field.column(column_name)
+    row = int(index) + 1 if index.isdigit() else index
+    return f"{field.label_text(lang)} {row} · {column.label_text(lang) if column else column_name}"

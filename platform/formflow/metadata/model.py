@@ -120,6 +120,12 @@ class Field:
         """The column ``name`` of a table field."""
         return next((f for f in self.fields if f.name == name), None)
 
+    def label_text(self, lang: str | None) -> str:
+        """The label in ``lang``; a field without a label shows its name made readable."""
+        if self.label.texts.get("") == self.name:
+            return self.name.replace("_", " ").capitalize()
+        return self.label.text(lang)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -261,6 +267,11 @@ class Process:
 
     def state(self, name: str) -> State | None:
         return next((s for s in self.states if s.name == name), None)
+
+    @property
+    def set_fields(self) -> frozenset[str]:
+        """The fields the process itself fills (a transition's ``set``)."""
+        return frozenset(name for t in self.transitions for name in t.set)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,16 @@ def record_writable_fields(conn, user, entity, record):
     for a state's ``editable`` list and to lock final states."""
 
 
+@hookspec(firstresult=True)
+def record_edit_refusal(conn, user, entity, record):
+    """Say why ``user`` may not edit the stored ``record`` now.
+
+    Asked when ``record_writable_fields`` leaves no field to change, so that pages and
+    the API can tell the user why (the Edit button's reason).  Return a ``Message`` or
+    None; the first answer wins.  The process engine explains records in approval and
+    finished ones."""
+
+
 # -- processes ----------------------------------------------------------------------------
 
 

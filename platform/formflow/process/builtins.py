@@ -56,21 +56,14 @@ def _may_withdraw(case: Case, user: User) -> bool:
     )
 
 
-def _acted(engine: ProcessEngine, case: Case) -> bool:
-    """Whether an assignee of the current state has acted: decided (a vote, a turn of
-    a sequence), handed the task on or added approvers."""
-    return any(t.decision is not None or t.origin == "add_approver"
-               for t in engine.visit_tasks(case))
-
-
 def _can_withdraw(engine: ProcessEngine, case: Case, user: User) -> bool:
-    return _may_withdraw(case, user) and not _acted(engine, case)
+    return _may_withdraw(case, user) and not engine.acted(case)
 
 
 def _withdraw(engine, case, user, comment, values) -> None:
     if not _may_withdraw(case, user):
         raise _not_available("withdraw")
-    if _acted(engine, case):
+    if engine.acted(case):
         raise Forbidden(Message("withdraw_after_decision"))
     engine.fire(case, user, "withdraw", comment, {}, target=case.process.start)
 
@@ -121,6 +114,7 @@ def _transfer(engine, case, user, comment, values) -> None:
                     origin="transfer")
     engine.log(case, user, "transfer", None, None, comment=comment, task_id=task.id,
                data={"to": values["to"]})
+    engine.tell_requester(case, user, "transferred")
 
 
 def _add_approver(engine, case, user, comment, values) -> None:
@@ -195,6 +189,7 @@ def _comment(engine, case, user, comment, values) -> None:
     if not (comment or "").strip():
         raise ValidationFailed({"comment": [Message("required")]})
     engine.log(case, user, "comment", None, None, comment=comment.strip())
+    engine.tell_requester(case, user, "commented")
 
 
 BUILTINS: dict[str, Builtin] = {

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User
+from formflow.auth import User, user_ids_by_name
 from formflow.errors import Conflict, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Assignee, Entity, Model, Process, State, Transition
@@ -32,6 +32,7 @@ from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.calendar import deadline
 from formflow.process.notifications import store
+from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
@@ -127,6 +128,20 @@ class ProcessEngine:
             return set()
         return set(state.editable)
 
+    @hookimpl
+    def record_edit_refusal(self, conn, user, entity, record):
+        """Why a record in its process cannot be edited: finished, or in approval (the
+        requester may withdraw it first, when nobody has acted yet)."""
+        if self.record_writable_fields(conn, user, entity, record) != set():
+            return None  # not locked by the process
+        case = self.case(conn, entity, record)
+        state = case.state
+        if state is None or state.final:
+            return Message("edit_finished")
+        may_withdraw = (case.process.withdraw and record.get("_created_by") == user.username
+                        and state.name != case.process.start and not self.acted(case))
+        return Message("edit_in_approval_withdraw" if may_withdraw else "edit_in_approval")
+
     # -- lookups ----------------------------------------------------------------------
 
     def case(self, conn: Connection, entity: Entity, record: dict) -> Case:
@@ -177,6 +192,12 @@ class ProcessEngine:
             return case.record.get("_created_by") == user.username
         resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
         return user.id in resolver.users(transition.by, case.entity, case.record)
+
+    def acted(self, case: Case) -> bool:
+        """Whether an assignee of the current state has acted: decided (a vote, a turn of
+        a sequence), handed the task on or added approvers."""
+        return any(t.decision is not None or t.origin == "add_approver"
+                   for t in self.visit_tasks(case))
 
     def pass_action(self, process: Process, state: State) -> str | None:
         """The decision that passes a stage: the approval's action, else the first
@@ -260,6 +281,16 @@ class ProcessEngine:
         if self.on_notify is not None:
             for notification_id in stored:
                 self.on_notify(case.conn, notification_id)
+
+    def tell_requester(self, case: Case, actor: User | None, kind: str) -> None:
+        """Notify the record's creator of an outcome (see :mod:`formflow.process.outcomes`)
+        someone else brought about; the notice names the event's actor and comment."""
+        creator = case.record.get("_created_by")
+        if not creator or (actor is not None and actor.username == creator):
+            return
+        found = user_ids_by_name(case.conn, [creator])
+        if creator in found:
+            self.notify(case, found[creator], kind)
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -376,9 +407,13 @@ class ProcessEngine:
         for task in pending:
             self.close_task(case, task, "cancelled", None, None, now)
         back = transition is not None and transition.to == PREVIOUS
+        data = {"back": True} if back else None
         event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id,
-                            data={"back": True} if back else None)
+                            data=data)
         case.record = saved
+        news = outcome(case.process, name, target, data)
+        if news is not None:
+            self.tell_requester(case, user, news)
         self.enter(case, user, target, event_id)
         plugin_hooks.after_transition(self, case, user, name, from_state, target, comment,
                                       event_id)

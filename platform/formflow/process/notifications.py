@@ -1,5 +1,6 @@
 """Notifications: what the process engine tells a user (a new task, a copy, a reminder, a
-breached deadline, a nudge), and what plugins tell users through
+breached deadline, a nudge; the requester: an approval, rejection, send-back, transfer or
+comment, with who did it and their comment), and what plugins tell users through
 :meth:`NotificationService.send` in the kinds they register, listed in the user's inbox
 and, when SMTP is configured, sent by e-mail (:mod:`formflow.process.mail`).
 
@@ -19,10 +20,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth import User
+from formflow.auth.tables import users
 from formflow.errors import NotFound
 from formflow.i18n import Message, negotiate
 from formflow.metadata.model import Label, Model
-from formflow.process.tables import notifications, tasks
+from formflow.process.outcomes import OUTCOMES
+from formflow.process.tables import events, notifications, tasks
 from formflow.storage.tables import Schema
 from formflow.storage.types import utcnow
 
@@ -57,6 +60,34 @@ TEXTS: dict[str, Texts] = {
         "zh-CN": ("催办", "{entity}“{title}”的申请人催促您处理“{state}”环节。"),
     },
 }
+#: The outcomes of the requester's record (:mod:`formflow.process.outcomes`): the notice
+#: names who brought it about, and their comment follows (:data:`COMMENT`).
+TEXTS.update({
+    "approved": {
+        "en": ("Approved", "{actor} approved {entity} “{title}”."),
+        "zh-CN": ("已通过", "{actor}已通过您的{entity}“{title}”。"),
+    },
+    "rejected": {
+        "en": ("Rejected", "{actor} rejected {entity} “{title}”."),
+        "zh-CN": ("已驳回", "{actor}驳回了您的{entity}“{title}”。"),
+    },
+    "sent_back": {
+        "en": ("Sent back", "{actor} sent {entity} “{title}” back to you: change it and "
+                            "submit it again."),
+        "zh-CN": ("已退回", "{actor}退回了您的{entity}“{title}”，请修改后重新提交。"),
+    },
+    "transferred": {
+        "en": ("Transferred", "{actor} handed the step {state} of {entity} “{title}” to "
+                              "{target}."),
+        "zh-CN": ("已转交", "{actor}将{entity}“{title}”的“{state}”环节转交给了{target}。"),
+    },
+    "commented": {
+        "en": ("New comment", "{actor} commented on {entity} “{title}”."),
+        "zh-CN": ("新评论", "{actor}评论了您的{entity}“{title}”。"),
+    },
+})
+COMMENT = {"en": " Comment: {comment}", "zh-CN": "意见：{comment}"}
+SYSTEM = {"en": "The system", "zh-CN": "系统"}
 OTHER = {
     "en": ("Update", "{entity} “{title}” has news."),
     "zh-CN": ("动态", "{entity}“{title}”有新动态。"),
@@ -79,6 +110,11 @@ class Notice:
     title: str
     state: Label | str
     due_at: datetime | None  # local time (the business time zone)
+    #: For outcomes: who brought it about (display name; "" for the system), their
+    #: comment, and whom a task was handed to.
+    actor: str = ""
+    comment: str | None = None
+    target: str = ""
 
     def as_json(self, lang: str, kinds: Mapping[str, Texts] = TEXTS) -> dict[str, Any]:
         subject, text = render(self, lang, kinds)
@@ -99,7 +135,10 @@ def render(notice: Notice, lang: str | None,
     label, sentence = kinds.get(notice.kind, OTHER)[lang]
     due = notice.due_at.strftime("%Y-%m-%d %H:%M") if notice.due_at else NO_DUE[lang]
     text = sentence.format(entity=_text(notice.entity_label, lang), title=notice.title,
-                           state=_text(notice.state, lang), due=due)
+                           state=_text(notice.state, lang), due=due,
+                           actor=notice.actor or SYSTEM[lang], target=notice.target)
+    if notice.kind in OUTCOMES and notice.comment:
+        text += COMMENT[lang].format(comment=notice.comment)
     return f"{label}: {notice.title}" if lang == "en" else f"{label}：{notice.title}", text
 
 
@@ -127,6 +166,7 @@ def describe(conn: Connection, model: Model, schema: Schema, timezone: tzinfo,
         query = sa.select(tasks.c.id, tasks.c.state, tasks.c.due_at).where(tasks.c.id.in_(task_ids))
         task_rows = {t.id: t for t in conn.execute(query)}
     records = _records(conn, schema, rows)
+    outcomes = _outcome_events(conn, rows)
     found = []
     for row in rows:
         entity = model.entity(row.entity)
@@ -144,8 +184,65 @@ def describe(conn: Connection, model: Model, schema: Schema, timezone: tzinfo,
             entity_label=entity.label if entity else row.entity, title=title,
             state=state.label if state else (state_name or ""),
             due_at=task.due_at.astimezone(timezone) if task and task.due_at else None,
+            **outcomes.get(row.id, {}),
         ))
     return found
+
+
+def _outcome_events(conn: Connection, rows: Sequence[sa.Row]) -> dict[int, dict[str, Any]]:
+    """For each outcome notification, the actor, comment and transfer target of the
+    event it tells of: the record's latest event of that sort before the notification
+    (both are written in the action's transaction)."""
+    wanted = [r for r in rows if r.kind in OUTCOMES]
+    if not wanted:
+        return {}
+    by_entity: dict[str, set[int]] = {}
+    for row in wanted:
+        by_entity.setdefault(row.entity, set()).add(row.record_id)
+    latest = max(r.created_at for r in wanted)
+    found_events: dict[tuple[str, int], list[sa.Row]] = {}
+    for qualified, ids in by_entity.items():
+        query = sa.select(events).where(
+            events.c.entity == qualified, events.c.record_id.in_(ids), events.c.at <= latest,
+            sa.or_(events.c.to_state.is_not(None), events.c.action.in_(("transfer", "comment"))),
+        ).order_by(events.c.id)
+        for event in conn.execute(query):
+            found_events.setdefault((qualified, event.record_id), []).append(event)
+    chosen = {row.id: _told(row, found_events.get((row.entity, row.record_id), []))
+              for row in wanted}
+    people = {e.actor_id for e in chosen.values() if e is not None}
+    targets = {(e.data or {}).get("to") for e in chosen.values() if e is not None}
+    names = _display_names(conn, people, {t for t in targets if isinstance(t, str)})
+    return {
+        notification_id: {
+            "actor": names.get(event.actor_id, ""), "comment": event.comment,
+            "target": names.get((event.data or {}).get("to"), ""),
+        }
+        for notification_id, event in chosen.items() if event is not None
+    }
+
+
+def _told(row: sa.Row, record_events: list[sa.Row]) -> sa.Row | None:
+    """The event an outcome notification tells of."""
+    action = {"transferred": "transfer", "commented": "comment"}.get(row.kind)
+    for event in reversed(record_events):
+        if event.at > row.created_at:
+            continue
+        if (event.action == action) if action else event.to_state is not None:
+            return event
+    return None
+
+
+def _display_names(conn: Connection, ids: set[int], usernames: set[str]) -> dict:
+    """Display names keyed by user id and by user name."""
+    if not ids and not usernames:
+        return {}
+    query = sa.select(users.c.id, users.c.username, users.c.display_name).where(
+        sa.or_(users.c.id.in_(ids), users.c.username.in_(usernames)))
+    names: dict[Any, str] = {}
+    for person in conn.execute(query):
+        names[person.id] = names[person.username] = person.display_name or person.username
+    return names
 
 
 def _records(conn: Connection, schema: Schema, rows: Sequence[sa.Row]) -> dict:

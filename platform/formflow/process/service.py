@@ -7,7 +7,7 @@ one moves the record, the other is told the step moved meanwhile (409).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,8 @@ from formflow.process.tables import events, tasks
 from formflow.records.payload import parse_payload
 
 MAX_COMMENT = 2000
+#: How many files one action's comment may carry.
+MAX_ATTACHMENTS = 5
 
 
 class ProcessService:
@@ -168,22 +170,41 @@ class ProcessService:
     # -- acting -----------------------------------------------------------------------
 
     def act(self, user: User, entity_name: str, record_id: int, name: str,
-            payload: Any) -> dict[str, Any]:
-        """Take action ``name``; ``payload`` is ``{"comment", "values", "state"}``."""
+            payload: Any, *, attachments: Sequence[str] = ()) -> dict[str, Any]:
+        """Take action ``name``; ``payload`` is ``{"comment", "values", "state"}``.
+        ``attachments``: keys of stored files (see :mod:`formflow.web.files`) that go
+        with the comment, kept on the action's event for readers of the record."""
         entity = self._process_entity(entity_name)
         comment, raw_values, expected_state = _parse_body(payload)
+        if len(attachments) > MAX_ATTACHMENTS:
+            raise ValidationFailed({"attachments": [
+                Message("too_many_attachments", {"max": MAX_ATTACHMENTS})]})
         with self.db.write() as conn:
             record = self.records.readable_record(conn, user, entity, record_id, lock=True)
             case = self.engine.case(conn, entity, record)
             if expected_state is not None and expected_state != record["_state"]:
                 raise Conflict(Message("state_moved"))
+            before = _last_event(conn, entity, record_id) if attachments else None
             builtin = BUILTINS.get(name)
             if builtin is not None:
                 builtin.run(self.engine, case, user, comment, raw_values)
             else:
                 self._transition(case, user, name, comment, raw_values)
+            if attachments:
+                _attach(conn, entity, record_id, user, before, list(attachments))
             saved = self.records.load_internal(conn, entity.qualified_name, record_id)
         return self.records.to_json(user, entity, saved)
+
+    def attachment(self, user: User, entity_name: str, record_id: int, key: str) -> bool:
+        """Whether ``key`` is a file attached to an action on a record ``user`` may read
+        (NotFound for a record they may not read)."""
+        entity = self.records.entity(entity_name)
+        with self.db.read() as conn:
+            self.records.readable_record(conn, user, entity, record_id)
+            rows = conn.execute(sa.select(events.c.data).where(
+                events.c.entity == entity.qualified_name, events.c.record_id == record_id,
+                events.c.data.is_not(None))).scalars()
+            return any(key in ((data or {}).get("files") or []) for data in rows)
 
     def _transition(self, case: Case, user: User, name: str, comment, raw_values) -> None:
         candidates = self._candidates(case, name)
@@ -280,6 +301,25 @@ class ProcessService:
             for row in conn.execute(sa.select(main.c.id, main.c._title).where(main.c.id.in_(ids))):
                 titles[(qualified, row.id)] = row._title
         return titles
+
+
+def _last_event(conn, entity: Entity, record_id: int) -> int:
+    return conn.execute(sa.select(sa.func.max(events.c.id)).where(
+        events.c.entity == entity.qualified_name, events.c.record_id == record_id,
+    )).scalar() or 0
+
+
+def _attach(conn, entity: Entity, record_id: int, user: User, after: int,
+            keys: list[str]) -> None:
+    """Keep ``keys`` on the newest event ``user``'s action logged (every action logs
+    one: the decision, the vote, the transfer, the comment...)."""
+    event = conn.execute(sa.select(events.c.id, events.c.data).where(
+        events.c.entity == entity.qualified_name, events.c.record_id == record_id,
+        events.c.id > after, events.c.actor_id == user.id,
+    ).order_by(events.c.id.desc()).limit(1)).first()
+    if event is not None:
+        conn.execute(events.update().where(events.c.id == event.id).values(
+            data={**(event.data or {}), "files": keys}))
 
 
 def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None]:

@@ -82,6 +82,15 @@ def evaluate(text: str, scope: Mapping[str, Any], context: EvaluationContext) ->
         return None
 
 
+def fields_named(text: str, fields: Collection[Field],
+                 functions: Collection[str] = ()) -> list[Field]:
+    """The fields of ``fields`` an expression reads, in their order (``a.b`` and
+    ``lines.qty`` name ``a`` and ``lines``)."""
+    read = {reference[0] for reference in
+            compile_expression(text, functions=tuple(functions)).references}
+    return [field for field in fields if field.name in read]
+
+
 def holds(text: str | None, scope: Mapping[str, Any], context: EvaluationContext) -> bool:
     """Whether a condition holds; an absent condition never holds."""
     return bool(text) and bool(evaluate(text, scope, context))

@@ -207,6 +207,7 @@ class Saver:
         entity, current, roles = request.entity, request.current, request.user.roles
         scope = self.scope(entity, current or request.values)
         allowed = self._plugin_writable(request) if current is not None else None
+        owned = self.process_owned(entity, allowed) if request.ask_writable else frozenset()
         for name, value in request.values.items():
             field = entity.field(name)
             if current is not None and current.get(name) == value:
@@ -214,11 +215,27 @@ class Saver:
             if current is None and value is None:
                 continue
             plugin_refuses = allowed is not None and "*" not in allowed and name not in allowed
-            if (plugin_refuses or not can_write_field(field, roles)
+            if name in owned:
+                add_error(errors, name, Message("set_by_process"))
+            elif (plugin_refuses or not can_write_field(field, roles)
                     or not can_read_field(field, roles)):
                 add_error(errors, name, Message("not_writable"))
             elif holds(field.readonly_if, scope, self.context):
                 add_error(errors, name, Message("read_only"))
+
+    def process_owned(self, entity: Entity, allowed: set[str] | None) -> frozenset[str]:
+        """The fields the entity's process fills (a transition's ``set``), which no form
+        or API call writes: unless the current state's actors are given one by name
+        (``allowed``: see :meth:`writable_fields`)."""
+        process = self.model.process_for(entity)
+        if process is None:
+            return frozenset()
+        return process.set_fields - (allowed or set())
+
+    def writable_fields(self, user: User, entity: Entity, current: dict) -> set[str] | None:
+        """The fields every plugin lets ``user`` change on the stored ``current`` now
+        (None: no plugin limits them)."""
+        return self._plugin_writable(SaveRequest(entity, user, {}, current))
 
     def _plugin_writable(self, request: SaveRequest) -> set[str] | None:
         """The fields every plugin lets change now (None: no plugin limits them)."""

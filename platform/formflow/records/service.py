@@ -57,10 +57,12 @@ class Page:
 
 @dataclass(frozen=True)
 class Permitted:
-    """What a user may do to one record."""
+    """What a user may do to one record, and why not edit it when they may not."""
 
     update: bool
     delete: bool
+    #: Why ``update`` is False, for the user (a plugin's or the process's reason).
+    reason: Message | None = None
 
 
 class RecordService:
@@ -170,17 +172,24 @@ class RecordService:
         return self.to_json(user, entity, record)
 
     def permitted(self, user: User, entity_name: str, record_id: int) -> Permitted:
-        """Whether ``user`` may update and delete the record, by the scope checks
-        :meth:`update` and :meth:`delete` make (what a page offers: it asks, never
-        decides).  The record must be readable."""
+        """Whether ``user`` may update and delete the record, by the checks :meth:`update`
+        and :meth:`delete` make: the scope of the user's grant, then whether plugins (the
+        process: a record in approval or finished) leave any field to change; with the
+        reason when not (what a page offers: it asks, never decides).  The record must be
+        readable."""
         entity = self.entity(entity_name)
         grant = self.grant(user, entity)
         with self.db.read() as conn:
-            self.readable_record(conn, user, entity, record_id)
-            return Permitted(
-                update=self._in_scope(conn, user, entity, grant.update, record_id),
-                delete=self._in_scope(conn, user, entity, grant.delete, record_id),
-            )
+            record = self.readable_record(conn, user, entity, record_id)
+            delete = self._in_scope(conn, user, entity, grant.delete, record_id)
+            if not self._in_scope(conn, user, entity, grant.update, record_id):
+                return Permitted(False, delete, Message("edit_not_permitted"))
+            if self._saver(conn, user).writable_fields(user, entity, record) == set():
+                hooks = self.plugins.hooks_for(entity.app)
+                reason = hooks.record_edit_refusal(conn=conn, user=user, entity=entity,
+                                                   record=record)
+                return Permitted(False, delete, reason or Message("edit_locked"))
+            return Permitted(True, delete)
 
     def update(
         self, user: User, entity_name: str, record_id: int, payload: Any,
@@ -367,7 +376,10 @@ class RecordService:
                     errors = failed.errors
             record = hooks.record if hooks.record is not None else {**(current or {}), **values}
             scope = self.scope(conn, entity, record)
-            states = field_states(entity.fields, scope, self.context(user), user.roles)
+            saver = self._saver(conn, user)
+            allowed = saver.writable_fields(user, entity, current) if current else None
+            states = field_states(entity.fields, scope, self.context(user), user.roles,
+                                  owned=saver.process_owned(entity, allowed))
             return Preview(self.to_json(user, entity, record), states, errors)
 
     # -- helpers ----------------------------------------------------------------------
@@ -489,8 +501,10 @@ class Preview:
     errors: dict[str, list[Message]]
 
 
-def field_states(fields, scope, context: EvaluationContext, roles, prefix: str = "") -> dict:
-    """Each field's state for a record (and each line-item cell's, by path)."""
+def field_states(fields, scope, context: EvaluationContext, roles, prefix: str = "",
+                 *, owned: frozenset[str] = frozenset()) -> dict:
+    """Each field's state for a record (and each line-item cell's, by path); ``owned``:
+    the fields the process fills, read-only in forms."""
     states = {}
     for field in fields:
         visible = not field.visible_if or holds(field.visible_if, scope, context)
@@ -498,8 +512,7 @@ def field_states(fields, scope, context: EvaluationContext, roles, prefix: str =
             field.required or holds(field.required_if, scope, context)
         )
         readonly = bool(field.compute or field.fetch) or not can_write_field(field, roles) or (
-            holds(field.readonly_if, scope, context)
-        )
+            field.name in owned and not prefix) or holds(field.readonly_if, scope, context)
         path = f"{prefix}{field.name}"
         states[path] = FieldState(visible, required, readonly)
         if field.is_table:

@@ -2,6 +2,8 @@
 
 Checks that need no database.  Every problem is collected under its field path
 (``lines[2].qty``; ``""`` for the record as a whole) so the user sees them all at once.
+A failed rule is a problem of the record as a whole and of each field its ``check``
+reads, so forms show it beside those fields.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field
-from formflow.records.evaluation import evaluate, holds
+from formflow.records.evaluation import evaluate, fields_named, holds
 from formflow.records.payload import Errors, add_error
 
 
@@ -33,7 +35,10 @@ def validate_record(
     _validate_fields(entity.fields, values, scope, context, field_types, errors, "", changed)
     for rule in entity.rules:
         if evaluate(rule.check, scope, context) is False:
-            add_error(errors, "", Message("rule_failed", {"message": rule.message}))
+            message = Message("rule_failed", {"message": rule.message})
+            add_error(errors, "", message)
+            for field in fields_named(rule.check, entity.fields, context.functions):
+                add_error(errors, field.name, message)  # shown beside the fields too
     return errors
 
 

@@ -26,12 +26,19 @@
     });
   }
 
-  /* Error text from the live preview: mark its input invalid. */
+  /* Error text from the live preview: mark its input invalid, and for a line-item cell
+     the cell and its row. */
   function applyFeedback(box) {
     var name = box.id.slice(3);
     var input = document.getElementById("f-" + name);
-    if (!input) { return; }
     var invalid = box.textContent.trim() !== "";
+    var cell = document.getElementById("w-" + name);
+    if (cell && cell.classList.contains("ff-cell")) {
+      cell.classList.toggle("ff-cell-invalid", invalid);
+      var row = cell.closest("tr");
+      if (row) { row.classList.toggle("ff-row-invalid", !!row.querySelector(".ff-cell-invalid")); }
+    }
+    if (!input) { return; }
     var targets = input.matches("input, select, textarea") ? [input] : input.querySelectorAll("input:not([type=hidden])");
     Array.prototype.forEach.call(targets, function (el) {
       el.classList.toggle("is-invalid", invalid);
@@ -165,6 +172,10 @@
       if (current) { current.remove(); }
       changed(hidden);
     }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-ff-print]")) { window.print(); }
   });
 
   document.addEventListener("submit", function (event) {

@@ -62,9 +62,7 @@ def system_field(name: str) -> Field:
 def field_label(field: Field, lang: str) -> str:
     if field.name in SYSTEM_LABELS and field.label.texts.get("") == field.name:
         return str(SYSTEM_LABELS[field.name])
-    if field.label.texts.get("") == field.name:  # no label written: the name, readable
-        return field.name.replace("_", " ").capitalize()
-    return field.label.text(lang)
+    return field.label_text(lang)
 
 
 def option_label(field: Field, value: str, lang: str) -> str:

@@ -6,6 +6,8 @@ bytes uploaded twice are one file); the field's value is the storage key
 the request limit) and type (by extension; images must also look like images).
 Downloads go through the record: whoever may read the record and the field may fetch
 its file.  Before the record is saved, only the session that uploaded a file may fetch it.
+Files attached to an action's comment are stored the same way; readers of the record
+fetch them through its history.
 """
 
 from __future__ import annotations
@@ -185,6 +187,32 @@ def upload(app: str, entity: str, name: str):
         error=error,
         upload_view=SimpleNamespace(entity=found, record_id=None),
     )
+
+
+def stored_attachments(sent) -> tuple[list[str], str | None]:
+    """Store the files chosen with an action's comment (any file type a file field
+    accepts); their keys, or why one is refused (then none is kept by the action)."""
+    keys = []
+    for upload_ in sent:
+        if not upload_ or not upload_.filename:
+            continue
+        data = upload_.read(max_bytes() + 1)
+        problem = check_upload("file", upload_.filename, data)
+        if problem is not None:
+            return [], f"{safe_name(upload_.filename)}: {problem}"
+        keys.append(store(data, upload_.filename))
+    return keys, None
+
+
+@web.get("/<app>/<entity>/<int:record_id>/attachments/<digest>/<filename>")
+def download_attachment(app: str, entity: str, record_id: int, digest: str, filename: str):
+    """A file attached to an action's comment on a record the user may read."""
+    user = signed_in()
+    found = entity_or_404(app, entity)
+    key = f"{digest}/{filename}"
+    if not get_runtime().process.attachment(user, found.qualified_name, record_id, key):
+        abort(404)
+    return _send(key)
 
 
 @web.get("/files/<digest>/<filename>")

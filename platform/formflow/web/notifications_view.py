@@ -1,5 +1,6 @@
 """The notifications page (``/notifications``): what the process engine told the user (a
-new task, a copy, a reminder, a breached deadline, a nudge), newest first, each linking
+new task, a copy, a reminder, a breached deadline, a nudge, the outcome of their
+request), newest first, each linking
 to its record; mark one or all read.  The words come from
 :mod:`formflow.process.notifications`, in the page's language.
 """
@@ -23,6 +24,11 @@ KINDS = {
     "reminder": (_l("Reminder"), "text-bg-warning"),
     "breach": (_l("Overdue"), "text-bg-danger"),
     "nudge": (_l("Nudge"), "text-bg-secondary"),
+    "approved": (_l("Approved"), "text-bg-success"),
+    "rejected": (_l("Rejected"), "text-bg-danger"),
+    "sent_back": (_l("Sent back"), "text-bg-warning"),
+    "transferred": (_l("Transferred"), "text-bg-secondary"),
+    "commented": (_l("Comment"), "text-bg-info"),
 }
 
 

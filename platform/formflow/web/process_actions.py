@@ -9,7 +9,8 @@ the page shows in a ``<dialog>``; any other the form as a page of its own (no sc
 needed).  ``POST`` to the same URL runs :meth:`ProcessService.act`: a refusal (403), a
 step that moved meanwhile (409), input errors (422) come back in the form in the page's
 language; success re-renders the record page's process area and body (htmx), or
-redirects to the record page.
+redirects to the record page.  Files chosen with the comment are stored like file fields
+and kept with the action's event (:func:`~formflow.web.files.stored_attachments`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.display import References, field_label, picker_label, system_field
 from formflow.web.entities import Section, column_span, entity_crumbs, entity_or_404
+from formflow.web.files import stored_attachments
 from formflow.web.formdata import input_name, is_input, parse_form, raw_from_record
 from formflow.web.language import page_language
 from formflow.web.pickers import choices
@@ -111,7 +113,7 @@ class ActionView:
 
     def form_errors(self) -> list[str]:
         """Errors of the action as a whole and of fields the form does not show."""
-        shown = {f.name for f in self.fields} | {"comment", "to", "users", "mode"}
+        shown = {f.name for f in self.fields} | {"comment", "attachments", "to", "users", "mode"}
         found = []
         for path, messages in self.errors.items():
             if path.split("[")[0].split(".")[0] not in shown:
@@ -266,8 +268,14 @@ def take_action(app: str, entity: str, record_id: int, name: str):
     action = _offered(user, found, record_id, name) or {"name": name, "kind": "transition"}
     view = _view(user, found, record, action)
     body = _read_form(view)
+    attachments, problem = stored_attachments(request.files.getlist("attachments"))
+    if problem is not None:
+        view.errors = {"attachments": [problem]}
+        view.status = 422
+        return _show(view)
     try:
-        runtime.process.act(user, found.qualified_name, record_id, name, body)
+        runtime.process.act(user, found.qualified_name, record_id, name, body,
+                            attachments=attachments)
     except ValidationFailed as failed:
         view.errors = render_errors(failed.errors, page_language())
         view.status = failed.status

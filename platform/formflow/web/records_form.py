@@ -64,6 +64,11 @@ class FormView:
     def field_errors(self, path: str) -> list[str]:
         return self.errors.get(path, [])
 
+    def row_has_errors(self, table: str, index: int) -> bool:
+        """Whether a line-item row or one of its cells has an error (the row is marked)."""
+        row = f"{table}[{index}]"
+        return any(path == row or path.startswith(f"{row}.") for path in self.errors)
+
     def form_errors(self) -> list[str]:
         """Errors of the record as a whole and of fields the form does not show."""
         shown = {f.name for section in self.sections() for f in section.fields}
@@ -71,7 +76,7 @@ class FormView:
         for path, messages in self.errors.items():
             top = path.split("[")[0].split(".")[0]
             if path and top not in shown:
-                found += messages
+                found += [m for m in messages if m not in found]  # a rule's: said once
         return found
 
     def sections(self):
@@ -229,6 +234,11 @@ def edit_record(app: str, entity: str, record_id: int):
     found, name = _qualified(app, entity)
     records = get_runtime().records
     record = records.get(user, name, record_id)
+    permitted = records.permitted(user, name, record_id)
+    if not permitted.update and permitted.reason is not None and permitted.reason.key != (
+            "edit_not_permitted"):  # in approval or finished: say so on the record's page
+        flash(permitted.reason.render(page_language()), "warning")
+        return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record_id))
     preview = records.preview(user, name, {}, record_id)  # refuses a record one may not change
     view = FormView(
         found,

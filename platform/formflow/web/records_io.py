@@ -79,7 +79,7 @@ def confirm_import(app: str, entity: str):
         result = get_runtime().importer.run(user, found.qualified_name, path.read_bytes(), key=key)
     except ImportFailed as failed:  # the data changed since the check
         context = {"entity": found, "key": key or "", "result": None, "token": token,
-                   "errors": error_lines(failed.errors, page_language()),
+                   "errors": error_lines(failed.errors, page_language(), found),
                    "problem": failed.message.render(page_language())}
         return _page(found, context, 422)
     _forget(token, path)
@@ -95,7 +95,7 @@ def _check(user, found, data: bytes, key: str | None) -> dict:
         result: ImportResult = get_runtime().importer.run(
             user, found.qualified_name, data, dry_run=True, key=key)
     except ImportFailed as failed:
-        return {"errors": error_lines(failed.errors, lang),
+        return {"errors": error_lines(failed.errors, lang, found),
                 "problem": failed.message.render(lang)}
     except ServiceError as error:
         return {"problem": error.message.render(lang)}

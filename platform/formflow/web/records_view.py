@@ -1,5 +1,6 @@
 """A record's page (``/<app>/<entity>/<id>``): its fields laid out as in the form, line
-items, files and the history timeline; soft delete and restore.
+items, files and the history timeline, the latest decision of its process as a banner;
+soft delete and restore.
 
 The process area (state diagram, action buttons) is the ``records/_process.html``
 partial, included in the page's ``process`` block (:mod:`~formflow.web.process_area`).
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from formflow.auth import User, can_read_field
 from formflow.errors import ServiceError
 from formflow.metadata.model import Entity
+from formflow.process.outcomes import latest_decision
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
@@ -54,6 +56,7 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
     crumbs = [*entity_crumbs(found, page_language()), (title, None)]
     return {
         "entity": found,
+        "app_label": runtime.model.apps[found.app].label,
         "record": record,
         "title": title,
         "sections": layout(found, user),
@@ -68,6 +71,7 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
         "system_field": system_field,
         "history_field": lambda name: _history_field(found, name, user),
         "process": area,
+        "outcome": latest_decision(area.process, history) if area else None,
         "labels": labels_for(found, record, area.process if area else None),
         "person": lambda name: refs.title(system_field("_created_by"), name),
     }
