@@ -344,4 +344,29 @@ CATALOG: dict[str, dict[str, str]] = {
               " without overlaps.",
         "zh-CN": "工作时间为按先后排列、互不重叠的 HH:MM 时段，每段结束晚于开始。",
     },
+    # -- input size limits ----------------------------------------------------------
+    "more_errors": {
+        "en": "…and {count} more problems, not listed.",
+        "zh-CN": "……另有 {count} 处问题未列出。",
+    },
+    "too_many_cells": {
+        "en": "The line items hold more than {max} values in all; split the record.",
+        "zh-CN": "明细行的数据总共超过 {max} 项，请拆分该记录。",
+    },
+    "query_too_long": {
+        "en": "The address's query string is longer than {max} characters.",
+        "zh-CN": "网址中的查询参数超过 {max} 个字符。",
+    },
+    "query_too_many": {
+        "en": "The address has more than {max} query parameters.",
+        "zh-CN": "网址中的查询参数超过 {max} 个。",
+    },
+    "form_too_many": {
+        "en": "The form has more than {max} inputs.",
+        "zh-CN": "表单的输入项超过 {max} 个。",
+    },
+    "request_larger_than": {
+        "en": "The request is too large: it may hold at most {max}.",
+        "zh-CN": "请求内容过大：最多 {max}。",
+    },
 }

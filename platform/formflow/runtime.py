@@ -36,6 +36,7 @@ from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
 from formflow.records.actions import RecordActionService
+from formflow.records.limits import RecordLimits
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
@@ -78,6 +79,7 @@ class Runtime:
         self.records = RecordService(
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
             plugins=self.plugins, functions=self.functions,
+            limits=RecordLimits(settings["TABLE_MAX_ROWS"], settings["RECORD_MAX_CELLS"]),
         )
         self.importer = Importer(self.records, settings["IMPORT_MAX_ROWS"],
                                  settings["IMPORT_MAX_BYTES"])

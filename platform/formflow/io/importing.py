@@ -112,7 +112,10 @@ class Importer:
     def check_size(self, size: int) -> None:
         """Refuse a file of ``size`` bytes when it is over the limit."""
         if size > self.max_bytes:
-            raise FileTooLarge(Message("import_too_large", {"max": _megabytes(self.max_bytes)}))
+            raise self.too_large()
+
+    def too_large(self) -> FileTooLarge:
+        return FileTooLarge(Message("import_too_large", {"max": _megabytes(self.max_bytes)}))
 
     # -- steps ------------------------------------------------------------------------
 

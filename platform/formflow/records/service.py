@@ -34,6 +34,7 @@ from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
 from formflow.records.evaluation import RecordScope, holds
+from formflow.records.limits import RecordLimits
 from formflow.records.payload import parse_payload
 from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
 from formflow.records.references import to_internal
@@ -68,6 +69,7 @@ class RecordService:
         self, db: Database, model: Model, schema: Schema, field_types: Registry,
         *, timezone: tzinfo | None = None, plugins: PluginSet | None = None,
         functions: Mapping[str, Callable[..., Any]] | None = None,
+        limits: RecordLimits | None = None,
     ):
         self.db = db
         self.model = model
@@ -78,6 +80,8 @@ class RecordService:
         #: Expression functions from plugins.
         self.functions = dict(functions or {})
         self.totals = Totals()
+        #: Size limits of one record's input (see :mod:`formflow.records.limits`).
+        self.limits = limits or RecordLimits()
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -132,7 +136,7 @@ class RecordService:
     def create(self, user: User, entity_name: str, payload: Any) -> dict[str, Any]:
         entity = self.entity(entity_name)
         self.require(user, entity, "create")
-        values, _, errors = parse_payload(entity, payload, self.field_types)
+        values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
         if "" in errors:
             raise ValidationFailed(errors)
         with self.db.write() as conn:
@@ -143,7 +147,7 @@ class RecordService:
         """Create a record from a request-shaped ``payload`` inside the caller's write
         transaction, through the whole save pipeline; returns it (internal form).  The
         caller has checked the create grant (see :meth:`require`)."""
-        values, _, errors = parse_payload(entity, payload, self.field_types)
+        values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
         if "" in errors:
             raise ValidationFailed(errors)
         return self._create_in(conn, user, entity, values, errors)
@@ -198,7 +202,7 @@ class RecordService:
         written and keeps its version.  ``own_transaction``: see :class:`SaveRequest`."""
         before = self.to_json(user, entity, current)
         values, body_version, errors = parse_payload(
-            entity, payload, self.field_types, current=before
+            entity, payload, self.field_types, current=before, limits=self.limits
         )
         _check_version(current, expected_version or body_version)
         if "" in errors:
@@ -350,6 +354,7 @@ class RecordService:
             values, _, errors = parse_payload(
                 entity, payload, self.field_types,
                 current=self.to_json(user, entity, current) if current else None,
+                limits=self.limits,
             )
             hooks = _PreviewHooks(self.plugins.hooks_for(entity.app))
             saver = Saver(conn, self.model, self.schema, self.field_types, self.context(user),

@@ -149,6 +149,12 @@ def _zone():
     return current_app.config["TIMEZONE"]
 
 
+def _submitted(entity: Entity, user: User) -> tuple[dict[str, Any], Raw]:
+    """The payload and raw values of the submitted form."""
+    limits = get_runtime().records.limits
+    return parse_form(entity, request.form, form_inputs(entity, user), _zone(), limits)
+
+
 def _qualified(app: str, entity: str) -> tuple[Entity, str]:
     found = entity_or_404(app, entity)
     return found, found.qualified_name
@@ -205,7 +211,7 @@ def new_record(app: str, entity: str):
 def create_record(app: str, entity: str):
     user = signed_in()
     found, name = _qualified(app, entity)
-    payload, raw = parse_form(found, request.form, form_inputs(found, user), _zone())
+    payload, raw = _submitted(found, user)
     if request.form.get("_op"):  # a line-item button pressed without htmx
         return _render_form(_apply_op(found, user, payload, raw, None))
     records = get_runtime().records
@@ -249,7 +255,7 @@ def update_record(app: str, entity: str, record_id: int):
     found, name = _qualified(app, entity)
     records = get_runtime().records
     current = records.get(user, name, record_id)
-    payload, raw = parse_form(found, request.form, form_inputs(found, user), _zone())
+    payload, raw = _submitted(found, user)
     if request.form.get("_op"):
         return _render_form(_apply_op(found, user, payload, raw, current))
     try:
@@ -317,7 +323,7 @@ def _preview(app: str, entity: str, record_id: int | None):
     user = signed_in()
     found, name = _qualified(app, entity)
     current = get_runtime().records.get(user, name, record_id) if record_id else None
-    payload, raw = parse_form(found, request.form, form_inputs(found, user), _zone())
+    payload, raw = _submitted(found, user)
     payload = _without_version(payload)
     if request.form.get("_op"):
         view = _apply_op(found, user, payload, raw, current)
@@ -348,16 +354,17 @@ def _apply_op(
         rows = list(payload.get(table_name) or [])
         raw_rows = list(raw.get(table_name) or [])
         index = int(index_text) if index_text.isdigit() else -1
+        count = len(raw_rows)  # rows past a table's limit are not shown (see parse_form)
         if op == "add":
             rows.append({})
             raw_rows.append(None)  # filled from the preview: defaults apply
             focus = f"{table_name}-{len(rows) - 1}"
-        elif 0 <= index < len(rows):
+        elif 0 <= index < count:
             if op == "remove":
                 del rows[index], raw_rows[index]
             elif op in ("up", "down"):
                 other = index - 1 if op == "up" else index + 1
-                if 0 <= other < len(rows):
+                if 0 <= other < count:
                     rows[index], rows[other] = rows[other], rows[index]
                     raw_rows[index], raw_rows[other] = raw_rows[other], raw_rows[index]
                     focus = f"{table_name}-{other}"
