@@ -369,4 +369,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The request is too large: it may hold at most {max}.",
         "zh-CN": "请求内容过大：最多 {max}。",
     },
+    "import_too_many_cells": {
+        "en": "The file has more than {max} cells; split it into smaller files.",
+        "zh-CN": "文件的单元格超过 {max} 个，请拆分为较小的文件。",
+    },
+    "import_too_slow": {
+        "en": "Reading the file took longer than {seconds} seconds; split it into smaller files.",
+        "zh-CN": "读取文件超过 {seconds} 秒，请拆分为较小的文件。",
+    },
+    "import_line_too_long": {
+        "en": "Line {line} of the file is longer than {max} characters.",
+        "zh-CN": "文件第 {line} 行超过 {max} 个字符。",
+    },
 }

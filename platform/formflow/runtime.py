@@ -24,6 +24,7 @@ from formflow.auth.directory import Directory
 from formflow.fields import Registry, builtin_registry
 from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
+from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
@@ -59,6 +60,11 @@ def load_plugins(
     return PluginSet(found, strict=settings["PLUGINS_STRICT"], config=settings)
 
 
+def import_limits(settings: dict[str, Any]) -> ReadLimits:
+    return ReadLimits(rows=settings["IMPORT_MAX_ROWS"], columns=settings["IMPORT_MAX_COLUMNS"],
+                      cells=settings["IMPORT_MAX_CELLS"], seconds=settings["IMPORT_MAX_SECONDS"])
+
+
 class Runtime:
     def __init__(self, settings: dict[str, Any], *, previous: Runtime | None = None):
         self.settings = settings
@@ -81,7 +87,7 @@ class Runtime:
             plugins=self.plugins, functions=self.functions,
             limits=RecordLimits(settings["TABLE_MAX_ROWS"], settings["RECORD_MAX_CELLS"]),
         )
-        self.importer = Importer(self.records, settings["IMPORT_MAX_ROWS"],
+        self.importer = Importer(self.records, import_limits(settings),
                                  settings["IMPORT_MAX_BYTES"])
         self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
         self.processes = ProcessRegistry()

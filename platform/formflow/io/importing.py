@@ -34,7 +34,7 @@ from formflow.i18n import Message
 from formflow.io.cells import cell_text
 from formflow.io.columns import ImportColumns, match_header
 from formflow.io.links import CHUNK, resolve_links
-from formflow.io.reading import FileTooLarge, Sheet, is_filled, read_sheet
+from formflow.io.reading import FileTooLarge, ReadLimits, Sheet, is_filled, read_sheet
 from formflow.metadata.model import Entity, Field
 from formflow.records.service import RecordService
 
@@ -67,9 +67,9 @@ class _RollBack(Exception):
 
 
 class Importer:
-    def __init__(self, records: RecordService, max_rows: int, max_bytes: int):
+    def __init__(self, records: RecordService, limits: ReadLimits, max_bytes: int):
         self.records = records
-        self.max_rows = max_rows
+        self.limits = limits
         self.max_bytes = max_bytes
 
     def run(
@@ -81,7 +81,7 @@ class Importer:
         if key is None:  # every row creates a record
             self.records.require(user, entity, "create")
         self.check_size(len(data))
-        sheet = read_sheet(data, max_rows=self.max_rows)
+        sheet = read_sheet(data, self.limits)
         columns, errors = match_header(entity, sheet.header, key, sheet.header_row)
         if errors:
             raise ImportFailed(errors)
