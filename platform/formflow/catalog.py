@@ -381,4 +381,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Line {line} of the file is longer than {max} characters.",
         "zh-CN": "文件第 {line} 行超过 {max} 个字符。",
     },
+    "idempotency_key_invalid": {
+        "en": "An idempotency key is 1 to 128 printable ASCII characters without spaces.",
+        "zh-CN": "幂等键须为 1 到 128 个不含空格的可打印 ASCII 字符。",
+    },
+    "idempotency_key_reused": {
+        "en": "This idempotency key was already used for a different request; "
+              "send a new key with a new request.",
+        "zh-CN": "该幂等键已用于另一个不同的请求；新的请求请使用新的键。",
+    },
 }

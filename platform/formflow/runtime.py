@@ -86,6 +86,7 @@ class Runtime:
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
             plugins=self.plugins, functions=self.functions,
             limits=RecordLimits(settings["TABLE_MAX_ROWS"], settings["RECORD_MAX_CELLS"]),
+            idempotency_seconds=settings["IDEMPOTENCY_SECONDS"],
         )
         self.importer = Importer(self.records, import_limits(settings),
                                  settings["IMPORT_MAX_BYTES"])

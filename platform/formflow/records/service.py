@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
 from formflow.records.evaluation import RecordScope, holds
+from formflow.records.idempotency import claim_key, make_claim, settle_key
 from formflow.records.limits import RecordLimits
 from formflow.records.payload import parse_payload
 from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
@@ -70,6 +71,7 @@ class RecordService:
         *, timezone: tzinfo | None = None, plugins: PluginSet | None = None,
         functions: Mapping[str, Callable[..., Any]] | None = None,
         limits: RecordLimits | None = None,
+        idempotency_seconds: int = 86_400,
     ):
         self.db = db
         self.model = model
@@ -82,6 +84,8 @@ class RecordService:
         self.totals = Totals()
         #: Size limits of one record's input (see :mod:`formflow.records.limits`).
         self.limits = limits or RecordLimits()
+        #: How long a create's idempotency key is remembered.
+        self.idempotency_window = timedelta(seconds=idempotency_seconds)
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -142,6 +146,28 @@ class RecordService:
         with self.db.write() as conn:
             saved = self._create_in(conn, user, entity, values, errors, own_transaction=True)
         return self.to_json(user, entity, saved)
+
+    def create_once(
+        self, user: User, entity_name: str, payload: Any, key: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Create a record under an idempotency key (see :mod:`formflow.records.idempotency`):
+        returns the record and whether it was made before, by an earlier create with the
+        same key and body (then nothing is written now)."""
+        entity = self.entity(entity_name)
+        self.require(user, entity, "create")
+        claim = make_claim(user.id, key, entity.qualified_name, payload)
+        values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
+        if "" in errors:
+            raise ValidationFailed(errors)
+        with self.db.write() as conn:
+            earlier = claim_key(conn, claim, self.idempotency_window)
+            if earlier is None:
+                saved = self._create_in(conn, user, entity, values, errors,
+                                        own_transaction=True)
+                settle_key(conn, claim, saved["id"])
+        if earlier is not None:
+            return self.get(user, entity_name, earlier), True
+        return self.to_json(user, entity, saved), False
 
     def create_in(self, conn: Connection, user: User, entity: Entity, payload: Any) -> dict:
         """Create a record from a request-shaped ``payload`` inside the caller's write

@@ -10,7 +10,9 @@ every typed value; a save over someone else's newer change shows what they chang
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask import current_app, flash, redirect, request, url_for
@@ -30,6 +32,9 @@ from formflow.web.formdata import Raw, input_name, input_text, is_input, parse_f
 from formflow.web.language import page_language
 from formflow.web.rendering import fragment, render
 
+#: The hidden input carrying a new-record form's idempotency key.
+IDEMPOTENCY_INPUT = "_idempotency_key"
+
 
 @dataclass
 class FormView:
@@ -47,6 +52,12 @@ class FormView:
     version: str = ""
     conflict: list[dict] | None = None
     focus: str | None = None
+
+    @cached_property
+    def idempotency_key(self) -> str:
+        """The key of the create this new-record form makes: the submitted one when the
+        form is shown again, so that submitting it twice still makes one record."""
+        return request.form.get(IDEMPOTENCY_INPUT) or secrets.token_urlsafe(16)
 
     @property
     def record_id(self) -> int | None:
@@ -216,7 +227,9 @@ def create_record(app: str, entity: str):
         return _render_form(_apply_op(found, user, payload, raw, None))
     records = get_runtime().records
     try:
-        record = records.create(user, name, payload)
+        key = request.form.get(IDEMPOTENCY_INPUT)
+        record = records.create_once(user, name, payload, key)[0] if key else records.create(
+            user, name, payload)
     except ValidationFailed as failed:
         preview = records.preview(user, name, payload)
         view = FormView(
