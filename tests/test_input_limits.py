@@ -12,9 +12,11 @@ import time
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from conftest import PASSWORD, TEST_APPS
+from conftest import PASSWORD, ROOT, TEST_APPS
+from formflow import settings
 from formflow.auth import create_user
-from helpers import SAMPLES, add_user, database_state, module_app, problem
+from formflow.expressions import ExpressionError, compile_expression
+from helpers import LAB, SAMPLES, add_user, database_state, module_app, problem
 from web_support import csrf, sign_in, text_of
 
 #: Small limits, so that going over each one is cheap.
@@ -28,13 +30,14 @@ LIMITS = {
     "IMPORT_MAX_ROWS": 5,
     "UPLOAD_MAX_BYTES": 1000,
 }
+DESK = TEST_APPS / "process" / "desk"
 VALID_LINE = {"item": "Bolt", "qty": 1, "unit_price": "2.00"}
 EN = {"Accept-Language": "en"}
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    with module_app(tmp_path_factory.mktemp("limits"), **LIMITS) as app:
+    with module_app(tmp_path_factory.mktemp("limits"), (LAB, DESK), **LIMITS) as app:
         yield app
 
 
@@ -196,6 +199,17 @@ def _import_rows(app, api, browser):
                                                                         **EN})
 
 
+def _comment(app, api, browser):
+    made = api.post("/api/v1/desk/request", json={"route": "owner", "subject": "Chairs"})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    url = f"/api/v1/desk/request/{made.get_json()['id']}/actions/comment"
+    before = database_state(app.extensions["formflow"])
+    response = api.post(url, json={"comment": "x" * 2001}, headers=EN)
+    assert database_state(app.extensions["formflow"]) == before
+    api.delete(f"/api/v1/desk/request/{made.get_json()['id']}")
+    return response
+
+
 #: input path -> (send it too big, the status, words of the message)
 PATHS = {
     "JSON body": (_json_body, 413, "at most 64 KB"),
@@ -210,6 +224,7 @@ PATHS = {
     "upload size": (_upload, 200, "larger than"),
     "import file size": (_import_bytes, 413, "larger than"),
     "import rows": (_import_rows, 413, "more than 5 rows"),
+    "comment": (_comment, 422, "at most 2000 characters"),
 }
 
 
@@ -221,4 +236,36 @@ def test_size_limits_on_every_input_path(app, api, browser, state, path):
     text = response.get_data(as_text=True)
     assert response.status_code == status, text[:500]
     assert words in text, text[:2000]
-    assert state() == before
+    if path != "comment":  # its record is made (and deleted) by the case itself
+        assert state() == before
+
+
+def test_an_expression_longer_than_the_limit_is_a_metadata_problem():
+    with pytest.raises(ExpressionError, match="2000"):
+        compile_expression("1 + " * 600 + "1")
+
+
+# -- the settings ---------------------------------------------------------------------
+
+LIMIT_SETTINGS = sorted({*settings.LIMITS, "UPLOAD_MAX_BYTES"})
+
+
+@pytest.mark.parametrize("name", LIMIT_SETTINGS)
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_a_limit_must_be_a_positive_whole_number(tmp_path, name, value):
+    with pytest.raises(settings.SettingsError, match=f"FORMFLOW_{name}"):
+        settings.load_settings({name: value, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_limits_come_from_formflow_environment_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("FORMFLOW_TABLE_MAX_ROWS", "7")
+    monkeypatch.setenv("FORMFLOW_UPLOAD_MAX_BYTES", "1234")
+    loaded = settings.load_settings({"INSTANCE_PATH": str(tmp_path)})
+    assert (loaded["TABLE_MAX_ROWS"], loaded["UPLOAD_MAX_BYTES"]) == (7, 1234)
+
+
+@pytest.mark.parametrize("name", LIMIT_SETTINGS)
+def test_every_limit_is_documented_with_the_security_notes(name):
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    security = deploy[deploy.index("## Security"):]
+    assert f"`FORMFLOW_{name}`" in security

@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERY_LENGTH": 8_192,  # characters of a URL's query string
     "MAX_QUERY_PARAMS": 200,  # parameters of a URL's query string
     "IDEMPOTENCY_SECONDS": 86_400,  # how long a create remembers its idempotency key
+    "UPLOAD_MAX_BYTES": None,  # size of one uploaded file; none: MAX_CONTENT_LENGTH
 }
 
 #: Settings that are whole numbers; those in LIMITS must be 1 or more.
@@ -106,12 +107,10 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
     settings["PLUGINS_STRICT"] = str(settings["PLUGINS_STRICT"]).lower() not in ("0", "false", "no")
     for name in WHOLE_NUMBERS:
-        try:
-            settings[name] = int(settings[name])
-        except (TypeError, ValueError):
-            raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
-        if name in LIMITS and settings[name] < 1:
-            raise SettingsError(f"FORMFLOW_{name} must be 1 or more")
+        settings[name] = _whole_number(name, settings[name], 1 if name in LIMITS else None)
+    if settings["UPLOAD_MAX_BYTES"] is not None:
+        settings["UPLOAD_MAX_BYTES"] = _whole_number("UPLOAD_MAX_BYTES",
+                                                     settings["UPLOAD_MAX_BYTES"], 1)
     if settings["TRUSTED_PROXIES"] < 0:
         raise SettingsError("FORMFLOW_TRUSTED_PROXIES must be 0 or more")
     try:
@@ -142,6 +141,16 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret(instance)
     return settings
+
+
+def _whole_number(name: str, value: Any, minimum: int | None) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
+    if minimum is not None and number < minimum:
+        raise SettingsError(f"FORMFLOW_{name} must be {minimum} or more")
+    return number
 
 
 def _choice(settings: dict[str, Any], name: str, choices: tuple[str, ...], normal) -> str:
