@@ -138,14 +138,7 @@ class RecordService:
     # -- operations -------------------------------------------------------------------
 
     def create(self, user: User, entity_name: str, payload: Any) -> dict[str, Any]:
-        entity = self.entity(entity_name)
-        self.require(user, entity, "create")
-        values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
-        if "" in errors:
-            raise ValidationFailed(errors)
-        with self.db.write() as conn:
-            saved = self._create_in(conn, user, entity, values, errors, own_transaction=True)
-        return self.to_json(user, entity, saved)
+        return self._create(user, entity_name, payload, None)[0]
 
     def create_once(
         self, user: User, entity_name: str, payload: Any, key: str
@@ -153,18 +146,24 @@ class RecordService:
         """Create a record under an idempotency key (see :mod:`formflow.records.idempotency`):
         returns the record and whether it was made before, by an earlier create with the
         same key and body (then nothing is written now)."""
+        return self._create(user, entity_name, payload, key)
+
+    def _create(
+        self, user: User, entity_name: str, payload: Any, key: str | None
+    ) -> tuple[dict[str, Any], bool]:
         entity = self.entity(entity_name)
         self.require(user, entity, "create")
-        claim = make_claim(user.id, key, entity.qualified_name, payload)
+        claim = None if key is None else make_claim(user.id, key, entity.qualified_name, payload)
         values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
         if "" in errors:
             raise ValidationFailed(errors)
         with self.db.write() as conn:
-            earlier = claim_key(conn, claim, self.idempotency_window)
+            earlier = None if claim is None else claim_key(conn, claim, self.idempotency_window)
             if earlier is None:
                 saved = self._create_in(conn, user, entity, values, errors,
                                         own_transaction=True)
-                settle_key(conn, claim, saved["id"])
+                if claim is not None:
+                    settle_key(conn, claim, saved["id"])
         if earlier is not None:
             return self.get(user, entity_name, earlier), True
         return self.to_json(user, entity, saved), False
