@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from formflow.io.importing import ImportFailed
+from formflow.io.importing import ImportFailed, error_lines
 from formflow.io.reading import FileTooLarge, UnreadableFile
 from helpers import LAB, PARTNER, add_user, database_state, problem
 from io_support import csv_bytes
@@ -163,6 +163,8 @@ def test_an_import_lists_fifty_problems_and_counts_every_bad_row(runtime, admin)
     assert len([path for path in errors if path]) == 50
     assert "more problems" in errors[""][-1].render("en")
     assert excinfo.value.message.render("en").startswith("100 row(s)")
+    lines = error_lines(errors, "en")
+    assert len(lines) == 51 and lines[-1] == "…and 150 more problems, not listed."
 
 
 def test_a_crafted_xlsx_over_http_is_413_at_once(app, admin):

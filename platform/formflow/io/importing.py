@@ -267,6 +267,9 @@ def error_lines(errors: Mapping[str, list[Message]], lang: str | None) -> list[s
     lines = []
     for path, messages in errors.items():
         head, _, field = path.partition(".")
+        if not path:  # the file as a whole: how many more problems were not listed
+            lines.extend(message.render(lang) for message in messages)
+            continue
         if head.startswith("row "):
             where = Message("import_row", {"row": head.removeprefix("row ")}).render(lang)
         else:
