@@ -206,3 +206,13 @@ def test_two_form_submissions_at_once_make_one_record(browsers, runtime, slow_cr
     assert first.status_code == second.status_code == 302
     assert first.location == second.location
     assert samples(runtime) == 1
+
+
+def test_a_form_sent_back_changed_after_saving_makes_a_new_record(browsers, runtime):
+    inputs = filled_form(browsers[0])
+    first = browsers[0].post(f"/{SAMPLES}/new", data=MultiDict(inputs))
+    changed = [(name, "Second order" if name == "name" else value) for name, value in inputs]
+    second = browsers[0].post(f"/{SAMPLES}/new", data=MultiDict(changed))
+    assert first.status_code == second.status_code == 302
+    assert first.location != second.location
+    assert samples(runtime) == 2

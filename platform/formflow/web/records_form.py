@@ -22,6 +22,7 @@ from formflow.auth import User, can_read_field, can_write_field
 from formflow.errors import Conflict, StaleVersion, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.metadata.model import Entity, Field
+from formflow.records.idempotency import KeyReused
 from formflow.records.service import Preview
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
@@ -227,9 +228,7 @@ def create_record(app: str, entity: str):
         return _render_form(_apply_op(found, user, payload, raw, None))
     records = get_runtime().records
     try:
-        key = request.form.get(IDEMPOTENCY_INPUT)
-        record = records.create_once(user, name, payload, key)[0] if key else records.create(
-            user, name, payload)
+        record = _create(records, user, name, payload)
     except ValidationFailed as failed:
         preview = records.preview(user, name, payload)
         view = FormView(
@@ -240,6 +239,19 @@ def create_record(app: str, entity: str):
         _("Saved %(title)s.", title=record.get("_title") or record.get("_number") or ""), "success"
     )
     return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record["id"]))
+
+
+def _create(records, user: User, name: str, payload: dict) -> dict:
+    """Create once per form: a form submitted again (twice at once, say) answers with
+    the record it made.  A form sent back changed after it made a record (the browser's
+    Back button, then Save) makes a new one, as its user means."""
+    key = request.form.get(IDEMPOTENCY_INPUT)
+    if key:
+        try:
+            return records.create_once(user, name, payload, key)[0]
+        except KeyReused:
+            pass
+    return records.create(user, name, payload)
 
 
 @web.get("/<app>/<entity>/<int:record_id>/edit")
