@@ -213,7 +213,7 @@ def _comment(app, api, browser):
 #: input path -> (send it too big, the status, words of the message)
 PATHS = {
     "JSON body": (_json_body, 413, "at most 64 KB"),
-    "form body": (_form_body, 413, "too large"),
+    "form body": (_form_body, 413, "The form is too large: it may hold at most 64.0 KB."),
     "form inputs": (_form_inputs, 413, "more than 100 inputs"),
     "multipart form parts": (_multipart_parts, 413, "too large"),
     "query string length": (_query_length, 413, "longer than 500 characters"),
