@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from conftest import PASSWORD
 from formflow.auth import create_user
+from formflow.cli import main
 from formflow.records.service import RecordService
 from formflow.storage.system import idempotency_keys
 from formflow.storage.types import utcnow
@@ -117,6 +118,18 @@ def test_a_key_past_its_window_is_forgotten(api, runtime):
     second = send(api, BODY, "order-20")
     assert second.status_code == 201 and "Idempotent-Replayed" not in second.headers
     assert samples(runtime) == 2
+
+
+def test_tick_forgets_the_keys_past_their_window(api, runtime, runner):
+    send(api, BODY, "old")
+    send(api, {**BODY, "name": "Newer"}, "new")
+    with runtime.db.write() as conn:
+        conn.execute(idempotency_keys.update().where(idempotency_keys.c.key == "old")
+                     .values(expires_at=utcnow() - timedelta(1)))
+    result = runner.invoke(main, ["tick"])
+    assert "Idempotency keys forgotten: 1" in result.output, result.output
+    with runtime.db.read() as conn:
+        assert conn.execute(sa.select(idempotency_keys.c.key)).scalars().all() == ["new"]
 
 
 @pytest.mark.parametrize("key", ["", "a b", "x" * 129, "订单"])

@@ -7,8 +7,9 @@ write transaction by inserting it into ``ff_idempotency_keys``, whose primary ke
 later, cannot insert it (on PostgreSQL it waits for the first transaction, then
 fails; on SQLite the write lock orders them), and answers with the record the first
 one made.  A create that fails rolls its claim back, so the key can be used again.
-A key is remembered for a window (``FORMFLOW_IDEMPOTENCY_SECONDS``); the same key
-with a different body, or for another entity, is refused.
+A key is remembered for a window (``FORMFLOW_IDEMPOTENCY_SECONDS``; ``formflow tick``
+forgets the keys past it); the same key with a different body, or for another entity,
+is refused.
 """
 
 from __future__ import annotations
@@ -88,3 +89,9 @@ def settle_key(conn: Connection, claim: Claim, record_id: int) -> None:
     table = idempotency_keys
     conn.execute(table.update().where(table.c.user_id == claim.user_id,
                                       table.c.key == claim.key).values(record_id=record_id))
+
+
+def forget_expired_keys(conn: Connection) -> int:
+    """Delete every key past its window; returns how many there were."""
+    table = idempotency_keys
+    return conn.execute(table.delete().where(table.c.expires_at < utcnow())).rowcount

@@ -63,4 +63,5 @@ idempotency_keys = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("record_id", sa.Integer, nullable=True),
     sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Index("ix_ff_idempotency_keys_expires_at", "expires_at"),
 )
