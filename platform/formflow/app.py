@@ -18,6 +18,7 @@ from formflow.api.problems import register_problem_handlers
 from formflow.ops import init_ops
 from formflow.outage import register_outage_handler
 from formflow.reloading import watch_metadata
+from formflow.request_limits import init_app as init_request_limits
 from formflow.runtime import Runtime
 from formflow.settings import SOURCE_ROOT, load_settings
 from formflow.web import headers, web
@@ -43,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     runtime = app.extensions["formflow"] = Runtime(settings)
     metrics = init_ops(app, runtime)
+    init_request_limits(app)
     watch_metadata(app, on_reload=metrics.metadata_reloaded)
 
     plugin_templates = runtime.plugins.template_folders()

@@ -440,4 +440,50 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Attach at most {max} files.",
         "zh-CN": "最多上传 {max} 个附件。",
     },
+    # -- input size limits ----------------------------------------------------------
+    "more_errors": {
+        "en": "…and {count} more problems, not listed.",
+        "zh-CN": "……另有 {count} 处问题未列出。",
+    },
+    "too_many_cells": {
+        "en": "The line items hold more than {max} values in all; split the record.",
+        "zh-CN": "明细行的数据总共超过 {max} 项，请拆分该记录。",
+    },
+    "query_too_long": {
+        "en": "The address's query string is longer than {max} characters.",
+        "zh-CN": "网址中的查询参数超过 {max} 个字符。",
+    },
+    "query_too_many": {
+        "en": "The address has more than {max} query parameters.",
+        "zh-CN": "网址中的查询参数超过 {max} 个。",
+    },
+    "form_too_many": {
+        "en": "The form has more than {max} inputs.",
+        "zh-CN": "表单的输入项超过 {max} 个。",
+    },
+    "request_larger_than": {
+        "en": "The request is too large: it may hold at most {max}.",
+        "zh-CN": "请求内容过大：最多 {max}。",
+    },
+    "import_too_many_cells": {
+        "en": "The file has more than {max} cells; split it into smaller files.",
+        "zh-CN": "文件的单元格超过 {max} 个，请拆分为较小的文件。",
+    },
+    "import_too_slow": {
+        "en": "Reading the file took longer than {seconds} seconds; split it into smaller files.",
+        "zh-CN": "读取文件超过 {seconds} 秒，请拆分为较小的文件。",
+    },
+    "import_line_too_long": {
+        "en": "Line {line} of the file is longer than {max} characters.",
+        "zh-CN": "文件第 {line} 行超过 {max} 个字符。",
+    },
+    "idempotency_key_invalid": {
+        "en": "An idempotency key is 1 to 128 printable ASCII characters without spaces.",
+        "zh-CN": "幂等键须为 1 到 128 个不含空格的可打印 ASCII 字符。",
+    },
+    "idempotency_key_reused": {
+        "en": "This idempotency key was already used for a different request; "
+              "send a new key with a new request.",
+        "zh-CN": "该幂等键已用于另一个不同的请求；新的请求请使用新的键。",
+    },
 }

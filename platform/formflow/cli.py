@@ -18,6 +18,7 @@ from formflow.i18n import negotiate, render_errors
 from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
 from formflow.plugins.manager import PluginLoadError
+from formflow.records.idempotency import forget_expired_keys
 from formflow.runtime import get_runtime, load_plugins, plugin_extensions
 from formflow.settings import load_settings
 from formflow.storage.migrate import MigrationRefused
@@ -196,13 +197,15 @@ def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Run due timers: SLA reminders, escalations and auto-actions, then the plugins'
-    scheduled jobs.  Safe to run from several machines at once; run it from cron every
-    minute."""
+    scheduled jobs, and forget idempotency keys past their window.  Safe to run from
+    several machines at once; run it from cron every minute."""
     runtime = get_runtime()
     for line in runtime.sla.tick().summary():
         click.echo(line)
     for line in runtime.jobs.run_due().summary():
         click.echo(line)
+    with runtime.db.write() as conn:
+        click.echo(f"Idempotency keys forgotten: {forget_expired_keys(conn)}")
 
 
 @main.group("calendar")

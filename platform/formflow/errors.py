@@ -48,15 +48,32 @@ class TooManyRequests(ServiceError):
     status = 429
 
 
+#: Field paths one validation error reports at most; the rest are counted, not listed.
+MAX_REPORTED_ERRORS = 50
+
+
 class ValidationFailed(ServiceError):
     """Input failed validation; ``errors`` maps a field path (``lines[2].qty``, or
-    ``""`` for the record as a whole) to its messages."""
+    ``""`` for the record as a whole) to its messages.  Only the first
+    :data:`MAX_REPORTED_ERRORS` paths are kept, followed (under ``""``) by how many more
+    there were, so a bad body of any size gets an answer of bounded size."""
 
     status = 422
 
     def __init__(self, errors: dict[str, list[Message]]):
-        self.errors = errors
+        self.errors = capped(errors)
         super().__init__(Message("validation_failed"))
+
+
+def capped(errors: dict[str, list[Message]]) -> dict[str, list[Message]]:
+    """``errors`` cut to :data:`MAX_REPORTED_ERRORS` paths, plus a count of the rest."""
+    fields = [(path, messages) for path, messages in errors.items() if path]
+    if len(fields) <= MAX_REPORTED_ERRORS:
+        return errors
+    kept = dict(fields[:MAX_REPORTED_ERRORS])
+    more = Message("more_errors", {"count": len(fields) - MAX_REPORTED_ERRORS})
+    kept[""] = [*errors.get("", []), more]
+    return kept
 
 
 class Vetoed(ServiceError):

@@ -26,6 +26,7 @@ from formflow.insights.monitor import Monitor
 from formflow.insights.service import InsightsService
 from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
+from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
@@ -38,6 +39,7 @@ from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
 from formflow.records.actions import RecordActionService
+from formflow.records.limits import RecordLimits
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
@@ -60,6 +62,11 @@ def load_plugins(
     return PluginSet(found, strict=settings["PLUGINS_STRICT"], config=settings)
 
 
+def import_limits(settings: dict[str, Any]) -> ReadLimits:
+    return ReadLimits(rows=settings["IMPORT_MAX_ROWS"], columns=settings["IMPORT_MAX_COLUMNS"],
+                      cells=settings["IMPORT_MAX_CELLS"], seconds=settings["IMPORT_MAX_SECONDS"])
+
+
 class Runtime:
     def __init__(self, settings: dict[str, Any], *, previous: Runtime | None = None):
         self.settings = settings
@@ -80,8 +87,10 @@ class Runtime:
         self.records = RecordService(
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
             plugins=self.plugins, functions=self.functions,
+            limits=RecordLimits(settings["TABLE_MAX_ROWS"], settings["RECORD_MAX_CELLS"]),
+            idempotency_seconds=settings["IDEMPOTENCY_SECONDS"],
         )
-        self.importer = Importer(self.records, settings["IMPORT_MAX_ROWS"],
+        self.importer = Importer(self.records, import_limits(settings),
                                  settings["IMPORT_MAX_BYTES"])
         self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
         self.processes = ProcessRegistry()

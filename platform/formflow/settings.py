@@ -43,7 +43,24 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 50_000,  # data rows one imported file may hold
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,  # size of one imported file
     "EXPORT_MAX_ROWS": 100_000,  # records one export may hold
+    "IMPORT_MAX_COLUMNS": 500,  # columns of one imported file
+    "IMPORT_MAX_CELLS": 2_000_000,  # cells (blank ones too) one imported file may hold
+    "IMPORT_MAX_SECONDS": 60,  # time reading one imported file may take
+    "TABLE_MAX_ROWS": 1_000,  # rows of a line-item field whose metadata gives no max_rows
+    "RECORD_MAX_CELLS": 20_000,  # line-item cells one record may send, all tables together
+    "MAX_FORM_PARTS": 10_000,  # inputs one submitted form may hold
+    "MAX_QUERY_LENGTH": 8_192,  # characters of a URL's query string
+    "MAX_QUERY_PARAMS": 200,  # parameters of a URL's query string
+    "IDEMPOTENCY_SECONDS": 86_400,  # how long a create remembers its idempotency key
+    "UPLOAD_MAX_BYTES": None,  # size of one uploaded file; none: MAX_CONTENT_LENGTH
 }
+
+#: Settings that are whole numbers; those in LIMITS must be 1 or more.
+LIMITS = ("MAX_CONTENT_LENGTH", "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS",
+          "IMPORT_MAX_COLUMNS", "IMPORT_MAX_CELLS", "IMPORT_MAX_SECONDS", "TABLE_MAX_ROWS",
+          "RECORD_MAX_CELLS", "MAX_FORM_PARTS", "MAX_QUERY_LENGTH", "MAX_QUERY_PARAMS",
+          "IDEMPOTENCY_SECONDS")
+WHOLE_NUMBERS = (*LIMITS, "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES")
 
 ENVIRONMENTS = ("development", "production")
 LOG_FORMATS = ("text", "json")
@@ -89,12 +106,11 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     settings["METADATA_PATH"] = _paths(settings["METADATA_PATH"], "metadata/apps")
     settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
     settings["PLUGINS_STRICT"] = str(settings["PLUGINS_STRICT"]).lower() not in ("0", "false", "no")
-    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES",
-                 "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS"):
-        try:
-            settings[name] = int(settings[name])
-        except (TypeError, ValueError):
-            raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
+    for name in WHOLE_NUMBERS:
+        settings[name] = _whole_number(name, settings[name], 1 if name in LIMITS else None)
+    if settings["UPLOAD_MAX_BYTES"] is not None:
+        settings["UPLOAD_MAX_BYTES"] = _whole_number("UPLOAD_MAX_BYTES",
+                                                     settings["UPLOAD_MAX_BYTES"], 1)
     if settings["TRUSTED_PROXIES"] < 0:
         raise SettingsError("FORMFLOW_TRUSTED_PROXIES must be 0 or more")
     try:
@@ -125,6 +141,16 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret(instance)
     return settings
+
+
+def _whole_number(name: str, value: Any, minimum: int | None) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
+    if minimum is not None and number < minimum:
+        raise SettingsError(f"FORMFLOW_{name} must be {minimum} or more")
+    return number
 
 
 def _choice(settings: dict[str, Any], name: str, choices: tuple[str, ...], normal) -> str:

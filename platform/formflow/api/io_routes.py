@@ -9,6 +9,7 @@ checks without writing, ``?key=field`` updates matching records.  ``GET
 from __future__ import annotations
 
 from flask import jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from formflow.api.authentication import current_api_user
 from formflow.api.routes import UnsupportedMediaType, api
@@ -27,8 +28,13 @@ def import_records(app: str, entity: str):
     user = current_api_user()
     runtime = get_runtime()
     request.max_content_length = runtime.settings["IMPORT_MAX_BYTES"]
+    runtime.importer.check_size(request.content_length or 0)  # before reading the body
+    try:
+        data = _upload()
+    except RequestEntityTooLarge:  # a body without Content-Length
+        raise runtime.importer.too_large() from None
     result = runtime.importer.run(
-        user, f"{app}.{entity}", _upload(),
+        user, f"{app}.{entity}", data,
         dry_run=request.args.get("dry_run", "").lower() in TRUE,
         key=request.args.get("key") or None,
     )

@@ -37,6 +37,12 @@ _SYSTEM_PROPERTIES = {
     "_deleted_at": {"type": ["string", "null"], "format": "date-time", "readOnly": True},
 }
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
+#: A create's ``Idempotency-Key`` header (see formflow.records.idempotency).
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "repeat a create with the same key and body: one record, answered again",
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,128}$"},
+}
 #: What ``If-Match`` accepts: a record's ETag (``"3"``, weak or bare) or ``*``.
 _ETAG = {"type": "string", "pattern": r'^\s*(\*|(W/)?"?[0-9]{1,18}"?)\s*$'}
 _PERMITTED = {
@@ -101,7 +107,8 @@ def openapi_document(
         paths[collection] = {
             "get": _operation(f"List {name}", _list_response(ref),
                               _list_parameters(entity, field_types, readable)),
-            "post": _operation(f"Create {name}", {"201": _json(ref)}, body=ref),
+            "post": _operation(f"Create {name}", {"201": _json(ref)}, [IDEMPOTENCY_KEY],
+                               body=ref),
         }
         item_params = [
             {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -53,6 +53,14 @@ def register_problem_handlers(app: Flask, language) -> None:
         status = error.code or 500
         detail = {
             404: Message("not_found").render(language()),
-            413: Message("request_too_large").render(language()),
+            413: _too_large().render(language()),
         }.get(status, error.description or "")
         return problem(status, detail)
+
+
+def _too_large() -> Message:
+    """Why a body was refused: it is larger than the request's limit."""
+    limit = request.max_content_length
+    if not limit:
+        return Message("request_too_large")
+    return Message("request_larger_than", {"max": f"{limit / 1024:g} KB"})

@@ -126,9 +126,19 @@ def list_records(app: str, entity: str):
 
 @api.post("/<app>/<entity>")
 def create_record(app: str, entity: str):
+    """Create; with an ``Idempotency-Key`` header, a repeat of the same request answers
+    with the record the first one made (``Idempotent-Replayed: true``)."""
     user = current_api_user()
-    record = get_runtime().records.create(user, _name(app, entity), json_body())
+    records = get_runtime().records
+    key = request.headers.get("Idempotency-Key")
+    replayed = False
+    if key is None:
+        record = records.create(user, _name(app, entity), json_body())
+    else:
+        record, replayed = records.create_once(user, _name(app, entity), json_body(), key)
     response = _record_response(record, 201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = url_for(
         "api.get_record", app=app, entity=entity, record_id=record["id"]
     )

@@ -1,14 +1,19 @@
 """Walks a compiled expression tree and computes its value.
 
 The tree has already passed the compiler's whitelist, so every node here is one the
-language allows; what the operators mean lives in ``values``.  Work is bounded per
-evaluation: comprehension steps and the size of everything built are counted, and
-any failure comes out as an ``EvaluationError`` that says where it happened.
+language allows; what the operators mean lives in ``values``.  Every evaluation is
+bounded three ways, each with its own error: steps (every node evaluated, plus every
+item an operation walks: ``x in rows``, comparing lists, a function given a list),
+time (the clock is read every :data:`CLOCK_EVERY` steps and after every function
+call, so a slow plugin function is caught too) and data (the characters and items of
+everything built).  Any failure comes out as an ``EvaluationError`` that says where
+it happened.
 """
 
 from __future__ import annotations
 
 import ast
+import time
 from collections.abc import Callable, Mapping
 from decimal import (
     ROUND_HALF_EVEN,
@@ -36,10 +41,15 @@ from formflow.expressions.values import (
     subscript,
 )
 
-#: Comprehension steps one evaluation may take, all comprehensions together.
-MAX_STEPS = 100_000
+#: Steps one evaluation may take: nodes evaluated plus items walked by operations.
+MAX_STEPS = 200_000
+#: Seconds one evaluation may take.
+MAX_SECONDS = 1.0
 #: Characters and items one evaluation may build, all intermediate values together.
 MAX_BUILT = 2_000_000
+#: Steps between two looks at the clock.
+CLOCK_EVERY = 1024
+_SIZED = str | list | tuple | set | frozenset | dict
 
 BINARY_OPERATORS: Mapping[type[ast.operator], str] = {
     ast.Add: "+",
@@ -101,6 +111,8 @@ class Evaluator:
         self.scopes: list[dict[str, Any]] = []
         self.steps = 0
         self.built = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
+        self.next_clock = CLOCK_EVERY
 
     def run(self, node: ast.expr) -> Any:
         try:
@@ -113,6 +125,7 @@ class Evaluator:
 
     def eval(self, node: ast.AST) -> Any:
         try:
+            self.spend(1)
             return _HANDLERS[type(node)](self, node)
         except EvaluationError as error:
             if error.column is None:
@@ -133,7 +146,22 @@ class Evaluator:
     def count_built(self, size: int) -> None:
         self.built += size
         if self.built > MAX_BUILT:
-            raise EvaluationError("expression builds too much data")
+            raise EvaluationError(
+                f"expression builds too much data (more than {MAX_BUILT:,} characters and items)"
+            )
+
+    def spend(self, steps: int) -> None:
+        """Count ``steps`` of work, and look at the clock now and then."""
+        self.steps += steps
+        if self.steps > MAX_STEPS:
+            raise EvaluationError(f"expression takes too many steps (more than {MAX_STEPS:,})")
+        if self.steps >= self.next_clock:
+            self.next_clock = self.steps + CLOCK_EVERY
+            self.check_clock()
+
+    def check_clock(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise EvaluationError(f"expression takes too long (more than {MAX_SECONDS:g} s)")
 
     # -- names and values --------------------------------------------------------------
 
@@ -194,6 +222,7 @@ class Evaluator:
         left = self.eval(node.left)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.eval(comparator)
+            self.spend(_size(right) + _size(left))  # what a membership test or comparison walks
             if not COMPARE[COMPARISON_OPERATORS[type(op)]](left, right):
                 return False
             left = right
@@ -212,6 +241,7 @@ class Evaluator:
             raise EvaluationError(f"function {name!r} is not available here")
         args = [self.eval(arg) for arg in node.args]
         kwargs = {keyword.arg: self.eval(keyword.value) for keyword in node.keywords}
+        self.spend(sum(_size(value) for value in (*args, *kwargs.values())))
         try:
             if isinstance(function, ContextFunction):
                 result = function(self.context, *args, **kwargs)
@@ -221,6 +251,7 @@ class Evaluator:
             raise EvaluationError(_prefixed(name, error.message)) from None
         except Exception as error:
             raise EvaluationError(_prefixed(name, describe(error))) from error
+        self.check_clock()  # a function may be slow without taking a step
         return self.produced(result)
 
     # -- displays and comprehensions -----------------------------------------------------
@@ -256,11 +287,9 @@ class Evaluator:
             generator = generators[index]
             for item in iterable:
                 taken += 1
-                self.steps += 1
                 if taken > MAX_ITEMS:
                     raise EvaluationError(f"a comprehension may take at most {MAX_ITEMS} items")
-                if self.steps > MAX_STEPS:
-                    raise EvaluationError("expression takes too many steps")
+                self.spend(1)
                 _bind(generator.target, item, scope)
                 if all(self.eval(test) for test in generator.ifs):
                     if index + 1 < len(generators):
@@ -278,6 +307,11 @@ class Evaluator:
 
     def iterable(self, node: ast.expr) -> Any:
         return items_of(self.eval(node), "a comprehension")
+
+
+def _size(value: Any) -> int:
+    """How many items (or characters) an operation on ``value`` may walk."""
+    return len(value) if isinstance(value, _SIZED) else 0
 
 
 def _bind(target: ast.expr, item: Any, scope: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ from formflow.i18n import Message
 from formflow.io.cells import cell_text
 from formflow.io.columns import ImportColumns, match_header
 from formflow.io.links import CHUNK, resolve_links
-from formflow.io.reading import FileTooLarge, Sheet, is_filled, read_sheet
+from formflow.io.reading import FileTooLarge, ReadLimits, Sheet, is_filled, read_sheet
 from formflow.metadata.model import Entity, Field
 from formflow.records.service import RecordService
 
@@ -67,9 +67,9 @@ class _RollBack(Exception):
 
 
 class Importer:
-    def __init__(self, records: RecordService, max_rows: int, max_bytes: int):
+    def __init__(self, records: RecordService, limits: ReadLimits, max_bytes: int):
         self.records = records
-        self.max_rows = max_rows
+        self.limits = limits
         self.max_bytes = max_bytes
 
     def run(
@@ -81,7 +81,7 @@ class Importer:
         if key is None:  # every row creates a record
             self.records.require(user, entity, "create")
         self.check_size(len(data))
-        sheet = read_sheet(data, max_rows=self.max_rows)
+        sheet = read_sheet(data, self.limits)
         columns, errors = match_header(entity, sheet.header, key, sheet.header_row)
         if errors:
             raise ImportFailed(errors)
@@ -112,7 +112,10 @@ class Importer:
     def check_size(self, size: int) -> None:
         """Refuse a file of ``size`` bytes when it is over the limit."""
         if size > self.max_bytes:
-            raise FileTooLarge(Message("import_too_large", {"max": _megabytes(self.max_bytes)}))
+            raise self.too_large()
+
+    def too_large(self) -> FileTooLarge:
+        return FileTooLarge(Message("import_too_large", {"max": _megabytes(self.max_bytes)}))
 
     # -- steps ------------------------------------------------------------------------
 
@@ -267,6 +270,9 @@ def error_lines(errors: Mapping[str, list[Message]], lang: str | None,
     lines = []
     for path, messages in errors.items():
         head, _, field = path.partition(".")
+        if not path:  # the file as a whole: how many more problems were not listed
+            lines.extend(message.render(lang) for message in messages)
+            continue
         if head.startswith("row "):
             where = Message("import_row", {"row": head.removeprefix("row ")}).render(lang)
         else:

@@ -6,12 +6,20 @@ GB 18030, the encoding spreadsheet programs in Chinese use when saving CSV.  XLS
 read from its first sheet with openpyxl in read-only mode, formulas as their last
 computed value.  Blank rows are skipped; rows keep their number in the file, which is
 how errors name them (the header is row 1 unless blank rows come first).
+
+Reading is bounded before and while it happens (:class:`ReadLimits`): an XLSX sheet
+whose declared dimension is beyond the limits (or beyond what a spreadsheet can hold)
+is refused before a row is read; then every row read counts, blank ones too (a gap
+down to row 1,000,000 is a million rows), and so do its columns, the cells of all
+rows together and the time spent.  A CSV line longer than :data:`MAX_LINE_LENGTH`
+is refused before it is parsed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +28,13 @@ from typing import Any
 from formflow.errors import ServiceError
 from formflow.i18n import Message
 
-MAX_COLUMNS = 500
+#: What a spreadsheet program can hold: a sheet past these is not a real one.
+SHEET_ROWS = 1_048_576
+SHEET_COLUMNS = 16_384
+#: Characters of one physical CSV line.
+MAX_LINE_LENGTH = 1_000_000
+#: How many rows go by between two looks at the clock.
+CLOCK_EVERY = 256
 #: An XLSX file may expand to this many times its size, and at least this many bytes.
 MAX_EXPANSION = 50
 MIN_EXPANDED = 50 * 1024 * 1024
@@ -36,6 +50,18 @@ class FileTooLarge(ServiceError):
 
 
 @dataclass(frozen=True)
+class ReadLimits:
+    """How much of a file is read (settings ``FORMFLOW_IMPORT_MAX_*``)."""
+
+    #: Data rows; the rows read, blank ones and the header included, may be one more.
+    rows: int = 50_000
+    columns: int = 500
+    #: Cells of all rows read together, blank ones included.
+    cells: int = 2_000_000
+    seconds: float = 60
+
+
+@dataclass(frozen=True)
 class Sheet:
     header: list[str]
     #: The header's row number in the file (1 unless blank rows come first).
@@ -45,30 +71,37 @@ class Sheet:
     format: str
 
 
-def read_sheet(data: bytes, *, max_rows: int) -> Sheet:
-    """The file's header and data rows; UnreadableFile or FileTooLarge when it cannot be
-    read or holds more than ``max_rows`` data rows."""
+def read_sheet(data: bytes, limits: ReadLimits) -> Sheet:
+    """The file's header and data rows; UnreadableFile, or FileTooLarge when it goes
+    past one of the ``limits``."""
     if data.startswith(ZIP_MAGIC):
-        return _collect(_xlsx_rows(data), max_rows, "xlsx")
-    return _collect(_csv_rows(data), max_rows, "csv")
+        return _collect(_xlsx_rows(data, limits), limits, "xlsx")
+    return _collect(_csv_rows(data), limits, "csv")
 
 
-def _collect(rows: Iterator[list[Any]], max_rows: int, kind: str) -> Sheet:
+def _collect(rows: Iterator[list[Any]], limits: ReadLimits, kind: str) -> Sheet:
     header: list[str] | None = None
     header_row = 0
     data: list[tuple[int, list[Any]]] = []
-    for number, cells in enumerate(rows, start=1):
-        if len(cells) > MAX_COLUMNS:
-            raise FileTooLarge(Message("import_too_many_columns", {"max": MAX_COLUMNS}))
+    cells = 0
+    deadline = time.monotonic() + limits.seconds
+    for number, row in enumerate(rows, start=1):
+        if number > limits.rows + 1:  # blank rows count: reading them is work too
+            raise FileTooLarge(Message("import_too_many_rows", {"max": limits.rows}))
+        if len(row) > limits.columns:
+            raise FileTooLarge(Message("import_too_many_columns", {"max": limits.columns}))
+        cells += len(row)
+        if cells > limits.cells:
+            raise FileTooLarge(Message("import_too_many_cells", {"max": limits.cells}))
+        if number % CLOCK_EVERY == 0 and time.monotonic() > deadline:
+            raise FileTooLarge(Message("import_too_slow", {"seconds": f"{limits.seconds:g}"}))
         if header is None:
-            if any(is_filled(c) for c in cells):
-                header = ["" if c is None else str(c) for c in cells]
+            if any(is_filled(c) for c in row):
+                header = ["" if c is None else str(c) for c in row]
                 header_row = number
             continue
-        if any(is_filled(c) for c in cells):
-            if len(data) >= max_rows:
-                raise FileTooLarge(Message("import_too_many_rows", {"max": max_rows}))
-            data.append((number, cells))
+        if any(is_filled(c) for c in row):
+            data.append((number, row))
     if header is None:
         raise UnreadableFile(Message("import_empty"))
     return Sheet(header, header_row, data, kind)
@@ -83,12 +116,20 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
     text = _decode(data)
     if "\x00" in text:
         raise UnreadableFile(Message("import_unreadable", {"problem": "NUL"}))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_bounded_lines(io.StringIO(text, newline="")))
     try:
         yield from reader
     except csv.Error as error:
         problem = f"line {reader.line_num}: {error}"
         raise UnreadableFile(Message("import_unreadable", {"problem": problem})) from None
+
+
+def _bounded_lines(lines: Iterable[str]) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_LENGTH:
+            raise FileTooLarge(Message("import_line_too_long", {
+                "line": number, "max": MAX_LINE_LENGTH}))
+        yield line
 
 
 def _decode(data: bytes) -> str:
@@ -100,7 +141,7 @@ def _decode(data: bytes) -> str:
     raise UnreadableFile(Message("import_unreadable", {"problem": "not UTF-8 or GB 18030 text"}))
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
+def _xlsx_rows(data: bytes, limits: ReadLimits) -> Iterator[list[Any]]:
     from openpyxl import load_workbook  # imported when needed: most imports are CSV
 
     try:
@@ -118,9 +159,43 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is not None:
-            yield from _trimmed(sheet.iter_rows(values_only=True))
+            _check_dimension(sheet.max_row, sheet.max_column, limits)
+            sheet.reset_dimensions()  # rows past a dimension that lies are read, not lost
+            yield from _trimmed(_within_sheet(sheet.iter_rows(values_only=True)))
+    except ServiceError:
+        raise
+    except Exception as error:  # a sheet damaged past its first rows
+        problem = f"{type(error).__name__}: {error}"[:200]
+        raise UnreadableFile(Message("import_unreadable", {"problem": problem})) from None
     finally:
         book.close()
+
+
+def _check_dimension(last_row: int | None, last_column: int | None,
+                     limits: ReadLimits) -> None:
+    """Refuse a sheet whose declared dimension (``<dimension ref="A1:XFD1048576"/>``)
+    is past the limits; a sheet that declares none is counted as it is read."""
+    if not last_row or not last_column:
+        return
+    if last_row > SHEET_ROWS or last_column > SHEET_COLUMNS:
+        raise UnreadableFile(Message("import_unreadable", {
+            "problem": f"the sheet declares {last_row:,} rows and {last_column:,} columns; "
+                       f"a sheet holds at most {SHEET_ROWS:,} and {SHEET_COLUMNS:,}"}))
+    if last_row > limits.rows + 1:
+        raise FileTooLarge(Message("import_too_many_rows", {"max": limits.rows}))
+    if last_column > limits.columns:
+        raise FileTooLarge(Message("import_too_many_columns", {"max": limits.columns}))
+    if last_row * last_column > limits.cells:
+        raise FileTooLarge(Message("import_too_many_cells", {"max": limits.cells}))
+
+
+def _within_sheet(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """The rows, refusing any numbered past what a spreadsheet can hold."""
+    for number, row in enumerate(rows, start=1):
+        if number > SHEET_ROWS:
+            raise UnreadableFile(Message("import_unreadable", {
+                "problem": f"rows past row {SHEET_ROWS:,}"}))
+        yield row
 
 
 def _trimmed(rows: Iterable[tuple]) -> Iterator[list[Any]]:

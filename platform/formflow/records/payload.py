@@ -14,6 +14,7 @@ from typing import Any
 from formflow.fields import FieldValueError, Registry
 from formflow.i18n import Message
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field
+from formflow.records.limits import DEFAULT_LIMITS, RecordLimits, oversized_tables
 
 Errors = dict[str, list[Message]]
 
@@ -32,11 +33,14 @@ def parse_payload(
     field_types: Registry,
     *,
     current: Mapping[str, Any] | None = None,
+    limits: RecordLimits = DEFAULT_LIMITS,
 ) -> tuple[dict[str, Any], int | None, Errors]:
     """Return (values, expected version, errors) for a request body.
 
     ``current`` is the stored record on update: system and computed fields may be echoed
-    back with their current value, anything else read-only is an error.
+    back with their current value, anything else read-only is an error.  Table fields
+    over the ``limits`` are refused before any of their rows is read; an error under
+    ``""`` (too many cells, or a body that is no object) means nothing was read.
     """
     errors: Errors = {}
     values: dict[str, Any] = {}
@@ -44,7 +48,14 @@ def parse_payload(
     if not isinstance(payload, Mapping):
         add_error(errors, "", Message("invalid_row"))
         return values, None, errors
+    oversized = oversized_tables(entity, payload, limits)
+    for path, message in oversized.items():
+        add_error(errors, path, message)
+    if "" in errors:
+        return values, None, errors
     for name, raw in payload.items():
+        if name in oversized:
+            continue
         if name == "_version":
             expected_version = _parse_version(raw, errors)
             continue

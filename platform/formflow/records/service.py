@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,8 @@ from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
 from formflow.records.evaluation import RecordScope, holds
+from formflow.records.idempotency import claim_key, make_claim, settle_key
+from formflow.records.limits import RecordLimits
 from formflow.records.payload import parse_payload
 from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
 from formflow.records.references import to_internal
@@ -70,6 +72,8 @@ class RecordService:
         self, db: Database, model: Model, schema: Schema, field_types: Registry,
         *, timezone: tzinfo | None = None, plugins: PluginSet | None = None,
         functions: Mapping[str, Callable[..., Any]] | None = None,
+        limits: RecordLimits | None = None,
+        idempotency_seconds: int = 86_400,
     ):
         self.db = db
         self.model = model
@@ -80,6 +84,10 @@ class RecordService:
         #: Expression functions from plugins.
         self.functions = dict(functions or {})
         self.totals = Totals()
+        #: Size limits of one record's input (see :mod:`formflow.records.limits`).
+        self.limits = limits or RecordLimits()
+        #: How long a create's idempotency key is remembered.
+        self.idempotency_window = timedelta(seconds=idempotency_seconds)
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -137,20 +145,41 @@ class RecordService:
     # -- operations -------------------------------------------------------------------
 
     def create(self, user: User, entity_name: str, payload: Any) -> dict[str, Any]:
+        return self._create(user, entity_name, payload, None)[0]
+
+    def create_once(
+        self, user: User, entity_name: str, payload: Any, key: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Create a record under an idempotency key (see :mod:`formflow.records.idempotency`):
+        returns the record and whether it was made before, by an earlier create with the
+        same key and body (then nothing is written now)."""
+        return self._create(user, entity_name, payload, key)
+
+    def _create(
+        self, user: User, entity_name: str, payload: Any, key: str | None
+    ) -> tuple[dict[str, Any], bool]:
         entity = self.entity(entity_name)
         self.require(user, entity, "create")
-        values, _, errors = parse_payload(entity, payload, self.field_types)
+        claim = None if key is None else make_claim(user.id, key, entity.qualified_name, payload)
+        values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
         if "" in errors:
             raise ValidationFailed(errors)
         with self.db.write() as conn:
-            saved = self._create_in(conn, user, entity, values, errors, own_transaction=True)
-        return self.to_json(user, entity, saved)
+            earlier = None if claim is None else claim_key(conn, claim, self.idempotency_window)
+            if earlier is None:
+                saved = self._create_in(conn, user, entity, values, errors,
+                                        own_transaction=True)
+                if claim is not None:
+                    settle_key(conn, claim, saved["id"])
+        if earlier is not None:
+            return self.get(user, entity_name, earlier), True
+        return self.to_json(user, entity, saved), False
 
     def create_in(self, conn: Connection, user: User, entity: Entity, payload: Any) -> dict:
         """Create a record from a request-shaped ``payload`` inside the caller's write
         transaction, through the whole save pipeline; returns it (internal form).  The
         caller has checked the create grant (see :meth:`require`)."""
-        values, _, errors = parse_payload(entity, payload, self.field_types)
+        values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
         if "" in errors:
             raise ValidationFailed(errors)
         return self._create_in(conn, user, entity, values, errors)
@@ -212,7 +241,7 @@ class RecordService:
         written and keeps its version.  ``own_transaction``: see :class:`SaveRequest`."""
         before = self.to_json(user, entity, current)
         values, body_version, errors = parse_payload(
-            entity, payload, self.field_types, current=before
+            entity, payload, self.field_types, current=before, limits=self.limits
         )
         _check_version(current, expected_version or body_version)
         if "" in errors:
@@ -365,6 +394,7 @@ class RecordService:
             values, _, errors = parse_payload(
                 entity, payload, self.field_types,
                 current=self.to_json(user, entity, current) if current else None,
+                limits=self.limits,
             )
             hooks = _PreviewHooks(self.plugins.hooks_for(entity.app))
             saver = Saver(conn, self.model, self.schema, self.field_types, self.context(user),

@@ -1,4 +1,5 @@
-"""System tables (prefix ``ff_``) shared by every app: sequences, audit, published metadata.
+"""System tables (prefix ``ff_``) shared by every app: sequences, audit, published metadata,
+idempotency keys.
 
 Other packages (auth, process) define their own system tables on :data:`system_metadata`
 so ``formflow init`` creates them all at once.
@@ -49,4 +50,18 @@ metadata_revision = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("checksum", sa.String(64), nullable=False),
     sa.Column("published_at", UtcDateTime, nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "ff_idempotency_keys",
+    system_metadata,
+    # The primary key is what makes a key claimable once: a second insert of the same
+    # (user, key) fails, or waits for the first transaction and then fails.
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("entity", sa.String(130), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Index("ix_ff_idempotency_keys_expires_at", "expires_at"),
 )

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from werkzeug.datastructures import MultiDict
 
 from formflow.metadata.model import Entity, Field
+from formflow.records.limits import DEFAULT_LIMITS, RecordLimits
 from formflow.web.display import format_number
 
 #: Input types with no input of their own on a form (their values are computed).
@@ -43,10 +44,13 @@ def is_input(field: Field) -> bool:
 
 
 def parse_form(
-    entity: Entity, form: MultiDict, inputs: Mapping[str, Field], zone: ZoneInfo
+    entity: Entity, form: MultiDict, inputs: Mapping[str, Field], zone: ZoneInfo,
+    limits: RecordLimits = DEFAULT_LIMITS,
 ) -> tuple[dict[str, Any], Raw]:
     """The service payload and the raw values (to show again) of a submitted form.
-    ``inputs`` are the fields the form offers; any other input is ignored."""
+    ``inputs`` are the fields the form offers; any other input is ignored.  The raw
+    values keep no more rows than a table may hold (the payload keeps them all, for the
+    service to refuse), so a form with too many rows is not shown again whole."""
     payload: dict[str, Any] = {}
     raw: Raw = {}
     rows = _rows(form)
@@ -55,7 +59,7 @@ def parse_form(
             continue  # not on the form (or disabled): left unchanged
         if field.is_table:
             raw_rows = rows.get(name, [])
-            raw[name] = raw_rows
+            raw[name] = raw_rows[: limits.max_rows(field)]
             payload[name] = [
                 {
                     c.name: _value(c, row.get(c.name, ""), zone)

@@ -10,7 +10,9 @@ every typed value; a save over someone else's newer change shows what they chang
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask import current_app, flash, redirect, request, url_for
@@ -20,6 +22,7 @@ from formflow.auth import User, can_read_field, can_write_field
 from formflow.errors import Conflict, StaleVersion, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.metadata.model import Entity, Field
+from formflow.records.idempotency import KeyReused
 from formflow.records.service import Preview
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
@@ -29,6 +32,9 @@ from formflow.web.entities import column_span, entity_crumbs, entity_or_404, lay
 from formflow.web.formdata import Raw, input_name, input_text, is_input, parse_form, raw_from_record
 from formflow.web.language import page_language
 from formflow.web.rendering import fragment, render
+
+#: The hidden input carrying a new-record form's idempotency key.
+IDEMPOTENCY_INPUT = "_idempotency_key"
 
 
 @dataclass
@@ -47,6 +53,12 @@ class FormView:
     version: str = ""
     conflict: list[dict] | None = None
     focus: str | None = None
+
+    @cached_property
+    def idempotency_key(self) -> str:
+        """The key of the create this new-record form makes: the submitted one when the
+        form is shown again, so that submitting it twice still makes one record."""
+        return request.form.get(IDEMPOTENCY_INPUT) or secrets.token_urlsafe(16)
 
     @property
     def record_id(self) -> int | None:
@@ -154,6 +166,12 @@ def _zone():
     return current_app.config["TIMEZONE"]
 
 
+def _submitted(entity: Entity, user: User) -> tuple[dict[str, Any], Raw]:
+    """The payload and raw values of the submitted form."""
+    limits = get_runtime().records.limits
+    return parse_form(entity, request.form, form_inputs(entity, user), _zone(), limits)
+
+
 def _qualified(app: str, entity: str) -> tuple[Entity, str]:
     found = entity_or_404(app, entity)
     return found, found.qualified_name
@@ -210,12 +228,12 @@ def new_record(app: str, entity: str):
 def create_record(app: str, entity: str):
     user = signed_in()
     found, name = _qualified(app, entity)
-    payload, raw = parse_form(found, request.form, form_inputs(found, user), _zone())
+    payload, raw = _submitted(found, user)
     if request.form.get("_op"):  # a line-item button pressed without htmx
         return _render_form(_apply_op(found, user, payload, raw, None))
     records = get_runtime().records
     try:
-        record = records.create(user, name, payload)
+        record = _create(records, user, name, payload)
     except ValidationFailed as failed:
         preview = records.preview(user, name, payload)
         view = FormView(
@@ -226,6 +244,19 @@ def create_record(app: str, entity: str):
         _("Saved %(title)s.", title=record.get("_title") or record.get("_number") or ""), "success"
     )
     return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record["id"]))
+
+
+def _create(records, user: User, name: str, payload: dict) -> dict:
+    """Create once per form: a form submitted again (twice at once, say) answers with
+    the record it made.  A form sent back changed after it made a record (the browser's
+    Back button, then Save) makes a new one, as its user means."""
+    key = request.form.get(IDEMPOTENCY_INPUT)
+    if key:
+        try:
+            return records.create_once(user, name, payload, key)[0]
+        except KeyReused:
+            pass
+    return records.create(user, name, payload)
 
 
 @web.get("/<app>/<entity>/<int:record_id>/edit")
@@ -259,7 +290,7 @@ def update_record(app: str, entity: str, record_id: int):
     found, name = _qualified(app, entity)
     records = get_runtime().records
     current = records.get(user, name, record_id)
-    payload, raw = parse_form(found, request.form, form_inputs(found, user), _zone())
+    payload, raw = _submitted(found, user)
     if request.form.get("_op"):
         return _render_form(_apply_op(found, user, payload, raw, current))
     try:
@@ -327,7 +358,7 @@ def _preview(app: str, entity: str, record_id: int | None):
     user = signed_in()
     found, name = _qualified(app, entity)
     current = get_runtime().records.get(user, name, record_id) if record_id else None
-    payload, raw = parse_form(found, request.form, form_inputs(found, user), _zone())
+    payload, raw = _submitted(found, user)
     payload = _without_version(payload)
     if request.form.get("_op"):
         view = _apply_op(found, user, payload, raw, current)
@@ -358,16 +389,17 @@ def _apply_op(
         rows = list(payload.get(table_name) or [])
         raw_rows = list(raw.get(table_name) or [])
         index = int(index_text) if index_text.isdigit() else -1
+        count = len(raw_rows)  # rows past a table's limit are not shown (see parse_form)
         if op == "add":
             rows.append({})
             raw_rows.append(None)  # filled from the preview: defaults apply
             focus = f"{table_name}-{len(rows) - 1}"
-        elif 0 <= index < len(rows):
+        elif 0 <= index < count:
             if op == "remove":
                 del rows[index], raw_rows[index]
             elif op in ("up", "down"):
                 other = index - 1 if op == "up" else index + 1
-                if 0 <= other < len(rows):
+                if 0 <= other < count:
                     rows[index], rows[other] = rows[other], rows[index]
                     raw_rows[index], raw_rows[other] = raw_rows[other], raw_rows[index]
                     focus = f"{table_name}-{other}"

@@ -31,6 +31,7 @@ from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.csrf import csrf_token
+from formflow.web.files import human_size
 from formflow.web.inbox import open_items
 from formflow.web.language import page_language
 from formflow.web.redirects import local_path_or_empty
@@ -169,9 +170,16 @@ def on_http_error(error: HTTPException):
     texts = {
         403: _("You may not open this page."),
         404: _("This page does not exist, or you may not see it."),
-        413: _("The upload is too large."),
+        413: _too_large_text(),
     }
     return error_page(error.code or 500, texts.get(error.code, error.description or ""))
+
+
+def _too_large_text() -> str:
+    limit = request.max_content_length
+    if limit and (request.content_length or 0) > limit:
+        return _("The form is too large: it may hold at most %(size)s.", size=human_size(limit))
+    return _("The upload is too large.")
 
 
 def error_page(status: int, detail: str):
