@@ -39,8 +39,11 @@ from formflow.plugins import hookimpl, message
 MANIFEST = {
     "name": "china_ids",
     "version": "1.0",
-    "description": "Resident ID, unified social credit code and mobile number fields "
-                   "with checksums and masking.",
+    "description": {
+        "en": "Resident ID, unified social credit code and mobile number fields with "
+              "checksums and masking.",
+        "zh-CN": "身份证号、统一社会信用代码和手机号字段：校验位检查，显示时打码。",
+    },
     "apps": ["*"],
     "settings": {"mask_resident_id": True, "mask_mobile": True, "mask_credit_code": False},
 }

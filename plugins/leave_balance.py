@@ -38,8 +38,11 @@ from formflow.process.sla import SYSTEM
 MANIFEST = {
     "name": "leave_balance",
     "version": "1.0",
-    "description": "Checks leave requests against the employee's leave balance and "
-                   "deducts approved days.",
+    "description": {
+        "en": "Checks leave requests against the employee's leave balance and deducts "
+              "approved days.",
+        "zh-CN": "按员工的假期余额检查请假申请，审批通过后扣减天数。",
+    },
     "settings": {
         "request": "leave_request",
         "employee_field": "employee",

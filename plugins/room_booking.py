@@ -35,8 +35,11 @@ from formflow.plugins import hookimpl, message
 MANIFEST = {
     "name": "room_booking",
     "version": "1.0",
-    "description": "Refuses meeting-room bookings that overlap a confirmed booking of the "
-    "same room.",
+    "description": {
+        "en": "Refuses meeting-room bookings that overlap a confirmed booking of the same "
+              "room.",
+        "zh-CN": "会议室预订与同一会议室已确认的预订时间重叠时，不予预订。",
+    },
     "settings": {
         "entity": "booking",
         "room_field": "room",

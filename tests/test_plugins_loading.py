@@ -92,6 +92,8 @@ def test_hooks_run_only_for_apps_that_enabled_the_plugin(shop, api_for):
         ("import no_such_module\nMANIFEST = {}\n", "ModuleNotFoundError"),
         ("MANIFEST = {'name': 'broken', 'version': '1'}\nx = (\n", "SyntaxError"),
         ("MANIFEST = {'name': 'Bad Name', 'version': '1'}\n", "bad MANIFEST"),
+        ("MANIFEST = {'name': 'broken', 'version': '1', 'description': {'en': 1}}\n",
+         "'description' must be a text or a map"),
         (
             "from formflow.plugins import hookimpl\n"
             "MANIFEST = {'name': 'broken', 'version': '1'}\n"
@@ -99,7 +101,7 @@ def test_hooks_run_only_for_apps_that_enabled_the_plugin(shop, api_for):
             "record_validte",
         ),
     ],
-    ids=["import error", "syntax error", "bad manifest", "unknown hook"],
+    ids=["import error", "syntax error", "bad manifest", "bad description", "unknown hook"],
 )
 def test_a_broken_plugin_stops_start_up_naming_the_plugin_and_file(
     tmp_path, plugins_dir, source, expected

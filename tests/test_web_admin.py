@@ -372,7 +372,8 @@ def test_an_admin_cannot_drop_their_own_admin_role(admin_client, runtime):
 PROBE = '''
 from formflow.plugins import Job, hookimpl
 
-MANIFEST = {"name": "probe", "version": "2.1", "description": "Probes memos.",
+MANIFEST = {"name": "probe", "version": "2.1",
+            "description": {"en": "Probes memos.", "zh-CN": "检查备忘录。"},
             "settings": {"api_token": "s3cr3t-value", "limit": 3, "empty_secret": ""}}
 
 
@@ -415,6 +416,13 @@ def test_the_plugins_page_shows_hooks_jobs_settings_and_failures(plugged):
     failed = html.split('class="list-group ff-plugins-failed"')[1]
     assert 'id="plugin-broken"' in failed and "no_such_module" in failed
     assert 'id="plugin-process_engine"' in html  # built in
+
+
+def test_a_plugin_describes_itself_in_the_reader_s_language(plugged):
+    zh = {"Accept-Language": "zh-CN"}
+    assert "检查备忘录。" in plugged.get("/admin/plugins", headers=zh).get_data(as_text=True)
+    items = plugged.get("/api/v1/admin/plugins", headers=zh).get_json()["items"]
+    assert {p["name"]: p for p in items}["probe"]["description"] == "检查备忘录。"
 
 
 def test_the_api_lists_the_same_plugin_details(plugged):

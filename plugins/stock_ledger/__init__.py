@@ -53,9 +53,13 @@ from .pages import may_read, pages
 MANIFEST = {
     "name": "stock_ledger",
     "version": "1.1",
-    "description": "Posts approved stock documents to a ledger and keeps stock on hand "
-                   "per product and warehouse; never lets it go negative; alerts "
-                   "purchasing when a product needs reordering.",
+    "description": {
+        "en": "Posts approved stock documents to a ledger and keeps stock on hand per "
+              "product and warehouse; never lets it go negative; alerts purchasing when "
+              "a product needs reordering.",
+        "zh-CN": "审批通过的出入库单据记入库存台账，按商品和仓库计算现存量，库存不会变成负数；"
+                 "商品需要补货时提醒采购。",
+    },
     "settings": {
         "document": "stock_document",
         "direction_field": "direction",

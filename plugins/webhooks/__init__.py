@@ -45,7 +45,10 @@ from .tables import TABLES
 MANIFEST = {
     "name": "webhooks",
     "version": "1.0",
-    "description": "Signed HTTP callbacks to other systems when records change.",
+    "description": {
+        "en": "Signed HTTP callbacks to other systems when records change.",
+        "zh-CN": "记录变化时，向其他系统发送带签名的 HTTP 回调。",
+    },
     "apps": ["*"],
     "settings": {
         "timeout_seconds": 5,

@@ -36,5 +36,6 @@ def run_plugin_action(app: str, entity: str, record_id: int, name: str):
 @api.get("/admin/plugins")
 def list_plugins():
     """Every plugin found (admins only): see :func:`formflow.plugins.report.describe_plugins`."""
-    runtime = get_runtime()
-    return jsonify(items=describe_plugins(current_api_user(), runtime.plugins, runtime.jobs))
+    runtime, user = get_runtime(), current_api_user()
+    return jsonify(items=describe_plugins(user, runtime.plugins, runtime.jobs,
+                                          request_language(user)))

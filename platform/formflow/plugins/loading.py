@@ -19,6 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from formflow.metadata.model import Label
+
 ENTRY_POINT_GROUP = "formflow"
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -29,7 +31,9 @@ class LoadedPlugin:
     source: str  # the file, or "entry point <name> (<distribution>)"
     module: ModuleType | Any | None = None
     version: str = ""
-    description: str = ""
+    #: What the plugin does, in one or several languages (the manifest's ``description``:
+    #: a text, or a map of language tags to texts).
+    description: Label = field(default_factory=lambda: Label.of(""))
     apps: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
     builtin: bool = False
@@ -97,7 +101,7 @@ def read_manifest(plugin: LoadedPlugin, module: Any) -> LoadedPlugin:
     plugin.module = module
     plugin.name = manifest["name"]
     plugin.version = str(manifest.get("version", ""))
-    plugin.description = str(manifest.get("description", ""))
+    plugin.description = Label.of(manifest.get("description", ""))
     plugin.apps = tuple(manifest.get("apps", ()))
     plugin.settings = dict(manifest.get("settings", {}))
     return plugin
@@ -113,6 +117,11 @@ def _manifest_problem(manifest: Any) -> str | None:
         return "'name' must be lower_snake_case"
     if not isinstance(manifest.get("version"), str):
         return "'version' must be a string"
+    description = manifest.get("description", "")
+    if not (isinstance(description, str) or (
+            isinstance(description, dict) and description
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in description.items()))):
+        return "'description' must be a text or a map of language tags to texts"
     apps = manifest.get("apps", [])
     if not isinstance(apps, list | tuple) or not all(isinstance(a, str) for a in apps):
         return "'apps' must be a list of app names"

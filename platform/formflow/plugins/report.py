@@ -25,8 +25,10 @@ SECRET_WORDS = ("secret", "password", "passwd", "token", "key", "credential")
 MASK = "••••••"
 
 
-def describe_plugins(user: User, plugins: PluginSet, jobs: JobRunner) -> list[dict[str, Any]]:
-    """Every plugin found, for an admin: ``name``, ``version``, ``description``,
+def describe_plugins(user: User, plugins: PluginSet, jobs: JobRunner,
+                     lang: str | None = None) -> list[dict[str, Any]]:
+    """Every plugin found, for an admin: ``name``, ``version``, ``description`` (in
+    ``lang``),
     ``source``, ``builtin``, ``loaded``, ``error`` (why it did not load), ``apps``,
     ``hooks``, ``jobs`` (with their last run) and ``settings`` (secrets masked)."""
     if not user.is_admin:
@@ -36,7 +38,7 @@ def describe_plugins(user: User, plugins: PluginSet, jobs: JobRunner) -> list[di
         {
             "name": p.name,
             "version": p.version,
-            "description": p.description,
+            "description": p.description.text(lang),
             "source": p.source,
             "builtin": p.builtin,
             "loaded": p.loaded,

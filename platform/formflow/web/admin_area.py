@@ -79,5 +79,5 @@ def admin_home():
     user = signed_in()
     runtime = get_runtime()
     counts = runtime.directory.summary(user)
-    plugins = describe_plugins(user, runtime.plugins, runtime.jobs)
+    plugins = describe_plugins(user, runtime.plugins, runtime.jobs, page_language())
     return admin_render("admin/index", None, counts=counts, plugins=plugins)

@@ -11,12 +11,13 @@ from formflow.runtime import get_runtime
 from formflow.web.admin_area import admin_render
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.language import page_language
 
 
 @web.get("/admin/plugins")
 def admin_plugins():
     runtime = get_runtime()
-    plugins = describe_plugins(signed_in(), runtime.plugins, runtime.jobs)
+    plugins = describe_plugins(signed_in(), runtime.plugins, runtime.jobs, page_language())
     return admin_render(
         "admin/plugins", "plugins", [(_("Plugins"), None)],
         loaded=[p for p in plugins if p["loaded"]],
