@@ -64,6 +64,7 @@ class Loader:
                 records.load_internal,
                 records.plugins.hooks_for,
                 db=records.db,
+                read_condition=records.read_condition_in(self.conn),
             )
             self._savers[user.username] = saver
         return saver

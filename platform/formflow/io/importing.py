@@ -89,8 +89,8 @@ class Importer:
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         try:
             with self.records.db.write() as conn:
-                self._resolve_links(conn, entity, rows, errors)
-                targets = self._match_keys(conn, entity, columns, sheet, errors)
+                self._resolve_links(conn, user, entity, rows, errors)
+                targets = self._match_keys(conn, user, entity, columns, sheet, errors)
                 for number, payload in rows:
                     try:
                         outcome = self._save(conn, user, entity, number, payload,
@@ -142,9 +142,11 @@ class Importer:
             return None
         return None if failed else outcome
 
-    def _resolve_links(self, conn: Connection, entity: Entity, rows: list[Row],
+    def _resolve_links(self, conn: Connection, user: User, entity: Entity, rows: list[Row],
                        errors: Errors) -> None:
-        """Replace each link cell's text (number, id or title) by the record id."""
+        """Replace each link cell's text (number, id or title) by the record id.  Only
+        records the user may link are found (see :mod:`formflow.records.linking`): one
+        out of sight is as unknown as one that does not exist."""
         model, schema = self.records.model, self.records.schema
         for field in entity.scalar_fields:
             if field.type != "link":
@@ -153,8 +155,10 @@ class Importer:
             if not texts:
                 continue
             target = model.entity(field.to or "")
+            scope = (None if field.link_scope == "all"
+                     else self.records.read_condition(conn, user, target))
             found, ambiguous = resolve_links(conn, schema[target.qualified_name],
-                                             bool(target.numbering), texts)
+                                             bool(target.numbering), texts, scope)
             for number, payload in rows:
                 text = payload.get(field.name)
                 if not text:
@@ -168,8 +172,8 @@ class Importer:
                     Message(key, {"entity": target.label, "value": text.strip()[:100]})
                 )
 
-    def _match_keys(self, conn: Connection, entity: Entity, columns: ImportColumns,
-                    sheet: Sheet, errors: Errors) -> dict[int, int]:
+    def _match_keys(self, conn: Connection, user: User, entity: Entity,
+                    columns: ImportColumns, sheet: Sheet, errors: Errors) -> dict[int, int]:
         """The id of the record each row updates, by row number (rows creating a record
         are absent)."""
         if columns.key is None:

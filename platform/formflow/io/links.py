@@ -30,13 +30,16 @@ def _chunks(values: Sequence) -> Iterable[Sequence]:
         yield values[start:start + CHUNK]
 
 
-def _pairs(conn: Connection, column, values: Iterable, main) -> list[tuple[Any, int]]:
-    """(column value, id) of the live records whose ``column`` is among ``values``."""
+def _pairs(conn: Connection, column, values: Iterable, main, condition=None
+           ) -> list[tuple[Any, int]]:
+    """(column value, id) of the live records (meeting ``condition``, if any) whose
+    ``column`` is among ``values``."""
     values = sorted(set(values))
     found = []
     for chunk in _chunks(values):
         query = sa.select(column, main.c.id).where(
-            column.in_(chunk), main.c._deleted_at.is_(None)
+            column.in_(chunk), main.c._deleted_at.is_(None),
+            *(() if condition is None else (condition,)),
         )
         found.extend((row[0], row[1]) for row in conn.execute(query))
     return found
@@ -78,23 +81,28 @@ def link_writer(
 
 
 def resolve_links(
-    conn: Connection, tables: EntityTables, numbered: bool, texts: Iterable[str]
+    conn: Connection, tables: EntityTables, numbered: bool, texts: Iterable[str],
+    condition: sa.ColumnElement[bool] | None = None,
 ) -> tuple[dict[str, int], set[str]]:
     """Map each text (a number, an id or a title) to the id of the one live record it
-    names.  Returns (found ids by text, texts matching several records by title)."""
+    names among those meeting ``condition`` (the importing user's read scope; None: all
+    records).  Returns (found ids by text, texts matching several records by title)."""
     main = tables.main
     wanted = {t.strip() for t in texts if t.strip()}
     found: dict[str, int] = {}
     if numbered:
-        found.update(_pairs(conn, main.c._number, wanted, main))
+        found.update(_pairs(conn, main.c._number, wanted, main, condition))
     digits = {
         t for t in wanted - set(found) if t.isascii() and t.isdigit() and len(t) <= 10
         and 0 < int(t) <= MAX_RECORD_ID
     }
-    live = {record_id for _, record_id in _pairs(conn, main.c.id, {int(t) for t in digits}, main)}
+    live = {
+        record_id
+        for _, record_id in _pairs(conn, main.c.id, {int(t) for t in digits}, main, condition)
+    }
     found.update((t, int(t)) for t in digits if int(t) in live)
     ambiguous: set[str] = set()
-    for title, record_id in _pairs(conn, main.c._title, wanted - set(found), main):
+    for title, record_id in _pairs(conn, main.c._title, wanted - set(found), main, condition):
         if title in found and found[title] != record_id:
             ambiguous.add(title)
         found[title] = record_id

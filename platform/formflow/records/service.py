@@ -101,10 +101,18 @@ class RecordService:
     def readable_ids(self, conn: Connection, user: User, entity: Entity) -> sa.Select | None:
         """The ids of the records of ``entity`` within the user's read scope, as a query to
         filter other tables by; ``None`` when the scope is ``all``."""
+        scope = self.read_condition(conn, user, entity)
+        main = self.schema[entity.qualified_name].main
+        return None if scope is None else sa.select(main.c.id).where(scope)
+
+    def read_condition(
+        self, conn: Connection, user: User, entity: Entity
+    ) -> sa.ColumnElement[bool] | None:
+        """The condition on the main table of ``entity`` limiting it to the records the
+        user may read; ``None`` when the scope is ``all``."""
         main = self.schema[entity.qualified_name].main
         grant = self.grant(user, entity)
-        scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
-        return None if scope is None else sa.select(main.c.id).where(scope)
+        return scope_condition(conn, main, grant.read, user, entity.qualified_name)
 
     def context(self, user: User) -> EvaluationContext:
         return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
@@ -353,7 +361,8 @@ class RecordService:
             )
             hooks = _PreviewHooks(self.plugins.hooks_for(entity.app))
             saver = Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                          self.load_internal, lambda app: hooks)
+                          self.load_internal, lambda app: hooks,
+                          read_condition=self.read_condition_in(conn))
             if "" not in errors:
                 try:
                     saver.check(SaveRequest(entity, user, values, current), errors)
@@ -368,7 +377,13 @@ class RecordService:
 
     def _saver(self, conn: Connection, user: User) -> Saver:
         return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                     self.load_internal, self.plugins.hooks_for, db=self.db)
+                     self.load_internal, self.plugins.hooks_for, db=self.db,
+                     read_condition=self.read_condition_in(conn))
+
+    def read_condition_in(self, conn: Connection):
+        """(user, qualified entity) -> the user's read scope there (see
+        :meth:`read_condition`), for the save pipeline."""
+        return lambda user, qualified: self.read_condition(conn, user, self.entity(qualified))
 
     # -- for the process engine -------------------------------------------------------
 
