@@ -82,7 +82,8 @@ class Importer:
             self.records.require(user, entity, "create")
         self.check_size(len(data))
         sheet = read_sheet(data, max_rows=self.max_rows)
-        columns, errors = match_header(entity, sheet.header, key, sheet.header_row)
+        columns, errors = match_header(entity, sheet.header, key, sheet.header_row,
+                                       readable=self.records.readable_by(user))
         if errors:
             raise ImportFailed(errors)
         rows = _payloads(sheet, columns, errors)
@@ -175,7 +176,8 @@ class Importer:
     def _match_keys(self, conn: Connection, user: User, entity: Entity,
                     columns: ImportColumns, sheet: Sheet, errors: Errors) -> dict[int, int]:
         """The id of the record each row updates, by row number (rows creating a record
-        are absent)."""
+        are absent).  Only records the user may read are matched: a row whose key is held
+        by a record out of sight creates a record, as for a key nobody holds."""
         if columns.key is None:
             return {}
         index, field = columns.key
@@ -198,11 +200,13 @@ class Importer:
                 values[number] = value
         main = self.records.schema[entity.qualified_name].main
         column = main.c[field.name]
+        readable = self.records.read_condition(conn, user, entity)
         ids: dict[Any, list[int]] = {}
         wanted = sorted(set(values.values()), key=str)
         for start in range(0, len(wanted), CHUNK):
             query = sa.select(column, main.c.id).where(
-                column.in_(wanted[start:start + CHUNK]), main.c._deleted_at.is_(None))
+                column.in_(wanted[start:start + CHUNK]), main.c._deleted_at.is_(None),
+                *(() if readable is None else (readable,)))
             for value, record_id in conn.execute(query):
                 ids.setdefault(value, []).append(record_id)
         targets = {}

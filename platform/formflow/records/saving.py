@@ -218,13 +218,16 @@ class Saver:
         allowed = self._plugin_writable(request) if current is not None else None
         for name, value in request.values.items():
             field = entity.field(name)
+            if not can_read_field(field, roles):
+                # refused whatever the value: accepting the stored one would tell it
+                add_error(errors, name, Message("unknown_field"))
+                continue
             if current is not None and current.get(name) == value:
                 continue
             if current is None and value is None:
                 continue
             plugin_refuses = allowed is not None and "*" not in allowed and name not in allowed
-            if (plugin_refuses or not can_write_field(field, roles)
-                    or not can_read_field(field, roles)):
+            if plugin_refuses or not can_write_field(field, roles):
                 add_error(errors, name, Message("not_writable"))
             elif holds(field.readonly_if, scope, self.context):
                 add_error(errors, name, Message("read_only"))

@@ -29,7 +29,7 @@ from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Model
+from formflow.metadata.model import Entity, Field, Model
 from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
@@ -133,7 +133,7 @@ class RecordService:
         return row
 
     def to_json(self, user: User, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
-        return record_to_json(entity, record, self.field_types, self._readable(user))
+        return record_to_json(entity, record, self.field_types, self.readable_by(user))
 
     # -- operations -------------------------------------------------------------------
 
@@ -263,7 +263,7 @@ class RecordService:
         grant = self.grant(user, entity)
         if not grant.read or (deleted and not grant.delete):
             raise _forbidden("read", entity)
-        query = parse_list_query(entity, args, self.field_types, self._readable(user))
+        query = parse_list_query(entity, args, self.field_types, self.readable_by(user))
         tables = self.schema[entity.qualified_name]
         main = tables.main
         with self.db.read() as conn:
@@ -280,7 +280,7 @@ class RecordService:
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
-        to_json = serializer(entity, self.field_types, self._readable(user))
+        to_json = serializer(entity, self.field_types, self.readable_by(user))
         items = [to_json(row) for row in rows]
         return Page(items, total, query.page, query.per_page, estimated)
 
@@ -299,9 +299,9 @@ class RecordService:
             self.require(user, entity, "read")
         paging = {"page", "per_page"}
         query = parse_list_query(entity, {k: v for k, v in args.items() if k not in paging},
-                                 self.field_types, self._readable(user))
+                                 self.field_types, self.readable_by(user))
         tables = self.schema[entity.qualified_name]
-        to_json = serializer(entity, self.field_types, self._readable(user))
+        to_json = serializer(entity, self.field_types, self.readable_by(user))
         return self._batches(user, entity, grant, query, tables, to_json, limit, batch, lines)
 
     def _batches(self, user, entity, grant, query, tables, to_json, limit, batch, lines):
@@ -321,13 +321,19 @@ class RecordService:
         """The conditions of a list query: filters, search, deleted or not, read scope."""
         main = self.schema[entity.qualified_name].main
         filters = self._resolve_filters(conn, query.filters)
-        search_fields = entity.list.search if entity.list else ()
-        where = where_clauses(main, filters, query.search, search_fields)
+        where = where_clauses(main, filters, query.search, self._search_fields(user, entity))
         where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
         scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
         if scope is not None:
             where.append(scope)
         return where
+
+    def _search_fields(self, user: User, entity: Entity) -> list[str]:
+        """The list's search fields the user may read: ``q`` must not find a record by a
+        value the user cannot see."""
+        readable = self.readable_by(user)
+        names = entity.list.search if entity.list else ()
+        return [name for name in names if (field := entity.field(name)) and readable(field)]
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
         """The record's changes, oldest first; fields the caller may not read are hidden."""
@@ -335,7 +341,7 @@ class RecordService:
         with self.db.read() as conn:
             self.readable_record(conn, user, entity, record_id)
             entries = audit.history(conn, entity.qualified_name, record_id)
-        hidden = {f.name for f in entity.fields if not self._readable(user)(f)}
+        hidden = {f.name for f in entity.fields if not self.readable_by(user)(f)}
         for entry in entries:
             entry["changes"] = {k: v for k, v in entry["changes"].items() if k not in hidden}
         return entries
@@ -421,7 +427,8 @@ class RecordService:
                                 changes)
         return saved
 
-    def _readable(self, user: User):
+    def readable_by(self, user: User) -> Callable[[Field], bool]:
+        """Whether ``user`` may see a field (its ``read_roles``) on a record they read."""
         roles = user.roles
         return lambda field: can_read_field(field, roles)
 
