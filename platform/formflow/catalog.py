@@ -58,6 +58,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "No department with code {value!r}.",
         "zh-CN": "不存在代码为 {value!r} 的部门。",
     },
+    "no_such_file": {
+        "en": "No such file, or you may not attach it: upload it again.",
+        "zh-CN": "文件不存在，或您无权附加该文件，请重新上传。",
+    },
     "invalid_file": {
         "en": "Enter a file reference.",
         "zh-CN": "请提供文件引用。",

@@ -25,6 +25,7 @@ from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field, Model
+from formflow.records.attachments import check_attachments
 from formflow.records.evaluation import RecordScope, apply_defaults, compute_order, evaluate, holds
 from formflow.records.linking import LinkCheck, check_links
 from formflow.records.naming import allocate_number, make_title
@@ -137,6 +138,10 @@ class Saver:
         _merge(errors, to_database(
             self.conn, entity, stored, self.field_types,
             known_users={request.user.username: request.user.id},
+        ))
+        _merge(errors, check_attachments(
+            self.conn, entity, record, current, changed, request.user, self.field_types,
+            self.model, self.schema, lambda q: self._read_condition(request.user, q),
         ))
         if errors or not request.own_transaction:
             self._check_unique(entity, stored, changed, current, errors)

@@ -41,6 +41,7 @@ from formflow.records.saving import Saver, SaveRequest, integrity_problem, notif
 from formflow.records.serialize import record_to_json, serializer
 from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
+from formflow.storage.files import digest_of, remember_upload
 from formflow.storage.repository import attach_lines, load_row, update_row
 from formflow.storage.tables import Schema
 from formflow.storage.types import utcnow
@@ -378,6 +379,13 @@ class RecordService:
             scope = self.scope(conn, entity, record)
             states = field_states(entity.fields, scope, self.context(user), user.roles)
             return Preview(self.to_json(user, entity, record), states, errors)
+
+    def remember_upload(self, user: User, key: str) -> None:
+        """Note that ``user`` uploaded the stored file ``key``: theirs to attach."""
+        digest = digest_of(key)
+        if digest is not None:
+            with self.db.write() as conn:
+                remember_upload(conn, digest, user.id)
 
     # -- helpers ----------------------------------------------------------------------
 
