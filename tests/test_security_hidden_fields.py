@@ -7,6 +7,9 @@ a customer's credit limit, tax id or rating note, not even on her own customer (
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from helpers import module_app, problem
 from io_support import csv_bytes
@@ -128,3 +131,67 @@ def test_an_import_key_matches_only_records_one_may_read(links):
         assert response.status_code == 200, response.get_data(as_text=True)
         answers.append(response.get_json())
     assert answers[0] == answers[1] and answers[0]["created"] == 1
+
+
+# -- properties: no answer depends on a hidden value ------------------------------------
+
+HIDDEN = sorted(ALICE_HIDDEN)
+PROPERTY_SETTINGS = settings(
+    max_examples=40, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+notes = st.text(st.sampled_from("GOLDIRN"), min_size=1, max_size=4)
+
+
+def _reset_hidden(links, values: dict) -> None:
+    """Give every customer other hidden values, behind the services' back."""
+    main = links.runtime.schema["lnk.customer"].main
+    with links.runtime.db.write() as conn:
+        for number, record_id in enumerate(conn.execute(sa.select(main.c.id)).scalars()):
+            conn.execute(main.update().where(main.c.id == record_id).values(
+                credit_limit=values["credit_limit"] + number,
+                tax_id=f"{values['tax_id']}-{number}", rating_note=values["rating_note"]))
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_alices_list_answers_alike_whatever_the_hidden_values(links, data):
+    alice = links.world.api["alice"]
+    args = {}
+    if data.draw(st.integers(0, 3)):
+        args["q"] = data.draw(st.sampled_from(list("GOLDIRN")) | notes
+                              | st.sampled_from(["TAX", "Alice", "7"]))
+    sort = data.draw(st.sampled_from(["name", "-name", "credit_limit", "_number", None]))
+    if sort:
+        args["sort"] = sort
+    for name in data.draw(st.lists(st.sampled_from([*HIDDEN, "name", "phone"]), max_size=2)):
+        args[f"{name}__{data.draw(st.sampled_from(['contains', 'isnull', 'ne']))}"] = "1"
+
+    def answer():
+        response = alice.get(CUSTOMERS, query_string=args)
+        return response.status_code, response.get_json()
+
+    before = answer()
+    _reset_hidden(links, {"credit_limit": data.draw(st.integers(0, 10**6)),
+                          "tax_id": data.draw(notes), "rating_note": data.draw(notes)})
+    assert answer() == before
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_an_import_dry_run_answers_alike_for_right_and_wrong_guesses(links, data):
+    """A file keyed on a hidden field, or holding its column, sent with the right values
+    and with wrong ones."""
+    alice = links.world.api["alice"]
+    name = data.draw(st.sampled_from(HIDDEN))
+    main = links.runtime.schema["lnk.customer"].main
+    with links.runtime.db.read() as conn:
+        stored = conn.execute(sa.select(main.c[name]).where(
+            main.c.id == links.alice_customer["id"])).scalar()
+    key = data.draw(st.sampled_from([name, None, "name"]))
+    right, wrong = str(stored), f"{stored}9"
+
+    def answer(value):
+        response = _import(alice, [[name, "name"], [value, "Alice Foods"]], key=key)
+        return response.status_code, response.get_data(as_text=True).replace(value, "V")
+
+    assert answer(right) == answer(wrong)
