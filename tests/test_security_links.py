@@ -183,3 +183,15 @@ def test_a_web_form_save_refuses_the_link_and_shows_nothing(links):
     assert response.status_code == 422 and "无权关联" in html
     assert leaked(html) == []
     assert links.state() == before
+
+
+def test_an_export_writes_an_unreadable_link_as_its_id_not_its_number(links):
+    alice, fiona = links.world.api["alice"], links.world.api["fiona"]
+    victor = links.victor_customer
+    alice.post(CONTACTS, json={"name": "Exported", "customer": links.alice_customer["id"]})
+    other = alice.post(CONTACTS, json={"name": "Exported too"}).get_json()
+    fiona.patch(f"{CONTACTS}/{other['id']}", json={"customer": victor["id"]})
+    text = alice.get(f"{CONTACTS}/export?format=csv&name__contains=Exported").get_data(
+        as_text=True)
+    assert links.alice_customer["_number"] in text  # a readable link: its number
+    assert victor["_number"] not in text and f",{victor['id']}," in text

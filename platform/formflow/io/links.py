@@ -45,12 +45,15 @@ def _pairs(conn: Connection, column, values: Iterable, main, condition=None
     return found
 
 
-def numbers_by_id(conn: Connection, tables: EntityTables, ids: Iterable[int]) -> dict[int, str]:
-    """The numbers of the records ``ids`` (deleted ones too: a link may point at one)."""
+def numbers_by_id(conn: Connection, tables: EntityTables, ids: Iterable[int],
+                  condition: sa.ColumnElement[bool] | None = None) -> dict[int, str]:
+    """The numbers of the records ``ids`` (deleted ones too: a link may point at one)
+    that meet ``condition`` (the reader's scope; None: all)."""
     main = tables.main
     found: dict[int, str] = {}
     for chunk in _chunks(sorted(set(ids))):
-        query = sa.select(main.c.id, main.c._number).where(main.c.id.in_(chunk))
+        query = sa.select(main.c.id, main.c._number).where(
+            main.c.id.in_(chunk), *(() if condition is None else (condition,)))
         found.update((row.id, row._number) for row in conn.execute(query) if row._number)
     return found
 
@@ -58,20 +61,23 @@ def numbers_by_id(conn: Connection, tables: EntityTables, ids: Iterable[int]) ->
 def link_writer(
     conn: Connection, entity: Entity, fields: Sequence[Field],
     tables_of: Callable[[str], EntityTables], model_entity: Callable[[str], Entity | None],
+    read_condition: Callable[[Entity], sa.ColumnElement[bool] | None],
 ):
     """A function replacing, in a batch of JSON records, the ids of ``fields``' links by
-    the targets' numbers (where the target entity numbers its records)."""
+    the targets' numbers (where the target entity numbers its records and the reader,
+    whose scope ``read_condition`` gives, may read the target: others stay ids)."""
     numbered = [
         f for f in fields
         if f.type == "link" and (target := model_entity(f.to or "")) and target.numbering
     ]
+    scopes = {f.to: read_condition(model_entity(f.to or "")) for f in numbered}
 
     def write(items: list[dict]) -> None:
         for field in numbered:
             ids = {item[field.name] for item in items if item.get(field.name) is not None}
             if not ids:
                 continue
-            numbers = numbers_by_id(conn, tables_of(field.to or ""), ids)
+            numbers = numbers_by_id(conn, tables_of(field.to or ""), ids, scopes[field.to])
             for item in items:
                 value = item.get(field.name)
                 if value is not None:
