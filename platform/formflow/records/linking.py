@@ -71,17 +71,20 @@ def check_links(
         wanted.setdefault(target[0], set()).add(target[1])
         if target not in before:
             found.new.add(target)
-    conditions = {}
+    conditions: dict[str, sa.ColumnElement[bool] | None] = {}
+
+    def condition_for(target: str):
+        if target not in conditions:
+            conditions[target] = read_condition(target)
+        return conditions[target]
+
     for link in _fetching_links(entity):
         value = record.get(link.name)
-        condition = conditions.setdefault(link.to, read_condition(link.to or ""))
-        if value is not None and condition is not None:
+        if value is not None and condition_for(link.to or "") is not None:
             wanted.setdefault(link.to or "", set()).add(value)
     live: dict[Target, bool] = {}
     for target, ids in wanted.items():
-        if target not in conditions:
-            conditions[target] = read_condition(target)
-        readable = existing_ids(conn, tables_of(target), ids, conditions[target])
+        readable = existing_ids(conn, tables_of(target), ids, condition_for(target))
         live.update(((target, record_id), flag) for record_id, flag in readable.items())
     found.unreadable = {target for target, readable in live.items() if not readable}
     for link, holder, path in written:
