@@ -7,6 +7,8 @@ find only readable records.  Victor's customer is out of Alice's sight
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from werkzeug.datastructures import MultiDict
 
@@ -128,6 +130,14 @@ def test_the_live_preview_reveals_nothing_of_an_unreadable_link(links):
     own = _preview(page, "/lnk/contact/preview", name="Peek",
                    customer=str(links.alice_customer["id"]))
     assert ALICE["phone"] in own  # the preview does fetch what Alice may read
+    # a condition on the linked record holds as for a record that does not exist
+    missing = _preview(page, "/lnk/contact/preview", name="Peek",
+                       customer=str(links.missing_id()))
+    assert _state(hidden, "vip_note") == _state(missing, "vip_note")
+
+
+def _state(html: str, path: str) -> str:
+    return re.search(rf'<span hx-swap-oob="true" id="st-{path}"[^>]*>', html).group(0)
 
 
 def test_pickers_and_titles_offer_only_readable_records(links):

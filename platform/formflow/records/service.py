@@ -376,7 +376,7 @@ class RecordService:
                 except ValidationFailed as failed:
                     errors = failed.errors
             record = hooks.record if hooks.record is not None else {**(current or {}), **values}
-            scope = self.scope(conn, entity, record)
+            scope = saver.scope(entity, record)  # sees no record the user may not read
             states = field_states(entity.fields, scope, self.context(user), user.roles)
             return Preview(self.to_json(user, entity, record), states, errors)
 
