@@ -166,7 +166,7 @@ BAD = {
         (NAN, LINK),
         (INFINITY, LINK),
         ({"id": 1}, LINK),
-        (424242, "No Partner with id 424242."),
+        (424242, "No Partner with id 424242, or you may not link it."),
     ],
     "owner": [  # user
         (123, ENTER_TEXT),

@@ -270,7 +270,7 @@ def test_a_link_to_a_missing_record_is_422_naming_the_field(api, state):
     before = state()
     english = {"Accept-Language": "en"}
     body = problem(api.post(SAMPLES, json={"name": "Xy", "partner": 424242}, headers=english), 422)
-    assert body["errors"] == {"partner": ["No Partner with id 424242."]}
+    assert body["errors"] == {"partner": ["No Partner with id 424242, or you may not link it."]}
     assert state() == before
 
 

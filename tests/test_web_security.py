@@ -115,6 +115,7 @@ def outsider(client, make_user):
     ],
 )
 def test_a_user_without_read_permission_gets_nothing(outsider, runtime, manager, method, path):
+    runtime.records.remember_upload(manager, "a" * 64 + "/x.txt")
     record = runtime.records.create(
         manager, SAMPLE, {"name": "Hidden", "attachment": "a" * 64 + "/x.txt"}
     )

@@ -50,13 +50,17 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "invalid_link": {"en": "Enter the id of a record.", "zh-CN": "请输入记录编号。"},
     "no_such_record": {
-        "en": "No {entity} with id {id}.",
-        "zh-CN": "不存在编号为 {id} 的{entity}。",
+        "en": "No {entity} with id {id}, or you may not link it.",
+        "zh-CN": "不存在编号为 {id} 的{entity}，或您无权关联该记录。",
     },
     "no_such_user": {"en": "No user named {value!r}.", "zh-CN": "不存在用户 {value!r}。"},
     "no_such_department": {
         "en": "No department with code {value!r}.",
         "zh-CN": "不存在代码为 {value!r} 的部门。",
+    },
+    "no_such_file": {
+        "en": "No such file, or you may not attach it: upload it again.",
+        "zh-CN": "文件不存在，或您无权附加该文件，请重新上传。",
     },
     "invalid_file": {
         "en": "Enter a file reference.",
@@ -151,8 +155,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "此值匹配到 {count} 条记录，匹配字段最多只能对应一条记录。",
     },
     "no_such_link": {
-        "en": "No {entity} with number, id or title {value!r}.",
-        "zh-CN": "不存在编号、ID 或标题为 {value!r} 的{entity}。",
+        "en": "No {entity} with number, id or title {value!r}, or you may not link it.",
+        "zh-CN": "不存在编号、ID 或标题为 {value!r} 的{entity}，或您无权关联该记录。",
     },
     "link_ambiguous": {
         "en": "Several records of {entity} have the title {value!r}; use the number or id.",

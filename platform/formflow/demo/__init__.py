@@ -57,6 +57,16 @@ class DemoIncomplete(Exception):
     """An earlier load stopped half-way (interrupted, or failed): only a reset helps."""
 
 
+#: The sample attachments the app modules use, by file name, with the title they show.
+SAMPLE_FILES = {
+    "medical-certificate.pdf": "Medical certificate",
+    "invoice.pdf": "VAT invoice",
+    "contract-draft.pdf": "Contract draft",
+    "business-licence.pdf": "Business licence",
+    "contract-signed.pdf": "Signed contract",
+}
+
+
 @dataclass
 class Demo:
     """What the app modules share while loading."""
@@ -96,9 +106,16 @@ class Demo:
         return self.rng.choice(names)
 
     def file(self, name: str, title: str) -> str:
+        """The storage key of the sample file ``name`` (stored on first use, outside a
+        write transaction: see :meth:`store_samples`)."""
         if name not in self.files:
             self.files[name] = store_file(self.runtime, sample_pdf(title), name)
         return self.files[name]
+
+    def store_samples(self) -> None:
+        """Store the sample attachments before the bulk load's write transaction."""
+        for name, title in SAMPLE_FILES.items():
+            self.file(name, title)
 
     def overdue(self, entity: str, record: dict, days: float) -> None:
         """Move a record made now ``days`` into the past (its open tasks with it)."""
@@ -139,6 +156,7 @@ def load_demo(
         now=now,
     )
     demo.data["customers_wanted"] = customers
+    demo.store_samples()
     with runtime.db.write() as conn:
         loader = Loader(runtime, conn, users)
         for name, module in MODULES:

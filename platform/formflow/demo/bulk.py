@@ -29,6 +29,7 @@ from formflow.process.tables import events, notifications, tasks
 from formflow.records.naming import allocate_number, make_title
 from formflow.records.payload import parse_payload
 from formflow.records.saving import Saver, SaveRequest
+from formflow.storage.files import remember_upload
 from formflow.storage.repository import insert_row
 
 #: A step of a record's history: (action, state it leads to or None for a vote that
@@ -66,6 +67,7 @@ class Loader:
                 records.load_internal,
                 records.plugins.hooks_for,
                 db=records.db,
+                read_condition=records.read_condition_in(self.conn),
             )
             self._savers[user.username] = saver
         return saver
@@ -417,13 +419,16 @@ def backdate(runtime, moves: Iterable[tuple[str, int, timedelta]]) -> None:
 
 def store_file(runtime, data: bytes, filename: str) -> str:
     """Store a demo attachment the way an upload is stored (once per content under
-    ``<instance>/files/<aa>/<sha256>``) and return the field value ``<sha256>/<name>``."""
+    ``<instance>/files/<aa>/<sha256>``), for every user to attach, and return the field
+    value ``<sha256>/<name>``.  Opens its own write transaction."""
     digest = hashlib.sha256(data).hexdigest()
     folder = Path(runtime.settings["INSTANCE_PATH"]) / "files" / digest[:2]
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / digest
     if not target.exists():
         target.write_bytes(data)
+    with runtime.db.write() as conn:
+        remember_upload(conn, digest, None)
     return f"{digest}/{filename}"
 
 

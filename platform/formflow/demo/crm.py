@@ -201,7 +201,10 @@ def _leads(demo, loader) -> None:
         elif fate == "dropped":
             values["disqualify_reason"] = rng.choice(["unreachable", "duplicate"])
             history.append(("drop", "disqualified", owner, demo.later(created, 24, 300), None))
-        loader.add("crm.lead", owner, {**values, "owner": owner}, at=created, history=history)
+        # a qualified lead's customer is linked by the manager who approves it
+        checker = MANAGER if fate == "qualified" else None
+        loader.add("crm.lead", owner, {**values, "owner": owner}, at=created, history=history,
+                   check_as=checker)
 
 
 def _followups(demo, loader, customers) -> None:

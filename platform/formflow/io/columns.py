@@ -12,7 +12,7 @@ Line-item (``table``) fields are left out of files: a cell cannot hold rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from formflow.auth import User, can_read_field
@@ -53,18 +53,21 @@ class ImportColumns:
 
 
 def match_header(
-    entity: Entity, header: Sequence[str], key: str | None, row: int = 1
+    entity: Entity, header: Sequence[str], key: str | None, row: int = 1,
+    *, readable: Callable[[Field], bool],
 ) -> tuple[ImportColumns, Errors]:
     """Map the header (row ``row`` of the file) to fields; errors are keyed
-    ``row <row>.<column>``, or ``key.<name>`` for a key that cannot be used."""
-    by_label = _labels(entity)
+    ``row <row>.<column>``, or ``key.<name>`` for a key that cannot be used.  A field
+    the importing user may not ``readable`` is taken for an unknown one, as a column and
+    as the key (a key on it would test guesses of its values)."""
+    by_label = _labels(entity, readable)
     errors: Errors = {}
     fields: list[Field | None] = []
     seen: dict[str, int] = {}
     key_column = None
     for index, raw in enumerate(header):
         text = raw.strip()
-        field = entity.field(text) if text else None
+        field = _readable_field(entity, text, readable) if text else None
         if field is None and text and text not in SYSTEM_FIELDS:
             field = by_label.get(text.casefold())
         path = f"row {row}.{text[:100]}"
@@ -83,13 +86,21 @@ def match_header(
         fields.append(None if derived else field)
     found_key = None
     if key is not None:
-        found_key = _key(entity, key, key_column, errors)
+        found_key = _key(entity, key, key_column, errors, readable)
     named = tuple(bool(raw.strip()) for raw in header)
     return ImportColumns(tuple(fields), named, found_key), errors
 
 
-def _key(entity: Entity, key: str, column: int | None, errors: Errors):
-    field = SYSTEM_FIELD_OBJECTS.get(key) if key in SYSTEM_KEYS else entity.field(key)
+def _readable_field(entity: Entity, name: str, readable) -> Field | None:
+    field = entity.field(name)
+    return field if field is not None and readable(field) else None
+
+
+def _key(entity: Entity, key: str, column: int | None, errors: Errors, readable):
+    if key in SYSTEM_KEYS:
+        field = SYSTEM_FIELD_OBJECTS.get(key)
+    else:
+        field = _readable_field(entity, key, readable)
     if field is None:
         errors.setdefault(f"key.{key[:100]}", []).append(Message("unknown_field"))
         return None
@@ -102,12 +113,12 @@ def _key(entity: Entity, key: str, column: int | None, errors: Errors):
     return column, field
 
 
-def _labels(entity: Entity) -> dict[str, Field]:
-    """Fields by each of their labels (casefolded); a label two fields share is left
-    out, since it could mean either."""
+def _labels(entity: Entity, readable) -> dict[str, Field]:
+    """Readable fields by each of their labels (casefolded); a label two fields share
+    is left out, since it could mean either."""
     found: dict[str, Field] = {}
     shared: set[str] = set()
-    for field in entity.fields:
+    for field in filter(readable, entity.fields):
         for text in set(field.label.texts.values()):
             folded = text.strip().casefold()
             if folded in found and found[folded] is not field:

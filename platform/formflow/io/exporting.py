@@ -76,8 +76,10 @@ class Exporter:
         yield [c.name for c in columns]
         records = self.records
         with records.db.read() as conn:
-            write_links = link_writer(conn, entity, columns, records.schema.__getitem__,
-                                      records.model.entity)
+            write_links = link_writer(
+                conn, entity, columns, records.schema.__getitem__, records.model.entity,
+                lambda target: records.read_condition(conn, user, target),
+            )
             for items in batches:
                 write_links(items)
                 for item in items:

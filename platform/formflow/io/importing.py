@@ -82,15 +82,16 @@ class Importer:
             self.records.require(user, entity, "create")
         self.check_size(len(data))
         sheet = read_sheet(data, self.limits)
-        columns, errors = match_header(entity, sheet.header, key, sheet.header_row)
+        columns, errors = match_header(entity, sheet.header, key, sheet.header_row,
+                                       readable=self.records.readable_by(user))
         if errors:
             raise ImportFailed(errors)
         rows = _payloads(sheet, columns, errors)
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         try:
             with self.records.db.write() as conn:
-                self._resolve_links(conn, entity, rows, errors)
-                targets = self._match_keys(conn, entity, columns, sheet, errors)
+                self._resolve_links(conn, user, entity, rows, errors)
+                targets = self._match_keys(conn, user, entity, columns, sheet, errors)
                 for number, payload in rows:
                     try:
                         outcome = self._save(conn, user, entity, number, payload,
@@ -145,9 +146,11 @@ class Importer:
             return None
         return None if failed else outcome
 
-    def _resolve_links(self, conn: Connection, entity: Entity, rows: list[Row],
+    def _resolve_links(self, conn: Connection, user: User, entity: Entity, rows: list[Row],
                        errors: Errors) -> None:
-        """Replace each link cell's text (number, id or title) by the record id."""
+        """Replace each link cell's text (number, id or title) by the record id.  Only
+        records the user may link are found (see :mod:`formflow.records.linking`): one
+        out of sight is as unknown as one that does not exist."""
         model, schema = self.records.model, self.records.schema
         for field in entity.scalar_fields:
             if field.type != "link":
@@ -156,8 +159,10 @@ class Importer:
             if not texts:
                 continue
             target = model.entity(field.to or "")
+            scope = (None if field.link_scope == "all"
+                     else self.records.read_condition(conn, user, target))
             found, ambiguous = resolve_links(conn, schema[target.qualified_name],
-                                             bool(target.numbering), texts)
+                                             bool(target.numbering), texts, scope)
             for number, payload in rows:
                 text = payload.get(field.name)
                 if not text:
@@ -171,10 +176,11 @@ class Importer:
                     Message(key, {"entity": target.label, "value": text.strip()[:100]})
                 )
 
-    def _match_keys(self, conn: Connection, entity: Entity, columns: ImportColumns,
-                    sheet: Sheet, errors: Errors) -> dict[int, int]:
+    def _match_keys(self, conn: Connection, user: User, entity: Entity,
+                    columns: ImportColumns, sheet: Sheet, errors: Errors) -> dict[int, int]:
         """The id of the record each row updates, by row number (rows creating a record
-        are absent)."""
+        are absent).  Only records the user may read are matched: a row whose key is held
+        by a record out of sight creates a record, as for a key nobody holds."""
         if columns.key is None:
             return {}
         index, field = columns.key
@@ -197,11 +203,13 @@ class Importer:
                 values[number] = value
         main = self.records.schema[entity.qualified_name].main
         column = main.c[field.name]
+        readable = self.records.read_condition(conn, user, entity)
         ids: dict[Any, list[int]] = {}
         wanted = sorted(set(values.values()), key=str)
         for start in range(0, len(wanted), CHUNK):
             query = sa.select(column, main.c.id).where(
-                column.in_(wanted[start:start + CHUNK]), main.c._deleted_at.is_(None))
+                column.in_(wanted[start:start + CHUNK]), main.c._deleted_at.is_(None),
+                *(() if readable is None else (readable,)))
             for value, record_id in conn.execute(query):
                 ids.setdefault(value, []).append(record_id)
         targets = {}

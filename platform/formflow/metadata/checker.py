@@ -300,6 +300,8 @@ class _Checker:
                 yield at, "a link field needs 'to': the entity it points to"
             elif self.unknown_entity(field.to):
                 yield f"{at}/to", f"unknown entity {field.raw.get('to', field.to)!r}"
+        elif "link_scope" in field.raw:
+            yield f"{at}/link_scope", "'link_scope' applies to link fields only"
         if field.fetch:
             link_name, _, target_name = field.fetch.partition(".")
             link = next((f for f in siblings if f.name == link_name), None)

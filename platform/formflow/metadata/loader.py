@@ -369,6 +369,7 @@ def _build_field(app: str, doc: Mapping[str, Any]) -> Field:
         options=tuple(_build_option(o) for o in doc.get("options", ())),
         to=None if to is None else _qualify(app, to),
         fetch=doc.get("fetch"),
+        link_scope=doc.get("link_scope", "readable"),
         read_roles=_roles(doc.get("read_roles")),
         write_roles=_roles(doc.get("write_roles")),
         renamed_from=doc.get("renamed_from"),

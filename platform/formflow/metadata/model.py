@@ -97,6 +97,8 @@ class Field:
     options: tuple[Option, ...] = ()
     to: str | None = None  # qualified target entity "app.entity" for links
     fetch: str | None = None  # "link_field.target_field"
+    #: Which records of ``to`` a link may name: "readable" (by the user saving) or "all".
+    link_scope: str = "readable"
     read_roles: tuple[str, ...] | None = None
     write_roles: tuple[str, ...] | None = None
     renamed_from: str | None = None

@@ -88,9 +88,8 @@ def parse_list_query(
     return ListQuery(
         filters=tuple(filters),
         search=_search(args),
-        sort=_parse_sort(
-            entity, _single(args, "sort") or _default_sort(entity), field_types, readable
-        ),
+        sort=_parse_sort(entity, _single(args, "sort"), field_types, readable)
+        or _default_sort(entity, field_types, readable),
         page=_parse_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_parse_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
     )
@@ -153,13 +152,21 @@ def _search(args) -> str | None:
     return text[:MAX_SEARCH_LENGTH] or None
 
 
-def _default_sort(entity: Entity) -> str:
-    return entity.list.sort if entity.list else "-_created_at"
+def _default_sort(entity: Entity, field_types, readable) -> tuple[tuple[str, bool], ...]:
+    """The list's own sort, without the fields the user may not read (their order would
+    tell what they hold)."""
+    text = entity.list.sort if entity.list and entity.list.sort else "-_created_at"
+    names = [part for part in text.split(",") if part.strip()]
+    kept = ",".join(
+        part for part in names
+        if _filterable(entity, part.strip().lstrip("+-"), field_types, readable) is not None
+    )
+    return _parse_sort(entity, kept or "-_created_at", field_types, readable)
 
 
-def _parse_sort(entity, text: str, field_types, readable) -> tuple[tuple[str, bool], ...]:
+def _parse_sort(entity, text: str | None, field_types, readable) -> tuple[tuple[str, bool], ...]:
     keys = []
-    for part in text.split(","):
+    for part in (text or "").split(","):
         part = part.strip()
         if not part:
             continue

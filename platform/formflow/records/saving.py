@@ -1,7 +1,8 @@
 """The save pipeline shared by create and update, run inside one write transaction.
 
-merge values -> defaults -> fetched values -> computed values -> validation ->
-references to ids (links verified) -> unique values -> number and title -> write.
+merge values -> defaults -> links verified -> fetched values -> computed values ->
+validation -> references to ids -> attached files verified -> unique values -> number
+and title -> write.
 Every problem found is collected before anything is written; the first write happens
 only when there are none.
 """
@@ -24,6 +25,7 @@ from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Model
+from formflow.records.attachments import check_attachments
 from formflow.records.evaluation import (
     RecordScope,
     apply_defaults,
@@ -31,6 +33,7 @@ from formflow.records.evaluation import (
     holds,
     rows_with_scopes,
 )
+from formflow.records.linking import LinkCheck, check_links
 from formflow.records.naming import allocate_number, make_title
 from formflow.records.payload import Errors, add_error
 from formflow.records.references import to_database
@@ -65,7 +68,7 @@ class Saver:
 
     def __init__(
         self, conn: Connection, model: Model, schema: Schema, field_types: Registry,
-        context: EvaluationContext, load_internal, hooks_for, *, db=None,
+        context: EvaluationContext, load_internal, hooks_for, *, read_condition, db=None,
     ):
         self.conn = conn
         self.db = db  # given to record_after_commit hooks
@@ -75,12 +78,20 @@ class Saver:
         self.field_types = field_types
         self.context = context
         self._load_internal = load_internal
+        #: (user, qualified entity) -> the user's read scope on its main table, or None
+        #: for all of it (see RecordService.read_condition_in).
+        self._read_condition = read_condition
         self._linked: dict[tuple[str, int], Mapping | None] = {}
+        self._links = LinkCheck()
 
     # -- linked records ---------------------------------------------------------------
 
     def follow(self, qualified: str, record_id: int) -> Mapping[str, Any] | None:
+        """The linked record, unless the user links it now without being allowed to
+        read it (see :mod:`formflow.records.linking`)."""
         key = (qualified, record_id)
+        if self._links.hidden(key):
+            return None
         if key not in self._linked:
             self._linked[key] = self._load_internal(self.conn, qualified, record_id)
         return self._linked[key]
@@ -111,7 +122,13 @@ class Saver:
             if field.name in changed:
                 for row, row_scope in rows_with_scopes(record, scope, field):
                     apply_defaults(field.fields, row, row_scope, self.context, self.field_types)
-        self._fetch(entity, record)
+        self._links = check_links(
+            self.conn, entity, record, current, changed, self.field_types,
+            self.schema.__getitem__, lambda q: self.model.entity(q).label,
+            lambda q: self._read_condition(request.user, q),
+        )
+        _merge(errors, self._links.errors)
+        self._fetch(entity, record, current, request.user)
         compute_values(entity, record, scope, self.context, self.field_types)
         checked = None if current is None else changed
         _merge(errors, validate_record(entity, record, scope, self.context, self.field_types,
@@ -125,9 +142,12 @@ class Saver:
             _merge(errors, found or {})
         stored = copy_record(record)
         _merge(errors, to_database(
-            self.conn, entity, stored, self.field_types, self.schema.__getitem__,
-            lambda q: self.model.entity(q).label, changed,
+            self.conn, entity, stored, self.field_types,
             known_users={request.user.username: request.user.id},
+        ))
+        _merge(errors, check_attachments(
+            self.conn, entity, record, current, changed, request.user, self.field_types,
+            self.model, self.schema, lambda q: self._read_condition(request.user, q),
         ))
         if errors or not request.own_transaction:
             self._check_unique(entity, stored, changed, current, errors)
@@ -210,6 +230,10 @@ class Saver:
         owned = self.process_owned(entity, allowed) if request.ask_writable else frozenset()
         for name, value in request.values.items():
             field = entity.field(name)
+            if not can_read_field(field, roles):
+                # refused whatever the value: accepting the stored one would tell it
+                add_error(errors, name, Message("unknown_field"))
+                continue
             if current is not None and current.get(name) == value:
                 continue
             if current is None and value is None:
@@ -217,8 +241,7 @@ class Saver:
             plugin_refuses = allowed is not None and "*" not in allowed and name not in allowed
             if name in owned:
                 add_error(errors, name, Message("set_by_process"))
-            elif (plugin_refuses or not can_write_field(field, roles)
-                    or not can_read_field(field, roles)):
+            elif plugin_refuses or not can_write_field(field, roles):
                 add_error(errors, name, Message("not_writable"))
             elif holds(field.readonly_if, scope, self.context):
                 add_error(errors, name, Message("read_only"))
@@ -250,16 +273,29 @@ class Saver:
                 allowed = set(answer) if allowed is None else allowed & set(answer)
         return allowed
 
-    def _fetch(self, entity: Entity, record: dict) -> None:
-        """Copy fetched values from linked records, on every save."""
+    def _fetch(self, entity: Entity, record: dict, current: dict | None, user: User) -> None:
+        """Copy fetched values from linked records, on every save; what the user may not
+        read (the linked record, or its field) is not copied: the value stays as it was
+        while the link does, and is emptied when the link changes."""
         for field in entity.scalar_fields:
             if not field.fetch:
                 continue
-            link_name, _, target_field = field.fetch.partition(".")
+            link_name, _, target_name = field.fetch.partition(".")
             link = entity.field(link_name)
             target_id = record.get(link_name)
-            linked = self.follow(link.to, target_id) if link and target_id is not None else None
-            record[field.name] = linked.get(target_field) if linked else None
+            if link is None or target_id is None:
+                record[field.name] = None
+                continue
+            target = self.model.entity(link.to or "")
+            source = target.field(target_name) if target else None
+            if (link.to, target_id) in self._links.unreadable or (
+                source is not None and not can_read_field(source, user.roles)
+            ):
+                kept = current is not None and current.get(link_name) == target_id
+                record[field.name] = current.get(field.name) if kept else None
+                continue
+            linked = self.follow(link.to, target_id)
+            record[field.name] = linked.get(target_name) if linked else None
 
 class _AfterCommit:
     """One ``record_after_commit`` call per record changed in a transaction: the record

@@ -29,7 +29,7 @@ from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Model
+from formflow.metadata.model import Entity, Field, Model
 from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
@@ -43,6 +43,7 @@ from formflow.records.saving import Saver, SaveRequest, integrity_problem, notif
 from formflow.records.serialize import record_to_json, serializer
 from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
+from formflow.storage.files import digest_of, remember_upload
 from formflow.storage.repository import attach_lines, load_row, update_row
 from formflow.storage.tables import Schema
 from formflow.storage.types import utcnow
@@ -111,10 +112,18 @@ class RecordService:
     def readable_ids(self, conn: Connection, user: User, entity: Entity) -> sa.Select | None:
         """The ids of the records of ``entity`` within the user's read scope, as a query to
         filter other tables by; ``None`` when the scope is ``all``."""
+        scope = self.read_condition(conn, user, entity)
+        main = self.schema[entity.qualified_name].main
+        return None if scope is None else sa.select(main.c.id).where(scope)
+
+    def read_condition(
+        self, conn: Connection, user: User, entity: Entity
+    ) -> sa.ColumnElement[bool] | None:
+        """The condition on the main table of ``entity`` limiting it to the records the
+        user may read; ``None`` when the scope is ``all``."""
         main = self.schema[entity.qualified_name].main
         grant = self.grant(user, entity)
-        scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
-        return None if scope is None else sa.select(main.c.id).where(scope)
+        return scope_condition(conn, main, grant.read, user, entity.qualified_name)
 
     def context(self, user: User) -> EvaluationContext:
         return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
@@ -135,7 +144,7 @@ class RecordService:
         return row
 
     def to_json(self, user: User, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
-        return record_to_json(entity, record, self.field_types, self._readable(user))
+        return record_to_json(entity, record, self.field_types, self.readable_by(user))
 
     def audited(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record as the audit trail keeps it: every field, whoever acts (readers
@@ -299,7 +308,7 @@ class RecordService:
         grant = self.grant(user, entity)
         if not grant.read or (deleted and not grant.delete):
             raise _forbidden("read", entity)
-        query = parse_list_query(entity, args, self.field_types, self._readable(user))
+        query = parse_list_query(entity, args, self.field_types, self.readable_by(user))
         tables = self.schema[entity.qualified_name]
         main = tables.main
         with self.db.read() as conn:
@@ -316,7 +325,7 @@ class RecordService:
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
-        to_json = serializer(entity, self.field_types, self._readable(user))
+        to_json = serializer(entity, self.field_types, self.readable_by(user))
         items = [to_json(row) for row in rows]
         return Page(items, total, query.page, query.per_page, estimated)
 
@@ -335,9 +344,9 @@ class RecordService:
             self.require(user, entity, "read")
         paging = {"page", "per_page"}
         query = parse_list_query(entity, {k: v for k, v in args.items() if k not in paging},
-                                 self.field_types, self._readable(user))
+                                 self.field_types, self.readable_by(user))
         tables = self.schema[entity.qualified_name]
-        to_json = serializer(entity, self.field_types, self._readable(user))
+        to_json = serializer(entity, self.field_types, self.readable_by(user))
         return self._batches(user, entity, grant, query, tables, to_json, limit, batch, lines)
 
     def _batches(self, user, entity, grant, query, tables, to_json, limit, batch, lines):
@@ -357,13 +366,19 @@ class RecordService:
         """The conditions of a list query: filters, search, deleted or not, read scope."""
         main = self.schema[entity.qualified_name].main
         filters = self._resolve_filters(conn, query.filters)
-        search_fields = entity.list.search if entity.list else ()
-        where = where_clauses(main, filters, query.search, search_fields)
+        where = where_clauses(main, filters, query.search, self._search_fields(user, entity))
         where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
         scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
         if scope is not None:
             where.append(scope)
         return where
+
+    def _search_fields(self, user: User, entity: Entity) -> list[str]:
+        """The list's search fields the user may read: ``q`` must not find a record by a
+        value the user cannot see."""
+        readable = self.readable_by(user)
+        names = entity.list.search if entity.list else ()
+        return [name for name in names if (field := entity.field(name)) and readable(field)]
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
         """The record's changes, oldest first; fields the caller may not read are hidden."""
@@ -371,7 +386,7 @@ class RecordService:
         with self.db.read() as conn:
             self.readable_record(conn, user, entity, record_id)
             entries = audit.history(conn, entity.qualified_name, record_id)
-        hidden = {f.name for f in entity.fields if not self._readable(user)(f)}
+        hidden = {f.name for f in entity.fields if not self.readable_by(user)(f)}
         for entry in entries:
             entry["changes"] = {k: v for k, v in entry["changes"].items() if k not in hidden}
         return entries
@@ -398,25 +413,39 @@ class RecordService:
             )
             hooks = _PreviewHooks(self.plugins.hooks_for(entity.app))
             saver = Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                          self.load_internal, lambda app: hooks)
+                          self.load_internal, lambda app: hooks,
+                          read_condition=self.read_condition_in(conn))
             if "" not in errors:
                 try:
                     saver.check(SaveRequest(entity, user, values, current), errors)
                 except ValidationFailed as failed:
                     errors = failed.errors
             record = hooks.record if hooks.record is not None else {**(current or {}), **values}
-            scope = self.scope(conn, entity, record)
-            saver = self._saver(conn, user)
-            allowed = saver.writable_fields(user, entity, current) if current else None
+            scope = saver.scope(entity, record)  # sees no record the user may not read
+            writer = self._saver(conn, user)  # with the plugins' real hooks
+            allowed = writer.writable_fields(user, entity, current) if current else None
             states = field_states(entity.fields, scope, self.context(user), user.roles,
-                                  owned=saver.process_owned(entity, allowed))
+                                  owned=writer.process_owned(entity, allowed))
             return Preview(self.to_json(user, entity, record), states, errors)
+
+    def remember_upload(self, user: User, key: str) -> None:
+        """Note that ``user`` uploaded the stored file ``key``: theirs to attach."""
+        digest = digest_of(key)
+        if digest is not None:
+            with self.db.write() as conn:
+                remember_upload(conn, digest, user.id)
 
     # -- helpers ----------------------------------------------------------------------
 
     def _saver(self, conn: Connection, user: User) -> Saver:
         return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                     self.load_internal, self.plugins.hooks_for, db=self.db)
+                     self.load_internal, self.plugins.hooks_for, db=self.db,
+                     read_condition=self.read_condition_in(conn))
+
+    def read_condition_in(self, conn: Connection):
+        """(user, qualified entity) -> the user's read scope there (see
+        :meth:`read_condition`), for the save pipeline."""
+        return lambda user, qualified: self.read_condition(conn, user, self.entity(qualified))
 
     # -- for the process engine -------------------------------------------------------
 
@@ -454,7 +483,8 @@ class RecordService:
                                 changes)
         return saved
 
-    def _readable(self, user: User):
+    def readable_by(self, user: User) -> Callable[[Field], bool]:
+        """Whether ``user`` may see a field (its ``read_roles``) on a record they read."""
         roles = user.roles
         return lambda field: can_read_field(field, roles)
 

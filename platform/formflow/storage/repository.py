@@ -137,14 +137,19 @@ def replace_lines(
             )
 
 
-def existing_ids(conn: Connection, tables: EntityTables, ids: Iterable[int]) -> set[int]:
-    """The ids among ``ids`` of records that exist and are not deleted."""
+def existing_ids(
+    conn: Connection, tables: EntityTables, ids: Iterable[int],
+    condition: sa.ColumnElement[bool] | None = None,
+) -> dict[int, bool]:
+    """The ids among ``ids`` of records that exist and are not deleted, each with
+    whether it meets ``condition`` (always true without one), in one query."""
     ids = set(ids)
     if not ids:
-        return set()
+        return {}
     main = tables.main
-    query = sa.select(main.c.id).where(main.c.id.in_(ids), main.c._deleted_at.is_(None))
-    return set(conn.execute(query).scalars())
+    meets = sa.true() if condition is None else sa.case((condition, True), else_=False)
+    query = sa.select(main.c.id, meets).where(main.c.id.in_(ids), main.c._deleted_at.is_(None))
+    return {record_id: bool(flag) for record_id, flag in conn.execute(query)}
 
 
 @per_object

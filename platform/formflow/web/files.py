@@ -4,10 +4,13 @@ An upload is stored once per content under ``<instance>/files/<aa>/<sha256>`` (t
 bytes uploaded twice are one file); the field's value is the storage key
 ``<sha256>/<name>``.  Uploads are limited in size (``FORMFLOW_UPLOAD_MAX_BYTES``, at most
 the request limit) and type (by extension; images must also look like images).
-Downloads go through the record: whoever may read the record and the field may fetch
-its file.  Before the record is saved, only the session that uploaded a file may fetch it.
-Files attached to an action's comment are stored the same way; readers of the record
-fetch them through its history.
+Each upload is remembered as its user's (:mod:`formflow.storage.files`): a save may
+attach only a file its user uploaded or can already see on a record they may read
+(:mod:`formflow.records.attachments`), so knowing a file's digest is not enough to
+attach it to a record of one's own.  Downloads go through the record: whoever may read
+the record and the field may fetch its file.  Before the record is saved, only the
+session that uploaded a file may fetch it.  Files attached to an action's comment are
+stored the same way; readers of the record fetch them through its history.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from formflow.auth import can_read_field, can_write_field
 from formflow.runtime import get_runtime
+from formflow.storage.files import KEY
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.entities import entity_or_404
@@ -55,7 +59,6 @@ FILE_TYPES = {
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 _IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
-KEY = re.compile(r"^([0-9a-f]{64})/([A-Za-z0-9][A-Za-z0-9._-]{0,99})$")
 INPUT = re.compile(r"^([a-z][a-z0-9_]*)(?:-(\d{1,6})-([a-z][a-z0-9_]*))?$")
 #: How many of its own uploads a session may fetch before saving them.
 SESSION_UPLOADS = 20
@@ -175,6 +178,7 @@ def upload(app: str, entity: str, name: str):
         error = check_upload(target.type, sent.filename, data)
         if error is None:
             key = store(data, sent.filename)
+            get_runtime().records.remember_upload(user, key)
             session["uploads"] = [key, *session.get("uploads", [])][:SESSION_UPLOADS]
     elif error is None:
         error = _("Choose a file.")
