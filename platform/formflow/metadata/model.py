@@ -224,6 +224,8 @@ class State:
     final: bool = False
     sla: Sla | None = None
     cc: tuple[Assignee, ...] = ()
+    #: Overrides the process's ``allow_self_approval`` for this step (None: as the process).
+    allow_self_approval: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,10 @@ class Process:
     label: Label
     withdraw: bool = False
     cancel: bool = False
+    #: Whether a requester may hold an approval task on their own request.
+    allow_self_approval: bool = False
+    #: Fields naming the people a request is for; with the creator, its requesters.
+    requester_fields: tuple[str, ...] = ()
     source: str = ""
 
     @property
@@ -258,6 +264,13 @@ class Process:
 
     def state(self, name: str) -> State | None:
         return next((s for s in self.states if s.name == name), None)
+
+    def allows_self_approval(self, state: State | None) -> bool:
+        """Whether a requester may hold a task of ``state`` (the state's setting, else
+        the process's)."""
+        if state is not None and state.allow_self_approval is not None:
+            return state.allow_self_approval
+        return self.allow_self_approval
 
 
 @dataclass(frozen=True)

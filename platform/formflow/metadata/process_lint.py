@@ -47,6 +47,10 @@ class ProcessLint:
             if process.cancel and state.name == CANCELLED:
                 yield f"states/{i}/name", f"{CANCELLED!r} is the built-in state of cancel"
             yield from self.state_messages(state, f"states/{i}")
+        if self.entity is not None:
+            for j, name in enumerate(process.requester_fields):
+                if message := self.person_field(Assignee("field", name)):
+                    yield f"requester_fields/{j}", message
         if process.start not in self.states:
             yield "start", f"unknown state {process.start!r}" + _hint(process.start, self.states)
         for i, transition in enumerate(process.transitions):

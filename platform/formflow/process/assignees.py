@@ -40,7 +40,7 @@ class Resolver:
                     found.append(user_id)
         if all(rule.kind == "role" for rule in rules):
             return found  # role holders are looked up among active users already
-        active = self._active(found)
+        active = self.active(found)
         return [u for u in found if u in active]
 
     def _resolve(self, rule: Assignee, entity: Entity, record) -> list[int]:
@@ -83,7 +83,9 @@ class Resolver:
         heads = [head_of(self.conn, d) for d in department_ids]
         return [h for h in heads if h is not None]
 
-    def _active(self, ids: list[int]) -> set[int]:
+    def active(self, ids: Iterable[int]) -> set[int]:
+        """Which of the user ids are active users."""
+        ids = list(ids)
         if not ids:
             return set()
         query = sa.select(users.c.id).where(users.c.id.in_(ids), users.c.active.is_(True))

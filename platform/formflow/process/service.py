@@ -196,6 +196,8 @@ class ProcessService:
             mine = self.engine.open_tasks(case, user, visit_tasks)
             if not mine:
                 raise self._refusal(case, user, name)
+            if self._own_approval(case, user, name):
+                raise Forbidden(Message("self_approval"))
         elif not self.engine.may_fire(case, user, transition):
             raise Forbidden(Message("action_not_available", {"action": name}))
         values = self._step_values(case, user, candidates, raw_values)
@@ -248,7 +250,7 @@ class ProcessService:
             if state.name not in transition.sources or transition.name in found:
                 continue
             if transition.by is None:
-                allowed = holds_task
+                allowed = holds_task and not self._own_approval(case, user, transition.name)
             else:
                 allowed = self.engine.may_fire(case, user, transition)
             if allowed and self.engine.choose(case, transition.name, case.record, user) is not None:
@@ -261,6 +263,13 @@ class ProcessService:
         return list(found.values())
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _own_approval(self, case: Case, user: User, name: str) -> bool:
+        """Whether deciding ``name`` would be a requester passing their own step (a task
+        given before the process kept requesters out, or before a requester field
+        changed)."""
+        return (name == self.engine.pass_action(case.process, case.state)
+                and not self.engine.may_approve_own(case, user))
 
     def _process_entity(self, entity_name: str) -> Entity:
         entity = self.records.entity(entity_name)
