@@ -95,7 +95,8 @@ class Runtime:
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
-        self.directory = Directory(self.db, self.model)
+        self.directory = Directory(self.db, self.model,
+                                   on_deactivate=self.process.user_deactivated)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,

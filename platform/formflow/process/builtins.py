@@ -131,7 +131,7 @@ def _transfer(engine, case, user, comment, values) -> None:
     (target,) = _people(engine, case, [values.get("to")] if values.get("to") else None, "to")
     if target == user.id:
         raise ValidationFailed({"to": [Message("transfer_to_self")]})
-    if target in _holders(engine, case, task.visit):
+    if target in holders(engine, case, task.visit):
         raise ValidationFailed({"to": [Message("already_assigned")]})
     now = utcnow()
     engine.close_task(case, task, "cancelled", "transfer", comment, now)
@@ -150,7 +150,7 @@ def _add_approver(engine, case, user, comment, values) -> None:
     if mode not in ADD_MODES:
         raise ValidationFailed({"mode": [Message("invalid_choice", {"value": str(mode)[:40]})]})
     people = _people(engine, case, values.get("users"), "users")
-    if user.id in people or _holders(engine, case, task.visit) & set(people):
+    if user.id in people or holders(engine, case, task.visit) & set(people):
         raise ValidationFailed({"users": [Message("already_assigned")]})
     now = utcnow()
     if mode == "parallel":
@@ -171,7 +171,7 @@ def _add_approver(engine, case, user, comment, values) -> None:
                data={"users": values["users"], "mode": mode})
 
 
-def _holders(engine: ProcessEngine, case: Case, visit: int) -> set[int]:
+def holders(engine: ProcessEngine, case: Case, visit: int) -> set[int]:
     """Who holds a task of the visit, or decided one: nobody decides a step twice."""
     return {t.assignee_id for t in engine.visit_tasks(case, visit) if t.status != "cancelled"}
 

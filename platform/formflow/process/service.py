@@ -19,6 +19,7 @@ from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
 from formflow.process.builtins import BUILTINS
 from formflow.process.engine import Case, ProcessEngine, require_comment
+from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
 from formflow.records.payload import parse_payload
 
@@ -81,14 +82,7 @@ class ProcessService:
                 sa.select(tasks).where(*where).order_by(tasks.c.opened_at.desc()).limit(limit)
             ).all()
             titles = self._titles(conn, rows)
-        return [
-            {"id": r.id, "app": r.entity.split(".")[0], "entity": r.entity.split(".")[1],
-             "record_id": r.record_id, "record_title": titles.get((r.entity, r.record_id)),
-             "state": r.state, "status": r.status, "assignee": user.username,
-             "opened_at": _iso(r.opened_at), "due_at": _iso(r.due_at),
-             "closed_at": _iso(r.closed_at), "decision": r.decision, "flagged": r.flagged}
-            for r in rows
-        ]
+        return [_task_json(r, user.username, titles.get((r.entity, r.record_id))) for r in rows]
 
     def open_task_count(self, user: User) -> int:
         """How many approvals await ``user`` (one count on the assignee index)."""
@@ -184,6 +178,29 @@ class ProcessService:
                 self._transition(case, user, name, comment, raw_values)
             saved = self.records.load_internal(conn, entity.qualified_name, record_id)
         return self.records.to_json(user, entity, saved)
+
+    def reassign(self, user: User, task_id: int, payload: Any) -> dict[str, Any]:
+        """An admin hands an open or waiting task to another user: ``payload`` is
+        ``{"user": NAME, "comment": ...}``; the new task."""
+        if not user.is_admin:
+            raise Forbidden(Message("forbidden"))
+        if not isinstance(payload, Mapping):
+            raise ValidationFailed({"": [Message("invalid_row")]})
+        unknown = set(payload) - {"user", "comment"}
+        if unknown:
+            raise ValidationFailed({name: [Message("unknown_field")] for name in sorted(unknown)})
+        comment, _, _ = _parse_body({"comment": payload.get("comment")})
+        with self.db.write() as conn:
+            new_id = reassign_task(self.engine, conn, user, task_id, payload.get("user"),
+                                   (comment or "").strip() or None)
+            row = conn.execute(sa.select(tasks).where(tasks.c.id == new_id)).one()
+            title = self._titles(conn, [row]).get((row.entity, row.record_id))
+            name = usernames_by_id(conn, [row.assignee_id]).get(row.assignee_id)
+        return _task_json(row, name, title)
+
+    def user_deactivated(self, conn, actor: User | None, user_id: int) -> None:
+        """In the transaction deactivating ``user_id``: hand their pending tasks on."""
+        reassign_tasks_of(self.engine, conn, actor, user_id)
 
     def _transition(self, case: Case, user: User, name: str, comment, raw_values) -> None:
         candidates = self._candidates(case, name)
@@ -307,6 +324,15 @@ def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None
         raise ValidationFailed({"values": [Message("invalid_row")]})
     state = payload.get("state")
     return comment, values, state if isinstance(state, str) else None
+
+
+def _task_json(row, assignee: str | None, title: str | None) -> dict[str, Any]:
+    """A task as the API shows it."""
+    app, entity = row.entity.split(".")
+    return {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
+            "record_title": title, "state": row.state, "status": row.status,
+            "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
+            "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
 
 
 def _iso(value) -> str | None:
