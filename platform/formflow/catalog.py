@@ -226,6 +226,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "That person already has a task on this step.",
         "zh-CN": "此人在当前步骤已有待办。",
     },
+    "too_many_tasks": {
+        "en": "Choose at most {max} tasks at a time.",
+        "zh-CN": "一次最多选择 {max} 条待办。",
+    },
+    "needs_input": {
+        "en": "This step needs fields or a comment: open the record to decide it.",
+        "zh-CN": "此步骤需要填写字段或意见，请打开单据处理。",
+    },
     "user_inactive": {
         "en": "{value!r} is deactivated and cannot take tasks.",
         "zh-CN": "{value!r} 已停用，不能接收待办。",

@@ -7,7 +7,7 @@ one moves the record, the other is told the step moved meanwhile (409).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,8 @@ from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
 from formflow.process.builtins import BUILTINS
-from formflow.process.engine import Case, ProcessEngine, require_comment
+from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
+from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
 from formflow.records.payload import parse_payload
@@ -68,9 +69,17 @@ class ProcessService:
         # By time, not by text: isoformat() leaves out a zero microsecond part.
         return sorted(changes + process_events, key=lambda e: datetime.fromisoformat(e["at"]))
 
-    def tasks(self, user: User, status: str = "open", *, limit: int = 200) -> list[dict[str, Any]]:
-        """The user's tasks: ``open`` (to do), ``done`` (decided or closed), ``cc``."""
+    def tasks(self, user: User, status: str = "open", *, limit: int = 200,
+              entities: Iterable[str] | None = None, state: str | None = None,
+              ) -> list[dict[str, Any]]:
+        """The user's tasks: ``open`` (to do), ``done`` (decided or closed), ``cc``;
+        only those on records of ``entities`` (qualified names) or in ``state`` when
+        given."""
         where = [tasks.c.assignee_id == user.id]
+        if entities is not None:
+            where.append(tasks.c.entity.in_(list(entities)))
+        if state:
+            where.append(tasks.c.state == state)
         if status == "open":
             where += [tasks.c.status == "open", tasks.c.kind == "approve"]
         elif status == "cc":
@@ -93,9 +102,9 @@ class ProcessService:
             )).scalar_one()
 
     def started(self, user: User, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Records ``user`` created that are in a process and not final yet, newest first:
-        one list query per process entity the user may read, then the earliest deadline of
-        each record's open tasks."""
+        """Records ``user`` created that are in a process, running or finished, newest
+        first: one list query per process entity the user may read, then the earliest
+        deadline of each record's open tasks.  ``final`` says whether it has ended."""
         found: list[tuple[Entity, dict[str, Any]]] = []
         for entity in self.model.entities():
             process = self.model.process_for(entity)
@@ -103,12 +112,9 @@ class ProcessService:
                 continue
             if not self.records.grant(user, entity).read:
                 continue
-            running = [s.name for s in process.states if not s.final]
-            if not running:
-                continue
             page = self.records.list(user, entity.qualified_name, {
-                "_created_by": [user.username], "_state__in": [",".join(running)],
-                "sort": ["-_created_at"], "per_page": [str(limit)],
+                "_created_by": [user.username], "sort": ["-_created_at"],
+                "per_page": [str(limit)],
             })
             found += [(entity, item) for item in page.items]
         found.sort(key=lambda pair: datetime.fromisoformat(pair[1]["_created_at"]), reverse=True)
@@ -130,6 +136,7 @@ class ProcessService:
             {"app": entity.app, "entity": entity.name, "record_id": item["id"],
              "record_title": item.get("_title"), "record_number": item.get("_number"),
              "state": item["_state"], "created_at": item["_created_at"],
+             "final": _is_final(self.model.process_for(entity), item["_state"]),
              "due_at": _iso(due.get((entity.qualified_name, item["id"])))}
             for entity, item in found
         ]
@@ -158,6 +165,16 @@ class ProcessService:
                 for t in pending
             ],
         }
+
+    def chain(self, user: User, entity_name: str, record_id: int, action: str) -> list[Step]:
+        """The steps ahead if ``user`` took transition ``action`` now, with the people
+        each would go to (see :mod:`formflow.process.preview`); empty for an action that
+        is no transition of the current state."""
+        entity = self._process_entity(entity_name)
+        with self.db.read() as conn:
+            record = self.records.readable_record(conn, user, entity, record_id)
+            case = self.engine.case(conn, entity, record)
+            return approval_chain(self.engine, case, user, action)
 
     # -- acting -----------------------------------------------------------------------
 
@@ -333,6 +350,11 @@ def _task_json(row, assignee: str | None, title: str | None) -> dict[str, Any]:
             "record_title": title, "state": row.state, "status": row.status,
             "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
             "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
+
+
+def _is_final(process, state_name: str | None) -> bool:
+    state = process.state(state_name or "") if process is not None else None
+    return state_name == CANCELLED or (state is not None and state.final)
 
 
 def _iso(value) -> str | None:

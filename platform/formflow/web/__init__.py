@@ -11,7 +11,9 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.records_view`: a record's page, history, delete and restore.
 - :mod:`~formflow.web.process_area` and :mod:`~formflow.web.process_actions`: the
   record page's process area (diagram, progress, action buttons) and the action dialogs.
-- :mod:`~formflow.web.inbox`: the inbox tabs and the navigation bar's counts.
+- :mod:`~formflow.web.inbox`, :mod:`~formflow.web.inbox_rows` and
+  :mod:`~formflow.web.inbox_actions`: the inbox tabs, the navigation bar's counts, and
+  deciding tasks from the list.
 - :mod:`~formflow.web.notifications_view`: the notifications page and its read marks.
 - :mod:`~formflow.web.pickers`: search-as-you-type choices for link, user and
   department inputs.
@@ -38,6 +40,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     auth,
     files,
     inbox,
+    inbox_actions,
     notifications_view,
     pickers,
     process_actions,
