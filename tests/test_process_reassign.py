@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import ADMIN_PASSWORD
 from flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
 from formflow.errors import ValidationFailed
 from formflow.i18n import Message
 from process_helpers import CLAIM, LEAVE, REQUEST, desk_staff
+from web_support import csrf, sign_in
 
 
 @pytest.fixture
@@ -199,3 +201,40 @@ def test_a_decided_task_cannot_be_reassigned(flow, staff, admin_api):
     assert response.status_code == 409
     assert admin_api.post("tasks/999999/reassign", json={"user": "pat"}).status_code == 404
 
+
+
+# -- the record page's reassign form -----------------------------------------------------------
+
+
+def test_an_admin_reassigns_from_the_record_page(app, flow, staff):
+    leave_id = submitted_leave(flow, staff)
+    page_url = f"/flow/leave/{leave_id}"
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(client, "admin", ADMIN_PASSWORD)
+
+    html = client.get(page_url).get_data(as_text=True)
+    task_id = open_task_id(flow, LEAVE, leave_id, "boss")
+    assert f'action="/tasks/{task_id}/reassign"' in html
+    response = client.post(f"/tasks/{task_id}/reassign", data={
+        "csrf_token": csrf(client), "user": "pat", "next": page_url})
+
+    assert response.status_code == 302 and response.location.endswith(page_url)
+    assert flow.holders(LEAVE, leave_id) == ["pat"]
+    assert "Handed the task to pat." in client.get(page_url).get_data(as_text=True)
+
+
+def test_the_record_page_offers_reassigning_to_admins_only(app, flow, staff, make_user):
+    leave_id = submitted_leave(flow, staff)
+    make_user("nosy", roles=["hr_manager"])  # reads every leave, is no admin
+    client = app.test_client()
+    sign_in(client, "nosy")
+    task_id = open_task_id(flow, LEAVE, leave_id, "boss")
+
+    html = client.get(f"/flow/leave/{leave_id}").get_data(as_text=True)
+    response = client.post(f"/tasks/{task_id}/reassign", data={
+        "csrf_token": csrf(client), "user": "pat", "next": "//evil.example/"})
+
+    assert "/reassign" not in html
+    assert response.status_code == 302 and response.location.endswith("/inbox")
+    assert flow.holders(LEAVE, leave_id) == ["boss"]

@@ -159,7 +159,7 @@ class ProcessService:
         return {
             "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
             "tasks": [
-                {"assignee": names.get(t.assignee_id), "status": t.status,
+                {"id": t.id, "assignee": names.get(t.assignee_id), "status": t.status,
                  "position": t.position, "opened_at": _iso(t.opened_at),
                  "due_at": _iso(t.due_at), "flagged": t.flagged}
                 for t in pending

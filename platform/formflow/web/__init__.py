@@ -21,6 +21,7 @@ One module per page area, each adding its routes to the ``web`` blueprint:
   downloads with permission checks.
 - :mod:`~formflow.web.profile`: the signed-in user's password and API tokens.
 - :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
+- :mod:`~formflow.web.task_reassign`: admins hand a pending task to someone else.
 - :mod:`~formflow.web.admin_area` and the ``admin_*`` modules: the admin area (users,
   departments, roles, plugins, the audit log), for admins only.
 
@@ -51,6 +52,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     records_list,
     records_view,
     shell,
+    task_reassign,
 )
 from formflow.web.blueprint import web
 from formflow.web.setup import init_web
