@@ -33,7 +33,7 @@ from formflow.process.assignees import Resolver
 from formflow.process.calendar import deadline
 from formflow.process.notifications import store
 from formflow.process.registry import ProcessRegistry
-from formflow.process.requesters import assign, requester_ids
+from formflow.process.requesters import assign, is_requester, requester_ids
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.storage.types import utcnow
@@ -187,7 +187,7 @@ class ProcessEngine:
         """Whether ``user`` may take a step's passing decision: anyone when the step
         allows self-approval, else anyone but the record's requesters."""
         return (case.process.allows_self_approval(case.state)
-                or user.id not in self.requesters(case))
+                or not is_requester(self.resolver(case), case, user))
 
     def pass_action(self, process: Process, state: State) -> str | None:
         """The decision that passes a stage: the approval's action, else the first

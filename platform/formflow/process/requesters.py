@@ -41,11 +41,20 @@ class Assignment:
 
 
 def requester_ids(resolver: Resolver, case) -> set[int]:
-    """The active users the record is from: its creator and its requester fields."""
+    """The users the record is from: its creator and its requester fields."""
     rules = (Assignee("field", "_created_by"),) + tuple(
         Assignee("field", name) for name in case.process.requester_fields
     )
-    return set(resolver.users(rules, case.entity, case.record))
+    return set(resolver.named(rules, case.entity, case.record))
+
+
+def is_requester(resolver: Resolver, case, user) -> bool:
+    """Whether ``user`` is one of the record's requesters (no query for its creator, nor
+    for anyone when the process names no requester fields)."""
+    creator = case.record.get("_created_by")
+    if creator is not None and creator.lower() == user.username.lower():
+        return True
+    return bool(case.process.requester_fields) and user.id in requester_ids(resolver, case)
 
 
 def assign(resolver: Resolver, case, state: State, rules: Iterable[Assignee], *,
