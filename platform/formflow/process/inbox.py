@@ -78,7 +78,8 @@ class Inbox:
         for row in rows:
             qualified = f"{row['app']}.{row['entity']}"
             record = records.get((qualified, row["record_id"]))
-            process = self.process.model.process_for(self.process.model.entity(qualified))
+            entity = self.process.model.entity(qualified)
+            process = self.process.model.process_for(entity) if entity is not None else None
             quick, batch = _one_click(process, record)
             found.append(OpenTask(row, record, quick, batch))
         return found
