@@ -43,7 +43,7 @@ def test_the_manager_approves_a_leave_from_the_inbox(page, server, runtime, make
     expect(page.locator("#nav-tasks")).to_contain_text("1")
 
     page.click("#nav-process a:has-text('Inbox')")
-    row = page.locator("#inbox-list tbody tr")
+    row = page.locator("#inbox-list .ff-inbox-todo > li")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Manager review")
     row.locator("a").first.click()

@@ -796,6 +796,12 @@ def test_entity_problem(tmp_path, change, file, path, message):
             id="assignee-field-type",
         ),
         pytest.param(
+            edit(FLOW, (lambda d: d[FLOW], "requester_fields", ["note"])),
+            "requester_fields/0",
+            "'note' is not a user field",
+            id="requester-field-type",
+        ),
+        pytest.param(
             edit(FLOW, (state("review"), "assignees", [{"manager_of": "owner"}])),
             "states/1/assignees/0/manager_of",
             "unknown field 'owner'",

@@ -115,13 +115,17 @@ def test_the_copied_to_me_tab_lists_copies(flow, staff, as_user):
     assert f'href="{RECORDS}/{leave_id}"' not in html_of(as_user("bud").get("/inbox"))
 
 
-def test_started_by_me_lists_my_records_in_a_process_that_are_not_final(flow, staff, as_user):
+def test_started_by_me_lists_my_records_running_and_finished_with_their_result(
+    flow, staff, as_user
+):
     running, draft, done = leave(flow, staff), leave(flow, staff, submit=False), leave(flow, staff)
     flow.act(staff.boss, LEAVE, done, "approve")
     html = html_of(as_user("emp").get("/inbox?tab=mine"))
     assert f'href="{RECORDS}/{running}"' in html and f'href="{RECORDS}/{draft}"' in html
-    assert f'href="{RECORDS}/{done}"' not in html
+    assert f'href="{RECORDS}/{done}"' in html
     assert "Manager review" in html and "Draft" in html
+    assert re.search(r'class="badge[^"]*ff-result">Approved<', html)
+    assert html.count("In progress") == 2
 
 
 def test_each_tab_says_when_it_is_empty(staff, as_user):

@@ -236,6 +236,26 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "That person already has a task on this step.",
         "zh-CN": "此人在当前步骤已有待办。",
     },
+    "too_many_tasks": {
+        "en": "Choose at most {max} tasks at a time.",
+        "zh-CN": "一次最多选择 {max} 条待办。",
+    },
+    "needs_input": {
+        "en": "This step needs fields or a comment: open the record to decide it.",
+        "zh-CN": "此步骤需要填写字段或意见，请打开单据处理。",
+    },
+    "user_inactive": {
+        "en": "{value!r} is deactivated and cannot take tasks.",
+        "zh-CN": "{value!r} 已停用，不能接收待办。",
+    },
+    "requester_as_approver": {
+        "en": "{value!r} made this request (or it is for them), so cannot approve it.",
+        "zh-CN": "{value!r} 是此申请的发起人或申请对象，不能审批此申请。",
+    },
+    "self_approval": {
+        "en": "You made this request (or it is for you), so you cannot approve it.",
+        "zh-CN": "这是您发起的（或为您提交的）申请，您不能自己审批。",
+    },
     "process_not_published": {
         "en": "The process {process} is not published yet; run formflow migrate.",
         "zh-CN": "流程“{process}”尚未发布，请运行 formflow migrate。",

@@ -33,6 +33,7 @@ from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
 from formflow.process.calendar_service import CalendarService
 from formflow.process.engine import ProcessEngine
+from formflow.process.inbox import Inbox
 from formflow.process.mail import Mailer
 from formflow.process.notifications import TEXTS, NotificationService
 from formflow.process.registry import ProcessRegistry
@@ -98,6 +99,7 @@ class Runtime:
         self.plugins.complete(self.model, [("process_engine", engine)])
         self.plugins.runtime = self
         self.process = ProcessService(self.db, self.model, self.records, engine)
+        self.inbox = Inbox(self.process)
         self.record_actions = RecordActionService(self.records, self.plugins.record_actions())
         self.menu_links = self.plugins.menu_links()
         self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
@@ -106,7 +108,8 @@ class Runtime:
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
-        self.directory = Directory(self.db, self.model)
+        self.directory = Directory(self.db, self.model,
+                                   on_deactivate=self.process.user_deactivated)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
         self.monitor = Monitor(self.db, self.insights, self.processes)

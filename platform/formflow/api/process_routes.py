@@ -34,6 +34,14 @@ def take_action(app: str, entity: str, record_id: int, name: str):
     return response
 
 
+@api.post("/tasks/<int:task_id>/reassign")
+def reassign_task(task_id: int):
+    """Admins: hand an open task to another user (``{"user": NAME, "comment": ...}``)."""
+    user = current_api_user()
+    body = json_body() if request.content_length else {}
+    return jsonify(get_runtime().process.reassign(user, task_id, body))
+
+
 @api.get("/tasks")
 def my_tasks():
     user = current_api_user()

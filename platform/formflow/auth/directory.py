@@ -101,9 +101,12 @@ class RoleRow:
 
 
 class Directory:
-    def __init__(self, db, model: Model):
+    def __init__(self, db, model: Model, on_deactivate=None):
         self.db = db
         self.model = model
+        #: Called as ``on_deactivate(conn, actor, user_id)`` in the transaction that
+        #: deactivates a user (the process engine hands their open tasks on).
+        self.on_deactivate = on_deactivate
 
     def summary(self, actor: User) -> dict[str, int]:
         """Counts for the admin area's front page: ``users``, ``active``, ``departments``."""
@@ -169,6 +172,8 @@ class Directory:
             if errors:
                 raise ValidationFailed(errors)  # rolls back what was already written
             (activate if active else deactivate)(conn, user_id)
+            if before.active and not active and self.on_deactivate is not None:
+                self.on_deactivate(conn, actor, user_id)
             after = get_user(conn, user_id)
             _log_user_changes(conn, actor, before, after)
             return after

@@ -402,6 +402,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
         approval=approval,
         editable=("*",) if editable == "*" else tuple(editable),
         final=doc.get("final", False),
+        allow_self_approval=doc.get("allow_self_approval"),
         sla=None
         if sla is None
         else Sla(
@@ -446,6 +447,8 @@ def build_process(app: str, doc: Mapping[str, Any], source: str = "") -> Process
         label=_label(doc.get("label"), name),
         withdraw=doc.get("withdraw", False),
         cancel=doc.get("cancel", False),
+        allow_self_approval=doc.get("allow_self_approval", False),
+        requester_fields=tuple(doc.get("requester_fields", ())),
         source=source,
         managers=tuple(doc.get("managers", ())),
     )

@@ -233,6 +233,8 @@ class State:
     sla: Sla | None = None
     cc: tuple[Assignee, ...] = ()
     outcome: str | None = None  # a final state's: "approved" | "rejected" | "cancelled"
+    #: Overrides the process's ``allow_self_approval`` for this step (None: as the process).
+    allow_self_approval: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,10 @@ class Process:
     label: Label
     withdraw: bool = False
     cancel: bool = False
+    #: Whether a requester may hold an approval task on their own request.
+    allow_self_approval: bool = False
+    #: Fields naming the people a request is for; with the creator, its requesters.
+    requester_fields: tuple[str, ...] = ()
     source: str = ""
     #: Roles that see the process's figures, besides admins and department heads.
     managers: tuple[str, ...] = ()
@@ -274,6 +280,13 @@ class Process:
     def set_fields(self) -> frozenset[str]:
         """The fields the process itself fills (a transition's ``set``)."""
         return frozenset(name for t in self.transitions for name in t.set)
+
+    def allows_self_approval(self, state: State | None) -> bool:
+        """Whether a requester may hold a task of ``state`` (the state's setting, else
+        the process's)."""
+        if state is not None and state.allow_self_approval is not None:
+            return state.allow_self_approval
+        return self.allow_self_approval
 
 
 @dataclass(frozen=True)

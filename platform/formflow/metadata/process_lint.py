@@ -52,6 +52,10 @@ class ProcessLint:
         for i, role in enumerate(process.managers):
             if message := self.checker.role_problem(role):
                 yield f"managers/{i}", message
+        if self.entity is not None:
+            for j, name in enumerate(process.requester_fields):
+                if message := self.person_field(Assignee("field", name)):
+                    yield f"requester_fields/{j}", message
         if process.start not in self.states:
             yield "start", f"unknown state {process.start!r}" + _hint(process.start, self.states)
         for i, transition in enumerate(process.transitions):

@@ -33,15 +33,22 @@ class Resolver:
     ) -> list[int]:
         """Active user ids the rules name, in rule order, without repeats."""
         rules = tuple(rules)
+        found = self.named(rules, entity, record)
+        if all(rule.kind == "role" for rule in rules):
+            return found  # role holders are looked up among active users already
+        active = self.active(found)
+        return [u for u in found if u in active]
+
+    def named(
+        self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]
+    ) -> list[int]:
+        """User ids the rules name, active or not, in rule order, without repeats."""
         found: list[int] = []
         for rule in rules:
             for user_id in self._resolve(rule, entity, record):
                 if user_id not in found:
                     found.append(user_id)
-        if all(rule.kind == "role" for rule in rules):
-            return found  # role holders are looked up among active users already
-        active = self._active(found)
-        return [u for u in found if u in active]
+        return found
 
     def _resolve(self, rule: Assignee, entity: Entity, record) -> list[int]:
         if rule.kind == "role":
@@ -83,7 +90,9 @@ class Resolver:
         heads = [head_of(self.conn, d) for d in department_ids]
         return [h for h in heads if h is not None]
 
-    def _active(self, ids: list[int]) -> set[int]:
+    def active(self, ids: Iterable[int]) -> set[int]:
+        """Which of the user ids are active users."""
+        ids = list(ids)
         if not ids:
             return set()
         query = sa.select(users.c.id).where(users.c.id.in_(ids), users.c.active.is_(True))

@@ -88,13 +88,31 @@ def _holds_task(engine, case, user) -> bool:
     return _is_open(case) and bool(engine.open_tasks(case, user))
 
 
-def _people(case: Case, names: Any, field: str) -> list[int]:
+def _people(engine: ProcessEngine, case: Case, names: Any, field: str) -> list[int]:
+    """The ids of the users ``names`` hands work to: each must exist, be active and,
+    unless the process allows self-approval, not be a requester of the record."""
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         raise ValidationFailed({field: [Message("required")]})
+    return candidate_ids(engine, case, names, field)
+
+
+def candidate_ids(engine: ProcessEngine, case: Case, names: list[str], field: str) -> list[int]:
+    """The ids of the users ``names`` (see :func:`_people`); a clear error keyed by
+    ``field`` for the first who may not take the work."""
     ids = user_ids_by_name(case.conn, names)
     unknown = [n for n in names if n not in ids]
     if unknown:
         raise ValidationFailed({field: [Message("no_such_user", {"value": unknown[0]})]})
+    active = engine.resolver(case).active(ids.values())
+    inactive = [n for n in names if ids[n] not in active]
+    if inactive:
+        raise ValidationFailed({field: [Message("user_inactive", {"value": inactive[0]})]})
+    if not case.process.allows_self_approval(case.state):
+        requesters = engine.requesters(case)
+        asking = [n for n in names if ids[n] in requesters]
+        if asking:
+            raise ValidationFailed({field: [Message("requester_as_approver",
+                                                    {"value": asking[0]})]})
     return [ids[n] for n in names]
 
 
@@ -103,10 +121,10 @@ def _transfer(engine, case, user, comment, values) -> None:
     if not mine:
         raise _not_available("transfer")
     task = mine[0]
-    (target,) = _people(case, [values.get("to")] if values.get("to") else None, "to")
+    (target,) = _people(engine, case, [values.get("to")] if values.get("to") else None, "to")
     if target == user.id:
         raise ValidationFailed({"to": [Message("transfer_to_self")]})
-    if target in _holders(engine, case, task.visit):
+    if target in holders(engine, case, task.visit):
         raise ValidationFailed({"to": [Message("already_assigned")]})
     now = utcnow()
     engine.close_task(case, task, "cancelled", "transfer", comment, now)
@@ -125,8 +143,8 @@ def _add_approver(engine, case, user, comment, values) -> None:
     mode = values.get("mode", "parallel")
     if mode not in ADD_MODES:
         raise ValidationFailed({"mode": [Message("invalid_choice", {"value": str(mode)[:40]})]})
-    people = _people(case, values.get("users"), "users")
-    if user.id in people or _holders(engine, case, task.visit) & set(people):
+    people = _people(engine, case, values.get("users"), "users")
+    if user.id in people or holders(engine, case, task.visit) & set(people):
         raise ValidationFailed({"users": [Message("already_assigned")]})
     now = utcnow()
     if mode == "parallel":
@@ -147,7 +165,7 @@ def _add_approver(engine, case, user, comment, values) -> None:
                data={"users": values["users"], "mode": mode})
 
 
-def _holders(engine: ProcessEngine, case: Case, visit: int) -> set[int]:
+def holders(engine: ProcessEngine, case: Case, visit: int) -> set[int]:
     """Who holds a task of the visit, or decided one: nobody decides a step twice."""
     return {t.assignee_id for t in engine.visit_tasks(case, visit) if t.status != "cancelled"}
 

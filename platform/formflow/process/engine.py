@@ -23,10 +23,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, user_ids_by_name
+from formflow.auth import User, user_ids_by_name, usernames_by_id
 from formflow.errors import Conflict, ValidationFailed
 from formflow.i18n import Message
-from formflow.metadata.model import Assignee, Entity, Model, Process, State, Transition
+from formflow.metadata.model import Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
 from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
@@ -34,14 +34,13 @@ from formflow.process.calendar import deadline
 from formflow.process.notifications import store
 from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
+from formflow.process.requesters import assign, is_requester, requester_ids
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.storage.types import utcnow
 
 PREVIOUS = "@previous"
 CANCELLED = "cancelled"
-#: Who gets a task when a state's assignee rules resolve to nobody (the task is flagged).
-_ADMINS = (Assignee("role", "admin"),)
 
 
 @dataclass
@@ -190,8 +189,20 @@ class ProcessEngine:
         state's assignees decide through their tasks)."""
         if transition.by == "creator":
             return case.record.get("_created_by") == user.username
-        resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
-        return user.id in resolver.users(transition.by, case.entity, case.record)
+        return user.id in self.resolver(case).users(transition.by, case.entity, case.record)
+
+    def resolver(self, case: Case) -> Resolver:
+        return Resolver(case.conn, self.model, self.records.follower(case.conn))
+
+    def requesters(self, case: Case) -> set[int]:
+        """The record's requesters (see :mod:`formflow.process.requesters`)."""
+        return requester_ids(self.resolver(case), case)
+
+    def may_approve_own(self, case: Case, user: User) -> bool:
+        """Whether ``user`` may take a step's passing decision: anyone when the step
+        allows self-approval, else anyone but the record's requesters."""
+        return (case.process.allows_self_approval(case.state)
+                or not is_requester(self.resolver(case), case, user))
 
     def acted(self, case: Case) -> bool:
         """Whether an assignee of the current state has acted: decided (a vote, a turn of
@@ -212,19 +223,19 @@ class ProcessEngine:
         state = case.process.state(state_name)
         if state is None or state.final:
             return
-        resolver = Resolver(case.conn, self.model, self.records.follower(case.conn))
+        resolver = self.resolver(case)
         now = utcnow()
         if state.assignees:
-            people = resolver.users(state.assignees, case.entity, case.record)
-            flagged = not people
-            if flagged:
-                people = resolver.users(_ADMINS, case.entity, case.record)
+            assignment = assign(resolver, case, state, state.assignees)
+            people = assignment.people
             sequential = state.approval.mode == "sequential"
             positions = [index if sequential else 0 for index in range(len(people))]
             self.add_tasks(case, state, visit, [
                 (user_id, position, "open" if position == 0 else "waiting")
                 for user_id, position in zip(people, positions, strict=True)
-            ], now, flagged=flagged)
+            ], now, flagged=assignment.flagged)
+            if assignment.skipped:
+                self.log_reassign(case, None, "self_approval", assignment.skipped, people)
         copied = resolver.users(state.cc, case.entity, case.record)
         if copied:
             base = dict(**case.key, process_version=case.record["_process_version"] or 1,
@@ -445,6 +456,17 @@ class ProcessEngine:
         return result
 
     # -- the log ----------------------------------------------------------------------
+
+    def log_reassign(self, case: Case, actor: User | None, reason: str, from_ids: list[int],
+                     to_ids: list[int], *, task_id: int | None = None,
+                     comment: str | None = None) -> int:
+        """Log that work went to ``to_ids`` instead of ``from_ids``; ``reason``:
+        ``self_approval`` (requesters skipped), ``inactive`` (deactivated) or ``admin``."""
+        names = usernames_by_id(case.conn, [*from_ids, *to_ids])
+        return self.log(case, actor, "reassign", None, None, task_id=task_id, comment=comment,
+                        data={"reason": reason, "from": [names[u] for u in from_ids if u in names],
+                              "to": [names[u] for u in to_ids if u in names]})
+
 
     def log(self, case: Case, user: User | None, action: str, from_state: str | None,
             to_state: str | None, *, comment: str | None = None, task_id: int | None = None,

@@ -7,7 +7,7 @@ one moves the record, the other is told the step moved meanwhile (409).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,9 @@ from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
 from formflow.process.builtins import BUILTINS
-from formflow.process.engine import Case, ProcessEngine, require_comment
+from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
+from formflow.process.preview import Step, approval_chain
+from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
 from formflow.records.payload import parse_payload
 
@@ -69,9 +71,17 @@ class ProcessService:
         # By time, not by text: isoformat() leaves out a zero microsecond part.
         return sorted(changes + process_events, key=lambda e: datetime.fromisoformat(e["at"]))
 
-    def tasks(self, user: User, status: str = "open", *, limit: int = 200) -> list[dict[str, Any]]:
-        """The user's tasks: ``open`` (to do), ``done`` (decided or closed), ``cc``."""
+    def tasks(self, user: User, status: str = "open", *, limit: int = 200,
+              entities: Iterable[str] | None = None, state: str | None = None,
+              ) -> list[dict[str, Any]]:
+        """The user's tasks: ``open`` (to do), ``done`` (decided or closed), ``cc``;
+        only those on records of ``entities`` (qualified names) or in ``state`` when
+        given."""
         where = [tasks.c.assignee_id == user.id]
+        if entities is not None:
+            where.append(tasks.c.entity.in_(list(entities)))
+        if state:
+            where.append(tasks.c.state == state)
         if status == "open":
             where += [tasks.c.status == "open", tasks.c.kind == "approve"]
         elif status == "cc":
@@ -83,14 +93,7 @@ class ProcessService:
                 sa.select(tasks).where(*where).order_by(tasks.c.opened_at.desc()).limit(limit)
             ).all()
             titles = self._titles(conn, rows)
-        return [
-            {"id": r.id, "app": r.entity.split(".")[0], "entity": r.entity.split(".")[1],
-             "record_id": r.record_id, "record_title": titles.get((r.entity, r.record_id)),
-             "state": r.state, "status": r.status, "assignee": user.username,
-             "opened_at": _iso(r.opened_at), "due_at": _iso(r.due_at),
-             "closed_at": _iso(r.closed_at), "decision": r.decision, "flagged": r.flagged}
-            for r in rows
-        ]
+        return [_task_json(r, user.username, titles.get((r.entity, r.record_id))) for r in rows]
 
     def open_task_count(self, user: User) -> int:
         """How many approvals await ``user`` (one count on the assignee index)."""
@@ -101,9 +104,9 @@ class ProcessService:
             )).scalar_one()
 
     def started(self, user: User, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Records ``user`` created that are in a process and not final yet, newest first:
-        one list query per process entity the user may read, then the earliest deadline of
-        each record's open tasks."""
+        """Records ``user`` created that are in a process, running or finished, newest
+        first: one list query per process entity the user may read, then the earliest
+        deadline of each record's open tasks.  ``final`` says whether it has ended."""
         found: list[tuple[Entity, dict[str, Any]]] = []
         for entity in self.model.entities():
             process = self.model.process_for(entity)
@@ -111,12 +114,9 @@ class ProcessService:
                 continue
             if not self.records.grant(user, entity).read:
                 continue
-            running = [s.name for s in process.states if not s.final]
-            if not running:
-                continue
             page = self.records.list(user, entity.qualified_name, {
-                "_created_by": [user.username], "_state__in": [",".join(running)],
-                "sort": ["-_created_at"], "per_page": [str(limit)],
+                "_created_by": [user.username], "sort": ["-_created_at"],
+                "per_page": [str(limit)],
             })
             found += [(entity, item) for item in page.items]
         found.sort(key=lambda pair: datetime.fromisoformat(pair[1]["_created_at"]), reverse=True)
@@ -138,6 +138,7 @@ class ProcessService:
             {"app": entity.app, "entity": entity.name, "record_id": item["id"],
              "record_title": item.get("_title"), "record_number": item.get("_number"),
              "state": item["_state"], "created_at": item["_created_at"],
+             "final": _is_final(self.model.process_for(entity), item["_state"]),
              "due_at": _iso(due.get((entity.qualified_name, item["id"])))}
             for entity, item in found
         ]
@@ -160,12 +161,22 @@ class ProcessService:
         return {
             "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
             "tasks": [
-                {"assignee": names.get(t.assignee_id), "status": t.status,
+                {"id": t.id, "assignee": names.get(t.assignee_id), "status": t.status,
                  "position": t.position, "opened_at": _iso(t.opened_at),
                  "due_at": _iso(t.due_at), "flagged": t.flagged}
                 for t in pending
             ],
         }
+
+    def chain(self, user: User, entity_name: str, record_id: int, action: str) -> list[Step]:
+        """The steps ahead if ``user`` took transition ``action`` now, with the people
+        each would go to (see :mod:`formflow.process.preview`); empty for an action that
+        is no transition of the current state."""
+        entity = self._process_entity(entity_name)
+        with self.db.read() as conn:
+            record = self.records.readable_record(conn, user, entity, record_id)
+            case = self.engine.case(conn, entity, record)
+            return approval_chain(self.engine, case, user, action)
 
     # -- acting -----------------------------------------------------------------------
 
@@ -206,6 +217,29 @@ class ProcessService:
                 events.c.data.is_not(None))).scalars()
             return any(key in ((data or {}).get("files") or []) for data in rows)
 
+    def reassign(self, user: User, task_id: int, payload: Any) -> dict[str, Any]:
+        """An admin hands an open or waiting task to another user: ``payload`` is
+        ``{"user": NAME, "comment": ...}``; the new task."""
+        if not user.is_admin:
+            raise Forbidden(Message("forbidden"))
+        if not isinstance(payload, Mapping):
+            raise ValidationFailed({"": [Message("invalid_row")]})
+        unknown = set(payload) - {"user", "comment"}
+        if unknown:
+            raise ValidationFailed({name: [Message("unknown_field")] for name in sorted(unknown)})
+        comment, _, _ = _parse_body({"comment": payload.get("comment")})
+        with self.db.write() as conn:
+            new_id = reassign_task(self.engine, conn, user, task_id, payload.get("user"),
+                                   (comment or "").strip() or None)
+            row = conn.execute(sa.select(tasks).where(tasks.c.id == new_id)).one()
+            title = self._titles(conn, [row]).get((row.entity, row.record_id))
+            name = usernames_by_id(conn, [row.assignee_id]).get(row.assignee_id)
+        return _task_json(row, name, title)
+
+    def user_deactivated(self, conn, actor: User | None, user_id: int) -> None:
+        """In the transaction deactivating ``user_id``: hand their pending tasks on."""
+        reassign_tasks_of(self.engine, conn, actor, user_id)
+
     def _transition(self, case: Case, user: User, name: str, comment, raw_values) -> None:
         candidates = self._candidates(case, name)
         if not candidates:
@@ -217,6 +251,8 @@ class ProcessService:
             mine = self.engine.open_tasks(case, user, visit_tasks)
             if not mine:
                 raise self._refusal(case, user, name)
+            if self._own_approval(case, user, name):
+                raise Forbidden(Message("self_approval"))
         elif not self.engine.may_fire(case, user, transition):
             raise Forbidden(Message("action_not_available", {"action": name}))
         values = self._step_values(case, user, candidates, raw_values)
@@ -269,7 +305,7 @@ class ProcessService:
             if state.name not in transition.sources or transition.name in found:
                 continue
             if transition.by is None:
-                allowed = holds_task
+                allowed = holds_task and not self._own_approval(case, user, transition.name)
             else:
                 allowed = self.engine.may_fire(case, user, transition)
             if allowed and self.engine.choose(case, transition.name, case.record, user) is not None:
@@ -282,6 +318,13 @@ class ProcessService:
         return list(found.values())
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _own_approval(self, case: Case, user: User, name: str) -> bool:
+        """Whether deciding ``name`` would be a requester passing their own step (a task
+        given before the process kept requesters out, or before a requester field
+        changed)."""
+        return (name == self.engine.pass_action(case.process, case.state)
+                and not self.engine.may_approve_own(case, user))
 
     def _process_entity(self, entity_name: str) -> Entity:
         entity = self.records.entity(entity_name)
@@ -338,6 +381,20 @@ def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None
         raise ValidationFailed({"values": [Message("invalid_row")]})
     state = payload.get("state")
     return comment, values, state if isinstance(state, str) else None
+
+
+def _task_json(row, assignee: str | None, title: str | None) -> dict[str, Any]:
+    """A task as the API shows it."""
+    app, entity = row.entity.split(".")
+    return {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
+            "record_title": title, "state": row.state, "status": row.status,
+            "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
+            "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
+
+
+def _is_final(process, state_name: str | None) -> bool:
+    state = process.state(state_name or "") if process is not None else None
+    return state_name == CANCELLED or (state is not None and state.final)
 
 
 def _iso(value) -> str | None:

@@ -181,6 +181,8 @@ class SlaTimers:
             people, flagged = self._people(case, rule["assign"], cache)
             pending = {t.assignee_id for t in engine.visit_tasks(case, first.visit)
                        if t.status in ("open", "waiting")}
+            if not case.process.allows_self_approval(state):
+                pending |= engine.requesters(case)
             added = [p for p in people if p not in pending]
             position = min(t.position for t in late)
             engine.add_tasks(case, state, first.visit, [(u, position, "open") for u in added],

@@ -45,7 +45,7 @@ tasks = sa.Table(
     sa.Column("decision", sa.String(64)),
     sa.Column("comment", sa.Text),
     sa.Column("flagged", sa.Boolean, nullable=False, server_default=sa.false()),
-    # how the task came: assigned, transfer, add_approver, escalation
+    # how the task came: assigned, transfer, add_approver, escalation, reassign
     sa.Column("origin", sa.String(32)),
     sa.Column("opened_at", UtcDateTime, nullable=False),
     sa.Column("due_at", UtcDateTime),

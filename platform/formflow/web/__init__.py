@@ -11,7 +11,9 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.records_view`: a record's page, history, delete and restore.
 - :mod:`~formflow.web.process_area` and :mod:`~formflow.web.process_actions`: the
   record page's process area (diagram, progress, action buttons) and the action dialogs.
-- :mod:`~formflow.web.inbox`: the inbox tabs and the navigation bar's counts.
+- :mod:`~formflow.web.inbox`, :mod:`~formflow.web.inbox_rows` and
+  :mod:`~formflow.web.inbox_actions`: the inbox tabs, the navigation bar's counts, and
+  deciding tasks from the list.
 - :mod:`~formflow.web.insights_view`: the process catalogue, a process watched live and
   its figures, and two selections of its cases compared.
 - :mod:`~formflow.web.notifications_view`: the notifications page and its read marks.
@@ -21,6 +23,7 @@ One module per page area, each adding its routes to the ``web`` blueprint:
   downloads with permission checks.
 - :mod:`~formflow.web.profile`: the signed-in user's password and API tokens.
 - :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
+- :mod:`~formflow.web.task_reassign`: admins hand a pending task to someone else.
 - :mod:`~formflow.web.admin_area` and the ``admin_*`` modules: the admin area (users,
   departments, roles, plugins, the audit log), for admins only.
 
@@ -40,6 +43,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     auth,
     files,
     inbox,
+    inbox_actions,
     insights_view,
     notifications_view,
     pickers,
@@ -51,6 +55,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     records_list,
     records_view,
     shell,
+    task_reassign,
 )
 from formflow.web.blueprint import web
 from formflow.web.setup import init_web

@@ -1,7 +1,11 @@
 """The inbox (``/inbox``): the signed-in user's work in four tabs — to do (open
 approvals), done (tasks decided or closed), copied to me (cc) and started by me (records
-the user created that are in a process and not final yet) — each a list linking to the
-record, with its step and deadline, overdue ones marked.
+the user created that are in a process, running or finished with their result) — each a
+list linking to the record, with its step and deadline, overdue ones marked.
+
+The to-do tab shows each task as an approver reads it (see :mod:`inbox_rows`), filtered
+by app, process and step (``app``, ``process``, ``state``) and searched (``q``), with
+one-click decisions and a batch approval (:mod:`inbox_actions`).
 
 Also the counts in the navigation bar: open tasks and unread notifications, one count
 query each, made once per page (kept on ``g`` for that request only).
@@ -20,6 +24,7 @@ from flask_login import current_user
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.inbox_rows import facet_choices, task_rows
 from formflow.web.language import page_language
 from formflow.web.process_labels import ProcessLabels, moment, overdue
 from formflow.web.rendering import render
@@ -78,21 +83,81 @@ class Item:
     late: bool  # decided after its deadline
     flagged: bool
     status: str | None  # of a task: open, done, cancelled
+    result: str | None = None  # started by me: the final state reached
+
+
+@dataclass(frozen=True)
+class TodoFilter:
+    """The to-do tab's filter, from the query string."""
+
+    app: str = ""
+    process: str = ""
+    state: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> TodoFilter:
+        return cls(*(str(args.get(key, "")).strip()[:100] for key in ("app", "process",
+                                                                      "state", "q")))
+
+    @property
+    def active(self) -> bool:
+        return any((self.app, self.process, self.state, self.q))
+
+    def entities(self, model) -> list[str] | None:
+        """The process entities the filter keeps (None: all)."""
+        if not (self.app or self.process):
+            return None
+        return [
+            entity.qualified_name for entity in model.entities()
+            if (process := model.process_for(entity)) is not None
+            and (not self.app or entity.app == self.app)
+            and (not self.process or process.qualified_name == self.process)
+        ]
 
 
 @web.get("/inbox")
 def inbox():
-    user = signed_in()
     tab = request.args.get("tab", "todo")
     if tab not in TABS:
         tab = "todo"
-    process = get_runtime().process
-    if tab == "mine":
-        rows = process.started(user, limit=100)
+    return render_inbox(tab)
+
+
+def render_inbox(tab: str, *, notice: str = "", failures: dict[int, str] | None = None,
+                 status: int = 200):
+    """The inbox page (or, for htmx, its body) on ``tab``; ``notice`` and ``failures``
+    (task id -> why it was refused) report what a decision from the list did."""
+    user = signed_in()
+    runtime = get_runtime()
+    context: dict[str, Any] = {}
+    if tab == "todo":
+        chosen = TodoFilter.from_args(request.values)
+        found = runtime.inbox.open_tasks(user, entities=chosen.entities(runtime.model),
+                                         state=chosen.state or None)
+        rows = task_rows(runtime.model, user, found, page_language(), _record_url)
+        if chosen.q:
+            rows = [row for row in rows if row.matches(chosen.q)]
+        apps, processes, states = facet_choices(runtime.model, runtime.inbox.facets(user),
+                                                page_language())
+        context = {"rows": rows, "filter": chosen, "apps": apps, "processes": processes,
+                   "states": states}
+        items = []
+    elif tab == "mine":
+        items = _items(runtime.process.started(user, limit=100), tab)
     else:
-        rows = process.tasks(user, STATUS[tab], limit=200)
-    items = [item for item in (_item(row, tab) for row in rows) if item is not None]
-    return render("inbox/inbox", "inbox/_tasks", tab=tab, tabs=TABS, items=items, page_area="inbox")
+        items = _items(runtime.process.tasks(user, STATUS[tab], limit=200), tab)
+    return render("inbox/inbox", "inbox/_tasks", tab=tab, tabs=TABS, items=items,
+                  page_area="inbox", notice=notice, failures=failures or {}, status=status,
+                  **context)
+
+
+def _items(rows: list[dict[str, Any]], tab: str) -> list[Item]:
+    return [item for item in (_item(row, tab) for row in rows) if item is not None]
+
+
+def _record_url(entity, record_id: int) -> str:
+    return url_for("web.view_record", app=entity.app, entity=entity.name, record_id=record_id)
 
 
 def open_items(user, limit: int) -> list[Item]:
@@ -106,10 +171,11 @@ def _item(row: dict[str, Any], tab: str) -> Item | None:
     entity = model.entity(f"{row['app']}.{row['entity']}")
     if entity is None:
         return None  # an entity no longer published: nothing to open
-    labels = ProcessLabels(model.process_for(entity), page_language())
+    process = model.process_for(entity)
+    labels = ProcessLabels(process, page_language())
     now = datetime.now(UTC)
     due, closed = moment(row.get("due_at")), moment(row.get("closed_at"))
-    open_now = tab in ("todo", "mine")
+    open_now = tab == "todo" or (tab == "mine" and not row.get("final"))
     return Item(
         url=url_for(
             "web.view_record", app=entity.app, entity=entity.name, record_id=row["record_id"]
@@ -126,4 +192,5 @@ def _item(row: dict[str, Any], tab: str) -> Item | None:
         late=tab == "done" and due is not None and closed is not None and closed > due,
         flagged=bool(row.get("flagged")) and tab == "todo",
         status=row.get("status"),
+        result=labels.state(row.get("state")) if row.get("final") else None,
     )

@@ -108,6 +108,18 @@ class ActionView:
     def state(self, name: str) -> InputState:
         return InputState(required=name in self.action.get("required", ()))
 
+    def chain(self) -> list[tuple[str, str, bool, bool]]:
+        """The steps ahead if the action is taken now: (step, its people, whether they
+        are stand-ins, whether it is the end), for a transition's dialog."""
+        if self.action.get("kind") != "transition" or self.refused:
+            return []
+        labels = labels_for(self.entity, self.record)
+        joiner = "、" if page_language().startswith("zh") else ", "
+        steps = get_runtime().process.chain(self.user, self.entity.qualified_name,
+                                            self.record_id, self.name)
+        return [(labels.state(s.state), joiner.join(s.people), s.flagged, s.final)
+                for s in steps]
+
     def field_errors(self, path: str) -> list[str]:
         return self.errors.get(path, [])
 

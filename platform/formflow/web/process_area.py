@@ -46,6 +46,7 @@ class Pending:
     due_at: str | None
     overdue: bool
     flagged: bool
+    task_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ def process_area(
                 t["due_at"],
                 t["status"] == "open" and overdue(t["due_at"]),
                 t["flagged"],
+                t["id"],
             )
             for t in progress["tasks"]
         ],

@@ -32,6 +32,7 @@ ACTION_NAMES = {
     "comment": _l("Comment"),
     "timeout": _l("Timed out"),
     "breach": _l("Deadline passed"),
+    "reassign": _l("Reassign"),
 }
 STATE_NAMES = {
     "cancelled": _l("Cancelled"),
@@ -95,6 +96,8 @@ class ProcessLabels:
             users = joiner.join(who(str(u)) for u in data.get("users") or [])
             mode = ADD_MODES.get(data.get("mode", "parallel"), data.get("mode", ""))
             return _("added %(users)s as approvers (%(mode)s)", users=users, mode=mode)
+        if action == "reassign":
+            return self._reassigned(data, who)
         if action == "remind":
             return _("asked the approvers to act")
         if action == "comment":
@@ -104,6 +107,17 @@ class ProcessLabels:
         if action == "timeout":
             return _("the deadline passed; the step was decided automatically")
         return _("chose “%(action)s”", action=self.action(action))
+
+    def _reassigned(self, data: Mapping[str, Any], who: Callable[[str], str]) -> str:
+        joiner = "、" if self.lang.startswith("zh") else ", "
+        names = {key: joiner.join(who(str(u)) for u in data.get(key) or [])
+                 for key in ("from", "to")}
+        if data.get("reason") == "self_approval":
+            return _("gave the step to %(to)s instead of %(from)s: nobody approves their own "
+                     "request", **names)
+        if data.get("reason") == "inactive":
+            return _("handed the task of %(from)s, who is deactivated, to %(to)s", **names)
+        return _("handed the task of %(from)s to %(to)s", **names)
 
 
 def duration(seconds: float | None) -> str:
