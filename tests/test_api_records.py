@@ -146,7 +146,7 @@ def test_the_second_of_two_patches_from_one_etag_is_412(api):
     assert api.get(url(record)).get_json()["name"] == "Ann"
 
 
-@pytest.mark.parametrize("tag", ['"abc"', '"1.5"', '"²"', '"' + "9" * 40 + '"'])
+@pytest.mark.parametrize("tag", ['"abc"', '"1.5"', '"²"', '"' + "9" * 40 + '"', "", "  "])
 def test_a_malformed_if_match_is_400(api, tag):
     record = create(api)
     problem(api.patch(url(record), json={"name": "Xy"}, headers={"If-Match": tag}), 400)

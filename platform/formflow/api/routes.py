@@ -76,9 +76,12 @@ def _check_text(value: Any, path: str) -> None:
 
 
 def _if_match() -> int | None:
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
+    """The version an If-Match header expects (None without one, or for ``*``); an
+    empty or malformed header is a 400, as the OpenAPI document says."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
         return None
+    header = header.strip()
     tag = header.removeprefix("W/").strip('"')
     if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
         raise BadRequest(Message("bad_if_match"))
