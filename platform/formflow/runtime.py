@@ -105,6 +105,7 @@ class Runtime:
             max_attempts=settings["LOGIN_ATTEMPTS"],
             window_seconds=settings["LOGIN_WINDOW_SECONDS"],
             redis_url=settings["REDIS_URL"],
+            db=self.db,
         )
 
     def reloaded(self) -> Runtime:

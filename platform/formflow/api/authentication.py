@@ -1,5 +1,9 @@
 """Who is calling the API: a Bearer token, or the session cookie of a signed-in user.
 
+Wrong tokens are rate-limited per address like passwords: each is counted atomically
+and, past the limit, answered 429 instead of 401 (a right token is not held up: with
+256 random bits there is nothing to guess, and a shared address stays usable).
+
 A session-authenticated call that changes data must carry the session's CSRF token in
 the ``X-CSRF-Token`` header, so a third-party page cannot ride on the cookie.
 """
@@ -11,7 +15,7 @@ import hmac
 from flask import g, request, session
 
 from formflow.auth import User, find_token_owner, touch_token, user_for_session
-from formflow.errors import Forbidden, Unauthorized
+from formflow.errors import Forbidden, TooManyRequests, Unauthorized
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 
@@ -29,7 +33,7 @@ def current_api_user() -> User:
         if header:
             owner = find_token_owner(conn, token.strip()) if scheme.lower() == "bearer" else None
             if owner is None:
-                raise Unauthorized(Message("token_invalid"))
+                _refuse_token(runtime)
             user = owner.user
         else:
             user = user_for_session(conn, session.get("user_id"), session.get("auth_stamp"))
@@ -45,3 +49,15 @@ def current_api_user() -> User:
             touch_token(conn, owner.token_id, owner.checked_at)
     g.api_user = user
     return user
+
+
+def _token_key() -> str:
+    return f"token:{request.remote_addr}"
+
+
+def _refuse_token(runtime) -> None:
+    """Count a wrong token from this address and refuse it: 401, or 429 past the limit."""
+    wait = runtime.login_throttle.attempt(_token_key())
+    if wait:
+        raise TooManyRequests(Message("too_many_attempts", {"seconds": wait}))
+    raise Unauthorized(Message("token_invalid"))

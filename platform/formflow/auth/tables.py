@@ -1,5 +1,5 @@
-"""The identity tables: departments, users, their roles, their API tokens, and the
-log of administrative actions.
+"""The identity tables: departments, users, their roles, their API tokens, the log of
+administrative actions, and the counters of the rate limits on guessing.
 
 They live on :data:`~formflow.storage.system.system_metadata`, so ``formflow init``
 creates them with the other system tables.  Departments and users point at each other
@@ -124,4 +124,13 @@ admin_log = sa.Table(
     sa.Column("details", sa.JSON, nullable=False),
     sa.Index("ix_ff_admin_log_at", "at"),
     sa.Index("ix_ff_admin_log_action", "action", "at"),
+)
+
+# The attempts counted per rate-limited key (sign-in, API tokens) while its window lasts.
+rate_limits = sa.Table(
+    "ff_rate_limits",
+    system_metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # SHA-256 of the key
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),  # seconds since the epoch
 )

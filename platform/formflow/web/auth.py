@@ -3,7 +3,8 @@
 every other session; every page but sign-in needs a signed-in user, and every POST
 to a page needs the session's CSRF token (a form field, or the ``X-CSRF-Token`` header
 htmx sends from ``hx-headers`` on ``<body>``).  Failed sign-ins are rate-limited per
-user name and address (:class:`formflow.auth.LoginThrottle`)."""
+user name and address (:class:`formflow.auth.LoginThrottle`): each attempt is counted
+before the password is checked, so attempts sent at once cannot overrun the limit."""
 
 from __future__ import annotations
 
@@ -76,8 +77,8 @@ def login():
     runtime = get_runtime()
     username = request.form.get("username", "").strip()
     target = _safe_target(request.form.get("next", ""))
-    key = f"{username.lower()}|{request.remote_addr}"
-    wait = runtime.login_throttle.retry_after(key)
+    key = login_key(username)
+    wait = runtime.login_throttle.attempt(key)  # counted before the password is checked
     lang = page_language()
     if wait:
         flash(Message("too_many_attempts", {"seconds": wait}).render(lang), "error")
@@ -86,7 +87,6 @@ def login():
         user = authenticate(conn, username, request.form.get("password", ""))
         stamp = password_stamp(conn, user.id) if user is not None else None
     if user is None:
-        runtime.login_throttle.failed(key)
         flash(Message("bad_credentials").render(lang), "error")
         return render("auth/login", username=username, next=target, status=401)
     runtime.login_throttle.succeeded(key)
@@ -110,6 +110,11 @@ def logout():
         session["lang"] = chosen
     flash(_("You have signed out."), "info")
     return redirect(url_for("web.login_form"))
+
+
+def login_key(username: str) -> str:
+    """The rate-limit key of password attempts for ``username`` from this address."""
+    return f"login:{username.lower()}|{request.remote_addr}"
 
 
 def _safe_target(target: str) -> str:

@@ -16,7 +16,7 @@ from formflow.auth import (
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
-from formflow.web.auth import signed_in
+from formflow.web.auth import login_key, signed_in
 from formflow.web.blueprint import web
 from formflow.web.language import page_language
 from formflow.web.rendering import render
@@ -50,13 +50,12 @@ def change_password():
     if new != request.form.get("confirm_password", ""):
         errors["confirm_password"] = [_("The two new passwords differ.")]
     runtime = get_runtime()
-    key = f"{user.username.lower()}|{request.remote_addr}"
-    if runtime.login_throttle.retry_after(key):
+    key = login_key(user.username)
+    if not errors and runtime.login_throttle.attempt(key):
         errors["current_password"] = [_("Too many attempts. Try again later.")]
     if not errors:
         with runtime.db.write() as conn:
             if authenticate(conn, user.username, current) is None:
-                runtime.login_throttle.failed(key)
                 errors["current_password"] = [_("The current password is wrong.")]
             else:
                 try:
@@ -69,6 +68,7 @@ def change_password():
                     )
     if errors:
         return _page(422, password_errors=errors)
+    runtime.login_throttle.succeeded(key)
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("web.profile"))
 
