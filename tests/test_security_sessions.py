@@ -9,8 +9,17 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import PASSWORD
-from formflow.auth import deactivate, revoke_token, set_password
+from formflow.auth import (
+    activate,
+    deactivate,
+    list_tokens,
+    password_stamp,
+    revoke_token,
+    set_password,
+    user_for_session,
+)
 from formflow.auth.tables import tokens
+from helpers import counting_queries
 from web_support import csrf, sign_in
 
 SESSION_COOKIE = "session"
@@ -132,3 +141,60 @@ def test_a_token_revoked_on_the_profile_page_is_refused_at_once(client, alice, a
     token_id = page.split("/profile/tokens/")[1].split("/")[0]
     client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": token})
     assert api.get("meta").status_code == 401
+
+
+# -- ending sessions on the server --------------------------------------------------------------
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(app, client, alice):
+    token = sign_in(client, "alice")
+    stolen = with_cookie(app, cookie(client))
+    assert signed_in(stolen)
+    client.post("/logout", data={"csrf_token": token})
+    assert not signed_in(stolen)
+    assert stolen.get("/api/v1/meta").status_code == 401
+
+
+def test_signing_in_again_after_sign_out_works(client, alice):
+    token = sign_in(client, "alice")
+    client.post("/logout", data={"csrf_token": token})
+    sign_in(client, "alice")
+    assert signed_in(client)
+
+
+def test_reactivating_a_user_revives_neither_sessions_nor_tokens(
+    app, runtime, client, alice, api_as
+):
+    sign_in(client, "alice")
+    kept = cookie(client)
+    api = api_as(alice)
+    with runtime.db.write() as conn:
+        deactivate(conn, alice.id)
+    with runtime.db.write() as conn:
+        activate(conn, alice.id)
+    assert not signed_in(with_cookie(app, kept))
+    assert with_cookie(app, kept).get("/api/v1/meta").status_code == 401
+    assert api.get("meta").status_code == 401
+    with runtime.db.read() as conn:
+        assert all(t.revoked for t in list_tokens(conn, alice.id))
+    sign_in(client, "alice")  # the reactivated user signs in anew
+    assert signed_in(client)
+
+
+def test_deactivation_by_an_admin_in_the_admin_form_ends_the_users_sessions(
+    app, runtime, client, alice, admin
+):
+    sign_in(client, "alice")
+    kept = cookie(client)
+    for active in (False, True):
+        runtime.directory.update_user(admin, alice.id, {
+            "display_name": "Alice", "roles": ["sales_manager"], "active": active})
+    assert not signed_in(with_cookie(app, kept))
+
+
+def test_a_signed_in_request_looks_the_user_up_in_one_query(runtime, alice):
+    with runtime.db.read() as conn:
+        stamp = password_stamp(conn, alice.id)
+        with counting_queries(conn) as statements:
+            assert user_for_session(conn, alice.id, stamp) == alice
+    assert len(statements) == 1

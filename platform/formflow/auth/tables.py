@@ -67,6 +67,9 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True, server_default=sa.true()),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_login_at", UtcDateTime, nullable=True),
+    # Raised by sign-out, deactivation and a new password: every session signed in under
+    # an earlier value has ended (sessions carry a stamp of it, see users.session_stamp).
+    sa.Column("session_epoch", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.UniqueConstraint("username", name="uq_ff_users_username"),
     sa.Index("ix_ff_users_department_id", "department_id"),
     sa.Index("ix_ff_users_manager_id", "manager_id"),

@@ -1,10 +1,12 @@
 """Sign in and out.  Flask-Login keeps the signed-in user in the session cookie
-(HttpOnly, SameSite=Lax) with a stamp of their password, so changing the password ends
-every other session; every page but sign-in needs a signed-in user, and every POST
-to a page needs the session's CSRF token (a form field, or the ``X-CSRF-Token`` header
-htmx sends from ``hx-headers`` on ``<body>``).  Failed sign-ins are rate-limited per
-user name and address (:class:`formflow.auth.LoginThrottle`): each attempt is counted
-before the password is checked, so attempts sent at once cannot overrun the limit."""
+(HttpOnly, SameSite=Lax) with a stamp of their password and session epoch, checked on
+every request: changing the password ends every other session, and signing out or being
+deactivated ends every session of the user, a copied cookie included.  Every page but
+sign-in needs a signed-in user, and every POST to a page needs the session's CSRF token
+(a form field, or the ``X-CSRF-Token`` header htmx sends from ``hx-headers`` on
+``<body>``).  Sign-ins are rate-limited per user name and address
+(:class:`formflow.auth.LoginThrottle`): each attempt is counted before the password is
+checked, so attempts sent at once cannot overrun the limit."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from formflow.auth import User, authenticate, password_stamp, user_for_session
+from formflow.auth import User, authenticate, end_sessions, password_stamp, user_for_session
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
@@ -103,6 +105,8 @@ def login():
 
 @web.post("/logout")
 def logout():
+    with get_runtime().db.write() as conn:
+        end_sessions(conn, signed_in().id)  # a copied cookie ends with this one
     logout_user()
     chosen = session.get("lang")
     session.clear()
