@@ -101,7 +101,7 @@ def test_the_layout_follows_the_form_sections(make_app):
 
     with runtime.db.write() as conn:
         create_user(
-            conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles
+            conn, "sam", "tulip-sesame-42", roles=["sales_manager"], known_roles=runtime.model.roles
         )
     sign_in(c, "sam")
     html = c.get("/crm/opportunity/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -232,7 +232,7 @@ def test_a_new_row_gets_its_defaults_and_focus(make_app):
     runtime = app.extensions["formflow"]
     with runtime.db.write() as conn:
         create_user(
-            conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles
+            conn, "sam", "tulip-sesame-42", roles=["sales_manager"], known_roles=runtime.model.roles
         )
     c = app.test_client()
     sign_in(c, "sam")

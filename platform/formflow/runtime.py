@@ -21,6 +21,7 @@ from flask import current_app, g
 from formflow.auth import LoginThrottle
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
+from formflow.auth.policy import AccountPolicy
 from formflow.fields import Registry, builtin_registry
 from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
@@ -95,7 +96,8 @@ class Runtime:
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
-        self.directory = Directory(self.db, self.model)
+        self.account_policy = AccountPolicy.from_settings(settings)
+        self.directory = Directory(self.db, self.model, self.account_policy)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,

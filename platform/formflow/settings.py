@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_ROWS": 50_000,  # data rows one imported file may hold
     "IMPORT_MAX_BYTES": 20 * 1024 * 1024,  # size of one imported file
     "EXPORT_MAX_ROWS": 100_000,  # records one export may hold
+    "PASSWORD_MIN_LENGTH": 8,
+    "PASSWORD_CHECK_COMMON": True,  # refuse common and user-name-derived passwords
+    "TOKEN_DAYS": 90,  # lifetime (and longest allowed) of a new API token; 0: no limit
+    "PASSWORD_CHANGE_REVOKES_TOKENS": True,  # a new password revokes the user's tokens
 }
 
 ENVIRONMENTS = ("development", "production")
@@ -97,6 +101,7 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
             raise SettingsError(f"FORMFLOW_{name} must be a whole number") from None
     if settings["TRUSTED_PROXIES"] < 0:
         raise SettingsError("FORMFLOW_TRUSTED_PROXIES must be 0 or more")
+    _account_settings(settings)
     try:
         seconds = float(settings["METADATA_CHECK_SECONDS"])
     except (TypeError, ValueError):
@@ -125,6 +130,19 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _instance_secret(instance)
     return settings
+
+
+def _account_settings(settings: dict[str, Any]) -> None:
+    """The password policy and the API token lifetime."""
+    for name, low, high in (("PASSWORD_MIN_LENGTH", 8, 128), ("TOKEN_DAYS", 0, 36500)):
+        try:
+            settings[name] = int(settings[name])
+        except (TypeError, ValueError):
+            settings[name] = None
+        if settings[name] is None or not low <= settings[name] <= high:
+            raise SettingsError(f"FORMFLOW_{name} must be a whole number from {low} to {high}")
+    for name in ("PASSWORD_CHECK_COMMON", "PASSWORD_CHANGE_REVOKES_TOKENS"):
+        settings[name] = _boolean(name, settings[name])
 
 
 def _choice(settings: dict[str, Any], name: str, choices: tuple[str, ...], normal) -> str:

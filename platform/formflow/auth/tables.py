@@ -108,6 +108,7 @@ tokens = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_used_at", UtcDateTime, nullable=True),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),  # NULL: never
     sa.UniqueConstraint("token_hash", name="uq_ff_tokens_token_hash"),
     sa.Index("ix_ff_tokens_user_id", "user_id"),
 )

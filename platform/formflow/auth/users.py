@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth.admin_log import Target, record
 from formflow.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import departments, tokens, user_roles, users
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import LANGUAGES, Message
@@ -241,6 +242,7 @@ def create_user(
     language: str | None = None,
     known_roles: Collection[str] | None = None,
     actor: object = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
 ) -> User:
     """Create an active user.
 
@@ -256,7 +258,7 @@ def create_user(
         errors["username"] = [Message("invalid_username")]
     elif _user_id(conn, username) is not None:
         errors["username"] = [Message("user_exists", {"name": username})]
-    if password is not None and (problems := password_problems(password)):
+    if password is not None and (problems := password_problems(password, username, policy)):
         errors["password"] = problems
     display_name = _clean_display_name(display_name, username, errors)
     email = _clean_email(email, errors)
@@ -376,18 +378,24 @@ def end_sessions(conn: Connection, user_id: int) -> None:
 
 
 def set_password(
-    conn: Connection, user_id: int, password: str | None, *, actor: object = None
+    conn: Connection, user_id: int, password: str | None, *, actor: object = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
 ) -> None:
-    """Replace the user's password (``None``: no password sign-in any more); with an
-    ``actor``, write ``user.password`` to the admin log (never the password)."""
-    if password is not None and (problems := password_problems(password)):
+    """Replace the user's password (``None``: no password sign-in any more), which ends
+    the user's sessions; with the policy's ``password_change_revokes_tokens`` it also
+    revokes their API tokens.  With an ``actor``, write ``user.password`` to the admin
+    log (never the password)."""
+    username = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
+    if username is None:
+        raise NotFound(Message("not_found"))
+    if password is not None and (problems := password_problems(password, username, policy)):
         raise ValidationFailed({"password": problems})
     new_hash = hash_password(password) if password is not None else None
     _update(conn, user_id, password_hash=new_hash)
+    revoked = _revoke_tokens(conn, user_id) if policy.password_change_revokes_tokens else 0
     if actor is not None:
-        username = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
         record(conn, actor, "user.password", Target("user", user_id, username),
-               {"sign_in_with_password": password is not None})
+               {"sign_in_with_password": password is not None, "tokens_revoked": revoked})
 
 
 def set_roles(
@@ -460,11 +468,7 @@ def deactivate(conn: Connection, user_id: int) -> None:
     Their sessions end and their API tokens are revoked, so activating the account
     again brings neither back: the user signs in anew and makes new tokens."""
     _update(conn, user_id, active=False, session_epoch=users.c.session_epoch + 1)
-    conn.execute(
-        tokens.update()
-        .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    _revoke_tokens(conn, user_id)
 
 
 def activate(conn: Connection, user_id: int) -> None:
@@ -478,6 +482,15 @@ def _update(conn: Connection, user_id: int, **values: object) -> None:
     result = conn.execute(users.update().where(users.c.id == user_id).values(**values))
     if result.rowcount == 0:
         raise NotFound(Message("not_found"))
+
+
+def _revoke_tokens(conn: Connection, user_id: int) -> int:
+    """Revoke every API token of the user; how many were still valid."""
+    return conn.execute(
+        tokens.update()
+        .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
 
 
 def _require(conn: Connection, user_id: int) -> None:

@@ -29,6 +29,7 @@ from formflow.demo.company import (
     create_company,
     logins,
     people,
+    set_demo_admin_password,
 )
 from formflow.install import install
 from formflow.runtime import Runtime
@@ -93,7 +94,8 @@ def load_demo(
 ) -> list[tuple[str, str, str]]:
     """Install, create the demo company and its data once, and return (user, password,
     role) logins."""
-    install(runtime, ADMIN_PASSWORD)
+    install(runtime)
+    set_demo_admin_password(runtime)
     started = time.monotonic()
     if create_company(runtime):
         users = people(runtime)

@@ -115,6 +115,17 @@ LOGINS = [
 ]
 
 
+def set_demo_admin_password(runtime) -> None:
+    """Give ``admin`` the printed demo password, stored directly like the demo users'
+    (it is below the password policy on purpose: a demo login everybody can type)."""
+    with runtime.db.write() as conn:
+        conn.execute(
+            users_table.update()
+            .where(users_table.c.username == "admin")
+            .values(password_hash=hash_password(ADMIN_PASSWORD))
+        )
+
+
 def create_company(runtime) -> bool:
     """Create departments and people once; False when they already exist."""
     with runtime.db.write() as conn:

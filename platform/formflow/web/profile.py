@@ -1,4 +1,5 @@
-"""The signed-in user's own page: change the password, create and revoke API tokens."""
+"""The signed-in user's own page: change the password (under the account policy, which
+may revoke the user's API tokens), create tokens with a lifetime, list and revoke them."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def _page(status: int = 200, **context):
         "profile/profile",
         user=user,
         tokens=tokens,
+        token_days_default=get_runtime().account_policy.token_days,
         status=status,
         crumbs=[(_("Profile"), None)],
         **context,
@@ -59,7 +61,8 @@ def change_password():
                 errors["current_password"] = [_("The current password is wrong.")]
             else:
                 try:
-                    set_password(conn, user.id, new, actor=user)
+                    set_password(conn, user.id, new, actor=user,
+                                 policy=runtime.account_policy)
                     # this session goes on; every other one of the user ends
                     session["auth_stamp"] = password_stamp(conn, user.id)
                 except ValidationFailed as failed:
@@ -76,14 +79,18 @@ def change_password():
 @web.post("/profile/tokens")
 def new_token():
     user = signed_in()
+    runtime = get_runtime()
     try:
-        with get_runtime().db.write() as conn:
-            _, token = create_token(conn, user.id, request.form.get("name", ""), actor=user)
+        with runtime.db.write() as conn:
+            _, token = create_token(conn, user.id, request.form.get("name", ""),
+                                    days=request.form.get("days"), actor=user,
+                                    policy=runtime.account_policy)
     except ValidationFailed as failed:
         return _page(
             422,
             token_errors=render_errors(failed.errors, page_language()),
             token_name=request.form.get("name", ""),
+            token_days=request.form.get("days", ""),
         )
     return _page(new_token=token)
 
