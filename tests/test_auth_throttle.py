@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import PASSWORD
+from formflow.auth import create_user
 from formflow.auth import throttle as throttle_module
 from formflow.auth.tables import rate_limits
 from formflow.auth.throttle import LoginThrottle
@@ -294,6 +295,31 @@ def test_twenty_parallel_wrong_passwords_get_at_most_five_checks(app, make_user,
                                            "csrf_token": csrf(client)}).status_code
 
     statuses = parallel(20, sign_in)
+    assert len(counted_checks) <= 5
+    assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+@pytest.mark.skipif(not redis_available(), reason="no redis at 127.0.0.1:6379")
+def test_twenty_parallel_wrong_passwords_get_at_most_five_checks_with_redis(
+    make_app, metadata_path, counted_checks
+):
+    app = make_app(metadata_path, REDIS_URL=REDIS_URL)
+    runtime = app.extensions["formflow"]
+    assert isinstance(runtime.login_throttle._store, throttle_module._RedisStore)
+    name = f"u{uuid.uuid4().hex[:10]}"  # a key of its own in the shared Redis database
+    with runtime.db.write() as conn:
+        create_user(conn, name, PASSWORD)
+
+    def sign_in():
+        client = app.test_client()
+        client.get("/login")
+        return client.post("/login", data={"username": name, "password": "wrong-guess",
+                                           "csrf_token": csrf(client)}).status_code
+
+    try:
+        statuses = parallel(20, sign_in)
+    finally:
+        runtime.login_throttle.succeeded(f"login:{name}|127.0.0.1")
     assert len(counted_checks) <= 5
     assert sorted(statuses) == [401] * 5 + [429] * 15
 
