@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import PASSWORD
-from formflow.auth import create_user
+from formflow.auth import create_token, create_user, get_user_by_name
 from formflow.auth import throttle as throttle_module
 from formflow.auth.tables import rate_limits
 from formflow.auth.throttle import LoginThrottle
@@ -328,7 +328,9 @@ def test_the_throttle_is_shared_through_the_database(runtime):
     assert runtime.login_throttle.shared
 
 
-def test_twenty_parallel_wrong_tokens_get_at_most_five_plain_refusals(app):
+def test_twenty_parallel_wrong_tokens_get_at_most_five_plain_refusals(make_app, metadata_path):
+    app = make_app(metadata_path, TOKEN_ATTEMPTS=5)
+
     def call():
         return app.test_client().get(
             "/api/v1/meta", headers={"Authorization": "Bearer ff_" + "x" * 43}
@@ -338,10 +340,22 @@ def test_twenty_parallel_wrong_tokens_get_at_most_five_plain_refusals(app):
     assert sorted(statuses) == [401] * 5 + [429] * 15
 
 
-def test_a_right_token_still_works_after_wrong_ones(app, admin_api):
+def test_wrong_tokens_have_a_limit_of_their_own(app, runtime):
+    assert runtime.token_throttle.max_attempts == 100
+    assert runtime.token_throttle.shared
+    for _ in range(8):
+        response = app.test_client().get("/api/v1/meta", headers={"Authorization": "Bearer x"})
+        assert response.status_code == 401
+
+
+def test_a_right_token_still_works_after_wrong_ones(make_app, metadata_path):
+    app = make_app(metadata_path, TOKEN_ATTEMPTS=2)
+    with app.extensions["formflow"].db.write() as conn:
+        _, token = create_token(conn, get_user_by_name(conn, "admin").id, "t")
     for _ in range(8):
         app.test_client().get("/api/v1/meta", headers={"Authorization": "Bearer nonsense"})
-    assert admin_api.get("meta").status_code == 200
+    right = app.test_client().get("/api/v1/meta", headers={"Authorization": f"Bearer {token}"})
+    assert right.status_code == 200
 
 
 def test_a_right_password_resets_the_count(client, make_user):

@@ -109,10 +109,16 @@ class Runtime:
             redis_url=settings["REDIS_URL"],
             db=self.db,
         )
+        self.token_throttle = previous.token_throttle if previous else LoginThrottle(
+            max_attempts=settings["TOKEN_ATTEMPTS"],
+            window_seconds=settings["LOGIN_WINDOW_SECONDS"],
+            redis_url=settings["REDIS_URL"],
+            db=self.db,
+        )
 
     def reloaded(self) -> Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the
-        plugins and the sign-in throttle with this one."""
+        plugins and the sign-in and token throttles with this one."""
         return Runtime(self.settings, previous=self)
 
     def _plugin_tables(self):

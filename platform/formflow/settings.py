@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "LOGIN_ATTEMPTS": 5,
     "LOGIN_WINDOW_SECONDS": 300,
+    "TOKEN_ATTEMPTS": 100,  # wrong API tokens allowed per address in the login window
     "SMTP_URL": None,  # smtp://user:password@host:port; none: no e-mail
     "MAIL_FROM": None,  # sender of notification mails; none: formflow@localhost
     "ENV": "development",  # production: a secret key must be given, cookies are secure
@@ -93,8 +94,8 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     settings["METADATA_PATH"] = _paths(settings["METADATA_PATH"], "metadata/apps")
     settings["PLUGINS_PATH"] = _paths(settings["PLUGINS_PATH"], "plugins")
     settings["PLUGINS_STRICT"] = str(settings["PLUGINS_STRICT"]).lower() not in ("0", "false", "no")
-    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES",
-                 "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS"):
+    for name in ("MAX_CONTENT_LENGTH", "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TOKEN_ATTEMPTS",
+                 "TRUSTED_PROXIES", "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS"):
         try:
             settings[name] = int(settings[name])
         except (TypeError, ValueError):
