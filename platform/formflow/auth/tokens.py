@@ -5,8 +5,9 @@ without salt is safe to store and to look up by.  The first characters are kept 
 its ``prefix`` so a user can tell their tokens apart.
 
 A token lives :attr:`~formflow.auth.policy.AccountPolicy.token_days` days unless a
-shorter lifetime is asked for (with 0 there, it never expires unless asked to); an
-expired or revoked token is refused like an unknown one.  Its owner and an admin may
+shorter lifetime is asked for; when that setting is 0 (no limit) a token never expires
+unless a lifetime is asked for.  An expired or revoked token is refused like an unknown
+one.  Its owner and an admin may
 revoke it at any time; deactivating the owner revokes all of them, and so, by default,
 does a new password (:mod:`~formflow.auth.users`).
 """
