@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_APPS = ROOT / "metadata" / "apps"
 TEST_APPS = Path(__file__).resolve().parent / "metadata"
 ADMIN_PASSWORD = "admin-password"
-PASSWORD = "password123"
+PASSWORD = "tulip-sesame-42"
 PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
 
 

@@ -41,7 +41,9 @@ def test_a_secret_key_is_generated_once_and_kept(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TIMEZONE", "Mars/Olympus"), ("LOGIN_ATTEMPTS", "many"), ("DATABASE_URL", "not a url")],
+    [("TIMEZONE", "Mars/Olympus"), ("LOGIN_ATTEMPTS", "many"), ("DATABASE_URL", "not a url"),
+     ("PASSWORD_MIN_LENGTH", "6"), ("PASSWORD_MIN_LENGTH", "long"), ("TOKEN_DAYS", "-1"),
+     ("PASSWORD_CHECK_COMMON", "maybe"), ("PASSWORD_CHANGE_REVOKES_TOKENS", "sometimes")],
 )
 def test_an_invalid_setting_stops_start_up_naming_it(tmp_path, name, value):
     with pytest.raises(SettingsError, match=name):

@@ -13,12 +13,14 @@ import sqlalchemy as sa
 from formflow.auth import departments as depts
 from formflow.auth import passwords, tokens
 from formflow.auth import users as accounts
+from formflow.auth.policy import AccountPolicy
 
 # Importing the tables defines them on system_metadata before create_all.
 from formflow.auth.tables import tokens as token_table
 from formflow.auth.tables import user_roles
 from formflow.auth.tables import users as user_table
 from formflow.errors import NotFound, ValidationFailed
+from formflow.i18n import Message
 from formflow.storage.database import Database
 from formflow.storage.system import system_metadata
 from formflow.storage.types import utcnow
@@ -172,7 +174,49 @@ def test_password_strength(password, key):
 
 
 def test_eight_characters_are_enough():
-    passwords.check_password_strength("12345678")
+    passwords.check_password_strength("k7#pQ2xz")
+
+
+@pytest.mark.parametrize(
+    "password", ["12345678", "password", "password123", "Password2024!", "QWERTYUIOP", "iloveyou!!"]
+)
+def test_common_passwords_are_refused(password):
+    with pytest.raises(ValidationFailed) as excinfo:
+        passwords.check_password_strength(password)
+    assert error_keys(excinfo) == {"password": ["common_password"]}
+
+
+@pytest.mark.parametrize("password", ["alice2024", "Alice-2024!", "ecila123", "x-alice-x1"])
+def test_passwords_made_of_the_user_name_are_refused(password):
+    with pytest.raises(ValidationFailed) as excinfo:
+        passwords.check_password_strength(password, username="alice")
+    assert error_keys(excinfo) == {"password": ["password_like_username"]}
+
+
+@pytest.mark.parametrize("password", ["alice-in-wonderland", "tulip-sesame-42", "k7#pQ2xz"])
+def test_a_password_holding_the_name_and_more_is_accepted(password):
+    passwords.check_password_strength(password, username="alice")
+
+
+def test_the_policy_sets_the_minimum_and_may_skip_the_common_list():
+    strict = AccountPolicy(min_password_length=12)
+    with pytest.raises(ValidationFailed) as excinfo:
+        passwords.check_password_strength("k7#pQ2xz-ab", policy=strict)
+    assert [m.params for m in excinfo.value.errors["password"]] == [{"min": 12}]
+    lenient = AccountPolicy(check_common_passwords=False)
+    passwords.check_password_strength("password", username="alice", policy=lenient)
+    passwords.check_password_strength("alice123", username="alice", policy=lenient)
+
+
+def test_the_common_list_holds_ten_thousand_passwords():
+    assert len(passwords._common_passwords()) == 10_000
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "one of the most common"), ("zh-CN", "最常见的密码"),
+])
+def test_the_common_password_message_speaks_the_users_language(lang, text):
+    assert text in Message("common_password").render(lang)
 
 
 # -- creating users ---------------------------------------------------------------------
@@ -478,6 +522,18 @@ def test_set_password(conn, make_user):
     with pytest.raises(ValidationFailed) as excinfo:
         accounts.set_password(conn, user.id, "short")
     assert error_keys(excinfo) == {"password": ["weak_password"]}
+    with pytest.raises(ValidationFailed) as excinfo:
+        accounts.set_password(conn, user.id, "Alice2025")
+    assert error_keys(excinfo) == {"password": ["password_like_username"]}
+
+
+def test_create_user_refuses_a_common_password(conn):
+    with pytest.raises(ValidationFailed) as excinfo:
+        accounts.create_user(conn, "carol", "sunshine1")
+    assert error_keys(excinfo) == {"password": ["common_password"]}
+    with pytest.raises(ValidationFailed) as excinfo:
+        accounts.create_user(conn, "carol", "carol2025")
+    assert error_keys(excinfo) == {"password": ["password_like_username"]}
 
 
 def test_set_roles_replaces_them(conn, make_user):
@@ -758,13 +814,15 @@ def test_a_user_cannot_revoke_someone_elses_token(conn, make_user):
     assert tokens.user_for_token(conn, plaintext) == alice
 
 
-def test_tokens_of_inactive_users_identify_nobody(conn, make_user):
+def test_tokens_of_inactive_users_identify_nobody_even_after_reactivation(conn, make_user):
     user = make_user()
     _, plaintext = tokens.create_token(conn, user.id, "cli")
     accounts.deactivate(conn, user.id)
     assert tokens.user_for_token(conn, plaintext) is None
     accounts.activate(conn, user.id)
-    assert tokens.user_for_token(conn, plaintext) is not None
+    assert tokens.user_for_token(conn, plaintext) is None
+    _, fresh = tokens.create_token(conn, user.id, "new")
+    assert tokens.user_for_token(conn, fresh) == accounts.get_user(conn, user.id)
 
 
 def test_last_used_is_written_at_most_once_a_minute(conn, make_user, monkeypatch):
@@ -799,3 +857,77 @@ def test_token_names_are_checked(conn, make_user, name, key):
     with pytest.raises(ValidationFailed) as excinfo:
         tokens.create_token(conn, make_user().id, name)
     assert error_keys(excinfo) == {"name": [key]}
+
+
+# -- token lifetimes and the password policy's effect on tokens --------------------------------
+
+
+def test_a_token_lives_the_policys_days_by_default(conn, make_user):
+    user = make_user()
+    token_id, _ = tokens.create_token(conn, user.id, "cli")
+    (info,) = tokens.list_tokens(conn, user.id)
+    assert info.id == token_id
+    assert abs(info.expires_at - (utcnow() + timedelta(days=90))) < timedelta(minutes=1)
+    assert info.usable and not info.expired
+
+
+def test_an_expired_token_identifies_nobody(conn, make_user):
+    user = make_user()
+    token_id, plaintext = tokens.create_token(conn, user.id, "cli", days=1)
+    assert tokens.user_for_token(conn, plaintext) is not None
+    conn.execute(token_table.update().where(token_table.c.id == token_id)
+                 .values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert tokens.user_for_token(conn, plaintext) is None
+    assert tokens.list_tokens(conn, user.id)[0].expired
+
+
+@pytest.mark.parametrize(("token_days", "days", "expected"), [
+    (90, 7, timedelta(days=7)),
+    (90, "30", timedelta(days=30)),
+    (90, "", timedelta(days=90)),
+    (0, None, None),
+    (0, 0, None),
+    (0, 3650, timedelta(days=3650)),
+])
+def test_a_token_lives_the_days_asked_for(conn, make_user, token_days, days, expected):
+    user = make_user()
+    tokens.create_token(conn, user.id, "cli", days=days,
+                        policy=AccountPolicy(token_days=token_days))
+    expires_at = tokens.list_tokens(conn, user.id)[0].expires_at
+    if expected is None:
+        assert expires_at is None
+    else:
+        assert abs(expires_at - (utcnow() + expected)) < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("token_days", "days", "key"), [
+    (90, 0, "token_days_limit"),  # "never" is not allowed under a limit
+    (90, 91, "token_days_limit"),
+    (90, "soon", "token_days_limit"),
+    (90, True, "token_days_limit"),
+    (0, -1, "token_days_range"),
+    (0, 36501, "token_days_range"),
+])
+def test_token_days_outside_the_policy_are_refused(conn, make_user, token_days, days, key):
+    user = make_user()
+    with pytest.raises(ValidationFailed) as excinfo:
+        tokens.create_token(conn, user.id, "cli", days=days,
+                            policy=AccountPolicy(token_days=token_days))
+    assert error_keys(excinfo) == {"days": [key]}
+    assert tokens.list_tokens(conn, user.id) == []
+
+
+def test_a_new_password_revokes_the_users_tokens_by_default(conn, make_user):
+    user = make_user()
+    _, plaintext = tokens.create_token(conn, user.id, "cli")
+    accounts.set_password(conn, user.id, "another-pass-77")
+    assert tokens.user_for_token(conn, plaintext) is None
+    assert all(t.revoked for t in tokens.list_tokens(conn, user.id))
+
+
+def test_tokens_survive_a_new_password_when_the_policy_says_so(conn, make_user):
+    user = make_user()
+    _, plaintext = tokens.create_token(conn, user.id, "cli")
+    accounts.set_password(conn, user.id, "another-pass-77",
+                          policy=AccountPolicy(password_change_revokes_tokens=False))
+    assert tokens.user_for_token(conn, plaintext) is not None

@@ -180,11 +180,11 @@ def test_migrate_recomputes_stored_values_when_a_formula_changes(
 
 def test_user_create_with_roles_and_a_bad_role_is_refused(cli, database_url, tmp_path):
     assert cli("init", "--admin-password", "s3cret-pass").exit_code == 0
-    result = cli("user", "create", "mei", "--password", "password123", "--role", "sales_rep")
+    result = cli("user", "create", "mei", "--password", "tulip-sesame-42", "--role", "sales_rep")
     assert result.exit_code == 0, result.output
     with _runtime(database_url, tmp_path).db.read() as conn:
         assert "sales_rep" in get_user_by_name(conn, "mei").roles
-    refused = cli("user", "create", "bo", "--password", "password123", "--role", "pilot")
+    refused = cli("user", "create", "bo", "--password", "tulip-sesame-42", "--role", "pilot")
     assert refused.exit_code != 0
     assert "pilot" in refused.output
 
@@ -196,3 +196,24 @@ def test_token_create_prints_a_working_token_alone_on_the_last_line(cli, databas
     token = result.output.strip().splitlines()[-1]
     with _runtime(database_url, tmp_path).db.read() as conn:
         assert user_for_token(conn, token).username == "admin"
+
+
+def test_token_create_takes_a_lifetime_in_days(cli, database_url, tmp_path):
+    assert cli("init", "--admin-password", "s3cret-pass").exit_code == 0
+    result = cli("token", "create", "admin", "--days", "7")
+    assert result.exit_code == 0, result.output
+    assert "Expires: " in result.output
+    token = result.output.strip().splitlines()[-1]
+    with _runtime(database_url, tmp_path).db.read() as conn:
+        assert user_for_token(conn, token).username == "admin"
+    refused = cli("token", "create", "admin", "--days", "500")
+    assert refused.exit_code != 0
+    assert "1 to 90 days" in refused.output
+
+
+def test_user_create_refuses_a_common_password(cli):
+    assert cli("init", "--admin-password", "s3cret-pass").exit_code == 0
+    refused = cli("user", "create", "mei", "--password", "password1")
+    assert refused.exit_code != 0
+    assert "most common" in refused.output
+

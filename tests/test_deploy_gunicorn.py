@@ -7,6 +7,7 @@
   every worker serves the new field afterwards without a restart, and nothing failed.
 - ``/metrics`` adds up all four workers (Prometheus multiprocess mode); the log is one
   JSON line per request.
+- Wrong API tokens sent at once to all four workers are counted once, in the database.
 
 On PostgreSQL (``FORMFLOW_TEST_DATABASE_URL``) at full size; on SQLite, where writers
 take turns, with fewer clients and creates.
@@ -335,3 +336,16 @@ def _create_with_note(http: Http) -> None:
         )
     assert [a.status_code for a in answers] == [201] * len(answers), answers[0].text
     assert [a.json()["note"] for a in answers] == [f"n{n}" for n in range(len(answers))]
+
+
+def test_wrong_tokens_sent_at_once_to_four_workers_share_one_count(server):
+    """The rate limit on wrong tokens (100 per address and window by default) is counted
+    atomically in the database, so four workers answering 120 wrong tokens at once give
+    exactly 100 plain refusals between them."""
+    http, _, _ = server
+    wrong = {"Authorization": "Bearer ff_" + "x" * 43}
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(
+            lambda _: http("GET", "/api/v1/meta", headers=wrong).status_code, range(120)))
+    assert Counter(statuses) == {401: 100, 429: 20}
+    assert http("GET", "/api/v1/meta").status_code == 200  # the right token still works

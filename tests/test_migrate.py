@@ -214,6 +214,24 @@ def test_the_plan_is_empty_right_after_apply(db):
     assert published(db, "shop").revision == 1
 
 
+def test_a_column_added_to_a_system_table_is_added_to_an_existing_database(db):
+    schema = schema_of(*rich_entities())
+    apply_migration(db, schema)
+    with db.write() as conn:
+        conn.exec_driver_sql("ALTER TABLE ff_users DROP COLUMN session_epoch")
+        conn.exec_driver_sql(
+            "INSERT INTO ff_users (username, display_name, active, created_at) "
+            "VALUES ('old', 'Old', true, '2026-01-01 00:00:00')"
+        )
+
+    planned = plan_migration(db, schema)
+    assert kinds(planned) == [("add_column", "ff_users", "session_epoch")]
+    apply_migration(db, schema)
+
+    assert plan_migration(db, schema) == []
+    assert raw_values(db, "ff_users", "session_epoch") == {1: 0}
+
+
 def test_publish_records_each_column_field_type(db):
     schema, _ = migrate(db, customer(field("limit", "money", precision=20, scale=4)))
 

@@ -1,6 +1,9 @@
 """The shipped webhooks plugin, against a local HTTP server: endpoints managed by admins,
-signed deliveries after commit, retries with back-off from ``formflow tick``, and the
-delivery log."""
+signed deliveries after commit, retries with back-off from ``formflow tick``, the
+delivery log, and the refusal of internal targets (SSRF).
+
+Only loopback is ever connected to: the local receiver is allowed through the plugin's
+``allow`` setting, and every other host name is answered by a stand-in resolver."""
 
 from __future__ import annotations
 
@@ -70,9 +73,45 @@ def receiver():
     server.close()
 
 
+#: The receiver runs on loopback, which endpoints may only target when allowed.
+LOOPBACK_ALLOWED = {"PLUGINS_PATH": [str(ROOT / "plugins")], "PLUGIN_WEBHOOKS_ALLOW": "127.0.0.1"}
+#: What the stand-in resolver answers; any other name does not resolve.
+NAMES = {
+    "example.com": ["93.184.216.34"],
+    "hooks.example.net": ["93.184.216.34"],
+    "inward.example.net": ["10.0.0.7"],
+    "mixed.example.net": ["93.184.216.34", "192.168.1.1"],
+    "metadata.example.net": ["169.254.169.254"],
+    "six.example.net": ["::1"],
+    "erp.corp.local": ["10.1.2.3"],
+}
+
+
 @pytest.fixture
 def app(make_app):
-    return make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")])
+    return make_app(APPS, **LOOPBACK_ALLOWED)
+
+
+@pytest.fixture(autouse=True)
+def resolver(request, monkeypatch):
+    """Host names resolve through ``NAMES`` (``resolver.names``), never through DNS;
+    ``resolver.asked`` lists the names looked up."""
+
+    class Resolver:
+        names = dict(NAMES)
+        asked: list[str] = []
+
+        def lookup(self, host, port):
+            self.asked.append(host)
+            if host not in self.names:
+                raise OSError(f"{host}: no such name")
+            return list(self.names[host])
+
+    fake = Resolver()
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app")  # the plugin's modules are loaded with the app
+        monkeypatch.setattr(_plugin_module("targets"), "lookup", fake.lookup)
+    return fake
 
 
 @pytest.fixture
@@ -258,7 +297,7 @@ def test_back_off_doubles_up_to_its_cap(make_app):
 
 
 def test_formflow_tick_retries_until_the_last_attempt_fails(make_app, receiver):
-    app = make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")], PLUGIN_WEBHOOKS_MAX_ATTEMPTS="3",
+    app = make_app(APPS, **LOOPBACK_ALLOWED, PLUGIN_WEBHOOKS_MAX_ATTEMPTS="3",
                    PLUGIN_WEBHOOKS_BACKOFF_SECONDS="0", PLUGIN_WEBHOOKS_JOB_INTERVAL="0")
     runtime = app.extensions["formflow"]
     with runtime.db.write() as conn:
@@ -298,8 +337,16 @@ def test_a_failed_delivery_can_be_retried_by_hand(admin_api, hook, receiver):
 def test_ping_sends_a_test_event(admin_api, hook, receiver):
     endpoint = hook()
     response = admin_api.post(f"{ADMIN_HOOKS}/{endpoint['id']}/ping")
-    assert response.get_json()["status"] == "delivered"
+    assert response.get_json() == {"id": response.get_json()["id"], "ok": True}
     assert receiver.bodies()[0]["event"] == "ping"
+
+
+@pytest.mark.parametrize("answer", [503, None])
+def test_a_ping_tells_only_whether_it_arrived(admin_api, hook, receiver, answer):
+    endpoint = hook() if answer else hook(url="http://127.0.0.1:9/nothing-listens-here")
+    receiver.statuses = [answer] if answer else []
+    body = admin_api.post(f"{ADMIN_HOOKS}/{endpoint['id']}/ping").get_json()
+    assert set(body) == {"id", "ok"} and body["ok"] is False
 
 
 def test_admins_resend_a_record_from_its_plugin_action(admin_api, user_api, hook, receiver):
@@ -356,3 +403,126 @@ def test_the_admin_page_lists_endpoints_and_deliveries(app, admin_api, hook, rec
     other = app.test_client()
     sign_in(other, "uma")
     assert other.get("/admin/webhooks").status_code == 403
+
+
+# -- targets: no internal addresses (SSRF) ----------------------------------------------------
+
+
+@pytest.fixture
+def strict_app(make_app):
+    """The plugin as shipped: nothing besides public addresses allowed."""
+    return make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")])
+
+
+@pytest.fixture
+def strict_api(strict_app, monkeypatch, resolver):
+    monkeypatch.setattr(_plugin_module("targets"), "lookup", resolver.lookup)
+    runtime = strict_app.extensions["formflow"]
+    with runtime.db.write() as conn:
+        _, token = create_token(conn, get_user_by_name(conn, "admin").id, "t")
+    api = ApiClient(strict_app.test_client(), token)
+    api.headers["Accept-Language"] = "en"
+    return api
+
+
+def register(api, url, entity="shop.item"):
+    return api.post(ADMIN_HOOKS, json={"url": url, "entity": entity, "events": ["create"]})
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/hook",
+    "http://localhost./hook",
+    "http://2130706433/",  # 127.0.0.1 as one number
+    "http://[::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://0.0.0.0/",
+    "http://10.0.0.1/",
+    "http://172.16.5.4/",
+    "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+    "http://100.100.100.200/",  # shared address space (Alibaba Cloud metadata)
+    "http://[fd00:ec2::254]/",  # AWS metadata over IPv6
+    "http://[fe80::1]/",
+    "http://224.0.0.1/",
+    "http://inward.example.net/",
+    "http://metadata.example.net/",
+    "http://six.example.net/",
+    "http://mixed.example.net/",  # one public and one private address
+    "http://nowhere.example.net/",  # does not resolve
+])
+def test_an_endpoint_may_not_target_an_internal_address(strict_api, url, resolver):
+    resolver.names["localhost."] = ["127.0.0.1"]
+    resolver.names["2130706433"] = ["127.0.0.1"]
+    response = register(strict_api, url)
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["url"]
+    assert "public addresses" in response.get_json()["errors"]["url"][0]
+    assert strict_api.get(ADMIN_HOOKS).get_json()["items"] == []
+
+
+def test_the_refusal_speaks_chinese_too(strict_api):
+    response = strict_api.post(ADMIN_HOOKS, json={
+        "url": "http://10.0.0.1/", "entity": "shop.item", "events": ["create"]},
+        headers={"Accept-Language": "zh-CN"})
+    assert "公网地址" in response.get_json()["errors"]["url"][0]
+
+
+def test_an_endpoint_may_target_a_public_address(strict_api):
+    assert register(strict_api, "https://hooks.example.net/formflow").status_code == 201
+
+
+def test_changing_an_endpoints_url_to_an_internal_one_is_refused(strict_api):
+    endpoint = register(strict_api, "https://hooks.example.net/formflow").get_json()
+    response = strict_api.patch(f"{ADMIN_HOOKS}/{endpoint['id']}",
+                                json={"url": "http://169.254.169.254/"})
+    assert response.status_code == 422
+    assert strict_api.get(f"{ADMIN_HOOKS}/{endpoint['id']}").get_json()["url"] == (
+        "https://hooks.example.net/formflow")
+
+
+@pytest.mark.parametrize("allow", ["erp.corp.local", "*.corp.local", "10.0.0.0/8", "10.1.2.3"])
+def test_the_allow_setting_lets_internal_targets_through(make_app, allow, resolver, monkeypatch):
+    app = make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")], PLUGIN_WEBHOOKS_ALLOW=allow)
+    monkeypatch.setattr(_plugin_module("targets"), "lookup", resolver.lookup)
+    runtime = app.extensions["formflow"]
+    with runtime.db.write() as conn:
+        _, token = create_token(conn, get_user_by_name(conn, "admin").id, "t")
+    api = ApiClient(app.test_client(), token)
+    assert register(api, "http://erp.corp.local:8069/hook").status_code == 201
+    assert register(api, "http://192.168.1.1/").status_code == 422
+
+
+def test_a_malformed_allow_entry_stops_start_up(make_app):
+    with pytest.raises(Exception, match="not-a host"):
+        make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")], PLUGIN_WEBHOOKS_ALLOW="not-a host")
+
+
+def test_a_name_that_turns_inward_after_saving_gets_nothing(strict_api, resolver, receiver):
+    """DNS rebinding: public when the endpoint is saved, loopback when the delivery goes."""
+    host = "rebind.example.net"
+    resolver.names[host] = ["93.184.216.34"]
+    endpoint = register(strict_api, f"http://{host}:{receiver.server.server_port}/hook")
+    assert endpoint.status_code == 201
+    resolver.names[host] = ["127.0.0.1"]
+    strict_api.post("shop/item", json={"name": "Tea"})
+    assert receiver.requests == []
+    [delivery] = strict_api.get(
+        f"{ADMIN_HOOKS}/{endpoint.get_json()['id']}/deliveries").get_json()["items"]
+    assert delivery["status"] == "pending" and delivery["last_status"] is None
+    assert delivery["last_error"].startswith("refused: ")
+
+
+def test_a_delivery_connects_to_the_address_it_checked(admin_api, resolver, receiver):
+    """The name is looked up once per post and the connection goes to that answer (the
+    name itself resolves nowhere else), with the name kept in the Host header."""
+    host = "hooks.corp.test"
+    resolver.names[host] = ["127.0.0.1"]
+    endpoint = admin_api.post(ADMIN_HOOKS, json={
+        "url": f"http://{host}:{receiver.server.server_port}/hook", "entity": "shop.item",
+        "events": ["create"]})
+    assert endpoint.status_code == 201
+    resolver.asked.clear()
+    admin_api.post("shop/item", json={"name": "Tea"})
+    [request] = receiver.requests
+    assert request["headers"]["Host"] == f"{host}:{receiver.server.server_port}"
+    assert resolver.asked == [host]

@@ -104,3 +104,20 @@ def test_withdrawing_while_the_assignee_decides_lets_exactly_one_happen(runtime,
             assert isinstance(approved, Conflict) and isinstance(withdrawn, dict)
             assert flow.state(LEAVE, leave["id"]) == "draft"
         assert len(flow.moves(LEAVE, leave["id"])) == 3  # start, submit, one of the two
+
+
+def test_reminders_sent_at_once_nudge_only_once(runtime, flow, make_user):
+    """The remind (催办) rate limit is decided under the record's row lock, so ten
+    reminders sent together give one nudge, and the others are told to wait."""
+    boss = make_user("boss")
+    emp = make_user("emp", manager="boss")
+    leave = flow.create(emp, LEAVE, kind="annual", days=2, reason="Trip")
+    flow.act(emp, LEAVE, leave["id"], "submit")
+
+    results = run_together(
+        10, lambda i: runtime.process.act(emp, LEAVE, leave["id"], "remind", {})
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["TooManyRequests"] * 9 + ["dict"]
+    assert [e.action for e in flow.events(LEAVE, leave["id"])].count("remind") == 1
+    assert boss.username in flow.holders(LEAVE, leave["id"])

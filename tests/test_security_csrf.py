@@ -93,7 +93,7 @@ def test_every_page_form_refuses_a_post_without_the_token(app, world, state, rou
 def test_signing_in_needs_the_token_too(app, world):
     client = app.test_client()
     client.get("/login")
-    response = client.post("/login", data={"username": "boss", "password": "password123"})
+    response = client.post("/login", data={"username": "boss", "password": "tulip-sesame-42"})
     assert response.status_code == 400
     assert client.get("/").status_code == 302
 

@@ -9,8 +9,19 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import PASSWORD
-from formflow.auth import deactivate, revoke_token, set_password
+from formflow.auth import (
+    activate,
+    create_token,
+    create_user,
+    deactivate,
+    list_tokens,
+    password_stamp,
+    revoke_token,
+    set_password,
+    user_for_session,
+)
 from formflow.auth.tables import tokens
+from helpers import counting_queries
 from web_support import csrf, sign_in
 
 SESSION_COOKIE = "session"
@@ -132,3 +143,119 @@ def test_a_token_revoked_on_the_profile_page_is_refused_at_once(client, alice, a
     token_id = page.split("/profile/tokens/")[1].split("/")[0]
     client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": token})
     assert api.get("meta").status_code == 401
+
+
+# -- ending sessions on the server --------------------------------------------------------------
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(app, client, alice):
+    token = sign_in(client, "alice")
+    stolen = with_cookie(app, cookie(client))
+    assert signed_in(stolen)
+    client.post("/logout", data={"csrf_token": token})
+    assert not signed_in(stolen)
+    assert stolen.get("/api/v1/meta").status_code == 401
+
+
+def test_signing_in_again_after_sign_out_works(client, alice):
+    token = sign_in(client, "alice")
+    client.post("/logout", data={"csrf_token": token})
+    sign_in(client, "alice")
+    assert signed_in(client)
+
+
+def test_reactivating_a_user_revives_neither_sessions_nor_tokens(
+    app, runtime, client, alice, api_as
+):
+    sign_in(client, "alice")
+    kept = cookie(client)
+    api = api_as(alice)
+    with runtime.db.write() as conn:
+        deactivate(conn, alice.id)
+    with runtime.db.write() as conn:
+        activate(conn, alice.id)
+    assert not signed_in(with_cookie(app, kept))
+    assert with_cookie(app, kept).get("/api/v1/meta").status_code == 401
+    assert api.get("meta").status_code == 401
+    with runtime.db.read() as conn:
+        assert all(t.revoked for t in list_tokens(conn, alice.id))
+    sign_in(client, "alice")  # the reactivated user signs in anew
+    assert signed_in(client)
+
+
+def test_deactivation_by_an_admin_in_the_admin_form_ends_the_users_sessions(
+    app, runtime, client, alice, admin
+):
+    sign_in(client, "alice")
+    kept = cookie(client)
+    for active in (False, True):
+        runtime.directory.update_user(admin, alice.id, {
+            "display_name": "Alice", "roles": ["sales_manager"], "active": active})
+    assert not signed_in(with_cookie(app, kept))
+
+
+def test_a_signed_in_request_looks_the_user_up_in_one_query(runtime, alice):
+    with runtime.db.read() as conn:
+        stamp = password_stamp(conn, alice.id)
+        with counting_queries(conn) as statements:
+            assert user_for_session(conn, alice.id, stamp) == alice
+    assert len(statements) == 1
+
+
+# -- token lifetimes and passwords on the profile page ----------------------------------------
+
+
+def test_a_token_made_on_the_profile_page_expires_after_the_days_chosen(client, runtime, alice):
+    token = sign_in(client, "alice")
+    page = client.post("/profile/tokens", data={"csrf_token": token, "name": "report",
+                                                "days": "7"})
+    assert page.status_code == 200
+    with runtime.db.read() as conn:
+        (made,) = list_tokens(conn, alice.id)
+    assert made.expires_at is not None
+    assert "report" in page.get_data(as_text=True)
+    refused = client.post("/profile/tokens", data={"csrf_token": token, "name": "forever",
+                                                   "days": "0"},
+                          headers={"Accept-Language": "en"})
+    assert refused.status_code == 422
+    assert "1 to 90 days" in refused.get_data(as_text=True)
+
+
+def test_changing_the_password_on_the_profile_page_revokes_the_users_tokens(
+    client, alice, api_as
+):
+    api = api_as(alice)
+    token = sign_in(client, "alice")
+    response = client.post("/profile/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "a-new-password", "confirm_password": "a-new-password"})
+    assert response.status_code == 302
+    assert api.get("meta").status_code == 401
+
+
+def test_tokens_survive_a_password_change_when_configured(make_app, metadata_path, make_user):
+    app = make_app(metadata_path, PASSWORD_CHANGE_REVOKES_TOKENS="0")
+    runtime = app.extensions["formflow"]
+    with runtime.db.write() as conn:
+        user = create_user(conn, "alice", PASSWORD)
+        _, plaintext = create_token(conn, user.id, "script")
+    client = app.test_client()
+    token = sign_in(client, "alice")
+    client.post("/profile/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "a-new-password", "confirm_password": "a-new-password"})
+    answer = client.get("/api/v1/meta", headers={"Authorization": f"Bearer {plaintext}"})
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "most common"), ("zh-CN", "最常见的密码"),
+])
+def test_a_common_new_password_is_refused_on_the_profile_page(client, alice, lang, text):
+    token = sign_in(client, "alice")
+    response = client.post("/profile/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "iloveyou1", "confirm_password": "iloveyou1"},
+        headers={"Accept-Language": lang})
+    assert response.status_code == 422
+    assert text in response.get_data(as_text=True)

@@ -251,6 +251,50 @@ def test_an_admin_sets_a_new_password(admin_client, app, runtime, people):
     sign_in(app.test_client(), "carl", "new-password-1")
 
 
+def test_an_admin_cannot_set_a_common_or_name_made_password(admin_client, people):
+    path = f"/admin/users/{people['carl'].id}/password"
+    for password, text in (("sunshine1", "most common"), ("carl2024!", "user name")):
+        response = admin_client.post(path, data={"csrf_token": csrf(admin_client),
+                                                 "password": password, "password_again": password})
+        assert response.status_code == 422
+        assert text in feedback(response.get_data(as_text=True), "password")
+
+
+def test_a_new_user_with_a_common_password_is_refused_in_chinese(admin_client, runtime):
+    admin_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    response = admin_client.post("/admin/users/new", data={
+        "csrf_token": csrf(admin_client), "username": "nina", "password": "qwerty123"})
+    assert response.status_code == 422
+    assert "最常见的密码" in feedback(response.get_data(as_text=True), "password")
+    assert user(runtime, "nina") is None
+
+
+def test_an_admin_sees_and_revokes_a_users_tokens(admin_client, runtime, people, api_as):
+    carl = people["carl"]
+    api = api_as(carl)
+    page = admin_client.get(f"/admin/users/{carl.id}").get_data(as_text=True)
+    table = page.split('id="token-table"')[1]
+    assert "<td>test</td>" in table and "ff_" in table
+    token_id = page.split(f"/admin/users/{carl.id}/tokens/")[1].split("/")[0]
+    done = admin_client.post(f"/admin/users/{carl.id}/tokens/{token_id}/revoke",
+                             data={"csrf_token": csrf(admin_client)})
+    assert done.status_code == 302
+    assert api.get("meta").status_code == 401
+    mia = people["mia"]
+    wrong_owner = admin_client.post(f"/admin/users/{mia.id}/tokens/{token_id}/revoke",
+                                    data={"csrf_token": csrf(admin_client)}, follow_redirects=True)
+    assert "No such token" in wrong_owner.get_data(as_text=True)
+
+
+def test_only_admins_revoke_other_users_tokens(clerk_client, people, api_as):
+    mia = people["mia"]
+    api_as(mia)
+    response = clerk_client.post(f"/admin/users/{mia.id}/tokens/1/revoke",
+                                 data={"csrf_token": csrf(clerk_client)})
+    assert response.status_code == 403
+    assert api_as(mia).get("meta").status_code == 200
+
+
 def test_an_unknown_user_is_404(admin_client):
     assert admin_client.get("/admin/users/9999").status_code == 404
     response = admin_client.post("/admin/users/9999", data={"csrf_token": csrf(admin_client)})

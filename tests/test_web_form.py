@@ -8,6 +8,8 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from conftest import PASSWORD, TEST_APPS
+from formflow.auth import create_user
 from helpers import LAB, PARTNER, SAMPLE, database_state
 from web_support import HTMX, form_inputs, sign_in, text_of, with_values
 
@@ -101,7 +103,7 @@ def test_the_layout_follows_the_form_sections(make_app):
 
     with runtime.db.write() as conn:
         create_user(
-            conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles
+            conn, "sam", "tulip-sesame-42", roles=["sales_manager"], known_roles=runtime.model.roles
         )
     sign_in(c, "sam")
     html = c.get("/crm/opportunity/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -255,7 +257,7 @@ def test_a_new_row_gets_its_defaults_and_focus(make_app):
     runtime = app.extensions["formflow"]
     with runtime.db.write() as conn:
         create_user(
-            conn, "sam", "password123", roles=["sales_manager"], known_roles=runtime.model.roles
+            conn, "sam", "tulip-sesame-42", roles=["sales_manager"], known_roles=runtime.model.roles
         )
     c = app.test_client()
     sign_in(c, "sam")
@@ -405,15 +407,11 @@ def test_record_service_preview_reports_states_and_writes_nothing(runtime, manag
 
 
 def test_a_form_without_rows_is_refused_below_min_rows(make_app):
-    from conftest import TEST_APPS
-
     app = make_app([TEST_APPS / "valid"])
     runtime = app.extensions["formflow"]
     c = app.test_client()
-    from formflow.auth import create_user
-
     with runtime.db.write() as conn:
-        create_user(conn, "ann", "password123", roles=["user"], known_roles=runtime.model.roles)
+        create_user(conn, "ann", PASSWORD, roles=["user"], known_roles=runtime.model.roles)
     sign_in(c, "ann")
     c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
     inputs = with_values(form_inputs(c.get("/shop/order/new").get_data(as_text=True)),

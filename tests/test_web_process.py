@@ -535,9 +535,9 @@ def hostile_app(make_app, tmp_path):
 def test_the_diagram_escapes_labels(hostile_app):
     runtime = hostile_app.extensions["formflow"]
     with runtime.db.write() as conn:
-        create_user(conn, "boss", "password123", known_roles=runtime.model.roles)
+        create_user(conn, "boss", "tulip-sesame-42", known_roles=runtime.model.roles)
         emp = create_user(
-            conn, "emp", "password123", manager="boss", known_roles=runtime.model.roles
+            conn, "emp", "tulip-sesame-42", manager="boss", known_roles=runtime.model.roles
         )
     record = runtime.records.create(emp, LEAVE, {"kind": "annual", "days": 1, "reason": "x"})
     runtime.process.act(emp, LEAVE, record["id"], "submit", {})

@@ -208,8 +208,8 @@ def test_changing_the_password(browser, runtime):
     ("current", "new", "confirm", "field"),
     [
         ("wrong-password", "a-much-better-one", "a-much-better-one", "current_password"),
-        ("password123", "a-much-better-one", "something-else", "confirm_password"),
-        ("password123", "short", "short", "new_password"),
+        ("tulip-sesame-42", "a-much-better-one", "something-else", "confirm_password"),
+        ("tulip-sesame-42", "short", "short", "new_password"),
     ],
 )
 def test_a_refused_password_change_says_why(browser, current, new, confirm, field):

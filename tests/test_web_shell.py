@@ -21,7 +21,7 @@ def test_a_user_without_any_grant_sees_no_menu_entry(make_app, tmp_path):
 
     with runtime.db.write() as conn:
         create_user(
-            conn, "olga", "password123", roles=["outsider"], known_roles=runtime.model.roles
+            conn, "olga", "tulip-sesame-42", roles=["outsider"], known_roles=runtime.model.roles
         )
     client = app.test_client()
     sign_in(client, "olga")

@@ -510,4 +510,22 @@ CATALOG: dict[str, dict[str, str]] = {
               "send a new key with a new request.",
         "zh-CN": "该幂等键已用于另一个不同的请求；新的请求请使用新的键。",
     },
+    # -- account policy -----------------------------------------------------------
+    "common_password": {
+        "en": "This password is one of the most common ones and easy to guess; choose"
+              " another.",
+        "zh-CN": "这是最常见的密码之一，很容易被猜中，请换一个。",
+    },
+    "password_like_username": {
+        "en": "The password must not be made from the user name.",
+        "zh-CN": "密码不能由用户名构成。",
+    },
+    "token_days_limit": {
+        "en": "A token is valid for 1 to {max} days.",
+        "zh-CN": "令牌有效期为 1 到 {max} 天。",
+    },
+    "token_days_range": {
+        "en": "Enter the days the token is valid, from 0 (never expires) to {max}.",
+        "zh-CN": "请输入令牌有效天数：0（永不过期）到 {max}。",
+    },
 }

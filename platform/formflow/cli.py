@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from formflow.app import create_app
-from formflow.auth import create_token, create_user, get_user_by_name
+from formflow.auth import create_token, create_user, get_user_by_name, list_tokens
 from formflow.auth.admin_log import CLI
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import negotiate, render_errors
@@ -105,7 +105,8 @@ def user_group() -> None:
 
 @user_group.command("create")
 @click.argument("name")
-@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--password", required=True,
+              help="At least FORMFLOW_PASSWORD_MIN_LENGTH (8) characters, not a common one.")
 @click.option("--role", "roles", multiple=True, help="A role name; repeat for several.")
 @click.option("--department", help="Department code.")
 @click.option("--manager", help="User name of the manager.")
@@ -118,7 +119,7 @@ def user_create_command(name, password, roles, department, manager, display_name
         with runtime.db.write() as conn:
             create_user(conn, name, password, display_name=display_name, roles=roles,
                         department=department, manager=manager, known_roles=runtime.model.roles,
-                        actor=CLI)
+                        actor=CLI, policy=runtime.account_policy)
     except ServiceError as error:
         _fail(error)
     click.echo(f"User {name} created.")
@@ -132,15 +133,24 @@ def token_group() -> None:
 @token_group.command("create")
 @click.argument("name")
 @click.option("--label", default="cli", help="What the token is for.")
+@click.option("--days", type=int, default=None,
+              help="Days until it expires (default and longest: FORMFLOW_TOKEN_DAYS; "
+                   "0: never, when that is 0).")
 @with_appcontext
-def token_create_command(name: str, label: str) -> None:
+def token_create_command(name: str, label: str, days: int | None) -> None:
     """Create an API token for user NAME and print it alone on the last line."""
     runtime = get_runtime()
-    with runtime.db.write() as conn:
-        user = get_user_by_name(conn, name)
-        if user is None:
-            raise click.ClickException(f"No user named {name!r}.")
-        _, token = create_token(conn, user.id, label, actor=CLI)
+    try:
+        with runtime.db.write() as conn:
+            user = get_user_by_name(conn, name)
+            if user is None:
+                raise click.ClickException(f"No user named {name!r}.")
+            token_id, token = create_token(conn, user.id, label, days=days, actor=CLI,
+                                           policy=runtime.account_policy)
+            expires = next(t for t in list_tokens(conn, user.id) if t.id == token_id).expires_at
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"Expires: {expires:%Y-%m-%d %H:%M} UTC." if expires else "Never expires.")
     click.echo("Keep this token secret; it is shown only once:")
     click.echo(token)
 

@@ -65,9 +65,10 @@ def install(
         if admin is None:
             admin_password = admin_password or secrets.token_urlsafe(12)
             create_user(conn, ADMIN, admin_password, display_name="Administrator", roles=["admin"],
-                        actor=CLI)
+                        actor=CLI, policy=runtime.account_policy)
         elif admin_password:
-            set_password(conn, admin.id, admin_password, actor=CLI)
+            set_password(conn, admin.id, admin_password, actor=CLI,
+                         policy=runtime.account_policy)
         else:
             return steps, None
     return steps, admin_password

@@ -21,6 +21,7 @@ from flask import current_app, g
 from formflow.auth import LoginThrottle
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
+from formflow.auth.policy import AccountPolicy
 from formflow.fields import Registry, builtin_registry
 from formflow.insights.monitor import Monitor
 from formflow.insights.service import InsightsService
@@ -108,7 +109,8 @@ class Runtime:
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
-        self.directory = Directory(self.db, self.model,
+        self.account_policy = AccountPolicy.from_settings(settings)
+        self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
@@ -121,11 +123,18 @@ class Runtime:
             max_attempts=settings["LOGIN_ATTEMPTS"],
             window_seconds=settings["LOGIN_WINDOW_SECONDS"],
             redis_url=settings["REDIS_URL"],
+            db=self.db,
+        )
+        self.token_throttle = previous.token_throttle if previous else LoginThrottle(
+            max_attempts=settings["TOKEN_ATTEMPTS"],
+            window_seconds=settings["LOGIN_WINDOW_SECONDS"],
+            redis_url=settings["REDIS_URL"],
+            db=self.db,
         )
 
     def reloaded(self) -> Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the
-        plugins and the sign-in throttle with this one."""
+        plugins and the sign-in and token throttles with this one."""
         return Runtime(self.settings, previous=self)
 
     def _plugin_tables(self):

@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "LOGIN_ATTEMPTS": 5,
     "LOGIN_WINDOW_SECONDS": 300,
+    "TOKEN_ATTEMPTS": 100,  # wrong API tokens allowed per address in the login window
     "SMTP_URL": None,  # smtp://user:password@host:port; none: no e-mail
     "MAIL_FROM": None,  # sender of notification mails; none: formflow@localhost
     "ENV": "development",  # production: a secret key must be given, cookies are secure
@@ -53,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERY_PARAMS": 200,  # parameters of a URL's query string
     "IDEMPOTENCY_SECONDS": 86_400,  # how long a create remembers its idempotency key
     "UPLOAD_MAX_BYTES": None,  # size of one uploaded file; none: MAX_CONTENT_LENGTH
+    "PASSWORD_MIN_LENGTH": 8,
+    "PASSWORD_CHECK_COMMON": True,  # refuse common and user-name-derived passwords
+    "TOKEN_DAYS": 90,  # lifetime (and longest allowed) of a new API token; 0: no limit
+    "PASSWORD_CHANGE_REVOKES_TOKENS": True,  # a new password revokes the user's tokens
 }
 
 #: Settings that are whole numbers; those in LIMITS must be 1 or more.
@@ -60,7 +65,8 @@ LIMITS = ("MAX_CONTENT_LENGTH", "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_M
           "IMPORT_MAX_COLUMNS", "IMPORT_MAX_CELLS", "IMPORT_MAX_SECONDS", "TABLE_MAX_ROWS",
           "RECORD_MAX_CELLS", "MAX_FORM_PARTS", "MAX_QUERY_LENGTH", "MAX_QUERY_PARAMS",
           "IDEMPOTENCY_SECONDS")
-WHOLE_NUMBERS = (*LIMITS, "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TRUSTED_PROXIES")
+WHOLE_NUMBERS = (*LIMITS, "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TOKEN_ATTEMPTS",
+                 "TRUSTED_PROXIES")
 
 ENVIRONMENTS = ("development", "production")
 LOG_FORMATS = ("text", "json")
@@ -113,6 +119,7 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
                                                      settings["UPLOAD_MAX_BYTES"], 1)
     if settings["TRUSTED_PROXIES"] < 0:
         raise SettingsError("FORMFLOW_TRUSTED_PROXIES must be 0 or more")
+    _account_settings(settings)
     try:
         seconds = float(settings["METADATA_CHECK_SECONDS"])
     except (TypeError, ValueError):
@@ -151,6 +158,19 @@ def _whole_number(name: str, value: Any, minimum: int | None) -> int:
     if minimum is not None and number < minimum:
         raise SettingsError(f"FORMFLOW_{name} must be {minimum} or more")
     return number
+
+
+def _account_settings(settings: dict[str, Any]) -> None:
+    """The password policy and the API token lifetime."""
+    for name, low, high in (("PASSWORD_MIN_LENGTH", 8, 128), ("TOKEN_DAYS", 0, 36500)):
+        try:
+            settings[name] = int(settings[name])
+        except (TypeError, ValueError):
+            settings[name] = None
+        if settings[name] is None or not low <= settings[name] <= high:
+            raise SettingsError(f"FORMFLOW_{name} must be a whole number from {low} to {high}")
+    for name in ("PASSWORD_CHECK_COMMON", "PASSWORD_CHANGE_REVOKES_TOKENS"):
+        settings[name] = _boolean(name, settings[name])
 
 
 def _choice(settings: dict[str, Any], name: str, choices: tuple[str, ...], normal) -> str:

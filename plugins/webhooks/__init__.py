@@ -27,7 +27,11 @@ attempt), ``max_backoff_seconds`` (21600), ``deliver_after_commit`` (true: post 
 else only from ``formflow tick``), ``job_interval`` (``"30s"``), ``subscriptions_seconds``
 (5: how long a worker trusts its memory that an entity has no subscribed endpoint; an
 endpoint added through another worker counts after at most that long, see
-:mod:`.subscriptions`).
+:mod:`.subscriptions`), ``allow`` (empty: the hosts, addresses and networks besides
+public addresses that endpoints may target, see :mod:`.targets`).
+
+Endpoints may only target public addresses (checked when saved and before every post,
+connecting to the checked address), and a ping answers only whether it was delivered.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from pathlib import Path
 from formflow.plugins import Job, RecordAction, hookimpl
 from formflow.storage.database import after_commit
 
-from .delivery import deliver_due, enqueue, record_payload
+from .delivery import deliver_due, enqueue, record_payload, target_policy
 from .routes import pages
 from .subscriptions import subscriptions
 from .tables import TABLES
@@ -58,6 +62,7 @@ MANIFEST = {
         "deliver_after_commit": True,
         "job_interval": "30s",
         "subscriptions_seconds": 5,
+        "allow": "",
     },
 }
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -116,6 +121,13 @@ def record_after_commit(db, user, entity, record, action, settings, runtime):
 
 
 # -- registration -----------------------------------------------------------------------------
+
+
+@hookimpl
+def startup(settings):
+    """A malformed ``allow`` entry stops start-up, naming it."""
+    target_policy(settings["allow"])
+
 
 
 @hookimpl

@@ -12,9 +12,11 @@
                                                           (?status=pending|delivered|failed,
                                                           ?page=, 50 a page), with attempts
     POST   /api/v1/admin/webhooks/<id>/deliveries/<d>/retry   send a failed one again now
-    POST   /api/v1/admin/webhooks/<id>/ping              send a "ping" event now
+    POST   /api/v1/admin/webhooks/<id>/ping              send a "ping" event now ->
+                                                          {"id", "ok"}: delivered or not
 
-Creating, changing and deleting an endpoint is written to the admin log
+An endpoint's URL must point at a public address, unless the plugin setting ``allow``
+lists it (:mod:`.targets`).  Creating, changing and deleting an endpoint is written to the admin log
 (``webhook.create``, ``webhook.update``, ``webhook.delete``) in the same transaction,
 never with its secret.
 """
@@ -41,9 +43,10 @@ from formflow.runtime import get_runtime
 from formflow.storage.types import utcnow
 from formflow.web.rendering import render
 
-from .delivery import EVENTS, deliver_due, enqueue, iso
+from .delivery import EVENTS, deliver_due, enqueue, iso, target_policy
 from .subscriptions import subscriptions
 from .tables import attempts, deliveries, endpoints
+from .targets import TargetRefused
 
 pages = Blueprint("webhooks", __name__)
 PER_PAGE = 50
@@ -187,7 +190,10 @@ def ping_endpoint(endpoint_id: int):
         raise ValidationFailed({"active": [message({
             "en": "The endpoint is not active.", "zh-CN": "该端点未启用。"})]})
     deliver_due(runtime.db, _settings(), ids=[delivery_id])
-    return jsonify(_delivery(delivery_id))
+    with runtime.db.read() as conn:
+        status = conn.scalar(sa.select(deliveries.c.status).where(deliveries.c.id == delivery_id))
+    # only whether it arrived: no status code, error or timing to probe a host with
+    return jsonify(id=delivery_id, ok=status == "delivered")
 
 
 # -- the page ---------------------------------------------------------------------------------
@@ -262,6 +268,21 @@ def _delivery_json(row, tries: list[dict[str, Any]]) -> dict[str, Any]:
             "log": tries}
 
 
+def _refused_target(host: str, port: int | None, scheme: str) -> Message | None:
+    """Why the host may not be a webhook target (None: it may)."""
+    try:
+        target_policy(_settings()["allow"]).check(host, port or (443 if scheme == "https" else 80))
+    except TargetRefused:
+        return message({
+            "en": "Webhooks may only go to public addresses; this host is internal (loopback,"
+                  " private, link-local or cloud metadata) or does not resolve. An"
+                  " administrator can allow it with FORMFLOW_PLUGIN_WEBHOOKS_ALLOW.",
+            "zh-CN": "Webhook 只能发送到公网地址；该主机是内部地址（本机、私有网络、链路本地或"
+                     "云元数据地址）或无法解析。管理员可通过 FORMFLOW_PLUGIN_WEBHOOKS_ALLOW 放行。",
+        })
+    return None
+
+
 def _parse(body: Any, *, creating: bool) -> dict[str, Any]:
     """The endpoint values of a request body, or ValidationFailed naming each problem."""
     if not isinstance(body, Mapping):
@@ -276,9 +297,15 @@ def _parse(body: Any, *, creating: bool) -> dict[str, Any]:
     if "url" in body and "url" not in errors:
         url = body["url"]
         parts = urlsplit(url) if isinstance(url, str) else None
+        try:
+            port = parts.port if parts is not None else None
+        except ValueError:  # a port out of range, or not a number
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
                 or len(url) > 2048:
             errors["url"] = [Message("invalid_url")]
+        elif (refused := _refused_target(parts.hostname, port, parts.scheme)) is not None:
+            errors["url"] = [refused]
         else:
             values["url"] = url
     if "entity" in body and "entity" not in errors:

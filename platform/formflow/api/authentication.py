@@ -1,5 +1,10 @@
 """Who is calling the API: a Bearer token, or the session cookie of a signed-in user.
 
+Wrong tokens are rate-limited per address (``FORMFLOW_TOKEN_ATTEMPTS`` in the sign-in
+window): each is counted atomically and, past the limit, answered 429 instead of 401 (a
+right token is not held up: with 256 random bits there is nothing to guess, and a
+shared address stays usable).
+
 A session-authenticated call that changes data must carry the session's CSRF token in
 the ``X-CSRF-Token`` header, so a third-party page cannot ride on the cookie.
 """
@@ -11,7 +16,7 @@ import hmac
 from flask import g, request, session
 
 from formflow.auth import User, find_token_owner, touch_token, user_for_session
-from formflow.errors import Forbidden, Unauthorized
+from formflow.errors import Forbidden, TooManyRequests, Unauthorized
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 
@@ -28,9 +33,7 @@ def current_api_user() -> User:
     with runtime.db.read() as conn:
         if header:
             owner = find_token_owner(conn, token.strip()) if scheme.lower() == "bearer" else None
-            if owner is None:
-                raise Unauthorized(Message("token_invalid"))
-            user = owner.user
+            user = owner.user if owner is not None else None
         else:
             user = user_for_session(conn, session.get("user_id"), session.get("auth_stamp"))
             if user is None:
@@ -40,8 +43,22 @@ def current_api_user() -> User:
                 expected = session.get("csrf_token", "")
                 if not expected or not hmac.compare_digest(sent, expected):
                     raise Forbidden(Message("csrf_failed"))
+    if user is None:  # counted once the read connection is back in the pool
+        _refuse_token(runtime)
     if owner is not None and owner.touch_due:
         with runtime.db.write() as conn:
             touch_token(conn, owner.token_id, owner.checked_at)
     g.api_user = user
     return user
+
+
+def _token_key() -> str:
+    return f"token:{request.remote_addr}"
+
+
+def _refuse_token(runtime) -> None:
+    """Count a wrong token from this address and refuse it: 401, or 429 past the limit."""
+    wait = runtime.token_throttle.attempt(_token_key())
+    if wait:
+        raise TooManyRequests(Message("too_many_attempts", {"seconds": wait}))
+    raise Unauthorized(Message("token_invalid"))

@@ -4,13 +4,14 @@ The service layer below the web and API layers: functions take a SQLAlchemy
 ``Connection`` and work inside the caller's transaction; nothing here knows HTTP.
 
 - :mod:`~formflow.auth.tables`: the ``ff_departments``, ``ff_users``,
-  ``ff_user_roles``, ``ff_tokens`` and ``ff_admin_log`` tables.
+  ``ff_user_roles``, ``ff_tokens``, ``ff_admin_log`` and ``ff_rate_limits`` tables.
 - :mod:`~formflow.auth.users`: accounts, roles, managers, sign-in, bulk name lookups.
 - :mod:`~formflow.auth.departments`: the organisation tree and its heads.
 - :mod:`~formflow.auth.tokens`: API tokens, stored hashed.
 - :mod:`~formflow.auth.passwords`: scrypt hashing and the strength floor.
 - :mod:`~formflow.auth.permissions`: what roles may do with an entity and its fields.
-- :mod:`~formflow.auth.throttle`: counting failed sign-ins, in process or in Redis.
+- :mod:`~formflow.auth.throttle`: rate limits on guessing passwords and tokens, counted
+  atomically in Redis, the database or this process.
 - :mod:`~formflow.auth.admin_log`: the log of administrative actions and its reading.
 - :mod:`~formflow.auth.directory`: the admins' service over users, departments and role
   memberships (permission checks and one transaction per change).
@@ -56,6 +57,7 @@ from formflow.auth.users import (
     authenticate,
     create_user,
     deactivate,
+    end_sessions,
     get_user,
     get_user_by_name,
     get_users,
@@ -91,6 +93,7 @@ __all__ = [
     "create_token",
     "create_user",
     "deactivate",
+    "end_sessions",
     "department_codes_by_id",
     "department_ids_by_code",
     "get_department",

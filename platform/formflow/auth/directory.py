@@ -32,7 +32,9 @@ from formflow.auth.departments import (
     set_head,
 )
 from formflow.auth.passwords import password_problems
+from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import users
+from formflow.auth.tokens import TokenInfo, list_tokens, revoke_token
 from formflow.auth.users import (
     User,
     activate,
@@ -101,9 +103,11 @@ class RoleRow:
 
 
 class Directory:
-    def __init__(self, db, model: Model, on_deactivate=None):
+    def __init__(self, db, model: Model, policy: AccountPolicy = DEFAULT_POLICY,
+                 on_deactivate=None):
         self.db = db
         self.model = model
+        self.policy = policy
         #: Called as ``on_deactivate(conn, actor, user_id)`` in the transaction that
         #: deactivates a user (the process engine hands their open tasks on).
         self.on_deactivate = on_deactivate
@@ -145,7 +149,7 @@ class Directory:
                 display_name=values.get("display_name"), email=values.get("email"),
                 language=values.get("language"), department=values.get("department"),
                 manager=values.get("manager"), roles=values.get("roles", ()),
-                known_roles=self.model.roles, actor=actor,
+                known_roles=self.model.roles, actor=actor, policy=self.policy,
             )
 
     def update_user(self, actor: User, user_id: int, values: Mapping[str, Any]) -> User:
@@ -181,16 +185,26 @@ class Directory:
     def reset_password(self, actor: User, user_id: int, password: str, again: str) -> None:
         """Give the user a new password (typed twice)."""
         _require_admin(actor)
-        errors: Errors = {}
-        if problems := password_problems(password):
-            errors["password"] = problems
-        elif password != again:
-            errors["password_again"] = [Message("passwords_differ")]
-        if errors:
-            raise ValidationFailed(errors)
         with self.db.write() as conn:
+            found = _existing_user(conn, user_id)
+            if problems := password_problems(password, found.username, self.policy):
+                raise ValidationFailed({"password": problems})
+            if password != again:
+                raise ValidationFailed({"password_again": [Message("passwords_differ")]})
+            set_password(conn, user_id, password, actor=actor, policy=self.policy)
+
+    def tokens(self, actor: User, user_id: int) -> list[TokenInfo]:
+        """The user's API tokens, oldest first (never the tokens themselves)."""
+        _require_admin(actor)
+        with self.db.read() as conn:
             _existing_user(conn, user_id)
-            set_password(conn, user_id, password, actor=actor)
+            return list_tokens(conn, user_id)
+
+    def revoke_token(self, actor: User, user_id: int, token_id: int) -> None:
+        """Revoke one of the user's API tokens."""
+        _require_admin(actor)
+        with self.db.write() as conn:
+            revoke_token(conn, token_id, user_id=user_id, actor=actor)
 
     # -- departments --------------------------------------------------------------------
 

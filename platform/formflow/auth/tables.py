@@ -1,5 +1,5 @@
-"""The identity tables: departments, users, their roles, their API tokens, and the
-log of administrative actions.
+"""The identity tables: departments, users, their roles, their API tokens, the log of
+administrative actions, and the counters of the rate limits on guessing.
 
 They live on :data:`~formflow.storage.system.system_metadata`, so ``formflow init``
 creates them with the other system tables.  Departments and users point at each other
@@ -67,6 +67,9 @@ users = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True, server_default=sa.true()),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_login_at", UtcDateTime, nullable=True),
+    # Raised by sign-out, deactivation and a new password: every session signed in under
+    # an earlier value has ended (sessions carry a stamp of it, see users.session_stamp).
+    sa.Column("session_epoch", sa.Integer, nullable=False, default=0, server_default="0"),
     sa.UniqueConstraint("username", name="uq_ff_users_username"),
     sa.Index("ix_ff_users_department_id", "department_id"),
     sa.Index("ix_ff_users_manager_id", "manager_id"),
@@ -105,6 +108,7 @@ tokens = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("last_used_at", UtcDateTime, nullable=True),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),  # NULL: never
     sa.UniqueConstraint("token_hash", name="uq_ff_tokens_token_hash"),
     sa.Index("ix_ff_tokens_user_id", "user_id"),
 )
@@ -124,4 +128,13 @@ admin_log = sa.Table(
     sa.Column("details", sa.JSON, nullable=False),
     sa.Index("ix_ff_admin_log_at", "at"),
     sa.Index("ix_ff_admin_log_action", "action", "at"),
+)
+
+# The attempts counted per rate-limited key (sign-in, API tokens) while its window lasts.
+rate_limits = sa.Table(
+    "ff_rate_limits",
+    system_metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # SHA-256 of the key
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),  # seconds since the epoch
 )

@@ -1,31 +1,49 @@
-"""Sign-in throttling: after too many failures for a key, make the caller wait.
+"""Rate limits on guessing: count an attempt first, then check it.
 
-A key is whatever the caller wants limited, typically ``"user:<name>"`` and
-``"ip:<address>"`` checked side by side.  Failures are counted in a sliding window.
-The counts live in this process by default (one worker, or tests), or in Redis when a
-URL is given and the ``redis`` package is installed, so every worker on every host
-sees the same counts.  Should Redis be unreachable, sign-in is not blocked: the
-failure is logged and the attempt allowed.
+A key is whatever the caller wants limited, such as ``"login:<name>|<address>"``.
+:meth:`LoginThrottle.attempt` counts one attempt for the key and answers, from the same
+atomic step, whether it is within the limit; only then does the caller check the
+password or token.  Twenty attempts sent at once therefore get at most ``max_attempts``
+checks between them: there is no gap between reading a count and raising it.
+
+A window opens with a key's first attempt and lasts ``window_seconds``; a success
+(:meth:`LoginThrottle.succeeded`) forgets the key.  The counts live
+
+- in Redis when a URL is given and the ``redis`` package is installed (``INCR`` inside
+  ``MULTI``), shared by every worker on every host;
+- else in the database when one is given (``INSERT ... ON CONFLICT DO UPDATE ...
+  RETURNING`` on ``ff_rate_limits``), shared by every worker using it;
+- else in this process (one worker, or tests).
+
+Should the store be unreachable, nobody is locked out: the failure is logged and the
+attempt allowed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
 import math
-import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from formflow.auth.tables import rate_limits
 
 log = logging.getLogger(__name__)
 
 #: Past this many keys the in-process store drops the ones whose window has passed.
 _SWEEP_THRESHOLD = 10_000
+#: The database store deletes the rows of passed windows once per this many attempts.
+_DB_SWEEP_EVERY = 200
 
 
 class LoginThrottle:
-    """Allow ``max_attempts`` failures per key within ``window_seconds``."""
+    """Allow ``max_attempts`` attempts per key within a window of ``window_seconds``
+    that opens with the key's first attempt."""
 
     def __init__(
         self,
@@ -33,7 +51,8 @@ class LoginThrottle:
         window_seconds: int = 300,
         *,
         redis_url: str | None = None,
-        key_prefix: str = "formflow:throttle:login:",
+        db=None,
+        key_prefix: str = "formflow:throttle:",
         clock: Callable[[], float] = time.time,
     ):
         if max_attempts < 1 or window_seconds < 1:
@@ -41,114 +60,160 @@ class LoginThrottle:
         self.max_attempts = max_attempts
         self.window = window_seconds
         self._clock = clock
-        self._store: _MemoryStore | _RedisStore = _MemoryStore(max_attempts)
-        if redis_url:
-            client = _redis_client(redis_url)
-            if client is not None:
-                self._store = _RedisStore(client, key_prefix, max_attempts)
+        self._store: _MemoryStore | _DatabaseStore | _RedisStore = _MemoryStore()
+        client = _redis_client(redis_url) if redis_url else None
+        if client is not None:
+            self._store = _RedisStore(client, key_prefix)
+        elif db is not None:
+            self._store = _DatabaseStore(db)
 
     @property
     def shared(self) -> bool:
-        """Whether the counts are shared through Redis."""
-        return isinstance(self._store, _RedisStore)
+        """Whether the counts are shared with other processes."""
+        return not isinstance(self._store, _MemoryStore)
 
-    def retry_after(self, key: str) -> int:
-        """Seconds to wait before the next attempt for ``key``; 0 when allowed now."""
+    def attempt(self, key: str) -> int:
+        """Count one attempt for ``key``, before it is checked: 0 when it is within the
+        limit and may be checked, else the seconds until the window ends (at least 1)."""
         now = self._clock()
         try:
-            times = self._store.recent(key, now - self.window)
-        except Exception:  # a Redis outage must not lock everybody out
-            log.warning("login throttle store unavailable; allowing the attempt", exc_info=True)
+            count, ends = self._store.add(key, now, self.window)
+        except Exception:  # an outage of the store must not lock everybody out
+            log.warning("throttle store unavailable; allowing the attempt", exc_info=True)
             return 0
-        if len(times) < self.max_attempts:
-            return 0
-        # Allowed again once the failures still in the window number max_attempts - 1.
-        frees_at = times[len(times) - self.max_attempts] + self.window
-        return max(1, math.ceil(frees_at - now))
+        return 0 if count <= self.max_attempts else max(1, math.ceil(ends - now))
 
-    def failed(self, key: str) -> None:
-        """Count a failed attempt for ``key``."""
+    def retry_after(self, key: str) -> int:
+        """Seconds to wait before ``key`` may be tried again; 0 when it may now.  Only
+        reads: decide on an attempt with :meth:`attempt`."""
+        now = self._clock()
         try:
-            self._store.add(key, self._clock(), self.window)
+            count, ends = self._store.get(key, now)
         except Exception:
-            log.warning("login throttle store unavailable; failure not counted", exc_info=True)
+            log.warning("throttle store unavailable; allowing the attempt", exc_info=True)
+            return 0
+        return 0 if count < self.max_attempts else max(1, math.ceil(ends - now))
 
     def succeeded(self, key: str) -> None:
-        """Forget ``key``'s failures."""
+        """Forget ``key``'s attempts."""
         try:
             self._store.clear(key)
         except Exception:
-            log.warning("login throttle store unavailable", exc_info=True)
+            log.warning("throttle store unavailable", exc_info=True)
 
 
 class _MemoryStore:
-    """The latest ``keep`` failure times per key in this process (only those decide the
-    wait); safe to share between threads."""
+    """Counts and window ends per key in this process; safe to share between threads."""
 
-    def __init__(self, keep: int):
-        self._keep = keep
+    def __init__(self):
         self._lock = threading.Lock()
-        self._times: dict[str, deque[float]] = {}
+        self._windows: dict[str, tuple[int, float]] = {}
 
-    def recent(self, key: str, since: float) -> list[float]:
+    def add(self, key: str, now: float, window: float) -> tuple[int, float]:
         with self._lock:
-            times = self._times.get(key)
-            if times is None:
-                return []
-            while times and times[0] <= since:
-                times.popleft()
-            if not times:
-                del self._times[key]
-            return list(times)
+            if len(self._windows) >= _SWEEP_THRESHOLD:
+                self._windows = {k: w for k, w in self._windows.items() if w[1] > now}
+            count, ends = self._windows.get(key, (0, now))
+            if ends <= now:
+                count, ends = 0, now + window
+            self._windows[key] = (count + 1, ends)
+            return count + 1, ends
 
-    def add(self, key: str, now: float, window: float) -> None:
+    def get(self, key: str, now: float) -> tuple[int, float]:
         with self._lock:
-            if len(self._times) >= _SWEEP_THRESHOLD:
-                self._sweep(now - window)
-            self._times.setdefault(key, deque(maxlen=self._keep)).append(now)
+            count, ends = self._windows.get(key, (0, now))
+            return (count, ends) if ends > now else (0, now)
 
     def clear(self, key: str) -> None:
         with self._lock:
-            self._times.pop(key, None)
+            self._windows.pop(key, None)
 
-    def _sweep(self, since: float) -> None:
-        for key in [k for k, times in self._times.items() if not times or times[-1] <= since]:
-            del self._times[key]
+
+class _DatabaseStore:
+    """One row per key in ``ff_rate_limits`` (the key's SHA-256, so any key fits),
+    raised and read back in one statement."""
+
+    def __init__(self, db):
+        self._db = db
+        self._calls = itertools.count(1)
+        dialect = db.engine.dialect.name
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        self._insert = insert
+
+    def add(self, key: str, now: float, window: float) -> tuple[int, float]:
+        passed = rate_limits.c.expires_at <= now
+        statement = (
+            self._insert(rate_limits)
+            .values(key=_digest(key), count=1, expires_at=now + window)
+            .on_conflict_do_update(
+                index_elements=[rate_limits.c.key],
+                set_={
+                    "count": sa.case((passed, 1), else_=rate_limits.c.count + 1),
+                    "expires_at": sa.case((passed, now + window), else_=rate_limits.c.expires_at),
+                },
+            )
+            .returning(rate_limits.c.count, rate_limits.c.expires_at)
+        )
+        with self._db.write() as conn:
+            count, ends = conn.execute(statement).one()
+            if next(self._calls) % _DB_SWEEP_EVERY == 0:
+                conn.execute(rate_limits.delete().where(rate_limits.c.expires_at <= now))
+        return count, ends
+
+    def get(self, key: str, now: float) -> tuple[int, float]:
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(rate_limits.c.count, rate_limits.c.expires_at).where(
+                    rate_limits.c.key == _digest(key), rate_limits.c.expires_at > now
+                )
+            ).first()
+        return (row.count, row.expires_at) if row else (0, now)
+
+    def clear(self, key: str) -> None:
+        with self._db.write() as conn:
+            conn.execute(rate_limits.delete().where(rate_limits.c.key == _digest(key)))
 
 
 class _RedisStore:
-    """The latest ``keep`` failure times per key in a Redis sorted set that expires
-    with its window."""
+    """A counter per key that expires with its window: ``SET NX EX``, ``INCR`` and
+    ``PTTL`` in one ``MULTI`` transaction."""
 
-    def __init__(self, client, prefix: str, keep: int):
+    def __init__(self, client, prefix: str):
         self._client = client
         self._prefix = prefix
-        self._keep = keep
 
-    def recent(self, key: str, since: float) -> list[float]:
+    def add(self, key: str, now: float, window: float) -> tuple[int, float]:
         name = self._prefix + key
-        pipe = self._client.pipeline()
-        pipe.zremrangebyscore(name, "-inf", since)
-        pipe.zrange(name, 0, -1, withscores=True)
-        _, members = pipe.execute()
-        return sorted(score for _, score in members)
+        pipe = self._client.pipeline(transaction=True)
+        pipe.set(name, 0, ex=math.ceil(window), nx=True)
+        pipe.incr(name)
+        pipe.pttl(name)
+        _, count, ttl_ms = pipe.execute()
+        return count, now + max(ttl_ms, 0) / 1000
 
-    def add(self, key: str, now: float, window: float) -> None:
+    def get(self, key: str, now: float) -> tuple[int, float]:
         name = self._prefix + key
-        pipe = self._client.pipeline()
-        pipe.zadd(name, {f"{now!r}:{secrets.token_hex(4)}": now})
-        pipe.zremrangebyrank(name, 0, -self._keep - 1)
-        pipe.expire(name, math.ceil(window) + 1)
-        pipe.execute()
+        pipe = self._client.pipeline(transaction=True)
+        pipe.get(name)
+        pipe.pttl(name)
+        count, ttl_ms = pipe.execute()
+        return (int(count), now + ttl_ms / 1000) if count is not None and ttl_ms > 0 else (0, now)
 
     def clear(self, key: str) -> None:
         self._client.delete(self._prefix + key)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _redis_client(url: str):
     try:
         import redis
     except ImportError:
-        log.warning("redis is not installed; login throttling counts in this process only")
+        log.warning("redis is not installed; rate limits are counted without it")
         return None
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)

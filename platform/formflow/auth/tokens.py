@@ -3,6 +3,13 @@
 A token is ``ff_`` followed by 43 URL-safe characters (256 random bits), so a hash
 without salt is safe to store and to look up by.  The first characters are kept as
 its ``prefix`` so a user can tell their tokens apart.
+
+A token lives :attr:`~formflow.auth.policy.AccountPolicy.token_days` days unless a
+shorter lifetime is asked for; when that setting is 0 (no limit) a token never expires
+unless a lifetime is asked for.  An expired or revoked token is refused like an unknown
+one.  Its owner and an admin may
+revoke it at any time; deactivating the owner revokes all of them, and so, by default,
+does a new password (:mod:`~formflow.auth.users`).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth.admin_log import Target, record
+from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import tokens, user_roles, users
 from formflow.auth.users import USER_COLUMNS, User, has_control_characters, users_from_rows
 from formflow.errors import NotFound, ValidationFailed
@@ -28,6 +36,8 @@ MAX_NAME = 100
 #: ``last_used_at`` is written at most this often, not on every request.
 TOUCH_INTERVAL = timedelta(minutes=1)
 _MAX_TOKEN_LENGTH = 100
+#: The longest lifetime that may be asked for when the policy sets no limit (100 years).
+MAX_DAYS = 36500
 
 
 @dataclass(frozen=True)
@@ -41,10 +51,19 @@ class TokenInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
+    @property
+    def usable(self) -> bool:
+        return not self.revoked and not self.expired
 
 
 def hash_token(plaintext: str) -> str:
@@ -52,18 +71,27 @@ def hash_token(plaintext: str) -> str:
 
 
 def create_token(
-    conn: Connection, user_id: int, name: str, *, actor: object = None
+    conn: Connection, user_id: int, name: str, *, days: int | str | None = None,
+    policy: AccountPolicy = DEFAULT_POLICY, actor: object = None,
 ) -> tuple[int, str]:
     """Create a token for the user; returns its id and the token, which is not stored
-    and cannot be shown again.  With an ``actor``, ``token.create`` goes to the admin
-    log (its name and owner, never the token)."""
+    and cannot be shown again.  ``days``: its lifetime (``None`` or ``""``: the
+    policy's; 0: never expires, allowed only when the policy sets no limit).  With an
+    ``actor``, ``token.create`` goes to the admin log (its name, owner and expiry, never
+    the token)."""
+    errors: dict[str, list[Message]] = {}
     if not isinstance(name, str) or not name.strip():
-        raise ValidationFailed({"name": [Message("required")]})
+        errors["name"] = [Message("required")]
+    elif has_control_characters(name.strip()):
+        errors["name"] = [Message("control_characters")]
+    elif len(name.strip()) > MAX_NAME:
+        errors["name"] = [Message("max_length", {"max": MAX_NAME})]
+    lifetime = _lifetime(days, policy, errors)
+    if errors:
+        raise ValidationFailed(errors)
     name = name.strip()
-    if has_control_characters(name):
-        raise ValidationFailed({"name": [Message("control_characters")]})
-    if len(name) > MAX_NAME:
-        raise ValidationFailed({"name": [Message("max_length", {"max": MAX_NAME})]})
+    now = utcnow()
+    expires_at = now + timedelta(days=lifetime) if lifetime else None
     owner = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
     if owner is None:
         raise NotFound(Message("not_found"))
@@ -74,12 +102,30 @@ def create_token(
             name=name,
             token_hash=hash_token(plaintext),
             prefix=plaintext[:PREFIX_LENGTH],
-            created_at=utcnow(),
+            created_at=now,
+            expires_at=expires_at,
         )
     ).inserted_primary_key[0]
     if actor is not None:
-        record(conn, actor, "token.create", Target("token", token_id, name), {"user": owner})
+        record(conn, actor, "token.create", Target("token", token_id, name),
+               {"user": owner, "days": lifetime or None})
     return token_id, plaintext
+
+
+def _lifetime(days: int | str | None, policy: AccountPolicy,
+              errors: dict[str, list[Message]]) -> int:
+    """The token's lifetime in days (0: never expires) from what was asked for."""
+    if days is None or (isinstance(days, str) and not days.strip()):
+        return policy.token_days
+    longest = policy.token_days or MAX_DAYS
+    try:
+        wanted = int(days)
+    except (TypeError, ValueError):
+        wanted = -1
+    if isinstance(days, bool) or not (1 if policy.token_days else 0) <= wanted <= longest:
+        key = "token_days_limit" if policy.token_days else "token_days_range"
+        errors["days"] = [Message(key, {"max": longest})]
+    return wanted
 
 
 _OWNER_QUERY = (
@@ -94,6 +140,7 @@ _OWNER_QUERY = (
     .where(
         tokens.c.token_hash == sa.bindparam("token_hash"),
         tokens.c.revoked_at.is_(None),
+        sa.or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > sa.bindparam("now")),
         users.c.active.is_(True),
     )
 )
@@ -118,11 +165,11 @@ def find_token_owner(conn: Connection, plaintext: str) -> TokenOwner | None:
         or len(plaintext) > _MAX_TOKEN_LENGTH
     ):
         return None
-    rows = conn.execute(_OWNER_QUERY, {"token_hash": hash_token(plaintext)}).all()
+    now = utcnow()
+    rows = conn.execute(_OWNER_QUERY, {"token_hash": hash_token(plaintext), "now": now}).all()
     if not rows:
         return None
     user, row = users_from_rows(rows)[0], rows[0]
-    now = utcnow()
     due = row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL
     return TokenOwner(user, row.token_id, due, now)
 
@@ -178,6 +225,7 @@ def list_tokens(conn: Connection, user_id: int, *, include_revoked: bool = True)
             tokens.c.created_at,
             tokens.c.last_used_at,
             tokens.c.revoked_at,
+            tokens.c.expires_at,
         )
         .where(tokens.c.user_id == user_id)
         .order_by(tokens.c.created_at, tokens.c.id)

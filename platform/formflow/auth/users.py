@@ -13,6 +13,7 @@ like any app role.  User names are unique and looked up regardless of case.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth.admin_log import Target, record
 from formflow.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
-from formflow.auth.tables import departments, user_roles, users
+from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
+from formflow.auth.tables import departments, tokens, user_roles, users
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import LANGUAGES, Message
 from formflow.storage.types import utcnow
@@ -240,6 +242,7 @@ def create_user(
     language: str | None = None,
     known_roles: Collection[str] | None = None,
     actor: object = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
 ) -> User:
     """Create an active user.
 
@@ -255,7 +258,7 @@ def create_user(
         errors["username"] = [Message("invalid_username")]
     elif _user_id(conn, username) is not None:
         errors["username"] = [Message("user_exists", {"name": username})]
-    if password is not None and (problems := password_problems(password)):
+    if password is not None and (problems := password_problems(password, username, policy)):
         errors["password"] = problems
     display_name = _clean_display_name(display_name, username, errors)
     email = _clean_email(email, errors)
@@ -331,43 +334,68 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
     return get_user(conn, row.id)
 
 
-def password_stamp(conn: Connection, user_id: int) -> str | None:
-    """A short fingerprint of the user's current password hash (``None``: no such user).
+def _stamp(password_hash: str | None, epoch: int) -> str:
+    material = f"{password_hash or ''}|{epoch}"
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
-    A signed-in session keeps the stamp of its sign-in; once the password changes the
-    stamps differ and every other session of the user ends.  The salted hash is never
-    shown, only a digest of it.
+
+def password_stamp(conn: Connection, user_id: int) -> str | None:
+    """The stamp a session signed in now carries (``None``: no such user): a short
+    fingerprint of the user's password hash and session epoch.
+
+    A session keeps the stamp of its sign-in; once the password changes, or the epoch is
+    raised (:func:`end_sessions`: sign-out, deactivation), the stamps differ and the
+    session has ended.  The salted hash is never shown, only a digest of it.
     """
-    row = conn.execute(sa.select(users.c.password_hash).where(users.c.id == user_id)).first()
-    if row is None:
-        return None
-    return hashlib.sha256((row.password_hash or "").encode("utf-8")).hexdigest()[:32]
+    row = conn.execute(
+        sa.select(users.c.password_hash, users.c.session_epoch).where(users.c.id == user_id)
+    ).first()
+    return None if row is None else _stamp(row.password_hash, row.session_epoch)
 
 
 def user_for_session(conn: Connection, user_id: object, stamp: object) -> User | None:
     """The active user a session signed in as, or ``None`` when the session is not
-    signed in, the user is gone or inactive, or the password changed since."""
+    signed in, the user is gone or inactive, or the session has ended since (a new
+    password, a sign-out, a deactivation).  One query, the user's own load."""
     if not isinstance(user_id, int) or not isinstance(stamp, str):
         return None
-    user = get_user(conn, user_id)
-    if user is None or not user.active or password_stamp(conn, user_id) != stamp:
+    rows = conn.execute(
+        sa.select(*USER_COLUMNS, users.c.password_hash, users.c.session_epoch, user_roles.c.role)
+        .select_from(users.outerjoin(user_roles, user_roles.c.user_id == users.c.id))
+        .where(users.c.id == user_id)
+    ).all()
+    if not rows or not hmac.compare_digest(_stamp(rows[0].password_hash,
+                                                  rows[0].session_epoch), stamp):
         return None
-    return user
+    user = users_from_rows(rows)[0]
+    return user if user.active else None
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    """End every session of the user, on every device (the next request of each finds
+    its stamp outdated)."""
+    _update(conn, user_id, session_epoch=users.c.session_epoch + 1)
 
 
 def set_password(
-    conn: Connection, user_id: int, password: str | None, *, actor: object = None
+    conn: Connection, user_id: int, password: str | None, *, actor: object = None,
+    policy: AccountPolicy = DEFAULT_POLICY,
 ) -> None:
-    """Replace the user's password (``None``: no password sign-in any more); with an
-    ``actor``, write ``user.password`` to the admin log (never the password)."""
-    if password is not None and (problems := password_problems(password)):
+    """Replace the user's password (``None``: no password sign-in any more), which ends
+    the user's sessions; with the policy's ``password_change_revokes_tokens`` it also
+    revokes their API tokens.  With an ``actor``, write ``user.password`` to the admin
+    log (never the password)."""
+    username = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
+    if username is None:
+        raise NotFound(Message("not_found"))
+    if password is not None and (problems := password_problems(password, username, policy)):
         raise ValidationFailed({"password": problems})
     new_hash = hash_password(password) if password is not None else None
     _update(conn, user_id, password_hash=new_hash)
+    revoked = _revoke_tokens(conn, user_id) if policy.password_change_revokes_tokens else 0
     if actor is not None:
-        username = conn.scalar(sa.select(users.c.username).where(users.c.id == user_id))
         record(conn, actor, "user.password", Target("user", user_id, username),
-               {"sign_in_with_password": password is not None})
+               {"sign_in_with_password": password is not None, "tokens_revoked": revoked})
 
 
 def set_roles(
@@ -435,8 +463,12 @@ def set_profile(
 
 
 def deactivate(conn: Connection, user_id: int) -> None:
-    """Stop the user from signing in or using tokens; their records and history stay."""
-    _update(conn, user_id, active=False)
+    """Stop the user from signing in or using tokens; their records and history stay.
+
+    Their sessions end and their API tokens are revoked, so activating the account
+    again brings neither back: the user signs in anew and makes new tokens."""
+    _update(conn, user_id, active=False, session_epoch=users.c.session_epoch + 1)
+    _revoke_tokens(conn, user_id)
 
 
 def activate(conn: Connection, user_id: int) -> None:
@@ -450,6 +482,15 @@ def _update(conn: Connection, user_id: int, **values: object) -> None:
     result = conn.execute(users.update().where(users.c.id == user_id).values(**values))
     if result.rowcount == 0:
         raise NotFound(Message("not_found"))
+
+
+def _revoke_tokens(conn: Connection, user_id: int) -> int:
+    """Revoke every API token of the user; how many were still valid."""
+    return conn.execute(
+        tokens.update()
+        .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
 
 
 def _require(conn: Connection, user_id: int) -> None:

@@ -35,6 +35,7 @@ from formflow.demo.company import (
     create_company,
     open_sign_in,
     people,
+    set_demo_admin_password,
 )
 from formflow.install import install
 from formflow.runtime import Runtime
@@ -135,7 +136,8 @@ def load_demo(
     ``progress`` receives one line per step.  The demo people can sign in only once
     everything is loaded; :class:`DemoIncomplete` when an earlier load did not finish."""
     started = time.monotonic()
-    steps, _ = install(runtime, ADMIN_PASSWORD)
+    steps, _ = install(runtime)
+    set_demo_admin_password(runtime)
     progress(f"Database ready ({len(steps)} changes).")
     state = company_state(runtime)
     if state == "loaded":

@@ -131,6 +131,17 @@ LOGINS = [
 ]
 
 
+def set_demo_admin_password(runtime) -> None:
+    """Give ``admin`` the printed demo password, stored directly like the demo users'
+    (it is below the password policy on purpose: a demo login everybody can type)."""
+    with runtime.db.write() as conn:
+        conn.execute(
+            users_table.update()
+            .where(users_table.c.username == "admin")
+            .values(password_hash=hash_password(ADMIN_PASSWORD))
+        )
+
+
 def company_state(runtime) -> str:
     """``"none"``, ``"loaded"``, or ``"partial"`` when a load stopped half-way: the
     people exist but cannot sign in yet (:func:`open_sign_in` is the last step)."""

@@ -115,8 +115,7 @@ def _batches(conn: Connection, tables, size: int) -> Iterator[list[dict]]:
 def _write(conn: Connection, records, tables, entity: Entity, row: dict, before: dict) -> None:
     """Write the computed values of ``row`` that differ from ``before``."""
     stored = copy_record(row)
-    to_database(conn, entity, stored, records.field_types, records.schema.__getitem__,
-                lambda qualified: records.model.entity(qualified).label, set())
+    to_database(conn, entity, stored, records.field_types)
     main = {f.name: stored[f.name] for f in entity.scalar_fields
             if f.compute and row.get(f.name) != before.get(f.name)}
     if main:

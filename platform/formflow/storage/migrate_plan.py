@@ -99,6 +99,9 @@ class _Planner:
             source = renamed_tables.get(name, name)
             if source in self.existing:
                 self._plan_table(wanted[name], source, fields)
+        for table in self.schema.metadata.sorted_tables:
+            if table.name.startswith("ff_") and table.name in self.existing:
+                self._plan_system_columns(table)
         kept = set(renamed_tables.values())
         for name in sorted(self.catalog):
             if name in self.existing and name not in wanted and name not in kept:
@@ -188,6 +191,17 @@ class _Planner:
                 )
                 self._add("remove", "archive_column", name, column_name, text, new_name=archive)
         self._plan_indexes(table, source)
+
+    def _plan_system_columns(self, table: sa.Table) -> None:
+        """Columns a newer Formflow added to a system table (each nullable or with a
+        server default, so existing rows get a value)."""
+        present = {c["name"] for c in self.inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                text = (f"{table.name}: add column {column.name} "
+                        f"(system {describe_type(column.type)})")
+                self._add("add_column", "add_column", table.name, column.name, text,
+                          target=column)
 
     def _alter(self, table: sa.Table, field_: Field, change: TypeChange) -> None:
         self.problems += change.problems

@@ -1,6 +1,7 @@
 """Admin pages for users (``/admin/users``): the list with its search, the create and
-edit forms, and setting a new password.  The writes go through
-:class:`formflow.auth.directory.Directory`; a refused value shows beside its input."""
+edit forms, setting a new password, and the user's API tokens (listed, revocable).  The
+writes go through :class:`formflow.auth.directory.Directory`; a refused value shows
+beside its input."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from formflow.auth import User
-from formflow.errors import ValidationFailed
+from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import LANGUAGES
 from formflow.runtime import get_runtime
 from formflow.web.admin_area import admin_render, department_choices, field_errors, optional
@@ -87,6 +88,18 @@ def admin_reset_password(user_id: int):
     return redirect(url_for("web.admin_edit_user", user_id=user_id))
 
 
+@web.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
+def admin_revoke_token(user_id: int, token_id: int):
+    user = signed_in()
+    try:
+        get_runtime().directory.revoke_token(user, user_id, token_id)
+    except NotFound:
+        flash(_("No such token."), "error")
+    else:
+        flash(_("The token has been revoked."), "success")
+    return redirect(url_for("web.admin_edit_user", user_id=user_id))
+
+
 def _values() -> dict[str, Any]:
     """The edit form's values as the directory takes them."""
     return {
@@ -124,6 +137,7 @@ def _form(user: User, found: User | None, values: dict[str, Any],
         "admin/user_form", "users",
         [(_("Users"), url_for("web.admin_users")), (title, None)],
         status=status, found=found, values=values, errors=errors or {},
+        tokens=directory.tokens(user, found.id) if found else [],
         roles=directory.roles(user),
         departments=department_choices(directory.departments(user)),
         languages=LANGUAGES, **context,

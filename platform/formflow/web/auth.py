@@ -1,9 +1,12 @@
 """Sign in and out.  Flask-Login keeps the signed-in user in the session cookie
-(HttpOnly, SameSite=Lax) with a stamp of their password, so changing the password ends
-every other session; every page but sign-in needs a signed-in user, and every POST
-to a page needs the session's CSRF token (a form field, or the ``X-CSRF-Token`` header
-htmx sends from ``hx-headers`` on ``<body>``).  Failed sign-ins are rate-limited per
-user name and address (:class:`formflow.auth.LoginThrottle`).  The page to go to after
+(HttpOnly, SameSite=Lax) with a stamp of their password and session epoch, checked on
+every request: changing the password ends every other session, and signing out or being
+deactivated ends every session of the user, a copied cookie included.  Every page but
+sign-in needs a signed-in user, and every POST to a page needs the session's CSRF token
+(a form field, or the ``X-CSRF-Token`` header htmx sends from ``hx-headers`` on
+``<body>``).  Sign-ins are rate-limited per user name and address
+(:class:`formflow.auth.LoginThrottle`): each attempt is counted before the password is
+checked, so attempts sent at once cannot overrun the limit.  The page to go to after
 signing in (``next``) must be a path on this site (:mod:`formflow.web.redirects`)."""
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from formflow.auth import User, authenticate, password_stamp, user_for_session
+from formflow.auth import User, authenticate, end_sessions, password_stamp, user_for_session
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
@@ -83,8 +86,8 @@ def login():
     if asked and not target:
         flash(Message("next_not_local").render(lang), "error")
         return render("auth/login", username=username, next="", status=400)
-    key = f"{username.lower()}|{request.remote_addr}"
-    wait = runtime.login_throttle.retry_after(key)
+    key = login_key(username)
+    wait = runtime.login_throttle.attempt(key)  # counted before the password is checked
     if wait:
         flash(Message("too_many_attempts", {"seconds": wait}).render(lang), "error")
         return render("auth/login", username=username, next=target, status=429)
@@ -92,7 +95,6 @@ def login():
         user = authenticate(conn, username, request.form.get("password", ""))
         stamp = password_stamp(conn, user.id) if user is not None else None
     if user is None:
-        runtime.login_throttle.failed(key)
         flash(Message("bad_credentials").render(lang), "error")
         return render("auth/login", username=username, next=target, status=401)
     runtime.login_throttle.succeeded(key)
@@ -109,6 +111,8 @@ def login():
 
 @web.post("/logout")
 def logout():
+    with get_runtime().db.write() as conn:
+        end_sessions(conn, signed_in().id)  # a copied cookie ends with this one
     logout_user()
     chosen = session.get("lang")
     session.clear()
@@ -117,3 +121,7 @@ def logout():
     flash(_("You have signed out."), "info")
     return redirect(url_for("web.login_form"))
 
+
+def login_key(username: str) -> str:
+    """The rate-limit key of password attempts for ``username`` from this address."""
+    return f"login:{username.lower()}|{request.remote_addr}"

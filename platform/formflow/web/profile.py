@@ -1,4 +1,5 @@
-"""The signed-in user's own page: change the password, create and revoke API tokens."""
+"""The signed-in user's own page: change the password (under the account policy, which
+may revoke the user's API tokens), create tokens with a lifetime, list and revoke them."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from formflow.auth import (
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
-from formflow.web.auth import signed_in
+from formflow.web.auth import login_key, signed_in
 from formflow.web.blueprint import web
 from formflow.web.language import page_language
 from formflow.web.rendering import render
@@ -30,6 +31,7 @@ def _page(status: int = 200, **context):
         "profile/profile",
         user=user,
         tokens=tokens,
+        token_days_default=get_runtime().account_policy.token_days,
         status=status,
         crumbs=[(_("Profile"), None)],
         **context,
@@ -50,17 +52,17 @@ def change_password():
     if new != request.form.get("confirm_password", ""):
         errors["confirm_password"] = [_("The two new passwords differ.")]
     runtime = get_runtime()
-    key = f"{user.username.lower()}|{request.remote_addr}"
-    if runtime.login_throttle.retry_after(key):
+    key = login_key(user.username)
+    if not errors and runtime.login_throttle.attempt(key):
         errors["current_password"] = [_("Too many attempts. Try again later.")]
     if not errors:
         with runtime.db.write() as conn:
             if authenticate(conn, user.username, current) is None:
-                runtime.login_throttle.failed(key)
                 errors["current_password"] = [_("The current password is wrong.")]
             else:
                 try:
-                    set_password(conn, user.id, new, actor=user)
+                    set_password(conn, user.id, new, actor=user,
+                                 policy=runtime.account_policy)
                     # this session goes on; every other one of the user ends
                     session["auth_stamp"] = password_stamp(conn, user.id)
                 except ValidationFailed as failed:
@@ -69,6 +71,7 @@ def change_password():
                     )
     if errors:
         return _page(422, password_errors=errors)
+    runtime.login_throttle.succeeded(key)
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("web.profile"))
 
@@ -76,14 +79,18 @@ def change_password():
 @web.post("/profile/tokens")
 def new_token():
     user = signed_in()
+    runtime = get_runtime()
     try:
-        with get_runtime().db.write() as conn:
-            _, token = create_token(conn, user.id, request.form.get("name", ""), actor=user)
+        with runtime.db.write() as conn:
+            _, token = create_token(conn, user.id, request.form.get("name", ""),
+                                    days=request.form.get("days"), actor=user,
+                                    policy=runtime.account_policy)
     except ValidationFailed as failed:
         return _page(
             422,
             token_errors=render_errors(failed.errors, page_language()),
             token_name=request.form.get("name", ""),
+            token_days=request.form.get("days", ""),
         )
     return _page(new_token=token)
 
