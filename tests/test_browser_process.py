@@ -60,7 +60,7 @@ def test_the_manager_approves_a_leave_from_the_inbox(page, server, runtime, make
     expect(page.locator("#process-state")).to_have_text("Approved")
     expect(page.locator("#action-dialog")).not_to_be_visible()
     expect(page.locator(".ff-node-current")).to_have_attribute("data-state", "approved")
-    expect(page.locator("#flashes")).to_contain_text("Done: Approve.")
+    expect(page.locator("#flashes")).to_contain_text("Approved.")
     expect(page.locator(".ff-timeline")).to_contain_text("Enjoy the trip")
     expect(page.locator("#nav-tasks")).to_have_count(0)
     assert flow.state(LEAVE, record["id"]) == "approved"

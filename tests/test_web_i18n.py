@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from formflow.i18n import Message, wait_span
 from formflow.web.setup import TRANSLATIONS
 from helpers import LAB, SAMPLE
 from web_support import sign_in
@@ -93,3 +94,17 @@ def test_page_texts_and_labels_follow_the_language(record_page):
     chinese, english = record_page("zh-CN"), record_page("en")
     assert "变更历史" in chinese and "名称" in chinese and '<html lang="zh-CN">' in chinese
     assert "History" in english and ">Name<" in english and '<html lang="en">' in english
+
+
+@pytest.mark.parametrize(("seconds", "en", "zh"), [
+    (12, "12 seconds", "12 秒"),
+    (60, "about a minute", "约 1 分钟"),
+    (90, "about 2 minutes", "约 2 分钟"),
+    (3598, "about an hour", "约 1 小时"),
+    (7300, "about 2 hours", "约 2 小时"),
+])
+def test_a_wait_reads_as_people_say_it(seconds, en, zh):
+    wait = Message("too_many_attempts", {"wait": wait_span(seconds)})
+    assert wait.render("en") == f"Too many attempts; try again in {en}."
+    assert wait.render("zh-CN") == f"尝试次数过多，请{zh}后重试。"
+

@@ -358,7 +358,7 @@ def test_approving_moves_the_record_and_re_renders_the_page_parts(flow, staff, a
     assert response.headers["HX-Reswap"] == "outerHTML"
     assert 'id="process-state" data-state="approved"' in html
     assert '<div id="record-body" hx-swap-oob="true">' in html and "Enjoy" in html
-    assert '<div id="flashes" hx-swap-oob="true">' in html and "Done: Approve." in html
+    assert '<div id="flashes" hx-swap-oob="true">' in html and "Approved." in html
     assert 'id="nav-tasks"' not in html  # the task is done: no count left
     assert flow.state(LEAVE, leave_id) == "approved"
     assert flow.record(LEAVE, leave_id)["reason"] == "Trip to Xi'an"
@@ -370,7 +370,7 @@ def test_without_htmx_an_action_redirects_to_the_record(flow, staff, as_user):
     boss = as_user("boss")
     response = act(boss, leave_id, "approve", htmx=False, state="manager_review")
     assert response.status_code == 302 and response.location.endswith(f"{RECORDS}/{leave_id}")
-    assert "Done: Approve." in html_of(boss.get(response.location))
+    assert "Approved." in html_of(boss.get(response.location))
 
 
 def test_an_action_without_the_csrf_token_is_refused(flow, staff, as_user):

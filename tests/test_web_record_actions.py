@@ -119,7 +119,7 @@ def test_an_action_without_a_message_flashes_that_it_is_done(rita, memo):
     path = f"/{MEMOS}/{memo['id']}"
     rita.post(f"{path}/plugin-actions/count", data={"csrf_token": csrf(rita)},
               headers={"Accept-Language": "zh-CN"})
-    assert "已完成：计数。" in rita.get(path, headers={"Accept-Language": "zh-CN"}).get_data(
+    assert "已完成“计数”。" in rita.get(path, headers={"Accept-Language": "zh-CN"}).get_data(
         as_text=True)
 
 

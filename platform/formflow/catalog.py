@@ -344,9 +344,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "表单已过期或缺少安全令牌，请刷新后重试。",
     },
     "too_many_attempts": {
-        "en": "Too many attempts; try again in {seconds} seconds.",
-        "zh-CN": "尝试次数过多，请在 {seconds} 秒后重试。",
+        "en": "Too many attempts; try again in {wait}.",
+        "zh-CN": "尝试次数过多，请{wait}后重试。",
     },
+    "span_seconds": {"en": "{n} seconds", "zh-CN": "{n} 秒"},
+    "span_minute": {"en": "about a minute", "zh-CN": "约 1 分钟"},
+    "span_minutes": {"en": "about {n} minutes", "zh-CN": "约 {n} 分钟"},
+    "span_hour": {"en": "about an hour", "zh-CN": "约 1 小时"},
+    "span_hours": {"en": "about {n} hours", "zh-CN": "约 {n} 小时"},
     # -- auth (more) --
     "invalid_department_code": {
         "en": "Department codes are 1-64 letters, digits, '.', '_' or '-'.",

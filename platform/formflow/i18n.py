@@ -7,6 +7,7 @@ language.  The catalogs live in :mod:`formflow.catalog`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,3 +51,16 @@ def negotiate(lang: str | None) -> str:
 
 def render_errors(errors: dict[str, list[Message]], lang: str | None) -> dict[str, list[str]]:
     return {name: [m.render(lang) for m in messages] for name, messages in errors.items()}
+
+
+def wait_span(seconds: float) -> Message:
+    """How long to wait, as people say it: "12 seconds", "about 5 minutes", "about
+    1 hour" (3,598 seconds is about an hour, not "3598 seconds")."""
+    if seconds < 60:
+        return Message("span_seconds", {"n": max(1, math.ceil(seconds))})
+    if seconds < 50 * 60:
+        minutes = math.ceil(seconds / 60)
+        return Message("span_minute" if minutes == 1 else "span_minutes", {"n": minutes})
+    hours = max(1, round(seconds / 3600))
+    return Message("span_hour" if hours == 1 else "span_hours", {"n": hours})
+

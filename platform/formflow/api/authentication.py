@@ -17,7 +17,7 @@ from flask import g, request, session
 
 from formflow.auth import User, find_token_owner, touch_token, user_for_session
 from formflow.errors import Forbidden, TooManyRequests, Unauthorized
-from formflow.i18n import Message
+from formflow.i18n import Message, wait_span
 from formflow.runtime import get_runtime
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,5 +60,5 @@ def _refuse_token(runtime) -> None:
     """Count a wrong token from this address and refuse it: 401, or 429 past the limit."""
     wait = runtime.token_throttle.attempt(_token_key())
     if wait:
-        raise TooManyRequests(Message("too_many_attempts", {"seconds": wait}))
+        raise TooManyRequests(Message("too_many_attempts", {"wait": wait_span(wait)}))
     raise Unauthorized(Message("token_invalid"))

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from formflow.auth import User, user_ids_by_name
 from formflow.errors import Forbidden, TooManyRequests, ValidationFailed
-from formflow.i18n import Message
+from formflow.i18n import Message, wait_span
 from formflow.process.engine import CANCELLED, Case, ProcessEngine
 from formflow.process.tables import events, tasks
 from formflow.storage.types import utcnow
@@ -196,7 +196,7 @@ def _remind(engine, case, user, comment, values) -> None:
     )).scalar()
     if last is not None and utcnow() - last < REMIND_INTERVAL:
         wait = int((REMIND_INTERVAL - (utcnow() - last)).total_seconds())
-        raise TooManyRequests(Message("too_many_attempts", {"seconds": wait}))
+        raise TooManyRequests(Message("too_many_attempts", {"wait": wait_span(wait)}))
     for task in engine.visit_tasks(case):
         if task.status == "open":
             engine.notify(case, task.assignee_id, "nudge", task.id)

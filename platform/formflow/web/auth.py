@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 
 from formflow.auth import User, authenticate, end_sessions, password_stamp, user_for_session
-from formflow.i18n import Message
+from formflow.i18n import Message, wait_span
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
 from formflow.web.csrf import check_csrf, csrf_token
@@ -89,7 +89,7 @@ def login():
     key = login_key(username)
     wait = runtime.login_throttle.attempt(key)  # counted before the password is checked
     if wait:
-        flash(Message("too_many_attempts", {"seconds": wait}).render(lang), "error")
+        flash(Message("too_many_attempts", {"wait": wait_span(wait)}).render(lang), "error")
         return render("auth/login", username=username, next=target, status=429)
     with runtime.db.write() as conn:
         user = authenticate(conn, username, request.form.get("password", ""))

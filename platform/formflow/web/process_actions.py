@@ -35,6 +35,7 @@ from formflow.web.formdata import input_name, is_input, parse_form, raw_from_rec
 from formflow.web.language import page_language
 from formflow.web.pickers import choices
 from formflow.web.process_area import labels_for
+from formflow.web.process_labels import done_text
 from formflow.web.records_view import record_context
 from formflow.web.rendering import fragment, is_htmx, render
 
@@ -298,7 +299,7 @@ def take_action(app: str, entity: str, record_id: int, name: str):
         view.message = error.message.render(page_language())
         view.status = error.status
         return _show(view)
-    flash(_("Done: %(action)s.", action=view.label), "success")
+    flash(done_text(name, view.label), "success")
     return _after(user, found, record_id)
 
 

@@ -45,6 +45,20 @@ ADD_MODES = {
     "after": _l("after me"),
     "parallel": _l("alongside me"),
 }
+#: What a page says once an action is taken ("已提交。"), by action name; other
+#: actions say "Done: <label>.".
+DONE_TEXTS = {
+    "submit": _l("Submitted."),
+    "approve": _l("Approved."),
+    "reject": _l("Rejected."),
+    "send_back": _l("Sent back."),
+    "withdraw": _l("Withdrawn."),
+    "cancel": _l("Request cancelled."),
+    "transfer": _l("Handed over."),
+    "add_approver": _l("Approvers added."),
+    "remind": _l("Reminder sent."),
+    "comment": _l("Your comment was added."),
+}
 BUILTIN_ORDER = ("transfer", "add_approver", "withdraw", "remind", "cancel", "comment")
 
 
@@ -118,6 +132,12 @@ class ProcessLabels:
         if data.get("reason") == "inactive":
             return _("handed the task of %(from)s, who is deactivated, to %(to)s", **names)
         return _("handed the task of %(from)s to %(to)s", **names)
+
+
+def done_text(action: str, label: str) -> str:
+    """What the page says after ``action`` (labelled ``label``) was taken."""
+    text = DONE_TEXTS.get(action)
+    return str(text) if text is not None else _("Done: %(action)s.", action=label)
 
 
 def duration(seconds: float | None) -> str:
