@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
 ]
 LOCALES = {"zh-CN": "zh-CN", "en": "en-US"}
 PAGES = ("login", "home", "list", "record", "form", "profile", "inbox", "process", "action",
-         "notifications", "admin-users", "admin-plugins")
+         "notifications", "admin-users", "admin-plugins", "insights", "insights-process")
 MANAGER = "lihua"
 
 
@@ -133,7 +133,7 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         shot("profile", full=False)
         page.goto(f"{base}/inbox")
         shot("inbox", full=False)
-        page.click("#inbox-list tbody tr:first-child td:first-child a")
+        page.click("#inbox-list .ff-inbox-todo li:first-child a.fw-medium")
         page.wait_for_selector("#process svg")
         shot("process")
         page.click("#process-actions [data-action=approve]")
@@ -152,6 +152,11 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         shot("admin-users", full=False, on=admin)
         admin.goto(f"{base}/admin/plugins")
         shot("admin-plugins", full=False, on=admin)
+        admin.goto(f"{base}/insights/")
+        shot("insights", on=admin)
+        admin.goto(f"{base}/insights/hr/leave_approval")
+        admin.wait_for_selector("#heat-map svg")
+        shot("insights-process", on=admin)
         browser.close()
     return shots
 
