@@ -62,8 +62,20 @@ def server(app):
     thread.join(5)
 
 
-def new_context(chromium, locale: str = "en-US"):
-    context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+#: Viewport widths the page tests run at: a desktop and a phone.
+DESKTOP = 1280
+PHONE = 390
+
+
+def new_context(chromium, locale: str = "en-US", width: int = DESKTOP, **options):
+    """A browser context; ``width=PHONE`` for a phone (touch, taller than wide)."""
+    if width <= PHONE:
+        options.setdefault("has_touch", True)
+        options.setdefault("is_mobile", True)
+    height = 844 if width <= PHONE else 900
+    context = chromium.new_context(
+        locale=locale, viewport={"width": width, "height": height}, **options
+    )
     context.set_default_timeout(15_000)
     return context
 
@@ -77,4 +89,4 @@ def sign_in_page(page, server: str, username: str, password: str = PASSWORD) -> 
     page.wait_for_url(f"{server}/")
 
 
-__all__ = ["chromium", "expect", "new_context", "server", "sign_in_page"]
+__all__ = ["DESKTOP", "PHONE", "chromium", "expect", "new_context", "server", "sign_in_page"]

@@ -228,15 +228,23 @@ class Saver:
         return allowed
 
     def _fetch(self, entity: Entity, record: dict) -> None:
-        """Copy fetched values from linked records, on every save."""
-        for field in entity.scalar_fields:
+        """Copy fetched values from linked records, on every save (a line-item column
+        fetches through a link of its own row)."""
+        self._fetch_into(entity.scalar_fields, record)
+        for table in entity.table_fields:
+            for row in record.get(table.name) or []:
+                self._fetch_into(table.fields, row)
+
+    def _fetch_into(self, fields, values: dict) -> None:
+        by_name = {f.name: f for f in fields}
+        for field in fields:
             if not field.fetch:
                 continue
             link_name, _, target_field = field.fetch.partition(".")
-            link = entity.field(link_name)
-            target_id = record.get(link_name)
+            link = by_name.get(link_name)
+            target_id = values.get(link_name)
             linked = self.follow(link.to, target_id) if link and target_id is not None else None
-            record[field.name] = linked.get(target_field) if linked else None
+            values[field.name] = linked.get(target_field) if linked else None
 
     def _compute(self, entity: Entity, record: dict, scope: RecordScope) -> None:
         for field in entity.table_fields:

@@ -56,14 +56,7 @@ def parse_form(
         if field.is_table:
             raw_rows = rows.get(name, [])
             raw[name] = raw_rows
-            payload[name] = [
-                {
-                    c.name: _value(c, row.get(c.name, ""), zone)
-                    for c in field.fields
-                    if is_input(c) and c.name in row
-                }
-                for row in raw_rows
-            ]
+            payload[name] = [_row_payload(field, row, zone) for row in raw_rows]
         elif field.type == "multiselect":
             chosen = [v for v in form.getlist(name) if v != ""]
             raw[name] = chosen
@@ -76,6 +69,18 @@ def parse_form(
     if version:
         payload["_version"] = version
     return payload, raw
+
+
+def _row_payload(table: Field, row: Mapping[str, str], zone: ZoneInfo) -> dict[str, Any]:
+    """A line-item row's values; an empty cell whose default is worked out from the row
+    (``product.price``) is left out, so the default applies once the row has a product."""
+    values = {}
+    for c in table.fields:
+        if is_input(c) and c.name in row:
+            value = _value(c, row[c.name], zone)
+            if value is not None or not c.default_expr:
+                values[c.name] = value
+    return values
 
 
 def _rows(form: MultiDict) -> dict[str, list[dict[str, str]]]:
