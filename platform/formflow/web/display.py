@@ -19,8 +19,10 @@ from flask_babel import lazy_gettext as _l
 
 from formflow.auth import User, get_users, list_departments, user_ids_by_name
 from formflow.errors import ServiceError
-from formflow.metadata.model import SYSTEM_FIELDS, Field, Label
+from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
 from formflow.runtime import get_runtime
+from formflow.web.language import page_language
+from formflow.web.process_labels import ProcessLabels, StateBadge
 
 NUMERIC = frozenset({"integer", "decimal", "money", "percent", "rating"})
 DEFAULT_SCALE = {"money": 2, "percent": 2, "decimal": 2}
@@ -51,7 +53,26 @@ def register_filters(app: Flask) -> None:
         display_text=display_text,
         system_field=system_field,
         option_label=option_label,
+        state_badge=state_badge,
+        state_badges=state_badges,
     )
+
+
+def state_badge(entity: Entity, name: str | None) -> StateBadge | None:
+    """A record's process state as its badge shows it (label in the page's language,
+    colour); the one place pages turn a state name into words."""
+    process = get_runtime().model.process_for(entity)
+    return ProcessLabels(process, page_language()).badge(name)
+
+
+def state_badges(entity: Entity) -> list[StateBadge]:
+    """Every state a record of ``entity`` can be in, in the process's order."""
+    process = get_runtime().model.process_for(entity)
+    if process is None:
+        return []
+    labels = ProcessLabels(process, page_language())
+    names = [s.name for s in process.states] + (["cancelled"] if process.cancel else [])
+    return [labels.badge(name) for name in names]
 
 
 def system_field(name: str) -> Field:

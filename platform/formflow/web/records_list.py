@@ -68,7 +68,8 @@ def list_args() -> dict[str, list[str]]:
 
 def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[str]]:
     """The list arguments for the records service: a day given for a date-and-time
-    range becomes the start or the end of that day, local time."""
+    range becomes the start or the end of that day, local time; the values of ticked
+    boxes (``_state__in`` once per state) become one list."""
     zone = current_app.config["TIMEZONE"]
     converted = {}
     for key, values in args.items():
@@ -76,6 +77,8 @@ def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[s
         target = _field(entity, name)
         if target is not None and target.type == "datetime" and op in ("gte", "lte", "gt", "lt"):
             values = [_day_bound(v, op, zone) for v in values]
+        if op == "in" and len(values) > 1:  # ticked boxes: one value each
+            values = [",".join(values)]
         converted[key] = values
     return converted
 
@@ -129,6 +132,10 @@ class Listing:
 
     def value(self, key: str) -> str:
         return (self.args.get(key) or [""])[-1]
+
+    def values(self, key: str) -> set[str]:
+        """Every value given for ``key`` (``_state__in=a,b`` or ``_state__in=a&...=b``)."""
+        return {part for value in self.args.get(key, []) for part in value.split(",") if part}
 
     def filters_as_values(self) -> list[Field]:
         return [f for f in self.filters if f.type in ("link", "user", "department")]
