@@ -344,4 +344,21 @@ CATALOG: dict[str, dict[str, str]] = {
               " without overlaps.",
         "zh-CN": "工作时间为按先后排列、互不重叠的 HH:MM 时段，每段结束晚于开始。",
     },
+    # -- saved list views -------------------------------------------------------------
+    "view_name_required": {
+        "en": "Give the view a name.",
+        "zh-CN": "请为视图命名。",
+    },
+    "view_too_long": {
+        "en": "A view's name holds at most {max} characters.",
+        "zh-CN": "视图名称最多 {max} 个字符。",
+    },
+    "view_query_too_long": {
+        "en": "This list's settings are too long to save as a view.",
+        "zh-CN": "当前列表的设置过长，无法保存为视图。",
+    },
+    "too_many_views": {
+        "en": "You can keep at most {max} views of a list; delete one first.",
+        "zh-CN": "每个列表最多保存 {max} 个视图，请先删除一个。",
+    },
 }

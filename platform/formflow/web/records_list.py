@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
@@ -28,16 +29,37 @@ from formflow.web.rendering import render
 
 PAGE_SIZES = (10, 25, 50, 100)
 RANGE_TYPES = NUMERIC | {"date", "datetime"}
+#: Column types the totals row adds up.
+TOTALLED = frozenset({"integer", "decimal", "money"})
+#: Query-string keys that shape the page, not the records the service returns.
+PAGE_ONLY = frozenset({"columns", "view"})
 
 
-def list_columns(entity: Entity, user: User) -> list[Field]:
-    """The list's columns the user may read (system fields as stand-in Fields)."""
+def list_columns(entity: Entity, user: User, chosen: list[str] | None = None) -> list[Field]:
+    """The list's columns the user may read (system fields as stand-in Fields): the
+    ones the user chose among :func:`column_choices`, else the metadata's."""
+    if chosen:
+        offered = {f.name: f for f in column_choices(entity, user)}
+        picked = [offered[n] for n in chosen if n in offered]
+        if picked:
+            return picked
     names = list(entity.list.columns) if entity.list else []
     if not names:
         names = ["_number" if entity.numbering else "_title"] + [
             f.name for f in entity.fields if not f.is_table
         ][:5]
     return [f for f in (_field(entity, n) for n in names) if f is not None and _readable(f, user)]
+
+
+def column_choices(entity: Entity, user: User) -> list[Field]:
+    """Every column a user may show: the fields they may read (no line items) and the
+    system fields people read."""
+    system = (["_number"] if entity.numbering else []) + ["_title"] + (
+        ["_state"] if entity.process else []
+    )
+    fields = [f for f in entity.fields if not f.is_table and _readable(f, user)]
+    tail = ["_created_at", "_created_by", "_updated_at"]
+    return [*(system_field(n) for n in system), *fields, *(system_field(n) for n in tail)]
 
 
 def list_filters(entity: Entity, user: User) -> list[Field]:
@@ -73,6 +95,8 @@ def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[s
     zone = current_app.config["TIMEZONE"]
     converted = {}
     for key, values in args.items():
+        if key in PAGE_ONLY:
+            continue
         name, _sep, op = key.partition("__")
         target = _field(entity, name)
         if target is not None and target.type == "datetime" and op in ("gte", "lte", "gt", "lt"):
@@ -102,14 +126,15 @@ class Listing:
         self.user = user
         self.args = args
         self.deleted = deleted
-        self.columns = list_columns(entity, user)
+        self.columns = list_columns(entity, user, self.chosen_columns())
         self.filters = [] if deleted else list_filters(entity, user)
         self.grant = get_runtime().records.grant(user, entity)
         self.error = None
         self.page = None
         try:
             self.page = get_runtime().records.list(
-                user, entity.qualified_name, service_args(entity, args), deleted=deleted
+                user, entity.qualified_name, service_args(entity, args), deleted=deleted,
+                sums=[f.name for f in self.columns if f.type in TOTALLED],
             )
         except Forbidden:
             raise
@@ -132,6 +157,24 @@ class Listing:
 
     def value(self, key: str) -> str:
         return (self.args.get(key) or [""])[-1]
+
+    def chosen_columns(self) -> list[str]:
+        return [n for v in self.args.get("columns", []) for n in v.split(",") if n]
+
+    def column_choices(self) -> list[Field]:
+        return column_choices(self.entity, self.user)
+
+    def shown(self, field: Field) -> bool:
+        return any(c.name == field.name for c in self.columns)
+
+    def totals(self) -> dict[str, object] | None:
+        """The totals row (sums over every matching record), when a column adds up."""
+        sums = self.page.sums if self.page else {}
+        return dict(sums) if sums and self.page.total > 0 else None
+
+    def query_string(self) -> str:
+        """The list's settings as a query string (what a saved view keeps)."""
+        return urlencode([(k, v) for k, vs in self.args.items() for v in vs if k != "page"])
 
     def values(self, key: str) -> set[str]:
         """Every value given for ``key`` (``_state__in=a,b`` or ``_state__in=a&...=b``)."""
@@ -201,7 +244,7 @@ class Listing:
         return url_for(endpoint, app=self.entity.app, entity=self.entity.name, **args)
 
     def export_url(self, file_format: str = "csv") -> str:
-        args = {k: v for k, v in self.args.items() if k not in ("page", "per_page")}
+        args = {k: v for k, v in self.args.items() if k not in ("page", "per_page", *PAGE_ONLY)}
         return url_for("web.export_records", app=self.entity.app, entity=self.entity.name,
                        file_format=file_format, **args)
 
@@ -221,6 +264,7 @@ def list_records(app: str, entity: str):
         "records/_list_results",
         entity=found,
         listing=listing,
+        views=get_runtime().list_views.of(user, found.qualified_name),
         crumbs=entity_crumbs(found, page_language()),
         page_sizes=PAGE_SIZES,
         status=400 if listing.error else 200,
