@@ -29,7 +29,7 @@ SCREENS = [
 
 
 @pytest.fixture
-def pages(runtime, make_user, act):
+def pages(runtime, make_user):
     """A sales manager who is also an admin, with a lead waiting for them: the URLs of
     the main pages."""
     sam = make_user("sam", roles=["sales_manager", "admin"])
@@ -46,11 +46,6 @@ def pages(runtime, make_user, act):
         "inbox": "/inbox",
         "admin": "/admin",
     }
-
-
-@pytest.fixture
-def act():
-    return None
 
 
 def signed_in(chromium, server, locale, width):
