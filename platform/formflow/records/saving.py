@@ -18,14 +18,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, can_read_field, can_write_field
+from formflow.auth import (
+    User,
+    can_read_field,
+    can_write_field,
+    get_department_by_code,
+    get_user_by_name,
+)
 from formflow.errors import Conflict, ServiceError, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field, Model
 from formflow.records.evaluation import RecordScope, apply_defaults, compute_order, evaluate, holds
-from formflow.records.naming import allocate_number, make_title
+from formflow.records.naming import DEPARTMENT, USER, allocate_number, make_title
 from formflow.records.payload import Errors, add_error
 from formflow.records.references import to_database
 from formflow.records.validation import validate_record
@@ -70,6 +76,7 @@ class Saver:
         self.context = context
         self._load_internal = load_internal
         self._linked: dict[tuple[str, int], Mapping | None] = {}
+        self._names: dict[tuple[str, str], str | None] = {}
 
     # -- linked records ---------------------------------------------------------------
 
@@ -79,12 +86,24 @@ class Saver:
             self._linked[key] = self._load_internal(self.conn, qualified, record_id)
         return self._linked[key]
 
-    def title_of(self, qualified: str, record_id: int) -> str | None:
-        linked = self.follow(qualified, record_id)
+    def title_of(self, qualified: str, key: Any) -> str | None:
+        """A linked record's title, a user's display name or a department's name."""
+        if qualified in (USER, DEPARTMENT):
+            if (qualified, key) not in self._names:
+                self._names[(qualified, key)] = self._name_of(qualified, str(key))
+            return self._names[(qualified, key)]
+        linked = self.follow(qualified, key)
         return linked.get("_title") if linked else None
 
     def scope(self, entity: Entity, record: Mapping[str, Any]) -> RecordScope:
         return RecordScope(entity.fields, record, self.follow, self.model.entity)
+
+    def _name_of(self, kind: str, key: str) -> str | None:
+        if kind == USER:
+            found = get_user_by_name(self.conn, key)
+            return (found.display_name or found.username) if found else None
+        department = get_department_by_code(self.conn, key)
+        return department.name if department else None
 
     # -- the pipeline -----------------------------------------------------------------
 

@@ -6,6 +6,7 @@ as ISO text, links as ids, users as user names, departments as codes)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
@@ -55,6 +56,7 @@ def register_filters(app: Flask) -> None:
         option_label=option_label,
         state_badge=state_badge,
         state_badges=state_badges,
+        display_title=display_title,
     )
 
 
@@ -182,6 +184,37 @@ def display_text(field: Field, value: Any, refs: References | None, lang: str) -
         return file_name(value)
     field_type = get_runtime().field_types.get(kind)  # plugin types may mask, say
     return field_type.display(field, value, lang) if field_type is not None else str(value)
+
+
+_TOKEN = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def title_fields(entity: Entity) -> list[Field]:
+    """The fields the entity's ``title`` pattern shows."""
+    found = (entity.field(t) for t in _TOKEN.findall(entity.title or ""))
+    return [f for f in found if f is not None]
+
+
+def display_title(entity: Entity, record: Mapping[str, Any], refs: References | None,
+                  lang: str) -> str:
+    """A record's title in the reader's language: its ``title`` pattern with every field
+    shown as the page shows it (option labels, local dates, people's names); the stored
+    title when the pattern holds anything else (the creation date, a counter) or a
+    field the reader may not see is empty here."""
+    stored = record.get("_title") or record.get("_number") or f"#{record.get('id', '')}"
+    pattern = entity.title
+    if not pattern:
+        return stored
+    parts = []
+    for token in _TOKEN.findall(pattern):
+        field = entity.field(token)
+        if field is None or (field.type in ("link", "user", "department") and refs is None):
+            return stored
+        parts.append((token, field))
+    text = pattern
+    for token, field in parts:
+        text = text.replace("{" + token + "}", display_text(field, record.get(token), refs, lang))
+    return text.strip() or stored
 
 
 def file_name(key: str) -> str:

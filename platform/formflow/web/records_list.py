@@ -22,7 +22,7 @@ from formflow.records.query import DEFAULT_PER_PAGE
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import NUMERIC, References, picker_label, system_field
+from formflow.web.display import NUMERIC, References, picker_label, system_field, title_fields
 from formflow.web.entities import entity_crumbs, entity_or_404
 from formflow.web.language import page_language
 from formflow.web.rendering import render
@@ -141,9 +141,10 @@ class Listing:
         except ServiceError as error:  # a bad filter value: say so, show no rows
             self.error = error.message.render(page_language())
         items = self.page.items if self.page else []
-        self.refs = References(user).collect(
-            self.columns + self.filters_as_values(), [*items, self.filter_values()]
-        )
+        shown = self.columns + self.filters_as_values()
+        if any(c.name == "_title" for c in self.columns):
+            shown += [f for f in title_fields(entity) if _readable(f, user)]
+        self.refs = References(user).collect(shown, [*items, self.filter_values()])
 
     # -- what is shown ----------------------------------------------------------------
 
