@@ -110,4 +110,12 @@ def test_on_a_phone_the_process_diagram_scrolls_inside_its_box(
     expect(diagram).to_be_visible()
     box = diagram.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    drawn = page.evaluate("""() => {
+        const svg = document.querySelector('.ff-diagram svg');
+        return [svg.getBoundingClientRect().width, Number(svg.getAttribute('width'))];
+    }""")
+    assert abs(drawn[0] - drawn[1]) < 1  # not shrunk to unreadable: it scrolls instead
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
     context.close()
