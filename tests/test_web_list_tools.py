@@ -121,3 +121,8 @@ def test_a_view_without_a_name_is_refused_with_a_message(browser, samples):
                                                        "query": "kind=basic"},
                             follow_redirects=True)
     assert "Give the view a name." in response.get_data(as_text=True)
+
+
+def test_choosing_columns_is_no_filter(browser):
+    html = html_of(browser, "?columns=name")
+    assert "No records match these filters." not in html and "Create the first one" in html

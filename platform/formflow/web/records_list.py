@@ -154,7 +154,7 @@ class Listing:
 
     @property
     def filtered(self) -> bool:
-        return any(k not in ("sort", "page", "per_page") for k in self.args)
+        return any(k not in ("sort", "page", "per_page", *PAGE_ONLY) for k in self.args)
 
     def value(self, key: str) -> str:
         return (self.args.get(key) or [""])[-1]
