@@ -15,7 +15,7 @@ zone; money inputs may carry thousands separators.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -148,3 +148,27 @@ def input_text(field: Field, value: Any, zone: ZoneInfo) -> Any:
     if field.type == "time":
         return str(value)[:5]
     return str(value)
+
+
+#: Line-item inputs a preview may fill in: those holding plain text.
+FILLABLE = frozenset({"text", "integer", "decimal", "money", "percent", "date", "time",
+                      "email", "phone", "url", "select"})
+
+
+def row_fills(
+    entity: Entity, raw: Raw, values: Mapping[str, Any], writable: Callable[[Field], bool],
+    zone: ZoneInfo,
+) -> dict[str, str]:
+    """Line-item inputs the user left empty that the preview gave a value (a default
+    taken from the row's product, say), by input name: the page fills them in."""
+    found = {}
+    for table in entity.table_fields:
+        typed_rows = raw.get(table.name) or []
+        for i, row in enumerate(values.get(table.name) or []):
+            typed = typed_rows[i] if i < len(typed_rows) and typed_rows[i] else {}
+            for c in table.fields:
+                if c.type in FILLABLE and writable(c) and typed.get(c.name) in ("", None):
+                    text = input_text(c, row.get(c.name), zone)
+                    if text != "":
+                        found[f"{table.name}-{i}-{c.name}"] = text
+    return found

@@ -26,13 +26,17 @@ from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.display import References, picker_label
 from formflow.web.entities import column_span, entity_crumbs, entity_or_404, layout
-from formflow.web.formdata import Raw, input_name, input_text, is_input, parse_form, raw_from_record
+from formflow.web.formdata import (
+    Raw,
+    input_name,
+    input_text,
+    is_input,
+    parse_form,
+    raw_from_record,
+    row_fills,
+)
 from formflow.web.language import page_language
 from formflow.web.rendering import fragment, render
-
-#: Line-item inputs a preview may fill in: those holding plain text.
-FILLABLE = frozenset({"text", "integer", "decimal", "money", "percent", "date", "time",
-                      "email", "phone", "url", "select"})
 
 
 @dataclass
@@ -111,19 +115,8 @@ class FormView:
         return picker_label(self.refs(), f, raw)
 
     def fills(self) -> dict[str, str]:
-        """Line-item inputs left empty that the preview gave a value (a default taken
-        from the row's product, say), by input name: the page fills them in."""
-        found = {}
-        for table in self.entity.table_fields:
-            typed_rows = self.raw.get(table.name) or []
-            for i, row in enumerate(self.values.get(table.name) or []):
-                typed = typed_rows[i] if i < len(typed_rows) and typed_rows[i] else {}
-                for c in table.fields:
-                    if c.type in FILLABLE and self.writable(c) and typed.get(c.name) in ("", None):
-                        text = input_text(c, row.get(c.name), _zone())
-                        if text != "":
-                            found[f"{table.name}-{i}-{c.name}"] = text
-        return found
+        """Line-item inputs left empty that the preview gave a value, by input name."""
+        return row_fills(self.entity, self.raw, self.values, self.writable, _zone())
 
     def refs(self) -> References:
         if not hasattr(self, "_refs"):
