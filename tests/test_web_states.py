@@ -74,3 +74,27 @@ def test_an_export_writes_state_labels_and_codes_on_request(app, leaves, make_us
     assert sorted(r["_state"] for r in rows) == ["Draft", "Manager review", "Manager review"]
     coded = read_csv(client.get("/flow/leave/export.csv?codes=1").data)
     assert sorted(r["_state"] for r in coded) == ["draft", "manager_review", "manager_review"]
+
+
+def test_the_api_and_the_export_command_write_codes_on_request(
+    app, leaves, make_user, api_as, database_url, tmp_path, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from formflow.cli import main
+
+    api = api_as(make_user("ada", roles=["admin"]))
+    labelled = read_csv(api.get("flow/leave/export", headers={"Accept-Language": "en"}).data)
+    assert "Manager review" in {r["_state"] for r in labelled}
+    coded = read_csv(api.get("flow/leave/export?codes=1").data)
+    assert "manager_review" in {r["_state"] for r in coded}
+    for name, value in (("DATABASE_URL", database_url), ("METADATA_PATH", str(PROCESS_APPS)),
+                        ("PLUGINS_PATH", str(tmp_path / "none")), ("SECRET_KEY", "s"),
+                        ("INSTANCE_PATH", str(tmp_path / "instance")), ("LANGUAGE", "en")):
+        monkeypatch.setenv(f"FORMFLOW_{name}", value)
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke
+    plain = run(main, ["export", LEAVE, "--as", "ada"], catch_exceptions=False)
+    codes = run(main, ["export", LEAVE, "--as", "ada", "--codes"], catch_exceptions=False)
+    assert "Draft" in {r["_state"] for r in read_csv(plain.stdout_bytes)}
+    assert "draft" in {r["_state"] for r in read_csv(codes.stdout_bytes)}
