@@ -15,6 +15,8 @@ server = browser_support.server
 
 SCREENS = [
     pytest.param("en-US", DESKTOP, id="en-desktop"),
+    pytest.param("zh-CN", DESKTOP, id="zh-desktop"),
+    pytest.param("en-US", PHONE, id="en-phone"),
     pytest.param("zh-CN", PHONE, id="zh-phone"),
 ]
 
