@@ -62,13 +62,20 @@ def server(app):
     thread.join(5)
 
 
-#: Viewport widths: a desktop and a phone.
-DESKTOP, PHONE = 1280, 390
+#: Viewport widths the page tests run at: a desktop and a phone.
+DESKTOP = 1280
+PHONE = 390
 
 
-def new_context(chromium, locale: str = "en-US", width: int = DESKTOP):
-    height = 900 if width >= DESKTOP else 844
-    context = chromium.new_context(locale=locale, viewport={"width": width, "height": height})
+def new_context(chromium, locale: str = "en-US", width: int = DESKTOP, **options):
+    """A browser context; ``width=PHONE`` for a phone (touch, taller than wide)."""
+    if width <= PHONE:
+        options.setdefault("has_touch", True)
+        options.setdefault("is_mobile", True)
+    height = 844 if width <= PHONE else 900
+    context = chromium.new_context(
+        locale=locale, viewport={"width": width, "height": height}, **options
+    )
     context.set_default_timeout(15_000)
     return context
 

@@ -10,6 +10,7 @@ import pytest
 from app_fixtures import act, api, app, database_url, staff, template  # noqa: F401 (fixtures)
 from app_helpers import EN, created, messages, shipped_config
 from formflow.plugins.manager import PluginLoadError
+from web_support import sign_in
 
 ORDERS = "inventory/purchase_order"
 SALES = "inventory/sales_order"
@@ -133,6 +134,7 @@ def test_history_keeps_what_the_actor_may_not_read_and_shows_it_only_to_readers(
 def test_purchase_order_approval_receipt_and_stock_on_hand(api, act, catalog):
     order = purchase(api, catalog, bolt=1000, nut=500)
     assert order["lines"][0]["unit_price"] == "1.20"  # the product's purchase price
+    assert [line["unit"] for line in order["lines"]] == ["pcs", "pcs"]  # fetched per row
     assert (order["subtotal"], order["tax_total"], order["total"]) == (
         "1400.00",
         "182.00",
@@ -352,3 +354,27 @@ def test_the_reorder_fields_are_checked_at_start(make_app, tmp_path):
     with pytest.raises(PluginLoadError, match="app warehouse: product.name must be a decimal"):
         make_app(config.pop("METADATA_PATH"), PLUGINS_PATH=config["PLUGINS_PATH"],
                  PLUGIN_STOCK_LEDGER_ON_HAND_FIELD="name")
+
+
+def test_a_line_item_product_picker_searches_what_the_row_cell_sends(app, make_user, catalog):
+    make_user("selma", roles=["sales_rep"])
+    client = app.test_client()
+    sign_in(client, "selma")
+    html = client.get(
+        "/inventory/sales_order/pick/lines.product?_q_lines-3-product=nut&listbox=opt-lines-3-product"
+    ).get_data(as_text=True)
+    assert "Nut M8" in html and "Bolt M8" not in html
+
+
+def test_an_empty_line_item_price_takes_the_chosen_products_price_in_the_form_preview(
+    app, make_user, catalog
+):
+    make_user("selma", roles=["sales_rep"])
+    client = app.test_client()
+    token = sign_in(client, "selma")
+    html = client.post("/inventory/sales_order/preview", data={
+        "csrf_token": token, "lines": "", "lines-0-product": str(catalog["bolt"]),
+        "lines-0-quantity": "2", "lines-0-unit_price": "",
+    }).get_data(as_text=True)
+    assert 'data-fill="lines-0-unit_price" data-value="2.50"' in html
+    assert 'id="out-lines-0-amount"' in html and "5.00" in html

@@ -65,6 +65,18 @@ def test_check_passes_on_the_shipped_apps(cli):
     assert "Metadata is valid" in result.output
 
 
+def test_check_warns_about_unlabelled_states_but_passes(cli):
+    from process_helpers import PROCESS_APPS
+
+    result = cli("check", str(PROCESS_APPS / "flow"))
+    assert result.exit_code == 0, result.output
+    assert (
+        "flow/processes/leave_flow.json: states/1/label: warning: state 'manager_review' "
+        "has no label" in result.output
+    )
+    assert "warning(s)" in result.output
+
+
 def test_check_prints_every_problem_with_file_and_path_and_fails(cli, tmp_path):
     app = tmp_path / "apps" / "shop"
     (app / "entities").mkdir(parents=True)

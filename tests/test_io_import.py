@@ -83,7 +83,8 @@ def test_every_field_type_round_trips(runtime, admin, make_user):
     record = runtime.records.create(admin, SAMPLE, values)
     first = exported(runtime, admin, SAMPLE)
     row = read_csv(first)[0]
-    assert row["tags"] == "red,blue" and row["owner"] == "carl" and row["team"] == "SALES"
+    assert row["tags"] == "red, blue" and row["owner"] == "carl" and row["team"] == "SALES"
+    assert row["kind"] == "Special"  # options show their labels
     assert row["price"] == "12.50" and row["starts_at"] == "2024-03-01T08:30:00Z"
     assert row["partner"] == str(partner["id"])  # partners have no number: the id
     assert "lines" not in row  # line items stay out of files
@@ -285,3 +286,20 @@ def test_gb18030_csv_from_a_spreadsheet_program_is_read(runtime, admin):
     data = "客户名称,客户代码\n华为,HW01\n".encode("gb18030")
     assert runtime.importer.run(admin, CUSTOMER, data).created == 1
     assert names(runtime, admin, CUSTOMER) == ["华为"]
+
+
+@pytest.mark.parametrize("kind", ["special", "Special", "特殊", " SPECIAL "])
+def test_an_option_cell_may_hold_its_value_or_a_label_in_any_language(runtime, admin, kind):
+    imported = runtime.importer.run(admin, SAMPLE, csv_bytes([
+        ["name", "kind", "special_reason", "tags"], ["Labelled", kind, "why", "Red, blue"],
+    ]))
+    assert imported.created == 1
+    record = runtime.records.list(admin, SAMPLE, {}).items[0]
+    assert (record["kind"], record["tags"]) == ("special", ["red", "blue"])
+
+
+def test_an_export_with_codes_imports_back_as_well(runtime, admin):
+    runtime.records.create(admin, SAMPLE, {"name": "Coded", "kind": "basic", "tags": ["green"]})
+    coded = b"".join(runtime.exporter.export(admin, SAMPLE, {}, "csv", codes=True).chunks)
+    row = read_csv(coded)[0]
+    assert (row["kind"], row["tags"]) == ("basic", "green")

@@ -99,8 +99,25 @@ def test_documents_are_kept_as_written(model):
 def test_shipped_app_loads_cleanly(folder):
     # Shipped apps link to each other (a sales order's customer is crm.customer), so each
     # is loaded beside the others; none of its files may have a problem.
-    problems = collect_problems([SHIPPED])
+    problems = collect_problems([SHIPPED], warnings=True)
     assert [p for p in problems if p.file.startswith(f"{folder.name}/")] == []
+
+
+def test_every_shipped_state_has_a_label_in_english_and_chinese():
+    model = load([SHIPPED])
+    for app in model.apps.values():
+        for process in app.processes.values():
+            for state in process.states:
+                assert set(state.label.texts) == {"en", "zh-CN"}, (process.name, state.name)
+
+
+def test_a_state_without_a_label_is_a_warning_not_an_error(tmp_path):
+    from process_helpers import PROCESS_APPS
+
+    problems = collect_problems([PROCESS_APPS / "flow"], warnings=True)
+    assert problems and all(p.is_warning for p in problems)
+    assert collect_problems([PROCESS_APPS / "flow"]) == []
+    load([PROCESS_APPS / "flow"])  # warnings never stop the app
 
 
 # -- problems --------------------------------------------------------------------------

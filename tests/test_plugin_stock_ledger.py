@@ -177,3 +177,26 @@ def test_a_mapping_that_does_not_fit_the_app_stops_start_up(database_url, tmp_pa
         })
     message = str(error.value)
     assert "stock_ledger" in message and "app stock" in message and "'amount'" in message
+
+
+def test_the_ledger_page_shows_a_page_of_postings_at_a_time_and_searches_products(
+    app, make_user, clerk_api, keeper_api, catalog
+):
+    lines = [("Bolt" if i % 2 else "Nut", "East", 1) for i in range(60)]
+    assert act(keeper_api, document(clerk_api, catalog, "in", *lines), "approve").status_code == 200
+    browser = app.test_client()
+    sign_in(browser, "kim")
+    first = browser.get("/plugins/stock_ledger/stock/ledger", headers={"Accept-Language": "en"})
+    html = first.get_data(as_text=True)
+    assert html.count("<tr data-record=") == 50 and "Page 1 of 2" in html
+    assert len(first.data) < 100_000
+    assert 'name="_q_product"' in html and 'role="combobox"' in html  # a picker, no long select
+    assert 'id="ledger-product"' not in html
+    second = browser.get("/plugins/stock_ledger/stock/ledger?page=2").get_data(as_text=True)
+    assert second.count("<tr data-record=") == 10
+    bolts = browser.get(
+        f"/plugins/stock_ledger/stock/ledger?product={catalog['product']['Bolt']}"
+    ).get_data(as_text=True)
+    assert bolts.count("<tr data-record=") == 30 and 'value="Bolt"' in bolts
+    picked = browser.get("/stock/stock_document/pick/lines.product?_q_product=bo")
+    assert "Bolt" in picked.get_data(as_text=True)

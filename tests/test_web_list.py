@@ -197,7 +197,9 @@ def test_export_writes_the_current_filter(client, samples):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert sorted(r["name"] for r in rows) == ["Alpha", "Charlie"]
-    assert rows[0]["kind"] == "basic" and "secret" in rows[0]
+    assert rows[0]["kind"] == "基础" and "secret" in rows[0]  # the label, in the page language
+    coded = client.get("/lab/sample/export.csv?kind=basic&codes=1").get_data(as_text=True)
+    assert next(csv.DictReader(io.StringIO(coded.lstrip("\ufeff"))))["kind"] == "basic"
 
 
 def test_export_leaves_out_fields_the_user_may_not_read(make_user, runtime):

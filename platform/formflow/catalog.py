@@ -533,4 +533,21 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Enter the days the token is valid, from 0 (never expires) to {max}.",
         "zh-CN": "请输入令牌有效天数：0（永不过期）到 {max}。",
     },
+    # -- saved list views -------------------------------------------------------------
+    "view_name_required": {
+        "en": "Give the view a name.",
+        "zh-CN": "请为视图命名。",
+    },
+    "view_too_long": {
+        "en": "A view's name holds at most {max} characters.",
+        "zh-CN": "视图名称最多 {max} 个字符。",
+    },
+    "view_query_too_long": {
+        "en": "This list's settings are too long to save as a view.",
+        "zh-CN": "当前列表的设置过长，无法保存为视图。",
+    },
+    "too_many_views": {
+        "en": "You can keep at most {max} views of a list; delete one first.",
+        "zh-CN": "每个列表最多保存 {max} 个视图，请先删除一个。",
+    },
 }

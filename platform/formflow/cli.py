@@ -48,7 +48,8 @@ def init_command(admin_password: str | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
 def check_command(paths: tuple[str, ...]) -> None:
     """Validate metadata; PATH is an app folder or a folder of app folders
-    (default: the metadata path).  Prints each problem as `file: json/path: message`."""
+    (default: the metadata path).  Prints each problem as `file: json/path: message`
+    (a warning as `file: json/path: warning: message`); exits 1 on errors only."""
     settings = load_settings()
     targets = list(paths) or settings["METADATA_PATH"]
     try:  # field types and expression functions of plugins are part of the language
@@ -56,12 +57,18 @@ def check_command(paths: tuple[str, ...]) -> None:
     except PluginLoadError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
-    problems = collect_problems(targets, field_types=list(field_types), functions=list(functions))
+    problems = collect_problems(
+        targets, field_types=list(field_types), functions=list(functions), warnings=True
+    )
     for problem in problems:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
+    errors = [p for p in problems if not p.is_warning]
+    if errors:
+        click.echo(f"{len(errors)} problem(s) found.", err=True)
         sys.exit(1)
+    if problems:
+        click.echo(f"Metadata is valid, with {len(problems)} warning(s).")
+        return
     click.echo("Metadata is valid.")
 
 
@@ -417,10 +424,15 @@ def import_command(entity: str, file: str, dry_run: bool, key: str | None, actin
                    "for several.")
 @click.option("--as", "acting", default="admin", show_default=True, metavar="USER",
               help="The user the export runs as: only what they may read is exported.")
+@click.option("--codes", is_flag=True,
+              help="Write option values and state names instead of their labels.")
 @with_appcontext
-def export_command(entity: str, file_format: str, output: str | None, filters, acting) -> None:
+def export_command(
+    entity: str, file_format: str, output: str | None, filters, acting, codes: bool
+) -> None:
     """Export the records of APP.ENTITY (UTF-8 CSV with a byte-order mark, or XLSX); the
-    header row holds the field names, and the file imports back as it is."""
+    header row holds the field names, options and states show their labels in the
+    user's language (--codes: their codes), and the file imports back as it is."""
     user = _acting_user(acting)
     args: dict[str, list[str]] = {}
     for item in filters:
@@ -429,7 +441,9 @@ def export_command(entity: str, file_format: str, output: str | None, filters, a
             raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--filter")
         args.setdefault(name, []).append(value)
     try:
-        export = get_runtime().exporter.export(user, entity, args, file_format)
+        export = get_runtime().exporter.export(
+            user, entity, args, file_format, lang=_language(user), codes=codes
+        )
     except ServiceError as error:
         raise click.ClickException(error.message.render(_language(user))) from None
     if output is None:

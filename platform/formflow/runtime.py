@@ -42,6 +42,7 @@ from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
 from formflow.records.actions import RecordActionService
 from formflow.records.limits import RecordLimits
+from formflow.records.list_views import ListViews
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
@@ -95,6 +96,7 @@ class Runtime:
         self.importer = Importer(self.records, import_limits(settings),
                                  settings["IMPORT_MAX_BYTES"])
         self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
+        self.list_views = ListViews(self.db)
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)
         self.plugins.complete(self.model, [("process_engine", engine)])

@@ -6,7 +6,8 @@ listed are those of the documents within the caller's read scope (a role reading
     GET /api/v1/plugins/stock_ledger/<app>/entries    the postings (?record_id=)
     GET /plugins/stock_ledger/<app>/ledger            the page: on hand and postings per
                                                       product and warehouse, filtered by
-                                                      either (?product=&warehouse=)
+                                                      either (?product=&warehouse=), a page
+                                                      of each at a time (?stock_page=&page=)
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from .ledger import balances, entries, number, product_entity, warehouse_entity
 
 pages = Blueprint("stock_ledger", __name__)
 API = "/api/v1/plugins/stock_ledger"
-#: The most postings a page or an API call lists (newest first).
+#: The most postings an API call lists (newest first).
 MAX_ENTRIES = 500
+#: Rows of each table the page shows at a time.
+PER_PAGE = 50
 
 
 def document_entity(runtime, user: User, app: str):
@@ -138,24 +141,55 @@ def ledger_page(app: str):
     if warehouse == -1:
         errors["warehouse"] = _("Choose a warehouse from the list.")
     with runtime.db.read() as conn:
-        on_hand = conn.execute(sa.select(balances).where(*_where(
-            balances, app, product, warehouse)).order_by(
-            balances.c.product_id, balances.c.warehouse_id)).all()
-        postings = conn.execute(sa.select(entries).where(
-            *_where(entries, app, product, warehouse),
-            *_visible(conn, runtime, current_user.user, entity)).order_by(entries.c.id.desc())
-            .limit(MAX_ENTRIES)).all()
-        stocked = conn.execute(sa.select(balances.c.product_id, balances.c.warehouse_id)
-                               .where(balances.c.app == app)).all()
-        product_names = _titles(conn, runtime, products, {r.product_id for r in stocked})
-        warehouse_names = _titles(conn, runtime, warehouses, {r.warehouse_id for r in stocked})
+        stock_where = _where(balances, app, product, warehouse)
+        stock = _Pager(conn, balances, stock_where, _page_arg("stock_page"))
+        on_hand = conn.execute(sa.select(balances).where(*stock_where).order_by(
+            balances.c.product_id, balances.c.warehouse_id)
+            .limit(PER_PAGE).offset(stock.offset)).all()
+        posting_where = [*_where(entries, app, product, warehouse),
+                         *_visible(conn, runtime, current_user.user, entity)]
+        posted = _Pager(conn, entries, posting_where, _page_arg("page"))
+        postings = conn.execute(sa.select(entries).where(*posting_where)
+                                .order_by(entries.c.id.desc())
+                                .limit(PER_PAGE).offset(posted.offset)).all()
+        stocked = conn.execute(sa.select(balances.c.warehouse_id).distinct()
+                               .where(balances.c.app == app)).scalars().all()
+        shown_products = {r.product_id for r in [*on_hand, *postings]}
+        product_names = _titles(conn, runtime, products,
+                                shown_products | ({product} if product and product > 0 else set()))
+        warehouse_names = _titles(conn, runtime, warehouses, set(stocked))
+    lines = entity.field(settings["lines_field"])
     return render(
         "stock_ledger/ledger", status=400 if errors else 200, app=runtime.model.apps[app],
         document=entity, products=products, warehouses=warehouses,
         product_names=product_names, warehouse_names=warehouse_names,
         product=product, warehouse=warehouse, errors=errors, number=number,
-        balances=on_hand, entries=postings, limit=MAX_ENTRIES,
+        balances=on_hand, entries=postings, stock=stock, posted=posted,
+        product_field=lines.column(settings["product_field"]),
+        product_path=f"{lines.name}.{settings['product_field']}",
     )
+
+
+def _page_arg(name: str) -> int:
+    text = request.args.get(name, "")
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 7 else 1
+
+
+class _Pager:
+    """Which page of a table's matching rows the page shows, and how many there are."""
+
+    def __init__(self, conn, table, where: list, page: int):
+        self.total = conn.execute(sa.select(sa.func.count()).select_from(table)
+                                  .where(*where)).scalar() or 0
+        self.pages = max(1, -(-self.total // PER_PAGE))
+        self.page = min(max(page, 1), self.pages)
+        self.offset = (self.page - 1) * PER_PAGE
+
+    def url(self, key: str, page: int) -> str:
+        args = request.args.to_dict(flat=False)
+        args[key] = [str(page)]
+        args = {k: v for k, v in args.items() if not k.startswith("_q_")}
+        return url_for(request.endpoint, **request.view_args, **args)
 
 
 def _titles(conn, runtime, entity, ids: Iterable[int]) -> dict[int, str]:

@@ -12,6 +12,7 @@ from flask import jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from formflow.api.authentication import current_api_user
+from formflow.api.language import request_language
 from formflow.api.routes import UnsupportedMediaType, api
 from formflow.downloads import download
 from formflow.i18n import Message
@@ -58,5 +59,8 @@ def export_records(app: str, entity: str):
     user = current_api_user()
     args = request.args.to_dict(flat=False)
     file_format = (args.pop("format", None) or ["csv"])[-1]
-    export = get_runtime().exporter.export(user, f"{app}.{entity}", args, file_format)
+    codes = args.pop("codes", None) is not None
+    export = get_runtime().exporter.export(
+        user, f"{app}.{entity}", args, file_format, lang=request_language(user), codes=codes
+    )
     return download(export.chunks, export.mimetype, export.filename)

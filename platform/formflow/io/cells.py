@@ -1,9 +1,10 @@
 """Values as spreadsheet cells, and cells back as the text a field type parses.
 
 A cell holds a value's JSON form as text: decimals as written (``12.50``), dates and
-times ISO 8601, booleans ``true``/``false``, multi-selects their option values joined
-by commas, users their user name, departments their code.  Links are handled by
-:mod:`formflow.io.links`.
+times ISO 8601, booleans ``true``/``false``, users their user name, departments their
+code.  Options are written as their labels in the exporter's language (multi-selects
+joined by commas), or as their values on request; on import a cell may hold either, in
+any language.  Links are handled by :mod:`formflow.io.links`.
 
 Text that a spreadsheet program would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe on export, and the
@@ -44,10 +45,14 @@ def unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and _looks_like_formula(text[1:]) else text
 
 
-def cell_value(field: Field, value: Any) -> str | int:
-    """A field's JSON value as a cell (text, or a whole number for integer fields)."""
+def cell_value(field: Field, value: Any, lang: str | None = None) -> str | int:
+    """A field's JSON value as a cell (text, or a whole number for integer fields);
+    with ``lang``, options as their labels in that language."""
     if value is None:
         return ""
+    if lang is not None and field.type in ("select", "multiselect"):
+        chosen = value if isinstance(value, list) else [value]
+        return escape(", ".join(_option_label(field, v, lang) for v in chosen))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int) and field.type in NUMBER_CELL_TYPES:
@@ -72,4 +77,28 @@ def cell_text(field: Field, value: Any) -> str:
     text = str(value)
     if not text.strip():
         return ""
-    return text if field.type in PLAIN_TYPES else unescape(text)
+    text = text if field.type in PLAIN_TYPES else unescape(text)
+    if field.type == "select":
+        return option_value(field, text)
+    if field.type == "multiselect":
+        return ",".join(option_value(field, part) for part in text.split(","))
+    return text
+
+
+def option_value(field: Field, text: str) -> str:
+    """The option a cell means: its value, or one of its labels in any language
+    (compared without surrounding spaces or case); other text is left for the field
+    type to refuse."""
+    text = text.strip()
+    if text in field.option_values:
+        return text
+    folded = text.casefold()
+    for option in field.options:
+        if any(label.strip().casefold() == folded for label in option.label.texts.values()):
+            return option.value
+    return text
+
+
+def _option_label(field: Field, value: str, lang: str) -> str:
+    option = next((o for o in field.options if o.value == value), None)
+    return option.label.text(lang) if option is not None else str(value)

@@ -52,13 +52,15 @@ def check(
     field_types: Collection[str],
     functions: Collection[str] = (),
     broken: Collection[str] = (),
+    warnings: bool = False,
 ) -> list[Problem]:
-    """Every semantic problem in ``model``, sorted.
+    """Every semantic problem in ``model``, sorted; warnings too when ``warnings``.
 
     ``broken`` holds names ("app", "app.entity", "app.process") whose documents
     failed to load; references to them are not reported a second time.
     """
-    return sorted(set(_Checker(model, field_types, functions, broken).run()))
+    found = set(_Checker(model, field_types, functions, broken).run())
+    return sorted(p for p in found if warnings or not p.is_warning)
 
 
 class _Checker:

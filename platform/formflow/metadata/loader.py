@@ -36,6 +36,7 @@ from formflow.metadata.model import (
     Sla,
     State,
     Transition,
+    humanize,
 )
 from formflow.metadata.problems import MetadataError, Problem
 from formflow.metadata.schema import validate_document
@@ -65,10 +66,10 @@ def load(
     functions: Collection[str] = (),
 ) -> Model:
     """The model of every app found under ``paths``; raises :class:`MetadataError`
-    listing every problem when anything is wrong."""
+    listing every problem when anything is wrong (warnings alone do not stop it)."""
     model, problems = _load(paths, field_types=field_types, functions=functions)
-    if problems:
-        raise MetadataError(problems)
+    if any(not p.is_warning for p in problems):
+        raise MetadataError([p for p in problems if not p.is_warning])
     return model
 
 
@@ -77,10 +78,12 @@ def collect_problems(
     *,
     field_types: Collection[str] | None = None,
     functions: Collection[str] = (),
+    warnings: bool = False,
 ) -> list[Problem]:
-    """Every problem in the apps under ``paths``, sorted; never raises (for ``formflow check``)."""
+    """Every problem in the apps under ``paths``, sorted; never raises (for ``formflow
+    check``).  Warnings are left out unless ``warnings`` is true."""
     _, problems = _load(paths, field_types=field_types, functions=functions)
-    return sorted(problems)
+    return sorted(p for p in problems if warnings or not p.is_warning)
 
 
 def _load(
@@ -125,6 +128,7 @@ def _load(
             field_types=checker.DEFAULT_FIELD_TYPES if field_types is None else field_types,
             functions=functions,
             broken=broken,
+            warnings=True,
         )
     )
     return model, problems
@@ -211,12 +215,6 @@ def _read_document(
 
 
 # -- building -----------------------------------------------------------------------
-
-
-def humanize(name: str) -> str:
-    """A label made from a name: ``credit_limit`` -> ``Credit limit``."""
-    text = name.strip("_").replace("_", " ")
-    return text[:1].upper() + text[1:]
 
 
 def _label(value: Any, name: str) -> Label:
@@ -403,6 +401,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
         editable=("*",) if editable == "*" else tuple(editable),
         final=doc.get("final", False),
         allow_self_approval=doc.get("allow_self_approval"),
+        color=doc.get("color"),
         sla=None
         if sla is None
         else Sla(

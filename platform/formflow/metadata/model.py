@@ -33,6 +33,12 @@ SYSTEM_FIELDS: Mapping[str, str] = MappingProxyType(
 )
 
 
+def humanize(name: str) -> str:
+    """A label made from a name: ``credit_limit`` -> ``Credit limit``."""
+    text = name.strip("_").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class Label:
     """A text in several languages; ``text(lang)`` picks the best one."""
@@ -46,6 +52,13 @@ class Label:
         if isinstance(value, str):
             return cls(MappingProxyType({"": value}))
         return cls(MappingProxyType(dict(value)))
+
+    def names_only(self, name: str) -> bool:
+        """Whether this is no written label, only ``name`` (made readable)."""
+        text = self.texts.get("")
+        return len(self.texts) == 1 and text is not None and (
+            text == name or text == humanize(name)
+        )
 
     def text(self, lang: str | None = None) -> str:
         texts = self.texts
@@ -235,6 +248,7 @@ class State:
     outcome: str | None = None  # a final state's: "approved" | "rejected" | "cancelled"
     #: Overrides the process's ``allow_self_approval`` for this step (None: as the process).
     allow_self_approval: bool | None = None
+    color: str | None = None  # the badge colour; None: chosen from the state's place
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Problems found in metadata, reported as ``file: json/path: message``."""
+"""Problems found in metadata, reported as ``file: json/path: message``.
+
+A problem is an error (the metadata cannot be used) or a warning (it works, but reads
+worse than it could: a process state without a label shows its name)."""
 
 from __future__ import annotations
 
@@ -12,9 +15,15 @@ class Problem:
     file: str
     path: str  # slash-separated JSON path inside the document, e.g. "fields/3/to"
     message: str
+    level: str = "error"  # or "warning"
+
+    @property
+    def is_warning(self) -> bool:
+        return self.level == "warning"
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path or '/'}: {self.message}"
+        prefix = "warning: " if self.is_warning else ""
+        return f"{self.file}: {self.path or '/'}: {prefix}{self.message}"
 
 
 class MetadataError(Exception):

@@ -36,6 +36,17 @@ class ProcessLint:
     def run(self) -> Iterator[Problem]:
         for path, message in self.messages():
             yield Problem(self.process.source, path, message)
+        for path, message in self.advice():
+            yield Problem(self.process.source, path, message, level="warning")
+
+    def advice(self) -> Iterator[tuple[str, str]]:
+        """Warnings: what works but reads badly to the people using the process."""
+        for i, state in enumerate(self.process.states):
+            if state.label.names_only(state.name):
+                yield (
+                    f"states/{i}/label",
+                    f"state {state.name!r} has no label: lists and badges show its name",
+                )
 
     def messages(self) -> Iterator[tuple[str, str]]:
         process, checker = self.process, self.checker

@@ -1,15 +1,17 @@
 """Record numbers (``numbering``) and titles (``title``) from their patterns.
 
 In a pattern, ``{field}`` is the field's display value (a link shows its target's
-title), ``{YYYY}``, ``{YY}``, ``{MM}``, ``{DD}`` the creation date, and ``{seq:N}`` a
-counter padded to N digits that restarts whenever the rest of the pattern changes.
+title, a user their display name, a department its name, an option its label, a date
+and time the local minute), ``{YYYY}``, ``{YY}``, ``{MM}``, ``{DD}`` the creation date,
+and ``{seq:N}`` a counter padded to N digits that restarts whenever the rest of the
+pattern changes.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -26,8 +28,11 @@ DATE_TOKENS = {
 }
 TITLE_MAX = 255
 
-#: Gives a linked record's title: (qualified entity, id) -> title or None.
-TitleOf = Callable[[str, int], str | None]
+#: Gives a linked record's title: (qualified entity, id) -> title or None; with
+#: ``USER`` or ``DEPARTMENT`` for the entity, a user's display name or a department's name.
+TitleOf = Callable[[str, Any], str | None]
+USER = "@user"
+DEPARTMENT = "@department"
 
 
 def render(
@@ -44,7 +49,7 @@ def render(
         field = entity.field(token)
         if field is None:
             return str(values.get(token) or "")
-        return display(field, values.get(token), title_of)
+        return display(field, values.get(token), title_of, created.tzinfo)
 
     return TOKEN.sub(replace, pattern)
 
@@ -65,24 +70,28 @@ def make_title(
         title = render(entity.title, entity, values, created, title_of).strip()
     else:
         field = _default_title_field(entity)
-        title = display(field, values.get(field.name), title_of) if field else ""
+        title = display(field, values.get(field.name), title_of, created.tzinfo) if field else ""
     title = title or values.get("_number") or ""
     return title[:TITLE_MAX] or None
 
 
-def display(field: Field, value: Any, title_of: TitleOf) -> str:
-    """A value as plain text for titles and numbers."""
+def display(field: Field, value: Any, title_of: TitleOf, zone: tzinfo | None = None) -> str:
+    """A value as plain text for titles and numbers (a date and time in ``zone``)."""
     if value is None:
         return ""
     if field.type == "link":
         return title_of(field.to or "", value) or f"#{value}"
-    if field.type == "select":
-        option = next((o for o in field.options if o.value == value), None)
-        return option.label.text() if option else str(value)
-    if field.type == "multiselect":
-        return ", ".join(value)
+    if field.type in ("user", "department"):
+        return title_of(USER if field.type == "user" else DEPARTMENT, value) or str(value)
+    if field.type in ("select", "multiselect"):
+        chosen = value if isinstance(value, list) else [value]
+        labels = {o.value: o.label.text() for o in field.options}
+        return ", ".join(labels.get(v, str(v)) for v in chosen)
     if field.type == "boolean":
         return "✓" if value else "✗"
+    if isinstance(value, datetime):
+        local = value.astimezone(zone) if zone is not None and value.tzinfo else value
+        return local.strftime("%Y-%m-%d %H:%M")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

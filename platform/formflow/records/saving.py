@@ -19,7 +19,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, can_read_field, can_write_field
+from formflow.auth import (
+    User,
+    can_read_field,
+    can_write_field,
+    get_department_by_code,
+    get_user_by_name,
+)
 from formflow.errors import Conflict, ServiceError, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
@@ -34,7 +40,7 @@ from formflow.records.evaluation import (
     rows_with_scopes,
 )
 from formflow.records.linking import LinkCheck, check_links
-from formflow.records.naming import allocate_number, make_title
+from formflow.records.naming import DEPARTMENT, USER, allocate_number, make_title
 from formflow.records.payload import Errors, add_error
 from formflow.records.references import to_database
 from formflow.records.validation import validate_record
@@ -83,6 +89,7 @@ class Saver:
         self._read_condition = read_condition
         self._linked: dict[tuple[str, int], Mapping | None] = {}
         self._links = LinkCheck()
+        self._names: dict[tuple[str, str], str | None] = {}
 
     # -- linked records ---------------------------------------------------------------
 
@@ -96,12 +103,24 @@ class Saver:
             self._linked[key] = self._load_internal(self.conn, qualified, record_id)
         return self._linked[key]
 
-    def title_of(self, qualified: str, record_id: int) -> str | None:
-        linked = self.follow(qualified, record_id)
+    def title_of(self, qualified: str, key: Any) -> str | None:
+        """A linked record's title, a user's display name or a department's name."""
+        if qualified in (USER, DEPARTMENT):
+            if (qualified, key) not in self._names:
+                self._names[(qualified, key)] = self._name_of(qualified, str(key))
+            return self._names[(qualified, key)]
+        linked = self.follow(qualified, key)
         return linked.get("_title") if linked else None
 
     def scope(self, entity: Entity, record: Mapping[str, Any]) -> RecordScope:
         return RecordScope(entity.fields, record, self.follow, self.model.entity)
+
+    def _name_of(self, kind: str, key: str) -> str | None:
+        if kind == USER:
+            found = get_user_by_name(self.conn, key)
+            return (found.display_name or found.username) if found else None
+        department = get_department_by_code(self.conn, key)
+        return department.name if department else None
 
     # -- the pipeline -----------------------------------------------------------------
 
@@ -274,17 +293,27 @@ class Saver:
         return allowed
 
     def _fetch(self, entity: Entity, record: dict, current: dict | None, user: User) -> None:
-        """Copy fetched values from linked records, on every save; what the user may not
-        read (the linked record, or its field) is not copied: the value stays as it was
-        while the link does, and is emptied when the link changes."""
-        for field in entity.scalar_fields:
+        """Copy fetched values from linked records, on every save (a line-item column
+        fetches through a link of its own row); what the user may not read (the linked
+        record, or its field) is not copied: the value stays as it was while the link
+        does, and is emptied when the link changes."""
+        self._fetch_into(entity.scalar_fields, record, current, user)
+        for table in entity.table_fields:
+            before = {row.get("id"): row for row in (current or {}).get(table.name) or []
+                      if row.get("id") is not None}
+            for row in record.get(table.name) or []:
+                self._fetch_into(table.fields, row, before.get(row.get("id")), user)
+
+    def _fetch_into(self, fields, values: dict, current: Mapping | None, user: User) -> None:
+        by_name = {f.name: f for f in fields}
+        for field in fields:
             if not field.fetch:
                 continue
             link_name, _, target_name = field.fetch.partition(".")
-            link = entity.field(link_name)
-            target_id = record.get(link_name)
+            link = by_name.get(link_name)
+            target_id = values.get(link_name)
             if link is None or target_id is None:
-                record[field.name] = None
+                values[field.name] = None
                 continue
             target = self.model.entity(link.to or "")
             source = target.field(target_name) if target else None
@@ -292,10 +321,11 @@ class Saver:
                 source is not None and not can_read_field(source, user.roles)
             ):
                 kept = current is not None and current.get(link_name) == target_id
-                record[field.name] = current.get(field.name) if kept else None
+                values[field.name] = current.get(field.name) if kept else None
                 continue
             linked = self.follow(link.to, target_id)
-            record[field.name] = linked.get(target_name) if linked else None
+            values[field.name] = linked.get(target_name) if linked else None
+
 
 class _AfterCommit:
     """One ``record_after_commit`` call per record changed in a transaction: the record

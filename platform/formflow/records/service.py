@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from datetime import timedelta, tzinfo
 from typing import Any
 
@@ -48,6 +49,8 @@ from formflow.storage.repository import attach_lines, load_row, update_row
 from formflow.storage.tables import Schema
 from formflow.storage.types import utcnow
 
+#: Field types a list can add up (a totals row).
+SUMMABLE = frozenset({"integer", "decimal", "money"})
 
 @dataclass(frozen=True)
 class Page:
@@ -56,6 +59,8 @@ class Page:
     page: int
     per_page: int
     total_is_estimate: bool = False
+    #: Sums over every matching record (not only this page) of the fields asked for.
+    sums: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -301,9 +306,10 @@ class RecordService:
 
     def list(
         self, user: User, entity_name: str, args: Mapping[str, Sequence[str]],
-        *, deleted: bool = False,
+        *, deleted: bool = False, sums: Sequence[str] = (),
     ) -> Page:
-        """One page of records matching the request arguments (see records.query)."""
+        """One page of records matching the request arguments (see records.query);
+        ``sums`` names number fields to add up over every match (one more statement)."""
         entity = self.entity(entity_name)
         grant = self.grant(user, entity)
         if not grant.read or (deleted and not grant.delete):
@@ -323,11 +329,30 @@ class RecordService:
                 )
             ]
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
+            totals = self._sums(conn, entity, user, main, where, sums) if rows else {}
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
         to_json = serializer(entity, self.field_types, self.readable_by(user))
         items = [to_json(row) for row in rows]
-        return Page(items, total, query.page, query.per_page, estimated)
+        return Page(items, total, query.page, query.per_page, estimated, totals)
+
+    def _sums(self, conn, entity: Entity, user: User, main: sa.Table, where, names) -> dict:
+        """The sums of the stored number fields ``names`` the user may read over the
+        rows matching ``where``, in one aggregate query; as JSON values."""
+        readable = self._readable(user)
+        fields = [
+            f for f in (entity.field(n) for n in names)
+            if f is not None and f.type in SUMMABLE and readable(f) and f.name in main.c
+        ]
+        if not fields:
+            return {}
+        row = conn.execute(
+            sa.select(*(sa.func.sum(main.c[f.name]) for f in fields)).where(*where)
+        ).one()
+        return {
+            f.name: None if value is None else self.field_types[f.type].to_json(f, value)
+            for f, value in zip(fields, row, strict=True)
+        }
 
     def iterate(
         self, user: User, entity_name: str, args: Mapping[str, Sequence[str]],

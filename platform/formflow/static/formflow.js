@@ -75,8 +75,24 @@
     };
   }
 
+  /* Inside a scrolling box (line items) the choices would be clipped: while they are
+     open, the box lets them hang out below. */
+  function placeList(parts) {
+    var scroller = parts.box.closest(".table-responsive");
+    if (scroller) { scroller.classList.toggle("ff-picking", !parts.list.hidden); }
+  }
+
+  /* Values the live preview worked out for line-item inputs still empty (a default
+     taken from the row's product): filled in unless the user is in that input. */
+  function fillInput(span) {
+    var input = document.getElementById("f-" + span.dataset.fill);
+    if (!input || input.value !== "" || input === document.activeElement) { return; }
+    input.value = span.dataset.value;
+  }
+
   function closeList(parts) {
     parts.list.hidden = true;
+    placeList(parts);
     parts.text.setAttribute("aria-expanded", "false");
     parts.text.removeAttribute("aria-activedescendant");
   }
@@ -216,6 +232,7 @@
     htmx.onLoad(function (root) {
       each(root, ".ff-state", applyState);
       each(root, ".ff-feedback", applyFeedback);
+      each(root, "[data-fill]", fillInput);
     });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       var target = event.detail.target;
@@ -224,6 +241,7 @@
         var parts = pickerParts(target);
         parts.list.hidden = target.children.length === 0;
         parts.text.setAttribute("aria-expanded", parts.list.hidden ? "false" : "true");
+        placeList(parts);
       }
       if (event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("[data-ff-notify]")) {
         var box = document.getElementById(target.id) || target;

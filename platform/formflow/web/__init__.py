@@ -5,7 +5,8 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.auth`: sign in and out (Flask-Login), the sign-in wall, CSRF.
 - :mod:`~formflow.web.shell`: the frame of every page (navigation, language switch,
   breadcrumbs, flash messages, error pages) and the home page.
-- :mod:`~formflow.web.records_list`: an entity's list and its trash.
+- :mod:`~formflow.web.records_list`: an entity's list and its trash;
+  :mod:`~formflow.web.saved_views`: saving and deleting a user's list views.
 - :mod:`~formflow.web.records_io`: its CSV/XLSX export and the import pages.
 - :mod:`~formflow.web.records_form`: the create and edit forms and their live preview.
 - :mod:`~formflow.web.records_view`: a record's page, history, delete and restore.
@@ -54,6 +55,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     records_io,
     records_list,
     records_view,
+    saved_views,
     shell,
     task_reassign,
 )

@@ -6,6 +6,7 @@ as ISO text, links as ids, users as user names, departments as codes)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
@@ -19,8 +20,10 @@ from flask_babel import lazy_gettext as _l
 
 from formflow.auth import User, get_users, list_departments, user_ids_by_name
 from formflow.errors import ServiceError
-from formflow.metadata.model import SYSTEM_FIELDS, Field, Label
+from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
 from formflow.runtime import get_runtime
+from formflow.web.language import page_language
+from formflow.web.process_labels import ProcessLabels, StateBadge
 
 NUMERIC = frozenset({"integer", "decimal", "money", "percent", "rating"})
 DEFAULT_SCALE = {"money": 2, "percent": 2, "decimal": 2}
@@ -51,7 +54,27 @@ def register_filters(app: Flask) -> None:
         display_text=display_text,
         system_field=system_field,
         option_label=option_label,
+        state_badge=state_badge,
+        state_badges=state_badges,
+        display_title=display_title,
     )
+
+
+def state_badge(entity: Entity, name: str | None) -> StateBadge | None:
+    """A record's process state as its badge shows it (label in the page's language,
+    colour); the one place pages turn a state name into words."""
+    process = get_runtime().model.process_for(entity)
+    return ProcessLabels(process, page_language()).badge(name)
+
+
+def state_badges(entity: Entity) -> list[StateBadge]:
+    """Every state a record of ``entity`` can be in, in the process's order."""
+    process = get_runtime().model.process_for(entity)
+    if process is None:
+        return []
+    labels = ProcessLabels(process, page_language())
+    names = [s.name for s in process.states] + (["cancelled"] if process.cancel else [])
+    return [labels.badge(name) for name in names]
 
 
 def system_field(name: str) -> Field:
@@ -159,6 +182,37 @@ def display_text(field: Field, value: Any, refs: References | None, lang: str) -
         return file_name(value)
     field_type = get_runtime().field_types.get(kind)  # plugin types may mask, say
     return field_type.display(field, value, lang) if field_type is not None else str(value)
+
+
+_TOKEN = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def title_fields(entity: Entity) -> list[Field]:
+    """The fields the entity's ``title`` pattern shows."""
+    found = (entity.field(t) for t in _TOKEN.findall(entity.title or ""))
+    return [f for f in found if f is not None]
+
+
+def display_title(entity: Entity, record: Mapping[str, Any], refs: References | None,
+                  lang: str) -> str:
+    """A record's title in the reader's language: its ``title`` pattern with every field
+    shown as the page shows it (option labels, local dates, people's names); the stored
+    title when the pattern holds anything else (the creation date, a counter) or a
+    field the reader may not see is empty here."""
+    stored = record.get("_title") or record.get("_number") or f"#{record.get('id', '')}"
+    pattern = entity.title
+    if not pattern:
+        return stored
+    parts = []
+    for token in _TOKEN.findall(pattern):
+        field = entity.field(token)
+        if field is None or (field.type in ("link", "user", "department") and refs is None):
+            return stored
+        parts.append((token, field))
+    text = pattern
+    for token, field in parts:
+        text = text.replace("{" + token + "}", display_text(field, record.get(token), refs, lang))
+    return text.strip() or stored
 
 
 def file_name(key: str) -> str:

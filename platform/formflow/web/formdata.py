@@ -15,7 +15,7 @@ zone; money inputs may carry thousands separators.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,14 +60,7 @@ def parse_form(
         if field.is_table:
             raw_rows = rows.get(name, [])
             raw[name] = raw_rows[: limits.max_rows(field)]
-            payload[name] = [
-                {
-                    c.name: _value(c, row.get(c.name, ""), zone)
-                    for c in field.fields
-                    if is_input(c) and c.name in row
-                }
-                for row in raw_rows
-            ]
+            payload[name] = [_row_payload(field, row, zone) for row in raw_rows]
         elif field.type == "multiselect":
             chosen = [v for v in form.getlist(name) if v != ""]
             raw[name] = chosen
@@ -80,6 +73,18 @@ def parse_form(
     if version:
         payload["_version"] = version
     return payload, raw
+
+
+def _row_payload(table: Field, row: Mapping[str, str], zone: ZoneInfo) -> dict[str, Any]:
+    """A line-item row's values; an empty cell whose default is worked out from the row
+    (``product.price``) is left out, so the default applies once the row has a product."""
+    values = {}
+    for c in table.fields:
+        if is_input(c) and c.name in row:
+            value = _value(c, row[c.name], zone)
+            if value is not None or not c.default_expr:
+                values[c.name] = value
+    return values
 
 
 def _rows(form: MultiDict) -> dict[str, list[dict[str, str]]]:
@@ -147,3 +152,27 @@ def input_text(field: Field, value: Any, zone: ZoneInfo) -> Any:
     if field.type == "time":
         return str(value)[:5]
     return str(value)
+
+
+#: Line-item inputs a preview may fill in: those holding plain text.
+FILLABLE = frozenset({"text", "integer", "decimal", "money", "percent", "date", "time",
+                      "email", "phone", "url", "select"})
+
+
+def row_fills(
+    entity: Entity, raw: Raw, values: Mapping[str, Any], writable: Callable[[Field], bool],
+    zone: ZoneInfo,
+) -> dict[str, str]:
+    """Line-item inputs the user left empty that the preview gave a value (a default
+    taken from the row's product, say), by input name: the page fills them in."""
+    found = {}
+    for table in entity.table_fields:
+        typed_rows = raw.get(table.name) or []
+        for i, row in enumerate(values.get(table.name) or []):
+            typed = typed_rows[i] if i < len(typed_rows) and typed_rows[i] else {}
+            for c in table.fields:
+                if c.type in FILLABLE and writable(c) and typed.get(c.name) in ("", None):
+                    text = input_text(c, row.get(c.name), zone)
+                    if text != "":
+                        found[f"{table.name}-{i}-{c.name}"] = text
+    return found

@@ -26,7 +26,7 @@ from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.inbox_rows import facet_choices, task_rows
 from formflow.web.language import page_language
-from formflow.web.process_labels import ProcessLabels, moment, overdue
+from formflow.web.process_labels import ProcessLabels, StateBadge, moment, overdue
 from formflow.web.rendering import render
 
 TABS = {
@@ -84,6 +84,7 @@ class Item:
     flagged: bool
     status: str | None  # of a task: open, done, cancelled
     result: str | None = None  # started by me: the final state reached
+    badge: StateBadge | None = None  # the state as its badge shows it
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ def _item(row: dict[str, Any], tab: str) -> Item | None:
         entity_label=entity.label.text(page_language()),
         number=row.get("record_number"),
         state=labels.state(row.get("state")),
+        badge=labels.badge(row.get("state")),
         received=row.get("opened_at") or row.get("created_at"),
         due_at=row.get("due_at"),
         closed_at=row.get("closed_at"),

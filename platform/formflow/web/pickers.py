@@ -1,6 +1,6 @@
 """Search-as-you-type choices for link, user and department inputs.
 
-``GET /<app>/<entity>/pick/<path>?_q_<path>=text`` answers the options partial for the
+``GET /<app>/<entity>/pick/<path>?_q_<input>=text`` answers the options partial for the
 field at ``path`` (``partner``, or ``lines.product`` for a line-item column).  Links
 search the target entity with the records service (so only records the user may read
 are offered); users and departments match on name or code."""
@@ -50,15 +50,20 @@ def pick(app: str, entity: str, path: str):
         abort(404)
     if not (grant.read or grant.create) or not can_read_field(top, user.roles):
         abort(403)
-    text = (
-        request.args.get(f"_q_{path.replace('.', '-')}") or request.args.get("q") or ""
-    ).strip()[:100]
+    text = search_text(request.args).strip()[:100]
     return fragment(
         "pickers/_options",
         choices=choices(user, target, text),
         listbox=request.args.get("listbox", ""),
         text=text,
     )
+
+
+def search_text(args) -> str:
+    """What the user typed: the picker sends its own input (``_q_partner``,
+    ``_q_lines-3-product`` for a line-item cell), the API style ``q`` works too."""
+    typed = [value for key, value in args.items() if key.startswith("_q_")]
+    return (typed[0] if typed else "") or args.get("q") or ""
 
 
 def choices(user, field: Field, text: str) -> list[Choice]:

@@ -23,7 +23,14 @@ from formflow.process.diagram import diagram, text_of
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
 from formflow.web.language import page_language
-from formflow.web.process_labels import BUILTIN_ORDER, ProcessLabels, duration, moment, overdue
+from formflow.web.process_labels import (
+    BUILTIN_ORDER,
+    ProcessLabels,
+    StateBadge,
+    duration,
+    moment,
+    overdue,
+)
 
 web.add_app_template_filter(duration, "duration")
 
@@ -62,6 +69,7 @@ class ProcessArea:
     process: Process
     state: str
     state_label: str
+    badge: StateBadge
     final: bool
     entered_at: str | None
     since: str  # how long the record has been in its state, in words
@@ -130,6 +138,7 @@ def process_area(
         process=process,
         state=state,
         state_label=labels.state(state),
+        badge=labels.badge(state),
         final=final,
         entered_at=progress["entered_at"],
         since=duration((datetime.now(UTC) - entered).total_seconds()) if entered else "",

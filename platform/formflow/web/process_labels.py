@@ -9,6 +9,7 @@ readable (``manager_review`` -> "Manager review").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,30 @@ DONE_TEXTS = {
     "comment": _l("Your comment was added."),
 }
 BUILTIN_ORDER = ("transfer", "add_approver", "withdraw", "remind", "cancel", "comment")
+#: Words in the name of a final state that ends badly: its badge is red.
+UNHAPPY = ("reject", "declin", "fail", "lost", "void", "refus")
+
+
+@dataclass(frozen=True)
+class StateBadge:
+    """How a process state shows: its label in a coloured badge."""
+
+    name: str
+    label: str
+    color: str
+
+
+def state_color(process: Process | None, name: str) -> str:
+    """The state's ``color``, else grey at the start and for cancelled records, blue
+    while under way, green in a final state (red when its name says it ended badly)."""
+    found = process.state(name) if process else None
+    if found is not None and found.color:
+        return found.color
+    if found is None or name == process.start:
+        return "gray"
+    if found.final:
+        return "red" if any(word in name for word in UNHAPPY) else "green"
+    return "blue"
 
 
 class ProcessLabels:
@@ -80,6 +105,11 @@ class ProcessLabels:
         if found is None:
             return str(STATE_NAMES.get(name) or humanize(name))
         return text_of(found.label, name, self.lang, self.names())
+
+    def badge(self, name: str | None) -> StateBadge | None:
+        if not name:
+            return None
+        return StateBadge(name, self.state(name), state_color(self.process, name))
 
     def action(self, name: str | None) -> str:
         if not name:

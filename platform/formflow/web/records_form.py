@@ -29,7 +29,15 @@ from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.display import References, picker_label
 from formflow.web.entities import column_span, entity_crumbs, entity_or_404, layout
-from formflow.web.formdata import Raw, input_name, input_text, is_input, parse_form, raw_from_record
+from formflow.web.formdata import (
+    Raw,
+    input_name,
+    input_text,
+    is_input,
+    parse_form,
+    raw_from_record,
+    row_fills,
+)
 from formflow.web.language import page_language
 from formflow.web.rendering import fragment, render
 
@@ -122,6 +130,10 @@ class FormView:
 
     def picker_label(self, f: Field, raw: Any) -> str:
         return picker_label(self.refs(), f, raw)
+
+    def fills(self) -> dict[str, str]:
+        """Line-item inputs left empty that the preview gave a value, by input name."""
+        return row_fills(self.entity, self.raw, self.values, self.writable, _zone())
 
     def refs(self) -> References:
         if not hasattr(self, "_refs"):

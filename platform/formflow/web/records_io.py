@@ -37,7 +37,10 @@ def export_records(app: str, entity: str, file_format: str):
     user = signed_in()
     found = entity_or_404(app, entity)
     args = service_args(found, list_args())
-    export = get_runtime().exporter.export(user, found.qualified_name, args, file_format)
+    codes = args.pop("codes", None) is not None
+    export = get_runtime().exporter.export(
+        user, found.qualified_name, args, file_format, lang=page_language(), codes=codes
+    )
     return download(export.chunks, export.mimetype, export.filename)
 
 

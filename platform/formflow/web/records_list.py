@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
@@ -21,23 +22,44 @@ from formflow.records.query import DEFAULT_PER_PAGE
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import NUMERIC, References, picker_label, system_field
+from formflow.web.display import NUMERIC, References, picker_label, system_field, title_fields
 from formflow.web.entities import entity_crumbs, entity_or_404
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 PAGE_SIZES = (10, 25, 50, 100)
 RANGE_TYPES = NUMERIC | {"date", "datetime"}
+#: Column types the totals row adds up.
+TOTALLED = frozenset({"integer", "decimal", "money"})
+#: Query-string keys that shape the page, not the records the service returns.
+PAGE_ONLY = frozenset({"columns", "view"})
 
 
-def list_columns(entity: Entity, user: User) -> list[Field]:
-    """The list's columns the user may read (system fields as stand-in Fields)."""
+def list_columns(entity: Entity, user: User, chosen: list[str] | None = None) -> list[Field]:
+    """The list's columns the user may read (system fields as stand-in Fields): the
+    ones the user chose among :func:`column_choices`, else the metadata's."""
+    if chosen:
+        offered = {f.name: f for f in column_choices(entity, user)}
+        picked = [offered[n] for n in chosen if n in offered]
+        if picked:
+            return picked
     names = list(entity.list.columns) if entity.list else []
     if not names:
         names = ["_number" if entity.numbering else "_title"] + [
             f.name for f in entity.fields if not f.is_table
         ][:5]
     return [f for f in (_field(entity, n) for n in names) if f is not None and _readable(f, user)]
+
+
+def column_choices(entity: Entity, user: User) -> list[Field]:
+    """Every column a user may show: the fields they may read (no line items) and the
+    system fields people read."""
+    system = (["_number"] if entity.numbering else []) + ["_title"] + (
+        ["_state"] if entity.process else []
+    )
+    fields = [f for f in entity.fields if not f.is_table and _readable(f, user)]
+    tail = ["_created_at", "_created_by", "_updated_at"]
+    return [*(system_field(n) for n in system), *fields, *(system_field(n) for n in tail)]
 
 
 def list_filters(entity: Entity, user: User) -> list[Field]:
@@ -68,14 +90,19 @@ def list_args() -> dict[str, list[str]]:
 
 def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[str]]:
     """The list arguments for the records service: a day given for a date-and-time
-    range becomes the start or the end of that day, local time."""
+    range becomes the start or the end of that day, local time; the values of ticked
+    boxes (``_state__in`` once per state) become one list."""
     zone = current_app.config["TIMEZONE"]
     converted = {}
     for key, values in args.items():
+        if key in PAGE_ONLY:
+            continue
         name, _sep, op = key.partition("__")
         target = _field(entity, name)
         if target is not None and target.type == "datetime" and op in ("gte", "lte", "gt", "lt"):
             values = [_day_bound(v, op, zone) for v in values]
+        if op == "in" and len(values) > 1:  # ticked boxes: one value each
+            values = [",".join(values)]
         converted[key] = values
     return converted
 
@@ -99,23 +126,25 @@ class Listing:
         self.user = user
         self.args = args
         self.deleted = deleted
-        self.columns = list_columns(entity, user)
+        self.columns = list_columns(entity, user, self.chosen_columns())
         self.filters = [] if deleted else list_filters(entity, user)
         self.grant = get_runtime().records.grant(user, entity)
         self.error = None
         self.page = None
         try:
             self.page = get_runtime().records.list(
-                user, entity.qualified_name, service_args(entity, args), deleted=deleted
+                user, entity.qualified_name, service_args(entity, args), deleted=deleted,
+                sums=[f.name for f in self.columns if f.type in TOTALLED],
             )
         except Forbidden:
             raise
         except ServiceError as error:  # a bad filter value: say so, show no rows
             self.error = error.message.render(page_language())
         items = self.page.items if self.page else []
-        self.refs = References(user).collect(
-            self.columns + self.filters_as_values(), [*items, self.filter_values()]
-        )
+        shown = self.columns + self.filters_as_values()
+        if any(c.name == "_title" for c in self.columns):
+            shown += [f for f in title_fields(entity) if _readable(f, user)]
+        self.refs = References(user).collect(shown, [*items, self.filter_values()])
 
     # -- what is shown ----------------------------------------------------------------
 
@@ -125,10 +154,32 @@ class Listing:
 
     @property
     def filtered(self) -> bool:
-        return any(k not in ("sort", "page", "per_page") for k in self.args)
+        return any(k not in ("sort", "page", "per_page", *PAGE_ONLY) for k in self.args)
 
     def value(self, key: str) -> str:
         return (self.args.get(key) or [""])[-1]
+
+    def chosen_columns(self) -> list[str]:
+        return [n for v in self.args.get("columns", []) for n in v.split(",") if n]
+
+    def column_choices(self) -> list[Field]:
+        return column_choices(self.entity, self.user)
+
+    def shown(self, field: Field) -> bool:
+        return any(c.name == field.name for c in self.columns)
+
+    def totals(self) -> dict[str, object] | None:
+        """The totals row (sums over every matching record), when a column adds up."""
+        sums = self.page.sums if self.page else {}
+        return dict(sums) if sums and self.page.total > 0 else None
+
+    def query_string(self) -> str:
+        """The list's settings as a query string (what a saved view keeps)."""
+        return urlencode([(k, v) for k, vs in self.args.items() for v in vs if k != "page"])
+
+    def values(self, key: str) -> set[str]:
+        """Every value given for ``key`` (``_state__in=a,b`` or ``_state__in=a&...=b``)."""
+        return {part for value in self.args.get(key, []) for part in value.split(",") if part}
 
     def filters_as_values(self) -> list[Field]:
         return [f for f in self.filters if f.type in ("link", "user", "department")]
@@ -194,7 +245,7 @@ class Listing:
         return url_for(endpoint, app=self.entity.app, entity=self.entity.name, **args)
 
     def export_url(self, file_format: str = "csv") -> str:
-        args = {k: v for k, v in self.args.items() if k not in ("page", "per_page")}
+        args = {k: v for k, v in self.args.items() if k not in ("page", "per_page", *PAGE_ONLY)}
         return url_for("web.export_records", app=self.entity.app, entity=self.entity.name,
                        file_format=file_format, **args)
 
@@ -214,6 +265,7 @@ def list_records(app: str, entity: str):
         "records/_list_results",
         entity=found,
         listing=listing,
+        views=get_runtime().list_views.of(user, found.qualified_name),
         crumbs=entity_crumbs(found, page_language()),
         page_sizes=PAGE_SIZES,
         status=400 if listing.error else 200,

@@ -20,7 +20,7 @@ from formflow.process.outcomes import latest_decision
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import References, system_field
+from formflow.web.display import References, display_title, system_field
 from formflow.web.entities import column_span, entity_crumbs, entity_or_404, layout
 from formflow.web.language import page_language
 from formflow.web.process_area import labels_for, process_area
@@ -52,7 +52,7 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
     area = process_area(user, found, record, history)
     refs = References(user).collect(found.fields, [record, *changed])
     refs.collect([system_field("_created_by")], _people(record, history, area))
-    title = record.get("_title") or record.get("_number") or f"#{record_id}"
+    title = display_title(found, record, refs, page_language())
     crumbs = [*entity_crumbs(found, page_language()), (title, None)]
     return {
         "entity": found,
