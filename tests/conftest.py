@@ -87,10 +87,11 @@ def template_databases(tmp_path_factory):
     templates.drop_all()
 
 
-def install_app(settings: dict) -> Flask:
-    """A new app on ``settings`` with its apps installed and user admin created."""
+def install_app(settings: dict, admin_password: str | None = ADMIN_PASSWORD) -> Flask:
+    """A new app on ``settings`` with its apps installed and user admin created (with
+    ``admin_password``; None leaves an existing admin's password, and tokens, alone)."""
     app = create_app(settings)
-    install(app.extensions["formflow"], ADMIN_PASSWORD)
+    install(app.extensions["formflow"], admin_password)
     return app
 
 
@@ -115,8 +116,8 @@ def make_app(database_url, tmp_path, template_databases):
         }
         if template_databases.fill(settings, install_template):
             app = create_app(settings)
-        else:
-            app = install_app(settings)
+        else:  # a database installed before (a second app, or a module's template)
+            app = install_app(settings, admin_password=None)
         apps.append(app)
         return app
 

@@ -186,7 +186,7 @@ BAD = {
             "lines[0].bogus",
         ),
         ([{"item": "x", "qty": "many", "unit_price": "1"}], WHOLE, "lines[0].qty"),
-        ([{"item": "x", "qty": 1, "unit_price": "1"}] * 51, "Add at most 50 rows."),
+        ([{"item": "x", "qty": 1, "unit_price": "1"}] * 51, "Lines may have at most 50 rows."),
     ],
     "email": [
         ("not-an-email", "Enter a valid e-mail address."),

@@ -83,7 +83,7 @@ def test_a_line_item_bomb_is_refused_before_any_row_is_read(app, api, state):
     finally:
         app.config["MAX_CONTENT_LENGTH"] = LIMITS["MAX_CONTENT_LENGTH"]
     errors = problem(response, 422)["errors"]
-    assert errors == {"lines": ["Add at most 50 rows."]}
+    assert errors == {"lines": ["Lines may have at most 50 rows."]}
     assert len(response.data) < 2000 and elapsed < 5
     assert state() == before
 
@@ -94,7 +94,7 @@ def test_a_table_without_max_rows_holds_at_most_the_default_rows(make_app):
     lines = [{"product": 1, "warehouse": 1, "qty": "1"}]
     url = "/api/v1/stock/stock_document"
     response = api.post(url, json={"direction": "in", "lines": lines * 4}, headers=EN)
-    assert problem(response, 422)["errors"]["lines"] == ["Add at most 3 rows."]
+    assert problem(response, 422)["errors"]["lines"] == ["Lines may have at most 3 rows."]
     response = api.post(url, json={"direction": "in", "lines": lines * 3}, headers=EN)
     assert "lines" not in (response.get_json().get("errors") or {})
 
@@ -131,7 +131,7 @@ def test_a_form_with_too_many_rows_is_refused_without_reading_its_rows(app, brow
         app.config["MAX_FORM_PARTS"] = LIMITS["MAX_FORM_PARTS"]
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Add at most 50 rows." in html
+    assert "Lines may have at most 50 rows." in html
     assert 'name="lines-49-item"' in html and 'name="lines-50-item"' not in html
     assert not text_of(html, "fb-lines-0-item")  # no row was validated
     assert state() == before

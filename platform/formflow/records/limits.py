@@ -46,7 +46,7 @@ def oversized_tables(
             continue
         most = limits.max_rows(field)
         if len(rows) > most:
-            problems[name] = Message("too_many_rows", {"max": most})
+            problems[name] = Message("too_many_rows", {"field": field.label, "max": most})
         else:
             tables.append(rows)
     cells = 0

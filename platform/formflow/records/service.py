@@ -339,7 +339,7 @@ class RecordService:
     def _sums(self, conn, entity: Entity, user: User, main: sa.Table, where, names) -> dict:
         """The sums of the stored number fields ``names`` the user may read over the
         rows matching ``where``, in one aggregate query; as JSON values."""
-        readable = self._readable(user)
+        readable = self.readable_by(user)
         fields = [
             f for f in (entity.field(n) for n in names)
             if f is not None and f.type in SUMMABLE and readable(f) and f.name in main.c
