@@ -165,6 +165,21 @@ def make_user(runtime):
     return factory
 
 
+@pytest.fixture
+def as_user(app):
+    """as_user("boss", lang="en") -> a test client of the pages, signed in as boss and
+    asking for pages in ``lang``."""
+    from web_support import sign_in  # here: web_support imports this module
+
+    def factory(name: str, lang: str = "en"):
+        client = app.test_client()
+        sign_in(client, name)
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        return client
+
+    return factory
+
+
 class ApiClient:
     """A test client speaking JSON to /api/v1 with a user's bearer token."""
 

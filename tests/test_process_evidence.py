@@ -12,7 +12,7 @@ import pytest
 from flow_fixtures import database_url, flow, metadata_path, template  # noqa: F401 (fixtures)
 from formflow.errors import ValidationFailed
 from process_helpers import LEAVE
-from web_support import HTMX, csrf, sign_in
+from web_support import HTMX, csrf
 
 RECORDS = "/flow/leave"
 
@@ -21,17 +21,6 @@ RECORDS = "/flow/leave"
 def staff(make_user):
     return SimpleNamespace(boss=make_user("boss"), emp=make_user("emp", manager="boss"),
                            pat=make_user("pat"))
-
-
-@pytest.fixture
-def as_user(app):
-    def factory(name: str, lang: str = "en"):
-        client = app.test_client()
-        sign_in(client, name)
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
-        return client
-
-    return factory
 
 
 def submitted(flow, staff) -> int:

@@ -15,7 +15,7 @@ from flow_fixtures import database_url, flow, metadata_path, template  # noqa: F
 from formflow.auth.users import set_profile
 from helpers import counting_queries
 from process_helpers import CLAIM, LEAVE
-from web_support import HTMX, sign_in
+from web_support import HTMX
 
 TRIP = "flow.trip"
 
@@ -29,17 +29,6 @@ def staff(runtime, make_user):
         set_profile(conn, emp.id, display_name="Emma Wu", email=None, language=None)
     return SimpleNamespace(boss=boss, emp=emp, fin1=make_user("fin1", roles=["finance"]),
                            fin2=make_user("fin2", roles=["finance"]), pat=make_user("pat"))
-
-
-@pytest.fixture
-def as_user(app):
-    def factory(name: str, lang: str = "en"):
-        client = app.test_client()
-        sign_in(client, name)
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
-        return client
-
-    return factory
 
 
 def leave(flow, staff, days: int = 2) -> int:

@@ -11,7 +11,6 @@ import pytest
 from flow_fixtures import database_url, flow, metadata_path, template  # noqa: F401 (fixtures)
 from helpers import problem
 from process_helpers import LEAVE, Clients, path_of
-from web_support import sign_in
 
 
 @pytest.fixture
@@ -26,17 +25,6 @@ def staff(make_user):
 @pytest.fixture
 def api(api_as, staff):
     return Clients(api_as, staff)
-
-
-@pytest.fixture
-def page_as(app):
-    def factory(name: str, lang: str = "en"):
-        client = app.test_client()
-        sign_in(client, name)
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
-        return client
-
-    return factory
 
 
 def leave(flow, staff, *moves, days=2):
@@ -126,24 +114,24 @@ def test_a_field_the_process_sets_is_read_only_in_the_form(runtime, flow, staff)
     ("lang", "reason"),
     [("en", "In approval — withdraw it to edit."), ("zh-CN", "审批中，撤回后可修改。")],
 )
-def test_the_record_page_disables_edit_with_the_reason(flow, staff, page_as, lang, reason):
+def test_the_record_page_disables_edit_with_the_reason(flow, staff, as_user, lang, reason):
     record_id = leave(flow, staff, SUBMIT)
-    html = page_as("emp", lang).get(f"/flow/leave/{record_id}").get_data(as_text=True)
+    html = as_user("emp", lang).get(f"/flow/leave/{record_id}").get_data(as_text=True)
     assert 'id="edit-record" disabled' in html
     assert f'<span id="edit-reason" class="small text-body-secondary">{reason}</span>' in html
     assert f"/flow/leave/{record_id}/edit" not in html
 
 
-def test_the_record_page_links_edit_when_it_is_allowed(flow, staff, page_as):
+def test_the_record_page_links_edit_when_it_is_allowed(flow, staff, as_user):
     record_id = leave(flow, staff)
-    html = page_as("emp").get(f"/flow/leave/{record_id}").get_data(as_text=True)
+    html = as_user("emp").get(f"/flow/leave/{record_id}").get_data(as_text=True)
     assert f'id="edit-record" href="/flow/leave/{record_id}/edit"' in html
     assert "edit-reason" not in html
 
 
-def test_the_edit_page_of_a_finished_record_leads_back_with_the_reason(flow, staff, page_as):
+def test_the_edit_page_of_a_finished_record_leads_back_with_the_reason(flow, staff, as_user):
     record_id = leave(flow, staff, SUBMIT, ("boss", "approve", None))
-    client = page_as("emp", "zh-CN")
+    client = as_user("emp", "zh-CN")
     response = client.get(f"/flow/leave/{record_id}/edit")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/flow/leave/{record_id}")
@@ -151,7 +139,7 @@ def test_the_edit_page_of_a_finished_record_leads_back_with_the_reason(flow, sta
         as_text=True)
 
 
-def test_the_form_shows_a_field_the_process_sets_as_read_only(flow, staff, page_as):
-    html = page_as("emp").get("/flow/leave/new").get_data(as_text=True)
+def test_the_form_shows_a_field_the_process_sets_as_read_only(flow, staff, as_user):
+    html = as_user("emp").get("/flow/leave/new").get_data(as_text=True)
     assert 'id="st-approved_on" class="ff-state" data-for="approved_on" data-visible="true" ' \
         'data-required="false" data-readonly="true"' in html

@@ -40,19 +40,6 @@ def staff(make_user):
     )
 
 
-@pytest.fixture
-def as_user(app):
-    """as_user("boss", lang="en") -> a test client signed in as boss."""
-
-    def factory(name: str, lang: str = "en"):
-        client = app.test_client()
-        sign_in(client, name)
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
-        return client
-
-    return factory
-
-
 def leave(flow, staff, *, days=2, submit=True, reason="Trip") -> int:
     record = flow.create(staff.emp, LEAVE, kind="annual", days=days, reason=reason, backup="bud")
     if submit:
