@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TEST_APPS
+from conftest import PASSWORD, TEST_APPS
 from formflow.auth import create_user
 from web_support import sign_in
 
@@ -20,10 +20,14 @@ def metadata_path():
 
 
 @pytest.fixture
-def visit(runtime, make_user):
+def guest(make_user):
+    return make_user("gus")
+
+
+@pytest.fixture
+def visit(runtime, guest):
     with runtime.db.write() as conn:
-        create_user(conn, "hlee", None, display_name="Hana Lee")
-    guest = make_user("gus")
+        create_user(conn, "hlee", PASSWORD, display_name="Hana Lee")
     return runtime.records.create(guest, VISIT, {
         "kind": "client", "host": "hlee", "arrives": "2026-03-01T01:30:00Z",
     })
@@ -49,3 +53,18 @@ def test_the_list_and_record_page_show_the_title_in_the_readers_language(
         assert "hlee" not in html.split("</nav>", 1)[1]  # never the user name
         assert "2026-03-01T" not in html
     assert page.count(expected) >= 2  # the heading and the breadcrumb
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Client · Hana Lee · Mar 1, 2026 9:30"),
+    ("zh-CN", "客户 · Hana Lee · 2026年3月1日 09:30"),
+])
+def test_the_inbox_shows_the_title_in_the_readers_language(
+    client, runtime, guest, visit, lang, expected
+):
+    runtime.process.act(guest, VISIT, visit["id"], "submit", {})
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    sign_in(client, "hlee")
+    html = client.get("/inbox").get_data(as_text=True).replace("\u202f", " ")
+    assert expected in html
+

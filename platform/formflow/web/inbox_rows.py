@@ -18,7 +18,14 @@ from flask_babel import gettext as _
 from formflow.auth import can_read_field
 from formflow.metadata.model import Entity, Field, Model
 from formflow.process.inbox import Facet, OpenTask
-from formflow.web.display import References, display_text, field_label, system_field
+from formflow.web.display import (
+    References,
+    display_text,
+    display_title,
+    field_label,
+    system_field,
+    title_fields,
+)
 from formflow.web.process_labels import ProcessLabels, duration, moment
 from formflow.web.records_list import list_columns
 
@@ -82,7 +89,7 @@ def task_rows(model: Model, user, found: list[OpenTask], lang: str, url_for_reco
     for qualified, fields in columns.items():
         records = [t.record for t in found if t.record is not None
                    and _qualified(t) == qualified]
-        refs.collect([*fields, creator], records)
+        refs.collect([*fields, creator, *title_fields(model.entity(qualified))], records)
     rows = []
     for open_task in found:
         entity = _entity(model, open_task)
@@ -126,8 +133,8 @@ def _row(model: Model, entity: Entity, open_task: OpenTask, fields: list[Field],
         task_id=task["id"],
         record_id=task["record_id"],
         url=url_for_record(entity, task["record_id"]),
-        title=record.get("_title") or task.get("record_title") or record.get("_number")
-        or f"#{task['record_id']}",
+        title=display_title(entity, record, refs, lang) if record
+        else task.get("record_title") or f"#{task['record_id']}",
         entity_label=entity.label.text(lang),
         number=record.get("_number"),
         state=labels.state(task.get("state")),
