@@ -68,3 +68,18 @@ def test_the_inbox_shows_the_title_in_the_readers_language(
     html = client.get("/inbox").get_data(as_text=True).replace("\u202f", " ")
     assert expected in html
 
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "Client · Hana Lee · Mar 1, 2026 9:30"),
+    ("zh-CN", "客户 · Hana Lee · 2026年3月1日 09:30"),
+])
+def test_notifications_show_the_title_in_the_readers_language(
+    client, runtime, guest, visit, lang, expected
+):
+    runtime.process.act(guest, VISIT, visit["id"], "submit", {})  # hlee gets a task notice
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    sign_in(client, "hlee")
+    html = client.get("/notifications").get_data(as_text=True).replace("\u202f", " ")
+    assert expected in html
+    assert "2026-03-01 09:30" not in html  # not the stored title
+

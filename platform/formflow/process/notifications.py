@@ -12,7 +12,7 @@ e-mails use the same words.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -93,6 +93,10 @@ OTHER = {
     "zh-CN": ("动态", "{entity}“{title}”有新动态。"),
 }
 NO_DUE = {"en": "soon", "zh-CN": "近期"}
+
+
+#: (entity, record id) pairs -> the records' titles in the reader's language.
+TitlesOf = Callable[[set[tuple[str, int]]], Mapping[tuple[str, int], str]]
 
 
 @dataclass(frozen=True)
@@ -293,9 +297,11 @@ class NotificationService:
                 self.on_notify(conn, notification_id)
         return ids
 
-    def list(self, user: User, lang: str, *, unread: bool = False,
-             limit: int = 50) -> dict[str, Any]:
-        """Newest first: ``{"items", "total", "unread"}`` (total counts what matched)."""
+    def list(self, user: User, lang: str, *, unread: bool = False, limit: int = 50,
+             titles: TitlesOf | None = None) -> dict[str, Any]:
+        """Newest first: ``{"items", "total", "unread"}`` (total counts what matched).
+        ``titles`` gives the records' titles in ``lang`` for the (entity, id) pairs it is
+        handed (the stored title, in the default language, stands for the others)."""
         mine = notifications.c.user_id == user.id
         where = [mine, notifications.c.read_at.is_(None)] if unread else [mine]
         limit = max(1, min(limit, MAX_LIST))
@@ -308,6 +314,10 @@ class NotificationService:
                 sa.select(sa.func.count()).select_from(notifications)
                 .where(mine, notifications.c.read_at.is_(None))).scalar_one()
             notices = describe(conn, self.model, self.schema, self.timezone, rows)
+        if titles is not None and notices:
+            found = titles({(n.entity, n.record_id) for n in notices})
+            notices = [replace(n, title=found.get((n.entity, n.record_id)) or n.title)
+                       for n in notices]
         return {"items": [n.as_json(lang, self.kinds) for n in notices], "total": total,
                 "unread": unread_count}
 

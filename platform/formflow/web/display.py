@@ -307,3 +307,28 @@ def picker_label(refs: References, field: Field, raw: Any) -> str:
         return ""
     value = int(raw) if field.type == "link" and str(raw).isdigit() else raw
     return refs.title(field, value)
+
+
+def titles_in(user: User, lang: str,
+              pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The titles of these (entity, id) records the user may read, in ``lang``: one list
+    query per entity, one look-up of the people and records the titles name."""
+    records = get_runtime().records
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for entity_name, record_id in pairs:
+        wanted[entity_name].append(record_id)
+    found: dict[tuple[str, int], str] = {}
+    for entity_name, ids in wanted.items():
+        entity = records.model.entity(entity_name)
+        if entity is None or not entity.title:
+            continue
+        try:
+            page = records.list(user, entity_name, {
+                "id__in": [",".join(map(str, sorted(ids)))], "per_page": [str(len(ids))]})
+        except ServiceError:
+            continue  # an entity the user may no longer read: its stored titles stand
+        refs = References(user).collect(title_fields(entity), page.items)
+        for record in page.items:
+            found[(entity_name, record["id"])] = display_title(entity, record, refs, lang)
+    return found
+

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.display import titles_in
 from formflow.web.language import page_language
 from formflow.web.rendering import fragment, is_htmx, render
 
@@ -37,8 +38,10 @@ def _unread_only() -> bool:
 
 
 def _listing(unread: bool) -> dict:
-    user = signed_in()
-    found = get_runtime().notifications.list(user, page_language(), unread=unread, limit=SHOWN)
+    user, lang = signed_in(), page_language()
+    found = get_runtime().notifications.list(
+        user, lang, unread=unread, limit=SHOWN, titles=lambda pairs: titles_in(user, lang, pairs)
+    )
     for item in found["items"]:
         item["url"] = url_for(
             "web.view_record", app=item["app"], entity=item["entity"], record_id=item["record_id"]
