@@ -201,3 +201,20 @@ def test_the_chain_leaves_out_the_requester_and_names_the_stand_in(
 
     assert [(s.state, s.people, s.flagged) for s in steps[:1]] == [
         ("manager_review", ("Administrator",), True)]
+
+
+def test_each_tab_shows_a_page_at_a_time(flow, staff, as_user, monkeypatch):
+    monkeypatch.setattr("formflow.web.inbox.PER_PAGE", 2)
+    ids = [leave(flow, staff) for _ in range(3)]
+    boss = as_user("boss")
+    first = html_of(boss.get("/inbox"))
+    assert first.count('class="list-group-item') == 2 and 'rel="next"' in first
+    second = html_of(boss.get("/inbox?page=2"))
+    assert second.count('class="list-group-item') == 1
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    for record_id in ids:
+        flow.act(staff.boss, LEAVE, record_id, "approve")
+    done = html_of(boss.get("/inbox?tab=done&page=2"))
+    assert done.count("<tr class=") == 1 and 'rel="prev"' in done
+    assert html_of(boss.get("/inbox?page=999")).count('class="list-group-item') == 0
+

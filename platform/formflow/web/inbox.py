@@ -117,6 +117,11 @@ class TodoFilter:
         ]
 
 
+#: Rows a tab shows at a time, and how far back its pages go.
+PER_PAGE = 50
+MAX_PAGE = 40
+
+
 @web.get("/inbox")
 def inbox():
     tab = request.args.get("tab", "todo")
@@ -132,6 +137,8 @@ def render_inbox(tab: str, *, notice: str = "", failures: dict[int, str] | None 
     user = signed_in()
     runtime = get_runtime()
     context: dict[str, Any] = {}
+    page = _page_number(request.values.get("page"))
+    wanted = page * PER_PAGE + 1  # one more than shown: is there a next page?
     if tab == "todo":
         chosen = TodoFilter.from_args(request.values)
         found = runtime.inbox.open_tasks(user, entities=chosen.entities(runtime.model),
@@ -139,18 +146,32 @@ def render_inbox(tab: str, *, notice: str = "", failures: dict[int, str] | None 
         rows = task_rows(runtime.model, user, found, page_language(), _record_url)
         if chosen.q:
             rows = [row for row in rows if row.matches(chosen.q)]
+        rows, more = _page_of(rows, page)
         apps, processes, states = facet_choices(runtime.model, runtime.inbox.facets(user),
                                                 page_language())
         context = {"rows": rows, "filter": chosen, "apps": apps, "processes": processes,
                    "states": states}
         items = []
     elif tab == "mine":
-        items = _items(runtime.process.started(user, limit=100), tab)
+        items, more = _page_of(_items(runtime.process.started(user, limit=min(wanted, 200)),
+                                      tab), page)
     else:
-        items = _items(runtime.process.tasks(user, STATUS[tab], limit=200), tab)
+        items, more = _page_of(_items(runtime.process.tasks(user, STATUS[tab], limit=wanted),
+                                      tab), page)
     return render("inbox/inbox", "inbox/_tasks", tab=tab, tabs=TABS, items=items,
                   page_area="inbox", notice=notice, failures=failures or {}, status=status,
-                  **context)
+                  page_number=page, more=more, **context)
+
+
+def _page_number(text: str | None) -> int:
+    """The page asked for, from 1 to MAX_PAGE (anything else: the first)."""
+    return int(text) if text and text.isdigit() and 1 <= int(text) <= MAX_PAGE else 1
+
+
+def _page_of(rows: list, page: int) -> tuple[list, bool]:
+    """The rows of ``page`` and whether a later page has any."""
+    start = (page - 1) * PER_PAGE
+    return rows[start:start + PER_PAGE], len(rows) > start + PER_PAGE
 
 
 def _items(rows: list[dict[str, Any]], tab: str) -> list[Item]:
