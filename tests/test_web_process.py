@@ -191,6 +191,18 @@ def test_the_notifications_page_lists_them_linking_to_the_record(flow, staff, as
     assert "等待您处理" in html_of(as_user("boss", lang="zh-CN").get("/notifications"))
 
 
+def test_the_notifications_page_shows_a_page_at_a_time(flow, staff, as_user, monkeypatch):
+    monkeypatch.setattr("formflow.web.notifications_view.SHOWN", 2)
+    for _ in range(3):
+        leave(flow, staff)
+    boss = as_user("boss")
+    first = html_of(boss.get("/notifications"))
+    assert first.count('class="list-group-item') == 2 and 'rel="next"' in first
+    second = html_of(boss.get("/notifications?page=2"))
+    assert second.count('class="list-group-item') == 1
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
 def test_marking_one_read_answers_the_list_and_the_counts(flow, staff, runtime, as_user):
     leave(flow, staff)
     leave(flow, staff)

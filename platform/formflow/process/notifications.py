@@ -298,7 +298,7 @@ class NotificationService:
         return ids
 
     def list(self, user: User, lang: str, *, unread: bool = False, limit: int = 50,
-             titles: TitlesOf | None = None) -> dict[str, Any]:
+             offset: int = 0, titles: TitlesOf | None = None) -> dict[str, Any]:
         """Newest first: ``{"items", "total", "unread"}`` (total counts what matched).
         ``titles`` gives the records' titles in ``lang`` for the (entity, id) pairs it is
         handed (the stored title, in the default language, stands for the others)."""
@@ -307,7 +307,7 @@ class NotificationService:
         limit = max(1, min(limit, MAX_LIST))
         with self.db.read() as conn:
             rows = conn.execute(sa.select(notifications).where(*where).order_by(
-                notifications.c.id.desc()).limit(limit)).all()
+                notifications.c.id.desc()).limit(limit).offset(max(0, offset))).all()
             total = conn.execute(sa.select(sa.func.count()).select_from(notifications)
                                  .where(*where)).scalar_one()
             unread_count = total if unread else conn.execute(

@@ -17,8 +17,9 @@ from formflow.web.display import titles_in
 from formflow.web.language import page_language
 from formflow.web.rendering import fragment, is_htmx, render
 
-#: How many notifications the page lists.
+#: How many notifications a page lists, and how far back the pages go.
 SHOWN = 100
+MAX_PAGE = 50
 KINDS = {
     "task": (_l("Task"), "text-bg-primary"),
     "cc": (_l("Copy"), "text-bg-info"),
@@ -37,16 +38,23 @@ def _unread_only() -> bool:
     return (request.values.get("unread") or "") in ("1", "true")
 
 
+def _page_number() -> int:
+    text = request.values.get("page") or ""
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_PAGE else 1
+
+
 def _listing(unread: bool) -> dict:
-    user, lang = signed_in(), page_language()
+    user, lang, page = signed_in(), page_language(), _page_number()
     found = get_runtime().notifications.list(
-        user, lang, unread=unread, limit=SHOWN, titles=lambda pairs: titles_in(user, lang, pairs)
+        user, lang, unread=unread, limit=SHOWN, offset=(page - 1) * SHOWN,
+        titles=lambda pairs: titles_in(user, lang, pairs),
     )
     for item in found["items"]:
         item["url"] = url_for(
             "web.view_record", app=item["app"], entity=item["entity"], record_id=item["record_id"]
         )
-    return {"listing": found, "unread_only": unread, "kinds": KINDS, "page_area": "notifications"}
+    return {"listing": found, "unread_only": unread, "kinds": KINDS, "page_area": "notifications",
+            "page_number": page, "more": found["total"] > page * SHOWN}
 
 
 @web.get("/notifications")
