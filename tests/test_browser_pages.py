@@ -30,13 +30,14 @@ SCREENS = [
 
 @pytest.fixture
 def pages(runtime, make_user):
-    """A sales manager who is also an admin, with a lead waiting for them: the URLs of
-    the main pages."""
-    sam = make_user("sam", roles=["sales_manager", "admin"])
-    lead = runtime.records.create(sam, "crm.lead", {
+    """A sales manager who is also an admin, with a lead of their sales rep waiting for
+    them: the URLs of the main pages."""
+    make_user("sam", roles=["sales_manager", "admin"])
+    rep = make_user("rita", roles=["sales_rep"], manager="sam")
+    lead = runtime.records.create(rep, "crm.lead", {
         "company": "Hooli", "contact_name": "Gavin", "phone": "13800000000",
     })
-    runtime.process.act(sam, "crm.lead", lead["id"], "submit", {"values": {
+    runtime.process.act(rep, "crm.lead", lead["id"], "submit", {"values": {
         "need": "A CRM for 50 people", "budget": "12000"}})
     return {
         "home": "/",

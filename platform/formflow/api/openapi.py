@@ -9,7 +9,7 @@ from formflow.fields import Registry
 from formflow.io.exporting import MIMETYPES as EXPORT_MIMETYPES
 from formflow.metadata.model import Entity, Field, Model
 from formflow.process.service import MAX_COMMENT
-from formflow.records.query import MAX_PER_PAGE
+from formflow.records.query import MAX_PAGE, MAX_PER_PAGE
 
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer", "format": "int64"},
@@ -191,15 +191,19 @@ def _list_parameters(entity: Entity, field_types: Registry, readable) -> list[di
     parameters = [
         {"name": "q", "in": "query", "schema": {"type": "string"}},
         {"name": "sort", "in": "query", "schema": {"type": "string"}},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-        {"name": "per_page", "in": "query",
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
+        {"name": "page", "in": "query", "schema": _optional_number(1, MAX_PAGE)},
+        {"name": "per_page", "in": "query", "schema": _optional_number(1, MAX_PER_PAGE)},
     ]
     for field in filter(readable, entity.scalar_fields):
         for op in sorted(field_types[field.type].operators | {"eq"}):
             name = field.name if op == "eq" else f"{field.name}__{op}"
             parameters.append({"name": name, "in": "query", "schema": {"type": "string"}})
     return parameters
+
+
+def _optional_number(low: int, high: int) -> dict[str, Any]:
+    """A whole number query parameter that may also be sent empty (its default)."""
+    return {"anyOf": [{"type": "integer", "minimum": low, "maximum": high}, {"const": ""}]}
 
 
 def _io_paths(entity: Entity, name: str, collection: str, field_types: Registry, readable):
