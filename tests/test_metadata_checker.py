@@ -181,6 +181,13 @@ def test_base_app_is_clean(tmp_path):
             id="duplicate-column",
         ),
         pytest.param(
+            add_column({"name": "cost", "type": "money", "read_roles": ["admin"]}),
+            ORDER,
+            "fields/3/fields/3/read_roles",
+            "read_roles apply to the whole table 'lines', not to one of its columns",
+            id="column-read-roles",
+        ),
+        pytest.param(
             add_column({"name": "_row", "type": "integer"}),
             ORDER,
             "fields/3/fields/3/name",

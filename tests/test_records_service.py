@@ -12,10 +12,13 @@ import pytest
 import sqlalchemy as sa
 
 from formflow.errors import NotFound, ValidationFailed
+from formflow.i18n import Message
+from formflow.metadata.loader import load
 from formflow.metadata.model import Field, Label
 from formflow.records import audit, saving
+from formflow.records.validation import visible_errors
 from formflow.storage.tables import constraint_name
-from helpers import PARTNER, SAMPLE, add_departments, database_state, module_app
+from helpers import LAB, PARTNER, SAMPLE, add_departments, database_state, module_app
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 LINES = [
@@ -566,3 +569,17 @@ def test_unknown_user_and_department_are_errors_on_their_fields(records, admin):
         "owner": ["no_such_user"],
         "team": ["no_such_department"],
     }
+
+
+def test_errors_name_no_field_the_user_may_not_read():
+    """A rule marks every field it reads; a reader without the hidden one sees the
+    message on the record, and on the fields they may read only."""
+    sample = load([LAB]).entity(SAMPLE)
+    rule = Message("rule_failed", {"message": "no"})
+    errors = {"": [rule], "secret": [rule], "quantity": [rule]}
+    assert visible_errors(sample, errors, {"user"}) == {"": [rule], "quantity": [rule]}
+    assert visible_errors(sample, errors, {"user", "auditor"}) == errors
+    assert visible_errors(sample, {"secret": [Message("unknown_field")]}, {"user"}) == {
+        "secret": [Message("unknown_field")]}  # they named it themselves
+    assert visible_errors(sample, {"secret": [rule]}, {"user"})[""][0].key == "not_saved"
+

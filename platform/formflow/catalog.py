@@ -7,6 +7,10 @@ CATALOG: dict[str, dict[str, str]] = {
     # -- field values -------------------------------------------------------------
     "required": {"en": "This field is required.", "zh-CN": "此项为必填项。"},
     "unknown_field": {"en": "Unknown field.", "zh-CN": "未知字段。"},
+    "not_saved": {
+        "en": "The record could not be saved; ask someone who may see all its fields.",
+        "zh-CN": "记录无法保存，请联系可以查看全部字段的人员。",
+    },
     "read_only": {"en": "This field is read-only.", "zh-CN": "此字段为只读。"},
     "not_writable": {
         "en": "You may not change this field.",

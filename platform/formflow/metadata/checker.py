@@ -262,6 +262,11 @@ class _Checker:
                 if text:
                     for message in self.expression(text, resolve, entity, table):
                         yield f"{at}/{key}", message
+            if table is not None:
+                for key in ("read_roles", "write_roles"):
+                    if getattr(field, key):
+                        yield f"{at}/{key}", (f"{key} apply to the whole table {table.name!r},"
+                                              " not to one of its columns")
             if field.is_table:
                 if table is not None:
                     yield f"{at}/type", "a table column cannot itself be a table"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from formflow.auth import can_read_field
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.i18n import Message
@@ -93,3 +94,17 @@ def _is_required(field: Field, scope, context: EvaluationContext) -> bool:
 
 def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == []
+
+
+def visible_errors(entity: Entity, errors: Errors, roles) -> Errors:
+    """``errors`` as a user with ``roles`` may see them: none keyed by a field outside
+    their ``read_roles`` (a rule marks every field it reads; its message stays on the
+    record), except "unknown field" for a field they named themselves."""
+    shown: Errors = {}
+    for key, messages in errors.items():
+        field = entity.field(key.split("[")[0]) if key else None
+        hidden = field is not None and not can_read_field(field, roles)
+        if not hidden or all(m.key == "unknown_field" for m in messages):
+            shown[key] = messages
+    return shown or {"": [Message("not_saved")]}
+
