@@ -383,4 +383,7 @@ def test_the_openapi_document_describes_actions_and_tasks(flow, staff, api):
     assert set(step["post"]["requestBody"]["content"]["application/json"]["schema"]
                ["properties"]) == {"comment", "values", "state"}
     assert "200" in actions["responses"] and "/api/v1/tasks" in document["paths"]
+    reassign = document["paths"]["/api/v1/tasks/{id}/reassign"]["post"]
+    assert reassign["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "user"]
     pytest.importorskip("openapi_spec_validator").validate(document)

@@ -137,6 +137,11 @@ def openapi_document(
             "The caller's tasks", {"200": _json(_items({"type": "object"}))},
             [{"name": "status", "in": "query",
               "schema": {"enum": ["open", "done", "cc"], "default": "open"}}])}
+        paths["/api/v1/tasks/{id}/reassign"] = {"post": _operation(
+            "Hand a pending task to another user (admins)", {"200": _json({"type": "object"})},
+            [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            body={"type": "object", "additionalProperties": False, "required": ["user"],
+                  "properties": {"user": {"type": "string"}, "comment": {"type": "string"}}})}
         paths.update(_insights_paths())
     return {
         "openapi": "3.1.0",
