@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "platform"))
 
 from formflow import create_app  # noqa: E402
-from formflow.storage.statistics import refresh_statistics  # noqa: E402
 from formflow.auth import create_token, get_user_by_name  # noqa: E402
 from formflow.install import install  # noqa: E402
+from formflow.storage.statistics import refresh_statistics  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORKERS = 2

@@ -149,9 +149,9 @@ def _lookup_columns(entity: Entity, field_types: Registry) -> list[str]:
     """Columns indexed on their own: links, ``index: true`` fields, look-up system columns."""
     names = list(LOOKUP_COLUMNS)
     for field in entity.scalar_fields:
-        if (field.index or field_types[field.type].reference) and not field.unique:
-            if field_types[field.type].stored and field.name not in names:
-                names.append(field.name)
+        wanted = field.index or field_types[field.type].reference
+        if wanted and not field.unique and field_types[field.type].stored:
+            names.append(field.name)
     return names
 
 
