@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from run import PG_SERVER, Server, settle
 
 ROOT = Path(__file__).resolve().parents[1]

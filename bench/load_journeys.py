@@ -17,10 +17,11 @@ import json
 import os
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from locust import HttpUser, between, task
 
-TOKENS = json.loads(open(os.environ["LOAD_TOKENS"], encoding="utf-8").read())
+TOKENS = json.loads(Path(os.environ["LOAD_TOKENS"]).read_text(encoding="utf-8"))
 MANAGER_SLOTS = int(os.environ.get("LOAD_MANAGERS", "5"))
 _slots = itertools.count()
 
