@@ -554,4 +554,25 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "You can keep at most {max} views of a list; delete one first.",
         "zh-CN": "每个列表最多保存 {max} 个视图，请先删除一个。",
     },
+    # -- organisation import ----------------------------------------------------------
+    "org_unknown_column": {
+        "en": "Unknown column; the columns are: {columns}.",
+        "zh-CN": "未知列，可用的列为：{columns}。",
+    },
+    "org_column_missing": {
+        "en": "The file needs this column.",
+        "zh-CN": "文件缺少此列。",
+    },
+    "org_unknown_kind": {
+        "en": "Write department or user.",
+        "zh-CN": "请填写 department（部门）或 user（用户）。",
+    },
+    "org_not_for_department": {
+        "en": "A department row leaves this column empty.",
+        "zh-CN": "部门行的此列应留空。",
+    },
+    "org_not_for_user": {
+        "en": "A user row leaves this column empty.",
+        "zh-CN": "用户行的此列应留空。",
+    },
 }

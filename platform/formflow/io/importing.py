@@ -107,7 +107,7 @@ class Importer:
         except _RollBack:
             pass
         if errors:
-            raise ImportFailed(_by_row(errors))
+            raise ImportFailed(errors_by_row(errors))
         return ImportResult(len(rows), dry_run=dry_run, **counts)
 
     def check_size(self, size: int) -> None:
@@ -255,7 +255,7 @@ def _key_value(records: RecordService, field: Field, text: str) -> Any:
     return records.field_types[field.type].parse(field, text)
 
 
-def _by_row(errors: Errors) -> Errors:
+def errors_by_row(errors: Errors) -> Errors:
     """``errors`` ordered by row number (header and key problems first)."""
 
     def order(path: str) -> tuple[int, str]:

@@ -76,7 +76,7 @@ def confirm_import(app: str, entity: str):
     user = signed_in()
     found = entity_or_404(app, entity)
     token = request.form.get("token", "")
-    path = _pending(found.qualified_name, token)
+    path = pending_upload(found.qualified_name, token)
     key = request.form.get("key", "").strip() or None
     try:
         result = get_runtime().importer.run(user, found.qualified_name, path.read_bytes(), key=key)
@@ -85,7 +85,7 @@ def confirm_import(app: str, entity: str):
                    "errors": error_lines(failed.errors, page_language(), found),
                    "problem": failed.message.render(page_language())}
         return _page(found, context, 422)
-    _forget(token, path)
+    forget_upload(token, path)
     flash(_("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
             created=result.created, updated=result.updated, unchanged=result.unchanged),
           "success")
@@ -102,7 +102,7 @@ def _check(user, found, data: bytes, key: str | None) -> dict:
                 "problem": failed.message.render(lang)}
     except ServiceError as error:
         return {"problem": error.message.render(lang)}
-    return {"result": result, "token": _keep(found.qualified_name, data)}
+    return {"result": result, "token": keep_upload(found.qualified_name, data)}
 
 
 def _page(found, context: dict, status: int | None = None):
@@ -116,7 +116,9 @@ def _folder() -> Path:
     return Path(current_app.instance_path) / "imports"
 
 
-def _keep(qualified: str, data: bytes) -> str:
+def keep_upload(qualified: str, data: bytes) -> str:
+    """Keep an upload checked by a dry run until it is confirmed; its token.
+    ``qualified`` names what it is for (an entity), which confirming must match."""
     folder = _folder()
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
@@ -131,7 +133,7 @@ def _keep(qualified: str, data: bytes) -> str:
     return token
 
 
-def _pending(qualified: str, token: str) -> Path:
+def pending_upload(qualified: str, token: str) -> Path:
     """The file waiting under ``token`` for this session and entity, or 404."""
     if session.get("imports", {}).get(token) != qualified:
         abort(404)
@@ -141,6 +143,6 @@ def _pending(qualified: str, token: str) -> Path:
     return path
 
 
-def _forget(token: str, path: Path) -> None:
+def forget_upload(token: str, path: Path) -> None:
     path.unlink(missing_ok=True)
     session["imports"] = {t: q for t, q in session.get("imports", {}).items() if t != token}
