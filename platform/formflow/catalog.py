@@ -575,4 +575,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "A user row leaves this column empty.",
         "zh-CN": "用户行的此列应留空。",
     },
+    # -- import sources and mappings ----------------------------------------------------
+    "import_column": {"en": "column", "zh-CN": "列"},
+    "import_mapping": {"en": "mapping", "zh-CN": "列映射"},
+    "mapping_invalid": {
+        "en": "The mapping is not valid JSON of field names to column names: {problem}.",
+        "zh-CN": "列映射不是“字段名: 列名”形式的有效 JSON：{problem}。",
+    },
+    "mapping_no_column": {
+        "en": "The source has no column {column!r}.",
+        "zh-CN": "数据源中没有列 {column!r}。",
+    },
+    "sql_unreachable": {
+        "en": "The source database cannot be read: {problem}",
+        "zh-CN": "无法读取源数据库：{problem}",
+    },
+    "sql_no_table": {
+        "en": "The source database has no table {table!r}.",
+        "zh-CN": "源数据库中没有表 {table!r}。",
+    },
 }

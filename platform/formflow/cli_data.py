@@ -20,8 +20,17 @@ from formflow.runtime import get_runtime
 
 
 @click.command("import")
-@click.argument("entity", metavar="APP.ENTITY")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("entity", metavar="[APP.ENTITY", required=False)
+@click.argument("file", metavar="FILE]", required=False,
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--from-sql", "url", metavar="URL",
+              help="Read the rows from a table of this database (a SQLAlchemy URL) "
+                   "instead of a file.")
+@click.option("--table", metavar="T", help="With --from-sql: the table (or schema.table).")
+@click.option("--into", metavar="APP.ENTITY", help="With --from-sql: the entity to fill.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
+              help='JSON file {"field": "source column", ...}: import only these columns, '
+                   "each into its field.")
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 @click.option("--key", metavar="FIELD",
               help="Update the record whose FIELD matches the row's (id, _number or a field); "
@@ -30,22 +39,29 @@ from formflow.runtime import get_runtime
               help="The user the import runs as: their permissions apply and they create "
                    "the records.")
 @with_appcontext
-def import_command(entity: str, file: str, dry_run: bool, key: str | None, acting: str) -> None:
-    """Import records from a CSV or XLSX FILE whose first row names the fields.  All or
-    nothing: any problem in any row writes nothing, and every problem is printed as
-    `row N: field: message`; exit 1 then."""
+def import_command(entity, file, url, table, into, mapping, dry_run, key, acting) -> None:
+    """Import records into APP.ENTITY from a CSV or XLSX FILE whose first row names the
+    fields, or with --from-sql URL --table T --into APP.ENTITY from a table of another
+    database (read in chunks).  All or nothing: any problem in any row writes nothing,
+    and every problem is printed as `row N: field: message`; exit 1 then."""
     from formflow.io.importing import ImportFailed, error_lines
+    from formflow.io.mapping import read_mapping
 
+    if url is None and (table or into or not (entity and file)):
+        raise click.UsageError("Give APP.ENTITY and FILE, or --from-sql URL --table T "
+                               "--into APP.ENTITY.")
+    if url is not None and (entity or file or not (table and into)):
+        raise click.UsageError("--from-sql takes --table T --into APP.ENTITY, and no FILE.")
     runtime = get_runtime()
     user = acting_user(acting)
     lang = language(user)
+    target = into or entity
     try:
-        runtime.importer.check_size(os.path.getsize(file))  # before reading it all
-        with open(file, "rb") as handle:
-            data = handle.read()
-        result = runtime.importer.run(user, entity, data, dry_run=dry_run, key=key)
+        columns = None if mapping is None else read_mapping(Path(mapping).read_text("utf-8-sig"))
+        result = (_import_file(user, entity, file, columns, dry_run, key) if url is None
+                  else _import_sql(user, url, table, into, columns, dry_run, key))
     except ImportFailed as failed:
-        for line in error_lines(failed.errors, lang, runtime.model.entity(entity)):
+        for line in error_lines(failed.errors, lang, runtime.model.entity(target)):
             click.echo(line)
         click.echo(failed.message.render(lang), err=True)
         sys.exit(1)
@@ -56,6 +72,24 @@ def import_command(entity: str, file: str, dry_run: bool, key: str | None, actin
     click.echo(f"{result.rows} row(s) checked: {result.created} record(s) {done} created, "
                f"{result.updated} updated, {result.unchanged} unchanged."
                + (" Dry run: nothing was written." if dry_run else ""))
+
+
+def _import_file(user, entity, file, mapping, dry_run, key):
+    importer = get_runtime().importer
+    importer.check_size(os.path.getsize(file))  # before reading it all
+    data = Path(file).read_bytes()
+    return importer.run(user, entity, data, dry_run=dry_run, key=key, mapping=mapping)
+
+
+def _import_sql(user, url, table, into, mapping, dry_run, key):
+    from formflow.io.sql_source import sql_source
+
+    columns = None if mapping is None else list(mapping.values())
+    with sql_source(url, table, columns) as source:
+        return get_runtime().importer.run_source(user, into, source, dry_run=dry_run,
+                                                 key=key, mapping=mapping)
+
+
 @click.command("export")
 @click.argument("entity", metavar="APP.ENTITY")
 @click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv",

@@ -16,11 +16,17 @@ updates the live record whose ``key`` field holds the row's value (``id`` and
 ``_number`` work too) and creates one when none does; a value matching several records,
 or repeated in the file, is an error.  Cells are text (see :mod:`formflow.io.cells`);
 empty cells clear a value on update and leave it to its default on create.
+
+The rows come from a :class:`Source`: a file's header and rows, or a database table's
+columns and rows read in chunks (:mod:`formflow.io.sql_source`).  Chunks are checked and
+saved one after the other in the same transaction (links resolved and keys matched per
+chunk, repeated keys found across chunks), so a big table never sits in memory whole.
+A mapping (:mod:`formflow.io.mapping`) picks the columns to import and names their fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +40,8 @@ from formflow.i18n import Message
 from formflow.io.cells import cell_text
 from formflow.io.columns import ImportColumns, match_header
 from formflow.io.links import CHUNK, resolve_links
-from formflow.io.reading import FileTooLarge, ReadLimits, Sheet, is_filled, read_sheet
+from formflow.io.mapping import map_columns
+from formflow.io.reading import FileTooLarge, ReadLimits, is_filled, read_sheet
 from formflow.metadata.model import Entity, Field
 from formflow.records.service import RecordService
 
@@ -50,6 +57,17 @@ class ImportResult:
     updated: int
     unchanged: int
     dry_run: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """Rows to import: the header naming each column, where it is (its row number in a
+    file; 0 for a database table, whose problems name the column), and the data rows as
+    (row number, cells) in chunks, read as they are imported."""
+
+    header: list[str]
+    header_row: int
+    chunks: Iterable[list[tuple[int, list]]]
 
 
 class ImportFailed(ValidationFailed):
@@ -74,41 +92,74 @@ class Importer:
 
     def run(
         self, user: User, entity_name: str, data: bytes, *, dry_run: bool = False,
-        key: str | None = None,
+        key: str | None = None, mapping: Mapping[str, str] | None = None,
     ) -> ImportResult:
-        entity = self.records.entity(entity_name)
-        self.records.require(user, entity, "import_")
-        if key is None:  # every row creates a record
-            self.records.require(user, entity, "create")
+        """Import the CSV or XLSX file ``data``; ``mapping`` (target field -> the
+        file's column) imports only the columns it names, under those fields."""
+        self._entity(user, entity_name, key)
         self.check_size(len(data))
         sheet = read_sheet(data, self.limits)
-        columns, errors = match_header(entity, sheet.header, key, sheet.header_row,
-                                       readable=self.records.readable_by(user))
+        source = Source(sheet.header, sheet.header_row, [sheet.rows])
+        return self.run_source(user, entity_name, source, dry_run=dry_run, key=key,
+                               mapping=mapping)
+
+    def run_source(
+        self, user: User, entity_name: str, source: Source, *, dry_run: bool = False,
+        key: str | None = None, mapping: Mapping[str, str] | None = None,
+    ) -> ImportResult:
+        """Import the rows of ``source`` (a file's, or a database table's read in
+        chunks), in one write transaction, chunk by chunk."""
+        entity = self._entity(user, entity_name, key)
+        header, pick, errors = source.header, None, {}
+        if mapping is not None:
+            pick, header, errors = map_columns(source.header, mapping)
+        if not errors:
+            columns, errors = match_header(entity, header, key, source.header_row,
+                                           readable=self.records.readable_by(user))
         if errors:
-            raise ImportFailed(errors)
-        rows = _payloads(sheet, columns, errors)
+            raise ImportFailed(_header_errors(errors, source.header_row))
         counts = {"created": 0, "updated": 0, "unchanged": 0}
+        total = 0
+        first_keys: dict[Any, int] = {}
         try:
             with self.records.db.write() as conn:
-                self._resolve_links(conn, user, entity, rows, errors)
-                targets = self._match_keys(conn, user, entity, columns, sheet, errors)
-                for number, payload in rows:
-                    try:
-                        outcome = self._save(conn, user, entity, number, payload,
-                                             targets.get(number), errors)
-                    except sa.exc.DBAPIError:  # a concurrent writer broke the transaction
-                        errors.setdefault(f"row {number}", []).append(
-                            Message("changed_meanwhile"))
+                for chunk in source.chunks:
+                    chunk = chunk if pick is None else [
+                        (number, [_cell(cells, i) for i in pick]) for number, cells in chunk]
+                    rows = _payloads(chunk, columns, errors)
+                    total += len(rows)
+                    self._resolve_links(conn, user, entity, rows, errors)
+                    targets = self._match_keys(conn, user, entity, columns, chunk, errors,
+                                               first_keys)
+                    if not self._save_rows(conn, user, entity, rows, targets, errors, counts):
                         break
-                    if outcome:
-                        counts[outcome] += 1
                 if errors or dry_run:
                     raise _RollBack
         except _RollBack:
             pass
         if errors:
             raise ImportFailed(errors_by_row(errors))
-        return ImportResult(len(rows), dry_run=dry_run, **counts)
+        return ImportResult(total, dry_run=dry_run, **counts)
+
+    def _entity(self, user: User, entity_name: str, key: str | None) -> Entity:
+        entity = self.records.entity(entity_name)
+        self.records.require(user, entity, "import_")
+        if key is None:  # every row creates a record
+            self.records.require(user, entity, "create")
+        return entity
+
+    def _save_rows(self, conn, user, entity, rows, targets, errors, counts) -> bool:
+        """Save each row, counting outcomes; False when the transaction broke."""
+        for number, payload in rows:
+            try:
+                outcome = self._save(conn, user, entity, number, payload,
+                                     targets.get(number), errors)
+            except sa.exc.DBAPIError:  # a concurrent writer broke the transaction
+                errors.setdefault(f"row {number}", []).append(Message("changed_meanwhile"))
+                return False
+            if outcome:
+                counts[outcome] += 1
+        return True
 
     def check_size(self, size: int) -> None:
         """Refuse a file of ``size`` bytes when it is over the limit."""
@@ -177,16 +228,17 @@ class Importer:
                 )
 
     def _match_keys(self, conn: Connection, user: User, entity: Entity,
-                    columns: ImportColumns, sheet: Sheet, errors: Errors) -> dict[int, int]:
+                    columns: ImportColumns, chunk: list[tuple[int, list]], errors: Errors,
+                    first_row: dict[Any, int]) -> dict[int, int]:
         """The id of the record each row updates, by row number (rows creating a record
         are absent).  Only records the user may read are matched: a row whose key is held
-        by a record out of sight creates a record, as for a key nobody holds."""
+        by a record out of sight creates a record, as for a key nobody holds.
+        ``first_row`` remembers each key value's row across chunks."""
         if columns.key is None:
             return {}
         index, field = columns.key
         values: dict[int, Any] = {}
-        first_row: dict[Any, int] = {}
-        for number, cells in sheet.rows:
+        for number, cells in chunk:
             path = f"row {number}.{field.name}"
             try:
                 value = _key_value(self.records, field, cell_text(field, _cell(cells, index)))
@@ -223,12 +275,13 @@ class Importer:
         return targets
 
 
-def _payloads(sheet: Sheet, columns: ImportColumns, errors: Errors) -> list[Row]:
+def _payloads(chunk: list[tuple[int, list]], columns: ImportColumns, errors: Errors
+              ) -> list[Row]:
     """Each data row as a request-shaped payload of cell texts; a filled cell in a
     column without a header is an error (it would be lost otherwise)."""
     rows = []
     width = len(columns.fields)
-    for number, cells in sheet.rows:
+    for number, cells in chunk:
         payload = {}
         for index, cell in enumerate(cells):
             field = columns.fields[index] if index < width else None
@@ -243,6 +296,14 @@ def _payloads(sheet: Sheet, columns: ImportColumns, errors: Errors) -> list[Row]
 
 def _cell(cells: list, index: int) -> Any:
     return cells[index] if index < len(cells) else None
+
+
+def _header_errors(errors: Errors, header_row: int) -> Errors:
+    """Header problems of a table (``header_row`` 0, no row to name) keyed by column."""
+    if header_row:
+        return errors
+    return {f"column.{path.removeprefix('row 0.')}" if path.startswith("row 0.") else path:
+            messages for path, messages in errors.items()}
 
 
 def _key_value(records: RecordService, field: Field, text: str) -> Any:
@@ -283,6 +344,8 @@ def error_lines(errors: Mapping[str, list[Message]], lang: str | None,
             continue
         if head.startswith("row "):
             where = Message("import_row", {"row": head.removeprefix("row ")}).render(lang)
+        elif head in ("column", "mapping"):
+            where = Message(f"import_{head}").render(lang)
         else:
             where = Message("import_key").render(lang)
         prefix = f"{where}: {_field_label(entity, field, lang)}: " if field else f"{where}: "
