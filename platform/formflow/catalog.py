@@ -594,4 +594,15 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The source database has no table {table!r}.",
         "zh-CN": "源数据库中没有表 {table!r}。",
     },
+    # -- line items in files --------------------------------------------------------------
+    "line_key_column": {
+        "en": "The first column of sheet {sheet!r} must be a column of the documents' sheet "
+              "(such as _number), saying which document each line belongs to.",
+        "zh-CN": "工作表 {sheet!r} 的第一列必须是单据表中的某一列（如 _number），"
+                 "用来指明每行明细属于哪张单据。",
+    },
+    "line_without_document": {
+        "en": "No document has {value!r} in column {column}.",
+        "zh-CN": "没有单据的 {column} 列为 {value!r}。",
+    },
 }

@@ -31,6 +31,9 @@ from formflow.runtime import get_runtime
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False),
               help='JSON file {"field": "source column", ...}: import only these columns, '
                    "each into its field.")
+@click.option("--lines", "line_files", multiple=True, metavar="FIELD=FILE",
+              help="The line items of table field FIELD from a CSV or XLSX FILE whose first "
+                   "column is a column of the documents' file (e.g. _number); repeatable.")
 @click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
 @click.option("--key", metavar="FIELD",
               help="Update the record whose FIELD matches the row's (id, _number or a field); "
@@ -39,11 +42,14 @@ from formflow.runtime import get_runtime
               help="The user the import runs as: their permissions apply and they create "
                    "the records.")
 @with_appcontext
-def import_command(entity, file, url, table, into, mapping, dry_run, key, acting) -> None:
+def import_command(entity, file, url, table, into, mapping, line_files, dry_run, key,
+                   acting) -> None:
     """Import records into APP.ENTITY from a CSV or XLSX FILE whose first row names the
     fields, or with --from-sql URL --table T --into APP.ENTITY from a table of another
-    database (read in chunks).  All or nothing: any problem in any row writes nothing,
-    and every problem is printed as `row N: field: message`; exit 1 then."""
+    database (read in chunks).  Line items come from the workbook's sheets named after
+    table fields, from `FIELD.COLUMN` columns, or from --lines files.  All or nothing:
+    any problem in any row writes nothing, and every problem is printed as
+    `row N: field: message`; exit 1 then."""
     from formflow.io.importing import ImportFailed, error_lines
     from formflow.io.mapping import read_mapping
 
@@ -58,7 +64,13 @@ def import_command(entity, file, url, table, into, mapping, dry_run, key, acting
     target = into or entity
     try:
         columns = None if mapping is None else read_mapping(Path(mapping).read_text("utf-8-sig"))
-        result = (_import_file(user, entity, file, columns, dry_run, key) if url is None
+        lines = {}
+        for item in line_files:
+            name, sep, path = item.partition("=")
+            if not sep or not Path(path).is_file():
+                raise click.BadParameter(f"{item!r} is not FIELD=FILE", param_hint="--lines")
+            lines[name] = path
+        result = (_import_file(user, entity, file, columns, dry_run, key, lines) if url is None
                   else _import_sql(user, url, table, into, columns, dry_run, key))
     except ImportFailed as failed:
         for line in error_lines(failed.errors, lang, runtime.model.entity(target)):
@@ -74,11 +86,13 @@ def import_command(entity, file, url, table, into, mapping, dry_run, key, acting
                + (" Dry run: nothing was written." if dry_run else ""))
 
 
-def _import_file(user, entity, file, mapping, dry_run, key):
+def _import_file(user, entity, file, mapping, dry_run, key, lines):
     importer = get_runtime().importer
-    importer.check_size(os.path.getsize(file))  # before reading it all
+    for path in (file, *lines.values()):
+        importer.check_size(os.path.getsize(path))  # before reading it all
     data = Path(file).read_bytes()
-    return importer.run(user, entity, data, dry_run=dry_run, key=key, mapping=mapping)
+    return importer.run(user, entity, data, dry_run=dry_run, key=key, mapping=mapping,
+                        lines={name: Path(path).read_bytes() for name, path in lines.items()})
 
 
 def _import_sql(user, url, table, into, mapping, dry_run, key):
@@ -103,13 +117,19 @@ def _import_sql(user, url, table, into, mapping, dry_run, key):
               help="The user the export runs as: only what they may read is exported.")
 @click.option("--codes", is_flag=True,
               help="Write option values and state names instead of their labels.")
+@click.option("--lines", "with_lines", is_flag=True,
+              help="Line items too: a sheet per table field (XLSX), or with CSV a file "
+                   "OUTPUT-stem.FIELD.csv beside OUTPUT per table field.")
 @with_appcontext
 def export_command(
-    entity: str, file_format: str, output: str | None, filters, acting, codes: bool
+    entity: str, file_format: str, output: str | None, filters, acting, codes: bool,
+    with_lines: bool,
 ) -> None:
     """Export the records of APP.ENTITY (UTF-8 CSV with a byte-order mark, or XLSX); the
     header row holds the field names, options and states show their labels in the
     user's language (--codes: their codes), and the file imports back as it is."""
+    if with_lines and file_format == "csv" and output is None:
+        raise click.UsageError("--lines with CSV writes several files: give -o FILE.")
     user = acting_user(acting)
     args: dict[str, list[str]] = {}
     for item in filters:
@@ -118,19 +138,29 @@ def export_command(
             raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--filter")
         args.setdefault(name, []).append(value)
     try:
-        export = get_runtime().exporter.export(
-            user, entity, args, file_format, lang=language(user), codes=codes
-        )
+        exporter = get_runtime().exporter
+        export = exporter.export(user, entity, args, file_format, lang=language(user),
+                                 codes=codes, lines=with_lines)
+        if output is None:
+            for chunk in export.chunks:
+                click.echo(chunk, nl=False)  # bytes go to the binary stream
+            return
+        _write(output, export.chunks)
+        if with_lines and file_format == "csv":
+            for table in get_runtime().model.entity(entity).table_fields:
+                path = Path(output).with_suffix(f".{table.name}.csv")
+                _write(str(path), exporter.export_lines(
+                    user, entity, args, table.name, lang=language(user), codes=codes).chunks)
+                click.echo(f"Lines of {table.name} written to {path}.", err=True)
     except ServiceError as error:
         raise click.ClickException(error.message.render(language(user))) from None
-    if output is None:
-        for chunk in export.chunks:
-            click.echo(chunk, nl=False)  # bytes go to the binary stream
-        return
-    with open(output, "wb") as handle:
-        for chunk in export.chunks:
-            handle.write(chunk)
     click.echo(f"Records written to {output}.", err=True)
+
+
+def _write(path: str, chunks) -> None:
+    with open(path, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
 
 
 def acting_user(name: str):

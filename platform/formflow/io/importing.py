@@ -26,6 +26,7 @@ A mapping (:mod:`formflow.io.mapping`) picks the columns to import and names the
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +40,10 @@ from formflow.fields import FieldValueError
 from formflow.i18n import Message
 from formflow.io.cells import cell_text
 from formflow.io.columns import ImportColumns, match_header
+from formflow.io.line_items import attach_lines, line_payload, table_sheets
 from formflow.io.links import CHUNK, resolve_links
 from formflow.io.mapping import map_columns
-from formflow.io.reading import FileTooLarge, ReadLimits, is_filled, read_sheet
+from formflow.io.reading import FileTooLarge, ReadLimits, is_filled, read_sheet, sheet_titles
 from formflow.metadata.model import Entity, Field
 from formflow.records.service import RecordService
 
@@ -68,6 +70,10 @@ class Source:
     header: list[str]
     header_row: int
     chunks: Iterable[list[tuple[int, list]]]
+    #: Problems found while reading (line sheets that do not fit), reported with the rest.
+    problems: Errors = dataclasses.field(default_factory=dict)
+    #: The columns whose cells hold a table field's lines (lists of ``{column: cell}``).
+    tables: frozenset[int] = frozenset()
 
 
 class ImportFailed(ValidationFailed):
@@ -93,13 +99,24 @@ class Importer:
     def run(
         self, user: User, entity_name: str, data: bytes, *, dry_run: bool = False,
         key: str | None = None, mapping: Mapping[str, str] | None = None,
+        lines: Mapping[str, bytes] | None = None,
     ) -> ImportResult:
         """Import the CSV or XLSX file ``data``; ``mapping`` (target field -> the
-        file's column) imports only the columns it names, under those fields."""
-        self._entity(user, entity_name, key)
-        self.check_size(len(data))
+        file's column) imports only the columns it names, under those fields.  Line items
+        come from the workbook's other sheets, from ``<table>.<column>`` columns, or from
+        ``lines`` (table field -> a CSV or XLSX file): see :mod:`formflow.io.line_items`."""
+        entity = self._entity(user, entity_name, key)
+        for size in (len(data), *(len(blob) for blob in (lines or {}).values())):
+            self.check_size(size)
         sheet = read_sheet(data, self.limits)
-        source = Source(sheet.header, sheet.header_row, [sheet.rows])
+        extra = {title: read_sheet(data, self.limits, index) for index, title in
+                 table_sheets(entity, sheet_titles(data))}
+        extra.update((name, read_sheet(blob, self.limits)) for name, blob in (lines or {}).items())
+        problems: Errors = {}
+        tables: frozenset[int] = frozenset()
+        if entity.table_fields and mapping is None:
+            sheet, tables = attach_lines(entity, sheet, extra, problems)
+        source = Source(sheet.header, sheet.header_row, [sheet.rows], problems, tables)
         return self.run_source(user, entity_name, source, dry_run=dry_run, key=key,
                                mapping=mapping)
 
@@ -115,9 +132,12 @@ class Importer:
             pick, header, errors = map_columns(source.header, mapping)
         if not errors:
             columns, errors = match_header(entity, header, key, source.header_row,
-                                           readable=self.records.readable_by(user))
+                                           readable=self.records.readable_by(user),
+                                           tables=source.tables)
         if errors:
-            raise ImportFailed(_header_errors(errors, source.header_row))
+            errors = {**source.problems, **errors}
+            raise ImportFailed(errors_by_row(_header_errors(errors, source.header_row)))
+        errors = dict(source.problems)  # reported with the rows' own
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         total = 0
         first_keys: dict[Any, int] = {}
@@ -199,33 +219,27 @@ class Importer:
 
     def _resolve_links(self, conn: Connection, user: User, entity: Entity, rows: list[Row],
                        errors: Errors) -> None:
-        """Replace each link cell's text (number, id or title) by the record id.  Only
-        records the user may link are found (see :mod:`formflow.records.linking`): one
-        out of sight is as unknown as one that does not exist."""
+        """Replace each link cell's text (number, id or title) by the record id, in the
+        documents and in their lines.  Only records the user may link are found (see
+        :mod:`formflow.records.linking`): one out of sight is as unknown as one that does
+        not exist."""
         model, schema = self.records.model, self.records.schema
-        for field in entity.scalar_fields:
-            if field.type != "link":
-                continue
-            texts = {p[field.name] for _, p in rows if p.get(field.name)}
-            if not texts:
-                continue
+        for field, cells in _link_cells(entity, rows):
+            texts = {holder[name] for _, holder, name, _ in cells}
             target = model.entity(field.to or "")
             scope = (None if field.link_scope == "all"
                      else self.records.read_condition(conn, user, target))
             found, ambiguous = resolve_links(conn, schema[target.qualified_name],
                                              bool(target.numbering), texts, scope)
-            for number, payload in rows:
-                text = payload.get(field.name)
-                if not text:
+            for number, holder, name, path in cells:
+                text = holder[name].strip()
+                if text in found:
+                    holder[name] = found[text]
                     continue
-                if text.strip() in found:
-                    payload[field.name] = found[text.strip()]
-                    continue
-                del payload[field.name]
-                key = "link_ambiguous" if text.strip() in ambiguous else "no_such_link"
-                errors.setdefault(f"row {number}.{field.name}", []).append(
-                    Message(key, {"entity": target.label, "value": text.strip()[:100]})
-                )
+                del holder[name]
+                key = "link_ambiguous" if text in ambiguous else "no_such_link"
+                errors.setdefault(f"row {number}.{path}", []).append(
+                    Message(key, {"entity": target.label, "value": text[:100]}))
 
     def _match_keys(self, conn: Connection, user: User, entity: Entity,
                     columns: ImportColumns, chunk: list[tuple[int, list]], errors: Errors,
@@ -284,14 +298,35 @@ def _payloads(chunk: list[tuple[int, list]], columns: ImportColumns, errors: Err
     for number, cells in chunk:
         payload = {}
         for index, cell in enumerate(cells):
-            field = columns.fields[index] if index < width else None
-            if field is not None:
-                payload[field.name] = cell_text(field, cell)
+            column = columns.fields[index] if index < width else None
+            if column is not None and column.is_table:
+                payload[column.name] = line_payload(column, cell or [])
+            elif column is not None:
+                payload[column.name] = cell_text(column, cell)
             elif (index >= width or not columns.named[index]) and is_filled(cell):
                 errors.setdefault(f"row {number}", []).append(
                     Message("cell_without_header", {"column": index + 1}))
         rows.append((number, payload))
     return rows
+
+
+def _link_cells(entity: Entity, rows: list[Row]):
+    """Per link field or line column (with text in some row): the field and its cells,
+    as (row number, the dict holding the cell, the cell's key in it, its error path)."""
+    for field in entity.scalar_fields:
+        if field.type == "link":
+            cells = [(n, p, field.name, field.name) for n, p in rows if p.get(field.name)]
+            if cells:
+                yield field, cells
+    for table in entity.table_fields:
+        for column in table.fields:
+            if column.type != "link":
+                continue
+            cells = [(n, line, column.name, f"{table.name}[{i}].{column.name}")
+                     for n, p in rows if isinstance(p.get(table.name), list)
+                     for i, line in enumerate(p[table.name]) if line.get(column.name)]
+            if cells:
+                yield column, cells
 
 
 def _cell(cells: list, index: int) -> Any:
@@ -344,6 +379,9 @@ def error_lines(errors: Mapping[str, list[Message]], lang: str | None,
             continue
         if head.startswith("row "):
             where = Message("import_row", {"row": head.removeprefix("row ")}).render(lang)
+        elif " row " in head:  # a row of a line-item sheet: "lines row 4"
+            sheet, _, number = head.rpartition(" row ")
+            where = f"{sheet}: {Message('import_row', {'row': number}).render(lang)}"
         elif head in ("column", "mapping"):
             where = Message(f"import_{head}").render(lang)
         else:
