@@ -605,4 +605,33 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "No document has {value!r} in column {column}.",
         "zh-CN": "没有单据的 {column} 列为 {value!r}。",
     },
+    # -- app archives ----------------------------------------------------------------------
+    "archive_unreadable": {
+        "en": "This is not an app archive Formflow can read: {problem}.",
+        "zh-CN": "无法读取此应用归档：{problem}。",
+    },
+    "archive_no_app": {
+        "en": "This instance has no app {app!r}: copy the archive's metadata/{app} folder "
+              "into the metadata path and run formflow migrate first.",
+        "zh-CN": "本实例没有应用 {app!r}：请先把归档中的 metadata/{app} 文件夹复制到元数据目录，"
+                 "再运行 formflow migrate。",
+    },
+    "archive_other_metadata": {
+        "en": "App {app!r} here differs from the archive's: install the archive's metadata "
+              "(and migrate) first.",
+        "zh-CN": "本实例的应用 {app!r} 与归档中的不同：请先安装归档中的元数据并运行迁移。",
+    },
+    "archive_not_empty": {
+        "en": "App {app!r} already has records here; an archive loads into an empty app.",
+        "zh-CN": "应用 {app!r} 在本实例中已有记录；归档只能导入到没有数据的应用。",
+    },
+    "archive_missing_names": {
+        "en": "These users or departments are missing here (import the organisation "
+              "first): {names}.",
+        "zh-CN": "本实例缺少以下用户或部门（请先导入组织架构）：{names}。",
+    },
+    "archive_checksum": {
+        "en": "Table {table} does not read back as archived; nothing was loaded.",
+        "zh-CN": "表 {table} 导入后与归档内容不一致，未导入任何数据。",
+    },
 }

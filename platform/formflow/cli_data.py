@@ -1,5 +1,6 @@
 """The ``formflow`` commands that move data in and out: records (``import``,
-``export``), the organisation (``import-org``, ``export-org``) and ``user show``.
+``export``), the organisation (``import-org``, ``export-org``), whole apps
+(``export-app``, ``import-app``) and ``user show``.
 Each is a thin shell over a service; problems are printed in the acting user's
 language (else FORMFLOW_LANGUAGE)."""
 
@@ -230,6 +231,52 @@ def export_org_command(file: str) -> None:
     click.echo(f"Organisation written to {file}.", err=True)
 
 
+@click.command("export-app")
+@click.argument("app")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_app_command(app: str, file: str) -> None:
+    """Write APP to one zip FILE: its metadata, every record with its line items, the
+    files they hold and their process history (see docs/migration.md)."""
+    try:
+        summary = _archive().write(app, file)
+    except ServiceError as error:
+        raise click.ClickException(error.message.render("en")) from None
+    _echo_summary(summary, "written to", file)
+
+
+@click.command("import-app")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_app_command(file: str) -> None:
+    """Load an archive written by export-app into this instance, whose app must have
+    the same metadata and no records yet; users and departments are matched by name
+    (import the organisation first).  All or nothing; every table is checked against
+    the archive's checksums."""
+    try:
+        summary = _archive().load(Path(file).read_bytes())
+    except ServiceError as error:
+        raise click.ClickException(error.message.render("en")) from None
+    _echo_summary(summary, "loaded from", file)
+    click.echo("Checksums verified.")
+
+
+def _archive():
+    from flask import current_app
+
+    from formflow.io.app_archive import AppArchive
+
+    runtime = get_runtime()
+    return AppArchive(runtime.db, runtime.model, runtime.schema, runtime.field_types,
+                      Path(current_app.instance_path) / "files")
+
+
+def _echo_summary(summary, done: str, file: str) -> None:
+    for table, rows in summary.counts.items():
+        click.echo(f"  {table}: {rows} row(s)")
+    click.echo(f"App {summary.app} {done} {file} ({summary.files} file(s)).")
+
+
 @click.command("show")
 @click.argument("name")
 @with_appcontext
@@ -249,4 +296,5 @@ def user_show_command(name: str) -> None:
         click.echo(f"{label + ':':<14}{value or '-'}")
 
 
-DATA_COMMANDS = (import_command, export_command, import_org_command, export_org_command)
+DATA_COMMANDS = (import_command, export_command, import_org_command, export_org_command,
+                 export_app_command, import_app_command)
