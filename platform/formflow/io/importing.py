@@ -39,6 +39,7 @@ from formflow.errors import ServiceError, ValidationFailed
 from formflow.fields import FieldValueError
 from formflow.i18n import Message
 from formflow.io.cells import cell_text
+from formflow.io.column_choice import ColumnChoices, choose_columns
 from formflow.io.columns import ImportColumns, match_header
 from formflow.io.line_items import attach_lines, line_payload, table_sheets
 from formflow.io.links import CHUNK, resolve_links
@@ -160,6 +161,16 @@ class Importer:
         if errors:
             raise ImportFailed(errors_by_row(errors))
         return ImportResult(total, dry_run=dry_run, **counts)
+
+    def choices(self, user: User, entity_name: str, data: bytes,
+                mapping: Mapping[str, str] | None = None) -> ColumnChoices:
+        """Which field each column of the file ``data`` fills (proposed, or as
+        ``mapping`` says) and its first rows read so: see :mod:`formflow.io.column_choice`."""
+        entity = self._entity(user, entity_name, None)
+        self.check_size(len(data))
+        sheet = read_sheet(data, self.limits)
+        return choose_columns(entity, sheet, self.records.readable_by(user),
+                              self.records.field_types, mapping)
 
     def _entity(self, user: User, entity_name: str, key: str | None) -> Entity:
         entity = self.records.entity(entity_name)
