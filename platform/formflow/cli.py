@@ -3,7 +3,6 @@ work too.  Each command is a thin shell over a service."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -13,8 +12,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name, list_tokens
 from formflow.auth.admin_log import CLI
+from formflow.cli_data import DATA_COMMANDS, user_show_command
 from formflow.errors import ServiceError, ValidationFailed
-from formflow.i18n import negotiate, render_errors
+from formflow.i18n import render_errors
 from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
 from formflow.plugins.manager import PluginLoadError
@@ -109,6 +109,11 @@ def plugins_command() -> None:
 @main.group("user")
 def user_group() -> None:
     """Manage users."""
+
+
+for _command in DATA_COMMANDS:
+    main.add_command(_command)
+user_group.add_command(user_show_command)
 
 
 @user_group.command("create")
@@ -377,101 +382,6 @@ def insights_import_baseline_command(file: str, process_name: str, label: str,
 def _read_text(path: str) -> str:
     with open(path, encoding="utf-8-sig") as handle:
         return handle.read()
-
-
-@main.command("import")
-@click.argument("entity", metavar="APP.ENTITY")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check every row, write nothing.")
-@click.option("--key", metavar="FIELD",
-              help="Update the record whose FIELD matches the row's (id, _number or a field); "
-                   "create one when none does.")
-@click.option("--as", "acting", default="admin", show_default=True, metavar="USER",
-              help="The user the import runs as: their permissions apply and they create "
-                   "the records.")
-@with_appcontext
-def import_command(entity: str, file: str, dry_run: bool, key: str | None, acting: str) -> None:
-    """Import records from a CSV or XLSX FILE whose first row names the fields.  All or
-    nothing: any problem in any row writes nothing, and every problem is printed as
-    `row N: field: message`; exit 1 then."""
-    from formflow.io.importing import ImportFailed, error_lines
-
-    runtime = get_runtime()
-    user = _acting_user(acting)
-    lang = _language(user)
-    try:
-        runtime.importer.check_size(os.path.getsize(file))  # before reading it all
-        with open(file, "rb") as handle:
-            data = handle.read()
-        result = runtime.importer.run(user, entity, data, dry_run=dry_run, key=key)
-    except ImportFailed as failed:
-        for line in error_lines(failed.errors, lang, runtime.model.entity(entity)):
-            click.echo(line)
-        click.echo(failed.message.render(lang), err=True)
-        sys.exit(1)
-    except ServiceError as error:
-        click.echo(error.message.render(lang), err=True)
-        sys.exit(1)
-    done = "would be" if dry_run else "were"
-    click.echo(f"{result.rows} row(s) checked: {result.created} record(s) {done} created, "
-               f"{result.updated} updated, {result.unchanged} unchanged."
-               + (" Dry run: nothing was written." if dry_run else ""))
-
-
-@main.command("export")
-@click.argument("entity", metavar="APP.ENTITY")
-@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), default="csv",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="File to write (default: standard output).")
-@click.option("--filter", "filters", multiple=True, metavar="FIELD[__OP]=VALUE",
-              help="A filter as in the list API (kind=basic, qty__gte=5, q=text); repeat "
-                   "for several.")
-@click.option("--as", "acting", default="admin", show_default=True, metavar="USER",
-              help="The user the export runs as: only what they may read is exported.")
-@click.option("--codes", is_flag=True,
-              help="Write option values and state names instead of their labels.")
-@with_appcontext
-def export_command(
-    entity: str, file_format: str, output: str | None, filters, acting, codes: bool
-) -> None:
-    """Export the records of APP.ENTITY (UTF-8 CSV with a byte-order mark, or XLSX); the
-    header row holds the field names, options and states show their labels in the
-    user's language (--codes: their codes), and the file imports back as it is."""
-    user = _acting_user(acting)
-    args: dict[str, list[str]] = {}
-    for item in filters:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not FIELD=VALUE", param_hint="--filter")
-        args.setdefault(name, []).append(value)
-    try:
-        export = get_runtime().exporter.export(
-            user, entity, args, file_format, lang=_language(user), codes=codes
-        )
-    except ServiceError as error:
-        raise click.ClickException(error.message.render(_language(user))) from None
-    if output is None:
-        for chunk in export.chunks:
-            click.echo(chunk, nl=False)  # bytes go to the binary stream
-        return
-    with open(output, "wb") as handle:
-        for chunk in export.chunks:
-            handle.write(chunk)
-    click.echo(f"Records written to {output}.", err=True)
-
-
-def _acting_user(name: str):
-    with get_runtime().db.read() as conn:
-        user = get_user_by_name(conn, name)
-    if user is None or not user.active:
-        raise click.ClickException(f"No active user named {name!r}.")
-    return user
-
-
-def _language(user) -> str:
-    """The user's own language, else FORMFLOW_LANGUAGE, else the default."""
-    return negotiate(user.language or get_runtime().settings["LANGUAGE"])
 
 
 def _fail(error: ServiceError) -> None:

@@ -27,6 +27,7 @@ from formflow.insights.monitor import Monitor
 from formflow.insights.service import InsightsService
 from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
+from formflow.io.org import OrgTransfer
 from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
 from formflow.plugins.jobs import JobRunner
@@ -114,6 +115,9 @@ class Runtime:
         self.account_policy = AccountPolicy.from_settings(settings)
         self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)
+        self.org = OrgTransfer(self.db, self.model, import_limits(settings),
+                               settings["IMPORT_MAX_BYTES"], self.account_policy,
+                               on_deactivate=self.process.user_deactivated)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
         self.monitor = Monitor(self.db, self.insights, self.processes)

@@ -27,6 +27,7 @@ from formflow.storage.types import utcnow
 ACTIONS = (
     "user.create", "user.update", "user.password", "user.activate", "user.deactivate",
     "role.grant", "role.revoke", "department.create", "department.update", "department.move",
+    "org.import",
     "token.create", "token.revoke", "calendar.hours", "calendar.holiday",
     "calendar.holiday.remove", "webhook.create", "webhook.update", "webhook.delete",
 )

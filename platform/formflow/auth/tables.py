@@ -48,6 +48,7 @@ users = sa.Table(
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("email", sa.String(254), nullable=True),
+    sa.Column("phone", sa.String(32), nullable=True),
     # NULL: the user cannot sign in with a password (an account used through API
     # tokens only).
     sa.Column("password_hash", sa.String(255), nullable=True),

@@ -7,7 +7,8 @@ labels (``客户名称`` or ``Name``), compared without surrounding spaces and, 
 without regard to case.  System columns (``id``, ``_number``, ``_created_at``, ...) and
 derived fields (computed or fetched) are read-only: they are skipped on import, except
 that ``id`` or ``_number`` may be the ``--key`` that finds the record to update.
-Line-item (``table``) fields are left out of files: a cell cannot hold rows.
+Line-item (``table``) fields are left out of a flat file: a cell cannot hold rows
+(:mod:`formflow.io.line_items` brings them in from a sheet or file of their own).
 """
 
 from __future__ import annotations
@@ -54,12 +55,14 @@ class ImportColumns:
 
 def match_header(
     entity: Entity, header: Sequence[str], key: str | None, row: int = 1,
-    *, readable: Callable[[Field], bool],
+    *, readable: Callable[[Field], bool], tables: frozenset[int] = frozenset(),
 ) -> tuple[ImportColumns, Errors]:
     """Map the header (row ``row`` of the file) to fields; errors are keyed
     ``row <row>.<column>``, or ``key.<name>`` for a key that cannot be used.  A field
     the importing user may not ``readable`` is taken for an unknown one, as a column and
-    as the key (a key on it would test guesses of its values)."""
+    as the key (a key on it would test guesses of its values).  The columns at the
+    indices ``tables`` may be line-item fields (their cells hold rows: see
+    :mod:`formflow.io.line_items`)."""
     by_label = _labels(entity, readable)
     errors: Errors = {}
     fields: list[Field | None] = []
@@ -79,7 +82,7 @@ def match_header(
         seen.setdefault(name, index)
         if key is not None and name == key:
             key_column = index
-        if field is not None and field.is_table:
+        if field is not None and field.is_table and index not in tables:
             errors.setdefault(path, []).append(Message("table_not_importable"))
             field = None
         derived = field is not None and (field.compute or field.fetch)

@@ -21,8 +21,9 @@ from formflow.errors import ServiceError
 from formflow.i18n import Message
 from formflow.io.cells import cell_value
 from formflow.io.columns import export_columns
+from formflow.io.line_items import line_header, line_rows, line_sheets
 from formflow.io.links import link_writer
-from formflow.io.writing import csv_chunks, xlsx_chunks
+from formflow.io.writing import csv_chunks, workbook_chunks, xlsx_chunks
 from formflow.metadata.model import Process
 from formflow.process.diagram import text_of
 from formflow.records.service import RecordService
@@ -64,10 +65,13 @@ class Exporter:
         *,
         lang: str = "en",
         codes: bool = False,
+        lines: bool = False,
     ) -> Export:
         """The records of ``entity_name`` matching ``args`` as a file.  Permission, the
         filters and the size are checked now; the rows are read as the chunks are.
-        Labels are in ``lang``; ``codes`` writes option values and state names."""
+        Labels are in ``lang``; ``codes`` writes option values and state names.
+        ``lines`` adds a sheet per table field to an XLSX file (see
+        :mod:`formflow.io.line_items`; for CSV, :meth:`export_lines` writes each)."""
         entity = self.records.entity(entity_name)
         self.records.require(user, entity, "export")
         if file_format not in MIMETYPES:
@@ -77,15 +81,60 @@ class Exporter:
         if matching > self.max_rows:
             raise TooManyRecords(Message("export_too_large",
                                          {"count": matching, "max": self.max_rows}))
+        tables = line_sheets(entity, self.records.readable_by(user)) if lines else []
+        with_lines = bool(tables) and file_format == "xlsx"
         batches = self.records.iterate(user, entity_name, args, limit=self.max_rows,
-                                       batch=BATCH, lines=False)
-        rows = self._rows(user, entity, batches, None if codes else lang)
-        chunks = csv_chunks(rows) if file_format == "csv" else xlsx_chunks(rows, entity.name)
+                                       batch=BATCH, lines=with_lines)
+        text = None if codes else lang
+        if not with_lines:
+            rows = self._rows(user, entity, batches, text)
+            chunks = (csv_chunks(rows) if file_format == "csv"
+                      else xlsx_chunks(rows, entity.name))
+        else:
+            kept: dict[str, list[list[Any]]] = {t.name: [] for t in tables}
+            rows = self._rows(user, entity, batches, text, kept)
+            chunks = workbook_chunks([(entity.name, rows), *(
+                (t.name, _later(line_header(t, _key_of(entity)), kept[t.name]))
+                for t in tables)])
         return Export(f"{entity.app}-{entity.name}.{file_format}", MIMETYPES[file_format], chunks)
 
+    def export_lines(self, user: User, entity_name: str, args: Mapping[str, Sequence[str]],
+                     table: str, *, lang: str = "en", codes: bool = False) -> Export:
+        """One table field's lines of the records matching ``args``, as CSV keyed by
+        each document's number (id without numbering): the second file of a CSV pair."""
+        entity = self.records.entity(entity_name)
+        self.records.require(user, entity, "export")
+        field = entity.field(table)
+        if field is None or not field.is_table or not self.records.readable_by(user)(field):
+            raise BadFormat(Message("unknown_field"))
+        batches = self.records.iterate(user, entity_name, args, limit=self.max_rows,
+                                       batch=BATCH, lines=True)
+        key, text = _key_of(entity), None if codes else lang
+
+        def rows():
+            yield line_header(field, key)
+            for items in batches:
+                self._write_line_links(user, field, items)
+                yield from line_rows(field, items, key, text)
+
+        return Export(f"{entity.app}-{entity.name}.{table}.csv", MIMETYPES["csv"],
+                      csv_chunks(rows()))
+
+    def _write_line_links(self, user: User, field, items: list[dict]) -> None:
+        """Links in lines as their targets' numbers, as for the documents' own links."""
+        records = self.records
+        lines = [line for item in items for line in item.get(field.name) or []]
+        with records.db.read() as conn:
+            link_writer(conn, None, field.fields, records.schema.__getitem__,
+                        records.model.entity,
+                        lambda target: records.read_condition(conn, user, target))(lines)
+
     def _rows(
-        self, user: User, entity, batches: Iterator[list[dict]], lang: str | None
+        self, user: User, entity, batches: Iterator[list[dict]], lang: str | None,
+        kept: dict[str, list[list[Any]]] | None = None,
     ) -> Iterator[list[Any]]:
+        """The header and a row per record; with ``kept``, each table field's line rows
+        are added to its list as the records go by."""
         columns = export_columns(entity, user)
         yield [c.name for c in columns]
         records = self.records
@@ -97,10 +146,25 @@ class Exporter:
             )
             for items in batches:
                 write_links(items)
+                for name in kept or ():
+                    field = entity.field(name)
+                    self._write_line_links(user, field, items)
+                    kept[name].extend(line_rows(field, items, _key_of(entity), lang))
                 for item in items:
                     if lang is not None and item.get("_state"):
                         item["_state"] = state_text(process, item["_state"], lang)
                     yield [cell_value(c, item.get(c.name), lang) for c in columns]
+
+
+def _key_of(entity) -> str:
+    """The column that ties a line to its document in a file."""
+    return "_number" if entity.numbering else "id"
+
+
+def _later(header: list[str], rows: list[list[Any]]) -> Iterator[list[Any]]:
+    """The header, then ``rows`` as they are when this is read (after the documents)."""
+    yield header
+    yield from rows
 
 
 def state_text(process: Process | None, name: str, lang: str) -> str:

@@ -16,11 +16,18 @@ updates the live record whose ``key`` field holds the row's value (``id`` and
 ``_number`` work too) and creates one when none does; a value matching several records,
 or repeated in the file, is an error.  Cells are text (see :mod:`formflow.io.cells`);
 empty cells clear a value on update and leave it to its default on create.
+
+The rows come from a :class:`Source`: a file's header and rows, or a database table's
+columns and rows read in chunks (:mod:`formflow.io.sql_source`).  Chunks are checked and
+saved one after the other in the same transaction (links resolved and keys matched per
+chunk, repeated keys found across chunks), so a big table never sits in memory whole.
+A mapping (:mod:`formflow.io.mapping`) picks the columns to import and names their fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +39,12 @@ from formflow.errors import ServiceError, ValidationFailed
 from formflow.fields import FieldValueError
 from formflow.i18n import Message
 from formflow.io.cells import cell_text
+from formflow.io.column_choice import ColumnChoices, choose_columns
 from formflow.io.columns import ImportColumns, match_header
+from formflow.io.line_items import attach_lines, line_payload, table_sheets
 from formflow.io.links import CHUNK, resolve_links
-from formflow.io.reading import FileTooLarge, ReadLimits, Sheet, is_filled, read_sheet
+from formflow.io.mapping import map_columns
+from formflow.io.reading import FileTooLarge, ReadLimits, is_filled, read_sheet, sheet_titles
 from formflow.metadata.model import Entity, Field
 from formflow.records.service import RecordService
 
@@ -50,6 +60,21 @@ class ImportResult:
     updated: int
     unchanged: int
     dry_run: bool
+
+
+@dataclass(frozen=True)
+class Source:
+    """Rows to import: the header naming each column, where it is (its row number in a
+    file; 0 for a database table, whose problems name the column), and the data rows as
+    (row number, cells) in chunks, read as they are imported."""
+
+    header: list[str]
+    header_row: int
+    chunks: Iterable[list[tuple[int, list]]]
+    #: Problems found while reading (line sheets that do not fit), reported with the rest.
+    problems: Errors = dataclasses.field(default_factory=dict)
+    #: The columns whose cells hold a table field's lines (lists of ``{column: cell}``).
+    tables: frozenset[int] = frozenset()
 
 
 class ImportFailed(ValidationFailed):
@@ -74,41 +99,98 @@ class Importer:
 
     def run(
         self, user: User, entity_name: str, data: bytes, *, dry_run: bool = False,
-        key: str | None = None,
+        key: str | None = None, mapping: Mapping[str, str] | None = None,
+        lines: Mapping[str, bytes] | None = None,
     ) -> ImportResult:
-        entity = self.records.entity(entity_name)
-        self.records.require(user, entity, "import_")
-        if key is None:  # every row creates a record
-            self.records.require(user, entity, "create")
-        self.check_size(len(data))
+        """Import the CSV or XLSX file ``data``; ``mapping`` (target field -> the
+        file's column) imports only the columns it names, under those fields.  Line items
+        come from the workbook's other sheets, from ``<table>.<column>`` columns, or from
+        ``lines`` (table field -> a CSV or XLSX file): see :mod:`formflow.io.line_items`."""
+        entity = self._entity(user, entity_name, key)
+        for size in (len(data), *(len(blob) for blob in (lines or {}).values())):
+            self.check_size(size)
         sheet = read_sheet(data, self.limits)
-        columns, errors = match_header(entity, sheet.header, key, sheet.header_row,
-                                       readable=self.records.readable_by(user))
+        extra = {title: read_sheet(data, self.limits, index) for index, title in
+                 table_sheets(entity, sheet_titles(data))}
+        extra.update((name, read_sheet(blob, self.limits)) for name, blob in (lines or {}).items())
+        problems: Errors = {}
+        tables: frozenset[int] = frozenset()
+        if entity.table_fields and mapping is None:
+            sheet, tables = attach_lines(entity, sheet, extra, problems)
+        source = Source(sheet.header, sheet.header_row, [sheet.rows], problems, tables)
+        return self.run_source(user, entity_name, source, dry_run=dry_run, key=key,
+                               mapping=mapping)
+
+    def run_source(
+        self, user: User, entity_name: str, source: Source, *, dry_run: bool = False,
+        key: str | None = None, mapping: Mapping[str, str] | None = None,
+    ) -> ImportResult:
+        """Import the rows of ``source`` (a file's, or a database table's read in
+        chunks), in one write transaction, chunk by chunk."""
+        entity = self._entity(user, entity_name, key)
+        header, pick, errors = source.header, None, {}
+        if mapping is not None:
+            pick, header, errors = map_columns(source.header, mapping)
+        if not errors:
+            columns, errors = match_header(entity, header, key, source.header_row,
+                                           readable=self.records.readable_by(user),
+                                           tables=source.tables)
         if errors:
-            raise ImportFailed(errors)
-        rows = _payloads(sheet, columns, errors)
+            errors = {**source.problems, **errors}
+            raise ImportFailed(errors_by_row(_header_errors(errors, source.header_row)))
+        errors = dict(source.problems)  # reported with the rows' own
         counts = {"created": 0, "updated": 0, "unchanged": 0}
+        total = 0
+        first_keys: dict[Any, int] = {}
         try:
             with self.records.db.write() as conn:
-                self._resolve_links(conn, user, entity, rows, errors)
-                targets = self._match_keys(conn, user, entity, columns, sheet, errors)
-                for number, payload in rows:
-                    try:
-                        outcome = self._save(conn, user, entity, number, payload,
-                                             targets.get(number), errors)
-                    except sa.exc.DBAPIError:  # a concurrent writer broke the transaction
-                        errors.setdefault(f"row {number}", []).append(
-                            Message("changed_meanwhile"))
+                for chunk in source.chunks:
+                    chunk = chunk if pick is None else [
+                        (number, [_cell(cells, i) for i in pick]) for number, cells in chunk]
+                    rows = _payloads(chunk, columns, errors)
+                    total += len(rows)
+                    self._resolve_links(conn, user, entity, rows, errors)
+                    targets = self._match_keys(conn, user, entity, columns, chunk, errors,
+                                               first_keys)
+                    if not self._save_rows(conn, user, entity, rows, targets, errors, counts):
                         break
-                    if outcome:
-                        counts[outcome] += 1
                 if errors or dry_run:
                     raise _RollBack
         except _RollBack:
             pass
         if errors:
-            raise ImportFailed(_by_row(errors))
-        return ImportResult(len(rows), dry_run=dry_run, **counts)
+            raise ImportFailed(errors_by_row(errors))
+        return ImportResult(total, dry_run=dry_run, **counts)
+
+    def choices(self, user: User, entity_name: str, data: bytes,
+                mapping: Mapping[str, str] | None = None) -> ColumnChoices:
+        """Which field each column of the file ``data`` fills (proposed, or as
+        ``mapping`` says) and its first rows read so: see :mod:`formflow.io.column_choice`."""
+        entity = self._entity(user, entity_name, None)
+        self.check_size(len(data))
+        sheet = read_sheet(data, self.limits)
+        return choose_columns(entity, sheet, self.records.readable_by(user),
+                              self.records.field_types, mapping)
+
+    def _entity(self, user: User, entity_name: str, key: str | None) -> Entity:
+        entity = self.records.entity(entity_name)
+        self.records.require(user, entity, "import_")
+        if key is None:  # every row creates a record
+            self.records.require(user, entity, "create")
+        return entity
+
+    def _save_rows(self, conn, user, entity, rows, targets, errors, counts) -> bool:
+        """Save each row, counting outcomes; False when the transaction broke."""
+        for number, payload in rows:
+            try:
+                outcome = self._save(conn, user, entity, number, payload,
+                                     targets.get(number), errors)
+            except sa.exc.DBAPIError:  # a concurrent writer broke the transaction
+                errors.setdefault(f"row {number}", []).append(Message("changed_meanwhile"))
+                return False
+            if outcome:
+                counts[outcome] += 1
+        return True
 
     def check_size(self, size: int) -> None:
         """Refuse a file of ``size`` bytes when it is over the limit."""
@@ -148,45 +230,40 @@ class Importer:
 
     def _resolve_links(self, conn: Connection, user: User, entity: Entity, rows: list[Row],
                        errors: Errors) -> None:
-        """Replace each link cell's text (number, id or title) by the record id.  Only
-        records the user may link are found (see :mod:`formflow.records.linking`): one
-        out of sight is as unknown as one that does not exist."""
+        """Replace each link cell's text (number, id or title) by the record id, in the
+        documents and in their lines.  Only records the user may link are found (see
+        :mod:`formflow.records.linking`): one out of sight is as unknown as one that does
+        not exist."""
         model, schema = self.records.model, self.records.schema
-        for field in entity.scalar_fields:
-            if field.type != "link":
-                continue
-            texts = {p[field.name] for _, p in rows if p.get(field.name)}
-            if not texts:
-                continue
+        for field, cells in _link_cells(entity, rows):
+            texts = {holder[name] for _, holder, name, _ in cells}
             target = model.entity(field.to or "")
             scope = (None if field.link_scope == "all"
                      else self.records.read_condition(conn, user, target))
             found, ambiguous = resolve_links(conn, schema[target.qualified_name],
                                              bool(target.numbering), texts, scope)
-            for number, payload in rows:
-                text = payload.get(field.name)
-                if not text:
+            for number, holder, name, path in cells:
+                text = holder[name].strip()
+                if text in found:
+                    holder[name] = found[text]
                     continue
-                if text.strip() in found:
-                    payload[field.name] = found[text.strip()]
-                    continue
-                del payload[field.name]
-                key = "link_ambiguous" if text.strip() in ambiguous else "no_such_link"
-                errors.setdefault(f"row {number}.{field.name}", []).append(
-                    Message(key, {"entity": target.label, "value": text.strip()[:100]})
-                )
+                del holder[name]
+                key = "link_ambiguous" if text in ambiguous else "no_such_link"
+                errors.setdefault(f"row {number}.{path}", []).append(
+                    Message(key, {"entity": target.label, "value": text[:100]}))
 
     def _match_keys(self, conn: Connection, user: User, entity: Entity,
-                    columns: ImportColumns, sheet: Sheet, errors: Errors) -> dict[int, int]:
+                    columns: ImportColumns, chunk: list[tuple[int, list]], errors: Errors,
+                    first_row: dict[Any, int]) -> dict[int, int]:
         """The id of the record each row updates, by row number (rows creating a record
         are absent).  Only records the user may read are matched: a row whose key is held
-        by a record out of sight creates a record, as for a key nobody holds."""
+        by a record out of sight creates a record, as for a key nobody holds.
+        ``first_row`` remembers each key value's row across chunks."""
         if columns.key is None:
             return {}
         index, field = columns.key
         values: dict[int, Any] = {}
-        first_row: dict[Any, int] = {}
-        for number, cells in sheet.rows:
+        for number, cells in chunk:
             path = f"row {number}.{field.name}"
             try:
                 value = _key_value(self.records, field, cell_text(field, _cell(cells, index)))
@@ -223,17 +300,20 @@ class Importer:
         return targets
 
 
-def _payloads(sheet: Sheet, columns: ImportColumns, errors: Errors) -> list[Row]:
+def _payloads(chunk: list[tuple[int, list]], columns: ImportColumns, errors: Errors
+              ) -> list[Row]:
     """Each data row as a request-shaped payload of cell texts; a filled cell in a
     column without a header is an error (it would be lost otherwise)."""
     rows = []
     width = len(columns.fields)
-    for number, cells in sheet.rows:
+    for number, cells in chunk:
         payload = {}
         for index, cell in enumerate(cells):
-            field = columns.fields[index] if index < width else None
-            if field is not None:
-                payload[field.name] = cell_text(field, cell)
+            column = columns.fields[index] if index < width else None
+            if column is not None and column.is_table:
+                payload[column.name] = line_payload(column, cell or [])
+            elif column is not None:
+                payload[column.name] = cell_text(column, cell)
             elif (index >= width or not columns.named[index]) and is_filled(cell):
                 errors.setdefault(f"row {number}", []).append(
                     Message("cell_without_header", {"column": index + 1}))
@@ -241,8 +321,35 @@ def _payloads(sheet: Sheet, columns: ImportColumns, errors: Errors) -> list[Row]
     return rows
 
 
+def _link_cells(entity: Entity, rows: list[Row]):
+    """Per link field or line column (with text in some row): the field and its cells,
+    as (row number, the dict holding the cell, the cell's key in it, its error path)."""
+    for field in entity.scalar_fields:
+        if field.type == "link":
+            cells = [(n, p, field.name, field.name) for n, p in rows if p.get(field.name)]
+            if cells:
+                yield field, cells
+    for table in entity.table_fields:
+        for column in table.fields:
+            if column.type != "link":
+                continue
+            cells = [(n, line, column.name, f"{table.name}[{i}].{column.name}")
+                     for n, p in rows if isinstance(p.get(table.name), list)
+                     for i, line in enumerate(p[table.name]) if line.get(column.name)]
+            if cells:
+                yield column, cells
+
+
 def _cell(cells: list, index: int) -> Any:
     return cells[index] if index < len(cells) else None
+
+
+def _header_errors(errors: Errors, header_row: int) -> Errors:
+    """Header problems of a table (``header_row`` 0, no row to name) keyed by column."""
+    if header_row:
+        return errors
+    return {f"column.{path.removeprefix('row 0.')}" if path.startswith("row 0.") else path:
+            messages for path, messages in errors.items()}
 
 
 def _key_value(records: RecordService, field: Field, text: str) -> Any:
@@ -255,7 +362,7 @@ def _key_value(records: RecordService, field: Field, text: str) -> Any:
     return records.field_types[field.type].parse(field, text)
 
 
-def _by_row(errors: Errors) -> Errors:
+def errors_by_row(errors: Errors) -> Errors:
     """``errors`` ordered by row number (header and key problems first)."""
 
     def order(path: str) -> tuple[int, str]:
@@ -283,6 +390,11 @@ def error_lines(errors: Mapping[str, list[Message]], lang: str | None,
             continue
         if head.startswith("row "):
             where = Message("import_row", {"row": head.removeprefix("row ")}).render(lang)
+        elif " row " in head:  # a row of a line-item sheet: "lines row 4"
+            sheet, _, number = head.rpartition(" row ")
+            where = f"{sheet}: {Message('import_row', {'row': number}).render(lang)}"
+        elif head in ("column", "mapping"):
+            where = Message(f"import_{head}").render(lang)
         else:
             where = Message("import_key").render(lang)
         prefix = f"{where}: {_field_label(entity, field, lang)}: " if field else f"{where}: "

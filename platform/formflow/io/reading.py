@@ -71,12 +71,29 @@ class Sheet:
     format: str
 
 
-def read_sheet(data: bytes, limits: ReadLimits) -> Sheet:
-    """The file's header and data rows; UnreadableFile, or FileTooLarge when it goes
-    past one of the ``limits``."""
+def read_sheet(data: bytes, limits: ReadLimits, index: int = 0) -> Sheet:
+    """The file's header and data rows (of the XLSX sheet ``index``); UnreadableFile, or
+    FileTooLarge when it goes past one of the ``limits``."""
     if data.startswith(ZIP_MAGIC):
-        return _collect(_xlsx_rows(data, limits), limits, "xlsx")
+        return _collect(_xlsx_rows(data, limits, index), limits, "xlsx")
     return _collect(_csv_rows(data), limits, "csv")
+
+
+def sheet_titles(data: bytes) -> list[str]:
+    """The titles of an XLSX file's sheets, in order (a CSV file: none)."""
+    if not data.startswith(ZIP_MAGIC):
+        return []
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        problem = f"{type(error).__name__}: {error}"[:200]
+        raise UnreadableFile(Message("import_unreadable", {"problem": problem})) from None
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
 
 
 def _collect(rows: Iterator[list[Any]], limits: ReadLimits, kind: str) -> Sheet:
@@ -141,7 +158,7 @@ def _decode(data: bytes) -> str:
     raise UnreadableFile(Message("import_unreadable", {"problem": "not UTF-8 or GB 18030 text"}))
 
 
-def _xlsx_rows(data: bytes, limits: ReadLimits) -> Iterator[list[Any]]:
+def _xlsx_rows(data: bytes, limits: ReadLimits, index: int = 0) -> Iterator[list[Any]]:
     from openpyxl import load_workbook  # imported when needed: most imports are CSV
 
     try:
@@ -157,7 +174,7 @@ def _xlsx_rows(data: bytes, limits: ReadLimits) -> Iterator[list[Any]]:
         problem = f"{type(error).__name__}: {error}"[:200]
         raise UnreadableFile(Message("import_unreadable", {"problem": problem})) from None
     try:
-        sheet = book.worksheets[0] if book.worksheets else None
+        sheet = book.worksheets[index] if len(book.worksheets) > index else None
         if sheet is not None:
             _check_dimension(sheet.max_row, sheet.max_column, limits)
             sheet.reset_dimensions()  # rows past a dimension that lies are read, not lost

@@ -35,15 +35,22 @@ def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[bytes]:
 
 def xlsx_chunks(rows: Iterable[list[Any]], sheet_title: str) -> Iterator[bytes]:
     """The rows as one worksheet of an XLSX workbook, in chunks."""
+    return workbook_chunks([(sheet_title, rows)])
+
+
+def workbook_chunks(sheets: Iterable[tuple[str, Iterable[list[Any]]]]) -> Iterator[bytes]:
+    """Each (title, rows) as a worksheet of one XLSX workbook, in order, in chunks."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_title[:31])
-    for row in rows:
-        sheet.append([
-            ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell for cell in row
-        ])
+    for title, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        for row in rows:
+            sheet.append([
+                ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+                for cell in row
+            ])
     with tempfile.SpooledTemporaryFile(max_size=SPOOL) as target:
         book.save(target)
         target.seek(0)

@@ -7,7 +7,8 @@ One module per page area, each adding its routes to the ``web`` blueprint:
   breadcrumbs, flash messages, error pages) and the home page.
 - :mod:`~formflow.web.records_list`: an entity's list and its trash;
   :mod:`~formflow.web.saved_views`: saving and deleting a user's list views.
-- :mod:`~formflow.web.records_io`: its CSV/XLSX export and the import pages.
+- :mod:`~formflow.web.records_io`: its CSV/XLSX export and the import pages;
+  :mod:`~formflow.web.import_columns`: choosing the field of each imported column.
 - :mod:`~formflow.web.records_form`: the create and edit forms and their live preview.
 - :mod:`~formflow.web.records_view`: a record's page, history, delete and restore.
 - :mod:`~formflow.web.process_area` and :mod:`~formflow.web.process_actions`: the
@@ -26,7 +27,7 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
 - :mod:`~formflow.web.task_reassign`: admins hand a pending task to someone else.
 - :mod:`~formflow.web.admin_area` and the ``admin_*`` modules: the admin area (users,
-  departments, roles, plugins, the audit log), for admins only.
+  departments, roles, the organisation file, plugins, the audit log), for admins only.
 
 Registering the blueprint sets up sign-in and translations on the app
 (:func:`formflow.web.setup.init_web`).
@@ -38,11 +39,13 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     admin_area,
     admin_audit,
     admin_departments,
+    admin_org,
     admin_plugins,
     admin_roles,
     admin_users,
     auth,
     files,
+    import_columns,
     inbox,
     inbox_actions,
     insights_view,

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from formflow.downloads import download
 from formflow.errors import ServiceError
 from formflow.io.importing import ImportFailed, ImportResult, error_lines
+from formflow.io.mapping import read_mapping
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
@@ -63,11 +64,18 @@ def import_records(app: str, entity: str):
     if request.method == "POST":
         upload = request.files.get("file")
         data = upload.read() if upload else b""
+        saved = request.files.get("mapping")
+        try:
+            mapping = read_mapping(saved.read().decode("utf-8-sig", "replace")) if (
+                saved and saved.filename) else None
+        except ServiceError as error:
+            context["problem"] = error.message.render(page_language())
+            return import_page(found, context)
         if not data:
             context["problem"] = _("Choose a CSV or XLSX file.")
         else:
-            context.update(_check(user, found, data, context["key"] or None))
-    return _page(found, context)
+            context.update(check_upload(user, found, data, context["key"] or None, mapping))
+    return import_page(found, context)
 
 
 @web.post("/<app>/<entity>/import/confirm")
@@ -76,36 +84,51 @@ def confirm_import(app: str, entity: str):
     user = signed_in()
     found = entity_or_404(app, entity)
     token = request.form.get("token", "")
-    path = _pending(found.qualified_name, token)
+    path = pending_upload(found.qualified_name, token)
     key = request.form.get("key", "").strip() or None
     try:
-        result = get_runtime().importer.run(user, found.qualified_name, path.read_bytes(), key=key)
+        mapping = (read_mapping(request.form["mapping"]) if request.form.get("mapping")
+                   else None)
+        result = get_runtime().importer.run(user, found.qualified_name, path.read_bytes(),
+                                            key=key, mapping=mapping)
     except ImportFailed as failed:  # the data changed since the check
         context = {"entity": found, "key": key or "", "result": None, "token": token,
                    "errors": error_lines(failed.errors, page_language(), found),
                    "problem": failed.message.render(page_language())}
-        return _page(found, context, 422)
-    _forget(token, path)
+        return import_page(found, context, 422)
+    forget_upload(token, path)
     flash(_("Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
             created=result.created, updated=result.updated, unchanged=result.unchanged),
           "success")
     return redirect(url_for("web.list_records", app=found.app, entity=found.name))
 
 
-def _check(user, found, data: bytes, key: str | None) -> dict:
+def check_upload(user, found, data: bytes, key: str | None, mapping=None,
+                 token: str | None = None) -> dict:
+    """Check the file as a dry run (through ``mapping``, when given), propose or show the
+    field of each column with the first rows read so, and keep the file for the next
+    step under ``token`` (a new one when None)."""
     lang = page_language()
+    importer = get_runtime().importer
     try:
-        result: ImportResult = get_runtime().importer.run(
-            user, found.qualified_name, data, dry_run=True, key=key)
-    except ImportFailed as failed:
-        return {"errors": error_lines(failed.errors, lang, found),
-                "problem": failed.message.render(lang)}
+        choices = importer.choices(user, found.qualified_name, data, mapping)
     except ServiceError as error:
         return {"problem": error.message.render(lang)}
-    return {"result": result, "token": _keep(found.qualified_name, data)}
+    context = {"choices": choices, "mapping": mapping,
+               "token": token or keep_upload(found.qualified_name, data)}
+    try:
+        result: ImportResult = importer.run(user, found.qualified_name, data, dry_run=True,
+                                            key=key, mapping=mapping)
+    except ImportFailed as failed:
+        return {**context, "errors": error_lines(failed.errors, lang, found),
+                "problem": failed.message.render(lang)}
+    except ServiceError as error:
+        return {**context, "problem": error.message.render(lang)}
+    return {**context, "result": result}
 
 
-def _page(found, context: dict, status: int | None = None):
+def import_page(found, context: dict, status: int | None = None):
+    context = {"choices": None, "mapping": None, **context}
     failed = bool(context["errors"] or context["problem"])
     crumbs = [*entity_crumbs(found, page_language()), (_("Import"), None)]
     return render("records/import", crumbs=crumbs, status=status or (422 if failed else 200),
@@ -116,7 +139,9 @@ def _folder() -> Path:
     return Path(current_app.instance_path) / "imports"
 
 
-def _keep(qualified: str, data: bytes) -> str:
+def keep_upload(qualified: str, data: bytes) -> str:
+    """Keep an upload checked by a dry run until it is confirmed; its token.
+    ``qualified`` names what it is for (an entity), which confirming must match."""
     folder = _folder()
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
@@ -131,7 +156,7 @@ def _keep(qualified: str, data: bytes) -> str:
     return token
 
 
-def _pending(qualified: str, token: str) -> Path:
+def pending_upload(qualified: str, token: str) -> Path:
     """The file waiting under ``token`` for this session and entity, or 404."""
     if session.get("imports", {}).get(token) != qualified:
         abort(404)
@@ -141,6 +166,6 @@ def _pending(qualified: str, token: str) -> Path:
     return path
 
 
-def _forget(token: str, path: Path) -> None:
+def forget_upload(token: str, path: Path) -> None:
     path.unlink(missing_ok=True)
     session["imports"] = {t: q for t, q in session.get("imports", {}).items() if t != token}
