@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SHIPPED_APPS
 from formflow.errors import Forbidden
-from formflow.io.importing import ImportFailed, error_lines
+from formflow.io.importing import ANALYZE_AFTER_ROWS, ImportFailed, error_lines
 from formflow.io.reading import FileTooLarge, UnreadableFile
 from helpers import LAB, PARTNER, SAMPLE, add_departments, database_state
 from io_support import DEPOT, ITEM, csv_bytes, exported, read_csv, xlsx_bytes
@@ -303,3 +303,26 @@ def test_an_export_with_codes_imports_back_as_well(runtime, admin):
     coded = b"".join(runtime.exporter.export(admin, SAMPLE, {}, "csv", codes=True).chunks)
     row = read_csv(coded)[0]
     assert (row["kind"], row["tags"]) == ("basic", "green")
+
+
+def test_a_large_import_refreshes_the_planners_statistics_of_its_tables(runtime, admin):
+    def last_analysis():
+        with runtime.db.read() as conn:
+            if runtime.db.is_sqlite:
+                return conn.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'crm__customer'").scalar()
+            return conn.exec_driver_sql(
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'crm__customer'"
+            ).scalar()
+
+    header = ["name", "code", "level"]
+    runtime.importer.run(admin, CUSTOMER, csv_bytes([header, ["Firm", "FIRM", "A"]]))
+    with runtime.db.write() as conn:
+        if runtime.db.is_sqlite:
+            conn.exec_driver_sql("ANALYZE sqlite_master")  # makes sqlite_stat1 if missing
+            conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+    before = last_analysis()
+    rows = [[f"Firm {n}", f"F{n:05}", "A"] for n in range(ANALYZE_AFTER_ROWS)]
+    runtime.importer.run(admin, CUSTOMER, csv_bytes([header, *rows]))
+    after = last_analysis()
+    assert after and after != before

@@ -47,6 +47,7 @@ from formflow.io.mapping import map_columns
 from formflow.io.reading import FileTooLarge, ReadLimits, is_filled, read_sheet, sheet_titles
 from formflow.metadata.model import Entity, Field
 from formflow.records.service import RecordService
+from formflow.storage.statistics import analyze_tables
 
 Errors = dict[str, list[Message]]
 #: (row number in the file, request-shaped payload of field name -> text or id).
@@ -75,6 +76,10 @@ class Source:
     problems: Errors = dataclasses.field(default_factory=dict)
     #: The columns whose cells hold a table field's lines (lists of ``{column: cell}``).
     tables: frozenset[int] = frozenset()
+
+
+#: Rows written by one import past which the planner's statistics are refreshed at once.
+ANALYZE_AFTER_ROWS = 1_000
 
 
 class ImportFailed(ValidationFailed):
@@ -160,7 +165,16 @@ class Importer:
             pass
         if errors:
             raise ImportFailed(errors_by_row(errors))
+        if not dry_run and counts["created"] + counts["updated"] >= ANALYZE_AFTER_ROWS:
+            self._refresh_statistics(entity)
         return ImportResult(total, dry_run=dry_run, **counts)
+
+    def _refresh_statistics(self, entity: Entity) -> None:
+        """After a large import the planner's picture of the table is out of date: a list
+        page could take the wrong index until the next ``formflow tick``."""
+        tables = self.records.schema[entity.qualified_name]
+        with self.records.db.write() as conn:
+            analyze_tables(conn, [tables.main.name, *(t.name for t in tables.lines.values())])
 
     def choices(self, user: User, entity_name: str, data: bytes,
                 mapping: Mapping[str, str] | None = None) -> ColumnChoices:
