@@ -22,6 +22,7 @@ from formflow.auth import LoginThrottle
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
+from formflow.design.site_apps import published_site_apps
 from formflow.fields import Registry, builtin_registry
 from formflow.insights.monitor import Monitor
 from formflow.insights.service import InsightsService
@@ -71,7 +72,14 @@ def import_limits(settings: dict[str, Any]) -> ReadLimits:
 
 
 class Runtime:
-    def __init__(self, settings: dict[str, Any], *, previous: Runtime | None = None):
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        *,
+        previous: Runtime | None = None,
+        site_apps: Mapping[str, Mapping[str, Any]] | None = None,
+    ):
+        """``site_apps``: the site apps to load (default: the published ones)."""
         self.settings = settings
         self.db = previous.db if previous else Database(settings["DATABASE_URL"])
         #: The published metadata revision this runtime was built from; read before the
@@ -81,10 +89,13 @@ class Runtime:
         self.discovered = previous.discovered if previous else discover(settings["PLUGINS_PATH"])
         self.plugins = load_plugins(settings, self.discovered)
         self.field_types, self.functions = plugin_extensions(self.plugins)
+        #: The site apps (kept in the database) this runtime serves: name -> documents.
+        self.site_apps = dict(published_site_apps(self.db) if site_apps is None else site_apps)
         self.model = load(
             settings["METADATA_PATH"],
             field_types=list(self.field_types),
             functions=list(self.functions),
+            site_apps=self.site_apps,
         )
         self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
         self.records = RecordService(
@@ -138,6 +149,11 @@ class Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the
         plugins and the sign-in and token throttles with this one."""
         return Runtime(self.settings, previous=self)
+
+    def with_site_apps(self, site_apps: Mapping[str, Mapping[str, Any]]) -> Runtime:
+        """A runtime serving ``site_apps`` instead of the published ones (what a publish
+        is about to make current), sharing what :meth:`reloaded` shares."""
+        return Runtime(self.settings, previous=self, site_apps=site_apps)
 
     def _plugin_tables(self):
         tables = self.plugins.tables()

@@ -75,7 +75,7 @@ def _check_text(value: Any, path: str) -> None:
         raise BadRequest(Message("lone_surrogate", params))
 
 
-def _if_match() -> int | None:
+def if_match() -> int | None:
     """The version an If-Match header expects (None without one, or for ``*``); an
     empty or malformed header is a 400, as the OpenAPI document says."""
     header = request.headers.get("If-Match")
@@ -159,7 +159,7 @@ def update_record(app: str, entity: str, record_id: int):
     user = current_api_user()
     records = get_runtime().records
     record = records.update(
-        user, _name(app, entity), record_id, json_body(), expected_version=_if_match()
+        user, _name(app, entity), record_id, json_body(), expected_version=if_match()
     )
     return _record_response(record)
 
@@ -167,7 +167,7 @@ def update_record(app: str, entity: str, record_id: int):
 @api.delete("/<app>/<entity>/<int:record_id>")
 def delete_record(app: str, entity: str, record_id: int):
     user = current_api_user()
-    get_runtime().records.delete(user, _name(app, entity), record_id, expected_version=_if_match())
+    get_runtime().records.delete(user, _name(app, entity), record_id, expected_version=if_match())
     return "", 204
 
 

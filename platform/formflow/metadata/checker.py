@@ -53,13 +53,15 @@ def check(
     functions: Collection[str] = (),
     broken: Collection[str] = (),
     warnings: bool = False,
+    only: Collection[str] | None = None,
 ) -> list[Problem]:
     """Every semantic problem in ``model``, sorted; warnings too when ``warnings``.
 
     ``broken`` holds names ("app", "app.entity", "app.process") whose documents
-    failed to load; references to them are not reported a second time.
+    failed to load; references to them are not reported a second time.  ``only``:
+    the names of the apps to check (the others are known good); default all.
     """
-    found = set(_Checker(model, field_types, functions, broken).run())
+    found = set(_Checker(model, field_types, functions, broken).run(only))
     return sorted(p for p in found if warnings or not p.is_warning)
 
 
@@ -78,8 +80,10 @@ class _Checker:
         self.roles = model.roles
         self._compiled: dict[str, object] = {}
 
-    def run(self) -> Iterator[Problem]:
+    def run(self, only: Collection[str] | None = None) -> Iterator[Problem]:
         for app in self.model.apps.values():
+            if only is not None and app.name not in only:
+                continue
             yield from self.check_app(app)
             for entity in app.entities.values():
                 yield from self.check_entity(entity)

@@ -59,15 +59,23 @@ def find_app_folders(path: str | Path) -> list[Path]:
     return sorted(child for child in path.iterdir() if (child / APP_FILE).is_file())
 
 
+#: Site apps: app name -> its documents keyed like the files of an app folder
+#: (``app.json``, ``entities/<e>.json``, ``processes/<p>.json``).
+SiteApps = Mapping[str, Mapping[str, Any]]
+
+
 def load(
     paths: Iterable[str | Path],
     *,
     field_types: Collection[str] | None = None,
     functions: Collection[str] = (),
+    site_apps: SiteApps | None = None,
 ) -> Model:
-    """The model of every app found under ``paths``; raises :class:`MetadataError`
-    listing every problem when anything is wrong (warnings alone do not stop it)."""
-    model, problems = _load(paths, field_types=field_types, functions=functions)
+    """The model of every app found under ``paths`` and of the ``site_apps`` (apps kept
+    in the database); raises :class:`MetadataError` listing every problem when anything
+    is wrong (warnings alone do not stop it)."""
+    model, problems = _load(paths, field_types=field_types, functions=functions,
+                            site_apps=site_apps or {})
     if any(not p.is_warning for p in problems):
         raise MetadataError([p for p in problems if not p.is_warning])
     return model
@@ -79,10 +87,12 @@ def collect_problems(
     field_types: Collection[str] | None = None,
     functions: Collection[str] = (),
     warnings: bool = False,
+    site_apps: SiteApps | None = None,
 ) -> list[Problem]:
-    """Every problem in the apps under ``paths``, sorted; never raises (for ``formflow
-    check``).  Warnings are left out unless ``warnings`` is true."""
-    _, problems = _load(paths, field_types=field_types, functions=functions)
+    """Every problem in the apps under ``paths`` and the ``site_apps``, sorted; never
+    raises (for ``formflow check``).  Warnings are left out unless ``warnings`` is true."""
+    _, problems = _load(paths, field_types=field_types, functions=functions,
+                        site_apps=site_apps or {})
     return sorted(p for p in problems if warnings or not p.is_warning)
 
 
@@ -91,6 +101,7 @@ def _load(
     *,
     field_types: Collection[str] | None,
     functions: Collection[str],
+    site_apps: SiteApps,
 ) -> tuple[Model, list[Problem]]:
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -98,6 +109,7 @@ def _load(
     apps: dict[str, App] = {}
     app_files: dict[str, str] = {}
     broken: set[str] = set()
+    found: list[tuple[str, _AppDocuments]] = []  # (folder, documents) of every app
     for root in paths:
         if not Path(root).is_dir():
             problems.append(Problem(str(root), "", "no such folder"))
@@ -105,22 +117,25 @@ def _load(
         root = Path(root).resolve()
         base = root.parent if (root / APP_FILE).is_file() else root
         for folder in find_app_folders(root):
-            documents = _read_app(folder, base, problems)
-            broken.update(documents.broken)
-            if documents.app is None:
-                continue
-            name = documents.app_name
-            if name in app_files:
-                problems.append(
-                    Problem(
-                        documents.file(APP_FILE),
-                        "name",
-                        f"duplicate app name {name!r} (also in {app_files[name]})",
-                    )
+            found.append((str(folder), _read_app(folder, base, problems)))
+    for name, site_documents in sorted(site_apps.items()):
+        found.append(("", _site_app(name, site_documents, problems)))
+    for folder, documents in found:
+        broken.update(documents.broken)
+        if documents.app is None:
+            continue
+        name = documents.app_name
+        if name in app_files:
+            problems.append(
+                Problem(
+                    documents.file(APP_FILE),
+                    "name",
+                    f"duplicate app name {name!r} (also in {app_files[name]})",
                 )
-                continue
-            app_files[name] = documents.file(APP_FILE)
-            apps[name] = _build_app(folder, documents)
+            )
+            continue
+        app_files[name] = documents.file(APP_FILE)
+        apps[name] = _build_app(folder, documents)
     model = Model(apps=MappingProxyType(apps))
     problems.extend(
         checker.check(
@@ -132,6 +147,28 @@ def _load(
         )
     )
     return model, problems
+
+
+def check_site_app(
+    model: Model,
+    name: str,
+    documents: Mapping[str, Any],
+    *,
+    field_types: Collection[str],
+    functions: Collection[str] = (),
+) -> tuple[Model, list[Problem]]:
+    """``model`` with the app ``name`` made of ``documents`` (a draft, say) in place of the
+    app of that name, and every problem of that app (warnings too), sorted.  Only that
+    app is checked: the others are ``model``'s, known good."""
+    problems: list[Problem] = []
+    docs = _site_app(name, documents, problems)
+    apps = {key: app for key, app in model.apps.items() if key != name}
+    if docs.app is not None:
+        apps[name] = _build_app("", docs)
+    candidate = Model(apps=MappingProxyType(apps))
+    problems += checker.check(candidate, field_types=field_types, functions=functions,
+                              broken=docs.broken, warnings=True, only={name})
+    return candidate, sorted(problems)
 
 
 # -- reading ------------------------------------------------------------------------
@@ -168,22 +205,55 @@ def _read_app(folder: Path, base: Path, problems: list[Problem]) -> _AppDocument
         for path in sorted((folder / sub).glob("*.json")):
             relative = f"{sub}/{path.name}"
             document = _read_document(path, kind, docs.file(relative), problems)
-            if document is not None and document.get("name") != path.stem:
-                problems.append(
-                    Problem(
-                        docs.file(relative),
-                        "name",
-                        f"name must equal the file name {path.stem!r}",
-                    )
-                )
-                document = None
-            if document is None:
-                docs.broken.add(f"{docs.app_name}.{path.stem}")
-                continue
-            docs.documents[relative] = document
-            target = docs.entities if kind == "entity" else docs.processes
-            target[path.stem] = document
+            _add_document(docs, relative, kind, document, problems)
     return docs
+
+
+def _site_app(name: str, documents: Mapping[str, Any], problems: list[Problem]) -> _AppDocuments:
+    """The valid documents of a site app (kept in the database); problems name its files
+    as if it were a folder ``<name>/``."""
+    docs = _AppDocuments(prefix=name, app_name=name)
+    app = documents.get(APP_FILE)
+    found = validate_document("app", app, docs.file(APP_FILE))
+    if app is not None and not found and app["name"] != name:
+        found = [Problem(docs.file(APP_FILE), "name", f"name must be the app's name {name!r}")]
+    problems.extend(found)
+    if found:
+        docs.broken.add(name)
+    else:
+        docs.app = app
+        docs.documents[APP_FILE] = app
+    for relative, document in sorted(documents.items()):
+        sub, _, file = relative.partition("/")
+        if relative == APP_FILE:
+            continue
+        if sub not in DOCUMENT_FOLDERS or not file.endswith(".json") or "/" in file:
+            problems.append(Problem(docs.file(relative), "", "not a document of an app"))
+            continue
+        kind = DOCUMENT_FOLDERS[sub]
+        found = validate_document(kind, document, docs.file(relative))
+        problems.extend(found)
+        _add_document(docs, relative, kind, None if found else document, problems)
+    return docs
+
+
+def _add_document(
+    docs: _AppDocuments, relative: str, kind: str, document: Any, problems: list[Problem]
+) -> None:
+    """Keep a valid ``document`` unless its name is not its file's; mark it broken when
+    it is invalid (None)."""
+    stem = relative.partition("/")[2].removesuffix(".json")
+    if document is not None and document.get("name") != stem:
+        problems.append(
+            Problem(docs.file(relative), "name", f"name must equal the file name {stem!r}")
+        )
+        document = None
+    if document is None:
+        docs.broken.add(f"{docs.app_name}.{stem}")
+        return
+    docs.documents[relative] = document
+    target = docs.entities if kind == "entity" else docs.processes
+    target[stem] = document
 
 
 def _read_document(
@@ -229,7 +299,8 @@ def _qualify(app: str, name: str) -> str:
     return name if "." in name else f"{app}.{name}"
 
 
-def _build_app(folder: Path, docs: _AppDocuments) -> App:
+def _build_app(folder: str, docs: _AppDocuments) -> App:
+    """``folder``: the app's folder, empty for a site app."""
     document = docs.app or {}
     name = docs.app_name
     entities = {
@@ -251,7 +322,7 @@ def _build_app(folder: Path, docs: _AppDocuments) -> App:
         plugins=tuple(document.get("plugins", ())),
         entities=MappingProxyType(entities),
         processes=MappingProxyType(processes),
-        path=str(folder),
+        path=folder,
         documents=MappingProxyType(dict(docs.documents)),
     )
 
