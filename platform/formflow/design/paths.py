@@ -167,9 +167,11 @@ def resolve(document: dict, kind: str, steps: tuple[str, ...], *, create: bool) 
                 return slot
             if index is None:
                 raise _missing(steps, i + 1)
+            if isinstance(items[index], str) and key_property == "value" and create:
+                items[index] = {"value": items[index]}  # a plain-text option gets properties
             node, pattern, i = items[index], f"{here}/*", i + 2
-            if not isinstance(node, dict):  # an option given as plain text
-                raise _missing(steps, i)
+            if not isinstance(node, dict):
+                raise _missing(steps, i - 1)
             continue
         if last:
             return Slot(node, step, pattern=here)

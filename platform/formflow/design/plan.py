@@ -79,24 +79,24 @@ def _describe(conn: Connection, step: MigrationStep, prefix: str) -> tuple[str, 
         return f"adds column {column} to {owner}", 0
     if kind == "rename_column":
         rows = _count(conn, step.table, column)
-        return f"renames {column} → {step.new_name} keeping {rows:,} values", rows
+        return f"renames {column} → {step.new_name} keeping {_n(rows, 'value')}", rows
     if kind == "rename_table":
         rows = _count(conn, step.table)
         new = step.new_name.rpartition("__")[2]
-        return f"renames table {owner} → {new} keeping {rows:,} rows", rows
+        return f"renames table {owner} → {new} keeping {_n(rows, 'row')}", rows
     if kind == "drop_column":
         rows = _count(conn, step.table, column)
-        return f"drops column {column} of {owner}, losing {rows:,} values", rows
+        return f"drops column {column} of {owner}, losing {_n(rows, 'value')}", rows
     if kind == "archive_column":
         rows = _count(conn, step.table, column)
-        return f"archives column {column} of {owner} keeping {rows:,} values", rows
+        return f"archives column {column} of {owner} keeping {_n(rows, 'value')}", rows
     if kind == "alter_column":
         rows = _count(conn, step.table, column)
         verb = {"widen": "widens", "narrow": "narrows"}.get(step.change, "converts")
-        return f"{verb} column {column} of {owner} ({rows:,} values)", rows
+        return f"{verb} column {column} of {owner} ({_n(rows, 'value')})", rows
     if kind == "keep_table":
         rows = _count(conn, step.table)
-        return f"keeps the table of {owner} with its {rows:,} rows (no entity uses it)", rows
+        return f"keeps the table of {owner} with its {_n(rows, 'row')} (no entity uses it)", rows
     if kind in ("add_index", "drop_index"):
         verb = "adds" if kind == "add_index" else "drops"
         return f"{verb} index {step.index} of {owner}", 0
@@ -113,11 +113,12 @@ def _problems(lines: list[str], prefix: str) -> list[dict]:
     for line in lines:
         if match := _FAILED.match(line):
             entry(match["where"])["text"] = (
-                f"{int(match['count']):,} rows cannot become {match['type']}")
+                f"{_n(int(match['count']), 'row')} cannot become {match['type']}")
         elif match := _LONG.match(line):
             found = entry(match["where"])
             found["count"] += 1
-            found["text"] = f"{found['count']:,} rows are longer than {match['max']} characters"
+            found["text"] = (f"{_n(found['count'], 'row')} longer than {match['max']} "
+                             "characters")
             found["examples"].append(f"#{match['id']}")
         elif match := _ROW.match(line):
             entry(match["where"])["examples"].append(f"#{match['id']} {_value(match['rest'])}")
@@ -141,3 +142,8 @@ def _value(rest: str) -> str:
             i += 2 if rest[i] == "\\" else 1
         return rest[: i + 1]
     return rest.partition(": ")[0]
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 value``, ``1,204 values``."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
