@@ -177,3 +177,17 @@ def test_a_holder_of_the_designer_role_may_design(make_user, api_as):
     designer = api_as(make_user("dana", roles=[DESIGNER_ROLE]))
     create_app(designer)
     assert apply(designer, [{"op": "set", "path": "app/label", "value": "x"}])["revision"] == 2
+
+
+def test_the_openapi_document_describes_every_design_route_to_designers_only(
+        api, plain_api, app):
+    document = api.get("openapi.json").get_json()
+    pytest.importorskip("openapi_spec_validator").validate(document)
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/design"):
+            continue
+        path = rule.rule.replace("<int:version>", "{version}").replace("<app>", "{app}")
+        methods = {m.lower() for m in rule.methods} - {"head", "options"}
+        assert methods <= set(document["paths"][path]), path
+    plain = plain_api.get("openapi.json").get_json()
+    assert not [p for p in plain["paths"] if p.startswith("/api/v1/design")]

@@ -137,3 +137,31 @@ def test_another_worker_loads_a_published_app(api, app, make_app):
     other = make_app([str(TEST_APPS / "valid" / "shop")])
     assert "fleet" in other.extensions["formflow"].model.apps
     assert other.extensions["formflow"].model.apps["fleet"].entities["vehicle"].field("plate")
+
+
+def test_formflow_check_and_migrate_know_published_site_apps(api, runtime, monkeypatch,
+                                                             tmp_path):
+    from click.testing import CliRunner
+
+    from formflow.cli import main
+    from formflow.design import drafts
+
+    fleet(api)
+    monkeypatch.setenv("FORMFLOW_DATABASE_URL", runtime.settings["DATABASE_URL"])
+    monkeypatch.setenv("FORMFLOW_METADATA_PATH", str(TEST_APPS / "valid" / "shop"))
+    monkeypatch.setenv("FORMFLOW_PLUGINS_PATH", str(tmp_path / "no-plugins"))
+    monkeypatch.setenv("FORMFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("FORMFLOW_SECRET_KEY", "x")
+
+    def cli(*args):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    assert cli("migrate", "--plan").output.strip() == "Nothing to change."
+    # a published version broken by hand is what check reports
+    with runtime.db.write() as conn:
+        documents = drafts.read_version(conn, "fleet", 1)
+        documents["entities/vehicle.json"]["fields"][0]["type"] = "texty"
+        conn.execute(drafts.design_versions.update().values(documents=documents))
+    result = cli("check")
+    assert result.exit_code == 1
+    assert "fleet/entities/vehicle.json: fields/0/type" in result.output

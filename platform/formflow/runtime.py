@@ -13,6 +13,7 @@ connection pool, the imported plugin modules, the sign-in throttle) with this on
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
 from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
+from formflow.metadata.model import Model
+from formflow.metadata.problems import MetadataError
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
@@ -49,6 +52,7 @@ from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
 from formflow.storage.tables import build_schema
 
+log = logging.getLogger(__name__)
 
 def plugin_extensions(plugins: PluginSet) -> tuple[Registry, dict[str, Callable[..., Any]]]:
     """The field types (built-in and from plugins) and the plugins' expression
@@ -91,12 +95,7 @@ class Runtime:
         self.field_types, self.functions = plugin_extensions(self.plugins)
         #: The site apps (kept in the database) this runtime serves: name -> documents.
         self.site_apps = dict(published_site_apps(self.db) if site_apps is None else site_apps)
-        self.model = load(
-            settings["METADATA_PATH"],
-            field_types=list(self.field_types),
-            functions=list(self.functions),
-            site_apps=self.site_apps,
-        )
+        self.model = self._load_model()
         self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
         self.records = RecordService(
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
@@ -144,6 +143,24 @@ class Runtime:
             redis_url=settings["REDIS_URL"],
             db=self.db,
         )
+
+    def _load_model(self) -> Model:
+        """The file apps and the site apps.  A site app that no longer loads (a plugin
+        providing one of its field types was removed, say) is left out with an error in
+        the log, so the other apps keep working; broken file apps stop the start."""
+        def model() -> Model:
+            return load(self.settings["METADATA_PATH"], field_types=list(self.field_types),
+                        functions=list(self.functions), site_apps=self.site_apps)
+
+        try:
+            return model()
+        except MetadataError as error:
+            broken = {p.file.partition("/")[0] for p in error.problems} & set(self.site_apps)
+            if not broken:
+                raise
+            log.error("site apps left out, their published version does not load:\n%s", error)
+            self.site_apps = {k: v for k, v in self.site_apps.items() if k not in broken}
+            return model()
 
     def reloaded(self) -> Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the

@@ -14,6 +14,7 @@ from formflow.api.language import request_language
 from formflow.api.meta import describe_model
 from formflow.api.openapi import openapi_document
 from formflow.auth import can_read_field
+from formflow.design.service import can_design
 from formflow.errors import ServiceError
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
@@ -115,6 +116,7 @@ def openapi():
         runtime.model, runtime.field_types,
         visible=lambda entity: grants(user, entity).read or grants(user, entity).create,
         readable=lambda field: can_read_field(field, user.roles),
+        design=can_design(user),
     )
     return jsonify(document)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,3 +35,17 @@ def published_site_apps(db: Database) -> dict[str, dict[str, Any]]:
     except sa.exc.DBAPIError as error:
         log.debug("site apps not readable: %s", type(error.orig).__name__)
         return {}
+
+
+def published_site_apps_at(url: str) -> dict[str, dict[str, Any]]:
+    """The published site apps of the database at ``url`` (for ``formflow check``);
+    a SQLite file that does not exist is not created."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (
+            not parsed.database or not Path(parsed.database).is_file()):
+        return {}
+    db = Database(url)
+    try:
+        return published_site_apps(db)
+    finally:
+        db.dispose()
