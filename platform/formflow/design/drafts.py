@@ -80,7 +80,8 @@ def save(
 ) -> int:
     """Write the documents that differ between ``before`` and ``after`` and log the
     change; returns the new revision."""
-    keys = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
+    keys = sorted(k for k in set(before) | set(after)
+                  if before.get(k) is not after.get(k) and before.get(k) != after.get(k))
     revision = _write(conn, row, {k: after.get(k) for k in keys}, actor)
     conn.execute(design_log.delete().where(design_log.c.app == row.app, design_log.c.undone))
     conn.execute(design_log.insert().values(

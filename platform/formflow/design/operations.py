@@ -112,7 +112,9 @@ class _Editor:
         document = self.writable(address.document)
         if document is None:
             raise _refuse("design_path_missing", path=op["path"])
-        slot = resolve(document, address.kind, address.steps, create=kind in ("add", "set"))
+        where = op["path"].rsplit("/", len(address.steps))[0]
+        slot = resolve(document, address.kind, address.steps, create=kind in ("add", "set"),
+                       where=where)
         getattr(self, f"_{kind}")(slot, address, op)
 
     # -- whole documents ---------------------------------------------------------------

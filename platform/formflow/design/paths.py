@@ -145,9 +145,20 @@ class Slot:
         return self.owner[self.prop]
 
 
-def resolve(document: dict, kind: str, steps: tuple[str, ...], *, create: bool) -> Slot:
+def resolve(document: dict, kind: str, steps: tuple[str, ...], *, create: bool,
+            where: str = "") -> Slot:
     """The slot ``steps`` name in ``document``.  Objects on the way that do not exist
-    are made when ``create`` (an ``add`` of the first form section makes the form)."""
+    are made when ``create`` (an ``add`` of the first form section makes the form).
+    ``where``: the path of the document, for messages."""
+    try:
+        return _resolve(document, kind, steps, create)
+    except PathError as error:
+        if where and "path" in error.message.params:
+            error.message.params["path"] = f"{where}/{error.message.params['path']}"
+        raise
+
+
+def _resolve(document: dict, kind: str, steps: tuple[str, ...], create: bool) -> Slot:
     if not steps:
         return Slot()
     node, pattern, i = document, "", 0

@@ -8,8 +8,9 @@ path) can be read and exported but not changed here.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from formflow.auth import User
@@ -22,6 +23,7 @@ from formflow.i18n import Message
 from formflow.metadata.loader import check_site_app
 from formflow.metadata.model import Model
 from formflow.metadata.problems import Problem
+from formflow.metadata.site_cache import DocumentCache
 
 DESIGNER_ROLE = "designer"
 APP_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -57,10 +59,43 @@ class Draft:
     problems: list[dict]
 
 
+@dataclass
+class _Remembered:
+    """A worker's copy of a draft at one revision, and what checking it built."""
+
+    revision: int = 0
+    documents: dict[str, Any] | None = None
+    cache: DocumentCache = field(default_factory=DocumentCache)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+#: (database, app) -> the draft as this worker last saw it.  Used only when the
+#: database's revision is still the remembered one.
+_REMEMBERED: dict[tuple[str, str], _Remembered] = {}
+_REMEMBERED_LOCK = threading.Lock()
+
+
 class DesignService:
     def __init__(self, runtime):
         self.runtime = runtime
         self.db = runtime.db
+
+    def _remembered(self, app: str) -> _Remembered:
+        key = (self.db.engine.url.render_as_string(hide_password=True), app)
+        with _REMEMBERED_LOCK:
+            return _REMEMBERED.setdefault(key, _Remembered())
+
+    def _documents(self, conn, app: str, revision: int) -> dict[str, Any]:
+        """The draft's documents at ``revision``: this worker's copy when it has that
+        revision, else read."""
+        remembered = self._remembered(app)
+        if remembered.revision == revision and remembered.documents is not None:
+            return remembered.documents
+        return drafts.read_documents(conn, app)
+
+    def _remember(self, app: str, revision: int, documents: dict[str, Any]) -> None:
+        remembered = self._remembered(app)
+        remembered.revision, remembered.documents = revision, documents
 
     # -- reading ------------------------------------------------------------------------
 
@@ -83,16 +118,20 @@ class DesignService:
             row = drafts.read_app(conn, app)
             if row is None:
                 return self._shipped_draft(app)
-            documents = drafts.read_documents(conn, app)
+            documents = self._documents(conn, app, row.revision)
+        self._remember(app, row.revision, documents)
         return Draft(app, row.revision, documents, self.problems(app, documents))
 
     def problems(self, app: str, documents: Mapping[str, Any]) -> list[dict]:
         return [_problem(documents, p) for p in self._check(app, documents)[1]]
 
     def _check(self, app: str, documents: Mapping[str, Any]) -> tuple[Model, list[Problem]]:
-        return check_site_app(self.runtime.model, app, documents,
-                              field_types=list(self.runtime.field_types),
-                              functions=list(self.runtime.functions))
+        remembered = self._remembered(app)
+        with remembered.lock:
+            return check_site_app(self.runtime.model, app, documents,
+                                  field_types=list(self.runtime.field_types),
+                                  functions=list(self.runtime.functions),
+                                  cache=remembered.cache)
 
     def _shipped_draft(self, app: str) -> Draft:
         shipped = self.runtime.model.apps.get(app)
@@ -141,7 +180,7 @@ class DesignService:
         with self.db.write() as conn:
             self._site_row(conn, app)
             row = drafts.locked(conn, app, expected)
-            before = drafts.read_documents(conn, app)
+            before = self._documents(conn, app, row.revision)
             published = self._published(conn, row)
             try:
                 after = apply_ops(before, ops, published=published)
@@ -149,6 +188,7 @@ class DesignService:
                 raise OperationFailed(error) from None
             revision = drafts.save(conn, row, before, after, kind="ops", ops=ops,
                                    actor=user.username)
+        self._remember(app, revision, after)
         return Draft(app, revision, after, self.problems(app, after))
 
     def undo(self, user: User, app: str, expected: int | None) -> Draft:
