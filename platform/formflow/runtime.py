@@ -50,7 +50,7 @@ from formflow.records.list_views import ListViews
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
-from formflow.storage.tables import build_schema
+from formflow.storage.tables import Schema, build_schema
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,11 @@ class Runtime:
         *,
         previous: Runtime | None = None,
         site_apps: Mapping[str, Mapping[str, Any]] | None = None,
+        prepared: tuple[Model, Schema] | None = None,
     ):
-        """``site_apps``: the site apps to load (default: the published ones)."""
+        """``site_apps``: the site apps to load (default: the published ones);
+        ``prepared``: the model of the metadata path and those site apps, and its
+        schema, when the caller built them already."""
         self.settings = settings
         self.db = previous.db if previous else Database(settings["DATABASE_URL"])
         #: The published metadata revision this runtime was built from; read before the
@@ -95,8 +98,11 @@ class Runtime:
         self.field_types, self.functions = plugin_extensions(self.plugins)
         #: The site apps (kept in the database) this runtime serves: name -> documents.
         self.site_apps = dict(published_site_apps(self.db) if site_apps is None else site_apps)
-        self.model = self._load_model()
-        self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
+        if prepared is None:
+            self.model = self._load_model()
+            self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
+        else:
+            self.model, self.schema = prepared
         self.records = RecordService(
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
             plugins=self.plugins, functions=self.functions,
@@ -167,10 +173,17 @@ class Runtime:
         plugins and the sign-in and token throttles with this one."""
         return Runtime(self.settings, previous=self)
 
-    def with_site_apps(self, site_apps: Mapping[str, Mapping[str, Any]]) -> Runtime:
+    def with_site_apps(
+        self, site_apps: Mapping[str, Mapping[str, Any]],
+        prepared: tuple[Model, Schema] | None = None,
+    ) -> Runtime:
         """A runtime serving ``site_apps`` instead of the published ones (what a publish
         is about to make current), sharing what :meth:`reloaded` shares."""
-        return Runtime(self.settings, previous=self, site_apps=site_apps)
+        return Runtime(self.settings, previous=self, site_apps=site_apps, prepared=prepared)
+
+    def plugin_tables(self):
+        """The tables plugins add beside the entities' (checked for clashes)."""
+        return self._plugin_tables()
 
     def _plugin_tables(self):
         tables = self.plugins.tables()

@@ -48,9 +48,9 @@ class Publisher:
 
     def _storage_plan(self) -> PublishPlan:
         runtime = self.runtime
-        schema = build_schema(self.model, runtime.field_types, runtime.plugins.tables())
+        self.schema = build_schema(self.model, runtime.field_types, runtime.plugin_tables())
         with runtime.db.read() as conn:
-            return plan_app(conn, schema, runtime.field_types, self.row.app)
+            return plan_app(conn, self.schema, runtime.field_types, self.row.app)
 
     def plan(self) -> dict:
         """``{"problems", "steps"}``: what blocks the publish, and what it would do."""
@@ -70,8 +70,14 @@ class Publisher:
         destructive = [step for step in planned.steps if step["destructive"]]
         if destructive and not confirm:
             raise PublishRefused(Message("design_confirm_destructive"), [], destructive, 409)
-        site_apps = {**published_site_apps(self.runtime.db), self.row.app: self.documents}
-        fresh = self.runtime.with_site_apps(site_apps)
+        published = published_site_apps(self.runtime.db)
+        site_apps = {**published, self.row.app: self.documents}
+        others = {k: v for k, v in published.items() if k != self.row.app}
+        current = {k: v for k, v in self.runtime.site_apps.items() if k != self.row.app}
+        # The model checked is the runtime's with this draft in: reuse it, and its
+        # tables, unless another site app was published since the runtime was built.
+        prepared = (self.model, self.schema) if others == current else None
+        fresh = self.runtime.with_site_apps(site_apps, prepared)
         version: list[int] = []
 
         def record(conn) -> None:

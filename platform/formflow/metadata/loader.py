@@ -22,7 +22,7 @@ from formflow.metadata.building import build_entity, build_process, label_of
 from formflow.metadata.model import App, Model, Role, humanize
 from formflow.metadata.problems import MetadataError, Problem
 from formflow.metadata.schema import validate_document
-from formflow.metadata.site_cache import DocumentCache
+from formflow.metadata.site_cache import DocumentCache, validate_fieldwise
 
 __all__ = ["build_process", "check_site_app", "collect_problems", "find_app_folders",
            "humanize", "load"]
@@ -200,7 +200,7 @@ def _read_app(folder: Path, base: Path, problems: list[Problem]) -> _AppDocument
 
 
 def _site_app(
-    name: str, documents: Mapping[str, Any], problems: list[Problem], validate=validate_document
+    name: str, documents: Mapping[str, Any], problems: list[Problem], validate=validate_fieldwise
 ) -> _AppDocuments:
     """The valid documents of a site app (kept in the database); problems name its files
     as if it were a folder ``<name>/``."""
