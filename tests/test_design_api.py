@@ -191,3 +191,12 @@ def test_the_openapi_document_describes_every_design_route_to_designers_only(
         assert methods <= set(document["paths"][path]), path
     plain = plain_api.get("openapi.json").get_json()
     assert not [p for p in plain["paths"] if p.startswith("/api/v1/design")]
+
+
+def test_numbers_in_values_are_kept_as_json_numbers(api):
+    create_app(api)
+    apply(api, [{"op": "add", "path": "entities/vehicle", "value": VEHICLE},
+                {"op": "add", "path": "entities/vehicle/fields/load",
+                 "value": {"type": "decimal", "scale": 2, "min": 0.5, "max": 10}}])
+    field = draft(api)["documents"]["entities/vehicle.json"]["fields"][-1]
+    assert field == {"name": "load", "type": "decimal", "scale": 2, "min": 0.5, "max": 10}

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from formflow.auth import User
@@ -160,6 +161,7 @@ class DesignService:
 
     def create(self, user: User, body: Any) -> dict:
         _require(user)
+        body = plain_json(body)
         if not isinstance(body, dict) or not set(body) <= {"name", "label"}:
             raise ValidationFailed({"": [Message("design_create_body")]})
         name = body.get("name")
@@ -177,6 +179,7 @@ class DesignService:
         """Apply ``ops`` to the draft in one transaction; ``expected``: the revision the
         caller edited (a stale one is refused: 412)."""
         _require(user)
+        ops = plain_json(ops)
         with self.db.write() as conn:
             self._site_row(conn, app)
             row = drafts.locked(conn, app, expected)
@@ -289,6 +292,19 @@ class DesignService:
             raise ValidationFailed({"name": [Message("design_app_name")]})
         if name in self.runtime.model.apps:
             raise Conflict(Message("design_app_exists", {"app": name}))
+
+
+def plain_json(value: Any) -> Any:
+    """``value`` with the API's exact decimals as JSON numbers again (a document holds
+    what its JSON text holds: ``1.5``, ``10``)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) \
+            else float(value)
+    if isinstance(value, dict):
+        return {key: plain_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_json(item) for item in value]
+    return value
 
 
 def _require(user: User) -> None:
