@@ -16,6 +16,7 @@ def metadata_path():
 
 @pytest.fixture
 def api(admin_api):
+    admin_api.headers["Accept-Language"] = "en"
     return admin_api
 
 
@@ -54,6 +55,8 @@ def test_the_plan_says_a_rename_keeps_the_values(api):
     plan = api.get("design/apps/fleet/plan").get_json()
     assert plan == {"problems": [], "steps": [
         {"text": "renames tel → phone keeping 2 values", "destructive": False, "rows": 2}]}
+    chinese = api.get("design/apps/fleet/plan", headers={"Accept-Language": "zh-CN"})
+    assert chinese.get_json()["steps"][0]["text"] == "将 tel 改名为 phone，保留 2 个值"
     assert publish(api)["version"] == 2
     assert api.get("fleet/vehicle?sort=plate").get_json()["items"][0]["phone"] == "1"
 

@@ -8,6 +8,7 @@ from formflow.api.authentication import current_api_user
 from formflow.api.language import request_language
 from formflow.api.problems import problem
 from formflow.api.routes import BadRequest, UnsupportedMediaType, api, if_match, json_body
+from formflow.design.plan import localized
 from formflow.design.publishing import PublishRefused
 from formflow.design.service import DesignService, Draft
 from formflow.i18n import Message
@@ -70,7 +71,11 @@ def design_redo(app: str):
 
 @api.get("/design/apps/<app>/plan")
 def design_plan(app: str):
-    return jsonify(_service().plan(current_api_user(), app))
+    user = current_api_user()
+    plan = _service().plan(user, app)
+    lang = request_language(user)
+    return jsonify(problems=localized(plan["problems"], lang),
+                   steps=localized(plan["steps"], lang))
 
 
 @api.post("/design/apps/<app>/publish")
@@ -80,8 +85,10 @@ def design_publish(app: str):
     try:
         version, runtime = _service().publish(user, app, body)
     except PublishRefused as refused:
-        detail = refused.message.render(request_language(user))
-        return problem(refused.status, detail, problems=refused.problems, steps=refused.steps)
+        lang = request_language(user)
+        return problem(refused.status, refused.message.render(lang),
+                       problems=localized(refused.problems, lang),
+                       steps=localized(refused.steps, lang))
     current_app.extensions["formflow_reloader"].adopt(current_app, runtime)
     return jsonify(version=version)
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.catalog import CATALOG
 from formflow.fields import Registry
+from formflow.i18n import Message
 from formflow.storage.migrate_plan import MigrationStep, make_plan
 from formflow.storage.tables import Schema
 
@@ -68,39 +70,29 @@ def _count(conn: Connection, table: str, column: str | None = None) -> int:
     return conn.execute(sa.select(what).select_from(sa.table(table))).scalar() or 0
 
 
-def _describe(conn: Connection, step: MigrationStep, prefix: str) -> tuple[str, int]:
+def _describe(conn: Connection, step: MigrationStep, prefix: str) -> tuple[Message, int]:
     entity, lines = _where(step.table, prefix)
     owner = f"{entity}.{lines}" if lines else entity
     kind, column = step.kind, step.column
+    params = {"owner": owner, "column": column, "entity": entity}
+    rows = 0
+    if kind in ("rename_column", "drop_column", "archive_column", "alter_column"):
+        rows = _count(conn, step.table, column)
+        params["values"] = _n(rows, "value")
+    elif kind in ("rename_table", "keep_table"):
+        rows = _count(conn, step.table)
+        params["rows"] = _n(rows, "row")
     if kind == "create_table":
-        what = f"line items {owner}" if lines else f"entity {entity}"
-        return f"creates the table of {what}", 0
-    if kind == "add_column":
-        return f"adds column {column} to {owner}", 0
-    if kind == "rename_column":
-        rows = _count(conn, step.table, column)
-        return f"renames {column} → {step.new_name} keeping {_n(rows, 'value')}", rows
-    if kind == "rename_table":
-        rows = _count(conn, step.table)
-        new = step.new_name.rpartition("__")[2]
-        return f"renames table {owner} → {new} keeping {_n(rows, 'row')}", rows
-    if kind == "drop_column":
-        rows = _count(conn, step.table, column)
-        return f"drops column {column} of {owner}, losing {_n(rows, 'value')}", rows
-    if kind == "archive_column":
-        rows = _count(conn, step.table, column)
-        return f"archives column {column} of {owner} keeping {_n(rows, 'value')}", rows
+        return Message("design_step_create_lines" if lines else "design_step_create", params), 0
+    if kind in ("rename_column", "rename_table"):
+        params["new"] = (step.new_name or "").rpartition("__")[2]
     if kind == "alter_column":
-        rows = _count(conn, step.table, column)
-        verb = {"widen": "widens", "narrow": "narrows"}.get(step.change, "converts")
-        return f"{verb} column {column} of {owner} ({_n(rows, 'value')})", rows
-    if kind == "keep_table":
-        rows = _count(conn, step.table)
-        return f"keeps the table of {owner} with its {_n(rows, 'row')} (no entity uses it)", rows
+        kind = {"widen": "widen", "narrow": "narrow"}.get(step.change, "convert")
     if kind in ("add_index", "drop_index"):
-        verb = "adds" if kind == "add_index" else "drops"
-        return f"{verb} index {step.index} of {owner}", 0
-    return step.description, 0
+        params["index"] = step.index
+    if f"design_step_{kind}" in CATALOG:
+        return Message(f"design_step_{kind}", params), rows
+    return Message("design_step_other", {"text": step.description}), rows
 
 
 def _problems(lines: list[str], prefix: str) -> list[dict]:
@@ -108,29 +100,30 @@ def _problems(lines: list[str], prefix: str) -> list[dict]:
     failed: dict[str, dict] = {}
 
     def entry(where: str) -> dict:
-        return failed.setdefault(where, {"text": None, "examples": [], "count": 0})
+        return failed.setdefault(where, {"message": None, "examples": [], "count": 0})
 
     for line in lines:
         if match := _FAILED.match(line):
-            entry(match["where"])["text"] = (
-                f"{_n(int(match['count']), 'row')} cannot become {match['type']}")
+            entry(match["where"])["message"] = Message("design_rows_not_convertible", {
+                "rows": _n(int(match["count"]), "row"), "type": match["type"]})
         elif match := _LONG.match(line):
             found = entry(match["where"])
             found["count"] += 1
-            found["text"] = (f"{_n(found['count'], 'row')} longer than {match['max']} "
-                             "characters")
+            found["message"] = Message("design_rows_too_long", {
+                "rows": _n(found["count"], "row"), "max": match["max"]})
             found["examples"].append(f"#{match['id']}")
         elif match := _ROW.match(line):
             entry(match["where"])["examples"].append(f"#{match['id']} {_value(match['rest'])}")
         else:
-            entry(line)
+            entry(line)["message"] = Message("design_step_other", {"text": line, "examples": ""})
     problems = []
-    for where, entry in failed.items():
+    for where, found in failed.items():
         table, _, column = where.rpartition(".")
         path = _path(table, column, prefix) if re.fullmatch(r"\w+\.\w+", where) else ""
-        examples = ", ".join(entry["examples"][:MAX_EXAMPLES])
-        text = entry["text"] or where
-        problems.append({"path": path, "message": f"{text}: {examples}" if examples else text})
+        examples = ", ".join(found["examples"][:MAX_EXAMPLES])
+        message = found["message"]
+        message.params["examples"] = f": {examples}" if examples else ""
+        problems.append({"path": path, "message": message})
     return problems
 
 
@@ -144,6 +137,13 @@ def _value(rest: str) -> str:
     return rest.partition(": ")[0]
 
 
-def _n(count: int, noun: str) -> str:
-    """``1 value``, ``1,204 values``."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+def _n(count: int, noun: str) -> Message:
+    """``1 value``, ``1,204 values``: a count in the reader's language."""
+    return Message(f"design_{noun}_one" if count == 1 else f"design_{noun}s",
+                   {"n": f"{count:,}"})
+
+
+def localized(items: list[dict], lang: str | None) -> list[dict]:
+    """Steps or problems with their texts (messages) in ``lang``."""
+    return [{key: value.render(lang) if isinstance(value, Message) else value
+             for key, value in item.items()} for item in items]
