@@ -15,6 +15,9 @@ through the WSGI app in-process (Flask's test client with a bearer token).
   Target: p95 ≤ 50 ms on 30 entities x 40 fields.
 - **publish**: ``POST .../publish`` of the whole app (every table created), then of a
   change (a rename, an added field).  Target: ≤ 2 s.
+
+Each figure comes with the CPU time this process spent (the database server's is not
+counted on PostgreSQL): on a busy machine wall time moves, CPU time much less.
 """
 
 from __future__ import annotations
@@ -136,20 +139,21 @@ def run(kind: str, entities: int, fields: int, count: int) -> None:
                                    headers={**headers, "Content-Type": "application/zip"})
             assert response.status_code == 201, response.get_json()
             revision = response.get_json()["revision"]
-            times = []
+            times, cpu = [], []
             for i in range(count):
                 ops = the_ops(i, entities)
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 response = client.post(f"/api/v1/design/apps/{APP}/draft/ops",
                                        json={"ops": ops},
                                        headers={**headers, "If-Match": str(revision)})
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
                 assert response.status_code == 200, (ops, response.get_json())
                 revision = response.get_json()["revision"]
-            times.sort()
-            p95 = times[int(len(times) * 0.95) - 1]
             print(f"{kind}: {entities} entities x {fields} fields; {count} ops: "
-                  f"p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms (target <= 50)")
+                  f"p50 {statistics.median(times):.1f} ms, p95 {p95(times):.1f} ms "
+                  f"(target <= 50); CPU p50 {statistics.median(cpu):.1f} ms, "
+                  f"p95 {p95(cpu):.1f} ms")
             for label, ops in (("first publish (every table)", None),
                                ("publish of a change", [
                                    {"op": "set", "path": "entities/e0/fields/f0/name",
@@ -160,15 +164,20 @@ def run(kind: str, entities: int, fields: int, count: int) -> None:
                     response = client.post(f"/api/v1/design/apps/{APP}/draft/ops",
                                            json={"ops": ops}, headers=headers)
                     assert response.status_code == 200, response.get_json()
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 response = client.post(f"/api/v1/design/apps/{APP}/publish",
                                        json={"note": label}, headers=headers)
                 elapsed = time.perf_counter() - started
                 assert response.status_code == 200, response.get_json()
-                print(f"{kind}: {label}: {elapsed:.2f} s (target <= 2)")
+                print(f"{kind}: {label}: {elapsed:.2f} s (target <= 2); "
+                      f"CPU {time.process_time() - started_cpu:.2f} s")
             runtime.db.dispose()
         finally:
             drop(kind)
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
 
 def main() -> None:
