@@ -28,9 +28,12 @@ from formflow.metadata.site_cache import DocumentCache
 
 DESIGNER_ROLE = "designer"
 APP_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
-#: Names a site app may not take: the first step of other /api/v1 paths.
-RESERVED = frozenset({"design", "meta", "tasks", "openapi", "insights", "admin", "notifications",
-                      "events", "plugins", "calendar", "static", "designer"})
+#: Names a site app may not take: the first step of other page and /api/v1 paths.
+RESERVED = frozenset({
+    "design", "designer", "meta", "tasks", "openapi", "insights", "admin", "notifications",
+    "events", "plugins", "calendar", "static", "files", "inbox", "login", "logout",
+    "profile", "api", "health", "metrics",
+})
 MAX_NOTE = 2000
 
 

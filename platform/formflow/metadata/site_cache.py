@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from jsonschema import Draft202012Validator
 
 from formflow.expressions import ExpressionError
-from formflow.metadata.memo import per_object
 from formflow.metadata.model import Entity, Field
 from formflow.metadata.problems import Problem
 from formflow.metadata.schema import SCHEMA_BASE, _explain, registry, validate_document
@@ -37,6 +36,7 @@ class DocumentCache:
     def __init__(self) -> None:
         self._entries: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._checked: dict[int, tuple[Any, tuple, tuple, list[Problem]]] = {}
+        self._derived: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def get(self, what: str, document: Any, compute: Callable[[], T]) -> T:
         key = (what, id(document))
@@ -50,12 +50,21 @@ class DocumentCache:
         self._entries = {k: v for k, v in self._entries.items() if k[1] in alive}
         alive = {id(e) for e in entities}
         self._checked = {k: v for k, v in self._checked.items() if k in alive}
+        self._derived = {k: v for k, v in self._derived.items() if k[1] in alive}
+
+    def derived(self, function: Callable[[Any], T], entity: Any) -> T:
+        """``function(entity)``, remembered while the entity is in the app."""
+        key = (function.__name__, id(entity))
+        entry = self._derived.get(key)
+        if entry is None or entry[0] is not entity:
+            entry = self._derived[key] = (entity, function(entity))
+        return entry[1]
 
     def checked(self, checker, entity: Any, compute: Callable[[], list[Problem]]
                 ) -> list[Problem]:
         """An entity's problems, from the last check when the entity and the objects it
         depends on are the same and the values it depends on equal."""
-        objects, values = dependencies(checker, entity)
+        objects, values = _dependencies(self, checker, entity)
         entry = self._checked.get(id(entity))
         if (entry is None or entry[0] is not entity or len(entry[1]) != len(objects)
                 or any(a is not b for a, b in zip(entry[1], objects, strict=True))
@@ -99,19 +108,19 @@ def _field_errors(text: str) -> tuple[tuple[str, str], ...]:
 # -- what an entity's check depends on ------------------------------------------------
 
 
-def dependencies(checker, entity: Entity) -> tuple[tuple, tuple]:
+def _dependencies(cache: DocumentCache, checker, entity: Entity) -> tuple[tuple, tuple]:
     """What an entity's problems depend on besides the entity itself: its process
     (an object), and as values the shapes (field names, types, targets, options) of
-    the entities its links reach, the roles, the broken documents and the field
-    types and functions known."""
+    the entities its links reach as far as its expressions follow links, the roles,
+    the broken documents and the field types and functions known."""
     shapes: dict[str, tuple | None] = {}
     level = [entity]
-    for _ in range(link_depth(checker, entity)):  # as far as its expressions follow links
+    for _ in range(_link_depth(cache, checker, entity)):
         reached = []
-        for target_name in {name for e in level for name in _link_targets(e)}:
+        for target_name in {name for e in level for name in cache.derived(_link_targets, e)}:
             if target_name not in shapes:
                 target = checker.model.entity(target_name)
-                shapes[target_name] = None if target is None else _shape(target)
+                shapes[target_name] = None if target is None else cache.derived(_shape, target)
                 if target is not None:
                     reached.append(target)
         level = reached
@@ -121,11 +130,12 @@ def dependencies(checker, entity: Entity) -> tuple[tuple, tuple]:
               checker.broken, checker.field_types, checker.functions)
     return (process,), values
 
-def link_depth(checker, entity: Entity) -> int:
+
+def _link_depth(cache: DocumentCache, checker, entity: Entity) -> int:
     """How many links the entity's expressions follow at most (at least one: a link's
     target and a fetch are checked)."""
     depth = 1
-    for text in _expressions(entity):
+    for text in cache.derived(_expressions, entity):
         compiled = checker.compile(text)
         if not isinstance(compiled, ExpressionError):
             depth = max(depth, *(len(chain) for chain in compiled.references), 1)
@@ -141,19 +151,16 @@ def _all_fields(fields: Iterable[Field]) -> Iterator[Field]:
 EXPRESSION_KEYS = ("default_expr", "compute", "visible_if", "required_if", "readonly_if")
 
 
-@per_object
 def _expressions(entity: Entity) -> tuple[str, ...]:
     texts = [getattr(f, key) for f in _all_fields(entity.fields) for key in EXPRESSION_KEYS]
     texts += [rule.check for rule in entity.rules]
     return tuple(text for text in texts if isinstance(text, str))
 
 
-@per_object
 def _link_targets(entity: Entity) -> tuple[str, ...]:
     return tuple(sorted({f.to for f in _all_fields(entity.fields) if f.type == "link" and f.to}))
 
 
-@per_object
 def _shape(entity: Entity) -> tuple:
     """What another entity's check may read of ``entity``: its fields' names, types,
     link targets, option values and columns."""
