@@ -32,7 +32,7 @@ APP_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 RESERVED = frozenset({
     "design", "designer", "meta", "tasks", "openapi", "insights", "admin", "notifications",
     "events", "plugins", "calendar", "static", "files", "inbox", "login", "logout",
-    "profile", "api", "health", "metrics",
+    "profile", "api", "health", "metrics", "language",
 })
 MAX_NOTE = 2000
 
