@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "platform"))
 from formflow import create_app  # noqa: E402
 from formflow.auth import create_token, get_user_by_name  # noqa: E402
 from formflow.install import install  # noqa: E402
+from formflow.storage.statistics import refresh_statistics  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORKERS = 2
@@ -137,13 +138,18 @@ def seed(url: str, target: int) -> None:
 
 
 def settle(url: str) -> None:
-    """Vacuum and analyze, so that neither server measures the clean-up after the last
-    bulk writes (PostgreSQL's autovacuum would otherwise start in the middle of one)."""
+    """Let the database catch up with the bulk writes as a deployment does, and no more.
+
+    PostgreSQL gets a VACUUM, so that autovacuum does not start in the middle of a
+    workload; the planner's statistics are then refreshed exactly as ``formflow tick``
+    refreshes them (a benchmark must not analyze more than the product does)."""
     engine = sa.create_engine(
         url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
     )
     with engine.connect() as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE")
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("VACUUM")
+        refresh_statistics(conn)
     engine.dispose()
 
 
@@ -151,7 +157,7 @@ def settle(url: str) -> None:
 
 
 class Server:
-    def __init__(self, app: str, port: int, env: dict[str, str]):
+    def __init__(self, app: str, port: int, env: dict[str, str], workers: int = WORKERS):
         self.port = port
         self.process = subprocess.Popen(
             [
@@ -159,7 +165,7 @@ class Server:
                 "-m",
                 "gunicorn",
                 "-w",
-                str(WORKERS),
+                str(workers),
                 "-b",
                 f"127.0.0.1:{port}",
                 "--log-level",
@@ -173,7 +179,7 @@ class Server:
         )
         deadline = time.time() + 60
         answered = 0
-        while time.time() < deadline and answered < 4 * WORKERS:
+        while time.time() < deadline and answered < 4 * workers:
             try:  # gunicorn listens before its workers are ready: wait for answers
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 conn.request("GET", "/")
@@ -182,18 +188,34 @@ class Server:
                 answered += 1
             except OSError:
                 time.sleep(0.2)
-        if answered < 4 * WORKERS:
+        if answered < 4 * workers:
             raise RuntimeError(f"{app} did not start")
 
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: the master's children."""
+        return [
+            int(pid)
+            for child in Path(f"/proc/{self.process.pid}/task").glob("*/children")
+            for pid in child.read_text().split()
+        ]
+
     def cpu_seconds(self) -> float:
-        """User + system CPU of the gunicorn workers (the master's children)."""
+        """User + system CPU of the gunicorn workers."""
         total = 0.0
         ticks = os.sysconf("SC_CLK_TCK")
-        for child in Path(f"/proc/{self.process.pid}/task").glob("*/children"):
-            for pid in child.read_text().split():
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / ticks
+        for pid in self.worker_pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
         return total
+
+    def worker_memory_mib(self) -> dict[int, float]:
+        """Resident memory of each worker, in MiB."""
+        sizes = {}
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes[pid] = int(line.split()[1]) / 1024
+        return sizes
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)

@@ -64,7 +64,7 @@ def test_schemas_are_loaded_once():
     assert set(schemas()) == {"app", "common", "entity", "process"}
 
 
-@pytest.mark.parametrize(("kind", "path"), _valid_documents())
+@pytest.mark.parametrize(("kind", "path"), list(_valid_documents()))
 def test_scenario_document_is_valid(kind, path):
     document = json.loads(path.read_text(encoding="utf-8"))
     assert validate_document(kind, document, path.name) == []

@@ -23,6 +23,7 @@ from formflow.records.idempotency import forget_expired_keys
 from formflow.runtime import get_runtime, load_plugins, plugin_extensions
 from formflow.settings import load_settings
 from formflow.storage.migrate import MigrationRefused
+from formflow.storage.statistics import refresh_statistics
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(),
@@ -219,7 +220,8 @@ def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Run due timers: SLA reminders, escalations and auto-actions, then the plugins'
-    scheduled jobs, and forget idempotency keys past their window.  Safe to run from
+    scheduled jobs, forget idempotency keys past their window, and refresh the planner's
+    statistics of tables that changed.  Safe to run from
     several machines at once; run it from cron every minute."""
     runtime = get_runtime()
     for line in runtime.sla.tick().summary():
@@ -228,6 +230,9 @@ def tick_command() -> None:
         click.echo(line)
     with runtime.db.write() as conn:
         click.echo(f"Idempotency keys forgotten: {forget_expired_keys(conn)}")
+    with runtime.db.write() as conn:
+        analyzed = refresh_statistics(conn)
+    click.echo(f"Planner statistics refreshed: {', '.join(analyzed) or 'none needed'}")
 
 
 @main.group("calendar")

@@ -72,6 +72,7 @@ def build_entity(app: str, doc: Mapping[str, Any], source: str) -> Entity:
         list=_build_list(doc.get("list"), fields, numbering),
         permissions=tuple(_build_permission(p) for p in doc.get("permissions", ())),
         process=doc.get("process"),
+        indexes=tuple(tuple(keys) for keys in doc.get("indexes", ())),
         source=source,
     )
 

@@ -214,6 +214,7 @@ class _Checker:
         yield from self.fields_messages(entity, entity.fields, "fields", table=None)
         yield from self.pattern_messages(entity)
         yield from self.view_messages(entity)
+        yield from index_messages(entity, LIST_SYSTEM_FIELDS)
         yield from self.permission_messages(entity)
         yield from self.compute_cycles(entity)
         for i, rule in enumerate(entity.rules):
@@ -473,3 +474,17 @@ def _find_cycle(graph, start, done) -> list | None:
     done.add(start)
     return found
 
+
+def index_messages(entity: Entity, system: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """Declared composite indexes name the entity's own scalar fields, each once."""
+    tables = {f.name for f in entity.table_fields}
+    allowed = ({f.name for f in entity.fields} - tables) | system
+    for i, keys in enumerate(entity.indexes):
+        names = [key.lstrip("-") for key in keys]
+        for j, name in enumerate(names):
+            if name in tables:
+                yield f"indexes/{i}/{j}", f"table field {name!r} cannot be indexed"
+            elif name not in allowed:
+                yield f"indexes/{i}/{j}", f"unknown field {name!r}" + _hint(name, allowed)
+            elif name in names[:j]:
+                yield f"indexes/{i}/{j}", f"{name!r} is already in this index"

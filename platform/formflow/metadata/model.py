@@ -190,6 +190,8 @@ class Entity:
     list: ListView | None = None
     permissions: tuple[Permission, ...] = ()
     process: str | None = None
+    #: Composite indexes the entity declares: key lists like ``("status", "-amount")``.
+    indexes: tuple[tuple[str, ...], ...] = ()
     #: The document's file, for error messages.
     source: str = ""
 

@@ -21,7 +21,8 @@ from formflow.fields import Registry, builtin_registry
 from formflow.storage.database import Database
 from formflow.storage.migrate_apply import execute_plan
 from formflow.storage.migrate_catalog import publish
-from formflow.storage.migrate_plan import MigrationRefused, MigrationStep, make_plan
+from formflow.storage.migrate_plan import MigrationRefused, MigrationStep, Plan, make_plan
+from formflow.storage.statistics import analyze_tables
 from formflow.storage.tables import Schema
 
 __all__ = ["MigrationRefused", "MigrationStep", "apply_migration", "plan_migration", "publish"]
@@ -66,8 +67,21 @@ def apply_migration(
         if plan.problems:
             raise MigrationRefused(plan.problems)
         execute_plan(conn, schema, plan)
+        analyze_tables(conn, _changed_tables(plan))
         publish(conn, schema)
     return plan.steps
+
+
+def _changed_tables(plan: Plan) -> list[str]:
+    """The tables a plan made or changed, as they are named once it ran."""
+    names = []
+    for step in plan.steps:
+        if step.kind in ("keep_table", "drop_table"):
+            continue
+        name = step.new_name if step.kind == "rename_table" else step.table
+        if name not in names:
+            names.append(name)
+    return names
 
 
 @contextmanager

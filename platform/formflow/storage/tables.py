@@ -2,8 +2,8 @@
 
 Every entity gets a table ``<app>__<entity>`` with the system columns and one typed
 column per stored field; every ``table`` (line-item) field gets a child table
-``<app>__<entity>__<field>``.  Links are foreign keys; links, unique fields, list
-sort/filter fields and ``_state`` are indexed.  The tables live in a fresh
+``<app>__<entity>__<field>``.  Links are foreign keys; unique fields get unique indexes;
+the other indexes come from :mod:`formflow.storage.indexes`.  The tables live in a fresh
 ``MetaData`` per model, beside copies of the system tables they reference.
 """
 
@@ -17,6 +17,13 @@ import sqlalchemy as sa
 
 from formflow.fields import Registry
 from formflow.metadata.model import Entity, Field, Model
+from formflow.storage.indexes import (
+    LOOKUP_COLUMNS,
+    SYSTEM_COLUMNS,
+    composite_index,
+    composite_keys,
+    name_parts,
+)
 from formflow.storage.system import system_metadata
 from formflow.storage.types import UtcDateTime
 
@@ -119,8 +126,11 @@ def _main_table(metadata, entity: Entity, model: Model, field_types: Registry) -
         field_column(f, model, field_types) for f in entity.fields if field_types[f.type].stored
     ]
     table = sa.Table(name, metadata, *columns)
-    for column in _indexed_columns(entity, field_types):
+    lookups = _lookup_columns(entity, field_types)
+    for column in lookups:
         sa.Index(constraint_name("ix", name, column), table.c[column])
+    for keys in _composite_keys(entity, field_types, lookups):
+        composite_index(table, keys, constraint_name("ix", name, *name_parts(keys)))
     for field in entity.scalar_fields:
         if field.unique:
             sa.Index(
@@ -135,24 +145,25 @@ def _main_table(metadata, entity: Entity, model: Model, field_types: Registry) -
     return table
 
 
-def _indexed_columns(entity: Entity, field_types: Registry) -> list[str]:
-    names = ["_created_at", "_created_by", "_state"]
+def _lookup_columns(entity: Entity, field_types: Registry) -> list[str]:
+    """Columns indexed on their own: links, ``index: true`` fields, look-up system columns."""
+    names = list(LOOKUP_COLUMNS)
     for field in entity.scalar_fields:
-        if field.index or field_types[field.type].reference:
+        wanted = field.index or field_types[field.type].reference
+        if wanted and not field.unique and field_types[field.type].stored:
             names.append(field.name)
-    if entity.list:
-        names.extend(entity.list.filters)
-        names.append(entity.list.sort.lstrip("-"))
-    stored = {f.name for f in entity.scalar_fields if field_types[f.type].stored}
-    stored.update(("_created_at", "_created_by", "_state", "_updated_at", "_number"))
+    return names
+
+
+def _composite_keys(entity: Entity, field_types: Registry, lookups: list[str]):
+    """The list's filter + sort indexes and the entity's declared ones."""
     unique = {f.name for f in entity.scalar_fields if f.unique}
-    if entity.numbering:
-        unique.add("_number")
-    result = []
-    for name in names:
-        if name in stored and name not in unique and name not in result:
-            result.append(name)
-    return result
+    indexable = {f.name for f in entity.scalar_fields if field_types[f.type].stored}
+    indexable = (indexable | SYSTEM_COLUMNS) - unique
+    covered = set(lookups) | ({"_number"} if entity.numbering else set())
+    filters = entity.list.filters if entity.list else ()
+    sort = entity.list.sort if entity.list else "-_created_at"
+    return composite_keys(filters, sort, entity.indexes, indexable, covered)
 
 
 def _lines_table(metadata, entity, field: Field, parent: sa.Table, model, field_types):

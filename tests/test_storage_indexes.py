@@ -1,0 +1,219 @@
+"""Indexes from metadata (list filters + sort, declared composites) and fresh statistics."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from types import MappingProxyType
+
+import pytest
+import sqlalchemy as sa
+
+import formflow.auth.tables  # noqa: F401  (defines ff_users and ff_departments)
+from formflow.fields import builtin_registry
+from formflow.metadata.loader import collect_problems
+from formflow.metadata.model import App, Entity, Field, Label, ListView, Model, Option
+from formflow.records.query import order_by
+from formflow.storage.database import Database
+from formflow.storage.migrate import apply_migration, plan_migration
+from formflow.storage.statistics import refresh_statistics
+from formflow.storage.tables import build_schema
+from formflow.storage.types import utcnow
+
+LEVELS = (Option("A", Label.of("A")), Option("B", Label.of("B")))
+
+
+def customer(**options) -> Entity:
+    fields = (
+        Field(name="name", type="text", label=Label.of("name")),
+        Field(name="level", type="select", label=Label.of("level"), options=LEVELS),
+        Field(name="amount", type="money", label=Label.of("amount")),
+    )
+    return Entity(app="crm", name="customer", label=Label.of("customer"), fields=fields, **options)
+
+
+def schema_of(entity: Entity):
+    app = App(name="crm", label=Label.of("crm"), entities=MappingProxyType({entity.name: entity}))
+    return build_schema(Model(MappingProxyType({"crm": app})), builtin_registry())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path}/indexes.db")
+        yield database
+        database.dispose()
+        return
+    database = Database(request.getfixturevalue("module_postgres_url"))
+    try:
+        yield database
+    finally:
+        with database.write() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        database.dispose()
+
+
+def indexes(db, table: str) -> dict[str, list[str]]:
+    return {ix["name"]: ix["column_names"] for ix in sa.inspect(db.engine).get_indexes(table)}
+
+
+def fill(db, schema, rows: int) -> None:
+    table = schema["crm.customer"].main
+    now = utcnow()
+    with db.write() as conn:
+        conn.execute(
+            table.insert(),
+            [
+                {"name": f"c{i}", "level": "AB"[i % 2], "amount": i, "_created_at": now,
+                 "_updated_at": now}
+                for i in range(rows)
+            ],
+        )
+
+
+LISTED = dict(list=ListView(columns=("name",), filters=("level",), sort="-amount"))
+
+
+def test_a_list_filter_and_the_sort_get_composite_indexes_not_single_column_ones(db):
+    schema = schema_of(customer(**LISTED))
+    apply_migration(db, schema)
+
+    found = indexes(db, "crm__customer")
+    assert found["ix_crm__customer_level_amount_desc_id_desc"] == ["level", "amount", "id"]
+    assert found["ix_crm__customer_amount_desc_id_desc"] == ["amount", "id"]
+    assert "ix_crm__customer_level" not in found and "ix_crm__customer_amount" not in found
+    assert plan_migration(db, schema) == []
+
+
+def test_declared_indexes_are_made_and_a_changed_direction_replaces_the_index(db):
+    apply_migration(db, schema_of(customer(indexes=(("level", "-amount"),))))
+    assert "ix_crm__customer_level_amount_desc_id_desc" in indexes(db, "crm__customer")
+
+    changed = schema_of(customer(indexes=(("level", "amount"),)))
+    planned = [(step.kind, step.index) for step in plan_migration(db, changed)]
+    assert planned == [
+        ("drop_index", "ix_crm__customer_level_amount_desc_id_desc"),
+        ("add_index", "ix_crm__customer_level_amount_id"),
+    ]
+    apply_migration(db, changed)
+    assert "ix_crm__customer_level_amount_id" in indexes(db, "crm__customer")
+
+
+def test_postgresql_indexes_a_descending_nullable_key_as_the_list_sorts_it(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the direction of an index key is PostgreSQL's")
+    apply_migration(db, schema_of(customer(**LISTED)))
+    with db.read() as conn:
+        definition = conn.execute(
+            sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
+            {"name": "ix_crm__customer_level_amount_desc_id_desc"},
+        ).scalar_one()
+    assert "amount DESC NULLS LAST, id DESC" in definition
+
+
+def test_a_filtered_sorted_page_reads_the_composite_index_in_order(db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    schema = schema_of(customer(**LISTED))
+    apply_migration(db, schema)
+    fill(db, schema, 3000)
+    with db.write() as conn:
+        assert refresh_statistics(conn) == ["*"]
+    table = schema["crm.customer"].main
+
+    class Query:
+        sort = (("amount", True),)
+
+    page = (
+        sa.select(table.c.id).where(table.c.level == "A", table.c._deleted_at.is_(None))
+        .order_by(*order_by(table, Query)).limit(25).offset(25)
+    )
+    compiled = page.compile(db.engine, compile_kwargs={"literal_binds": True})
+    with db.read() as conn:
+        plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "ix_crm__customer_level_amount_desc_id_desc" in plan
+    assert "TEMP B-TREE" not in plan
+
+
+def test_a_migration_leaves_statistics_for_the_tables_it_changed(db):
+    apply_migration(db, schema_of(customer()))
+    schema = schema_of(customer(**LISTED))
+    fill(db, schema, 600)
+
+    apply_migration(db, schema)
+
+    with db.read() as conn:
+        if db.engine.dialect.name == "sqlite":
+            analyzed = conn.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1").scalars().all()
+        else:
+            analyzed = conn.execute(sa.text(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+            )).scalars().all()
+    assert "crm__customer" in analyzed
+
+
+def test_refresh_analyzes_only_tables_that_changed_enough_on_postgresql(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite analyzes everything, with a bounded cost per index")
+    schema = schema_of(customer())
+    apply_migration(db, schema)
+    with db.write() as conn:
+        refresh_statistics(conn)
+    fill(db, schema, 800)
+    analyzed = []
+    for _ in range(50):  # a backend reports its changes to the statistics within a second
+        with db.write() as conn:
+            analyzed = refresh_statistics(conn)
+        if analyzed:
+            break
+        time.sleep(0.1)
+    assert analyzed == ["crm__customer"]
+    with db.write() as conn:
+        assert refresh_statistics(conn) == []
+
+
+# -- the checker -----------------------------------------------------------------------------
+
+APP = {
+    "app.json": {"name": "sales", "roles": [{"name": "seller"}], "menu": ["order"]},
+    "entities/order.json": {
+        "name": "order",
+        "fields": [
+            {"name": "status", "type": "select", "options": ["open", "closed"]},
+            {"name": "total", "type": "money"},
+            {"name": "lines", "type": "table", "fields": [{"name": "qty", "type": "integer"}]},
+        ],
+    },
+}
+
+
+def problems_with(tmp_path, indexes_value) -> list[str]:
+    documents = copy.deepcopy(APP)
+    documents["entities/order.json"]["indexes"] = indexes_value
+    folder = tmp_path / "sales"
+    for relative, document in documents.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document), encoding="utf-8")
+    return [f"{p.path}: {p.message}" for p in collect_problems([tmp_path])]
+
+
+def test_the_checker_accepts_declared_indexes_of_fields_and_system_columns(tmp_path):
+    assert problems_with(tmp_path, [["status", "-total"], ["_state", "-_created_at"]]) == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ([["statsu"]], "indexes/0/0: unknown field 'statsu'"),
+        ([["status", "lines"]], "indexes/0/1: table field 'lines' cannot be indexed"),
+        ([["total", "-total"]], "indexes/0/1: 'total' is already in this index"),
+        ([[]], "indexes"),
+        ([["Total"]], "indexes"),
+    ],
+)
+def test_the_checker_refuses_a_bad_index(tmp_path, declared, expected):
+    found = problems_with(tmp_path, declared)
+    assert any(expected in problem for problem in found), found
