@@ -145,6 +145,7 @@ def test_a_shipped_app_can_be_read_but_not_changed(api):
                         json={"ops": [{"op": "set", "path": "app/label", "value": "x"}]})
     assert response.status_code == 409
     assert api.post("design/apps/shop/publish", json={}).status_code == 409
+    assert api.get("design/apps/shop/versions").get_json() == {"items": []}
     assert api.get("design/apps/nothing/draft").status_code == 404
 
 

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 import pytest
 
+from formflow.design.diff import describe_changes
 from formflow.design.operations import OperationError, apply_ops
 from formflow.metadata.checker import DEFAULT_FIELD_TYPES
 from formflow.metadata.loader import check_site_app
@@ -338,3 +339,24 @@ def test_a_failing_op_names_its_index():
                                 {"op": "add", "path": "entities/vehicle/fields/tel"}])
     assert error.value.index == 1
     assert error.value.message.key == "design_exists"
+
+
+
+def test_a_version_says_what_it_changed_by_name():
+    after = apply_ops(documents(), [
+        {"op": "set", "path": "entities/vehicle/fields/tel/name", "value": "phone"},
+        {"op": "set", "path": "entities/vehicle/fields/plate/required", "value": True},
+        {"op": "add", "path": "processes/check/states/review", "value": {}, "after": "draft"},
+        {"op": "set", "path": "app/label", "value": "Fleet"}], published=documents())
+    assert describe_changes(documents(), after) == [
+        "app: changes label",
+        "entity vehicle: changes field plate (required)",
+        "entity vehicle: renames field tel → phone",
+        "entity vehicle: changes form",
+        "entity vehicle: changes list",
+        "entity vehicle: changes title",
+        "process check: adds state review",
+        "process check: changes state draft (editable)",
+        "process check: changes transition finish@draft (required)",
+    ]
+    assert describe_changes({}, after)[0] == "adds app"

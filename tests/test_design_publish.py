@@ -127,6 +127,8 @@ def test_versions_list_author_and_note_and_restore_makes_the_draft_a_version(api
     versions = api.get("design/apps/fleet/versions").get_json()["items"]
     assert [(v["version"], v["author"], v["note"]) for v in versions] == [
         (2, "admin", "renamed"), (1, "admin", "first")]
+    assert versions[0]["changes"] == ["app: changes label"]
+    assert versions[1]["changes"] == ["adds app", "adds entity vehicle"]
     body = api.post("design/apps/fleet/versions/1/restore").get_json()
     assert body["documents"]["app.json"]["label"] == {"en": "Fleet"}
     assert draft(api)["documents"]["app.json"]["label"] == {"en": "Fleet"}
@@ -145,9 +147,17 @@ def test_another_worker_loads_a_published_app(api, app, make_app):
 def test_formflow_check_and_migrate_know_published_site_apps(api, runtime, monkeypatch,
                                                              tmp_path):
     from click.testing import CliRunner
+    from flask.cli import ScriptInfo
 
+    from formflow import create_app
     from formflow.cli import main
     from formflow.design import drafts
+
+    made = []
+
+    def make():
+        made.append(create_app())
+        return made[-1]
 
     fleet(api)
     monkeypatch.setenv("FORMFLOW_DATABASE_URL", runtime.settings["DATABASE_URL"])
@@ -157,7 +167,12 @@ def test_formflow_check_and_migrate_know_published_site_apps(api, runtime, monke
     monkeypatch.setenv("FORMFLOW_SECRET_KEY", "x")
 
     def cli(*args):
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+        try:
+            return CliRunner().invoke(main, list(args), catch_exceptions=False,
+                                      obj=ScriptInfo(create_app=make))
+        finally:
+            for made_app in made:
+                made_app.extensions["formflow"].db.dispose()
 
     assert cli("migrate", "--plan").output.strip() == "Nothing to change."
     # a published version broken by hand is what check reports

@@ -82,7 +82,9 @@ def design_paths(operation, json) -> dict[str, Any]:
                 "items": {"type": "array", "items": {"type": "object", "properties": {
                     "version": {"type": "integer"}, "author": {"type": "string"},
                     "published_at": {"type": "string", "format": "date-time"},
-                    "note": {"type": "string"}}}}}})}, [_APP])},
+                    "note": {"type": "string"},
+                    "changes": {"type": "array", "items": {"type": "string"}}}}}}})},
+            [_APP])},
         f"{app}/versions/{{version}}/restore": {"post": operation(
             "Make the draft a published version again (undoable)", draft,
             [_APP, {"name": "version", "in": "path", "required": True,

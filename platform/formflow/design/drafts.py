@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.design.diff import describe_changes
 from formflow.design.tables import design_apps, design_documents, design_log, design_versions
 from formflow.errors import Conflict, StaleVersion
 from formflow.i18n import Message
@@ -160,21 +161,27 @@ def read_version(conn: Connection, app: str, version: int) -> dict[str, Any] | N
 def list_versions(conn: Connection, app: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         sa.select(design_versions.c.version, design_versions.c.author,
-                  design_versions.c.published_at, design_versions.c.note)
+                  design_versions.c.published_at, design_versions.c.note,
+                  design_versions.c.changes)
         .where(design_versions.c.app == app).order_by(design_versions.c.version.desc()))
     return [{"version": r.version, "author": r.author, "published_at": r.published_at.isoformat(),
-             "note": r.note} for r in rows]
+             "note": r.note, "changes": r.changes} for r in rows]
 
 
 def add_version(conn: Connection, app: str, documents: Mapping[str, Any], author: str,
                 note: str) -> int:
-    """Record ``documents`` as the app's next published version; returns its number."""
+    """Record ``documents`` as the app's next published version, with what it changes
+    from the version published before; returns its number."""
     last = conn.execute(sa.select(sa.func.max(design_versions.c.version))
                         .where(design_versions.c.app == app)).scalar()
     version = (last or 0) + 1
+    current = read_app(conn, app)
+    previous = {}
+    if current is not None and current.published_version is not None:
+        previous = read_version(conn, app, current.published_version) or {}
     conn.execute(design_versions.insert().values(
         app=app, version=version, author=author, published_at=utcnow(), note=note,
-        documents=dict(documents)))
+        documents=dict(documents), changes=describe_changes(previous, documents)))
     conn.execute(design_apps.update().where(design_apps.c.app == app)
                  .values(published_version=version))
     return version

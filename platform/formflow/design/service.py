@@ -144,9 +144,12 @@ class DesignService:
         return Draft(app, 0, dict(shipped.documents), [])
 
     def versions(self, user: User, app: str) -> list[dict]:
+        """The published versions, newest first (none for a shipped app)."""
         _require(user)
         with self.db.read() as conn:
-            self._site_row(conn, app)
+            if drafts.read_app(conn, app) is None:
+                self._shipped_draft(app)  # 404 unless shipped
+                return []
             return drafts.list_versions(conn, app)
 
     def export(self, user: User, app: str, version: int | None = None) -> bytes:

@@ -4,8 +4,8 @@
 published last; ``ff_design_documents`` the draft's documents, one row each (an edit
 rewrites only the documents it changed); ``ff_design_log`` the draft's operation log
 (what each change did, so it can be undone and redone after a reload);
-``ff_design_versions`` every published version with its author, time, note and
-documents.
+``ff_design_versions`` every published version with its author, time, note,
+documents and what it changed.
 """
 
 from __future__ import annotations
@@ -61,4 +61,6 @@ design_versions = sa.Table(
     sa.Column("published_at", UtcDateTime, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("documents", sa.JSON, nullable=False),
+    #: What the version changed from the one published before, in lines of words.
+    sa.Column("changes", sa.JSON, nullable=False),
 )
