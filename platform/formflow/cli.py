@@ -13,6 +13,7 @@ from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name, list_tokens
 from formflow.auth.admin_log import CLI
 from formflow.cli_data import DATA_COMMANDS, user_show_command
+from formflow.design.site_apps import published_site_apps_at
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.install import install, migrate, plan
@@ -49,8 +50,9 @@ def init_command(admin_password: str | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
 def check_command(paths: tuple[str, ...]) -> None:
     """Validate metadata; PATH is an app folder or a folder of app folders
-    (default: the metadata path).  Prints each problem as `file: json/path: message`
-    (a warning as `file: json/path: warning: message`); exits 1 on errors only."""
+    (default: the metadata path and the site apps published in the database).  Prints
+    each problem as `file: json/path: message` (a warning as
+    `file: json/path: warning: message`); exits 1 on errors only."""
     settings = load_settings()
     targets = list(paths) or settings["METADATA_PATH"]
     try:  # field types and expression functions of plugins are part of the language
@@ -58,8 +60,11 @@ def check_command(paths: tuple[str, ...]) -> None:
     except PluginLoadError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
+    # Without paths, the site apps published in the database are checked too.
+    site_apps = {} if paths else published_site_apps_at(settings["DATABASE_URL"])
     problems = collect_problems(
-        targets, field_types=list(field_types), functions=list(functions), warnings=True
+        targets, field_types=list(field_types), functions=list(functions), warnings=True,
+        site_apps=site_apps,
     )
     for problem in problems:
         click.echo(str(problem))

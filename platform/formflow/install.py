@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+
+from sqlalchemy.engine import Connection
 
 from formflow.auth import create_user, get_user_by_name, set_password
 from formflow.auth.admin_log import CLI
@@ -26,10 +29,17 @@ def plan(runtime: Runtime, *, allow_destructive: bool = False) -> list[Migration
     return steps + [_recompute_step(runtime, item) for item in stale]
 
 
-def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[MigrationStep]:
+def migrate(
+    runtime: Runtime,
+    *,
+    allow_destructive: bool = False,
+    on_publish: Callable[[Connection], object] | None = None,
+) -> list[MigrationStep]:
     """Bring the tables in line with the metadata, recompute the stored values of changed
     formulas, publish changed processes as new versions, then raise the metadata
-    revision so every worker loads the new metadata (after the tables it needs exist)."""
+    revision so every worker loads the new metadata (after the tables it needs exist).
+    ``on_publish(conn)`` writes more in the transaction that raises the revision (the
+    designer records the version it publishes)."""
     steps = apply_migration(
         runtime.db,
         runtime.schema,
@@ -43,6 +53,8 @@ def migrate(runtime: Runtime, *, allow_destructive: bool = False) -> list[Migrat
         publish_formulas(conn, formulas(runtime.model))
         steps += [_recompute_step(runtime, item) for item in stale]
         publish_processes(conn, runtime.model)
+        if on_publish is not None:
+            on_publish(conn)
         revision = publish_revision(conn, runtime.model)
     runtime.revision = revision  # what it published is what it serves
     return steps

@@ -70,8 +70,21 @@ class MetadataReloader:
             self._lock.release()
 
 
+    def adopt(self, app: Flask, runtime: Runtime) -> None:
+        """Serve ``runtime`` from now on: one this worker built for what it just
+        published (the others find the revision raised and load it themselves)."""
+        with self._lock:
+            current: Runtime = app.extensions["formflow"]
+            if current.revision is not None and runtime.revision is not None and (
+                    runtime.revision < current.revision):
+                return  # something newer is served already
+            app.extensions["formflow"] = runtime
+            self.on_reload(runtime)
+
+
 def watch_metadata(app: Flask, on_reload: Callable[[Runtime], object]) -> MetadataReloader:
     """Check for newly published metadata before each request."""
     reloader = MetadataReloader(app.config["METADATA_CHECK_SECONDS"], on_reload=on_reload)
     app.before_request(lambda: reloader.refresh(current_app))
+    app.extensions["formflow_reloader"] = reloader
     return reloader

@@ -13,6 +13,7 @@ connection pool, the imported plugin modules, the sign-in throttle) with this on
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from formflow.auth import LoginThrottle
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
+from formflow.design.site_apps import published_site_apps
 from formflow.fields import Registry, builtin_registry
 from formflow.insights.monitor import Monitor
 from formflow.insights.service import InsightsService
@@ -30,6 +32,8 @@ from formflow.io.importing import Importer
 from formflow.io.org import OrgTransfer
 from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
+from formflow.metadata.model import Model
+from formflow.metadata.problems import MetadataError
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
@@ -47,8 +51,9 @@ from formflow.records.list_views import ListViews
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
-from formflow.storage.tables import build_schema
+from formflow.storage.tables import Schema, build_schema
 
+log = logging.getLogger(__name__)
 
 def plugin_extensions(plugins: PluginSet) -> tuple[Registry, dict[str, Callable[..., Any]]]:
     """The field types (built-in and from plugins) and the plugins' expression
@@ -72,7 +77,17 @@ def import_limits(settings: dict[str, Any]) -> ReadLimits:
 
 
 class Runtime:
-    def __init__(self, settings: dict[str, Any], *, previous: Runtime | None = None):
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        *,
+        previous: Runtime | None = None,
+        site_apps: Mapping[str, Mapping[str, Any]] | None = None,
+        prepared: tuple[Model, Schema] | None = None,
+    ):
+        """``site_apps``: the site apps to load (default: the published ones);
+        ``prepared``: the model of the metadata path and those site apps, and its
+        schema, when the caller built them already."""
         self.settings = settings
         self.db = previous.db if previous else Database(settings["DATABASE_URL"])
         #: The published metadata revision this runtime was built from; read before the
@@ -82,12 +97,13 @@ class Runtime:
         self.discovered = previous.discovered if previous else discover(settings["PLUGINS_PATH"])
         self.plugins = load_plugins(settings, self.discovered)
         self.field_types, self.functions = plugin_extensions(self.plugins)
-        self.model = load(
-            settings["METADATA_PATH"],
-            field_types=list(self.field_types),
-            functions=list(self.functions),
-        )
-        self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
+        #: The site apps (kept in the database) this runtime serves: name -> documents.
+        self.site_apps = dict(published_site_apps(self.db) if site_apps is None else site_apps)
+        if prepared is None:
+            self.model = self._load_model()
+            self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
+        else:
+            self.model, self.schema = prepared
         self.records = RecordService(
             self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
             plugins=self.plugins, functions=self.functions,
@@ -138,10 +154,40 @@ class Runtime:
             db=self.db,
         )
 
+    def _load_model(self) -> Model:
+        """The file apps and the site apps.  A site app that no longer loads (a plugin
+        providing one of its field types was removed, say) is left out with an error in
+        the log, so the other apps keep working; broken file apps stop the start."""
+        def model() -> Model:
+            return load(self.settings["METADATA_PATH"], field_types=list(self.field_types),
+                        functions=list(self.functions), site_apps=self.site_apps)
+
+        try:
+            return model()
+        except MetadataError as error:
+            broken = {p.file.partition("/")[0] for p in error.problems} & set(self.site_apps)
+            if not broken:
+                raise
+            log.error("site apps left out, their published version does not load:\n%s", error)
+            self.site_apps = {k: v for k, v in self.site_apps.items() if k not in broken}
+            return model()
+
     def reloaded(self) -> Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the
         plugins and the sign-in and token throttles with this one."""
         return Runtime(self.settings, previous=self)
+
+    def with_site_apps(
+        self, site_apps: Mapping[str, Mapping[str, Any]],
+        prepared: tuple[Model, Schema] | None = None,
+    ) -> Runtime:
+        """A runtime serving ``site_apps`` instead of the published ones (what a publish
+        is about to make current), sharing what :meth:`reloaded` shares."""
+        return Runtime(self.settings, previous=self, site_apps=site_apps, prepared=prepared)
+
+    def plugin_tables(self):
+        """The tables plugins add beside the entities' (checked for clashes)."""
+        return self._plugin_tables()
 
     def _plugin_tables(self):
         tables = self.plugins.tables()

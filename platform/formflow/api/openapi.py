@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from formflow.api.openapi_design import design_paths
 from formflow.fields import Registry
 from formflow.io.exporting import MIMETYPES as EXPORT_MIMETYPES
 from formflow.metadata.model import Entity, Field, Model
@@ -93,10 +94,10 @@ def entity_schema(
 
 def openapi_document(
     model: Model, field_types: Registry, *, visible: Callable[[Entity], bool] = lambda e: True,
-    readable: Callable[[Field], bool] = lambda f: True,
+    readable: Callable[[Field], bool] = lambda f: True, design: bool = False,
 ) -> dict[str, Any]:
     """The document for a caller who sees the entities ``visible`` accepts and the fields
-    ``readable`` accepts."""
+    ``readable`` accepts; with ``design``, the design API too."""
     schemas: dict[str, Any] = {"Problem": _problem_schema()}
     paths: dict[str, Any] = {}
     for entity in filter(visible, model.entities()):
@@ -143,6 +144,8 @@ def openapi_document(
             body={"type": "object", "additionalProperties": False, "required": ["user"],
                   "properties": {"user": {"type": "string"}, "comment": {"type": "string"}}})}
         paths.update(_insights_paths())
+    if design:
+        paths.update(design_paths(_operation, _json))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Formflow API", "version": "1"},

@@ -14,6 +14,7 @@ from formflow.api.language import request_language
 from formflow.api.meta import describe_model
 from formflow.api.openapi import openapi_document
 from formflow.auth import can_read_field
+from formflow.design.service import can_design
 from formflow.errors import ServiceError
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
@@ -75,7 +76,7 @@ def _check_text(value: Any, path: str) -> None:
         raise BadRequest(Message("lone_surrogate", params))
 
 
-def _if_match() -> int | None:
+def if_match() -> int | None:
     """The version an If-Match header expects (None without one, or for ``*``); an
     empty or malformed header is a 400, as the OpenAPI document says."""
     header = request.headers.get("If-Match")
@@ -115,6 +116,7 @@ def openapi():
         runtime.model, runtime.field_types,
         visible=lambda entity: grants(user, entity).read or grants(user, entity).create,
         readable=lambda field: can_read_field(field, user.roles),
+        design=can_design(user),
     )
     return jsonify(document)
 
@@ -159,7 +161,7 @@ def update_record(app: str, entity: str, record_id: int):
     user = current_api_user()
     records = get_runtime().records
     record = records.update(
-        user, _name(app, entity), record_id, json_body(), expected_version=_if_match()
+        user, _name(app, entity), record_id, json_body(), expected_version=if_match()
     )
     return _record_response(record)
 
@@ -167,7 +169,7 @@ def update_record(app: str, entity: str, record_id: int):
 @api.delete("/<app>/<entity>/<int:record_id>")
 def delete_record(app: str, entity: str, record_id: int):
     user = current_api_user()
-    get_runtime().records.delete(user, _name(app, entity), record_id, expected_version=_if_match())
+    get_runtime().records.delete(user, _name(app, entity), record_id, expected_version=if_match())
     return "", 204
 
 

@@ -58,6 +58,11 @@ from formflow.i18n import Message
 from formflow.metadata.model import Label, Model
 
 ADMIN_LABEL = Label.of({"en": "Administrator", "zh-CN": "系统管理员"})
+#: The built-in roles besides ``user``, and their labels.
+BUILTIN_LABELS = {
+    "admin": ADMIN_LABEL,
+    "designer": Label.of({"en": "Designer", "zh-CN": "应用设计者"}),
+}
 Errors = dict[str, list[Message]]
 
 
@@ -286,19 +291,19 @@ class Directory:
     # -- roles --------------------------------------------------------------------------
 
     def roles(self, actor: User) -> list[RoleRow]:
-        """``admin`` and every role the apps declare, with their members."""
+        """``admin``, ``designer`` and every role the apps declare, with their members."""
         _require_admin(actor)
         declared: dict[str, tuple[Label, list[str]]] = {}
         for app in self.model.apps.values():
             for role in app.roles:
                 declared.setdefault(role.name, (role.label, []))[1].append(app.name)
-        names = ["admin", *sorted(n for n in declared if n != "admin")]
+        names = [*BUILTIN_LABELS, *sorted(n for n in declared if n not in BUILTIN_LABELS)]
         with self.db.read() as conn:
             members = {n: user_ids_with_role(conn, n, active_only=False) for n in names}
             people = get_users(conn, set().union(*members.values()))
         rows = []
         for name in names:
-            label, apps = declared.get(name, (ADMIN_LABEL, []))
+            label, apps = declared.get(name, (BUILTIN_LABELS.get(name), []))
             found = sorted((people[i] for i in members[name] if i in people),
                            key=lambda u: u.username.lower())
             rows.append(RoleRow(name, label, tuple(apps), found))

@@ -31,7 +31,7 @@ from formflow.storage.types import utcnow
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
-BUILTIN_ROLES = frozenset({"admin", "user"})
+BUILTIN_ROLES = frozenset({"admin", "designer", "user"})
 MAX_DISPLAY_NAME = 200
 MAX_EMAIL = 254
 _EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+")

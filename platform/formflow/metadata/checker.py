@@ -10,7 +10,7 @@ the file and the JSON path of the offending key.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from pathlib import PurePath
 
@@ -53,13 +53,18 @@ def check(
     functions: Collection[str] = (),
     broken: Collection[str] = (),
     warnings: bool = False,
+    only: Collection[str] | None = None,
+    memo: Callable[..., list[Problem]] | None = None,
 ) -> list[Problem]:
     """Every semantic problem in ``model``, sorted; warnings too when ``warnings``.
 
     ``broken`` holds names ("app", "app.entity", "app.process") whose documents
-    failed to load; references to them are not reported a second time.
+    failed to load; references to them are not reported a second time.  ``only``:
+    the names of the apps to check (the others are known good); default all.
+    ``memo(checker, entity, compute)`` may answer an entity's problems from an
+    earlier check (see :meth:`~formflow.metadata.site_cache.DocumentCache.checked`).
     """
-    found = set(_Checker(model, field_types, functions, broken).run())
+    found = set(_Checker(model, field_types, functions, broken).run(only, memo))
     return sorted(p for p in found if warnings or not p.is_warning)
 
 
@@ -78,11 +83,16 @@ class _Checker:
         self.roles = model.roles
         self._compiled: dict[str, object] = {}
 
-    def run(self) -> Iterator[Problem]:
+    def run(self, only: Collection[str] | None = None, memo=None) -> Iterator[Problem]:
         for app in self.model.apps.values():
+            if only is not None and app.name not in only:
+                continue
             yield from self.check_app(app)
             for entity in app.entities.values():
-                yield from self.check_entity(entity)
+                if memo is None:
+                    yield from self.check_entity(entity)
+                else:
+                    yield from memo(self, entity, lambda e=entity: list(self.check_entity(e)))
             for process in app.processes.values():
                 yield from ProcessLint(self, process).run()
 

@@ -18,34 +18,18 @@ from types import MappingProxyType
 from typing import Any
 
 from formflow.metadata import checker
-from formflow.metadata.model import (
-    App,
-    Approval,
-    Assignee,
-    Entity,
-    Field,
-    FormSection,
-    Label,
-    ListView,
-    Model,
-    Option,
-    Permission,
-    Process,
-    Role,
-    Rule,
-    Sla,
-    State,
-    Transition,
-    humanize,
-)
+from formflow.metadata.building import build_entity, build_process, label_of
+from formflow.metadata.model import App, Model, Role, humanize
 from formflow.metadata.problems import MetadataError, Problem
 from formflow.metadata.schema import validate_document
+from formflow.metadata.site_cache import DocumentCache, validate_fieldwise
+
+__all__ = ["build_process", "check_site_app", "collect_problems", "find_app_folders",
+           "humanize", "load"]
 
 APP_FILE = "app.json"
 #: Sub-folders holding one document per file, and the kind of document each holds.
 DOCUMENT_FOLDERS = {"entities": "entity", "processes": "process"}
-#: How many fields a default list shows besides the number and the title.
-DEFAULT_LIST_FIELDS = 4
 
 
 def find_app_folders(path: str | Path) -> list[Path]:
@@ -59,15 +43,23 @@ def find_app_folders(path: str | Path) -> list[Path]:
     return sorted(child for child in path.iterdir() if (child / APP_FILE).is_file())
 
 
+#: Site apps: app name -> its documents keyed like the files of an app folder
+#: (``app.json``, ``entities/<e>.json``, ``processes/<p>.json``).
+SiteApps = Mapping[str, Mapping[str, Any]]
+
+
 def load(
     paths: Iterable[str | Path],
     *,
     field_types: Collection[str] | None = None,
     functions: Collection[str] = (),
+    site_apps: SiteApps | None = None,
 ) -> Model:
-    """The model of every app found under ``paths``; raises :class:`MetadataError`
-    listing every problem when anything is wrong (warnings alone do not stop it)."""
-    model, problems = _load(paths, field_types=field_types, functions=functions)
+    """The model of every app found under ``paths`` and of the ``site_apps`` (apps kept
+    in the database); raises :class:`MetadataError` listing every problem when anything
+    is wrong (warnings alone do not stop it)."""
+    model, problems = _load(paths, field_types=field_types, functions=functions,
+                            site_apps=site_apps or {})
     if any(not p.is_warning for p in problems):
         raise MetadataError([p for p in problems if not p.is_warning])
     return model
@@ -79,10 +71,12 @@ def collect_problems(
     field_types: Collection[str] | None = None,
     functions: Collection[str] = (),
     warnings: bool = False,
+    site_apps: SiteApps | None = None,
 ) -> list[Problem]:
-    """Every problem in the apps under ``paths``, sorted; never raises (for ``formflow
-    check``).  Warnings are left out unless ``warnings`` is true."""
-    _, problems = _load(paths, field_types=field_types, functions=functions)
+    """Every problem in the apps under ``paths`` and the ``site_apps``, sorted; never
+    raises (for ``formflow check``).  Warnings are left out unless ``warnings`` is true."""
+    _, problems = _load(paths, field_types=field_types, functions=functions,
+                        site_apps=site_apps or {})
     return sorted(p for p in problems if warnings or not p.is_warning)
 
 
@@ -91,6 +85,7 @@ def _load(
     *,
     field_types: Collection[str] | None,
     functions: Collection[str],
+    site_apps: SiteApps,
 ) -> tuple[Model, list[Problem]]:
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -98,6 +93,7 @@ def _load(
     apps: dict[str, App] = {}
     app_files: dict[str, str] = {}
     broken: set[str] = set()
+    found: list[tuple[str, _AppDocuments]] = []  # (folder, documents) of every app
     for root in paths:
         if not Path(root).is_dir():
             problems.append(Problem(str(root), "", "no such folder"))
@@ -105,22 +101,25 @@ def _load(
         root = Path(root).resolve()
         base = root.parent if (root / APP_FILE).is_file() else root
         for folder in find_app_folders(root):
-            documents = _read_app(folder, base, problems)
-            broken.update(documents.broken)
-            if documents.app is None:
-                continue
-            name = documents.app_name
-            if name in app_files:
-                problems.append(
-                    Problem(
-                        documents.file(APP_FILE),
-                        "name",
-                        f"duplicate app name {name!r} (also in {app_files[name]})",
-                    )
+            found.append((str(folder), _read_app(folder, base, problems)))
+    for name, site_documents in sorted(site_apps.items()):
+        found.append(("", _site_app(name, site_documents, problems)))
+    for folder, documents in found:
+        broken.update(documents.broken)
+        if documents.app is None:
+            continue
+        name = documents.app_name
+        if name in app_files:
+            problems.append(
+                Problem(
+                    documents.file(APP_FILE),
+                    "name",
+                    f"duplicate app name {name!r} (also in {app_files[name]})",
                 )
-                continue
-            app_files[name] = documents.file(APP_FILE)
-            apps[name] = _build_app(folder, documents)
+            )
+            continue
+        app_files[name] = documents.file(APP_FILE)
+        apps[name] = _build_app(folder, documents)
     model = Model(apps=MappingProxyType(apps))
     problems.extend(
         checker.check(
@@ -132,6 +131,34 @@ def _load(
         )
     )
     return model, problems
+
+
+def check_site_app(
+    model: Model,
+    name: str,
+    documents: Mapping[str, Any],
+    *,
+    field_types: Collection[str],
+    functions: Collection[str] = (),
+    cache: DocumentCache | None = None,
+) -> tuple[Model, list[Problem]]:
+    """``model`` with the app ``name`` made of ``documents`` (a draft, say) in place of the
+    app of that name, and every problem of that app (warnings too), sorted.  Only that
+    app is checked: the others are ``model``'s, known good.  ``cache`` remembers what
+    the documents that did not change since the last check gave."""
+    problems: list[Problem] = []
+    cache = cache or DocumentCache()
+    docs = _site_app(name, documents, problems, cache.validate)
+    apps = {key: app for key, app in model.apps.items() if key != name}
+    if docs.app is not None:
+        apps[name] = _build_app("", docs, cache)
+    candidate = Model(apps=MappingProxyType(apps))
+    problems += checker.check(candidate, field_types=field_types, functions=functions,
+                              broken=docs.broken, warnings=True, only={name},
+                              memo=cache.checked)
+    built = candidate.apps.get(name)
+    cache.keep_only(list(documents.values()), list(built.entities.values()) if built else [])
+    return candidate, sorted(problems)
 
 
 # -- reading ------------------------------------------------------------------------
@@ -168,22 +195,57 @@ def _read_app(folder: Path, base: Path, problems: list[Problem]) -> _AppDocument
         for path in sorted((folder / sub).glob("*.json")):
             relative = f"{sub}/{path.name}"
             document = _read_document(path, kind, docs.file(relative), problems)
-            if document is not None and document.get("name") != path.stem:
-                problems.append(
-                    Problem(
-                        docs.file(relative),
-                        "name",
-                        f"name must equal the file name {path.stem!r}",
-                    )
-                )
-                document = None
-            if document is None:
-                docs.broken.add(f"{docs.app_name}.{path.stem}")
-                continue
-            docs.documents[relative] = document
-            target = docs.entities if kind == "entity" else docs.processes
-            target[path.stem] = document
+            _add_document(docs, relative, kind, document, problems)
     return docs
+
+
+def _site_app(
+    name: str, documents: Mapping[str, Any], problems: list[Problem], validate=validate_fieldwise
+) -> _AppDocuments:
+    """The valid documents of a site app (kept in the database); problems name its files
+    as if it were a folder ``<name>/``."""
+    docs = _AppDocuments(prefix=name, app_name=name)
+    app = documents.get(APP_FILE)
+    found = validate("app", app, docs.file(APP_FILE))
+    if app is not None and not found and app["name"] != name:
+        found = [Problem(docs.file(APP_FILE), "name", f"name must be the app's name {name!r}")]
+    problems.extend(found)
+    if found:
+        docs.broken.add(name)
+    else:
+        docs.app = app
+        docs.documents[APP_FILE] = app
+    for relative, document in sorted(documents.items()):
+        sub, _, file = relative.partition("/")
+        if relative == APP_FILE:
+            continue
+        if sub not in DOCUMENT_FOLDERS or not file.endswith(".json") or "/" in file:
+            problems.append(Problem(docs.file(relative), "", "not a document of an app"))
+            continue
+        kind = DOCUMENT_FOLDERS[sub]
+        found = validate(kind, document, docs.file(relative))
+        problems.extend(found)
+        _add_document(docs, relative, kind, None if found else document, problems)
+    return docs
+
+
+def _add_document(
+    docs: _AppDocuments, relative: str, kind: str, document: Any, problems: list[Problem]
+) -> None:
+    """Keep a valid ``document`` unless its name is not its file's; mark it broken when
+    it is invalid (None)."""
+    stem = relative.partition("/")[2].removesuffix(".json")
+    if document is not None and document.get("name") != stem:
+        problems.append(
+            Problem(docs.file(relative), "name", f"name must equal the file name {stem!r}")
+        )
+        document = None
+    if document is None:
+        docs.broken.add(f"{docs.app_name}.{stem}")
+        return
+    docs.documents[relative] = document
+    target = docs.entities if kind == "entity" else docs.processes
+    target[stem] = document
 
 
 def _read_document(
@@ -217,238 +279,36 @@ def _read_document(
 # -- building -----------------------------------------------------------------------
 
 
-def _label(value: Any, name: str) -> Label:
-    return Label.of(value, fallback=humanize(name))
-
-
-def _optional_label(value: Any) -> Label | None:
-    return None if value is None else Label.of(value)
-
-
-def _qualify(app: str, name: str) -> str:
-    return name if "." in name else f"{app}.{name}"
-
-
-def _build_app(folder: Path, docs: _AppDocuments) -> App:
+def _build_app(folder: str, docs: _AppDocuments, cache: DocumentCache | None = None) -> App:
+    """``folder``: the app's folder, empty for a site app."""
     document = docs.app or {}
     name = docs.app_name
+
+    def built(what: str, doc: Any, build):
+        return build() if cache is None else cache.get(what, doc, build)
+
     entities = {
-        entity_name: _build_entity(name, doc, docs.file(f"entities/{entity_name}.json"))
+        entity_name: built(f"entity:{name}", doc, lambda n=entity_name, d=doc: build_entity(
+            name, d, docs.file(f"entities/{n}.json")))
         for entity_name, doc in docs.entities.items()
     }
     processes = {
-        process_name: build_process(name, doc, docs.file(f"processes/{process_name}.json"))
+        process_name: built(f"process:{name}", doc, lambda n=process_name, d=doc: build_process(
+            name, d, docs.file(f"processes/{n}.json")))
         for process_name, doc in docs.processes.items()
     }
     return App(
         name=name,
-        label=_label(document.get("label"), name),
+        label=label_of(document.get("label"), name),
         roles=tuple(
-            Role(role["name"], _label(role.get("label"), role["name"]))
+            Role(role["name"], label_of(role.get("label"), role["name"]))
             for role in document.get("roles", ())
         ),
         menu=tuple(document.get("menu", ())),
         plugins=tuple(document.get("plugins", ())),
         entities=MappingProxyType(entities),
         processes=MappingProxyType(processes),
-        path=str(folder),
+        path=folder,
         documents=MappingProxyType(dict(docs.documents)),
     )
 
-
-def _build_entity(app: str, doc: Mapping[str, Any], source: str) -> Entity:
-    name = doc["name"]
-    label = _label(doc.get("label"), name)
-    fields = tuple(_build_field(app, f) for f in doc["fields"])
-    numbering = doc.get("numbering")
-    form = doc.get("form")
-    if form is None:
-        sections = (FormSection(label=label, fields=tuple(f.name for f in fields)),)
-    else:
-        sections = tuple(
-            FormSection(
-                label=Label.of(section.get("label"), fallback=""),
-                fields=tuple(section["fields"]),
-                columns=section.get("columns", 1),
-            )
-            for section in form["sections"]
-        )
-    return Entity(
-        app=app,
-        name=name,
-        label=label,
-        fields=fields,
-        numbering=numbering,
-        title=doc.get("title"),
-        rules=tuple(
-            Rule(rule["check"], Label.of(rule.get("message"), fallback=rule["check"]))
-            for rule in doc.get("rules", ())
-        ),
-        form=sections,
-        list=_build_list(doc.get("list"), fields, numbering),
-        permissions=tuple(_build_permission(p) for p in doc.get("permissions", ())),
-        process=doc.get("process"),
-        indexes=tuple(tuple(keys) for keys in doc.get("indexes", ())),
-        source=source,
-    )
-
-
-def _build_list(
-    doc: Mapping[str, Any] | None, fields: tuple[Field, ...], numbering: str | None
-) -> ListView:
-    if doc is None:
-        scalar = [f.name for f in fields if not f.is_table][:DEFAULT_LIST_FIELDS]
-        first = "_number" if numbering else "id"
-        return ListView(columns=(first, "_title", *scalar))
-    default = ListView(columns=())
-    return ListView(
-        columns=tuple(doc.get("columns", ())),
-        filters=tuple(doc.get("filters", ())),
-        search=tuple(doc.get("search", ())),
-        sort=doc.get("sort", default.sort),
-    )
-
-
-def _scope(value: str | bool | None) -> str | None:
-    if value is True:
-        return "all"
-    if value is False or value is None:
-        return None
-    return value
-
-
-def _build_permission(doc: Mapping[str, Any]) -> Permission:
-    return Permission(
-        role=doc["role"],
-        create=doc.get("create", False),
-        read=_scope(doc.get("read")),
-        update=_scope(doc.get("update")),
-        delete=_scope(doc.get("delete")),
-        export=doc.get("export", False),
-        import_=doc.get("import", False),
-    )
-
-
-def _build_option(value: str | Mapping[str, Any]) -> Option:
-    if isinstance(value, str):
-        return Option(value=value, label=Label.of(value))
-    return Option(
-        value=value["value"],
-        label=Label.of(value.get("label"), fallback=value["value"]),
-        color=value.get("color"),
-    )
-
-
-def _roles(value: Any) -> tuple[str, ...] | None:
-    return None if value is None else tuple(value)
-
-
-def _build_field(app: str, doc: Mapping[str, Any]) -> Field:
-    name = doc["name"]
-    to = doc.get("to")
-    return Field(
-        name=name,
-        type=doc["type"],
-        label=_label(doc.get("label"), name),
-        help=_optional_label(doc.get("help")),
-        required=doc.get("required", False),
-        unique=doc.get("unique", False),
-        index=doc.get("index", False),
-        default=doc.get("default"),
-        default_expr=doc.get("default_expr"),
-        compute=doc.get("compute"),
-        visible_if=doc.get("visible_if"),
-        required_if=doc.get("required_if"),
-        readonly_if=doc.get("readonly_if"),
-        min=doc.get("min"),
-        max=doc.get("max"),
-        min_length=doc.get("min_length"),
-        max_length=doc.get("max_length"),
-        pattern=doc.get("pattern"),
-        options=tuple(_build_option(o) for o in doc.get("options", ())),
-        to=None if to is None else _qualify(app, to),
-        fetch=doc.get("fetch"),
-        link_scope=doc.get("link_scope", "readable"),
-        read_roles=_roles(doc.get("read_roles")),
-        write_roles=_roles(doc.get("write_roles")),
-        renamed_from=doc.get("renamed_from"),
-        precision=doc.get("precision"),
-        scale=doc.get("scale"),
-        fields=tuple(_build_field(app, column) for column in doc.get("fields", ())),
-        min_rows=doc.get("min_rows"),
-        max_rows=doc.get("max_rows"),
-        raw=MappingProxyType(dict(doc)),
-    )
-
-
-def _assignees(docs: Iterable[Mapping[str, str]] | None) -> tuple[Assignee, ...]:
-    return tuple(Assignee(kind, value) for doc in docs or () for kind, value in doc.items())
-
-
-def _build_state(doc: Mapping[str, Any]) -> State:
-    name = doc["name"]
-    approval = doc.get("approval")
-    if approval is None or approval == "any":
-        approval = Approval("any")
-    else:
-        approval = Approval(approval["mode"], approval.get("action"), approval.get("quorum"))
-    editable = doc.get("editable", ())
-    sla = doc.get("sla")
-    return State(
-        name=name,
-        label=_label(doc.get("label"), name),
-        assignees=_assignees(doc.get("assignees")),
-        approval=approval,
-        editable=("*",) if editable == "*" else tuple(editable),
-        final=doc.get("final", False),
-        allow_self_approval=doc.get("allow_self_approval"),
-        color=doc.get("color"),
-        sla=None
-        if sla is None
-        else Sla(
-            due=sla.get("due"),
-            remind=sla.get("remind"),
-            on_breach=None
-            if sla.get("on_breach") is None
-            else MappingProxyType(dict(sla["on_breach"])),
-        ),
-        cc=_assignees(doc.get("cc")),
-        outcome=doc.get("outcome"),
-    )
-
-
-def _build_transition(doc: Mapping[str, Any]) -> Transition:
-    name = doc["name"]
-    sources = doc["from"]
-    by = doc.get("by")
-    return Transition(
-        name=name,
-        sources=(sources,) if isinstance(sources, str) else tuple(sources),
-        to=doc["to"],
-        label=_label(doc.get("label"), name),
-        by=by if by is None or isinstance(by, str) else _assignees(by),
-        when=doc.get("when"),
-        required=tuple(doc.get("required", ())),
-        set=MappingProxyType(dict(doc.get("set", {}))),
-        comment=doc.get("comment"),
-    )
-
-
-def build_process(app: str, doc: Mapping[str, Any], source: str = "") -> Process:
-    """The model of a process document already validated (a stored version, say)."""
-    name = doc["name"]
-    return Process(
-        app=app,
-        name=name,
-        entity=_qualify(app, doc["entity"]),
-        start=doc["start"],
-        states=tuple(_build_state(s) for s in doc["states"]),
-        transitions=tuple(_build_transition(t) for t in doc["transitions"]),
-        label=_label(doc.get("label"), name),
-        withdraw=doc.get("withdraw", False),
-        cancel=doc.get("cancel", False),
-        allow_self_approval=doc.get("allow_self_approval", False),
-        requester_fields=tuple(doc.get("requester_fields", ())),
-        source=source,
-        managers=tuple(doc.get("managers", ())),
-    )

@@ -351,7 +351,7 @@ class Model:
 
     @property
     def roles(self) -> frozenset[str]:
-        names = {"admin", "user"}
+        names = {"admin", "designer", "user"}
         for app in self.apps.values():
             names.update(role.name for role in app.roles)
         return frozenset(names)

@@ -44,9 +44,19 @@ class _Runner:
     def create_tables(self, names: list[str]) -> None:
         # From a copy: creating a use_alter foreign key marks the constraint it was made
         # from, and the schema's tables must stay usable on any database.
+        # Only the new tables and those their foreign keys reach are copied.
+        tables = self.schema.metadata.tables
+        needed, pending = set(names), list(names)
+        while pending:
+            for key in tables[pending.pop()].foreign_keys:
+                target = key.column.table.name
+                if target not in needed:
+                    needed.add(target)
+                    pending.append(target)
         copy = sa.MetaData()
         for table in self.schema.metadata.sorted_tables:
-            table.to_metadata(copy)
+            if table.name in needed:
+                table.to_metadata(copy)
         copy.create_all(self.conn, tables=[copy.tables[name] for name in names])
 
     # -- one handler per step kind (create_table and keep_table need none) -----------------

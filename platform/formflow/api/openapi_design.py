@@ -1,0 +1,102 @@
+"""The design API's part of the OpenAPI document (for admins and designers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PREFIX = "/api/v1/design"
+_APP = {"name": "app", "in": "path", "required": True, "schema": {"type": "string"}}
+_REVISION = {"name": "If-Match", "in": "header", "required": False,
+             "description": "The draft revision the change was made on; a stale one is 412.",
+             "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]+"?$'}}
+_OBJECT = {"type": "object"}
+_PROBLEMS = {"type": "array", "items": {
+    "type": "object", "required": ["path", "message"],
+    "properties": {"path": {"type": "string"}, "message": {"type": "string"},
+                   "level": {"enum": ["error", "warning"]}, "file": {"type": "string"},
+                   "pointer": {"type": "string"}}}}
+_DOCUMENTS = {"type": "object", "description": (
+    "The app's documents by file: app.json, entities/<e>.json, processes/<p>.json."),
+    "additionalProperties": _OBJECT}
+_DRAFT = {"type": "object", "required": ["revision", "problems"], "properties": {
+    "app": {"type": "string"}, "revision": {"type": "integer"}, "documents": _DOCUMENTS,
+    "problems": _PROBLEMS}}
+_APP_SUMMARY = {"type": "object", "properties": {
+    "name": {"type": "string"}, "label": {}, "owner": {"enum": ["site", "shipped"]},
+    "revision": {"type": ["integer", "null"]}, "version": {"type": ["integer", "null"]},
+    "draft_revision": {"type": ["integer", "null"]},
+    "published_version": {"type": ["integer", "null"]}}}
+_OPERATION = {"type": "object", "required": ["op", "path"], "additionalProperties": False,
+              "properties": {
+                  "op": {"enum": ["add", "set", "hide", "order", "remove"]},
+                  "path": {"type": "string", "maxLength": 500,
+                           "examples": ["entities/vehicle/fields/plate"]},
+                  "value": {}, "after": {"type": ["string", "null"]}}}
+_STEP = {"type": "object", "properties": {"text": {"type": "string"},
+                                          "destructive": {"type": "boolean"},
+                                          "rows": {"type": "integer"}}}
+_PLAN = {"type": "object", "properties": {"problems": _PROBLEMS,
+                                          "steps": {"type": "array", "items": _STEP}}}
+_ZIP = {"description": "A zip of the app folder",
+        "content": {"application/zip": {"schema": {"type": "string",
+                                                   "contentEncoding": "binary"}}}}
+
+
+def design_paths(operation, json) -> dict[str, Any]:
+    """``operation(summary, responses, parameters, body)`` and ``json(schema)`` are the
+    document's own builders."""
+    app = f"{PREFIX}/apps/{{app}}"
+    draft = {"200": json(_DRAFT)}
+    return {
+        f"{PREFIX}/apps": {
+            "get": operation("Apps: site apps (designed here) and shipped apps",
+                             {"200": json({"type": "object", "properties": {
+                                 "items": {"type": "array", "items": _APP_SUMMARY}}})}),
+            "post": operation("Create a site app", {"201": json(_APP_SUMMARY)},
+                              body={"type": "object", "required": ["name"],
+                                    "additionalProperties": False,
+                                    "properties": {"name": {"type": "string"}, "label": {}}}),
+        },
+        f"{app}/draft": {"get": operation("The app's draft, with its problems", draft, [_APP])},
+        f"{app}/draft/ops": {"post": operation(
+            "Apply operations to the draft, all or none (422 names the failing op's index)",
+            draft, [_APP, _REVISION],
+            body={"type": "object", "required": ["ops"], "additionalProperties": False,
+                  "properties": {"ops": {"type": "array", "items": _OPERATION,
+                                         "minItems": 1, "maxItems": 500}}})},
+        f"{app}/draft/undo": {"post": operation("Undo the last change of the draft", draft,
+                                                [_APP, _REVISION])},
+        f"{app}/draft/redo": {"post": operation("Redo the last undone change", draft,
+                                                [_APP, _REVISION])},
+        f"{app}/plan": {"get": operation("What publishing would do, in words",
+                                         {"200": json(_PLAN)}, [_APP])},
+        f"{app}/publish": {"post": operation(
+            "Publish the draft as the next version (422: problems; 409: unconfirmed "
+            "destructive steps)", {"200": json({"type": "object", "properties": {
+                "version": {"type": "integer"}}})}, [_APP],
+            body={"type": "object", "additionalProperties": False, "properties": {
+                "confirm_destructive": {"type": "boolean"},
+                "note": {"type": "string", "maxLength": 2000}}})},
+        f"{app}/versions": {"get": operation(
+            "Published versions, newest first", {"200": json({"type": "object", "properties": {
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "version": {"type": "integer"}, "author": {"type": "string"},
+                    "published_at": {"type": "string", "format": "date-time"},
+                    "note": {"type": "string"},
+                    "changes": {"type": "array", "items": {"type": "string"}}}}}}})},
+            [_APP])},
+        f"{app}/versions/{{version}}/restore": {"post": operation(
+            "Make the draft a published version again (undoable)", draft,
+            [_APP, {"name": "version", "in": "path", "required": True,
+                    "schema": {"type": "integer"}}, _REVISION])},
+        f"{app}/export": {"get": operation(
+            "The app as a zip of its folder (the draft, or ?version=N)", {"200": _ZIP},
+            [_APP, {"name": "version", "in": "query", "schema": {"type": "integer"}}])},
+        f"{PREFIX}/import": {"post": {**operation(
+            "A zipped app folder becomes a site app's draft", {"201": json(_DRAFT),
+                                                               "200": json(_DRAFT)}),
+            "requestBody": {"required": True, "content": {
+                "application/zip": {"schema": {"type": "string", "contentEncoding": "binary"}},
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "file": {"type": "string", "contentEncoding": "binary"}}}}}}}},
+    }
