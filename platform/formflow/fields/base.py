@@ -287,8 +287,13 @@ class Registry(Mapping[str, FieldType]):
         return len(self._types)
 
     def json_schema(self, field: Field) -> dict[str, Any]:
-        """The JSON Schema of a field's value (see :meth:`FieldType.json_schema`)."""
-        return self[field.type].json_schema(field, self)
+        """The JSON Schema of a field's value as its type describes it (see
+        :meth:`FieldType.json_schema`), titled; computed and fetched values are
+        read-only."""
+        schema = {**self[field.type].json_schema(field, self), "title": field.label.text("en")}
+        if field.compute or field.fetch:
+            schema["readOnly"] = True
+        return schema
 
     def palette(self) -> list[dict[str, Any]]:
         """Every field type with its property schema, by name: what a designer offers."""
