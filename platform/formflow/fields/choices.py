@@ -70,9 +70,8 @@ class ChoiceType(FieldType):
         return ", ".join(option_label(field, v, lang) for v in values)
 
     def from_cell(self, field: Field, value: Any) -> str:
-        if not isinstance(value, str):
-            return super().from_cell(field, value)
-        return ",".join(option_value(field, part) for part in value.split(","))
+        text = super().from_cell(field, value)
+        return ",".join(option_value(field, part) for part in text.split(","))
 
 
 class SelectType(ChoiceType):
@@ -92,8 +91,7 @@ class SelectType(ChoiceType):
             field, [value], lang)
 
     def from_cell(self, field: Field, value: Any) -> str:
-        return option_value(field, value) if isinstance(value, str) else super().from_cell(
-            field, value)
+        return option_value(field, FieldType.from_cell(self, field, value))
 
     def field_problems(self, field: Field) -> Iterator[tuple[str, str]]:
         yield from super().field_problems(field)

@@ -89,6 +89,7 @@ class Exporter:
         columns = export_columns(entity, user)
         yield [c.name for c in columns]
         records = self.records
+        types = records.field_types
         process = records.model.process_for(entity)
         with records.db.read() as conn:
             write_links = link_writer(
@@ -100,7 +101,7 @@ class Exporter:
                 for item in items:
                     if lang is not None and item.get("_state"):
                         item["_state"] = state_text(process, item["_state"], lang)
-                    yield [cell_value(c, item.get(c.name), lang) for c in columns]
+                    yield [cell_value(types[c.type], c, item.get(c.name), lang) for c in columns]
 
 
 def state_text(process: Process | None, name: str, lang: str) -> str:

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth import User
 from formflow.errors import ServiceError, ValidationFailed
-from formflow.fields import FieldValueError
+from formflow.fields import FieldValueError, Registry
 from formflow.i18n import Message
 from formflow.io.cells import cell_text
 from formflow.io.columns import ImportColumns, match_header
@@ -86,7 +86,7 @@ class Importer:
                                        readable=self.records.readable_by(user))
         if errors:
             raise ImportFailed(errors)
-        rows = _payloads(sheet, columns, errors)
+        rows = _payloads(sheet, columns, errors, self.records.field_types)
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         try:
             with self.records.db.write() as conn:
@@ -189,7 +189,8 @@ class Importer:
         for number, cells in sheet.rows:
             path = f"row {number}.{field.name}"
             try:
-                value = _key_value(self.records, field, cell_text(field, _cell(cells, index)))
+                value = _key_value(self.records, field, cell_text(
+                    self.records.field_types[field.type], field, _cell(cells, index)))
             except FieldValueError as error:
                 errors.setdefault(path, []).append(error.message)
                 continue
@@ -223,7 +224,7 @@ class Importer:
         return targets
 
 
-def _payloads(sheet: Sheet, columns: ImportColumns, errors: Errors) -> list[Row]:
+def _payloads(sheet: Sheet, columns: ImportColumns, errors: Errors, types: Registry) -> list[Row]:
     """Each data row as a request-shaped payload of cell texts; a filled cell in a
     column without a header is an error (it would be lost otherwise)."""
     rows = []
@@ -233,7 +234,7 @@ def _payloads(sheet: Sheet, columns: ImportColumns, errors: Errors) -> list[Row]
         for index, cell in enumerate(cells):
             field = columns.fields[index] if index < width else None
             if field is not None:
-                payload[field.name] = cell_text(field, cell)
+                payload[field.name] = cell_text(types[field.type], field, cell)
             elif (index >= width or not columns.named[index]) and is_filled(cell):
                 errors.setdefault(f"row {number}", []).append(
                     Message("cell_without_header", {"column": index + 1}))
