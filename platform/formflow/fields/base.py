@@ -95,6 +95,8 @@ class FieldType:
     input_mode: ClassVar[str | None] = None
     input_suffix: ClassVar[str | None] = None
     input_class: ClassVar[str] = ""
+    #: Whether a list's totals row adds the column up.
+    totalled: ClassVar[bool] = False
     #: Whether surrounding spaces of a typed value are dropped.
     strip_input: ClassVar[bool] = True
     #: Whether a form preview may fill an empty line-item input with a worked-out value

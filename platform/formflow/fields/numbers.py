@@ -57,6 +57,7 @@ class IntegerType(NumberType):
     input_type = "number"
     input_mode = "numeric"
     number_cell = True
+    totalled = True
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.BigInteger()
@@ -114,6 +115,7 @@ class DecimalType(NumberType):
     label = {"en": "Decimal number", "zh-CN": "小数"}
     invalid = "invalid_number"
     input_mode = "decimal"
+    totalled = True
     own_properties = (*RANGE, "precision", "scale")
     default_precision = 18
     default_scale = 2
@@ -195,6 +197,7 @@ class PercentType(DecimalType):
     name = "percent"
     label = {"en": "Percentage", "zh-CN": "百分比"}
     default_precision = 9
+    totalled = False
     input_suffix = "%"
     suffix = "%"
 
@@ -207,6 +210,7 @@ class RatingType(IntegerType):
     align = "start"
     form_layout = "fieldset"
     fillable = False
+    totalled = False
     own_properties = ("max",)
 
     def json_schema(self, field: Field, types) -> dict[str, Any]:
