@@ -87,8 +87,12 @@ class FieldType:
     #: (a group of inputs under a legend) or ``"switch"`` (a checkbox carrying its label).
     form_layout: ClassVar[str] = "label"
     #: The list filter: ``"search"`` (text contains), ``"choice"`` (one option),
-    #: ``"range"`` (from-to), ``"picker"`` (a record, user or department).
+    #: ``"yes_no"``, ``"range"`` (from-to), ``"picker"`` (a record, user or department).
     filter_kind: ClassVar[str] = "search"
+    #: The ``<input type>`` of the two ends of a ``"range"`` filter.
+    range_input: ClassVar[str] = "text"
+    #: Whether the value is a stored file (pages link it for download).
+    stores_file: ClassVar[bool] = False
     #: The ``type`` and ``inputmode`` of the generic ``<input>`` widget, and a unit shown
     #: after it.
     input_type: ClassVar[str] = "text"

@@ -27,7 +27,7 @@ class BooleanType(FieldType):
     invalid = "invalid_boolean"
     operators = frozenset({"eq", "ne", "isnull"})
     form_layout = "switch"
-    filter_kind = "choice"
+    filter_kind = "yes_no"
     free_text_cell = False
 
     def format(self, field: Field, value: Any, page: Page) -> str:

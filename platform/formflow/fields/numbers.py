@@ -28,6 +28,7 @@ class NumberType(FieldType):
     operators = ORDERED_OPERATORS
     align = "end"
     filter_kind = "range"
+    range_input = "number"
     fillable = True
     free_text_cell = False
     own_properties = RANGE

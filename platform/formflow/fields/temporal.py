@@ -22,6 +22,7 @@ class TemporalType(FieldType):
     operators = ORDERED_OPERATORS
     free_text_cell = False
     own_properties = RANGE
+    range_input = "date"
 
 
 class DateType(TemporalType):

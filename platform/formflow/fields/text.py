@@ -138,6 +138,7 @@ class FileType(TextType):
     operators = frozenset({"isnull"})
     fillable = False
     own_properties = UPLOAD
+    stores_file = True
     default_max_length = 512
     #: Whether pages show the file as a picture, and what the file chooser offers.
     thumbnail = False
