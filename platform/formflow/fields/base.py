@@ -15,7 +15,7 @@ from its base class (a subclass of ``TextType`` behaves as text everywhere).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -255,14 +255,6 @@ class FieldType:
     def default_schema(self) -> dict[str, Any]:
         """The JSON Schema of a literal ``default`` of this type."""
         return {"type": "string"}
-
-    def field_problems(self, field: Field) -> Iterator[tuple[str, str]]:
-        """What the metadata check finds wrong with a field of this type beyond its
-        property schema: pairs of a JSON path below the field ("" for the field itself)
-        and a message."""
-        for name in self.required_properties:
-            if getattr(field, name, None) in (None, (), ""):
-                yield "", f"a {field.type} field needs {name!r}"
 
 
 def check_range(field: Field, value: Any, convert=lambda v: v) -> list[Message]:

@@ -6,7 +6,6 @@ their values on request); a cell may hold either, in any language.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import tzinfo
 from typing import Any
 
@@ -92,11 +91,6 @@ class SelectType(ChoiceType):
 
     def from_cell(self, field: Field, value: Any) -> str:
         return option_value(field, FieldType.from_cell(self, field, value))
-
-    def field_problems(self, field: Field) -> Iterator[tuple[str, str]]:
-        yield from super().field_problems(field)
-        if field.options and field.default not in (None, *field.option_values):
-            yield "/default", f"{field.default!r} is not one of the options"
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.String(max((len(v) for v in field.option_values), default=1) + 16)

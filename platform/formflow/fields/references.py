@@ -6,7 +6,6 @@ the records service resolves and verifies them in bulk, one query per field.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,10 +48,6 @@ class LinkType(ReferenceType):
 
     def default_schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": 1}
-
-    def field_problems(self, field: Field) -> Iterator[tuple[str, str]]:
-        if not field.to:
-            yield "", "a link field needs 'to': the entity it points to"
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.Integer()
