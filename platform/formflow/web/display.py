@@ -72,7 +72,11 @@ class PageFormats:
     def __init__(self, lang: str, refs: References | None = None, zone: tzinfo | None = None):
         self.lang = lang
         self.refs = refs
-        self.zone = zone if zone is not None else get_timezone()
+        self._zone = zone
+
+    @property
+    def zone(self) -> tzinfo:
+        return self._zone if self._zone is not None else get_timezone()
 
     def number(self, value: Decimal, pattern: str) -> str:
         return format_decimal(value, format=pattern)

@@ -195,6 +195,10 @@ class Listing:
             found[f.name] = int(value) if record_id else value or None
         return found
 
+    def end_aligned(self) -> set[str]:
+        """The columns whose values sit at the end of their cells (numbers)."""
+        return {f.name for f in self.columns if field_type(f).align == "end"}
+
     def picker_label(self, field: Field, raw: str) -> str:
         return picker_label(self.refs, field, raw)
 
