@@ -86,6 +86,8 @@ class FieldType:
     #: How a form lays the widget out: ``"label"`` (a label above it), ``"fieldset"``
     #: (a group of inputs under a legend) or ``"switch"`` (a checkbox carrying its label).
     form_layout: ClassVar[str] = "label"
+    #: Whether the widget takes a form section's whole width whatever its columns.
+    full_width: ClassVar[bool] = False
     #: The list filter: ``"search"`` (text contains), ``"choice"`` (one option),
     #: ``"yes_no"``, ``"range"`` (from-to), ``"picker"`` (a record, user or department).
     filter_kind: ClassVar[str] = "search"

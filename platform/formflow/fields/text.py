@@ -74,6 +74,7 @@ class TextareaType(TextType):
     multiline = True
     strip_input = False
     fillable = False
+    full_width = True
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.Text()
