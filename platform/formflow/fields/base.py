@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Protocol
 import marshmallow as ma
 import sqlalchemy as sa
 
-from formflow.fields import properties
+from formflow.fields.properties import field_schema
 from formflow.i18n import Message
 from formflow.metadata.model import Field
 
@@ -250,7 +250,7 @@ class FieldType:
     def property_schema(self) -> dict[str, Any]:
         """The JSON Schema of a field of this type as written in an entity document:
         the designer renders its property panel from it."""
-        return properties.field_schema(
+        return field_schema(
             self.name, self.own_properties, self.required_properties, self.default_schema()
         )
 
