@@ -12,18 +12,6 @@ from formflow.metadata.model import Entity, Field, Model
 from formflow.process.service import MAX_COMMENT
 from formflow.records.query import MAX_PAGE, MAX_PER_PAGE
 
-_SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
-    "integer": {"type": "integer", "format": "int64"},
-    "rating": {"type": "integer", "minimum": 0},
-    "decimal": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
-    "boolean": {"type": "boolean"},
-    "date": {"type": "string", "format": "date"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "time": {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$"},
-    "link": {"type": "integer", "minimum": 1},
-    "email": {"type": "string", "format": "email"},
-    "url": {"type": "string", "format": "uri"},
-}
 _SYSTEM_PROPERTIES = {
     "id": {"type": "integer", "readOnly": True},
     "_number": {"type": ["string", "null"], "readOnly": True},
@@ -54,36 +42,11 @@ _PERMITTED = {
 }
 
 
-def field_schema(field: Field, field_types: Registry) -> dict[str, Any]:
-    field_type = field_types[field.type]
-    if field.is_table:
-        row = {
-            "type": "object",
-            "properties": {c.name: field_schema(c, field_types) for c in field.fields},
-            "additionalProperties": False,
-        }
-        return {"type": "array", "items": row}
-    if field.type == "multiselect":
-        schema: dict[str, Any] = {
-            "type": ["array", "null"], "items": {"enum": list(field.option_values)}
-        }
-    elif field.type == "select":
-        schema = {"enum": [*field.option_values, None]}
-    else:
-        base_name = "decimal" if field_type.name in ("money", "percent") else field_type.name
-        schema = dict(_SCALAR_SCHEMAS.get(base_name, {"type": "string"}))
-        schema["type"] = [schema.get("type", "string"), "null"]
-    schema["title"] = field.label.text("en")
-    if field.compute or field.fetch:
-        schema["readOnly"] = True
-    return schema
-
-
 def entity_schema(
     entity: Entity, field_types: Registry, readable: Callable[[Field], bool] = lambda f: True
 ) -> dict[str, Any]:
     properties = dict(_SYSTEM_PROPERTIES)
-    properties.update({f.name: field_schema(f, field_types) for f in entity.fields if readable(f)})
+    properties.update({f.name: field_types.json_schema(f) for f in entity.fields if readable(f)})
     return {
         "type": "object",
         "title": entity.label.text("en"),

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from formflow.fields.base import EQUALITY_OPERATORS, FieldType, FieldValueError
+from formflow.fields.base import EQUALITY_OPERATORS, FieldType, FieldValueError, Page
 from formflow.fields.numbers import IntegerType
 from formflow.i18n import Message
 from formflow.metadata.model import Field
@@ -19,13 +19,35 @@ from formflow.metadata.model import Field
 MAX_RECORD_ID = 2**31 - 1
 
 
-class LinkType(FieldType):
+class ReferenceType(FieldType):
+    """What links, users and departments share (not registered itself): a search-as-
+    you-type picker on forms and list filters, and the title of what the value names on
+    pages."""
+
+    name = "reference"
+    operators = EQUALITY_OPERATORS
+    filter_kind = "picker"
+
+    def format(self, field: Field, value: Any, page: Page) -> str:
+        title = page.reference(field, value)
+        return self.display(field, value, page.lang) if title is None else title
+
+
+class LinkType(ReferenceType):
     """The id of a record of the entity named by ``to``."""
 
     name = "link"
+    label = {"en": "Link to a record", "zh-CN": "关联记录"}
     invalid = "invalid_link"
-    operators = EQUALITY_OPERATORS
     reference = "record"
+    own_properties = ("to", "link_scope")
+    required_properties = ("to",)
+
+    def json_schema(self, field: Field, types) -> dict[str, Any]:
+        return {"type": ["integer", "null"], "minimum": 1}
+
+    def default_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": 1}
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.Integer()
@@ -40,12 +62,12 @@ class LinkType(FieldType):
         return value
 
 
-class UserType(FieldType):
+class UserType(ReferenceType):
     """A user, written as the user name; stored as the user's id."""
 
     name = "user"
+    label = {"en": "User", "zh-CN": "人员"}
     invalid = "invalid_text"
-    operators = EQUALITY_OPERATORS
     reference = "user"
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
@@ -65,4 +87,5 @@ class DepartmentType(UserType):
     """A department, written as its code; stored as the department's id."""
 
     name = "department"
+    label = {"en": "Department", "zh-CN": "部门"}
     reference = "department"

@@ -8,7 +8,8 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 
-from formflow.fields.base import EQUALITY_OPERATORS, FieldType, FieldValueError
+from formflow.fields.base import EQUALITY_OPERATORS, FieldType, FieldValueError, Page
+from formflow.fields.properties import TEXT, UPLOAD
 from formflow.i18n import Message
 from formflow.metadata.model import Field
 
@@ -22,10 +23,15 @@ _FILE_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./\-]{0,255}$")
 
 class TextType(FieldType):
     name = "text"
+    label = {"en": "Text", "zh-CN": "单行文本"}
     invalid = "invalid_text"
     operators = EQUALITY_OPERATORS | {"contains"}
+    fillable = True
+    own_properties = TEXT
     default_max_length = TEXT_MAX_LENGTH
     multiline = False
+    #: Whether the browser may offer remembered values in the input.
+    autocomplete = True
 
     def max_length(self, field: Field) -> int:
         return field.max_length or self.default_max_length
@@ -56,11 +62,19 @@ class TextType(FieldType):
             errors.append(Message("pattern"))
         return errors
 
+    def input_attributes(self, field: Field) -> dict[str, Any]:
+        found: dict[str, Any] = {"maxlength": field.max_length} if field.max_length else {}
+        return found if self.autocomplete else {**found, "autocomplete": "off"}
+
 
 class TextareaType(TextType):
     name = "textarea"
+    label = {"en": "Long text", "zh-CN": "多行文本"}
     default_max_length = TEXTAREA_MAX_LENGTH
     multiline = True
+    strip_input = False
+    fillable = False
+    full_width = True
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.Text()
@@ -68,8 +82,14 @@ class TextareaType(TextType):
 
 class EmailType(TextType):
     name = "email"
+    label = {"en": "Email", "zh-CN": "电子邮箱"}
     invalid = "invalid_email"
+    input_type = "email"
+    autocomplete = False
     default_max_length = 254
+
+    def json_schema(self, field: Field, types) -> dict[str, Any]:
+        return {"type": ["string", "null"], "format": "email"}
 
     def coerce(self, field: Field, value: str) -> str:
         try:
@@ -80,7 +100,10 @@ class EmailType(TextType):
 
 class PhoneType(TextType):
     name = "phone"
+    label = {"en": "Phone", "zh-CN": "电话"}
     invalid = "invalid_phone"
+    input_type = "tel"
+    input_mode = "tel"
     default_max_length = 40
 
     def coerce(self, field: Field, value: str) -> str:
@@ -91,8 +114,14 @@ class PhoneType(TextType):
 
 class UrlType(TextType):
     name = "url"
+    label = {"en": "Web address", "zh-CN": "网址"}
     invalid = "invalid_url"
+    input_type = "url"
+    autocomplete = False
     default_max_length = 2048
+
+    def json_schema(self, field: Field, types) -> dict[str, Any]:
+        return {"type": ["string", "null"], "format": "uri"}
 
     def coerce(self, field: Field, value: str) -> str:
         try:
@@ -105,9 +134,20 @@ class FileType(TextType):
     """A reference to a stored file (the storage key returned by an upload)."""
 
     name = "file"
+    label = {"en": "File", "zh-CN": "附件"}
     invalid = "invalid_file"
     operators = frozenset({"isnull"})
+    fillable = False
+    own_properties = UPLOAD
+    stores_file = True
     default_max_length = 512
+    #: Whether pages show the file as a picture, and what the file chooser offers.
+    thumbnail = False
+    accept = ""
+
+    def format(self, field: Field, value: Any, page: Page) -> str:
+        """The file's name (the storage key ends with it)."""
+        return str(value).rsplit("/", 1)[-1]
 
     def coerce(self, field: Field, value: str) -> str:
         if not _FILE_REFERENCE.match(value) or ".." in value:
@@ -117,3 +157,6 @@ class FileType(TextType):
 
 class ImageType(FileType):
     name = "image"
+    label = {"en": "Image", "zh-CN": "图片"}
+    thumbnail = True
+    accept = ".png,.jpg,.jpeg,.gif,.webp"

@@ -73,8 +73,8 @@ def choose_columns(entity: Entity, sheet: Sheet, readable: Callable[[Field], boo
 
 
 def _read(field: Field, cell, field_types) -> Cell:
-    text = cell_text(field, cell)
-    if not text or field.type in ("link", "user", "department"):
+    text = cell_text(field_types[field.type], field, cell)
+    if not text or field_types[field.type].reference:
         return Cell(text)  # found by number, name or code when the rows are imported
     try:
         value = field_types[field.type].parse(field, text)

@@ -115,7 +115,7 @@ class Exporter:
             yield line_header(field, key)
             for items in batches:
                 self._write_line_links(user, field, items)
-                yield from line_rows(field, items, key, text)
+                yield from line_rows(field, items, key, text, self.records.field_types)
 
         return Export(f"{entity.app}-{entity.name}.{table}.csv", MIMETYPES["csv"],
                       csv_chunks(rows()))
@@ -138,6 +138,7 @@ class Exporter:
         columns = export_columns(entity, user)
         yield [c.name for c in columns]
         records = self.records
+        types = records.field_types
         process = records.model.process_for(entity)
         with records.db.read() as conn:
             write_links = link_writer(
@@ -149,11 +150,11 @@ class Exporter:
                 for name in kept or ():
                     field = entity.field(name)
                     self._write_line_links(user, field, items)
-                    kept[name].extend(line_rows(field, items, _key_of(entity), lang))
+                    kept[name].extend(line_rows(field, items, _key_of(entity), lang, types))
                 for item in items:
                     if lang is not None and item.get("_state"):
                         item["_state"] = state_text(process, item["_state"], lang)
-                    yield [cell_value(c, item.get(c.name), lang) for c in columns]
+                    yield [cell_value(types[c.type], c, item.get(c.name), lang) for c in columns]
 
 
 def _key_of(entity) -> str:

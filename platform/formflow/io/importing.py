@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth import User
 from formflow.errors import ServiceError, ValidationFailed
-from formflow.fields import FieldValueError
+from formflow.fields import FieldValueError, Registry
 from formflow.i18n import Message
 from formflow.io.cells import cell_text
 from formflow.io.column_choice import ColumnChoices, choose_columns
@@ -152,7 +152,7 @@ class Importer:
                 for chunk in source.chunks:
                     chunk = chunk if pick is None else [
                         (number, [_cell(cells, i) for i in pick]) for number, cells in chunk]
-                    rows = _payloads(chunk, columns, errors)
+                    rows = _payloads(chunk, columns, errors, self.records.field_types)
                     total += len(rows)
                     self._resolve_links(conn, user, entity, rows, errors)
                     targets = self._match_keys(conn, user, entity, columns, chunk, errors,
@@ -280,7 +280,8 @@ class Importer:
         for number, cells in chunk:
             path = f"row {number}.{field.name}"
             try:
-                value = _key_value(self.records, field, cell_text(field, _cell(cells, index)))
+                value = _key_value(self.records, field, cell_text(
+                    self.records.field_types[field.type], field, _cell(cells, index)))
             except FieldValueError as error:
                 errors.setdefault(path, []).append(error.message)
                 continue
@@ -314,8 +315,8 @@ class Importer:
         return targets
 
 
-def _payloads(chunk: list[tuple[int, list]], columns: ImportColumns, errors: Errors
-              ) -> list[Row]:
+def _payloads(chunk: list[tuple[int, list]], columns: ImportColumns, errors: Errors,
+              types: Registry) -> list[Row]:
     """Each data row as a request-shaped payload of cell texts; a filled cell in a
     column without a header is an error (it would be lost otherwise)."""
     rows = []
@@ -325,9 +326,9 @@ def _payloads(chunk: list[tuple[int, list]], columns: ImportColumns, errors: Err
         for index, cell in enumerate(cells):
             column = columns.fields[index] if index < width else None
             if column is not None and column.is_table:
-                payload[column.name] = line_payload(column, cell or [])
+                payload[column.name] = line_payload(column, cell or [], types)
             elif column is not None:
-                payload[column.name] = cell_text(column, cell)
+                payload[column.name] = cell_text(types[column.type], column, cell)
             elif (index >= width or not columns.named[index]) and is_filled(cell):
                 errors.setdefault(f"row {number}", []).append(
                     Message("cell_without_header", {"column": index + 1}))

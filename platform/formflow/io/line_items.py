@@ -53,10 +53,14 @@ def table_sheets(entity: Entity, titles: list[str]) -> list[tuple[int, str]]:
     return [(i, t) for i, t in enumerate(titles) if i and _table_field(entity, t)]
 
 
-def line_payload(field: Field, rows: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """A document's lines as request-shaped rows of cell texts."""
-    return [{name: cell_text(field.column(name), cell) for name, cell in row.items()}
-            for row in rows]
+def line_payload(field: Field, rows: list[dict[str, Any]], types) -> list[dict[str, str]]:
+    """A document's lines as request-shaped rows of cell texts (``types``: the field
+    type registry)."""
+    return [
+        {name: cell_text(types[field.column(name).type], field.column(name), cell)
+         for name, cell in row.items()}
+        for row in rows
+    ]
 
 
 def _table_field(entity: Entity, title: str) -> Field | None:
@@ -164,14 +168,15 @@ def line_sheets(entity: Entity, readable) -> list[Field]:
     return [field for field in entity.table_fields if readable(field)]
 
 
-def line_rows(field: Field, items: list[dict], key: str, lang: str | None
+def line_rows(field: Field, items: list[dict], key: str, lang: str | None, types
               ) -> Iterator[list[Any]]:
     """The line sheet rows of ``items`` (records as JSON): the document's ``key`` value,
     then each column's cell."""
     columns = _written(field)
     for item in items:
         for line in item.get(field.name) or []:
-            yield [item.get(key), *(cell_value(c, line.get(c.name), lang) for c in columns)]
+            yield [item.get(key),
+                   *(cell_value(types[c.type], c, line.get(c.name), lang) for c in columns)]
 
 
 def line_header(field: Field, key: str) -> list[str]:

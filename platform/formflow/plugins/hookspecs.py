@@ -153,7 +153,9 @@ def register_field_types():
     ``"type": "<name>"`` and ``formflow check`` knows them.  A name already taken (by a
     built-in type or another plugin) stops start-up.  A type may override ``display(field,
     value, lang)`` for how pages show a value (masking, say); the API keeps
-    ``to_json``."""
+    ``to_json``.  Its form widget, OpenAPI schema, spreadsheet cells and property schema
+    come from the class it derives from unless it overrides them (see
+    :class:`formflow.fields.FieldType`)."""
 
 
 @hookspec

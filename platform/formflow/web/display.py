@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, url_for
@@ -20,13 +20,12 @@ from flask_babel import lazy_gettext as _l
 
 from formflow.auth import User, get_users, list_departments, user_ids_by_name
 from formflow.errors import ServiceError
+from formflow.fields import FieldType
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
 from formflow.runtime import get_runtime
 from formflow.web.language import page_language
 from formflow.web.process_labels import ProcessLabels, StateBadge
 
-NUMERIC = frozenset({"integer", "decimal", "money", "percent", "rating"})
-DEFAULT_SCALE = {"money": 2, "percent": 2, "decimal": 2}
 #: Labels of the system fields (translated when shown).
 SYSTEM_LABELS = {
     "id": _l("ID"),
@@ -57,7 +56,43 @@ def register_filters(app: Flask) -> None:
         state_badge=state_badge,
         state_badges=state_badges,
         display_title=display_title,
+        field_type=field_type,
     )
+
+
+def field_type(field: Field) -> FieldType:
+    """The type of ``field`` (templates ask it for alignment, layout and templates)."""
+    return get_runtime().field_types[field.type]
+
+
+class PageFormats:
+    """The :class:`formflow.fields.base.Page` of the current request: its language,
+    time zone and locale, and the titles ``refs`` looked up."""
+
+    def __init__(self, lang: str, refs: References | None = None, zone: tzinfo | None = None):
+        self.lang = lang
+        self.refs = refs
+        self._zone = zone
+
+    @property
+    def zone(self) -> tzinfo:
+        return self._zone if self._zone is not None else get_timezone()
+
+    def number(self, value: Decimal, pattern: str) -> str:
+        return format_decimal(value, format=pattern)
+
+    def date(self, value: date) -> str:
+        return format_date(value, "medium")
+
+    def moment(self, value: datetime) -> str:
+        local = value.astimezone(get_timezone())
+        return f"{format_date(local.date(), 'medium')} {format_time(local, 'short')}"
+
+    def yes_no(self, value: bool) -> str:
+        return _("Yes") if value else _("No")
+
+    def reference(self, field: Field, value: Any) -> str | None:
+        return self.refs.title(field, value) if self.refs is not None else None
 
 
 def state_badge(entity: Entity, name: str | None) -> StateBadge | None:
@@ -75,6 +110,9 @@ def state_badges(entity: Entity) -> list[StateBadge]:
     labels = ProcessLabels(process, page_language())
     names = [s.name for s in process.states] + (["cancelled"] if process.cancel else [])
     return [labels.badge(name) for name in names]
+
+
+_DECIMAL = Field(name="", type="decimal", label=Label.of(""))
 
 
 def system_field(name: str) -> Field:
@@ -102,19 +140,9 @@ def format_number(value: Any, field: Field | None = None) -> str:
     """A number with the locale's separators; decimals keep the field's scale."""
     if value is None or value == "":
         return ""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    kind = field.type if field is not None else "integer" if isinstance(value, int) else "decimal"
-    if kind in ("integer", "rating"):
-        return format_decimal(number, format="#,##0")
-    scale = (
-        field.scale if field is not None and field.scale is not None else DEFAULT_SCALE.get(kind, 2)
-    )
-    pattern = "#,##0" + ("." + "0" * scale if scale else "")
-    text = format_decimal(number, format=pattern)
-    return f"{text}%" if kind == "percent" else text
+    if field is None:
+        field = system_field("id") if isinstance(value, int) else _DECIMAL
+    return field_type(field).format(field, value, PageFormats(page_language()))
 
 
 def local_date(value: Any) -> str:
@@ -124,10 +152,7 @@ def local_date(value: Any) -> str:
 
 def local_datetime(value: Any) -> str:
     moment = _as_datetime(value)
-    if moment is None:
-        return ""
-    local = moment.astimezone(get_timezone())
-    return f"{format_date(local.date(), 'medium')} {format_time(local, 'short')}"
+    return PageFormats(page_language()).moment(moment) if moment is not None else ""
 
 
 def local_time(value: Any) -> str:
@@ -161,27 +186,7 @@ def display_text(field: Field, value: Any, refs: References | None, lang: str) -
     """A value as plain text (the templates add links, badges and stars around it)."""
     if value is None or value == "" or value == []:
         return ""
-    kind = field.type
-    if kind in NUMERIC:
-        return format_number(value, field)
-    if kind == "boolean":
-        return _("Yes") if value else _("No")
-    if kind == "date":
-        return local_date(value)
-    if kind == "datetime":
-        return local_datetime(value)
-    if kind == "time":
-        return local_time(value)
-    if kind == "select":
-        return option_label(field, value, lang)
-    if kind == "multiselect":
-        return ", ".join(option_label(field, v, lang) for v in value)
-    if kind in ("link", "user", "department") and refs is not None:
-        return refs.title(field, value)
-    if kind in ("file", "image"):
-        return file_name(value)
-    field_type = get_runtime().field_types.get(kind)  # plugin types may mask, say
-    return field_type.display(field, value, lang) if field_type is not None else str(value)
+    return field_type(field).format(field, value, PageFormats(lang, refs))
 
 
 _TOKEN = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -206,17 +211,13 @@ def display_title(entity: Entity, record: Mapping[str, Any], refs: References | 
     parts = []
     for token in _TOKEN.findall(pattern):
         field = entity.field(token)
-        if field is None or (field.type in ("link", "user", "department") and refs is None):
+        if field is None or (field_type(field).reference and refs is None):
             return stored
         parts.append((token, field))
     text = pattern
     for token, field in parts:
         text = text.replace("{" + token + "}", display_text(field, record.get(token), refs, lang))
     return text.strip() or stored
-
-
-def file_name(key: str) -> str:
-    return str(key).rsplit("/", 1)[-1]
 
 
 # -- references -----------------------------------------------------------------------
@@ -238,7 +239,7 @@ class References:
         for record in records:
             _gather(fields, record, wanted)
         for (kind, target), values in wanted.items():
-            if kind == "link":
+            if kind == "record":
                 self._links.setdefault(target, {}).update(_link_titles(self.user, target, values))
         users = {v for (kind, _target), vs in wanted.items() if kind == "user" for v in vs}
         departments = {
@@ -256,15 +257,17 @@ class References:
         return self
 
     def title(self, field: Field, value: Any) -> str:
-        if field.type == "link":
+        kind = field_type(field).reference
+        if kind == "record":
             return self._links.get(field.to or "", {}).get(value) or f"#{value}"
-        if field.type == "department":
+        if kind == "department":
             return self._departments.get(value, value)
         return self._users.get(value, value)
 
     def url(self, field: Field, value: Any) -> str | None:
         """The page of a linked record the user may read."""
-        if field.type != "link" or value not in self._links.get(field.to or "", {}):
+        if (field_type(field).reference != "record"
+                or value not in self._links.get(field.to or "", {})):
             return None
         app, _, entity = (field.to or "").partition(".")
         return url_for("web.view_record", app=app, entity=entity, record_id=value)
@@ -278,10 +281,10 @@ def _gather(fields: list[Field], record: Mapping[str, Any], wanted) -> None:
         if field.is_table:
             for row in value:
                 _gather(list(field.fields), row, wanted)
-        elif field.type == "link":
-            wanted[("link", field.to)].add(value)
-        elif field.type in ("user", "department"):
-            wanted[(field.type, "")].add(value)
+        elif (kind := field_type(field).reference) == "record":
+            wanted[(kind, field.to)].add(value)
+        elif kind is not None:
+            wanted[(kind, "")].add(value)
 
 
 def _link_titles(user: User, target: str, ids: set) -> dict[int, str]:
@@ -305,7 +308,7 @@ def picker_label(refs: References, field: Field, raw: Any) -> str:
     """What a picker shows for the value its hidden input holds."""
     if raw in (None, ""):
         return ""
-    value = int(raw) if field.type == "link" and str(raw).isdigit() else raw
+    value = int(raw) if field_type(field).reference == "record" and str(raw).isdigit() else raw
     return refs.title(field, value)
 
 

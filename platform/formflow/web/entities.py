@@ -53,7 +53,7 @@ def entity_crumbs(entity: Entity, lang: str) -> list[tuple[str, str | None]]:
 
 def column_span(section: Section, field: Field) -> str:
     """Bootstrap grid classes of one field in a section."""
-    if field.is_table or field.type == "textarea" or section.columns == 1:
+    if field.is_table or get_runtime().field_types[field.type].full_width or section.columns == 1:
         return "col-12"
     return {2: "col-12 col-md-6", 3: "col-12 col-md-4", 4: "col-12 col-md-6 col-lg-3"}[
         section.columns

@@ -31,6 +31,7 @@ from formflow.runtime import get_runtime
 from formflow.storage.files import KEY
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.display import field_type
 from formflow.web.entities import entity_or_404
 from formflow.web.pickers import picked_field
 from formflow.web.rendering import fragment
@@ -163,7 +164,7 @@ def upload(app: str, entity: str, name: str):
         else None
     )
     top = found.field(match.group(1)) if match else None
-    if target is None or target.type not in ("file", "image"):
+    if target is None or not field_type(target).stores_file:
         abort(404)
     grant = get_runtime().records.grant(user, found)
     if not (grant.create or grant.update) or not can_write_field(top, user.roles):

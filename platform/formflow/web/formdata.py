@@ -8,15 +8,15 @@ checkbox follows a hidden ``false``, a multiselect's options follow a hidden emp
 Names starting with ``_`` are the form's own (``_version``, ``_seen``, ``_touched``,
 ``_op``, ...) and never reach the records service except ``_version``.
 
-Dates and times: a ``datetime-local`` input holds local time in the configured time
-zone; money inputs may carry thousands separators.
+How an input's text becomes a value and back is the field type's business
+(``FieldType.form_input``, ``form_value`` and ``form_text``): a ``datetime-local`` input
+holds local time in the configured time zone, money inputs carry thousands separators.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,9 +24,9 @@ from werkzeug.datastructures import MultiDict
 
 from formflow.metadata.model import Entity, Field
 from formflow.records.limits import DEFAULT_LIMITS, RecordLimits
-from formflow.web.display import format_number
+from formflow.web.display import PageFormats, field_type
+from formflow.web.language import page_language
 
-#: Input types with no input of their own on a form (their values are computed).
 _ROW_KEY = re.compile(r"^([a-z][a-z0-9_]*)-(\d{1,6})-([a-z][a-z0-9_]*)$")
 
 Raw = dict[str, Any]  # field name -> str, list[str] (multiselect) or list[dict] (rows)
@@ -61,14 +61,10 @@ def parse_form(
             raw_rows = rows.get(name, [])
             raw[name] = raw_rows[: limits.max_rows(field)]
             payload[name] = [_row_payload(field, row, zone) for row in raw_rows]
-        elif field.type == "multiselect":
-            chosen = [v for v in form.getlist(name) if v != ""]
-            raw[name] = chosen
-            payload[name] = chosen
         else:
-            text = form.getlist(name)[-1]
-            raw[name] = text
-            payload[name] = _value(field, text, zone)
+            kind = field_type(field)
+            raw[name] = kind.form_input(form.getlist(name))
+            payload[name] = kind.form_value(field, raw[name], zone)
     version = form.get("_version", "")
     if version:
         payload["_version"] = version
@@ -81,7 +77,7 @@ def _row_payload(table: Field, row: Mapping[str, str], zone: ZoneInfo) -> dict[s
     values = {}
     for c in table.fields:
         if is_input(c) and c.name in row:
-            value = _value(c, row[c.name], zone)
+            value = field_type(c).form_value(c, row[c.name], zone)
             if value is not None or not c.default_expr:
                 values[c.name] = value
     return values
@@ -97,29 +93,6 @@ def _rows(form: MultiDict) -> dict[str, list[dict[str, str]]]:
             cells = tables.setdefault(table, {}).setdefault(row, {})
             cells[column] = value  # the last value wins (a checkbox after its hidden false)
     return {name: list(rows.values()) for name, rows in tables.items()}
-
-
-def _value(field: Field, text: str, zone: ZoneInfo) -> Any:
-    if text is None:
-        return None
-    text = text.strip() if field.type != "textarea" else text
-    if text == "":
-        return None
-    if field.type == "datetime":
-        return _aware(text, zone)
-    return text
-
-
-def _aware(text: str, zone: ZoneInfo) -> str:
-    """A local ``YYYY-MM-DDTHH:MM`` as ISO 8601 with the zone's offset (other text is
-    passed on for the service to judge)."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.isoformat()
 
 
 # -- record values -> input text ------------------------------------------------------
@@ -138,25 +111,7 @@ def input_text(field: Field, value: Any, zone: ZoneInfo) -> Any:
             {c.name: input_text(c, row.get(c.name), zone) for c in field.fields}
             for row in value or []
         ]
-    if value is None:
-        return [] if field.type == "multiselect" else ""
-    if field.type == "multiselect":
-        return list(value)
-    if field.type == "boolean":
-        return "true" if value else "false"
-    if field.type == "money":
-        return format_number(value, field).replace("\u00a0", "")
-    if field.type == "datetime":
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
-    if field.type == "time":
-        return str(value)[:5]
-    return str(value)
-
-
-#: Line-item inputs a preview may fill in: those holding plain text.
-FILLABLE = frozenset({"text", "integer", "decimal", "money", "percent", "date", "time",
-                      "email", "phone", "url", "select"})
+    return field_type(field).form_text(field, value, PageFormats(page_language(), zone=zone))
 
 
 def row_fills(
@@ -171,7 +126,7 @@ def row_fills(
         for i, row in enumerate(values.get(table.name) or []):
             typed = typed_rows[i] if i < len(typed_rows) and typed_rows[i] else {}
             for c in table.fields:
-                if c.type in FILLABLE and writable(c) and typed.get(c.name) in ("", None):
+                if field_type(c).fillable and writable(c) and typed.get(c.name) in ("", None):
                     text = input_text(c, row.get(c.name), zone)
                     if text != "":
                         found[f"{table.name}-{i}-{c.name}"] = text

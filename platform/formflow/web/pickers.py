@@ -17,6 +17,7 @@ from formflow.metadata.model import Entity, Field
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.display import field_type
 from formflow.web.entities import entity_or_404
 from formflow.web.rendering import fragment
 
@@ -46,7 +47,7 @@ def pick(app: str, entity: str, path: str):
     grant = get_runtime().records.grant(user, found)
     target = picked_field(found, path)
     top = found.field(path.partition(".")[0])
-    if target is None or target.type not in ("link", "user", "department"):
+    if target is None or field_type(target).reference is None:
         abort(404)
     if not (grant.read or grant.create) or not can_read_field(top, user.roles):
         abort(403)
@@ -68,7 +69,7 @@ def search_text(args) -> str:
 
 def choices(user, field: Field, text: str) -> list[Choice]:
     needle = text.lower()
-    if field.type == "link":
+    if field_type(field).reference == "record":
         args = {"per_page": [str(LIMIT)], "sort": ["_title"]}
         if text:
             args["q"] = [text]
@@ -85,7 +86,7 @@ def choices(user, field: Field, text: str) -> list[Choice]:
             for item in page.items
         ]
     with get_runtime().db.read() as conn:
-        if field.type == "user":
+        if field_type(field).reference == "user":
             found = [
                 Choice(u.username, u.display_name or u.username, u.username)
                 for u in list_users(conn, include_inactive=False)

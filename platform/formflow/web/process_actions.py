@@ -28,7 +28,13 @@ from formflow.metadata.model import Entity, Field, Label
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import References, field_label, picker_label, system_field
+from formflow.web.display import (
+    References,
+    field_label,
+    field_type,
+    picker_label,
+    system_field,
+)
 from formflow.web.entities import Section, column_span, entity_crumbs, entity_or_404
 from formflow.web.files import stored_attachments
 from formflow.web.formdata import input_name, is_input, parse_form, raw_from_record
@@ -146,7 +152,7 @@ class ActionView:
             typed = {
                 name: int(v)
                 if self.entity.field(name) is not None
-                and self.entity.field(name).type == "link"
+                and field_type(self.entity.field(name)).reference == "record"
                 and str(v).isdigit()
                 else v
                 for name, v in self.raw.items()

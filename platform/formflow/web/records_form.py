@@ -27,7 +27,7 @@ from formflow.records.service import Preview
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import References, picker_label
+from formflow.web.display import References, field_type, picker_label
 from formflow.web.entities import column_span, entity_crumbs, entity_or_404, layout
 from formflow.web.formdata import (
     Raw,
@@ -158,9 +158,10 @@ def _typed(entity: Entity, raw: Raw) -> dict[str, Any]:
         value = raw.get(f.name)
         if f.is_table:
             typed[f.name] = [_typed_row(f, row) for row in value or []]
-        elif f.type == "link" and isinstance(value, str) and value.isdigit():
-            typed[f.name] = int(value)
-        elif f.type in ("user", "department"):
+        elif (kind := field_type(f).reference) == "record":
+            if isinstance(value, str) and value.isdigit():
+                typed[f.name] = int(value)
+        elif kind is not None:
             typed[f.name] = value or None
     return typed
 
@@ -168,7 +169,7 @@ def _typed(entity: Entity, raw: Raw) -> dict[str, Any]:
 def _typed_row(table: Field, row: dict) -> dict:
     return {
         c.name: int(row[c.name])
-        if c.type == "link" and str(row.get(c.name, "")).isdigit()
+        if field_type(c).reference == "record" and str(row.get(c.name, "")).isdigit()
         else row.get(c.name)
         for c in table.fields
     }

@@ -22,15 +22,18 @@ from formflow.records.query import DEFAULT_PER_PAGE
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import NUMERIC, References, picker_label, system_field, title_fields
+from formflow.web.display import (
+    References,
+    field_type,
+    picker_label,
+    system_field,
+    title_fields,
+)
 from formflow.web.entities import entity_crumbs, entity_or_404
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 PAGE_SIZES = (10, 25, 50, 100)
-RANGE_TYPES = NUMERIC | {"date", "datetime"}
-#: Column types the totals row adds up.
-TOTALLED = frozenset({"integer", "decimal", "money"})
 #: Query-string keys that shape the page, not the records the service returns.
 PAGE_ONLY = frozenset({"columns", "view"})
 
@@ -134,7 +137,7 @@ class Listing:
         try:
             self.page = get_runtime().records.list(
                 user, entity.qualified_name, service_args(entity, args), deleted=deleted,
-                sums=[f.name for f in self.columns if f.type in TOTALLED],
+                sums=[f.name for f in self.columns if field_type(f).totalled],
             )
         except Forbidden:
             raise
@@ -182,14 +185,19 @@ class Listing:
         return {part for value in self.args.get(key, []) for part in value.split(",") if part}
 
     def filters_as_values(self) -> list[Field]:
-        return [f for f in self.filters if f.type in ("link", "user", "department")]
+        return [f for f in self.filters if field_type(f).filter_kind == "picker"]
 
     def filter_values(self) -> dict:
         found = {}
         for f in self.filters_as_values():
             value = self.value(f.name)
-            found[f.name] = int(value) if f.type == "link" and value.isdigit() else value or None
+            record_id = field_type(f).reference == "record" and value.isdigit()
+            found[f.name] = int(value) if record_id else value or None
         return found
+
+    def end_aligned(self) -> set[str]:
+        """The columns whose values sit at the end of their cells (numbers)."""
+        return {f.name for f in self.columns if field_type(f).align == "end"}
 
     def picker_label(self, field: Field, raw: str) -> str:
         return picker_label(self.refs, field, raw)

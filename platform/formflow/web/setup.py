@@ -10,6 +10,7 @@ from flask_login import LoginManager
 
 from formflow.web import display
 from formflow.web.auth import load_account
+from formflow.web.field_templates import register_field_templates
 from formflow.web.language import babel_locale, babel_timezone
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
@@ -25,3 +26,4 @@ def init_web(app: Flask) -> None:
     login.init_app(app)
     Babel(app, locale_selector=babel_locale, timezone_selector=babel_timezone)
     display.register_filters(app)
+    register_field_templates(app)
