@@ -22,6 +22,7 @@ from formflow.metadata.model import (
     App,
     Approval,
     Assignee,
+    Branch,
     Entity,
     Field,
     FormSection,
@@ -29,6 +30,7 @@ from formflow.metadata.model import (
     ListView,
     Model,
     Option,
+    Parallel,
     Permission,
     Process,
     Role,
@@ -413,6 +415,22 @@ def _build_state(doc: Mapping[str, Any]) -> State:
         ),
         cc=_assignees(doc.get("cc")),
         outcome=doc.get("outcome"),
+        parallel=_build_parallel(doc.get("parallel")),
+    )
+
+
+def _build_parallel(doc: Mapping[str, Any] | None) -> Parallel | None:
+    if doc is None:
+        return None
+    join = doc.get("join", "all")
+    return Parallel(
+        branches=tuple(
+            Branch(name=b["name"], label=_label(b.get("label"), b["name"]),
+                   steps=tuple(b["steps"]), when=b.get("when"))
+            for b in doc["branches"]
+        ),
+        join=join["first"] if isinstance(join, Mapping) else join,
+        on_reject=doc.get("on_reject", "all"),
     )
 
 

@@ -17,6 +17,7 @@ from formflow.auth import User, usernames_by_id
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
+from formflow.process import branches
 from formflow.process.builtins import BUILTINS
 from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
 from formflow.process.preview import Step, approval_chain
@@ -43,7 +44,7 @@ class ProcessService:
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
-            case = self.engine.case(conn, entity, record)
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user)
             found = self._transition_actions(case, user)
             found += [
                 {"name": b.name, "kind": "builtin", "comment": b.comment, "required": [],
@@ -192,8 +193,10 @@ class ProcessService:
                 Message("too_many_attachments", {"max": MAX_ATTACHMENTS})]})
         with self.db.write() as conn:
             record = self.records.readable_record(conn, user, entity, record_id, lock=True)
-            case = self.engine.case(conn, entity, record)
-            if expected_state is not None and expected_state != record["_state"]:
+            step = expected_state if expected_state != record["_state"] else None
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user,
+                                     step)
+            if expected_state is not None and expected_state not in (record["_state"], case.at):
                 raise Conflict(Message("state_moved"))
             before = _last_event(conn, entity, record_id) if attachments else None
             builtin = BUILTINS.get(name)
@@ -204,7 +207,26 @@ class ProcessService:
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
             saved = self.records.load_internal(conn, entity.qualified_name, record_id)
-        return self.records.to_json(user, entity, saved)
+            states = branches.active_states(self.engine.case(conn, entity, saved))
+        return {**self.records.to_json(user, entity, saved), "_states": states}
+
+    def add_states(self, entity_name: str, items: list[dict[str, Any]]) -> None:
+        """Give each record of an entity with a process (as the API shows it) its
+        ``_states``: every active step, the running branches' in a parallel state."""
+        entity = self.records.entity(entity_name)
+        process = self.model.process_for(entity)
+        if process is None:
+            return
+        forked = [item for item in items if (state := process.state(item.get("_state") or ""))
+                  is not None and state.parallel is not None]
+        for item in items:
+            item["_states"] = [item["_state"]] if item.get("_state") else []
+        if forked:
+            with self.db.read() as conn:
+                for item in forked:
+                    record = self.records.load_internal(conn, entity.qualified_name, item["id"])
+                    item["_states"] = branches.active_states(
+                        self.engine.case(conn, entity, record))
 
     def attachment(self, user: User, entity_name: str, record_id: int, key: str) -> bool:
         """Whether ``key`` is a file attached to an action on a record ``user`` may read
