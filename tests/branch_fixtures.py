@@ -46,7 +46,8 @@ def flow(runtime):
 
 @pytest.fixture
 def staff(make_user):
-    """ann asks; lena and leo are legal, fay finance, otto operations, dora director;
+    """ann asks; lena and leo are legal, fay and fred finance, otto operations, dora
+    director;
     pat has nothing to do with it.  Nobody has a password."""
     make_user = functools.partial(make_user, password=None)
     return SimpleNamespace(
@@ -54,6 +55,7 @@ def staff(make_user):
         lena=make_user("lena", roles=["legal"]),
         leo=make_user("leo", roles=["legal"]),
         fay=make_user("fay", roles=["finance"]),
+        fred=make_user("fred", roles=["finance"]),
         otto=make_user("otto", roles=["ops"]),
         dora=make_user("dora", roles=["director"]),
         pat=make_user("pat"),
