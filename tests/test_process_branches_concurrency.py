@@ -31,8 +31,8 @@ def test_the_last_two_branches_decided_at_once_join_exactly_once(runtime, flow, 
         flow.act(staff.leo, DEAL, deal, "approve")
         deciders = [staff.fay, staff.otto]
 
-        results = run_together(2, lambda i, deal=deal: runtime.process.act(
-            deciders[i], DEAL, deal, "approve", {}))
+        results = run_together(2, lambda i, deal=deal, people=deciders: runtime.process.act(
+            people[i], DEAL, deal, "approve", {}))
 
         assert all(isinstance(r, dict) for r in results), results
         assert flow.state(DEAL, deal) == "signing"
@@ -50,8 +50,8 @@ def test_two_branches_of_a_first_n_join_decided_at_once_join_exactly_once(
         flow.act(staff.lena, PICK, pick, "approve")
         deciders = [staff.fay, staff.otto]
 
-        results = run_together(2, lambda i, pick=pick: runtime.process.act(
-            deciders[i], PICK, pick, "approve", {}))
+        results = run_together(2, lambda i, pick=pick, people=deciders: runtime.process.act(
+            people[i], PICK, pick, "approve", {}))
 
         # One decision joins; the other branch was cancelled by then, or joined itself.
         assert sorted(type(r).__name__ for r in results) in (["Conflict", "dict"],
