@@ -47,11 +47,11 @@ def flow(runtime):
 @pytest.fixture
 def staff(make_user):
     """ann asks; lena and leo are legal, fay and fred finance, otto operations, dora
-    director;
-    pat has nothing to do with it.  Nobody has a password."""
+    director; pat has nothing to do with it.  Only ann has a password (to sign in)."""
+    signing_in = make_user
     make_user = functools.partial(make_user, password=None)
     return SimpleNamespace(
-        ann=make_user("ann"),
+        ann=signing_in("ann"),
         lena=make_user("lena", roles=["legal"]),
         leo=make_user("leo", roles=["legal"]),
         fay=make_user("fay", roles=["finance"]),

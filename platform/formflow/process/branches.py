@@ -101,11 +101,12 @@ def case_for(engine: ProcessEngine, case: Case, user: User, step: str | None = N
     return case
 
 
-def branch_cases(case: Case) -> list[Case]:
-    """A case per running branch (``[case]`` on the main line)."""
+def case_at(case: Case, step: str) -> Case:
+    """The case of the branch at ``step``; ``case`` itself on the main line (or when
+    no branch is there any more)."""
     if not forked(case):
-        return [case]
-    return [branch_case(case, run) for run in running(case)]
+        return case
+    return next((branch_case(case, run) for run in running(case) if run.step == step), case)
 
 
 def branch_case(case: Case, run: BranchRun) -> Case:

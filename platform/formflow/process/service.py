@@ -64,7 +64,7 @@ class ProcessService:
             names = usernames_by_id(conn, {r.actor_id for r in rows})
         process_events = [
             {"kind": "event", "action": r.action, "from": r.from_state, "to": r.to_state,
-             "actor": names.get(r.actor_id), "comment": r.comment, "data": r.data,
+             "branch": r.branch, "actor": names.get(r.actor_id), "comment": r.comment, "data": r.data,
              "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
              "process_version": r.process_version}
             for r in rows
@@ -146,7 +146,8 @@ class ProcessService:
 
     def progress(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         """Where the record stands: its process (the version it runs on), the current
-        state, when it entered it, and the tasks of that visit still pending."""
+        state, when it entered it, every active step (``states``: the running branches'
+        in a parallel state), and the tasks of that visit still pending."""
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
@@ -159,10 +160,13 @@ class ProcessService:
                            if t.status in ("open", "waiting")]
             pending = pending or []
             names = usernames_by_id(conn, {t.assignee_id for t in pending})
+            states = branches.active_states(case)
         return {
             "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
+            "states": states,
             "tasks": [
                 {"id": t.id, "assignee": names.get(t.assignee_id), "status": t.status,
+                 "state": t.state,
                  "position": t.position, "opened_at": _iso(t.opened_at),
                  "due_at": _iso(t.due_at), "flagged": t.flagged}
                 for t in pending

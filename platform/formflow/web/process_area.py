@@ -126,7 +126,7 @@ def process_area(
     svg = diagram(
         process,
         lang=page_language(),
-        current=state,
+        current={state, *progress["states"]},
         moves=moves,
         names=labels.names(),
         title=title,
