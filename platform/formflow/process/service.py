@@ -64,8 +64,8 @@ class ProcessService:
             names = usernames_by_id(conn, {r.actor_id for r in rows})
         process_events = [
             {"kind": "event", "action": r.action, "from": r.from_state, "to": r.to_state,
-             "branch": r.branch, "actor": names.get(r.actor_id), "comment": r.comment, "data": r.data,
-             "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
+             "branch": r.branch, "actor": names.get(r.actor_id), "comment": r.comment,
+             "data": r.data, "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
              "process_version": r.process_version}
             for r in rows
         ]
