@@ -37,6 +37,9 @@ def test_the_record_api_lists_every_active_step(flow, staff, api_as):
     assert acted.get_json()["_states"] == ["legal_review", "finance_review"]
     draft = api.post("/api/v1/fork/deal", json={"subject": "Other"}).get_json()
     assert draft["_states"] == ["draft"]
+    echoed = api.patch(f"/api/v1/fork/deal/{draft['id']}", json={**draft, "subject": "New"})
+    assert echoed.status_code == 200, echoed.get_json()
+    assert echoed.get_json()["_states"] == ["draft"]
 
 
 def test_actions_offer_each_assignee_their_own_branch_steps(flow, staff, api_as):
