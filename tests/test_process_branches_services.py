@@ -76,13 +76,17 @@ def test_history_names_the_branch_of_each_event(runtime, flow, staff):
     ]
 
 
-def test_every_branch_assignee_sees_the_task_in_their_inbox(runtime, flow, staff):
+def test_every_branch_assignee_is_notified_and_sees_the_task_in_their_inbox(
+    runtime, flow, staff
+):
     deal = submitted(flow, staff)
 
     for person, step in ((staff.lena, "legal_review"), (staff.fay, "finance_review"),
                          (staff.otto, "ops_review")):
         tasks = runtime.process.tasks(person)
         assert [(t["record_id"], t["state"]) for t in tasks] == [(deal, step)]
+    for person in (staff.lena, staff.fay, staff.otto):
+        assert [n.kind for n in flow.notifications(person)] == ["task"]
     progress = runtime.process.progress(staff.ann, DEAL, deal)
     assert sorted(t["assignee"] for t in progress["tasks"]) == [
         "fay", "fred", "lena", "leo", "otto"]
