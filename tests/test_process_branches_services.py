@@ -105,7 +105,7 @@ def test_a_branch_step_past_its_sla_is_decided_by_the_system(runtime, flow, staf
     assert runtime.sla.tick(now=utcnow() + timedelta(hours=2)).breaches == 0
 
 
-def test_the_diagram_highlights_every_active_step(flow, staff, as_user):
+def test_the_record_page_shows_every_active_step_and_who_it_waits_for(flow, staff, as_user):
     deal = submitted(flow, staff)
     flow.act(staff.otto, DEAL, deal, "approve")
     staff_client = as_user("ann")
@@ -115,3 +115,16 @@ def test_the_diagram_highlights_every_active_step(flow, staff, as_user):
     assert html.count('aria-current="step"') == 3  # the parallel state and two steps
     assert 'data-from="review" data-to="ops_review"' in html
     assert 'data-from="ops_review" data-to="review"' in html
+    steps = html.split('class="text-body-secondary ff-pending-step">')[1:]
+    assert sorted(step.split(":")[0] for step in steps) == [
+        "Finance review", "Finance review", "Legal review", "Legal review"]
+
+
+def test_the_chain_ahead_of_a_submit_lists_each_branch_that_would_start(runtime, flow, staff):
+    deal = flow.create(staff.ann, DEAL, subject="Small", amount="200")["id"]
+
+    chain = runtime.process.chain(staff.ann, DEAL, deal, "submit")
+
+    assert [(s.state, s.people) for s in chain] == [
+        ("review", ()), ("legal_review", ("lena", "leo")), ("ops_review", ("otto",)),
+        ("signing", ("dora",)), ("done", ())]

@@ -180,7 +180,7 @@ class ProcessService:
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
-            case = self.engine.case(conn, entity, record)
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user)
             return approval_chain(self.engine, case, user, action)
 
     # -- acting -----------------------------------------------------------------------
