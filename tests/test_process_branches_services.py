@@ -113,6 +113,7 @@ def test_the_record_page_shows_every_active_step_and_who_it_waits_for(flow, staf
     html = staff_client.get(f"/fork/deal/{deal}").get_data(as_text=True)
 
     assert html.count('aria-current="step"') == 3  # the parallel state and two steps
+    assert "started the parallel step “Operations review”" in html
     assert 'data-from="review" data-to="ops_review"' in html
     assert 'data-from="ops_review" data-to="review"' in html
     steps = html.split('class="text-body-secondary ff-pending-step">')[1:]
