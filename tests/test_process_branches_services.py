@@ -129,3 +129,25 @@ def test_the_chain_ahead_of_a_submit_lists_each_branch_that_would_start(runtime,
     assert [(s.state, s.people) for s in chain] == [
         ("review", ()), ("legal_review", ("lena", "leo")), ("ops_review", ("otto",)),
         ("signing", ("dora",)), ("done", ())]
+
+
+def test_an_admin_hands_a_branch_task_to_someone_else(runtime, flow, staff, admin):
+    deal = submitted(flow, staff)
+    [task] = [t for t in flow.tasks(DEAL, deal) if t.username == "otto"]
+
+    runtime.process.reassign(admin, task.id, {"user": "pat"})
+
+    assert {(t.state, t.username) for t in flow.tasks(DEAL, deal) if t.status == "open"} >= {
+        ("ops_review", "pat")}
+    flow.act(staff.pat, DEAL, deal, "approve")
+    assert "ops_review" not in runtime.process.progress(staff.ann, DEAL, deal)["states"]
+
+
+def test_a_deactivated_branch_assignee_hands_the_task_on(runtime, flow, staff, admin):
+    deal = submitted(flow, staff)
+
+    with runtime.db.write() as conn:
+        runtime.process.user_deactivated(conn, admin, staff.otto.id)
+
+    ops = [(t.username, t.status) for t in flow.tasks(DEAL, deal) if t.state == "ops_review"]
+    assert ("otto", "cancelled") in ops and any(s == "open" for _, s in ops)
