@@ -89,10 +89,14 @@ def case_for(engine: ProcessEngine, case: Case, user: User, step: str | None = N
     fire a transition; ``case`` itself on the main line or when none fits."""
     if case.branch is not None or not forked(case):
         return case
-    runs = running(case)
-    cases = [branch_case(case, run) for run in runs if step is None or run.step == step]
+    cases = [branch_case(case, run) for run in running(case) if step is None or run.step == step]
+    mine = {(row.state, row.visit) for row in case.conn.execute(
+        sa.select(tasks.c.state, tasks.c.visit).where(
+            tasks.c.entity == case.entity.qualified_name,
+            tasks.c.record_id == case.record["id"], tasks.c.assignee_id == user.id,
+            tasks.c.status == "open", tasks.c.kind == "approve"))}
     for candidate in cases:
-        if engine.open_tasks(candidate, user):
+        if (candidate.at, candidate.branch.visit) in mine:
             return candidate
     for candidate in cases:
         if any(t.by is not None and engine.may_fire(candidate, user, t)
