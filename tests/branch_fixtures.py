@@ -7,6 +7,7 @@ legal_sign, which may send the branch back to legal_review), a finance branch on
 1000 (a one-hour SLA that approves on breach, a send-back to draft) and an operations
 branch; all must finish, a rejection ends the whole; then a director signs.
 ``fork.pick``: three branches, the first two done join, a rejection ends only its branch.
+``fork.memo``: one branch, only for urgent memos; the join files the memo.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from process_helpers import Flow, database_copy, installed_template
 BRANCH_APPS = TEST_APPS / "branches"
 DEAL = "fork.deal"
 PICK = "fork.pick"
+MEMO = "fork.memo"
 
 
 @pytest.fixture

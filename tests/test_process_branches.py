@@ -8,6 +8,7 @@ import pytest
 
 from branch_fixtures import (  # noqa: F401 (fixtures)
     DEAL,
+    MEMO,
     PICK,
     database_url,
     flow,
@@ -174,3 +175,23 @@ def test_a_join_that_can_no_longer_be_met_ends_in_the_rejection(flow, staff):
 
     assert flow.state(PICK, pick) == "rejected"
     assert flow.holders(PICK, pick) == []
+
+
+def test_when_no_conditional_branch_starts_the_record_joins_at_once(flow, staff):
+    memo = flow.create(staff.ann, MEMO, subject="Note", urgent=False)["id"]
+
+    flow.act(staff.ann, MEMO, memo, "submit")
+
+    assert flow.state(MEMO, memo) == "filed"
+    assert flow.record(MEMO, memo)["closed_on"] is not None
+    assert [m[0] for m in flow.moves(MEMO, memo)] == ["start", "submit", "join"]
+
+
+def test_a_join_on_any_goes_on_with_the_first_branch_done(flow, staff):
+    memo = flow.create(staff.ann, MEMO, subject="Note", urgent=True)["id"]
+    flow.act(staff.ann, MEMO, memo, "submit")
+    assert flow.state(MEMO, memo) == "checks"
+
+    flow.act(staff.dora, MEMO, memo, "approve")
+
+    assert flow.state(MEMO, memo) == "filed"
