@@ -151,3 +151,16 @@ def test_a_deactivated_branch_assignee_hands_the_task_on(runtime, flow, staff, a
 
     ops = [(t.username, t.status) for t in flow.tasks(DEAL, deal) if t.state == "ops_review"]
     assert ("otto", "cancelled") in ops and any(s == "open" for _, s in ops)
+
+
+def test_the_live_view_counts_waits_per_branch_step_and_lists_the_case(
+    runtime, flow, staff, admin
+):
+    deal = submitted(flow, staff)
+
+    live = runtime.monitor.live(admin, "fork", "deal_flow")
+
+    assert live["in_flight"] == {"review": 1}
+    assert {state: w["tasks"] for state, w in live["waiting"].items()} == {
+        "legal_review": 2, "finance_review": 2, "ops_review": 1}
+    assert [row["record_id"] for row in live["oldest"]] == [deal]
