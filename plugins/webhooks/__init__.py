@@ -16,6 +16,10 @@ A delivery is ``POST <url>`` with a JSON body::
      "record": {... every field ...}, "previous": {...} | null,
      "transition": {"action": "approve", "from": "review", "to": "won", "comment": null}}
 
+In a parallel state (并行分支) a move inside a branch leaves the record's ``_state`` as it
+is: ``from`` is the branch's step, ``to`` its next step (or the parallel state when the
+branch ended), and ``transition`` also names the ``branch``.
+
 and the headers ``X-Formflow-Event``, ``X-Formflow-Delivery`` (its id, the same on
 retries: de-duplicate on it) and ``X-Formflow-Signature: sha256=<hex>``, the
 HMAC-SHA256 of the raw body with the endpoint's secret (shown once, when the endpoint is
@@ -38,7 +42,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from formflow.plugins import Job, RecordAction, hookimpl
+from formflow.process.tables import events
 from formflow.storage.database import after_commit
 
 from .delivery import deliver_due, enqueue, record_payload, target_policy
@@ -101,13 +108,17 @@ def record_before_delete(conn, user, entity, record, runtime, settings):
 
 @hookimpl
 def process_after_transition(conn, user, entity, record, action, from_state, to_state, comment,
-                             runtime, settings):
-    queue(conn, runtime, settings, entity, record["id"], "transition", lambda: {
-        "actor": user.username if user.id is not None else None,
-        "record": record_payload(runtime, entity, record), "previous": None,
-        "transition": {"action": action, "from": from_state, "to": to_state,
-                       "comment": comment},
-    })
+                             event_id, runtime, settings):
+    def payload():
+        transition = {"action": action, "from": from_state, "to": to_state, "comment": comment}
+        branch = conn.execute(sa.select(events.c.branch).where(events.c.id == event_id)).scalar()
+        if branch is not None:
+            transition["branch"] = branch
+        return {"actor": user.username if user.id is not None else None,
+                "record": record_payload(runtime, entity, record), "previous": None,
+                "transition": transition}
+
+    queue(conn, runtime, settings, entity, record["id"], "transition", payload)
 
 
 @hookimpl

@@ -18,6 +18,8 @@ _SYSTEM_PROPERTIES = {
     "_title": {"type": ["string", "null"], "readOnly": True},
     "_state": {"type": ["string", "null"], "readOnly": True},
     "_process_version": {"type": ["integer", "null"], "readOnly": True},
+    "_states": {"type": "array", "items": {"type": "string"}, "readOnly": True,
+                "description": "Every active step: in a parallel state, each running branch's."},
     "_version": {"type": "integer", "description": "Optimistic lock; also the ETag."},
     "_created_at": {"type": "string", "format": "date-time", "readOnly": True},
     "_created_by": {"type": ["string", "null"], "readOnly": True},

@@ -234,21 +234,26 @@ def _contracts(demo, loader, staff) -> None:
         head = heads[department]  # the head of the owner's department (maybe the owner)
         history = [
             ("submit", "dept_review", owner, steps[0], None),
-            ("approve", "legal_review", head, steps[1], None),
+            ("approve", "review", head, steps[1], None),  # legal and finance in parallel
         ]
         values["legal_opinion"] = "条款无重大风险。 No material legal risk."
         if rng.random() < 0.1:
-            history.append(("reject", "rejected", LEGAL, steps[2], "责任限制条款不可接受。"))
+            history.append(("reject", "rejected", LEGAL, steps[2], "责任限制条款不可接受。",
+                            "legal_review"))
         else:
+            # Legal and (above 100,000) finance decide in either order; the last joins.
+            decisions = [(LEGAL, "legal_review")]
             if amount > 100000:
-                history.append(("approve", "finance_review", LEGAL, steps[2], None))
-                if amount > 500000:
-                    history.append(("approve", "director_review", FINANCE[0], steps[3], None))
-                    history.append(("approve", "signing", DIRECTOR, steps[4], None))
-                else:
-                    history.append(("approve", "signing", FINANCE[0], steps[3], None))
+                decisions.append((FINANCE[0], "finance_review"))
+                rng.shuffle(decisions)
+            for (who, step), when in zip(decisions, steps[2:], strict=False):
+                history.append(("approve", "@join", who, when, None, step))
+            last = decisions[-1][0]
+            if amount > 500000:
+                history.append(("join", "director_review", last, steps[3], None))
+                history.append(("approve", "signing", DIRECTOR, steps[4], None))
             else:
-                history.append(("approve", "signing", LEGAL, steps[2], None))
+                history.append(("join", "signing", last, steps[1 + len(decisions)], None))
             values["sign_date"] = steps[5].date().isoformat()
             values["signed_file"] = demo.file("contract-signed.pdf", "Signed contract")
             history.append(("archive", "archived", owner, steps[5], None))

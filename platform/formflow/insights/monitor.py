@@ -101,7 +101,8 @@ class Monitor:
                     "hours_late": round((now - _aware(task.due_at)).total_seconds() / 3600, 1),
                 })
         overdue.sort(key=lambda item: -item["hours_late"])
-        with_approvers = {s.name for s in process.states if s.assignees}
+        # A record in a parallel state waits for its branches' approvers.
+        with_approvers = {s.name for s in process.states if s.assignees or s.parallel}
         oldest = sorted((row for row in open_records if row.state in with_approvers),
                         key=lambda row: _aware(row.created_at))[:SHOWN]
         return {

@@ -147,7 +147,8 @@ class InsightsService:
             ))
         rows = conn.execute(
             sa.select(events.c.record_id, events.c.action, events.c.from_state,
-                      events.c.to_state, events.c.at, events.c.process_version)
+                      events.c.to_state, events.c.at, events.c.process_version,
+                      events.c.branch)
             .where(*condition).order_by(events.c.record_id, events.c.id)
         )
         return cases_from_events(row._mapping for row in rows)

@@ -9,12 +9,14 @@ from typing import Any
 from formflow.metadata.model import (
     Approval,
     Assignee,
+    Branch,
     Entity,
     Field,
     FormSection,
     Label,
     ListView,
     Option,
+    Parallel,
     Permission,
     Process,
     Rule,
@@ -198,6 +200,22 @@ def _build_state(doc: Mapping[str, Any]) -> State:
         ),
         cc=_assignees(doc.get("cc")),
         outcome=doc.get("outcome"),
+        parallel=_build_parallel(doc.get("parallel")),
+    )
+
+
+def _build_parallel(doc: Mapping[str, Any] | None) -> Parallel | None:
+    if doc is None:
+        return None
+    join = doc.get("join", "all")
+    return Parallel(
+        branches=tuple(
+            Branch(name=b["name"], label=label_of(b.get("label"), b["name"]),
+                   steps=tuple(b["steps"]), when=b.get("when"))
+            for b in doc["branches"]
+        ),
+        join=join["first"] if isinstance(join, Mapping) else join,
+        on_reject=doc.get("on_reject", "all"),
     )
 
 

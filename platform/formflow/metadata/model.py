@@ -238,6 +238,37 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """One branch of a parallel state: a sequence of ``steps`` (states) run beside the
+    other branches; it starts at its first step when ``when`` holds (or always)."""
+
+    name: str
+    label: Label
+    steps: tuple[str, ...]
+    when: str | None = None
+
+    @property
+    def start(self) -> str:
+        return self.steps[0]
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """A parallel state's branches and how they join again.
+
+    ``join``: "all" (every branch that started has ended), "any" (the first to reach the
+    join) or the count of branches that must reach it first.  ``on_reject``: "all" (a
+    rejection in a branch ends the whole record) or "branch" (only that branch)."""
+
+    branches: tuple[Branch, ...]
+    join: str | int = "all"
+    on_reject: str = "all"
+
+    def branch(self, name: str) -> Branch | None:
+        return next((b for b in self.branches if b.name == name), None)
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     label: Label
@@ -251,13 +282,15 @@ class State:
     #: Overrides the process's ``allow_self_approval`` for this step (None: as the process).
     allow_self_approval: bool | None = None
     color: str | None = None  # the badge colour; None: chosen from the state's place
+    #: A parallel state (并行分支) forks into branches; None for a plain step.
+    parallel: Parallel | None = None
 
 
 @dataclass(frozen=True)
 class Transition:
     name: str
     sources: tuple[str, ...]
-    to: str  # a state name or "@previous"
+    to: str  # a state name, "@previous" or "@join" (the branch is done)
     label: Label
     by: str | tuple[Assignee, ...] | None = None  # None: the state's assignees
     when: str | None = None
@@ -296,6 +329,18 @@ class Process:
     def set_fields(self) -> frozenset[str]:
         """The fields the process itself fills (a transition's ``set``)."""
         return frozenset(name for t in self.transitions for name in t.set)
+
+    @cached_property
+    def _branches_by_step(self) -> Mapping[str, tuple[State, Branch]]:
+        return MappingProxyType({
+            step: (state, branch)
+            for state in self.states if state.parallel is not None
+            for branch in state.parallel.branches for step in branch.steps
+        })
+
+    def branch_of(self, step: str) -> tuple[State, Branch] | None:
+        """The parallel state and branch a step belongs to; None for a main-line state."""
+        return self._branches_by_step.get(step)
 
     def allows_self_approval(self, state: State | None) -> bool:
         """Whether a requester may hold a task of ``state`` (the state's setting, else

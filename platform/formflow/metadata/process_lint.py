@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from formflow.expressions import ExpressionError
+from formflow.metadata.branch_lint import JOIN, branch_messages
 from formflow.metadata.expression_types import assignment_problems, field_lookup
 from formflow.metadata.model import SYSTEM_FIELDS, Assignee, Process, State
 from formflow.metadata.problems import Problem
@@ -75,7 +76,7 @@ class ProcessLint:
                 if source not in self.states:
                     where = f"{at}/from" if len(transition.sources) == 1 else f"{at}/from/{k}"
                     yield where, f"unknown state {source!r}" + _hint(source, self.states)
-            if transition.to != PREVIOUS and transition.to not in self.states:
+            if transition.to not in (PREVIOUS, JOIN) and transition.to not in self.states:
                 yield (
                     f"{at}/to",
                     f"unknown state {transition.to!r}" + _hint(transition.to, self.states),
@@ -91,6 +92,7 @@ class ProcessLint:
             if transition.when:
                 yield from self.expression(transition.when, f"{at}/when")
         yield from self.shadowed()
+        yield from branch_messages(self)
         yield from self.graph_messages()
 
     def expression(self, text: str, path: str) -> Iterator[tuple[str, str]]:
@@ -209,6 +211,15 @@ class ProcessLint:
             if transition.to == PREVIOUS:
                 for source in transition.sources:
                     edges[source] |= predecessors[source]
+        # A parallel state leads into its branches; a branch's "@join" back to it.
+        for state in process.states:
+            for branch in state.parallel.branches if state.parallel else ():
+                if branch.start in states:
+                    edges[state.name].add(branch.start)
+                for transition in process.transitions:
+                    if transition.to == JOIN:
+                        for source in set(transition.sources) & set(branch.steps):
+                            edges[source].add(state.name)
         index = {s.name: i for i, s in reversed(list(enumerate(process.states)))}
         if process.start in states:
             reached = _closure({process.start}, edges)

@@ -46,7 +46,7 @@ _PATTERN_MESSAGES = {
     ),
     "^\\d+(m|h|d|bd|bh)$": "must be a duration like 30m, 24h, 3d, 2bd or 4bh",
     "^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$": "must be 'link_field.target_field'",
-    "^(@previous|[a-z][a-z0-9_]*)$": "must be a state name or '@previous'",
+    "^(@previous|@join|[a-z][a-z0-9_]*)$": "must be a state name, '@previous' or '@join'",
     "^(100|[1-9][0-9]?)%$": "must be a percentage from 1% to 100%",
     "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$": "must be a language tag like 'en' or 'zh-CN'",
     "^-?[a-z_][a-z0-9_]*(,-?[a-z_][a-z0-9_]*)*$": (

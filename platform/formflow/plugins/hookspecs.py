@@ -119,7 +119,11 @@ def process_after_transition(conn, user, entity, record, process, action, from_s
                              to_state, comment, event_id):
     """Called after a record moved, in the same transaction: the record is saved in
     ``to_state``, the event (``event_id``) logged and the new state's tasks opened.
-    ``record`` is the saved record.  Raising rolls the whole action back."""
+    ``record`` is the saved record.  Raising rolls the whole action back.
+
+    In a parallel state (并行分支) a move inside a branch keeps the record's ``_state``:
+    ``from_state`` is the branch's step and ``to_state`` its next step, or the parallel
+    state when the branch ended (done, or rejected when only the branch ends)."""
 
 
 @hookspec

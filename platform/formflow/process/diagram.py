@@ -24,6 +24,7 @@ from formflow.metadata.loader import humanize
 from formflow.metadata.model import Label, Process
 
 PREVIOUS = "@previous"
+JOIN = "@join"
 CANCELLED = "cancelled"
 
 BOX_HEIGHT = 40
@@ -183,6 +184,12 @@ def _graph(
                         edges[(source, target)].back = True  # back where it came from
             elif transition.to in labels:
                 add(source, transition.to, name)
+            elif transition.to == JOIN and process.branch_of(source):
+                add(source, process.branch_of(source)[0].name, name)  # back into the fork
+    for state in process.states:
+        for branch in state.parallel.branches if state.parallel else ():
+            if branch.start in labels:
+                add(state.name, branch.start, text_of(branch.label, branch.name, lang, names))
     for action, source, target in moves:
         if source and target and (source, target) not in edges:
             add(source, target, names.get(action) or humanize(action), extra=True)
@@ -546,18 +553,20 @@ def _place_labels(arrows: list[Arrow]) -> list[Arrow]:
 def svg(
     drawing: Layout,
     *,
-    current: str | None = None,
+    current: str | Iterable[str] | None = None,
     visited: Iterable[str] = (),
     travelled: Iterable[tuple[str, str]] = (),
     title: str = "",
     id_prefix: str = "pd",
     heat: Mapping[str, tuple[str, str]] | None = None,
 ) -> str:
-    """The layout as an SVG element: ``current`` highlighted, ``visited`` states and
+    """The layout as an SVG element: ``current`` highlighted (a state, or every active
+    one of a record in a parallel state), ``visited`` states and
     ``travelled`` (from, to) arrows marked; ``title`` names it for screen readers;
     ``heat`` gives states a fill colour and a note (state -> (colour, note))."""
     visited = set(visited)
     travelled = set(travelled)
+    currents = {current} if isinstance(current, str) else set(current or ())
     a = _attr
     marker, marker_on = f"{id_prefix}-arrow", f"{id_prefix}-arrow-on"
     out = [
@@ -597,7 +606,8 @@ def svg(
             f'stroke="{INK}" stroke-width="1.4" marker-end="url(#{a(marker)})"/></g>'
         )
     for box in drawing.boxes.values():
-        out.append(_box(box, box.name == current, box.name in visited, (heat or {}).get(box.name)))
+        out.append(_box(box, box.name in currents, box.name in visited,
+                        (heat or {}).get(box.name)))
     out.append("</svg>")
     return "".join(out)
 
@@ -684,7 +694,7 @@ def diagram(
     process: Process,
     *,
     lang: str = "en",
-    current: str | None = None,
+    current: str | Iterable[str] | None = None,
     moves: Sequence[tuple[str, str | None, str]] = (),
     names: Mapping[str, str] | None = None,
     title: str = "",

@@ -28,7 +28,7 @@ from formflow.errors import Conflict, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
-from formflow.process import plugin_hooks
+from formflow.process import branches, plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.calendar import deadline
 from formflow.process.notifications import store
@@ -53,10 +53,17 @@ class Case:
     process: Process
     #: The event that entered the current state, ``(id, at)``, once read (see ``entry``).
     entered: tuple[int, datetime] | None = field(default=None, repr=False)
+    #: The parallel branch this operation acts in (see :mod:`formflow.process.branches`).
+    branch: branches.BranchRun | None = None
+
+    @property
+    def at(self) -> str:
+        """The name of the current state: the branch's step in a branch case."""
+        return self.branch.step if self.branch else self.record["_state"]
 
     @property
     def state(self) -> State | None:
-        return self.process.state(self.record["_state"])
+        return self.process.state(self.at)
 
     @property
     def key(self) -> dict[str, Any]:
@@ -114,7 +121,7 @@ class ProcessEngine:
         ``by`` names.  A final state locks the record."""
         if not record.get("_state") or self.model.process_for(entity) is None:
             return None
-        case = self.case(conn, entity, record)
+        case = branches.case_for(self, self.case(conn, entity, record), user)
         state = case.state
         if state is None or state.final:
             return set()
@@ -149,14 +156,14 @@ class ProcessEngine:
         return Case(conn, entity, record, self.registry.get(conn, process.qualified_name, version))
 
     def entry(self, case: Case) -> tuple[int, datetime] | None:
-        """The event that entered the current state: ``(id, at)``.  Read once per
-        operation; ``log`` keeps it current when the record moves."""
+        """The event that entered the current state (a branch case's step): ``(id, at)``.
+        Read once per operation; ``log`` keeps it current when the record moves."""
         if case.entered is None:
             row = case.conn.execute(
                 sa.select(events.c.id, events.c.at).where(
                     events.c.entity == case.entity.qualified_name,
                     events.c.record_id == case.record["id"],
-                    events.c.to_state.is_not(None),
+                    events.c.to_state.is_not(None), events.c.branch.is_(None),
                 ).order_by(events.c.id.desc()).limit(1)
             ).first()
             case.entered = tuple(row) if row is not None else None
@@ -168,12 +175,15 @@ class ProcessEngine:
         return entry[0] if entry is not None else None
 
     def visit_tasks(self, case: Case, visit: int | None = None) -> list[sa.Row]:
+        """The approval tasks of a visit (the current one by default); of a parallel
+        state's visit, every task of its branches."""
         visit = visit if visit is not None else self.visit(case)
+        whole_fork = case.branch is None and branches.forked(case)
         return case.conn.execute(
             sa.select(tasks).where(
                 tasks.c.entity == case.entity.qualified_name,
                 tasks.c.record_id == case.record["id"],
-                tasks.c.visit == visit,
+                tasks.c.visit >= visit if whole_fork else tasks.c.visit == visit,
                 tasks.c.kind == "approve",
             ).order_by(tasks.c.position, tasks.c.id)
         ).all()
@@ -222,6 +232,9 @@ class ProcessEngine:
     def enter(self, case: Case, actor: User | None, state_name: str, visit: int) -> None:
         state = case.process.state(state_name)
         if state is None or state.final:
+            return
+        if state.parallel is not None:
+            branches.fork(self, case, actor, state, visit)
             return
         resolver = self.resolver(case)
         now = utcnow()
@@ -323,7 +336,7 @@ class ProcessEngine:
         voters = sum(1 for t in stage if t.status != "cancelled")
         if not self._stage_passed(state, passed, voters):
             self._keep(case, user, values)
-            self.log(case, user, "vote", case.record["_state"], None, comment=comment,
+            self.log(case, user, "vote", state.name, None, comment=comment,
                      task_id=task.id, data={"decision": name})
             return
         for other in stage:
@@ -332,7 +345,7 @@ class ProcessEngine:
         later = [t for t in visit_tasks if t.status == "waiting"]
         if later:
             self._keep(case, user, values)
-            self.log(case, user, name, case.record["_state"], None, comment=comment,
+            self.log(case, user, name, state.name, None, comment=comment,
                      task_id=task.id)
             next_position = min(t.position for t in later)
             for waiting in later:
@@ -383,7 +396,7 @@ class ProcessEngine:
         scope = self.records.scope(case.conn, case.entity, record)
         context = self.records.context(user)
         for transition in case.process.transitions:
-            if (transition.name == name and case.record["_state"] in transition.sources
+            if (transition.name == name and case.at in transition.sources
                     and (not transition.when or holds(transition.when, scope, context))):
                 return transition
         return None
@@ -393,7 +406,9 @@ class ProcessEngine:
              target: str | None = None, pending: list[sa.Row] | None = None) -> None:
         """Move the record along transition ``name`` (or to ``target`` for built-in
         moves), saving ``values`` and the transition's ``set`` on the way.  The visit's
-        open and waiting tasks are cancelled: ``pending`` when the caller knows them."""
+        open and waiting tasks are cancelled: ``pending`` when the caller knows them.
+        In a branch case, a move that keeps the record in its parallel state moves the
+        branch only (see :mod:`formflow.process.branches`)."""
         transition = None
         if target is None:
             merged = {**case.record, **values}
@@ -404,29 +419,36 @@ class ProcessEngine:
         changes = dict(values)
         if transition is not None:
             changes.update(self._set_values(case, transition, {**case.record, **values}, user))
-        from_state = case.record["_state"]
+        from_state = case.at
+        move = branches.within(case, target)
         plugin_hooks.before_transition(self, case, user, name, from_state, target,
                                        {**case.record, **changes}, comment)
         saved = self.records.change_in(
             case.conn, user, case.entity, case.record, changes,
-            system={"_state": target},
+            system={} if move else {"_state": target},
             required=transition.required if transition else (),
         )
         now = utcnow()
-        if pending is None:
+        if move is None and branches.forked(case):
+            pending = branches.leave(self, case, now)
+        elif pending is None:
             pending = [t for t in self.visit_tasks(case) if t.status in ("open", "waiting")]
         for task in pending:
             self.close_task(case, task, "cancelled", None, None, now)
         back = transition is not None and transition.to == PREVIOUS
-        data = {"back": True} if back else None
-        event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id,
-                            data=data)
+        data = {"back": True} if back else branches.event_data(move)
+        to_state = move.to if move else target
+        event_id = self.log(case, user, name, from_state, to_state, comment=comment,
+                            task_id=task_id, data=data)
         case.record = saved
-        news = outcome(case.process, name, target, data)
+        news = None if move else outcome(case.process, name, target, data)
         if news is not None:
             self.tell_requester(case, user, news)
-        self.enter(case, user, target, event_id)
-        plugin_hooks.after_transition(self, case, user, name, from_state, target, comment,
+        if move is not None:
+            branches.moved(self, case, user, move, event_id)
+        else:
+            self.enter(case, user, target, event_id)
+        plugin_hooks.after_transition(self, case, user, name, from_state, to_state, comment,
                                       event_id)
 
     def previous_state(self, case: Case) -> str:
@@ -479,6 +501,7 @@ class ProcessEngine:
         event_id = case.conn.execute(sa.insert(events).values(
             **case.key, process_version=case.record.get("_process_version") or 1, action=action,
             from_state=from_state, to_state=to_state, actor_id=user.id if user else None,
+            branch=case.branch.name if case.branch else None,
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
         ).returning(events.c.id)).scalar_one()
         if to_state is not None:

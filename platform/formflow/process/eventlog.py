@@ -1,7 +1,8 @@
 """The process event log as CSV, in the columns process-mining tools read (PM4Py, Disco,
 Celonis, ProM): ``case_id``, ``activity``, ``timestamp`` (ISO 8601, UTC), ``resource``,
 then ``entity``, ``record_id``, ``from_state``, ``to_state``, ``process_version``,
-``seconds_in_state`` and ``comment``.
+``seconds_in_state``, ``comment`` and ``branch`` (the parallel branch an event happened
+in, empty on the main line: filter on it to follow one branch of a case).
 
 The case id is the record's number (``_number``) when its entity numbers records, else
 ``app.entity:id``.  Events are read in batches by id, so an export of millions of events
@@ -27,7 +28,8 @@ from formflow.records.access import scope_condition
 from formflow.storage.tables import Schema
 
 COLUMNS = ("case_id", "activity", "timestamp", "resource", "entity", "record_id",
-           "from_state", "to_state", "process_version", "seconds_in_state", "comment")
+           "from_state", "to_state", "process_version", "seconds_in_state", "comment",
+           "branch")
 BATCH = 2000
 
 
@@ -86,6 +88,7 @@ def event_rows(db, schema: Schema, entities: Iterable[str],
                 "seconds_in_state": "" if row.seconds_in_state is None
                 else f"{row.seconds_in_state:.3f}",
                 "comment": row.comment or "",
+                "branch": row.branch or "",
             }
 
 

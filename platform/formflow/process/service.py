@@ -17,6 +17,7 @@ from formflow.auth import User, usernames_by_id
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
+from formflow.process import branches
 from formflow.process.builtins import BUILTINS
 from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
 from formflow.process.preview import Step, approval_chain
@@ -43,7 +44,7 @@ class ProcessService:
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
-            case = self.engine.case(conn, entity, record)
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user)
             found = self._transition_actions(case, user)
             found += [
                 {"name": b.name, "kind": "builtin", "comment": b.comment, "required": [],
@@ -63,8 +64,8 @@ class ProcessService:
             names = usernames_by_id(conn, {r.actor_id for r in rows})
         process_events = [
             {"kind": "event", "action": r.action, "from": r.from_state, "to": r.to_state,
-             "actor": names.get(r.actor_id), "comment": r.comment, "data": r.data,
-             "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
+             "branch": r.branch, "actor": names.get(r.actor_id), "comment": r.comment,
+             "data": r.data, "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
              "process_version": r.process_version}
             for r in rows
         ]
@@ -145,7 +146,8 @@ class ProcessService:
 
     def progress(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         """Where the record stands: its process (the version it runs on), the current
-        state, when it entered it, and the tasks of that visit still pending."""
+        state, when it entered it, every active step (``states``: the running branches'
+        in a parallel state), and the tasks of that visit still pending."""
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
@@ -158,10 +160,13 @@ class ProcessService:
                            if t.status in ("open", "waiting")]
             pending = pending or []
             names = usernames_by_id(conn, {t.assignee_id for t in pending})
+            states = branches.active_states(case)
         return {
             "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
+            "states": states,
             "tasks": [
                 {"id": t.id, "assignee": names.get(t.assignee_id), "status": t.status,
+                 "state": t.state,
                  "position": t.position, "opened_at": _iso(t.opened_at),
                  "due_at": _iso(t.due_at), "flagged": t.flagged}
                 for t in pending
@@ -175,7 +180,7 @@ class ProcessService:
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
-            case = self.engine.case(conn, entity, record)
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user)
             return approval_chain(self.engine, case, user, action)
 
     # -- acting -----------------------------------------------------------------------
@@ -192,8 +197,10 @@ class ProcessService:
                 Message("too_many_attachments", {"max": MAX_ATTACHMENTS})]})
         with self.db.write() as conn:
             record = self.records.readable_record(conn, user, entity, record_id, lock=True)
-            case = self.engine.case(conn, entity, record)
-            if expected_state is not None and expected_state != record["_state"]:
+            step = expected_state if expected_state != record["_state"] else None
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user,
+                                     step)
+            if expected_state is not None and expected_state not in (record["_state"], case.at):
                 raise Conflict(Message("state_moved"))
             before = _last_event(conn, entity, record_id) if attachments else None
             builtin = BUILTINS.get(name)
@@ -204,7 +211,26 @@ class ProcessService:
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
             saved = self.records.load_internal(conn, entity.qualified_name, record_id)
-        return self.records.to_json(user, entity, saved)
+            states = branches.active_states(self.engine.case(conn, entity, saved))
+        return {**self.records.to_json(user, entity, saved), "_states": states}
+
+    def add_states(self, entity_name: str, items: list[dict[str, Any]]) -> None:
+        """Give each record of an entity with a process (as the API shows it) its
+        ``_states``: every active step, the running branches' in a parallel state."""
+        entity = self.records.entity(entity_name)
+        process = self.model.process_for(entity)
+        if process is None:
+            return
+        forked = [item for item in items if (state := process.state(item.get("_state") or ""))
+                  is not None and state.parallel is not None]
+        for item in items:
+            item["_states"] = [item["_state"]] if item.get("_state") else []
+        if forked:
+            with self.db.read() as conn:
+                for item in forked:
+                    record = self.records.load_internal(conn, entity.qualified_name, item["id"])
+                    item["_states"] = branches.active_states(
+                        self.engine.case(conn, entity, record))
 
     def attachment(self, user: User, entity_name: str, record_id: int, key: str) -> bool:
         """Whether ``key`` is a file attached to an action on a record ``user`` may read

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from formflow.auth import User, usernames_by_id
 from formflow.errors import ServiceError
 from formflow.metadata.model import Assignee
+from formflow.process import branches
 from formflow.process.assignees import Resolver
 from formflow.process.engine import Case, ProcessEngine
 from formflow.process.tables import tasks
@@ -159,11 +160,13 @@ class SlaTimers:
                 if task.id not in overdue:  # the breach supersedes the reminder
                     engine.notify(case, task.assignee_id, "reminder", task.id)
                     report.reminders += 1
-            visit = engine.visit(case)
-            current = [t for t in breaching
-                       if t.visit == visit and t.state == record["_state"]]
-            if current:
-                self._breach(case, current, now, report, cache)
+            for step in branches.active_states(case):  # several in a parallel state
+                case = branches.case_at(engine.case(conn, tables.entity, record), step)
+                visit = engine.visit(case)
+                current = [t for t in breaching if t.visit == visit and t.state == case.at]
+                if current:
+                    self._breach(case, current, now, report, cache)
+                    record = engine.records.load_internal(conn, qualified, record_id)
         return report
 
     # -- on_breach ------------------------------------------------------------------------
@@ -204,7 +207,7 @@ class SlaTimers:
         """Decide ``action`` as the system; when the move is refused (no branch applies,
         a required field is empty, a plugin vetoes), log the breach with the reason."""
         engine = self.engine
-        state_name = case.record["_state"]
+        state_name = case.at
         try:
             with case.conn.begin_nested():
                 now = utcnow()
@@ -245,7 +248,7 @@ class SlaTimers:
         return [names[u] for u in user_ids if u in names]
 
     def _log_breach(self, case: Case, task: sa.Row, data: dict) -> None:
-        self.engine.log(case, None, "breach", case.record["_state"], None, task_id=task.id,
+        self.engine.log(case, None, "breach", case.at, None, task_id=task.id,
                         data=data)
 
 

@@ -1,4 +1,5 @@
-"""System tables of the process engine: published versions, tasks, events, notifications.
+"""System tables of the process engine: published versions, tasks, events, branches,
+notifications.
 
 A task is one user's piece of work on one record in one state: an approval to decide
 (``kind`` "approve"), or a copy to read (``kind`` "cc").  Events are the process log:
@@ -71,6 +72,8 @@ events = sa.Table(
     sa.Column("to_state", sa.String(64)),
     sa.Column("actor_id", sa.Integer, sa.ForeignKey("ff_users.id")),
     sa.Column("task_id", _BIGINT),
+    #: The parallel branch the event happened in (None on the main line).
+    sa.Column("branch", sa.String(64)),
     sa.Column("comment", sa.Text),
     sa.Column("data", sa.JSON),
     sa.Column("at", UtcDateTime, nullable=False),
@@ -78,6 +81,27 @@ events = sa.Table(
     sa.Column("seconds_in_state", sa.Float),
     sa.Index("ix_ff_events_record", "entity", "record_id", "id"),
     sa.Index("ix_ff_events_at", "at"),
+)
+
+branches = sa.Table(
+    "ff_branches",
+    system_metadata,
+    sa.Column("id", _BIGINT, primary_key=True),
+    sa.Column("entity", sa.String(130), nullable=False),
+    sa.Column("record_id", sa.Integer, nullable=False),
+    #: The parallel state and the event that entered it: one fork of the record.
+    sa.Column("fork", sa.String(64), nullable=False),
+    sa.Column("fork_visit", _BIGINT, nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    #: running: at ``step`` since event ``visit``; done (reached the join); rejected
+    #: (ended by a rejection, ``outcome`` its final state); cancelled.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("step", sa.String(64)),
+    sa.Column("visit", _BIGINT, nullable=False),
+    sa.Column("entered_at", UtcDateTime, nullable=False),
+    sa.Column("outcome", sa.String(64)),
+    sa.Column("closed_at", UtcDateTime),
+    sa.Index("ix_ff_branches_record", "entity", "record_id", "fork_visit"),
 )
 
 notifications = sa.Table(

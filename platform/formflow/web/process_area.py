@@ -54,6 +54,8 @@ class Pending:
     overdue: bool
     flagged: bool
     task_id: int | None = None
+    #: The step's label when the record is in a parallel state (several steps wait).
+    step: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def process_area(
     svg = diagram(
         process,
         lang=page_language(),
-        current=state,
+        current={state, *progress["states"]},
         moves=moves,
         names=labels.names(),
         title=title,
@@ -150,6 +152,7 @@ def process_area(
                 t["status"] == "open" and overdue(t["due_at"]),
                 t["flagged"],
                 t["id"],
+                labels.state(t["state"]) if found is not None and found.parallel else None,
             )
             for t in progress["tasks"]
         ],

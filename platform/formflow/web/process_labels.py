@@ -34,6 +34,7 @@ ACTION_NAMES = {
     "timeout": _l("Timed out"),
     "breach": _l("Deadline passed"),
     "reassign": _l("Reassign"),
+    "join": _l("Branches joined"),
 }
 STATE_NAMES = {
     "cancelled": _l("Cancelled"),
@@ -128,6 +129,8 @@ class ProcessLabels:
 
         if action == "start":
             return _("started the process")
+        if action == "fork":
+            return _("started the parallel step “%(step)s”", step=self.state(event.get("to")))
         if action == "vote":
             return _(
                 "chose “%(action)s”; waiting for the other approvers",
