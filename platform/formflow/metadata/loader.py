@@ -21,7 +21,6 @@ from formflow.metadata import checker
 from formflow.metadata.model import (
     App,
     Approval,
-    Assignee,
     Entity,
     Field,
     FormSection,
@@ -36,6 +35,7 @@ from formflow.metadata.model import (
     Sla,
     State,
     Transition,
+    assignee_rules,
     humanize,
 )
 from formflow.metadata.problems import MetadataError, Problem
@@ -380,10 +380,6 @@ def _build_field(app: str, doc: Mapping[str, Any]) -> Field:
     )
 
 
-def _assignees(docs: Iterable[Mapping[str, str]] | None) -> tuple[Assignee, ...]:
-    return tuple(Assignee(kind, value) for doc in docs or () for kind, value in doc.items())
-
-
 def _build_state(doc: Mapping[str, Any]) -> State:
     name = doc["name"]
     approval = doc.get("approval")
@@ -396,7 +392,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
     return State(
         name=name,
         label=_label(doc.get("label"), name),
-        assignees=_assignees(doc.get("assignees")),
+        assignees=assignee_rules(doc.get("assignees")),
         approval=approval,
         editable=("*",) if editable == "*" else tuple(editable),
         final=doc.get("final", False),
@@ -411,7 +407,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
             if sla.get("on_breach") is None
             else MappingProxyType(dict(sla["on_breach"])),
         ),
-        cc=_assignees(doc.get("cc")),
+        cc=assignee_rules(doc.get("cc")),
         outcome=doc.get("outcome"),
     )
 
@@ -425,7 +421,7 @@ def _build_transition(doc: Mapping[str, Any]) -> Transition:
         sources=(sources,) if isinstance(sources, str) else tuple(sources),
         to=doc["to"],
         label=_label(doc.get("label"), name),
-        by=by if by is None or isinstance(by, str) else _assignees(by),
+        by=by if by is None or isinstance(by, str) else assignee_rules(by),
         when=doc.get("when"),
         required=tuple(doc.get("required", ())),
         set=MappingProxyType(dict(doc.get("set", {}))),

@@ -7,7 +7,7 @@ and read-only mappings, so a model can be shared by every request without copyin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -213,12 +213,34 @@ class Entity:
         return tuple(f for f in self.fields if not f.is_table)
 
 
+#: The keys of an assignee rule that say whom it names (exactly one per rule).
+ASSIGNEE_KINDS = ("role", "user", "field", "manager_of", "department_head", "managers_of")
+
+
 @dataclass(frozen=True)
 class Assignee:
-    """An assignee rule: ``kind`` is role, user, field, manager_of or department_head."""
+    """An assignee rule: ``kind`` is one of :data:`ASSIGNEE_KINDS`.  A ``managers_of``
+    rule (the manager chain, 逐级审批) stops after ``levels`` levels, or at the first
+    manager ``until`` names: ``("role", R)`` or ``("department_head", "")``."""
 
     kind: str
     value: str
+    levels: int | None = None
+    until: tuple[str, str] | None = None
+
+
+def assignee_rules(docs: Iterable[Mapping[str, Any]] | None) -> tuple[Assignee, ...]:
+    """The rules of a list of assignee rule documents (already validated)."""
+    rules = []
+    for doc in docs or ():
+        kind = next(key for key in ASSIGNEE_KINDS if key in doc)
+        until = doc.get("until")
+        if isinstance(until, Mapping):
+            until = ("role", until["role"])
+        elif until is not None:
+            until = (until, "")
+        rules.append(Assignee(kind, doc[kind], levels=doc.get("levels"), until=until))
+    return tuple(rules)
 
 
 @dataclass(frozen=True)

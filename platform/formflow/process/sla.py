@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from formflow.auth import User, usernames_by_id
 from formflow.errors import ServiceError
-from formflow.metadata.model import Assignee
+from formflow.metadata.model import Assignee, assignee_rules
 from formflow.process.assignees import Resolver
 from formflow.process.engine import Case, ProcessEngine
 from formflow.process.tables import tasks
@@ -225,7 +225,7 @@ class SlaTimers:
                 cache: dict) -> tuple[list[int], bool]:
         """The active users the rules name; the admins (flagged) when nobody.  Rules
         naming roles only do not depend on the record: they are resolved once a tick."""
-        assignees = tuple(Assignee(kind, value) for rule in rules for kind, value in rule.items())
+        assignees = assignee_rules(rules)
         key = ("people", assignees)
         if key in cache:
             return cache[key]
