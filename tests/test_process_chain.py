@@ -5,12 +5,10 @@ in turn."""
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import shutil
 
-import sqlalchemy as sa
+import pytest
 
 from formflow.auth import deactivate
 from formflow.auth.tables import users
@@ -101,3 +99,22 @@ def test_levels_belong_to_a_manager_chain_only(tmp_path):
     found = problems_with(tmp_path, change)
 
     assert list(found) == ["states/2/assignees/0"], found
+
+
+@pytest.mark.parametrize(("lang", "texts"), [
+    ("en", ["each manager above the requester, up to 2 levels",
+            "each manager above the requester, up to the department head",
+            "each manager above the requester, up to the first Director"]),
+    ("zh-CN", ["申请人的各级上级，最多 2 级", "申请人的各级上级，直到部门负责人",
+               "申请人的各级上级，直到第一位总监"]),
+])
+def test_the_process_page_says_who_a_chain_reaches(client, admin, lang, texts):
+    from conftest import ADMIN_PASSWORD
+    from web_support import sign_in
+
+    sign_in(client, "admin", ADMIN_PASSWORD)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    html = client.get("/insights/approvals/claim_flow").get_data(as_text=True)
+
+    for text in texts:
+        assert text in html.replace("&#39;", "'")
