@@ -4,12 +4,11 @@ its ``route`` field to a step for each rule) and its people.
 
 The org chart: emp reports to m1, m1 to m2 (head of TEAM), m2 to m3 (a director), m3 to
 ceo (head of CORP, above TEAM).  fin1 and fin2 are in finance; pat has nothing to do with
-any of it.  Nobody has a password (the tests act through the services and API tokens).
+any of it.  Everyone signs in with the usual test password.
 """
 
 from __future__ import annotations
 
-import functools
 from types import SimpleNamespace
 
 import pytest
@@ -34,7 +33,6 @@ def flow(runtime):
 
 @pytest.fixture
 def org(runtime, make_user):
-    make_user = functools.partial(make_user, password=None)
     people = SimpleNamespace(
         ceo=make_user("ceo"),
         m3=make_user("m3", roles=["director"]),

@@ -21,6 +21,7 @@ from formflow.metadata import checker
 from formflow.metadata.model import (
     App,
     Approval,
+    ApproverRules,
     Entity,
     Field,
     FormSection,
@@ -409,6 +410,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
         ),
         cc=assignee_rules(doc.get("cc")),
         outcome=doc.get("outcome"),
+        approver_rules=_approver_rules(doc.get("approver_rules")),
     )
 
 
@@ -446,4 +448,10 @@ def build_process(app: str, doc: Mapping[str, Any], source: str = "") -> Process
         requester_fields=tuple(doc.get("requester_fields", ())),
         source=source,
         managers=tuple(doc.get("managers", ())),
+        approver_rules=_approver_rules(doc.get("approver_rules")),
     )
+
+
+def _approver_rules(doc: Mapping[str, str] | None) -> ApproverRules:
+    doc = doc or {}
+    return ApproverRules(doc.get("requester"), doc.get("repeated"), doc.get("empty"))

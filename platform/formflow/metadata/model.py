@@ -258,6 +258,26 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class ApproverRules:
+    """What a step does when an approver is a requester, approved earlier in the round,
+    or when its rules name nobody (审批人去重, 审批人为空); None: as the process (or the
+    default: ``exclude``, ``keep``, ``admin``)."""
+
+    requester: str | None = None  # exclude | approve | skip | manager | admin
+    repeated: str | None = None  # keep | approve | skip
+    empty: str | None = None  # admin | approve | manager
+
+    def over(self, base: ApproverRules) -> ApproverRules:
+        """These rules, the unset ones taken from ``base``."""
+        return ApproverRules(self.requester or base.requester, self.repeated or base.repeated,
+                             self.empty or base.empty)
+
+
+#: The choices that keep a process as it was before approver rules.
+DEFAULT_APPROVER_RULES = ApproverRules("exclude", "keep", "admin")
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     label: Label
@@ -271,6 +291,7 @@ class State:
     #: Overrides the process's ``allow_self_approval`` for this step (None: as the process).
     allow_self_approval: bool | None = None
     color: str | None = None  # the badge colour; None: chosen from the state's place
+    approver_rules: ApproverRules = ApproverRules()
 
 
 @dataclass(frozen=True)
@@ -304,6 +325,7 @@ class Process:
     source: str = ""
     #: Roles that see the process's figures, besides admins and department heads.
     managers: tuple[str, ...] = ()
+    approver_rules: ApproverRules = ApproverRules()
 
     @property
     def qualified_name(self) -> str:
@@ -316,6 +338,12 @@ class Process:
     def set_fields(self) -> frozenset[str]:
         """The fields the process itself fills (a transition's ``set``)."""
         return frozenset(name for t in self.transitions for name in t.set)
+
+    def approver_choices(self, state: State | None) -> ApproverRules:
+        """The approver rules of ``state``: its own, else the process's, else the
+        defaults."""
+        rules = self.approver_rules.over(DEFAULT_APPROVER_RULES)
+        return state.approver_rules.over(rules) if state is not None else rules
 
     def allows_self_approval(self, state: State | None) -> bool:
         """Whether a requester may hold a task of ``state`` (the state's setting, else

@@ -30,11 +30,12 @@ from formflow.metadata.model import Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
 from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
+from formflow.process.auto_decisions import open_step
 from formflow.process.calendar import deadline
 from formflow.process.notifications import store
 from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
-from formflow.process.requesters import assign, is_requester, requester_ids
+from formflow.process.requesters import is_requester, requester_ids
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.storage.types import utcnow
@@ -207,7 +208,7 @@ class ProcessEngine:
     def acted(self, case: Case) -> bool:
         """Whether an assignee of the current state has acted: decided (a vote, a turn of
         a sequence), handed the task on or added approvers."""
-        return any(t.decision is not None or t.origin == "add_approver"
+        return any((t.decision is not None and t.origin != "auto") or t.origin == "add_approver"
                    for t in self.visit_tasks(case))
 
     def pass_action(self, process: Process, state: State) -> str | None:
@@ -226,16 +227,7 @@ class ProcessEngine:
         resolver = self.resolver(case)
         now = utcnow()
         if state.assignees:
-            assignment = assign(resolver, case, state, state.assignees)
-            people = assignment.people
-            sequential = state.approval.mode == "sequential"
-            positions = [index if sequential else 0 for index in range(len(people))]
-            self.add_tasks(case, state, visit, [
-                (user_id, position, "open" if position == 0 else "waiting")
-                for user_id, position in zip(people, positions, strict=True)
-            ], now, flagged=assignment.flagged)
-            if assignment.skipped:
-                self.log_reassign(case, None, "self_approval", assignment.skipped, people)
+            open_step(self, case, state, visit, now)
         copied = resolver.users(state.cc, case.entity, case.record)
         if copied:
             base = dict(**case.key, process_version=case.record["_process_version"] or 1,

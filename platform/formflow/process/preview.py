@@ -6,7 +6,7 @@ From the current state the action's branch is taken, then in each step its passi
 action's, always the first branch whose ``when`` holds for the record as it is now
 (an unguarded one last), until a final state, a step with no way on, a move back
 (``@previous``) or a state seen before.  Each step's people are resolved as entering it
-would resolve them, requesters left out (see :mod:`formflow.process.requesters`);
+would resolve them (see :mod:`formflow.process.auto_decisions`);
 nothing is written.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from formflow.auth import User, get_users
 from formflow.metadata.model import Process, Transition
+from formflow.process.auto_decisions import plan_step
 from formflow.process.engine import PREVIOUS, Case, ProcessEngine
-from formflow.process.requesters import assign
 from formflow.records.evaluation import holds
 
 #: The longest chain shown (a guard; real processes are much shorter).
@@ -40,7 +40,6 @@ def approval_chain(engine: ProcessEngine, case: Case, user: User, action: str) -
     records = engine.records
     scope = records.scope(case.conn, case.entity, case.record)
     context = records.context(user)
-    resolver = engine.resolver(case)
     process = case.process
 
     def branch(state: str, name: str | None) -> Transition | None:
@@ -60,10 +59,9 @@ def approval_chain(engine: ProcessEngine, case: Case, user: User, action: str) -
             steps.append(Step(state.name, True))
             break
         if state.assignees:
-            assignment = assign(resolver, case, state, state.assignees)
-            names = _display_names(case, assignment.people)
-            steps.append(Step(state.name, False, names, assignment.flagged,
-                              state.approval.mode))
+            plan = plan_step(engine, case, state)
+            names = _display_names(case, plan.people)
+            steps.append(Step(state.name, False, names, plan.flagged, state.approval.mode))
         else:
             steps.append(Step(state.name, False))
         transition = branch(state.name, _passing(process, state.name, engine))

@@ -25,23 +25,18 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from formflow.auth import User, usernames_by_id
+from formflow.auth import usernames_by_id
 from formflow.errors import ServiceError
 from formflow.metadata.model import Assignee, assignee_rules
 from formflow.process.assignees import Resolver
 from formflow.process.engine import Case, ProcessEngine
+from formflow.process.system_actor import SYSTEM
 from formflow.process.tables import tasks
 from formflow.storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-#: Who decides when an ``on_breach`` action fires: no user (events show no actor).
-SYSTEM = User(
-    id=None, username="@system", display_name="System", email=None,
-    roles=frozenset({"admin", "user"}), department_id=None, manager_id=None, language=None,
-    active=True,
-)
 #: Who gets escalated or notified when ``on_breach`` rules resolve to nobody.
 ADMINS = (Assignee("role", "admin"),)
 

@@ -34,6 +34,9 @@ ACTION_NAMES = {
     "timeout": _l("Timed out"),
     "breach": _l("Deadline passed"),
     "reassign": _l("Reassign"),
+    "auto_approve": _l("Approved automatically"),
+    "auto_skip": _l("Skipped automatically"),
+    "auto_refused": _l("Automatic approval refused"),
 }
 STATE_NAMES = {
     "cancelled": _l("Cancelled"),
@@ -150,7 +153,34 @@ class ProcessLabels:
             return _("the deadline passed")
         if action == "timeout":
             return _("the deadline passed; the step was decided automatically")
+        if action in ("auto_approve", "auto_skip", "auto_refused"):
+            return self._automatic(action, data, who)
         return _("chose “%(action)s”", action=self.action(action))
+
+    def _automatic(self, action: str, data: Mapping[str, Any],
+                   who: Callable[[str], str]) -> str:
+        """An approval decided automatically (审批人去重, 审批人为空), or refused."""
+        joiner = "、" if self.lang.startswith("zh") else ", "
+        reason = data.get("reason")
+        if action == "auto_refused":
+            return _("could not pass the step automatically (%(error)s); it went to %(to)s",
+                     error=data.get("error", ""),
+                     to=joiner.join(who(str(u)) for u in data.get("to") or []))
+        if action == "auto_skip":
+            users = joiner.join(who(str(u)) for u in data.get("users") or [])
+            if reason == "requester":
+                return _("skipped %(users)s automatically: the requester does not approve "
+                         "their own request", users=users)
+            return _("skipped %(users)s automatically: they approved earlier", users=users)
+        user = data.get("user")
+        if user and reason == "requester":
+            return _("approved automatically for %(user)s, the requester", user=who(str(user)))
+        if user:
+            return _("approved automatically for %(user)s, who approved earlier",
+                     user=who(str(user)))
+        if reason == "empty":
+            return _("passed the step automatically: nobody was named to approve it")
+        return _("passed the step automatically: nobody was left to approve it")
 
     def _reassigned(self, data: Mapping[str, Any], who: Callable[[str], str]) -> str:
         joiner = "、" if self.lang.startswith("zh") else ", "
