@@ -554,4 +554,33 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "You can keep at most {max} views of a list; delete one first.",
         "zh-CN": "每个列表最多保存 {max} 个视图，请先删除一个。",
     },
+    # -- delegation -------------------------------------------------------------
+    "delegate_to_self": {
+        "en": "Choose someone else as your deputy.",
+        "zh-CN": "请选择其他人作为代理人。",
+    },
+    "ends_before_start": {
+        "en": "The last day is before the first.",
+        "zh-CN": "结束日期早于开始日期。",
+    },
+    "delegation_too_long": {
+        "en": "A delegation lasts at most {max} days.",
+        "zh-CN": "委托最长 {max} 天。",
+    },
+    "delegation_in_past": {
+        "en": "The last day has already passed.",
+        "zh-CN": "结束日期已过。",
+    },
+    "delegation_overlaps": {
+        "en": "You already have a deputy for some of these days and processes.",
+        "zh-CN": "这段时间内的部分流程已设置了代理人。",
+    },
+    "too_many_delegations": {
+        "en": "You can keep at most {max} delegations; delete one first.",
+        "zh-CN": "最多保留 {max} 条委托，请先删除一条。",
+    },
+    "unknown_process": {
+        "en": "No process named {value!r}.",
+        "zh-CN": "不存在流程 {value!r}。",
+    },
 }

@@ -142,6 +142,7 @@ def openapi_document(
             [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             body={"type": "object", "additionalProperties": False, "required": ["user"],
                   "properties": {"user": {"type": "string"}, "comment": {"type": "string"}}})}
+        paths.update(_delegation_paths())
         paths.update(_insights_paths())
     return {
         "openapi": "3.1.0",
@@ -152,6 +153,34 @@ def openapi_document(
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
+    }
+
+
+def _delegation_paths() -> dict[str, Any]:
+    """The caller's deputies (委托): tasks given to them on those days go to the deputy."""
+    day = {"type": "string", "format": "date"}
+    delegation = {
+        "type": "object", "additionalProperties": False,
+        "required": ["deputy", "starts_on", "ends_on"],
+        "properties": {
+            "deputy": {"type": "string", "description": "the deputy's user name"},
+            "starts_on": day, "ends_on": day,
+            "processes": {"type": ["array", "null"], "items": {"type": "string"},
+                          "description": "qualified process names; none: every process"},
+        },
+    }
+    shown = {**delegation, "properties": {**delegation["properties"],
+                                          "id": {"type": "integer", "readOnly": True}}}
+    return {
+        "/api/v1/delegations": {
+            "get": _operation("The caller's delegations that have not ended",
+                              {"200": _json(_items(shown))}),
+            "post": _operation("Name a deputy for a range of days",
+                               {"201": _json(shown)}, body=delegation),
+        },
+        "/api/v1/delegations/{id}": {"delete": _operation(
+            "End one of the caller's delegations", {"204": {"description": "Deleted"}},
+            [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
     }
 
 

@@ -32,6 +32,7 @@ from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.auto_decisions import open_step
 from formflow.process.calendar import deadline
+from formflow.process.delegation import delegate, remember
 from formflow.process.notifications import store
 from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
@@ -249,10 +250,12 @@ class ProcessEngine:
         base = dict(**case.key, process_version=case.record["_process_version"] or 1,
                     state=state.name, visit=visit, kind="approve", flagged=flagged,
                     origin=origin, opened_at=now, **self._deadlines(case, state, now))
+        assignments, principals = delegate(self, case, state, visit, assignments, now)
         ids = _insert_tasks(case.conn, [
             {**base, "assignee_id": user_id, "position": position, "status": status}
             for user_id, position, status in assignments
         ])
+        remember(self, case, ids, assignments, principals)
         opened = [(user_id, task_id) for (user_id, _, status), task_id
                   in zip(assignments, ids, strict=True) if status == "open"]
         self.notify_each(case, opened, "task")

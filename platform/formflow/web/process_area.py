@@ -54,6 +54,8 @@ class Pending:
     overdue: bool
     flagged: bool
     task_id: int | None = None
+    #: Whose task a deputy holds (代 张三).
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class ProcessArea:
         return [b for b in self.buttons if b.kind != "transition"]
 
     def people(self) -> set[str]:
-        return {p.assignee for p in self.pending if p.assignee}
+        return {name for p in self.pending for name in (p.assignee, p.on_behalf_of) if name}
 
 
 def labels_for(
@@ -150,6 +152,7 @@ def process_area(
                 t["status"] == "open" and overdue(t["due_at"]),
                 t["flagged"],
                 t["id"],
+                t.get("on_behalf_of"),
             )
             for t in progress["tasks"]
         ],

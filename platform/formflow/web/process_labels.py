@@ -125,7 +125,15 @@ class ProcessLabels:
 
     def describe(self, event: Mapping[str, Any], who: Callable[[str], str] = str) -> str:
         """What a process event of the timeline says after its actor's name; ``who``
-        gives the name a user name shows as."""
+        gives the name a user name shows as.  A deputy's decision names whose task it
+        was."""
+        text = self._describe(event, who)
+        principal = (event.get("data") or {}).get("on_behalf_of")
+        if principal:
+            return _("%(text)s (on behalf of %(name)s)", text=text, name=who(str(principal)))
+        return text
+
+    def _describe(self, event: Mapping[str, Any], who: Callable[[str], str]) -> str:
         data = event.get("data") or {}
         action = event.get("action") or ""
 
@@ -136,6 +144,9 @@ class ProcessLabels:
                 "chose “%(action)s”; waiting for the other approvers",
                 action=self.action(data.get("decision")),
             )
+        if action == "delegate":
+            return _("gave the task of %(from)s to their deputy %(to)s",
+                     **{key: who(str(data.get(key, ""))) for key in ("from", "to")})
         if action == "transfer":
             return _("handed the task to %(user)s", user=who(str(data.get("to", ""))))
         if action == "add_approver":
