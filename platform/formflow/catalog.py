@@ -583,4 +583,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "No process named {value!r}.",
         "zh-CN": "不存在流程 {value!r}。",
     },
+    "not_removable": {
+        "en": "{value!r} is no approver you added who has yet to decide.",
+        "zh-CN": "{value!r} 不是您加签且尚未审批的审批人。",
+    },
 }

@@ -221,12 +221,14 @@ ASSIGNEE_KINDS = ("role", "user", "field", "manager_of", "department_head", "man
 class Assignee:
     """An assignee rule: ``kind`` is one of :data:`ASSIGNEE_KINDS`.  A ``managers_of``
     rule (the manager chain, 逐级审批) stops after ``levels`` levels, or at the first
-    manager ``until`` names: ``("role", R)`` or ``("department_head", "")``."""
+    manager ``until`` names: ``("role", R)`` or ``("department_head", "")``.  A rule with
+    ``when`` names people only while that expression holds for the record."""
 
     kind: str
     value: str
     levels: int | None = None
     until: tuple[str, str] | None = None
+    when: str | None = None
 
 
 def assignee_rules(docs: Iterable[Mapping[str, Any]] | None) -> tuple[Assignee, ...]:
@@ -239,7 +241,8 @@ def assignee_rules(docs: Iterable[Mapping[str, Any]] | None) -> tuple[Assignee, 
             until = ("role", until["role"])
         elif until is not None:
             until = (until, "")
-        rules.append(Assignee(kind, doc[kind], levels=doc.get("levels"), until=until))
+        rules.append(Assignee(kind, doc[kind], levels=doc.get("levels"), until=until,
+                              when=doc.get("when")))
     return tuple(rules)
 
 

@@ -158,6 +158,8 @@ class ProcessLint:
     ) -> Iterator[tuple[str, str]]:
         for j, rule in enumerate(assignees):
             at = f"{path}/{j}/{rule.kind}"
+            if rule.when:
+                yield from self.expression(rule.when, f"{path}/{j}/when")
             if rule.kind == "role":
                 if message := self.checker.role_problem(rule.value):
                     yield at, message

@@ -5,7 +5,8 @@ a record with a user field — an employee, say), ``{"manager_of": F}`` (that pe
 manager), ``{"department_head": F}`` (the head of a department field, or of that
 person's department), ``{"managers_of": F, "levels": N | "until": ...}`` (the manager
 chain above that person, see :mod:`formflow.process.manager_chain`).  ``F`` may be
-``_created_by``.
+``_created_by``.  A rule with ``when`` applies only while its condition holds for the
+record (evaluated through the ``condition`` callback).
 """
 
 from __future__ import annotations
@@ -25,11 +26,17 @@ from formflow.process.manager_chain import managers_above
 Follow = Callable[[str, int], Mapping[str, Any] | None]
 
 
+#: Whether a rule's ``when`` holds for a record: (expression, record) -> bool.
+Condition = Callable[[str, Mapping[str, Any]], bool]
+
+
 class Resolver:
-    def __init__(self, conn: Connection, model: Model, follow: Follow):
+    def __init__(self, conn: Connection, model: Model, follow: Follow,
+                 condition: Condition | None = None):
         self.conn = conn
         self.model = model
         self.follow = follow
+        self.condition = condition
 
     def users(
         self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]
@@ -48,6 +55,8 @@ class Resolver:
         """User ids the rules name, active or not, in rule order, without repeats."""
         found: list[int] = []
         for rule in rules:
+            if rule.when and (self.condition is None or not self.condition(rule.when, record)):
+                continue  # a conditional rule whose condition does not hold
             for user_id in self._resolve(rule, entity, record):
                 if user_id not in found:
                     found.append(user_id)

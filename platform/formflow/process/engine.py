@@ -37,6 +37,7 @@ from formflow.process.notifications import store
 from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import is_requester, requester_ids
+from formflow.process.system_actor import SYSTEM
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.storage.types import utcnow
@@ -194,7 +195,12 @@ class ProcessEngine:
         return user.id in self.resolver(case).users(transition.by, case.entity, case.record)
 
     def resolver(self, case: Case) -> Resolver:
-        return Resolver(case.conn, self.model, self.records.follower(case.conn))
+        """The resolver of assignee rules on ``case`` (a rule's ``when`` evaluated on the
+        record it is given)."""
+        context = self.records.context(SYSTEM)
+        return Resolver(case.conn, self.model, self.records.follower(case.conn),
+                        lambda text, record: holds(
+                            text, self.records.scope(case.conn, case.entity, record), context))
 
     def requesters(self, case: Case) -> set[int]:
         """The record's requesters (see :mod:`formflow.process.requesters`)."""

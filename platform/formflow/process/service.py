@@ -17,7 +17,7 @@ from formflow.auth import User, usernames_by_id
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
-from formflow.process.builtins import BUILTINS
+from formflow.process.builtins import BUILTINS, removable
 from formflow.process.delegation import name_principals, principals_of
 from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
 from formflow.process.preview import Step, approval_chain
@@ -51,6 +51,12 @@ class ProcessService:
                  "fields": []}
                 for b in BUILTINS.values() if b.offered(self.engine, case, user)
             ]
+            for action in found:
+                if action["name"] == "remove_approver":  # whom it may take back
+                    pending = removable(self.engine, case, user)
+                    names = usernames_by_id(conn, [t.assignee_id for t in pending])
+                    action["choices"] = [names[t.assignee_id] for t in pending
+                                         if t.assignee_id in names]
         return found
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:

@@ -28,7 +28,6 @@ import sqlalchemy as sa
 from formflow.auth import usernames_by_id
 from formflow.errors import ServiceError
 from formflow.metadata.model import Assignee, assignee_rules
-from formflow.process.assignees import Resolver
 from formflow.process.engine import Case, ProcessEngine
 from formflow.process.system_actor import SYSTEM
 from formflow.process.tables import tasks
@@ -224,11 +223,11 @@ class SlaTimers:
         key = ("people", assignees)
         if key in cache:
             return cache[key]
-        resolver = Resolver(case.conn, self.engine.model, self.engine.records.follower(case.conn))
+        resolver = self.engine.resolver(case)
         people = resolver.users(assignees, case.entity, case.record)
         found = (people, False) if people else (
             resolver.users(ADMINS, case.entity, case.record), True)
-        if all(a.kind == "role" for a in assignees):
+        if all(a.kind == "role" and not a.when for a in assignees):
             cache[key] = found
         return found
 

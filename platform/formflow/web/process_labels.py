@@ -29,6 +29,8 @@ ACTION_NAMES = {
     "cancel": _l("Cancel request"),
     "transfer": _l("Transfer"),
     "add_approver": _l("Add approver"),
+    "remove_approver": _l("Remove approver"),
+    "delegate": _l("Delegate"),
     "remind": _l("Remind"),
     "comment": _l("Comment"),
     "timeout": _l("Timed out"),
@@ -60,10 +62,12 @@ DONE_TEXTS = {
     "cancel": _l("Request cancelled."),
     "transfer": _l("Handed over."),
     "add_approver": _l("Approvers added."),
+    "remove_approver": _l("Approvers taken back."),
     "remind": _l("Reminder sent."),
     "comment": _l("Your comment was added."),
 }
-BUILTIN_ORDER = ("transfer", "add_approver", "withdraw", "remind", "cancel", "comment")
+BUILTIN_ORDER = ("transfer", "add_approver", "remove_approver", "withdraw", "remind", "cancel",
+                 "comment")
 #: Words in the name of a final state that ends badly: its badge is red.
 UNHAPPY = ("reject", "declin", "fail", "lost", "void", "refus")
 
@@ -154,6 +158,10 @@ class ProcessLabels:
             users = joiner.join(who(str(u)) for u in data.get("users") or [])
             mode = ADD_MODES.get(data.get("mode", "parallel"), data.get("mode", ""))
             return _("added %(users)s as approvers (%(mode)s)", users=users, mode=mode)
+        if action == "remove_approver":
+            joiner = "、" if self.lang.startswith("zh") else ", "
+            return _("took back %(users)s as approvers",
+                     users=joiner.join(who(str(u)) for u in data.get("users") or []))
         if action == "reassign":
             return self._reassigned(data, who)
         if action == "remind":
