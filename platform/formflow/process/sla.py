@@ -5,7 +5,10 @@
 - A breach: when an open task's ``due_at`` has passed, the state's ``on_breach`` applies
   once (``breached_at``): ``{"assign": rules}`` adds tasks for those people to the same
   stage (origin "escalation"); ``{"action": A}`` decides as the system: the event
-  "timeout" is logged, then transition A moves the record (no actor); ``{"notify":
+  "timeout" is logged, then transition A moves the record (no actor) — except that in a
+  countersign or a sequential step, A being the step's passing action approves the
+  late tasks only, each as a vote or a turn (the next turn opens with a clock of its
+  own, 逐级 timeouts); ``{"notify":
   rules}`` sends "breach" notifications.  Without ``on_breach`` the breach is only
   logged.  Every breach is an event ("timeout" for an auto-action, else "breach").
 
@@ -199,14 +202,20 @@ class SlaTimers:
         a required field is empty, a plugin vetoes), log the breach with the reason."""
         engine = self.engine
         state_name = case.record["_state"]
+        state = case.state
+        by_turn = (state.approval.mode != "any"
+                   and action == engine.pass_action(case.process, state))
         try:
             with case.conn.begin_nested():
-                now = utcnow()
-                for task in late:
-                    engine.close_task(case, task, "cancelled", "timeout", None, now)
-                engine.log(case, None, "timeout", state_name, None, task_id=late[0].id,
-                           data=data | {"action": action})
-                engine.fire(case, SYSTEM, action, None, {}, task_id=late[0].id)
+                if by_turn:
+                    self._approve_late(case, late, action, data)
+                else:
+                    now = utcnow()
+                    for task in late:
+                        engine.close_task(case, task, "cancelled", "timeout", None, now)
+                    engine.log(case, None, "timeout", state_name, None, task_id=late[0].id,
+                               data=data | {"action": action})
+                    engine.fire(case, SYSTEM, action, None, {}, task_id=late[0].id)
             report.auto_actions += 1
         except Exception as error:  # the savepoint rolled the attempt back
             reason = error.message.render("en") if isinstance(error, ServiceError) else repr(error)
@@ -214,6 +223,21 @@ class SlaTimers:
                            case.entity.qualified_name, case.record["id"], reason)
             self._log_breach(case, late[0], data | {"on_breach": "action", "action": action,
                                                     "error": reason})
+
+    def _approve_late(self, case: Case, late, action: str, data: dict) -> None:
+        """Approve each late task of a countersign or sequential step as the system: a
+        vote, or a turn that opens the next one; the step moves once its last stage
+        passes."""
+        engine = self.engine
+        state_name = case.record["_state"]
+        engine.log(case, None, "timeout", state_name, None, task_id=late[0].id,
+                   data=data | {"action": action, "tasks_approved": [t.id for t in late]})
+        for task in late:
+            current = engine.visit_tasks(case)
+            row = next((t for t in current if t.id == task.id and t.status == "open"), None)
+            if row is None or case.record["_state"] != state_name:
+                return  # an earlier late task's approval moved the record on
+            engine.decide(case, SYSTEM, row, action, None, {}, current)
 
     def _people(self, case: Case, rules: Iterable[Mapping[str, str]],
                 cache: dict) -> tuple[list[int], bool]:

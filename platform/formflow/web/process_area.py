@@ -56,6 +56,8 @@ class Pending:
     task_id: int | None = None
     #: Whose task a deputy holds (代 张三).
     on_behalf_of: str | None = None
+    #: What happens when the deadline passes, in words ("then approved automatically").
+    then: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,18 @@ class ProcessArea:
 
     def people(self) -> set[str]:
         return {name for p in self.pending for name in (p.assignee, p.on_behalf_of) if name}
+
+
+def breach_text(state, labels: ProcessLabels) -> str:
+    """What the step's ``on_breach`` does when a task's deadline passes, in words."""
+    rule = (state.sla.on_breach or {}) if state is not None and state.sla else {}
+    if "action" in rule:
+        return _("then “%(action)s” automatically", action=labels.action(rule["action"]))
+    if "assign" in rule:
+        return _("then escalated")
+    if "notify" in rule:
+        return _("then reported")
+    return ""
 
 
 def labels_for(
@@ -153,6 +167,7 @@ def process_area(
                 t["flagged"],
                 t["id"],
                 t.get("on_behalf_of"),
+                breach_text(found, labels) if t["due_at"] and t["status"] == "open" else "",
             )
             for t in progress["tasks"]
         ],
