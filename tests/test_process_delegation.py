@@ -197,3 +197,16 @@ def test_the_inbox_and_the_record_show_whose_task_the_deputy_holds(
     flow.act(org.pat, CLAIM, claim_id, "approve")
     history = as_user("emp", lang).get(f"/approvals/claim/{claim_id}").get_data(as_text=True)
     assert text in history
+
+
+def test_two_overlapping_delegations_made_at_once_keep_one(runtime, org):
+    from process_helpers import run_together
+
+    start = today(runtime)
+    bodies = [{"deputy": deputy, "starts_on": start.isoformat(),
+               "ends_on": (start + timedelta(days=2)).isoformat()} for deputy in ("pat", "fin1")]
+
+    results = run_together(2, lambda i: runtime.delegations.create(org.m1, bodies[i]))
+
+    assert sorted(type(r).__name__ for r in results) == ["ValidationFailed", "dict"]
+    assert stored(runtime) == 1

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth import User, get_user_by_name, usernames_by_id
+from formflow.auth.tables import users
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.process.delegation_tables import delegations, task_principals
@@ -77,9 +78,11 @@ class Delegations:
             deputy = self._deputy(conn, user, payload.get("deputy"), errors)
             if errors:
                 raise ValidationFailed(errors)
+            # The user's row is the lock: two delegations made at once are checked in turn.
+            conn.execute(sa.select(users.c.id).where(users.c.id == user.id).with_for_update())
             mine = conn.execute(sa.select(delegations).where(
                 delegations.c.user_id == user.id, delegations.c.ends_on >= self.today(),
-            ).with_for_update()).all()
+            )).all()
             if len(mine) >= MAX_DELEGATIONS:
                 raise ValidationFailed({"": [Message("too_many_delegations",
                                                      {"max": MAX_DELEGATIONS})]})

@@ -195,8 +195,7 @@ class ProcessEngine:
         return user.id in self.resolver(case).users(transition.by, case.entity, case.record)
 
     def resolver(self, case: Case) -> Resolver:
-        """The resolver of assignee rules on ``case`` (a rule's ``when`` evaluated on the
-        record it is given)."""
+        """Resolves assignee rules on ``case``; a rule's ``when`` holds for a record."""
         context = self.records.context(SYSTEM)
         return Resolver(case.conn, self.model, self.records.follower(case.conn),
                         lambda text, record: holds(
@@ -467,7 +466,6 @@ class ProcessEngine:
         return self.log(case, actor, "reassign", None, None, task_id=task_id, comment=comment,
                         data={"reason": reason, "from": [names[u] for u in from_ids if u in names],
                               "to": [names[u] for u in to_ids if u in names]})
-
 
     def log(self, case: Case, user: User | None, action: str, from_state: str | None,
             to_state: str | None, *, comment: str | None = None, task_id: int | None = None,
