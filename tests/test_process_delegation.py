@@ -210,3 +210,20 @@ def test_two_overlapping_delegations_made_at_once_keep_one(runtime, org):
 
     assert sorted(type(r).__name__ for r in results) == ["ValidationFailed", "dict"]
     assert stored(runtime) == 1
+
+
+def test_the_openapi_document_describes_delegations_and_deputies(runtime, flow, org, api_as):
+    from jsonschema import Draft202012Validator
+
+    away(runtime, org.m1, "pat")
+    submitted(flow, org.emp, "levels")
+    api = api_as(org.pat)
+    document = api.get("openapi.json").get_json()
+
+    assert {"get", "post"} <= set(document["paths"]["/api/v1/delegations"])
+    assert "delete" in document["paths"]["/api/v1/delegations/{id}"]
+    tasks_schema = document["paths"]["/api/v1/tasks"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    answer = api.get("tasks").get_json()
+    Draft202012Validator(tasks_schema).validate(answer)
+    assert answer["items"][0]["on_behalf_of"] == "m1"
