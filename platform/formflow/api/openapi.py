@@ -54,8 +54,8 @@ _TASK = {"type": "object", "properties": {
     **{key: {"type": ["string", "null"], "format": "date-time"}
        for key in ("opened_at", "due_at", "closed_at")},
     "flagged": {"type": "boolean"},
-    "on_behalf_of": {"type": ["string", "null"],
-                     "description": "whose task the caller holds as their deputy (代)"},
+    "on_behalf_of": {"type": "string",
+                     "description": "on a delegated task only: whose task the deputy holds (代)"},
 }}
 #: A create's ``Idempotency-Key`` header (see formflow.records.idempotency).
 IDEMPOTENCY_KEY = {

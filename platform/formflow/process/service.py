@@ -397,13 +397,16 @@ def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None
 
 def _task_json(row, assignee: str | None, title: str | None,
                on_behalf_of: str | None = None) -> dict[str, Any]:
-    """A task as the API shows it (``on_behalf_of``: whose task a deputy holds)."""
+    """A task as the API shows it; ``on_behalf_of`` (whose task a deputy holds) only on
+    a delegated task."""
     app, entity = row.entity.split(".")
-    return {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
-            "record_title": title, "state": row.state, "status": row.status,
-            "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
-            "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged,
-            "on_behalf_of": on_behalf_of}
+    found = {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
+             "record_title": title, "state": row.state, "status": row.status,
+             "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
+             "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
+    if on_behalf_of is not None:
+        found["on_behalf_of"] = on_behalf_of
+    return found
 
 
 def _is_final(process, state_name: str | None) -> bool:
