@@ -58,7 +58,7 @@ class Plan:
     places: list[Place] = field(default_factory=list)
     #: The rules named nobody who may decide: stand-ins got the step.
     flagged: bool = False
-    #: Requesters left out (``exclude``), and who got the step instead.
+    #: Requesters left out (``exclude``).
     excluded: list[int] = field(default_factory=list)
     #: (requester, their stand-ins) for ``manager`` and ``admin``.
     replaced: list[tuple[int, list[int]]] = field(default_factory=list)
