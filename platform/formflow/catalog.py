@@ -784,4 +784,37 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Table {table} does not read back as archived; nothing was loaded.",
         "zh-CN": "表 {table} 导入后与归档内容不一致，未导入任何数据。",
     },
+    # -- delegation -------------------------------------------------------------
+    "delegate_to_self": {
+        "en": "Choose someone else as your deputy.",
+        "zh-CN": "请选择其他人作为代理人。",
+    },
+    "ends_before_start": {
+        "en": "The last day is before the first.",
+        "zh-CN": "结束日期早于开始日期。",
+    },
+    "delegation_too_long": {
+        "en": "A delegation lasts at most {max} days.",
+        "zh-CN": "委托最长 {max} 天。",
+    },
+    "delegation_in_past": {
+        "en": "The last day has already passed.",
+        "zh-CN": "结束日期已过。",
+    },
+    "delegation_overlaps": {
+        "en": "You already have a deputy for some of these days and processes.",
+        "zh-CN": "这段时间内的部分流程已设置了代理人。",
+    },
+    "too_many_delegations": {
+        "en": "You can keep at most {max} delegations; delete one first.",
+        "zh-CN": "最多保留 {max} 条委托，请先删除一条。",
+    },
+    "unknown_process": {
+        "en": "No process named {value!r}.",
+        "zh-CN": "不存在流程 {value!r}。",
+    },
+    "not_removable": {
+        "en": "{value!r} is no approver you added who has yet to decide.",
+        "zh-CN": "{value!r} 不是您加签且尚未审批的审批人。",
+    },
 }

@@ -38,6 +38,7 @@ from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
 from formflow.process.calendar_service import CalendarService
+from formflow.process.delegation import Delegations
 from formflow.process.engine import ProcessEngine
 from formflow.process.inbox import Inbox
 from formflow.process.mail import Mailer
@@ -128,6 +129,7 @@ class Runtime:
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
+        self.delegations = Delegations(self.db, self.model, self.records.timezone)
         self.account_policy = AccountPolicy.from_settings(settings)
         self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)

@@ -7,7 +7,7 @@ and read-only mappings, so a model can be shared by every request without copyin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -215,12 +215,37 @@ class Entity:
         return tuple(f for f in self.fields if not f.is_table)
 
 
+#: The keys of an assignee rule that say whom it names (exactly one per rule).
+ASSIGNEE_KINDS = ("role", "user", "field", "manager_of", "department_head", "managers_of")
+
+
 @dataclass(frozen=True)
 class Assignee:
-    """An assignee rule: ``kind`` is role, user, field, manager_of or department_head."""
+    """An assignee rule: ``kind`` is one of :data:`ASSIGNEE_KINDS`.  A ``managers_of``
+    rule (the manager chain, 逐级审批) stops after ``levels`` levels, or at the first
+    manager ``until`` names: ``("role", R)`` or ``("department_head", "")``.  A rule with
+    ``when`` names people only while that expression holds for the record."""
 
     kind: str
     value: str
+    levels: int | None = None
+    until: tuple[str, str] | None = None
+    when: str | None = None
+
+
+def assignee_rules(docs: Iterable[Mapping[str, Any]] | None) -> tuple[Assignee, ...]:
+    """The rules of a list of assignee rule documents (already validated)."""
+    rules = []
+    for doc in docs or ():
+        kind = next(key for key in ASSIGNEE_KINDS if key in doc)
+        until = doc.get("until")
+        if isinstance(until, Mapping):
+            until = ("role", until["role"])
+        elif until is not None:
+            until = (until, "")
+        rules.append(Assignee(kind, doc[kind], levels=doc.get("levels"), until=until,
+                              when=doc.get("when")))
+    return tuple(rules)
 
 
 @dataclass(frozen=True)
@@ -269,6 +294,26 @@ class Parallel:
 
 
 @dataclass(frozen=True)
+class ApproverRules:
+    """What a step does when an approver is a requester, approved earlier in the round,
+    or when its rules name nobody (审批人去重, 审批人为空); None: as the process (or the
+    default: ``exclude``, ``keep``, ``admin``)."""
+
+    requester: str | None = None  # exclude | approve | skip | manager | admin
+    repeated: str | None = None  # keep | approve | skip
+    empty: str | None = None  # admin | approve | manager
+
+    def over(self, base: ApproverRules) -> ApproverRules:
+        """These rules, the unset ones taken from ``base``."""
+        return ApproverRules(self.requester or base.requester, self.repeated or base.repeated,
+                             self.empty or base.empty)
+
+
+#: The choices that keep a process as it was before approver rules.
+DEFAULT_APPROVER_RULES = ApproverRules("exclude", "keep", "admin")
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     label: Label
@@ -284,6 +329,7 @@ class State:
     color: str | None = None  # the badge colour; None: chosen from the state's place
     #: A parallel state (并行分支) forks into branches; None for a plain step.
     parallel: Parallel | None = None
+    approver_rules: ApproverRules = ApproverRules()
 
 
 @dataclass(frozen=True)
@@ -317,6 +363,7 @@ class Process:
     source: str = ""
     #: Roles that see the process's figures, besides admins and department heads.
     managers: tuple[str, ...] = ()
+    approver_rules: ApproverRules = ApproverRules()
 
     @property
     def qualified_name(self) -> str:
@@ -341,6 +388,11 @@ class Process:
     def branch_of(self, step: str) -> tuple[State, Branch] | None:
         """The parallel state and branch a step belongs to; None for a main-line state."""
         return self._branches_by_step.get(step)
+    def approver_choices(self, state: State | None) -> ApproverRules:
+        """The approver rules of ``state``: its own, else the process's, else the
+        defaults."""
+        rules = self.approver_rules.over(DEFAULT_APPROVER_RULES)
+        return state.approver_rules.over(rules) if state is not None else rules
 
     def allows_self_approval(self, state: State | None) -> bool:
         """Whether a requester may hold a task of ``state`` (the state's setting, else

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from formflow.expressions import ExpressionError
 from formflow.metadata.branch_lint import JOIN, branch_messages
 from formflow.metadata.expression_types import assignment_problems, field_lookup
-from formflow.metadata.model import SYSTEM_FIELDS, Assignee, Process, State
+from formflow.metadata.model import SYSTEM_FIELDS, Assignee, Process, State, assignee_rules
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
 
@@ -47,6 +47,13 @@ class ProcessLint:
                 yield (
                     f"states/{i}/label",
                     f"state {state.name!r} has no label: lists and badges show its name",
+                )
+            chain = any(rule.kind == "managers_of" for rule in state.assignees)
+            if chain and state.approval.mode != "sequential":
+                yield (
+                    f"states/{i}/approval",
+                    f"state {state.name!r} gives tasks to a manager chain: with an approval "
+                    "other than 'sequential' the levels do not decide one after another",
                 )
 
     def messages(self) -> Iterator[tuple[str, str]]:
@@ -145,7 +152,7 @@ class ProcessLint:
             )
         for key in ("assign", "notify"):
             if key in breach:
-                rules = tuple(Assignee(k, v) for rule in breach[key] for k, v in rule.items())
+                rules = assignee_rules(breach[key])
                 yield from self.assignee_messages(rules, f"{at}/sla/on_breach/{key}")
 
     def assignee_messages(
@@ -153,13 +160,18 @@ class ProcessLint:
     ) -> Iterator[tuple[str, str]]:
         for j, rule in enumerate(assignees):
             at = f"{path}/{j}/{rule.kind}"
+            if rule.when:
+                yield from self.expression(rule.when, f"{path}/{j}/when")
             if rule.kind == "role":
                 if message := self.checker.role_problem(rule.value):
                     yield at, message
-            elif rule.kind in ("field", "manager_of", "department_head") and self.entity:
-                message = self.person_field(rule)
+            elif rule.kind in ("field", "manager_of", "department_head", "managers_of"):
+                message = self.person_field(rule) if self.entity else None
                 if message:
                     yield at, message
+            role = rule.until[1] if rule.until and rule.until[0] == "role" else None
+            if role is not None and (message := self.checker.role_problem(role)):
+                yield f"{path}/{j}/until/role", message
 
     def person_field(self, rule: Assignee) -> str | None:
         """Why ``rule.value`` cannot name the person(s) a rule starts from."""

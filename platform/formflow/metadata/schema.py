@@ -106,7 +106,7 @@ def _path(error: ValidationError) -> str:
 
 def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
     """(path, message) pairs for one error; alternatives are narrowed to the branch meant."""
-    if error.validator in ("anyOf", "oneOf") and error.context:
+    if error.validator in ("anyOf", "oneOf") and error.context and not _keys_choice(error):
         branch = _meant_branch(error)
         if branch is not None:
             for sub in branch:
@@ -174,9 +174,25 @@ def _message(error: ValidationError) -> str:
             return f"must be at most {value}"
         case "minProperties" | "maxProperties":
             return _one_of_keys(error)
+        case "dependentRequired":
+            pairs = [(key, needs) for key, needs in value.items()
+                     if isinstance(instance, dict) and key in instance]
+            return "; ".join(f"{key!r} goes only with " + ", ".join(repr(n) for n in needs)
+                             for key, needs in pairs) or error.message
+        case "anyOf" | "oneOf" if _keys_choice(error):
+            return "must have exactly one of " + ", ".join(
+                branch["required"][0] for branch in value)
         case "anyOf" | "oneOf":
             return "must be " + " or ".join(_alternatives(error))
     return error.message
+
+
+def _keys_choice(error: ValidationError) -> bool:
+    """Whether the alternatives are "one of these keys" (each only requires one key)."""
+    branches = error.validator_value
+    return isinstance(branches, list) and all(
+        isinstance(b, dict) and set(b) == {"required"} and len(b["required"]) == 1
+        for b in branches)
 
 
 def _unknown_keys(error: ValidationError) -> Iterator[str]:

@@ -30,11 +30,14 @@ from formflow.metadata.model import Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
 from formflow.process import branches, plugin_hooks
 from formflow.process.assignees import Resolver
+from formflow.process.auto_decisions import open_step
 from formflow.process.calendar import deadline
+from formflow.process.delegation import delegate, remember
 from formflow.process.notifications import store
 from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
-from formflow.process.requesters import assign, is_requester, requester_ids
+from formflow.process.requesters import is_requester, requester_ids
+from formflow.process.system_actor import SYSTEM
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.storage.types import utcnow
@@ -202,7 +205,11 @@ class ProcessEngine:
         return user.id in self.resolver(case).users(transition.by, case.entity, case.record)
 
     def resolver(self, case: Case) -> Resolver:
-        return Resolver(case.conn, self.model, self.records.follower(case.conn))
+        """Resolves assignee rules on ``case``; a rule's ``when`` holds for a record."""
+        context = self.records.context(SYSTEM)
+        return Resolver(case.conn, self.model, self.records.follower(case.conn),
+                        lambda text, record: holds(
+                            text, self.records.scope(case.conn, case.entity, record), context))
 
     def requesters(self, case: Case) -> set[int]:
         """The record's requesters (see :mod:`formflow.process.requesters`)."""
@@ -217,7 +224,7 @@ class ProcessEngine:
     def acted(self, case: Case) -> bool:
         """Whether an assignee of the current state has acted: decided (a vote, a turn of
         a sequence), handed the task on or added approvers."""
-        return any(t.decision is not None or t.origin == "add_approver"
+        return any((t.decision is not None and t.origin != "auto") or t.origin == "add_approver"
                    for t in self.visit_tasks(case))
 
     def pass_action(self, process: Process, state: State) -> str | None:
@@ -239,16 +246,7 @@ class ProcessEngine:
         resolver = self.resolver(case)
         now = utcnow()
         if state.assignees:
-            assignment = assign(resolver, case, state, state.assignees)
-            people = assignment.people
-            sequential = state.approval.mode == "sequential"
-            positions = [index if sequential else 0 for index in range(len(people))]
-            self.add_tasks(case, state, visit, [
-                (user_id, position, "open" if position == 0 else "waiting")
-                for user_id, position in zip(people, positions, strict=True)
-            ], now, flagged=assignment.flagged)
-            if assignment.skipped:
-                self.log_reassign(case, None, "self_approval", assignment.skipped, people)
+            open_step(self, case, state, visit, now)
         copied = resolver.users(state.cc, case.entity, case.record)
         if copied:
             base = dict(**case.key, process_version=case.record["_process_version"] or 1,
@@ -270,10 +268,12 @@ class ProcessEngine:
         base = dict(**case.key, process_version=case.record["_process_version"] or 1,
                     state=state.name, visit=visit, kind="approve", flagged=flagged,
                     origin=origin, opened_at=now, **self._deadlines(case, state, now))
+        assignments, principals = delegate(self, case, state, visit, assignments, now)
         ids = _insert_tasks(case.conn, [
             {**base, "assignee_id": user_id, "position": position, "status": status}
             for user_id, position, status in assignments
         ])
+        remember(self, case, ids, assignments, principals)
         opened = [(user_id, task_id) for (user_id, _, status), task_id
                   in zip(assignments, ids, strict=True) if status == "open"]
         self.notify_each(case, opened, "task")
@@ -488,7 +488,6 @@ class ProcessEngine:
         return self.log(case, actor, "reassign", None, None, task_id=task_id, comment=comment,
                         data={"reason": reason, "from": [names[u] for u in from_ids if u in names],
                               "to": [names[u] for u in to_ids if u in names]})
-
 
     def log(self, case: Case, user: User | None, action: str, from_state: str | None,
             to_state: str | None, *, comment: str | None = None, task_id: int | None = None,

@@ -7,8 +7,8 @@ action's, always the first branch whose ``when`` holds for the record as it is n
 (an unguarded one last), until a final state, a step with no way on, a move back
 (``@previous``) or a state seen before.  A parallel state lists the first step of each
 branch that would start, then goes on by its join.  Each step's people are resolved as
-entering it would resolve them, requesters left out (see
-:mod:`formflow.process.requesters`); nothing is written.
+entering it would resolve them (see :mod:`formflow.process.auto_decisions`); nothing is
+written.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from formflow.auth import User, get_users
 from formflow.metadata.model import Process, State, Transition
+from formflow.process.auto_decisions import plan_step
 from formflow.process.engine import PREVIOUS, Case, ProcessEngine
-from formflow.process.requesters import assign
 from formflow.records.evaluation import holds
 
 #: The longest chain shown (a guard; real processes are much shorter).
@@ -41,7 +41,6 @@ def approval_chain(engine: ProcessEngine, case: Case, user: User, action: str) -
     records = engine.records
     scope = records.scope(case.conn, case.entity, case.record)
     context = records.context(user)
-    resolver = engine.resolver(case)
     process = case.process
 
     def branch(state: str, name: str | None) -> Transition | None:
@@ -52,9 +51,9 @@ def approval_chain(engine: ProcessEngine, case: Case, user: User, action: str) -
     def people(state: State) -> Step:
         if not state.assignees:
             return Step(state.name, False)
-        assignment = assign(resolver, case, state, state.assignees)
-        return Step(state.name, False, _display_names(case, assignment.people),
-                    assignment.flagged, state.approval.mode)
+        plan = plan_step(engine, case, state)
+        return Step(state.name, False, _display_names(case, plan.people), plan.flagged,
+                    state.approval.mode)
 
     steps: list[Step] = []
     seen = {case.at}

@@ -18,7 +18,8 @@ from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
 from formflow.process import branches
-from formflow.process.builtins import BUILTINS
+from formflow.process.builtins import BUILTINS, removable
+from formflow.process.delegation import name_principals, principals_of
 from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
@@ -51,6 +52,12 @@ class ProcessService:
                  "fields": []}
                 for b in BUILTINS.values() if b.offered(self.engine, case, user)
             ]
+            for action in found:
+                if action["name"] == "remove_approver":  # whom it may take back
+                    pending = removable(self.engine, case, user)
+                    names = usernames_by_id(conn, [t.assignee_id for t in pending])
+                    action["choices"] = [names[t.assignee_id] for t in pending
+                                         if t.assignee_id in names]
         return found
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
@@ -94,7 +101,9 @@ class ProcessService:
                 sa.select(tasks).where(*where).order_by(tasks.c.opened_at.desc()).limit(limit)
             ).all()
             titles = self._titles(conn, rows)
-        return [_task_json(r, user.username, titles.get((r.entity, r.record_id))) for r in rows]
+            principals = principals_of(conn, [r.id for r in rows])
+        return [_task_json(r, user.username, titles.get((r.entity, r.record_id)),
+                           principals.get(r.id)) for r in rows]
 
     def open_task_count(self, user: User) -> int:
         """How many approvals await ``user`` (one count on the assignee index)."""
@@ -161,6 +170,7 @@ class ProcessService:
             pending = pending or []
             names = usernames_by_id(conn, {t.assignee_id for t in pending})
             states = branches.active_states(case)
+            principals = principals_of(conn, [t.id for t in pending])
         return {
             "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
             "states": states,
@@ -168,7 +178,8 @@ class ProcessService:
                 {"id": t.id, "assignee": names.get(t.assignee_id), "status": t.status,
                  "state": t.state,
                  "position": t.position, "opened_at": _iso(t.opened_at),
-                 "due_at": _iso(t.due_at), "flagged": t.flagged}
+                 "due_at": _iso(t.due_at), "flagged": t.flagged,
+                 "on_behalf_of": principals.get(t.id)}
                 for t in pending
             ],
         }
@@ -202,7 +213,7 @@ class ProcessService:
                                      step)
             if expected_state is not None and expected_state not in (record["_state"], case.at):
                 raise Conflict(Message("state_moved"))
-            before = _last_event(conn, entity, record_id) if attachments else None
+            before = _last_event(conn, entity, record_id)
             builtin = BUILTINS.get(name)
             if builtin is not None:
                 builtin.run(self.engine, case, user, comment, raw_values)
@@ -210,6 +221,7 @@ class ProcessService:
                 self._transition(case, user, name, comment, raw_values)
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
+            name_principals(conn, entity.qualified_name, record_id, before)
             saved = self.records.load_internal(conn, entity.qualified_name, record_id)
             states = branches.active_states(self.engine.case(conn, entity, saved))
         return {**self.records.to_json(user, entity, saved), "_states": states}
@@ -409,13 +421,18 @@ def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None
     return comment, values, state if isinstance(state, str) else None
 
 
-def _task_json(row, assignee: str | None, title: str | None) -> dict[str, Any]:
-    """A task as the API shows it."""
+def _task_json(row, assignee: str | None, title: str | None,
+               on_behalf_of: str | None = None) -> dict[str, Any]:
+    """A task as the API shows it; ``on_behalf_of`` (whose task a deputy holds) only on
+    a delegated task."""
     app, entity = row.entity.split(".")
-    return {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
-            "record_title": title, "state": row.state, "status": row.status,
-            "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
-            "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
+    found = {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
+             "record_title": title, "state": row.state, "status": row.status,
+             "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
+             "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
+    if on_behalf_of is not None:
+        found["on_behalf_of"] = on_behalf_of
+    return found
 
 
 def _is_final(process, state_name: str | None) -> bool:

@@ -119,6 +119,7 @@ notifications = sa.Table(
     sa.Index("ix_ff_notifications_user", "user_id", "read_at"),
 )
 
-# The working calendar's tables live beside its logic; importing them here defines them
-# on system_metadata with the other process tables, wherever the schema is built.
-from formflow.process import workcalendar  # noqa: E402,F401
+# The working calendar's and delegation's tables live beside their logic; importing them
+# here defines them on system_metadata with the other process tables, wherever the schema
+# is built.
+from formflow.process import delegation_tables, workcalendar  # noqa: E402,F401

@@ -56,6 +56,10 @@ class Pending:
     task_id: int | None = None
     #: The step's label when the record is in a parallel state (several steps wait).
     step: str | None = None
+    #: Whose task a deputy holds (代 张三).
+    on_behalf_of: str | None = None
+    #: What happens when the deadline passes, in words ("then approved automatically").
+    then: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,19 @@ class ProcessArea:
         return [b for b in self.buttons if b.kind != "transition"]
 
     def people(self) -> set[str]:
-        return {p.assignee for p in self.pending if p.assignee}
+        return {name for p in self.pending for name in (p.assignee, p.on_behalf_of) if name}
+
+
+def breach_text(state, labels: ProcessLabels) -> str:
+    """What the step's ``on_breach`` does when a task's deadline passes, in words."""
+    rule = (state.sla.on_breach or {}) if state is not None and state.sla else {}
+    if "action" in rule:
+        return _("then “%(action)s” automatically", action=labels.action(rule["action"]))
+    if "assign" in rule:
+        return _("then escalated")
+    if "notify" in rule:
+        return _("then reported")
+    return ""
 
 
 def labels_for(
@@ -153,6 +169,9 @@ def process_area(
                 t["flagged"],
                 t["id"],
                 labels.state(t["state"]) if found is not None and found.parallel else None,
+                t.get("on_behalf_of"),
+                breach_text(process.state(t["state"]) if process else found, labels)
+                if t["due_at"] and t["status"] == "open" else "",
             )
             for t in progress["tasks"]
         ],

@@ -1,5 +1,6 @@
 """The signed-in user's own page: change the password (under the account policy, which
-may revoke the user's API tokens), create tokens with a lifetime, list and revoke them."""
+may revoke the user's API tokens), create tokens with a lifetime, list and revoke them;
+the deputies section posts to :mod:`formflow.web.profile_delegations`."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 
-def _page(status: int = 200, **context):
+def render_profile(status: int = 200, **context):
+    """The profile page; ``context``: what a refused form shows again."""
     user = signed_in()
     with get_runtime().db.read() as conn:
         tokens = list_tokens(conn, user.id)
@@ -31,6 +33,8 @@ def _page(status: int = 200, **context):
         "profile/profile",
         user=user,
         tokens=tokens,
+        delegations=get_runtime().delegations.list(user),
+        process_choices=process_choices(),
         token_days_default=get_runtime().account_policy.token_days,
         status=status,
         crumbs=[(_("Profile"), None)],
@@ -38,9 +42,17 @@ def _page(status: int = 200, **context):
     )
 
 
+def process_choices() -> list[tuple[str, str]]:
+    """(qualified name, label) of every process, by label, for the deputies form."""
+    lang = page_language()
+    found = [(p.qualified_name, p.label.text(lang))
+             for app in get_runtime().model.apps.values() for p in app.processes.values()]
+    return sorted(found, key=lambda pair: pair[1])
+
+
 @web.get("/profile")
 def profile():
-    return _page()
+    return render_profile()
 
 
 @web.post("/profile/password")
@@ -70,7 +82,7 @@ def change_password():
                         "password", [_("Choose another password.")]
                     )
     if errors:
-        return _page(422, password_errors=errors)
+        return render_profile(422, password_errors=errors)
     runtime.login_throttle.succeeded(key)
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("web.profile"))
@@ -86,13 +98,13 @@ def new_token():
                                     days=request.form.get("days"), actor=user,
                                     policy=runtime.account_policy)
     except ValidationFailed as failed:
-        return _page(
+        return render_profile(
             422,
             token_errors=render_errors(failed.errors, page_language()),
             token_name=request.form.get("name", ""),
             token_days=request.form.get("days", ""),
         )
-    return _page(new_token=token)
+    return render_profile(new_token=token)
 
 
 @web.post("/profile/tokens/<int:token_id>/revoke")
