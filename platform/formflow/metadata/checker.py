@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import PurePath
 
 from formflow.expressions import ExpressionError, compile_expression
+from formflow.metadata.automation_lint import AutomationLint, loop_problems
 from formflow.metadata.compute_graph import compute_graph, computed_nodes
 from formflow.metadata.expression_types import field_lookup, type_problems
 from formflow.metadata.model import (
@@ -85,6 +86,8 @@ class _Checker:
                 yield from self.check_entity(entity)
             for process in app.processes.values():
                 yield from ProcessLint(self, process).run()
+            yield from AutomationLint(self, app).run()
+        yield from loop_problems(self.model)
 
     # -- helpers ------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from formflow.metadata import checker
+from formflow.metadata.automations import build_automations
 from formflow.metadata.model import (
     App,
     Approval,
@@ -251,6 +252,7 @@ def _build_app(folder: Path, docs: _AppDocuments) -> App:
         plugins=tuple(document.get("plugins", ())),
         entities=MappingProxyType(entities),
         processes=MappingProxyType(processes),
+        automations=build_automations(name, document.get("automations", ())),
         path=str(folder),
         documents=MappingProxyType(dict(docs.documents)),
     )
