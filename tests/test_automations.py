@@ -335,6 +335,8 @@ def test_check_reports_what_an_automation_names_wrongly(tmp_path):
              {"create": "note", "values": {"text": "1 + 1"}}]},
         {"name": "odd", "entity": "ticket", "on": "create", "fields": ["title"], "every": "1d",
          "actions": [{"notify": [{"field": "title"}]}]},
+        {"name": "vague", "entity": "ticket", "on": "enter",
+         "actions": [{"notify": [{"role": "reviewer"}]}]},
     ])
     problems = [f"{p.path}: {p.message}" for p in collect_problems([folder])]
     assert problems == [
@@ -350,6 +352,7 @@ def test_check_reports_what_an_automation_names_wrongly(tmp_path):
         "automations/2/actions/0/notify/0/field: 'title' is not a user field",
         "automations/2/every: 'every' applies to automations on schedule",
         "automations/2/fields: 'fields' applies to automations on update or save",
+        "automations/3: an automation on enter needs 'state': the states it watches",
     ]
 
 

@@ -58,7 +58,7 @@ class AutomationLint:
                 yield Problem(file, f"{at}/name", f"duplicate automation {automation.name!r}")
             seen.add(automation.name)
             for path, message in self.messages(automation):
-                yield Problem(file, f"{at}/{path}", message)
+                yield Problem(file, f"{at}/{path}" if path else at, message)
 
     def messages(self, automation: Automation) -> Iterator[tuple[str, str]]:
         checker = self.checker
@@ -87,7 +87,11 @@ class AutomationLint:
             yield "state", "'state' applies to automations on enter"
         if automation.every and on != "schedule":
             yield "every", "'every' applies to automations on schedule"
+        if on == "schedule" and not automation.every:
+            yield "", "an automation on schedule needs 'every': how often it runs"
         if on == "enter":
+            if not automation.states:
+                yield "", "an automation on enter needs 'state': the states it watches"
             process = self.checker.model.process_for(entity)
             if process is None:
                 yield "on", f"{entity.name!r} has no process: no state to enter"
