@@ -47,7 +47,7 @@ def test_a_won_opportunity_drafts_a_sales_order_for_its_rep(api, customer, runti
         customer["id"], deal["id"], "rita")
     assert order["delivery_date"] == "2099-06-30" and order["_state"] == "draft"
     assert order["_created_by"] == "rita"  # hers to complete and submit
-    assert runs(runtime, "crm.draft_sales_order") == [("done", deal["id"])]
+    assert runs(runtime, "inventory.draft_sales_order") == [("done", deal["id"])]
     with runtime.db.read() as conn:
         told = conn.execute(sa.select(notifications.c.user_id).where(
             notifications.c.kind == "automation")).scalars().all()
@@ -72,7 +72,7 @@ def test_an_opportunity_the_sales_order_refuses_is_not_won(api, customer, runtim
     assert "could not run" in messages(response) and "inactive" in messages(response)
     assert api.rita.get(f"crm/opportunity/{deal['id']}").get_json()["stage"] == "negotiation"
     assert api.sam.get(SALES).get_json()["total"] == 0
-    assert runs(runtime, "crm.draft_sales_order") == [("failed", deal["id"])]
+    assert runs(runtime, "inventory.draft_sales_order") == [("failed", deal["id"])]
 
 
 def test_an_approved_purchase_order_drafts_its_receipt(api, act, runtime, staff):
