@@ -332,7 +332,7 @@ def test_check_reports_what_an_automation_names_wrongly(tmp_path):
                                           "items": {"rows": "line", "values": {"item": "x"}}}},
              {"update": "title", "values": {"name": "'x'"}},
              {"create": "note", "update": "account", "values": {"text": "'x'"}},
-             {"create": "note", "values": {"text": "1 + 1"}}]},
+             {"create": "note", "values": {"text": "1 + 1", "ticket": "account"}}]},
         {"name": "odd", "entity": "ticket", "on": "create", "fields": ["title"], "every": "1d",
          "actions": [{"notify": [{"field": "title"}]}]},
         {"name": "vague", "entity": "ticket", "on": "enter",
@@ -347,6 +347,8 @@ def test_check_reports_what_an_automation_names_wrongly(tmp_path):
         "automations/1/actions/1/update: 'title' is not a link field of 'ticket'",
         "automations/1/actions/2: an action needs exactly one of create, update, notify, webhook",
         "automations/1/actions/3/values/text: 'text' holds a text; 1 + 1 is a number",
+        "automations/1/actions/3/values/ticket: 'ticket' links to 'desk.ticket'; 'account' is"
+        " a record of 'desk.account'",
         "automations/1/state: unknown state 'aproved' (did you mean 'approved'?)",
         "automations/1/when: 'ticket' has no field 'priorty' (did you mean 'priority'?)",
         "automations/2/actions/0/notify/0/field: 'title' is not a user field",

@@ -6,6 +6,7 @@ trigger it again).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Iterator
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -210,9 +211,17 @@ class AutomationLint:
                    path: str) -> Iterator[tuple[str, str]]:
         """A value the target field can never hold (names are checked by ``expression``)."""
         compiled = self.checker.compile(text)
-        if isinstance(compiled, ExpressionError) or target.type == "link":
+        if isinstance(compiled, ExpressionError):
             return
         lookup = field_lookup(entity, table, self.checker.model.entity)
+        if target.type == "link":
+            # A link takes the record another link names: one of the entity it links to.
+            source = (lookup(next(iter(compiled.references)))
+                      if isinstance(compiled.tree, ast.Name | ast.Attribute) else None)
+            if isinstance(source, Field) and source.type == "link" and source.to != target.to:
+                yield path, (f"{target.name!r} links to {target.to!r}; {text!r} is a record "
+                             f"of {source.to!r}")
+            return
         if any(lookup(chain) is None and chain[0] not in SYSTEM_FIELDS
                for chain in compiled.references):
             return
