@@ -104,3 +104,10 @@ def test_an_approved_purchase_order_drafts_its_receipt(api, act, runtime, staff)
     assert told == [(staff.kim.id, receipt["id"])]
     assert runs(runtime, "inventory.draft_receipt") == [("done", order["id"])]
     assert runs(runtime, "warehouse.announce_receipt") == [("done", receipt["id"])]
+
+    # A keeper checks the goods in (the draft is pia's) and submits; the manager posts it.
+    counted = api.kim.patch(f"{DOCUMENTS}/{receipt['id']}", json={
+        "lines": [{"product": bolt["id"], "qty": "98", "unit_cost": "1.20"}]})
+    assert counted.status_code == 200, counted.get_json()
+    act(api.kim, DOCUMENTS, receipt["id"], "submit")
+    assert act(api.walt, DOCUMENTS, receipt["id"], "approve").get_json()["_state"] == "approved"
