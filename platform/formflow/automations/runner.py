@@ -23,7 +23,7 @@ from types import MappingProxyType
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User
+from formflow.auth import User, can_read_field
 from formflow.automations.actions import NOTIFICATION_KIND, ActionFailed, Work, carry_out
 from formflow.automations.log import record_run
 from formflow.automations.triggers import Event, Triggers
@@ -105,7 +105,7 @@ class AutomationRunner:
             conn.info[_DEPTH] = depth + 1
             try:
                 for action in automation.actions:
-                    self.act(work, action)
+                    self.act(work, action, user)
             finally:
                 conn.info[_DEPTH] = depth
         except AutomationFailed as inner:  # one it set off failed (and is logged)
@@ -123,9 +123,10 @@ class AutomationRunner:
         self.succeeded(conn, runtime, automation, event, user)
         return True
 
-    def act(self, work: Work, action: AutomationAction) -> None:
+    def act(self, work: Work, action: AutomationAction, user: User) -> None:
         """Carry out one action; a refusal from the records it writes becomes
-        :class:`ActionFailed` naming the record's entity and fields."""
+        :class:`ActionFailed` naming the record's entity and the fields ``user`` (who set
+        the automation off) may read."""
         try:
             carry_out(work, action)
         except AutomationFailed:
@@ -133,7 +134,7 @@ class AutomationRunner:
         except ValidationFailed as invalid:
             target = written_entity(self.model, work.entity, action)
             raise ActionFailed(Message("automation_invalid", {
-                "entity": target.label, "problems": problems(target, invalid),
+                "entity": target.label, "problems": problems(target, invalid, user),
             })) from invalid
         except ServiceError as error:
             raise ActionFailed(error.message) from error
@@ -205,14 +206,16 @@ def written_entity(model: Model, entity: Entity, action: AutomationAction) -> En
     return model.entity(entity.field(action.target).to)
 
 
-def problems(entity: Entity, invalid: ValidationFailed) -> Label:
-    """The refusal's messages, each after its field's label, in every language."""
+def problems(entity: Entity, invalid: ValidationFailed, user: User) -> Label:
+    """The refusal's messages in every language, each after its field's label when
+    ``user`` may read the field."""
     texts = {}
     for lang in LANGUAGES:
         parts = []
         for path, messages in invalid.errors.items():
             field = entity.field(path.split("[")[0].split(".")[0]) if path else None
             said = " ".join(m.render(lang) for m in messages)
-            parts.append(f"{field.label_text(lang)}: {said}" if field else said)
+            shown = field is not None and can_read_field(field, user.roles)
+            parts.append(f"{field.label_text(lang)}: {said}" if shown else said)
         texts[lang] = "; ".join(parts)
     return Label(MappingProxyType(texts))
