@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from conftest import ROOT
 from formflow.automations import runner
 from formflow.automations.log import automation_runs
+from formflow.automations.triggers import Event, Triggers
 from formflow.errors import ValidationFailed
-from formflow.metadata.loader import collect_problems
+from formflow.metadata.loader import collect_problems, load
 from formflow.process.tables import notifications
 from formflow.storage.types import utcnow
 
@@ -378,3 +379,16 @@ def test_the_admin_page_lists_automations_and_failed_runs_only_for_admins(
     assert "智能助手" in chinese and "执行失败" in chinese
     assert as_user("ann").get("/admin/automations").status_code == 403
     assert as_user("rex").get("/admin/automations").status_code == 403
+
+
+def test_a_record_created_into_its_process_enters_the_start_state(tmp_path):
+    folder = _app_folder(tmp_path, [
+        {"name": "started", "entity": "ticket", "on": "enter", "state": ["draft", "approved"],
+         "actions": [{"notify": [{"field": "owner"}]}]}])
+    model = load([folder])
+    triggers, ticket = Triggers(model), model.entity(TICKET)
+    created = Event("create", ticket, {"_state": "draft"})
+    assert [a.name for a in triggers.matching(created)] == ["started"]
+    assert triggers.matching(Event("enter", ticket, {}, state="review")) == []
+    assert [a.name for a in triggers.matching(Event("enter", ticket, {}, state="approved"))] == [
+        "started"]
