@@ -264,6 +264,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The process {process} is not published yet; run formflow migrate.",
         "zh-CN": "流程“{process}”尚未发布，请运行 formflow migrate。",
     },
+    "automation_failed": {
+        "en": "The automation {automation} could not run, so nothing was saved: {problem}",
+        "zh-CN": "智能助手“{automation}”执行失败，未保存任何内容：{problem}",
+    },
+    "automation_invalid": {
+        "en": "the {entity} it writes was refused ({problems})",
+        "zh-CN": "它要写入的{entity}未通过校验（{problems}）",
+    },
+    "automation_value": {
+        "en": "the value for {field} of {entity} does not fit ({problem})",
+        "zh-CN": "{entity}的“{field}”取值不合适（{problem}）",
+    },
+    "automation_too_deep": {
+        "en": "automations set off one another more than {depth} levels deep",
+        "zh-CN": "智能助手相互触发超过 {depth} 层",
+    },
     "plugin_failed": {
         "en": "The plugin {plugin} failed; nothing was saved. The details are in the server log.",
         "zh-CN": "插件 {plugin} 出错，未保存任何内容。详情见服务器日志。",

@@ -23,6 +23,8 @@ from formflow.auth import LoginThrottle
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
+from formflow.automations.log import AutomationLog
+from formflow.automations.runner import AutomationRunner
 from formflow.design.site_apps import published_site_apps
 from formflow.fields import Registry, builtin_registry
 from formflow.insights.monitor import Monitor
@@ -117,7 +119,8 @@ class Runtime:
         self.list_views = ListViews(self.db)
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)
-        self.plugins.complete(self.model, [("process_engine", engine)])
+        self.plugins.complete(self.model, [("process_engine", engine),
+                                           ("automations", AutomationRunner(self.model))])
         self.plugins.runtime = self
         self.process = ProcessService(self.db, self.model, self.records, engine)
         self.inbox = Inbox(self.process)
@@ -137,6 +140,7 @@ class Runtime:
                                settings["IMPORT_MAX_BYTES"], self.account_policy,
                                on_deactivate=self.process.user_deactivated)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
+        self.automation_log = AutomationLog(self.db, settings["TIMEZONE"])
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
         self.monitor = Monitor(self.db, self.insights, self.processes)
         self.notifications = NotificationService(

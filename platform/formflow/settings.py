@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from dotenv import dotenv_values
 
+from formflow import outbound
+
 PREFIX = "FORMFLOW_"
 #: The repository's own folders, used when the working directory has none of its own.
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
@@ -58,13 +60,16 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_CHECK_COMMON": True,  # refuse common and user-name-derived passwords
     "TOKEN_DAYS": 90,  # lifetime (and longest allowed) of a new API token; 0: no limit
     "PASSWORD_CHANGE_REVOKES_TOKENS": True,  # a new password revokes the user's tokens
+    "AUTOMATIONS_WEBHOOK_ALLOW": "",  # non-public hosts/networks automation webhooks may call
+    "AUTOMATIONS_WEBHOOK_TIMEOUT": 5,  # seconds an automation's webhook call may take
+    "AUTOMATIONS_WEBHOOK_SECRET": None,  # signs automation webhook bodies (HMAC-SHA256)
 }
 
 #: Settings that are whole numbers; those in LIMITS must be 1 or more.
 LIMITS = ("MAX_CONTENT_LENGTH", "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS",
           "IMPORT_MAX_COLUMNS", "IMPORT_MAX_CELLS", "IMPORT_MAX_SECONDS", "TABLE_MAX_ROWS",
           "RECORD_MAX_CELLS", "MAX_FORM_PARTS", "MAX_QUERY_LENGTH", "MAX_QUERY_PARAMS",
-          "IDEMPOTENCY_SECONDS")
+          "IDEMPOTENCY_SECONDS", "AUTOMATIONS_WEBHOOK_TIMEOUT")
 WHOLE_NUMBERS = (*LIMITS, "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TOKEN_ATTEMPTS",
                  "TRUSTED_PROXIES")
 
@@ -128,6 +133,11 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
         raise SettingsError("FORMFLOW_METADATA_CHECK_SECONDS must be a number of seconds "
                             "from 0 (every request) to 3600")
     settings["METADATA_CHECK_SECONDS"] = seconds
+    try:
+        outbound.TargetPolicy.parse(settings["AUTOMATIONS_WEBHOOK_ALLOW"],
+                                    "FORMFLOW_AUTOMATIONS_WEBHOOK_ALLOW")
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
     settings["ENV"] = _choice(settings, "ENV", ENVIRONMENTS, str.lower)
     settings["LOG_FORMAT"] = _choice(settings, "LOG_FORMAT", LOG_FORMATS, str.lower)
     settings["LOG_LEVEL"] = _choice(settings, "LOG_LEVEL", LOG_LEVELS, str.upper)

@@ -32,7 +32,7 @@ else only from ``formflow tick``), ``job_interval`` (``"30s"``), ``subscriptions
 (5: how long a worker trusts its memory that an entity has no subscribed endpoint; an
 endpoint added through another worker counts after at most that long, see
 :mod:`.subscriptions`), ``allow`` (empty: the hosts, addresses and networks besides
-public addresses that endpoints may target, see :mod:`.targets`).
+public addresses that endpoints may target, see :mod:`formflow.outbound`).
 
 Endpoints may only target public addresses (checked when saved and before every post,
 connecting to the checked address), and a ping answers only whether it was delivered.

@@ -16,9 +16,9 @@
                                                           {"id", "ok"}: delivered or not
 
 An endpoint's URL must point at a public address, unless the plugin setting ``allow``
-lists it (:mod:`.targets`).  Creating, changing and deleting an endpoint is written to the admin log
-(``webhook.create``, ``webhook.update``, ``webhook.delete``) in the same transaction,
-never with its secret.
+lists it (:mod:`formflow.outbound`). Creating, changing and deleting an endpoint is
+written to the admin log (``webhook.create``, ``webhook.update``, ``webhook.delete``) in
+the same transaction, never with its secret.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from formflow.auth import User
 from formflow.auth.admin_log import Target, record
 from formflow.errors import Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
+from formflow.outbound import TargetRefused
 from formflow.plugins import message
 from formflow.runtime import get_runtime
 from formflow.storage.types import utcnow
@@ -46,7 +47,6 @@ from formflow.web.rendering import render
 from .delivery import EVENTS, deliver_due, enqueue, iso, target_policy
 from .subscriptions import subscriptions
 from .tables import attempts, deliveries, endpoints
-from .targets import TargetRefused
 
 pages = Blueprint("webhooks", __name__)
 PER_PAGE = 50

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import PurePath
 
 from formflow.expressions import ExpressionError, compile_expression
+from formflow.metadata.automation_lint import AutomationLint, loop_problems
 from formflow.metadata.compute_graph import compute_graph, computed_nodes
 from formflow.metadata.expression_types import field_lookup, type_problems
 from formflow.metadata.model import (
@@ -95,6 +96,8 @@ class _Checker:
                     yield from memo(self, entity, lambda e=entity: list(self.check_entity(e)))
             for process in app.processes.values():
                 yield from ProcessLint(self, process).run()
+            yield from AutomationLint(self, app).run()
+        yield from loop_problems(self.model)
 
     # -- helpers ------------------------------------------------------------------
 

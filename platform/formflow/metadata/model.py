@@ -403,6 +403,53 @@ class Process:
 
 
 @dataclass(frozen=True)
+class Rows:
+    """Line items an automation writes: one per row of the record's table ``rows``
+    (those where ``where`` holds), each column an expression over the source row."""
+
+    rows: str
+    values: Mapping[str, str]
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class AutomationAction:
+    """One action of an automation: ``kind`` is create, update, notify or webhook.
+    ``target`` is the entity created (qualified), the link field whose record is
+    updated, or the webhook's URL; ``values`` the created or changed fields."""
+
+    kind: str
+    target: str | None = None
+    values: Mapping[str, str | Rows] = field(default_factory=lambda: MappingProxyType({}))
+    notify: tuple[Assignee, ...] = ()
+
+
+@dataclass(frozen=True)
+class Automation:
+    """A rule of app.json's ``automations``: when ``on`` happens to a record of
+    ``entity`` (create, update, save, enter a state, or on a schedule) and ``when``
+    holds, run the ``actions``."""
+
+    app: str
+    name: str
+    label: Label
+    entity: str  # qualified
+    on: str
+    actions: tuple[AutomationAction, ...]
+    fields: tuple[str, ...] = ()  # update/save: only when one of these changed
+    states: tuple[str, ...] = ()  # enter: the states
+    every: str | None = None  # schedule: a duration
+    when: str | None = None
+    active: bool = True
+    #: The action documents as written, for the checker (one kind each).
+    raw_actions: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.app}.{self.name}"
+
+
+@dataclass(frozen=True)
 class Role:
     name: str
     label: Label
@@ -418,6 +465,7 @@ class App:
     plugins: tuple[str, ...] = ()
     entities: Mapping[str, Entity] = field(default_factory=lambda: MappingProxyType({}))
     processes: Mapping[str, Process] = field(default_factory=lambda: MappingProxyType({}))
+    automations: tuple[Automation, ...] = ()
     path: str = ""
     #: The app's documents as written ({"app.json": {...}, "entities/x.json": {...}}),
     #: kept so a published version can be stored and compared.
@@ -439,6 +487,9 @@ class Model:
 
     def entities(self) -> list[Entity]:
         return [e for app in self.apps.values() for e in app.entities.values()]
+
+    def automations(self) -> list[Automation]:
+        return [a for app in self.apps.values() for a in app.automations]
 
     def process_for(self, entity: Entity) -> Process | None:
         if not entity.process:

@@ -45,6 +45,8 @@ _PATTERN_MESSAGES = {
         "must be an entity name, like 'customer' or 'crm.customer'"
     ),
     "^\\d+(m|h|d|bd|bh)$": "must be a duration like 30m, 24h, 3d, 2bd or 4bh",
+    "^\\d+(m|h|d)$": "must be a duration like 30m, 6h or 1d",
+    "^https?://[^\\s/?#]+([/?#]\\S*)?$": "must be an http:// or https:// address",
     "^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$": "must be 'link_field.target_field'",
     "^(@previous|@join|[a-z][a-z0-9_]*)$": "must be a state name, '@previous' or '@join'",
     "^(100|[1-9][0-9]?)%$": "must be a percentage from 1% to 100%",

@@ -28,7 +28,8 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
 - :mod:`~formflow.web.task_reassign`: admins hand a pending task to someone else.
 - :mod:`~formflow.web.admin_area` and the ``admin_*`` modules: the admin area (users,
-  departments, roles, the organisation file, plugins, the audit log), for admins only.
+  departments, roles, the organisation file, plugins, automations, the audit log), for
+  admins only.
 
 Registering the blueprint sets up sign-in and translations on the app
 (:func:`formflow.web.setup.init_web`).
@@ -39,6 +40,7 @@ from __future__ import annotations
 from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
     admin_area,
     admin_audit,
+    admin_automations,
     admin_departments,
     admin_org,
     admin_plugins,

@@ -2,8 +2,9 @@
 pages share: reading optional form values and showing a service's validation errors
 beside their inputs.  Every page asks a service that refuses anyone but an admin, so
 others get the 403 page.  The sections live in ``admin_users``, ``admin_departments``,
-``admin_roles``, ``admin_org``, ``admin_plugins`` and ``admin_audit``; a plugin's own
-admin page (``/admin/webhooks``) is linked when that plugin is loaded."""
+``admin_roles``, ``admin_org``, ``admin_plugins``, ``admin_automations`` and
+``admin_audit``; a plugin's own admin page (``/admin/webhooks``) is linked when that
+plugin is loaded."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def tabs() -> list[Tab]:
         Tab("roles", _("Roles"), url_for("web.admin_roles")),
         Tab("organisation", _("Organisation file"), url_for("web.admin_organisation")),
         Tab("plugins", _("Plugins"), url_for("web.admin_plugins")),
+        Tab("automations", _("Automations"), url_for("web.admin_automations")),
         Tab("audit", _("Audit log"), url_for("web.admin_audit")),
     ]
     for endpoint, label in PLUGIN_PAGES.items():
