@@ -20,10 +20,10 @@ from formflow.auth.tables import tokens as token_table
 from formflow.auth.tables import user_roles
 from formflow.auth.tables import users as user_table
 from formflow.errors import NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.storage.database import Database
 from formflow.storage.system import system_metadata
-from formflow.storage.types import utcnow
 from helpers import counting_queries
 
 PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from conftest import create_app
 from formflow.cli import main
+from formflow.fields.columns import utcnow
 from formflow.metadata.problems import MetadataError
 from formflow.plugins.jobs import plugin_jobs
 from formflow.plugins.manager import PluginLoadError
-from formflow.storage.types import utcnow
 from plugin_support import HOOK_APPS, MEMOS, TYPE_APPS, plugin_env_factory, write_plugin
 from process_helpers import run_together
 from web_support import sign_in

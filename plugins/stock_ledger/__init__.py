@@ -44,8 +44,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from formflow.errors import Vetoed
+from formflow.fields.columns import utcnow
 from formflow.plugins import MenuLink, hookimpl
-from formflow.storage.types import utcnow
 
 from . import ledger, reorder
 from .pages import may_read, pages

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from formflow.errors import Vetoed
+from formflow.fields.columns import ExactDecimal, UtcDateTime
 from formflow.i18n import Message
 from formflow.plugins import message
-from formflow.storage.types import ExactDecimal, UtcDateTime
 
 QUANTITY = ExactDecimal(20, 4)
 metadata = sa.MetaData()

@@ -37,10 +37,10 @@ from formflow.api.routes import json_body
 from formflow.auth import User
 from formflow.auth.admin_log import Target, record
 from formflow.errors import Forbidden, NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.plugins import message
 from formflow.runtime import get_runtime
-from formflow.storage.types import utcnow
 from formflow.web.rendering import render
 
 from .delivery import EVENTS, deliver_due, enqueue, iso, target_policy

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth.tables import admin_log
 from formflow.errors import Forbidden, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.storage.types import utcnow
 
 #: The actions written by the platform and its shipped plugins (plugins may add more).
 ACTIONS = (

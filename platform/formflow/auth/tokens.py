@@ -27,8 +27,8 @@ from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import tokens, user_roles, users
 from formflow.auth.users import USER_COLUMNS, User, has_control_characters, users_from_rows
 from formflow.errors import NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.storage.types import utcnow
 
 TOKEN_PREFIX = "ff_"  # noqa: S105  (a public marker, not a secret)
 PREFIX_LENGTH = 8

@@ -26,8 +26,8 @@ from formflow.auth.passwords import hash_password, needs_rehash, password_proble
 from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import departments, tokens, user_roles, users
 from formflow.errors import NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import LANGUAGES, Message
-from formflow.storage.types import utcnow
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")

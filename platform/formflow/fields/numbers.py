@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from formflow.fields.base import ORDERED_OPERATORS, FieldType, FieldValueError, check_range
+from formflow.fields.columns import ExactDecimal
 from formflow.i18n import Message
 from formflow.metadata.model import Field
-from formflow.storage.types import ExactDecimal
 
 INT64 = 2**63 - 1
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,19}")

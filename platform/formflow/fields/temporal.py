@@ -9,9 +9,9 @@ import marshmallow as ma
 import sqlalchemy as sa
 
 from formflow.fields.base import ORDERED_OPERATORS, FieldType, FieldValueError, check_range
+from formflow.fields.columns import UtcDateTime
 from formflow.i18n import Message
 from formflow.metadata.model import Field
-from formflow.storage.types import UtcDateTime
 
 
 class DateType(FieldType):

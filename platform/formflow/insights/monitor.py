@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from formflow.auth import User
 from formflow.auth.tables import departments, users
 from formflow.errors import Forbidden
+from formflow.fields.columns import utcnow
 from formflow.insights.kpis import percentile
 from formflow.insights.service import InsightsService, Selection
 from formflow.metadata.model import Process
 from formflow.process.registry import ProcessRegistry
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 
 #: How many rows each table of the monitoring page lists.
 SHOWN = 20

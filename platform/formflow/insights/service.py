@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from formflow.auth import User, subtree_ids
 from formflow.auth.tables import departments, users
 from formflow.errors import Forbidden, NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.insights import baseline as baselines
 from formflow.insights.cases import Case, cases_from_events, cases_from_log, default_outcome
@@ -27,7 +28,6 @@ from formflow.metadata.model import Model, Process
 from formflow.process.tables import events, tasks
 from formflow.process.workcalendar import load_calendar
 from formflow.storage.tables import Schema
-from formflow.storage.types import utcnow
 
 #: The built-in final state of ``cancel``.
 CANCELLED = "cancelled"

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from formflow.auth import User
 from formflow.auth.admin_log import Target, record
 from formflow.errors import Forbidden, NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.process.workcalendar import (
     DEFAULT_HOURS,
@@ -32,7 +33,6 @@ from formflow.process.workcalendar import (
     parse_time,
     valid_hours,
 )
-from formflow.storage.types import utcnow
 
 MAX_NOTE = 200
 MAX_DAYS_PER_CALL = 1000

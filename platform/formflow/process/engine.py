@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth import User, user_ids_by_name, usernames_by_id
 from formflow.errors import Conflict, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
@@ -37,7 +38,6 @@ from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import assign, is_requester, requester_ids
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
-from formflow.storage.types import utcnow
 
 PREVIOUS = "@previous"
 CANCELLED = "cancelled"

@@ -27,11 +27,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth.tables import users
+from formflow.fields.columns import utcnow
 from formflow.i18n import negotiate
 from formflow.process.notifications import TEXTS, describe, render
 from formflow.process.tables import notifications
 from formflow.storage.database import after_commit
-from formflow.storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 

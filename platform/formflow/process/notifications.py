@@ -22,12 +22,12 @@ from sqlalchemy.engine import Connection
 from formflow.auth import User
 from formflow.auth.tables import users
 from formflow.errors import NotFound
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message, negotiate
 from formflow.metadata.model import Label, Model
 from formflow.process.outcomes import OUTCOMES
 from formflow.process.tables import events, notifications, tasks
 from formflow.storage.tables import Schema
-from formflow.storage.types import utcnow
 
 MAX_LIST = 200
 

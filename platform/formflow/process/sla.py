@@ -27,11 +27,11 @@ import sqlalchemy as sa
 
 from formflow.auth import User, usernames_by_id
 from formflow.errors import ServiceError
+from formflow.fields.columns import utcnow
 from formflow.metadata.model import Assignee
 from formflow.process.assignees import Resolver
 from formflow.process.engine import Case, ProcessEngine
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 

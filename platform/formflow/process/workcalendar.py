@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.fields.columns import UtcDateTime
 from formflow.settings import DEFAULTS
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime
 
 #: The calendar's single row in ``ff_calendar``.
 ROW_ID = 1

@@ -28,6 +28,7 @@ from formflow.auth.permissions import EntityGrant
 from formflow.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
+from formflow.fields.columns import utcnow
 from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field, Model
@@ -47,7 +48,6 @@ from formflow.storage.database import Database
 from formflow.storage.files import digest_of, remember_upload
 from formflow.storage.repository import attach_lines, load_row, update_row
 from formflow.storage.tables import Schema
-from formflow.storage.types import utcnow
 
 #: Field types a list can add up (a totals row).
 SUMMABLE = frozenset({"integer", "decimal", "money"})
