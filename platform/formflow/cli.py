@@ -237,7 +237,7 @@ def calendar_group() -> None:
 @with_appcontext
 def calendar_holiday_command(day: str, working: bool, note: str | None) -> None:
     """Mark DAY (YYYY-MM-DD) as a holiday, or with --working as a working day."""
-    from formflow.process.calendar_service import parse_day, save_day
+    from formflow.process.calendar.service import parse_day, save_day
 
     try:
         date = parse_day(day)
@@ -253,7 +253,7 @@ def calendar_holiday_command(day: str, working: bool, note: str | None) -> None:
 @with_appcontext
 def calendar_remove_command(day: str) -> None:
     """Make DAY (YYYY-MM-DD) an ordinary day of the week again."""
-    from formflow.process.calendar_service import delete_day, parse_day
+    from formflow.process.calendar.service import delete_day, parse_day
 
     try:
         date = parse_day(day)
@@ -271,7 +271,7 @@ def calendar_remove_command(day: str) -> None:
 @with_appcontext
 def calendar_hours_command(weekdays: str | None, hours: str | None) -> None:
     """Set the working week; an option left out keeps its value."""
-    from formflow.process.calendar_service import parse_hours_text, read_week, save_week
+    from formflow.process.calendar.service import parse_hours_text, read_week, save_week
 
     with get_runtime().db.write() as conn:
         days, periods = read_week(conn)
@@ -293,7 +293,7 @@ def calendar_hours_command(weekdays: str | None, hours: str | None) -> None:
 @with_appcontext
 def calendar_show_command(year: int | None) -> None:
     """Print the working week and the marked days."""
-    from formflow.process.calendar_service import list_days, read_week
+    from formflow.process.calendar.service import list_days, read_week
 
     with get_runtime().db.read() as conn:
         days, periods = read_week(conn)
@@ -305,7 +305,7 @@ def calendar_show_command(year: int | None) -> None:
 
 
 def _echo_week(days, periods) -> None:
-    from formflow.process.workcalendar import format_period
+    from formflow.process.calendar.working import format_period
 
     hours = ", ".join("-".join(format_period(p)) for p in periods)
     click.echo(f"Working weekdays: {','.join(map(str, days))}; hours: {hours} "

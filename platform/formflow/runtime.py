@@ -32,11 +32,11 @@ from formflow.metadata.loader import load
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
-from formflow.process.calendar_service import CalendarService
+from formflow.process.calendar.service import CalendarService
 from formflow.process.engine import ProcessEngine
 from formflow.process.inbox import Inbox
-from formflow.process.mail import Mailer
-from formflow.process.notifications import TEXTS, NotificationService
+from formflow.process.notifications.mail import Mailer
+from formflow.process.notifications.service import TEXTS, NotificationService
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers

@@ -137,7 +137,9 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
         production if secure is None else _boolean("SECURE_COOKIES", secure)
     )
     if settings["SMTP_URL"]:
-        from formflow.process.mail import parse_smtp_url  # imported late: it needs settings
+        from formflow.process.notifications.mail import (
+            parse_smtp_url,  # imported late: it needs settings
+        )
 
         try:
             parse_smtp_url(str(settings["SMTP_URL"]))

@@ -25,8 +25,8 @@ from formflow.insights import baseline as baselines
 from formflow.insights.cases import Case, cases_from_events, cases_from_log, default_outcome
 from formflow.insights.kpis import compute
 from formflow.metadata.model import Model, Process
+from formflow.process.calendar.working import load_calendar
 from formflow.process.tables import events, tasks
-from formflow.process.workcalendar import load_calendar
 from formflow.storage.tables import Schema
 
 #: The built-in final state of ``cancel``.

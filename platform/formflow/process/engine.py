@@ -31,8 +31,8 @@ from formflow.metadata.model import Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
 from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
-from formflow.process.calendar import deadline
-from formflow.process.notifications import store
+from formflow.process.calendar.deadlines import deadline
+from formflow.process.notifications.service import store
 from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import assign, is_requester, requester_ids

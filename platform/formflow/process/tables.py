@@ -97,4 +97,4 @@ notifications = sa.Table(
 
 # The working calendar's tables live beside its logic; importing them here defines them
 # on system_metadata with the other process tables, wherever the schema is built.
-from formflow.process import workcalendar  # noqa: E402,F401
+from formflow.process.calendar import working as workcalendar  # noqa: E402,F401

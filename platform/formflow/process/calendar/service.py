@@ -21,7 +21,7 @@ from formflow.auth.admin_log import Target, record
 from formflow.errors import Forbidden, NotFound, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.process.workcalendar import (
+from formflow.process.calendar.working import (
     DEFAULT_HOURS,
     DEFAULT_WEEKDAYS,
     ROW_ID,

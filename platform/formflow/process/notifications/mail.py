@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from formflow.auth.tables import users
 from formflow.fields.columns import utcnow
 from formflow.i18n import negotiate
-from formflow.process.notifications import TEXTS, describe, render
+from formflow.process.notifications.service import TEXTS, describe, render
 from formflow.process.tables import notifications
 from formflow.storage.database import after_commit
 
