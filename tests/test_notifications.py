@@ -15,9 +15,8 @@ from aiosmtpd.controller import Controller
 from conftest import TEST_APPS
 from formflow.auth import create_user
 from formflow.fields.columns import utcnow
-from formflow.process.notifications.mail import parse_smtp_url
 from formflow.process.tables import notifications
-from formflow.settings import SettingsError, load_settings
+from formflow.settings import SettingsError, load_settings, parse_smtp_url
 from formflow.storage.database import after_commit
 from helpers import problem
 

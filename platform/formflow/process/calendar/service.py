@@ -26,13 +26,12 @@ from formflow.process.calendar.working import (
     DEFAULT_WEEKDAYS,
     ROW_ID,
     Period,
-    calendar_days,
-    calendar_week,
     format_period,
     parse_period,
     parse_time,
     valid_hours,
 )
+from formflow.process.tables import calendar_days, calendar_week
 
 MAX_NOTE = 200
 MAX_DAYS_PER_CALL = 1000
