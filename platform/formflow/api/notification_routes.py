@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response, jsonify, request, stream_with_context
 
 from formflow.api.authentication import current_api_user
-from formflow.api.language import request_language
 from formflow.api.routes import BadRequest, api
+from formflow.http.language import request_language
 from formflow.i18n import Message
 from formflow.process.eventlog import export_events
 from formflow.runtime import get_runtime
