@@ -18,7 +18,8 @@ from formflow.auth import User, user_ids_by_name
 from formflow.errors import Forbidden, TooManyRequests, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message, wait_span
-from formflow.process.engine import CANCELLED, Case, ProcessEngine
+from formflow.metadata.model import CANCELLED
+from formflow.process.engine import Case, ProcessEngine
 from formflow.process.tables import events, tasks
 
 REMIND_INTERVAL = timedelta(hours=1)

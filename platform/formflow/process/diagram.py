@@ -20,11 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
 
-from formflow.metadata.loader import humanize
-from formflow.metadata.model import Label, Process
-
-PREVIOUS = "@previous"
-CANCELLED = "cancelled"
+from formflow.metadata.model import CANCELLED, PREVIOUS, Process, humanize, text_of
 
 BOX_HEIGHT = 40
 BOX_MIN_WIDTH = 92
@@ -107,15 +103,6 @@ class _Edge:
 
 
 # -- text ---------------------------------------------------------------------------
-
-
-def text_of(label: Label | None, name: str, lang: str, names: Mapping[str, str]) -> str:
-    """A state's or transition's text: its label in ``lang``; without a label written in
-    the metadata (the loader's fallback is the name made readable), ``names``
-    (translations of common names), else the name made readable."""
-    if label is None or dict(label.texts) in ({"": name}, {"": humanize(name)}):
-        return names.get(name) or humanize(name)
-    return label.text(lang)
 
 
 def text_width(text: str, size: float) -> float:

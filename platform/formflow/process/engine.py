@@ -27,7 +27,7 @@ from formflow.auth import User, user_ids_by_name, usernames_by_id
 from formflow.errors import Conflict, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Model, Process, State, Transition
+from formflow.metadata.model import PREVIOUS, Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
 from formflow.process import plugin_hooks
 from formflow.process.assignees import Resolver
@@ -38,9 +38,6 @@ from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import assign, is_requester, requester_ids
 from formflow.process.tables import events, tasks
 from formflow.records.evaluation import evaluate, holds
-
-PREVIOUS = "@previous"
-CANCELLED = "cancelled"
 
 
 @dataclass

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from formflow.auth import User, get_users
-from formflow.metadata.model import Process, Transition
-from formflow.process.engine import PREVIOUS, Case, ProcessEngine
+from formflow.metadata.model import PREVIOUS, Process, Transition
+from formflow.process.engine import Case, ProcessEngine
 from formflow.process.requesters import assign
 from formflow.records.evaluation import holds
 

@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from formflow.auth import User
-from formflow.metadata.model import Entity, Process
-from formflow.process.diagram import diagram, text_of
+from formflow.metadata.model import Entity, Process, text_of
+from formflow.process.diagram import diagram
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
 from formflow.web.language import page_language
