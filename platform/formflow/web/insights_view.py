@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 
 from formflow.errors import ValidationFailed
 from formflow.i18n import render_errors
-from formflow.process.diagram import layout, svg
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.diagram import layout, svg
 from formflow.web.language import page_language
 from formflow.web.process_labels import ProcessLabels, duration
 from formflow.web.rendering import render
