@@ -326,11 +326,8 @@ def events_export_command(entity: str | None, output: str | None) -> None:
     """Export the event log as CSV for process mining: case_id, activity, timestamp,
     resource, entity, record_id, from_state, to_state, process_version, seconds_in_state,
     comment."""
-    from formflow.process.eventlog import export_events
-
-    runtime = get_runtime()
     try:
-        chunks = export_events(runtime.db, runtime.model, runtime.schema, None, entity)
+        chunks = get_runtime().events.export(None, entity)
     except ServiceError:
         raise click.ClickException(f"No entity with a process named {entity!r}.") from None
     if output is None:

@@ -34,9 +34,11 @@ from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
 from formflow.process.calendar.service import CalendarService
 from formflow.process.engine import ProcessEngine
+from formflow.process.eventlog import EventLog
 from formflow.process.inbox import Inbox
 from formflow.process.notifications.mail import Mailer
 from formflow.process.notifications.service import TEXTS, NotificationService
+from formflow.process.read_scope import TaskHolders
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
@@ -99,8 +101,10 @@ class Runtime:
         self.list_views = ListViews(self.db)
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)
-        self.plugins.complete(self.model, [("process_engine", engine)])
+        self.plugins.complete(self.model, [("process_engine", engine),
+                                            ("process_task_holders", TaskHolders())])
         self.plugins.runtime = self
+        self.events = EventLog(self.db, self.model, self.schema, self.records)
         self.process = ProcessService(self.db, self.model, self.records, engine)
         self.inbox = Inbox(self.process)
         self.record_actions = RecordActionService(self.records, self.plugins.record_actions())

@@ -84,6 +84,16 @@ def record_writable_fields(conn, user, entity, record):
     for a state's ``editable`` list and to lock final states."""
 
 
+@hookspec
+def record_read_scope(user, entity, table):
+    """Widen what counts as ``user``'s own records of ``entity`` (the ``own`` and
+    ``department`` scopes, for reading and every other operation they limit).
+
+    Return None or a SQLAlchemy condition on ``table`` (the entity's main table); a
+    record is the user's own when they created it or any plugin's condition holds.  The
+    process engine adds the records the user holds or held a task on."""
+
+
 @hookspec(firstresult=True)
 def record_edit_refusal(conn, user, entity, record):
     """Say why ``user`` may not edit the stored ``record`` now.

@@ -128,7 +128,14 @@ class RecordService:
         user may read; ``None`` when the scope is ``all``."""
         main = self.schema[entity.qualified_name].main
         grant = self.grant(user, entity)
-        return scope_condition(conn, main, grant.read, user, entity.qualified_name)
+        return scope_condition(conn, main, grant.read, user, self._also_own(user, entity))
+
+    def _also_own(self, user: User, entity: Entity) -> list[sa.ColumnElement[bool]]:
+        """The plugins' conditions under which a record is also ``user``'s own."""
+        main = self.schema[entity.qualified_name].main
+        answers = self.plugins.hooks_for(entity.app).record_read_scope(
+            user=user, entity=entity, table=main)
+        return [condition for condition in answers if condition is not None]
 
     def context(self, user: User) -> EvaluationContext:
         return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
@@ -393,7 +400,7 @@ class RecordService:
         filters = self._resolve_filters(conn, query.filters)
         where = where_clauses(main, filters, query.search, self._search_fields(user, entity))
         where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
-        scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
+        scope = scope_condition(conn, main, grant.read, user, self._also_own(user, entity))
         if scope is not None:
             where.append(scope)
         return where
@@ -523,7 +530,7 @@ class RecordService:
 
     def _in_scope(self, conn, user: User, entity: Entity, scope, record_id: int) -> bool:
         main = self.schema[entity.qualified_name].main
-        return in_scope(conn, main, scope, user, entity.qualified_name, record_id)
+        return in_scope(conn, main, scope, user, record_id, self._also_own(user, entity))
 
     def writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
         """The live record ``record_id`` if ``user`` may read it and ``action`` it (a
