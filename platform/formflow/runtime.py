@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app, g
 
 from formflow.auth import LoginThrottle
+from formflow.auth.accounts import AccountService
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
@@ -45,6 +46,7 @@ from formflow.process.sla import SlaTimers
 from formflow.records.actions import RecordActionService
 from formflow.records.limits import RecordLimits
 from formflow.records.list_views import ListViews
+from formflow.records.people import People
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
@@ -99,6 +101,7 @@ class Runtime:
                                  settings["IMPORT_MAX_BYTES"])
         self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
         self.list_views = ListViews(self.db)
+        self.people = People(self.db)
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)
         self.plugins.complete(self.model, [("process_engine", engine),
@@ -116,6 +119,7 @@ class Runtime:
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
         self.account_policy = AccountPolicy.from_settings(settings)
+        self.accounts = AccountService(self.db, self.account_policy)
         self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])

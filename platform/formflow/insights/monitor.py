@@ -123,6 +123,11 @@ class Monitor:
 
     # -- inside -----------------------------------------------------------------------
 
+    def published_version(self, process: Process) -> int | None:
+        """The newest published version of ``process`` (None before its first)."""
+        with self.db.read() as conn:
+            return self.registry.latest_version(conn, process.qualified_name)
+
     def _processes(self) -> list[Process]:
         return sorted((p for app in self.model.apps.values() for p in app.processes.values()),
                       key=lambda p: (p.app, p.name))

@@ -42,8 +42,7 @@ def insights_process(app: str, process: str):
     live = runtime.monitor.live(user, app, process)
     found = live["process"]
     figures = runtime.insights.figures(user, app, process)
-    with runtime.db.read() as conn:
-        version = runtime.processes.latest_version(conn, found.qualified_name)
+    version = runtime.monitor.published_version(found)
     return render(
         "insights/process", "insights/_live",
         live=live, figures=figures, process=found, version=version, lang=lang,
