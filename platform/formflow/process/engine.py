@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +36,8 @@ from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import assign, is_requester, requester_ids
 from formflow.process.tables import events, tasks
+from formflow.process.task_rows import decided as _decided
+from formflow.process.task_rows import insert_tasks as _insert_tasks
 from formflow.records.evaluation import evaluate, holds
 
 
@@ -486,17 +487,3 @@ class ProcessEngine:
 def require_comment(transition_comment: str | None, comment: str | None) -> None:
     if transition_comment == "required" and not (comment or "").strip():
         raise ValidationFailed({"comment": [Message("required")]})
-
-
-def _insert_tasks(conn, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert task rows in one statement; their ids, in order."""
-    if not rows:
-        return []
-    return conn.execute(
-        sa.insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
-
-
-def _decided(task: sa.Row, decision: str) -> SimpleNamespace:
-    """``task`` as :meth:`Engine.close_task` just left it, done with ``decision``."""
-    return SimpleNamespace(**{**task._mapping, "status": "done", "decision": decision})
