@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from formflow.auth.policy import AccountPolicy
+from formflow.auth.sessions import authenticate, end_sessions, password_stamp, user_for_session
 from formflow.auth.tokens import (
     TokenInfo,
     TokenOwner,
@@ -19,14 +20,7 @@ from formflow.auth.tokens import (
     revoke_token,
     touch_token,
 )
-from formflow.auth.users import (
-    User,
-    authenticate,
-    end_sessions,
-    password_stamp,
-    set_password,
-    user_for_session,
-)
+from formflow.auth.users import User, set_password
 from formflow.errors import ValidationFailed
 
 
@@ -57,7 +51,7 @@ class AccountService:
 
     def session_user(self, user_id: object, stamp: object) -> User | None:
         """The active user a session signed in as, or ``None`` (see
-        :func:`~formflow.auth.users.user_for_session`)."""
+        :func:`~formflow.auth.sessions.user_for_session`)."""
         with self.db.read() as conn:
             return user_for_session(conn, user_id, stamp)
 

@@ -25,7 +25,8 @@ from sqlalchemy.engine import Connection
 from formflow.auth.admin_log import Target, record
 from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import tokens, user_roles, users
-from formflow.auth.users import USER_COLUMNS, User, has_control_characters, users_from_rows
+from formflow.auth.user_input import has_control_characters
+from formflow.auth.users import USER_COLUMNS, User, users_from_rows
 from formflow.errors import NotFound, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
