@@ -30,6 +30,7 @@ from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
 from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
+from formflow.plugins.actions import RecordActionService
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
@@ -43,7 +44,6 @@ from formflow.process.read_scope import TaskHolders
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
-from formflow.records.actions import RecordActionService
 from formflow.records.limits import RecordLimits
 from formflow.records.list_views import ListViews
 from formflow.records.people import People
