@@ -30,6 +30,7 @@ HTTP_EDGE = (
     "formflow.web", "formflow.api", "formflow.http", "formflow.ops",
     "formflow.app", "formflow.cli", "formflow.runtime", "formflow.reloading",
     "formflow.outage", "formflow.request_limits", "formflow.__main__",
+    "formflow.plugins.pages",  # the plugin surface for pages: re-exports of the edge
 )
 # The views: they call services and never touch the database themselves.
 VIEWS = ("formflow.web", "formflow.api")

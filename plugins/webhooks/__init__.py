@@ -38,8 +38,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formflow.plugins import Job, RecordAction, hookimpl
-from formflow.storage.database import after_commit
+from formflow.plugins import Job, RecordAction, after_commit, hookimpl
 
 from .delivery import deliver_due, enqueue, record_payload, target_policy
 from .routes import pages

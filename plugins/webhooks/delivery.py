@@ -32,8 +32,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from formflow.fields.columns import utcnow
-from formflow.records.serialize import record_to_json
+from formflow.plugins import record_to_json, utcnow
 
 from .tables import attempts, deliveries, endpoints
 from .targets import TargetPolicy, TargetRefused

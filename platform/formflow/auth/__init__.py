@@ -55,6 +55,7 @@ from formflow.auth.tokens import (
     user_for_token,
 )
 from formflow.auth.users import (
+    SYSTEM,
     User,
     activate,
     create_user,
@@ -74,6 +75,7 @@ from formflow.auth.users import (
 )
 
 __all__ = [
+    "SYSTEM",
     "touch_token",
     "find_token_owner",
     "TokenOwner",

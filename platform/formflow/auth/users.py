@@ -58,6 +58,14 @@ class User:
         return "admin" in self.roles
 
 
+#: The user automatic work runs as: SLA ``on_breach`` actions, plugins changing records
+#: on their own (no id: events show no actor).
+SYSTEM = User(
+    id=None, username="@system", display_name="System", email=None,
+    roles=frozenset({"admin", "user"}), department_id=None, manager_id=None, language=None,
+    active=True,
+)
+
 def is_valid_username(name: object) -> bool:
     """Letters, digits, ``.``, ``_`` and ``-`` (ASCII only), 1-64 long, not ``.``/``..``."""
     return (

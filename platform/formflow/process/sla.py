@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from formflow.auth import User, usernames_by_id
+from formflow.auth import SYSTEM, usernames_by_id
 from formflow.errors import ServiceError
 from formflow.fields.columns import utcnow
 from formflow.metadata.model import Assignee
@@ -36,12 +36,6 @@ from formflow.process.tables import tasks
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-#: Who decides when an ``on_breach`` action fires: no user (events show no actor).
-SYSTEM = User(
-    id=None, username="@system", display_name="System", email=None,
-    roles=frozenset({"admin", "user"}), department_id=None, manager_id=None, language=None,
-    active=True,
-)
 #: Who gets escalated or notified when ``on_breach`` rules resolve to nobody.
 ADMINS = (Assignee("role", "admin"),)
 
