@@ -221,6 +221,49 @@ def test_hook_register_menu_links(plugin_env):
     assert "/plugins/probe/memo/board" not in other.get("/").get_data(as_text=True)
 
 
+ADMIN = PAGES.replace("from formflow.plugins import", "from formflow.plugins import MenuLink,") + '''
+
+@hello.get("/admin")
+def desk():
+    return "the probe's desk"
+
+
+@hookimpl
+def register_admin_links():
+    return [MenuLink("desk", {"en": "Probe desk", "zh-CN": "探针台"}, "plugin_probe.desk")]
+
+
+@hookimpl
+def register_admin_log_actions():
+    return ["probe.adjust", "user.create"]
+'''
+
+
+def test_hook_register_admin_links(plugin_env):
+    env = plugin_env(ADMIN)
+    env.user("root", ["admin"])
+    client = env.app.test_client()
+    sign_in(client, "root")
+    page = client.get("/admin/users", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="/plugins/probe/admin"' in page and "探针台" in page
+    bare = plugin_env(PAGES)  # no admin link registered: no tab
+    bare.user("root", ["admin"])
+    other = bare.app.test_client()
+    sign_in(other, "root")
+    assert 'href="/plugins/probe/admin"' not in other.get("/admin/users").get_data(as_text=True)
+
+
+def test_hook_register_admin_log_actions(plugin_env):
+    env = plugin_env(ADMIN)
+    actions = env.runtime.admin_log.actions
+    assert actions[-1] == "probe.adjust" and actions.count("user.create") == 1
+    env.user("root", ["admin"])
+    client = env.app.test_client()
+    sign_in(client, "root")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert 'value="probe.adjust"' in page
+
+
 KINDS = HEADER + '''
 @hookimpl
 def register_notification_kinds():

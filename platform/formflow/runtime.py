@@ -112,6 +112,7 @@ class Runtime:
         self.inbox = Inbox(self.process)
         self.record_actions = RecordActionService(self.records, self.plugins.record_actions())
         self.menu_links = self.plugins.menu_links()
+        self.admin_links = self.plugins.admin_links()
         self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
         kinds = {**TEXTS, **self.plugins.notification_kinds(TEXTS)}
         self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
@@ -122,7 +123,8 @@ class Runtime:
         self.accounts = AccountService(self.db, self.account_policy)
         self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)
-        self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
+        self.admin_log = AdminLog(self.db, settings["TIMEZONE"],
+                                  self.plugins.admin_log_actions())
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
         self.monitor = Monitor(self.db, self.insights, self.processes)
         self.notifications = NotificationService(

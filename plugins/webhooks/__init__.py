@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formflow.plugins import Job, RecordAction, after_commit, hookimpl
+from formflow.plugins import Job, MenuLink, RecordAction, after_commit, hookimpl
 
 from .delivery import deliver_due, enqueue, record_payload, target_policy
 from .routes import pages
@@ -137,6 +137,17 @@ def register_tables():
 @hookimpl
 def register_pages():
     return pages
+
+
+@hookimpl
+def register_admin_links():
+    label = {"en": "Webhooks", "zh-CN": "Webhook"}
+    return [MenuLink("webhooks", label, "plugin_webhooks.admin_page")]
+
+
+@hookimpl
+def register_admin_log_actions():
+    return ["webhook.create", "webhook.update", "webhook.delete"]
 
 
 @hookimpl

@@ -215,6 +215,22 @@ def register_menu_links():
 
 
 @hookspec
+def register_admin_links():
+    """Return a list of :class:`formflow.plugins.MenuLink`: the plugin's pages in the
+    admin area, as tabs after the built-in sections (admins only).
+
+    The link goes to ``url_for(endpoint)``; ``visible`` is not used (the admin area is
+    for admins, and the page still checks permissions itself)."""
+
+
+@hookspec
+def register_admin_log_actions():
+    """Return the names of the actions the plugin writes to the admin log (with
+    ``formflow.plugins.admin_log``), such as ``["webhook.create"]``: the admin log page
+    offers them as filters beside the platform's own."""
+
+
+@hookspec
 def register_notification_kinds():
     """Return ``{"kind": {"en": (subject, sentence), "zh-CN": (subject, sentence)}}``:
     notification kinds the plugin sends with ``runtime.notifications.send(conn, user_ids,
