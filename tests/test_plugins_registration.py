@@ -221,7 +221,8 @@ def test_hook_register_menu_links(plugin_env):
     assert "/plugins/probe/memo/board" not in other.get("/").get_data(as_text=True)
 
 
-ADMIN = PAGES.replace("from formflow.plugins import", "from formflow.plugins import MenuLink,") + '''
+ADMIN = PAGES.replace("from formflow.plugins import",
+                      "from formflow.plugins import MenuLink,") + '''
 
 @hello.get("/admin")
 def desk():
