@@ -45,9 +45,9 @@ sys.path.insert(0, str(ROOT / "platform"))
 
 from formflow import create_app  # noqa: E402
 from formflow.auth import create_token, create_user  # noqa: E402
+from formflow.fields.columns import utcnow  # noqa: E402
 from formflow.install import install  # noqa: E402
 from formflow.process.tables import events, tasks  # noqa: E402
-from formflow.storage.types import utcnow  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_DATABASE = "ff_process_bench"

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
+from formflow.fields.columns import utcnow
 
 from conftest import ROOT
 from formflow.automations import runner
@@ -22,7 +23,6 @@ from formflow.automations.triggers import Event, Triggers
 from formflow.errors import ValidationFailed
 from formflow.metadata.loader import collect_problems, load
 from formflow.process.tables import notifications
-from formflow.storage.types import utcnow
 
 APPS = ROOT / "tests" / "metadata" / "automations"
 TICKET, NOTE, ACCOUNT = "desk.ticket", "desk.note", "desk.account"

@@ -10,7 +10,7 @@ import pytest
 
 from formflow.insights.cases import cases_from_events, cases_from_log, default_outcome
 from formflow.insights.kpis import compute, percentile
-from formflow.process.workcalendar import WorkCalendar
+from formflow.process.calendar.working import WorkCalendar
 
 FINALS = {"approved": "approved", "rejected": "rejected", "cancelled": "cancelled"}
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC

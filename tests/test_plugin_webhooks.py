@@ -22,7 +22,7 @@ from conftest import ROOT, TEST_APPS, ApiClient
 from formflow import outbound
 from formflow.auth import create_token, get_user_by_name
 from formflow.cli import main
-from formflow.storage.types import utcnow
+from formflow.fields.columns import utcnow
 from helpers import counting_queries
 from web_support import sign_in
 

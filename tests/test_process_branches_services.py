@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from formflow.fields.columns import utcnow
+
 from branch_fixtures import (  # noqa: F401 (fixtures)
     DEAL,
     database_url,
@@ -13,7 +15,6 @@ from branch_fixtures import (  # noqa: F401 (fixtures)
     staff,
     template,
 )
-from formflow.storage.types import utcnow
 
 
 def submitted(flow, staff, amount="5000"):

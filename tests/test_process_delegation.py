@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from formflow.fields.columns import utcnow
 
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.process.delegation_tables import delegations
-from formflow.storage.types import utcnow
 from rules_support import CLAIM, flow, metadata_path, org, submitted  # noqa: F401
 
 PROCESS = "approvals.claim_flow"

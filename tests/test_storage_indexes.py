@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 import pytest
 import sqlalchemy as sa
+from formflow.fields.columns import utcnow
 
 import formflow.auth.tables  # noqa: F401  (defines ff_users and ff_departments)
 from formflow.fields import builtin_registry
@@ -19,7 +20,6 @@ from formflow.storage.database import Database
 from formflow.storage.migrate import apply_migration, plan_migration
 from formflow.storage.statistics import refresh_statistics
 from formflow.storage.tables import build_schema
-from formflow.storage.types import utcnow
 
 LEVELS = (Option("A", Label.of("A")), Option("B", Label.of("B")))
 

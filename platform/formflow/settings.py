@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -147,8 +149,6 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
         production if secure is None else _boolean("SECURE_COOKIES", secure)
     )
     if settings["SMTP_URL"]:
-        from formflow.process.mail import parse_smtp_url  # imported late: it needs settings
-
         try:
             parse_smtp_url(str(settings["SMTP_URL"]))
         except ValueError as error:
@@ -235,3 +235,31 @@ def _instance_secret(instance: Path) -> str:
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret)
     return secret
+
+
+SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    security: str  # plain | starttls | ssl
+    username: str | None = None
+    password: str | None = None
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """The server an ``smtp://``, ``smtp+starttls://`` or ``smtps://`` URL names; a
+    ``ValueError`` for anything else."""
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise ValueError("use smtp://, smtp+starttls:// or smtps://user:password@host:port")
+    security, port = SCHEMES[parts.scheme]
+    if parts.scheme == "smtp" and parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true"):
+        security = "starttls"
+    return SmtpServer(
+        host=parts.hostname, port=parts.port or port, security=security,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )

@@ -44,9 +44,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from formflow.plugins import Job, RecordAction, hookimpl
-from formflow.process.tables import events
-from formflow.storage.database import after_commit
+from formflow.plugins import (
+    Job,
+    MenuLink,
+    RecordAction,
+    after_commit,
+    hookimpl,
+    process_events,
+)
 
 from .delivery import deliver_due, enqueue, record_payload, target_policy
 from .routes import pages
@@ -111,7 +116,8 @@ def process_after_transition(conn, user, entity, record, action, from_state, to_
                              event_id, runtime, settings):
     def payload():
         transition = {"action": action, "from": from_state, "to": to_state, "comment": comment}
-        branch = conn.execute(sa.select(events.c.branch).where(events.c.id == event_id)).scalar()
+        branch = conn.execute(sa.select(process_events.c.branch)
+                              .where(process_events.c.id == event_id)).scalar()
         if branch is not None:
             transition["branch"] = branch
         return {"actor": user.username if user.id is not None else None,
@@ -149,6 +155,17 @@ def register_tables():
 @hookimpl
 def register_pages():
     return pages
+
+
+@hookimpl
+def register_admin_links():
+    label = {"en": "Webhooks", "zh-CN": "Webhook"}
+    return [MenuLink("webhooks", label, "plugin_webhooks.admin_page")]
+
+
+@hookimpl
+def register_admin_log_actions():
+    return ["webhook.create", "webhook.update", "webhook.delete"]
 
 
 @hookimpl

@@ -29,10 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from formflow import outbound
-from formflow.outbound import TargetPolicy
-from formflow.records.serialize import record_to_json
-from formflow.storage.types import utcnow
+from formflow.plugins import TargetPolicy, outbound, record_to_json, utcnow
 
 from .tables import attempts, deliveries, endpoints
 

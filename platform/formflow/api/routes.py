@@ -10,12 +10,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from formflow.api.authentication import current_api_user
-from formflow.api.language import request_language
 from formflow.api.meta import describe_model
 from formflow.api.openapi import openapi_document
 from formflow.auth import can_read_field
 from formflow.design.service import can_design
 from formflow.errors import ServiceError
+from formflow.http.language import request_language
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 

@@ -20,10 +20,10 @@ from sqlalchemy.engine import Connection
 from formflow.auth import User
 from formflow.auth.tables import users
 from formflow.errors import Forbidden
+from formflow.fields.columns import UtcDateTime, utcnow
 from formflow.i18n import LANGUAGES, Message
 from formflow.metadata.model import Label
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime, utcnow
 
 _BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 #: A run's outcomes: done (its work is kept), failed (nothing kept, or a webhook call

@@ -27,7 +27,7 @@ from typing import Any
 
 from formflow import outbound
 from formflow.automations.log import finish_run
-from formflow.storage.types import utcnow
+from formflow.fields.columns import utcnow
 
 log = logging.getLogger("formflow.automations")
 USER_AGENT = "Formflow-Automations/1.0"

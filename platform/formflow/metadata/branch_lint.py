@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from formflow.metadata.model import Branch, State
+from formflow.metadata.model import JOIN, PREVIOUS, Branch, State
 
 if TYPE_CHECKING:
     from formflow.metadata.process_lint import ProcessLint
 
-JOIN = "@join"
-PREVIOUS = "@previous"
 #: The transition the engine fires when a parallel state's branches have joined.
 JOIN_ACTION = "join"
 

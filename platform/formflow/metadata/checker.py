@@ -19,6 +19,7 @@ from formflow.metadata.automation_lint import AutomationLint, loop_problems
 from formflow.metadata.compute_graph import compute_graph, computed_nodes
 from formflow.metadata.expression_types import field_lookup, type_problems
 from formflow.metadata.model import (
+    CANCELLED,
     SYSTEM_FIELDS,
     App,
     Entity,
@@ -27,7 +28,7 @@ from formflow.metadata.model import (
 )
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
-from formflow.metadata.process_lint import CANCELLED, ProcessLint
+from formflow.metadata.process_lint import ProcessLint
 
 DEFAULT_FIELD_TYPES = frozenset(
     {

@@ -32,11 +32,27 @@ SYSTEM_FIELDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: The target of a transition back to the state the record came from.
+PREVIOUS = "@previous"
+#: The built-in final state a cancelled record ends in (when the process allows cancel).
+CANCELLED = "cancelled"
+#: The target of a transition that ends a branch of a parallel state.
+JOIN = "@join"
+
 
 def humanize(name: str) -> str:
     """A label made from a name: ``credit_limit`` -> ``Credit limit``."""
     text = name.strip("_").replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def text_of(label: Label | None, name: str, lang: str, names: Mapping[str, str]) -> str:
+    """A state's or transition's text: its label in ``lang``; without a label written in
+    the metadata (the loader's fallback is the name made readable), ``names``
+    (translations of common names), else the name made readable."""
+    if label is None or dict(label.texts) in ({"": name}, {"": humanize(name)}):
+        return names.get(name) or humanize(name)
+    return label.text(lang)
 
 
 @dataclass(frozen=True)

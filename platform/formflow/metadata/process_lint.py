@@ -12,17 +12,20 @@ from typing import TYPE_CHECKING
 from formflow.expressions import ExpressionError
 from formflow.metadata.branch_lint import JOIN, branch_messages
 from formflow.metadata.expression_types import assignment_problems, field_lookup
-from formflow.metadata.model import SYSTEM_FIELDS, Assignee, Process, State, assignee_rules
+from formflow.metadata.model import (
+    CANCELLED,
+    PREVIOUS,
+    SYSTEM_FIELDS,
+    Assignee,
+    Process,
+    State,
+    assignee_rules,
+)
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
 
 if TYPE_CHECKING:
     from formflow.metadata.checker import _Checker
-
-PREVIOUS = "@previous"
-#: The built-in final state a cancelled record ends in (when the process allows cancel).
-CANCELLED = "cancelled"
-
 
 class ProcessLint:
     """The checks of one process document."""

@@ -29,11 +29,10 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from formflow.auth import usernames_by_id
+from formflow.auth import SYSTEM, usernames_by_id
 from formflow.errors import ServiceError
 from formflow.metadata.model import State
 from formflow.process.requesters import stand_in
-from formflow.process.system_actor import SYSTEM
 from formflow.process.tables import events, tasks
 
 if TYPE_CHECKING:

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from formflow.auth import User
+from formflow.fields.columns import utcnow
 from formflow.metadata.branch_lint import JOIN, JOIN_ACTION
 from formflow.metadata.model import State
 from formflow.process.tables import branches, tasks
 from formflow.records.evaluation import holds
-from formflow.storage.types import utcnow
 
 if TYPE_CHECKING:
     from formflow.process.engine import Case, ProcessEngine

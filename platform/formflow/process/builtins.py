@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from formflow.auth import User, user_ids_by_name
 from formflow.errors import Forbidden, TooManyRequests, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message, wait_span
-from formflow.process.engine import CANCELLED, Case, ProcessEngine
+from formflow.metadata.model import CANCELLED
+from formflow.process.engine import Case, ProcessEngine
 from formflow.process.tables import events, tasks
-from formflow.storage.types import utcnow
 
 REMIND_INTERVAL = timedelta(hours=1)
 ADD_MODES = ("before", "after", "parallel")

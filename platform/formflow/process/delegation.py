@@ -26,10 +26,10 @@ from sqlalchemy.engine import Connection
 from formflow.auth import User, get_user_by_name, usernames_by_id
 from formflow.auth.tables import users
 from formflow.errors import NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.process.delegation_tables import delegations, task_principals
 from formflow.process.tables import events, tasks
-from formflow.storage.types import utcnow
 
 MAX_DELEGATIONS = 20
 MAX_DAYS = 366

@@ -17,33 +17,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, user_ids_by_name, usernames_by_id
+from formflow.auth import SYSTEM, User, user_ids_by_name, usernames_by_id
 from formflow.errors import Conflict, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Model, Process, State, Transition
+from formflow.metadata.model import PREVIOUS, Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
 from formflow.process import branches, plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.auto_decisions import open_step
-from formflow.process.calendar import deadline
+from formflow.process.calendar.deadlines import deadline
 from formflow.process.delegation import delegate, remember
-from formflow.process.notifications import store
+from formflow.process.notifications.service import store
 from formflow.process.outcomes import outcome
 from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import is_requester, requester_ids
-from formflow.process.system_actor import SYSTEM
 from formflow.process.tables import events, tasks
+from formflow.process.task_rows import decided as _decided
+from formflow.process.task_rows import insert_tasks as _insert_tasks
 from formflow.records.evaluation import evaluate, holds
-from formflow.storage.types import utcnow
-
-PREVIOUS = "@previous"
-CANCELLED = "cancelled"
 
 
 @dataclass
@@ -511,17 +508,3 @@ class ProcessEngine:
 def require_comment(transition_comment: str | None, comment: str | None) -> None:
     if transition_comment == "required" and not (comment or "").strip():
         raise ValidationFailed({"comment": [Message("required")]})
-
-
-def _insert_tasks(conn, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert task rows in one statement; their ids, in order."""
-    if not rows:
-        return []
-    return conn.execute(
-        sa.insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
-
-
-def _decided(task: sa.Row, decision: str) -> SimpleNamespace:
-    """``task`` as :meth:`Engine.close_task` just left it, done with ``decision``."""
-    return SimpleNamespace(**{**task._mapping, "status": "done", "decision": decision})

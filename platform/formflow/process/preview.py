@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from formflow.auth import User, get_users
-from formflow.metadata.model import Process, State, Transition
+from formflow.metadata.model import PREVIOUS, Process, State, Transition
 from formflow.process.auto_decisions import plan_step
-from formflow.process.engine import PREVIOUS, Case, ProcessEngine
+from formflow.process.engine import Case, ProcessEngine
 from formflow.records.evaluation import holds
 
 #: The longest chain shown (a guard; real processes are much shorter).

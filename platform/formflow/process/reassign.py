@@ -21,13 +21,13 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth import User, get_user
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.process import branches
 from formflow.process.builtins import candidate_ids, holders
 from formflow.process.engine import Case, ProcessEngine
 from formflow.process.requesters import assign
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 
 PENDING = ("open", "waiting")
 

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from formflow.auth import User, usernames_by_id
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Transition
+from formflow.metadata.model import CANCELLED, Entity, Transition
 from formflow.process import branches
 from formflow.process.builtins import BUILTINS, removable
 from formflow.process.delegation import name_principals, principals_of
-from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
+from formflow.process.engine import Case, ProcessEngine, require_comment
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks

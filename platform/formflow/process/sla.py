@@ -28,14 +28,13 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from formflow.auth import usernames_by_id
+from formflow.auth import SYSTEM, usernames_by_id
 from formflow.errors import ServiceError
+from formflow.fields.columns import utcnow
 from formflow.metadata.model import Assignee, assignee_rules
 from formflow.process import branches
 from formflow.process.engine import Case, ProcessEngine
-from formflow.process.system_actor import SYSTEM
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 

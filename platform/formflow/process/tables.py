@@ -1,5 +1,5 @@
 """System tables of the process engine: published versions, tasks, events, branches,
-notifications.
+notifications and the working calendar.
 
 A task is one user's piece of work on one record in one state: an approval to decide
 (``kind`` "approve"), or a copy to read (``kind`` "cc").  Events are the process log:
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from formflow.fields.columns import UtcDateTime
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime
 
 _BIGINT = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
@@ -119,7 +119,28 @@ notifications = sa.Table(
     sa.Index("ix_ff_notifications_user", "user_id", "read_at"),
 )
 
-# The working calendar's and delegation's tables live beside their logic; importing them
-# here defines them on system_metadata with the other process tables, wherever the schema
-# is built.
-from formflow.process import delegation_tables, workcalendar  # noqa: E402,F401
+# The working calendar (formflow.process.calendar): the week, one row (none: Monday to
+# Friday, 09:00-12:00 and 13:00-18:00), and dated exceptions.
+calendar_week = sa.Table(
+    "ff_calendar",
+    system_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("weekdays", sa.JSON, nullable=False),  # [1, 2, 3, 4, 5]
+    sa.Column("hours", sa.JSON, nullable=False),  # [["09:00", "12:00"], ["13:00", "18:00"]]
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.Integer, sa.ForeignKey("ff_users.id", ondelete="SET NULL")),
+)
+
+calendar_days = sa.Table(
+    "ff_calendar_days",
+    system_metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    #: False: a holiday (a non-working weekday); true: a make-up working day.
+    sa.Column("working", sa.Boolean, nullable=False),
+    sa.Column("note", sa.String(200)),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Delegation's tables live beside its logic; importing them here defines them on
+# system_metadata with the other process tables, wherever the schema is built.
+from formflow.process import delegation_tables  # noqa: E402,F401

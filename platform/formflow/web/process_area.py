@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from formflow.auth import User
-from formflow.metadata.model import Entity, Process
-from formflow.process.diagram import diagram, text_of
+from formflow.metadata.model import Entity, Process, text_of
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
+from formflow.web.diagram import diagram
 from formflow.web.language import page_language
 from formflow.web.process_labels import (
     BUILTIN_ORDER,
@@ -176,7 +176,7 @@ def process_area(
             for t in progress["tasks"]
         ],
         buttons=_buttons(entity, record, actions, labels),
-        svg=Markup(svg),  # noqa: S704 - built by formflow.process.diagram, every text escaped
+        svg=Markup(svg),  # noqa: S704 - built by formflow.web.diagram, every text escaped
         times=_times(history, labels, state, entered, final),
     )
 

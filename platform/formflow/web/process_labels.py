@@ -16,8 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from formflow.metadata.model import Process
-from formflow.process.diagram import humanize, text_of
+from formflow.metadata.model import Process, humanize, text_of
 
 #: Actions every process has, and common transition names.
 ACTION_NAMES = {

@@ -7,14 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from formflow.auth import (
-    authenticate,
-    create_token,
-    list_tokens,
-    password_stamp,
-    revoke_token,
-    set_password,
-)
+from formflow.auth.accounts import WrongPassword
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
@@ -27,12 +20,10 @@ from formflow.web.rendering import render
 def render_profile(status: int = 200, **context):
     """The profile page; ``context``: what a refused form shows again."""
     user = signed_in()
-    with get_runtime().db.read() as conn:
-        tokens = list_tokens(conn, user.id)
     return render(
         "profile/profile",
         user=user,
-        tokens=tokens,
+        tokens=get_runtime().accounts.tokens(user),
         delegations=get_runtime().delegations.list(user),
         process_choices=process_choices(),
         token_days_default=get_runtime().account_policy.token_days,
@@ -68,19 +59,15 @@ def change_password():
     if not errors and runtime.login_throttle.attempt(key):
         errors["current_password"] = [_("Too many attempts. Try again later.")]
     if not errors:
-        with runtime.db.write() as conn:
-            if authenticate(conn, user.username, current) is None:
-                errors["current_password"] = [_("The current password is wrong.")]
-            else:
-                try:
-                    set_password(conn, user.id, new, actor=user,
-                                 policy=runtime.account_policy)
-                    # this session goes on; every other one of the user ends
-                    session["auth_stamp"] = password_stamp(conn, user.id)
-                except ValidationFailed as failed:
-                    errors["new_password"] = render_errors(failed.errors, page_language()).get(
-                        "password", [_("Choose another password.")]
-                    )
+        try:
+            # this session goes on; every other one of the user ends
+            session["auth_stamp"] = runtime.accounts.change_password(user, current, new)
+        except WrongPassword:
+            errors["current_password"] = [_("The current password is wrong.")]
+        except ValidationFailed as failed:
+            errors["new_password"] = render_errors(failed.errors, page_language()).get(
+                "password", [_("Choose another password.")]
+            )
     if errors:
         return render_profile(422, password_errors=errors)
     runtime.login_throttle.succeeded(key)
@@ -93,10 +80,8 @@ def new_token():
     user = signed_in()
     runtime = get_runtime()
     try:
-        with runtime.db.write() as conn:
-            _, token = create_token(conn, user.id, request.form.get("name", ""),
-                                    days=request.form.get("days"), actor=user,
-                                    policy=runtime.account_policy)
+        token = runtime.accounts.create_token(user, request.form.get("name", ""),
+                                              request.form.get("days"))
     except ValidationFailed as failed:
         return render_profile(
             422,
@@ -111,8 +96,7 @@ def new_token():
 def revoke(token_id: int):
     user = signed_in()
     try:
-        with get_runtime().db.write() as conn:
-            revoke_token(conn, token_id, user_id=user.id, actor=user)
+        get_runtime().accounts.revoke_token(user, token_id)
     except NotFound:
         flash(_("No such token."), "error")
         return redirect(url_for("web.profile"))
