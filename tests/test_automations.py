@@ -14,13 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from formflow.fields.columns import utcnow
 
 from conftest import ROOT
 from formflow.automations import runner
 from formflow.automations.log import automation_runs
 from formflow.automations.triggers import Event, Triggers
 from formflow.errors import ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.metadata.loader import collect_problems, load
 from formflow.process.tables import notifications
 

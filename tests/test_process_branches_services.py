@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from formflow.fields.columns import utcnow
-
 from branch_fixtures import (  # noqa: F401 (fixtures)
     DEAL,
     database_url,
@@ -15,6 +13,7 @@ from branch_fixtures import (  # noqa: F401 (fixtures)
     staff,
     template,
 )
+from formflow.fields.columns import utcnow
 
 
 def submitted(flow, staff, amount="5000"):

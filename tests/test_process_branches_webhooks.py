@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from formflow.fields.columns import utcnow
 
 from branch_fixtures import BRANCH_APPS, DEAL
 from conftest import ROOT
 from formflow.auth import create_user
+from formflow.fields.columns import utcnow
 
 
 def test_a_move_inside_a_branch_names_the_branch_in_the_webhook_payload(make_app):

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from formflow.fields.columns import utcnow
 
 from formflow.errors import NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.process.delegation_tables import delegations
 from rules_support import CLAIM, flow, metadata_path, org, submitted  # noqa: F401

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from formflow.fields.columns import utcnow
 
+from formflow.fields.columns import utcnow
 from formflow.process.tables import tasks
 from rules_support import CLAIM, flow, metadata_path, org, submitted  # noqa: F401
 

@@ -9,10 +9,10 @@ from types import MappingProxyType
 
 import pytest
 import sqlalchemy as sa
-from formflow.fields.columns import utcnow
 
 import formflow.auth.tables  # noqa: F401  (defines ff_users and ff_departments)
 from formflow.fields import builtin_registry
+from formflow.fields.columns import utcnow
 from formflow.metadata.loader import collect_problems
 from formflow.metadata.model import App, Entity, Field, Label, ListView, Model, Option
 from formflow.records.query import order_by

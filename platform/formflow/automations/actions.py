@@ -22,7 +22,8 @@ from formflow.auth import User
 from formflow.expressions import EvaluationContext
 from formflow.fields import FieldValueError
 from formflow.i18n import Message
-from formflow.metadata.model import AutomationAction, Entity, Field, Rows
+from formflow.metadata.automation_model import AutomationAction, Rows
+from formflow.metadata.model import Entity, Field
 from formflow.process.assignees import Resolver
 from formflow.records.evaluation import RecordScope, evaluate, holds
 from formflow.records.serialize import record_to_json

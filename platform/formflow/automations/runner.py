@@ -30,7 +30,8 @@ from formflow.automations.triggers import Event, Triggers
 from formflow.automations.webhooks import Calls, body
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import LANGUAGES, Message
-from formflow.metadata.model import Automation, AutomationAction, Entity, Label, Model
+from formflow.metadata.automation_model import Automation, AutomationAction
+from formflow.metadata.model import Entity, Label, Model
 from formflow.plugins import Job, hookimpl
 from formflow.process.sla import SYSTEM
 from formflow.records.serialize import record_to_json

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from formflow.metadata.model import Automation, Entity, Model
+from formflow.metadata.automation_model import Automation
+from formflow.metadata.model import Entity, Model
 
 #: The ``on`` values each event kind matches.
 MATCHES = {"create": ("create", "save"), "update": ("update", "save"), "enter": ("enter",),

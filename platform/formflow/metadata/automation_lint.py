@@ -12,18 +12,16 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from formflow.expressions import ExpressionError
+from formflow.metadata.automation_model import Automation, AutomationAction, Rows
 from formflow.metadata.automations import ACTION_KINDS
 from formflow.metadata.expression_types import assignment_problems, field_lookup
 from formflow.metadata.model import (
     SYSTEM_FIELDS,
     App,
     Assignee,
-    Automation,
-    AutomationAction,
     Entity,
     Field,
     Model,
-    Rows,
 )
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint

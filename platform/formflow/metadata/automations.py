@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from formflow.metadata.model import Assignee, Automation, AutomationAction, Label, Rows, humanize
+from formflow.metadata.automation_model import Automation, AutomationAction, Rows
+from formflow.metadata.model import Assignee, Label, humanize
 
 #: The keys naming an action's kind, in the order they are looked for.
 ACTION_KINDS = ("create", "update", "notify", "webhook")

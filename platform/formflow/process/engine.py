@@ -35,6 +35,7 @@ from formflow.process.calendar.deadlines import deadline
 from formflow.process.delegation import delegate, remember
 from formflow.process.notifications.service import store
 from formflow.process.outcomes import outcome
+from formflow.process.previous import previous_state
 from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import is_requester, requester_ids
 from formflow.process.tables import events, tasks
@@ -412,7 +413,7 @@ class ProcessEngine:
             transition = self.choose(case, name, merged, user)
             if transition is None:
                 raise Conflict(Message("no_branch", {"action": name}))
-            target = self.previous_state(case) if transition.to == PREVIOUS else transition.to
+            target = previous_state(case) if transition.to == PREVIOUS else transition.to
         changes = dict(values)
         if transition is not None:
             changes.update(self._set_values(case, transition, {**case.record, **values}, user))
@@ -447,21 +448,6 @@ class ProcessEngine:
             self.enter(case, user, target, event_id)
         plugin_hooks.after_transition(self, case, user, name, from_state, to_state, comment,
                                       event_id)
-
-    def previous_state(self, case: Case) -> str:
-        """The state the record came from into its current one.  A move back (to
-        ``@previous``) is no coming-from, so sending back twice goes back two steps."""
-        rows = case.conn.execute(
-            sa.select(events.c.from_state, events.c.data).where(
-                events.c.entity == case.entity.qualified_name,
-                events.c.record_id == case.record["id"],
-                events.c.to_state == case.record["_state"],
-            ).order_by(events.c.id.desc())
-        )
-        for row in rows:
-            if row.from_state and not (row.data or {}).get("back"):
-                return row.from_state
-        return case.process.start
 
     def _set_values(self, case: Case, transition: Transition, record, user: User) -> dict:
         scope = self.records.scope(case.conn, case.entity, record)
