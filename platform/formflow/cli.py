@@ -14,6 +14,7 @@ from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name, list_tokens
 from formflow.auth.admin_log import CLI
 from formflow.errors import ServiceError, ValidationFailed
+from formflow.files_cli import files_group
 from formflow.i18n import negotiate, render_errors
 from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
@@ -474,3 +475,6 @@ def _fail(error: ServiceError) -> None:
             f"{field}: {' '.join(texts)}" for field, texts in rendered.items()
         )
     raise click.ClickException(message)
+
+
+main.add_command(files_group)
