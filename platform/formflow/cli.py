@@ -15,6 +15,7 @@ from formflow.auth.admin_log import CLI
 from formflow.cli_data import DATA_COMMANDS, user_show_command
 from formflow.design.site_apps import published_site_apps_at
 from formflow.errors import ServiceError, ValidationFailed
+from formflow.files_cli import files_group
 from formflow.i18n import render_errors
 from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
@@ -394,3 +395,6 @@ def _fail(error: ServiceError) -> None:
             f"{field}: {' '.join(texts)}" for field, texts in rendered.items()
         )
     raise click.ClickException(message)
+
+
+main.add_command(files_group)

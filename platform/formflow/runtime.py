@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, g
@@ -52,10 +53,12 @@ from formflow.process.read_scope import TaskHolders
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
+from formflow.records.files import FileStore
 from formflow.records.limits import RecordLimits
 from formflow.records.list_views import ListViews
 from formflow.records.people import People
 from formflow.records.service import RecordService
+from formflow.storage.contents import make_contents
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
 from formflow.storage.tables import Schema, build_schema
@@ -121,6 +124,7 @@ class Runtime:
                                  settings["IMPORT_MAX_BYTES"])
         self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
         self.list_views = ListViews(self.db)
+        self.files = FileStore(make_contents(settings, self.db, Path(settings["INSTANCE_PATH"])))
         self.people = People(self.db)
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)

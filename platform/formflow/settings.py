@@ -58,6 +58,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERY_PARAMS": 200,  # parameters of a URL's query string
     "IDEMPOTENCY_SECONDS": 86_400,  # how long a create remembers its idempotency key
     "UPLOAD_MAX_BYTES": None,  # size of one uploaded file; none: MAX_CONTENT_LENGTH
+    "FILE_STORAGE": "database",  # where uploaded files live: database, s3 or disk
+    "S3_BUCKET": None,  # FILE_STORAGE=s3: the bucket (credentials: AWS_* variables)
+    "S3_ENDPOINT_URL": None,  # an S3-compatible store other than AWS, e.g. http://minio:9000
+    "S3_REGION": None,
+    "S3_PREFIX": "",  # object names start with it, e.g. files/
     "PASSWORD_MIN_LENGTH": 8,
     "PASSWORD_CHECK_COMMON": True,  # refuse common and user-name-derived passwords
     "TOKEN_DAYS": 90,  # lifetime (and longest allowed) of a new API token; 0: no limit
@@ -76,6 +81,7 @@ WHOLE_NUMBERS = (*LIMITS, "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TOKEN_ATTEM
                  "TRUSTED_PROXIES")
 
 ENVIRONMENTS = ("development", "production")
+FILE_STORAGES = ("database", "s3", "disk")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The shortest secret key accepted in production (a 32-byte hex token has 64).
@@ -141,6 +147,9 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
     except ValueError as error:
         raise SettingsError(str(error)) from None
     settings["ENV"] = _choice(settings, "ENV", ENVIRONMENTS, str.lower)
+    settings["FILE_STORAGE"] = _choice(settings, "FILE_STORAGE", FILE_STORAGES, str.lower)
+    if settings["FILE_STORAGE"] == "s3" and not settings["S3_BUCKET"]:
+        raise SettingsError("FORMFLOW_FILE_STORAGE=s3 needs FORMFLOW_S3_BUCKET")
     settings["LOG_FORMAT"] = _choice(settings, "LOG_FORMAT", LOG_FORMATS, str.lower)
     settings["LOG_LEVEL"] = _choice(settings, "LOG_LEVEL", LOG_LEVELS, str.upper)
     production = settings["ENV"] == "production"

@@ -15,11 +15,9 @@ then moves such a record into the past, so that some open tasks are overdue.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -457,18 +455,12 @@ def backdate(runtime, moves: Iterable[tuple[str, int, timedelta]]) -> None:
 
 
 def store_file(runtime, data: bytes, filename: str) -> str:
-    """Store a demo attachment the way an upload is stored (once per content under
-    ``<instance>/files/<aa>/<sha256>``), for every user to attach, and return the field
-    value ``<sha256>/<name>``.  Opens its own write transaction."""
-    digest = hashlib.sha256(data).hexdigest()
-    folder = Path(runtime.settings["INSTANCE_PATH"]) / "files" / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / digest
-    if not target.exists():
-        target.write_bytes(data)
+    """Store a demo attachment the way an upload is stored, for every user to attach,
+    and return the field value ``<sha256>/<name>``.  Opens its own write transaction."""
+    key = runtime.files.store(data, filename)
     with runtime.db.write() as conn:
-        remember_upload(conn, digest, None)
-    return f"{digest}/{filename}"
+        remember_upload(conn, key.partition("/")[0], None)
+    return key
 
 
 def sample_pdf(title: str) -> bytes:

@@ -1,22 +1,19 @@
-"""File storage for file and image fields: the content store on disk and what it
-accepts.
+"""File storage for file and image fields: storage keys and what is accepted.
 
-An upload is stored once per content under ``<root>/<aa>/<sha256>`` (the same bytes
-uploaded twice are one file); the field's value is the storage key ``<sha256>/<name>``
-(:data:`formflow.storage.files.KEY`, where the table remembering who uploaded what
-lives).  Accepted are the types below, by extension; images must also look like images.
-Who may upload and download is the caller's check (:mod:`formflow.web.files`,
-:mod:`formflow.records.attachments`).
+An upload is stored once per content in the deployment's content store
+(:mod:`formflow.storage.contents`: the database, S3 or a folder); the field's value is
+the storage key ``<sha256>/<name>`` (:data:`formflow.storage.files.KEY`, where the table
+remembering who uploaded what lives).  Accepted are the types below, by extension;
+images must also look like images.  Who may upload and download is the caller's check
+(:mod:`formflow.web.files`, :mod:`formflow.records.attachments`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
-from pathlib import Path
+from collections.abc import Iterator
 
+from formflow.storage.contents import ContentStore
 from formflow.storage.files import KEY
 
 IMAGE_TYPES = {
@@ -70,29 +67,16 @@ def file_name(key: str) -> str | None:
 
 
 class FileStore:
-    """The files under ``root`` (the instance folder's ``files``)."""
+    """Files by storage key, their bytes in the deployment's content store."""
 
-    def __init__(self, root: Path):
-        self.root = root
-
-    def path(self, key: str) -> Path | None:
-        """Where the content of ``key`` is stored, or None (no such key or file)."""
-        match = KEY.match(key or "")
-        if not match:
-            return None
-        digest = match.group(1)
-        path = self.root / digest[:2] / digest
-        return path if path.is_file() else None
+    def __init__(self, contents: ContentStore):
+        self.contents = contents
 
     def store(self, data: bytes, filename: str) -> str:
         """Store ``data`` (once per content) and return its key."""
-        digest = hashlib.sha256(data).hexdigest()
-        folder = self.root / digest[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / digest
-        if not target.exists():
-            descriptor, temporary = tempfile.mkstemp(dir=folder)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, target)  # whole or nothing, even with two uploads at once
-        return f"{digest}/{safe_name(filename)}"
+        return f"{self.contents.put(data)}/{safe_name(filename)}"
+
+    def chunks(self, key: str) -> Iterator[bytes] | None:
+        """The content of ``key`` in chunks, or None (no such key or content)."""
+        match = KEY.match(key or "")
+        return self.contents.chunks(match.group(1)) if match else None

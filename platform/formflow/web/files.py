@@ -1,7 +1,7 @@
 """File and image fields: uploads and downloads.
 
-An upload is stored once per content under ``<instance>/files`` by
-:mod:`formflow.records.files`; the field's value is the storage key ``<sha256>/<name>``.
+An upload is stored once per content in the deployment's content store
+(:mod:`formflow.storage.contents`); the field's value is the storage key ``<sha256>/<name>``.
 Uploads are limited in size (``FORMFLOW_UPLOAD_MAX_BYTES``, at most
 the request limit) and type (by extension; images must also look like images).
 Each upload is remembered as its user's (:mod:`formflow.storage.files`): a save may
@@ -16,10 +16,9 @@ stored the same way; readers of the record fetch them through its history.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
-from flask import abort, current_app, request, send_file, session
+from flask import Response, abort, current_app, request, session
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -54,7 +53,7 @@ def max_bytes() -> int:
 
 
 def file_store() -> FileStore:
-    return FileStore(Path(current_app.instance_path) / "files")
+    return get_runtime().files
 
 
 def check_upload(field_type: str, filename: str, data: bytes) -> str | None:
@@ -192,19 +191,20 @@ def download(app: str, entity: str, record_id: int, name: str):
 
 
 def _send(key: str):
-    path = file_store().path(key)
-    if path is None:
+    chunks = file_store().chunks(key)
+    if chunks is None:
         abort(404)
     filename = file_name(key)
     extension = filename.rpartition(".")[2].lower()
-    mimetype = FILE_TYPES.get(extension, "application/octet-stream")
-    response = send_file(
-        path,
-        mimetype=mimetype,
-        download_name=filename,
-        as_attachment=extension not in IMAGE_TYPES,
-        max_age=3600,
+    disposition = "inline" if extension in IMAGE_TYPES else "attachment"
+    response = Response(
+        chunks,
+        mimetype=FILE_TYPES.get(extension, "application/octet-stream"),
+        direct_passthrough=True,
     )
+    # A safe name (letters, digits, '.', '_', '-'), so it needs no quoting rules.
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["ETag"] = f'"{key.partition("/")[0]}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=3600"
