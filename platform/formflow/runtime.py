@@ -23,7 +23,9 @@ from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
 from formflow.fields import Registry, builtin_registry
+from formflow.insights.feedback import RATE_TEXTS, FeedbackService
 from formflow.insights.monitor import Monitor
+from formflow.insights.recorder import CaseRecorder
 from formflow.insights.service import InsightsService
 from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
@@ -106,16 +108,20 @@ class Runtime:
         self.record_actions = RecordActionService(self.records, self.plugins.record_actions())
         self.menu_links = self.plugins.menu_links()
         self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
-        kinds = {**TEXTS, **self.plugins.notification_kinds(TEXTS)}
+        builtin = {**TEXTS, **RATE_TEXTS}
+        kinds = {**builtin, **self.plugins.notification_kinds(builtin)}
         self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
         engine.on_notify = self.mailer.queue
+        engine.on_event = CaseRecorder().event
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
         self.account_policy = AccountPolicy.from_settings(settings)
         self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
-        self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
+        self.feedback = FeedbackService(self.db, self.model, self.records)
+        self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"],
+                                        self.feedback)
         self.monitor = Monitor(self.db, self.insights, self.processes)
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from formflow.api.authentication import current_api_user
-from formflow.api.routes import api
+from formflow.api.routes import api, json_body
 from formflow.insights.service import Selection, parse_date, parse_version
 from formflow.runtime import get_runtime
 
@@ -26,3 +26,16 @@ def process_figures(app: str, process: str):
 def compare_figures(app: str, process: str):
     a, b = request.args.get("a", ""), request.args.get("b", "")
     return jsonify(get_runtime().insights.compare(current_api_user(), app, process, a, b))
+
+
+@api.get("/<app>/<entity>/<int:record_id>/rating")
+def case_rating(app: str, entity: str, record_id: int):
+    return jsonify(get_runtime().feedback.rating(current_api_user(), f"{app}.{entity}",
+                                                 record_id))
+
+
+@api.put("/<app>/<entity>/<int:record_id>/rating")
+def rate_case(app: str, entity: str, record_id: int):
+    """The requester rates their finished case: ``{"score": 1-5, "comment": ...}``."""
+    return jsonify(get_runtime().feedback.rate(current_api_user(), f"{app}.{entity}",
+                                               record_id, json_body()))

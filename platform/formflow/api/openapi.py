@@ -269,7 +269,23 @@ def _process_paths(name: str, collection: str, ref, item_params) -> dict[str, An
             {"200": _json(_items({"type": "object"}))}, item_params)},
         f"{collection}/{{id}}/actions/{{name}}": {"post": _operation(
             f"Take an action on a {name}", {"200": _json(ref)}, action_params, body=step)},
+        f"{collection}/{{id}}/rating": {
+            "get": _operation(f"The requester's rating of a finished {name}",
+                              {"200": _json(_RATING)}, item_params),
+            "put": _operation(f"Rate a finished {name} (its requester)",
+                              {"200": _json(_RATING)}, item_params, body=_RATE),
+        },
     }
+
+
+_RATING = {"type": "object", "properties": {
+    "score": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+    "comment": {"type": ["string", "null"]}, "rated_by": {"type": ["string", "null"]},
+    "rated_at": {"type": ["string", "null"], "format": "date-time"},
+    "may_rate": {"type": "boolean"}}}
+_RATE = {"type": "object", "additionalProperties": False, "required": ["score"],
+         "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "comment": {"type": ["string", "null"], "maxLength": 1000}}}
 
 
 def _items(schema) -> dict[str, Any]:

@@ -11,7 +11,11 @@ Definitions (docs/insights.md repeats them for readers):
 - *withdraw rate*: cases withdrawn at least once ÷ cases;
 - a state's *waiting time*: from entering it to its first decision;
 - *SLA compliance*: tasks decided by their due time ÷ tasks that had one and are decided
-  or overdue.
+  or overdue;
+- *satisfaction*: how many of the cases were rated by their requesters, and the mean
+  score (1 to 5);
+- *cost per case*: the cost of the approvers' handling time of the completed cases ÷
+  completed cases (None when no role has an hourly cost).
 Rates are fractions from 0 to 1, and None when nothing defines them (no completed case).
 
 Pure: cases in, a JSON-ready dict out.
@@ -55,10 +59,14 @@ def compute(
     *,
     working_seconds: WorkingSeconds | None = None,
     sla: Mapping[str, tuple[int, int]] | None = None,
+    ratings: Mapping[str, int] | None = None,
+    costs: Mapping[str, float] | None = None,
 ) -> dict:
     """The figures of ``cases``; ``finals`` maps each final state to its outcome,
     ``working_seconds(a, b)`` counts working time (None: business hours are not
-    computed), ``sla`` maps states to (tasks on time, tasks with a due time)."""
+    computed), ``sla`` maps states to (tasks on time, tasks with a due time),
+    ``ratings`` case ids to their score and ``costs`` case ids to their handling cost
+    (None: no role has a cost)."""
     completed: list[tuple[Case, datetime, str]] = []
     for case in cases:
         completion = case.completion(finals)
@@ -85,6 +93,8 @@ def compute(
         "rejection_rate": _rate(outcomes["rejected"], len(completed)),
         "withdraw_rate": _rate(sum(1 for case in cases if "withdraw" in case.actions), len(cases)),
         "sla_compliance": _sla_total(sla),
+        "satisfaction": _satisfaction(cases, ratings or {}),
+        "cost_per_case": _cost_per_case(completed, costs),
         "states": _states(cases, sla or {}),
         "throughput": _throughput(completed),
         "variants": _variants(cases),
@@ -128,6 +138,18 @@ def _variants(cases: Sequence[Case]) -> list[dict]:
     paths = Counter(case.path for case in cases)
     ranked = sorted(paths.items(), key=lambda item: (-item[1], item[0]))[:MAX_VARIANTS]
     return [{"path": list(path), "count": count} for path, count in ranked]
+
+
+def _satisfaction(cases: Sequence[Case], ratings: Mapping[str, int]) -> dict:
+    scores = [ratings[case.case_id] for case in cases if case.case_id in ratings]
+    return {"count": len(scores), "mean": _round(sum(scores) / len(scores)) if scores else None}
+
+
+def _cost_per_case(completed: Sequence[tuple[Case, datetime, str]],
+                   costs: Mapping[str, float] | None) -> float | None:
+    if costs is None or not completed:
+        return None
+    return _round(sum(costs.get(case.case_id, 0.0) for case, _, _ in completed) / len(completed))
 
 
 def _sla_total(sla: Mapping[str, tuple[int, int]] | None) -> float | None:

@@ -22,6 +22,7 @@ from formflow.errors import Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.insights import baseline as baselines
 from formflow.insights.cases import Case, cases_from_events, cases_from_log, default_outcome
+from formflow.insights.feedback import FeedbackService
 from formflow.insights.kpis import compute
 from formflow.metadata.model import Model, Process
 from formflow.process.tables import events, tasks
@@ -47,8 +48,10 @@ class Selection:
 
 
 class InsightsService:
-    def __init__(self, db, model: Model, schema: Schema, timezone: tzinfo):
+    def __init__(self, db, model: Model, schema: Schema, timezone: tzinfo,
+                 feedback: FeedbackService):
         self.db = db
+        self.feedback = feedback
         self.model = model
         self.schema = schema
         self.timezone = timezone
@@ -73,6 +76,10 @@ class InsightsService:
         result["difference"] = {
             name: _difference(result["a"][name], result["b"][name]) for name in COMPARED
         }
+        result["difference"]["satisfaction"] = _difference(
+            result["a"]["satisfaction"]["mean"], result["b"]["satisfaction"]["mean"])
+        result["difference"]["cost_per_case"] = _difference(
+            result["a"]["cost_per_case"], result["b"]["cost_per_case"])
         for spread in ("cycle_time_hours", "business_hours"):
             result["difference"][spread] = {
                 q: _difference(result["a"][spread][q], result["b"][spread][q])
@@ -120,6 +127,8 @@ class InsightsService:
 
     def _figures(self, conn, process: Process, selection: Selection,
                  creators: set[int] | None) -> dict:
+        calendar = load_calendar(conn, self.timezone)
+        ratings = costs = None
         if selection.baseline is not None:
             rows = baselines.log_rows(conn, process.qualified_name, selection.baseline)
             if not rows:
@@ -128,10 +137,14 @@ class InsightsService:
         else:
             cases = self._in_period(self._live_cases(conn, process, selection, creators),
                                     selection)
-            sla = self._sla(conn, process, {c.record_id for c in cases})
-        calendar = load_calendar(conn, self.timezone)
+            ids = {c.record_id for c in cases}
+            sla = self._sla(conn, process, ids)
+            scores = self.feedback.scores(conn, process.entity, ids)
+            ratings = {str(k): v for k, v in scores.items()}
+            spent = self.feedback.handling_costs(conn, process.entity, calendar.working_seconds)
+            costs = None if spent is None else {str(k): v for k, v in spent.items()}
         figures = compute(cases, _finals(process), working_seconds=calendar.working_seconds,
-                          sla=sla)
+                          sla=sla, ratings=ratings, costs=costs)
         figures["source"] = _describe(selection)
         return figures
 

@@ -67,6 +67,8 @@ class ProcessEngine:
     #: Called as ``on_notify(conn, notification_id)`` for each notification stored (the
     #: mailer sends it once the transaction commits).
     on_notify = None
+    #: ``on_event(engine, case, event_row)`` after each event is stored, in its transaction.
+    on_event = None
 
     def __init__(self, model: Model, registry: ProcessRegistry, records):
         self.model = model
@@ -476,11 +478,15 @@ class ProcessEngine:
         if from_state is not None and to_state is not None:
             entry = self.entry(case)
             seconds = (now - entry[1]).total_seconds() if entry else None
-        event_id = case.conn.execute(sa.insert(events).values(
+        row = dict(
             **case.key, process_version=case.record.get("_process_version") or 1, action=action,
             from_state=from_state, to_state=to_state, actor_id=user.id if user else None,
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
-        ).returning(events.c.id)).scalar_one()
+        )
+        event_id = case.conn.execute(
+            sa.insert(events).values(**row).returning(events.c.id)).scalar_one()
+        if self.on_event is not None:
+            self.on_event(self, case, {"id": event_id, **row})
         if to_state is not None:
             case.entered = (event_id, now)
         return event_id

@@ -41,6 +41,7 @@ def tabs() -> list[Tab]:
         Tab("users", _("Users"), url_for("web.admin_users")),
         Tab("departments", _("Departments"), url_for("web.admin_departments")),
         Tab("roles", _("Roles"), url_for("web.admin_roles")),
+        Tab("costs", _("Hourly costs"), url_for("web.admin_costs")),
         Tab("plugins", _("Plugins"), url_for("web.admin_plugins")),
         Tab("audit", _("Audit log"), url_for("web.admin_audit")),
     ]
