@@ -127,6 +127,7 @@ def test_hourly_costs_turn_handling_time_into_cost_per_case(
         conn.execute(sa.update(tasks).where(tasks.c.record_id == approved,
                                             tasks.c.kind == "approve")
                      .values(opened_at=monday, closed_at=monday + timedelta(hours=2)))
+    runtime.insights.rebuild("flow.leave_flow")
     assert admin_api.get(FIGURES).get_json()["cost_per_case"] is None
     client = app.test_client()
     token = sign_in(client, "admin", ADMIN_PASSWORD)

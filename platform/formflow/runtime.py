@@ -25,6 +25,7 @@ from formflow.auth.policy import AccountPolicy
 from formflow.fields import Registry, builtin_registry
 from formflow.insights.feedback import RATE_TEXTS, FeedbackService
 from formflow.insights.monitor import Monitor
+from formflow.insights.overdue import OverdueActions
 from formflow.insights.recorder import CaseRecorder
 from formflow.insights.service import InsightsService
 from formflow.io.exporting import Exporter
@@ -112,7 +113,7 @@ class Runtime:
         kinds = {**builtin, **self.plugins.notification_kinds(builtin)}
         self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
         engine.on_notify = self.mailer.queue
-        engine.on_event = CaseRecorder().event
+        engine.on_event = CaseRecorder(settings["TIMEZONE"]).event
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
         self.account_policy = AccountPolicy.from_settings(settings)
@@ -123,6 +124,7 @@ class Runtime:
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"],
                                         self.feedback)
         self.monitor = Monitor(self.db, self.insights, self.processes)
+        self.overdue = OverdueActions(self.db, self.insights, self.process)
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,

@@ -39,3 +39,12 @@ def rate_case(app: str, entity: str, record_id: int):
     """The requester rates their finished case: ``{"score": 1-5, "comment": ...}``."""
     return jsonify(get_runtime().feedback.rate(current_api_user(), f"{app}.{entity}",
                                                record_id, json_body()))
+
+
+@api.post("/tasks/<int:task_id>/remind")
+def remind_task(task_id: int):
+    """Whoever watches the process reminds the holder of an open task (``{"comment"}``)."""
+    body = json_body() if request.content_length else {}
+    comment = body.get("comment") if isinstance(body, dict) else None
+    return jsonify(get_runtime().overdue.remind(current_api_user(), task_id,
+                                                comment if isinstance(comment, str) else None))

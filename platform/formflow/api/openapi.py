@@ -142,6 +142,12 @@ def openapi_document(
             [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             body={"type": "object", "additionalProperties": False, "required": ["user"],
                   "properties": {"user": {"type": "string"}, "comment": {"type": "string"}}})}
+        paths["/api/v1/tasks/{id}/remind"] = {"post": _operation(
+            "Remind the holder of an open task (who watches the process)",
+            {"200": _json({"type": "object"}), "429": _problem_response()},
+            [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            body={"type": "object", "additionalProperties": False,
+                  "properties": {"comment": {"type": "string", "maxLength": 1000}}})}
         paths.update(_insights_paths())
     return {
         "openapi": "3.1.0",

@@ -10,19 +10,17 @@ handling time runs from its opening to its decision, in working hours of the cal
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 
 from formflow.auth import User
-from formflow.auth.tables import user_roles, users
+from formflow.auth.tables import users
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Model
-from formflow.process.tables import tasks
 from formflow.storage.system import system_metadata
 from formflow.storage.types import UtcDateTime, utcnow
 
@@ -58,9 +56,6 @@ role_costs = sa.Table(
     sa.Column("hourly_cost", sa.Numeric(12, 2), nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
-
-WorkingSeconds = Callable[[datetime, datetime], float]
-
 
 def finished(entity: Entity, model: Model, record: Mapping[str, Any]) -> bool:
     """Whether the record's case has ended (its state is final)."""
@@ -119,13 +114,6 @@ class FeedbackService:
         may = self._may_rate(user, entity, record)
         return _as_json(row, may) if may or row is not None else None
 
-    def scores(self, conn, entity: str, record_ids: set[int] | None = None) -> dict[int, int]:
-        """Record id -> score of the rated cases of ``entity``."""
-        rows = conn.execute(sa.select(ratings.c.record_id, ratings.c.score)
-                            .where(ratings.c.entity == entity))
-        return {r.record_id: r.score for r in rows
-                if record_ids is None or r.record_id in record_ids}
-
     # -- costs --------------------------------------------------------------------------
 
     def costs(self, user: User) -> dict[str, Decimal]:
@@ -164,28 +152,6 @@ class FeedbackService:
     @staticmethod
     def hourly_costs(conn) -> dict[str, Decimal]:
         return {r.role: r.hourly_cost for r in conn.execute(sa.select(role_costs))}
-
-    def handling_costs(self, conn, entity: str, working_seconds: WorkingSeconds
-                       ) -> dict[int, float] | None:
-        """Record id -> cost of the approvers' handling time of its decided approval
-        tasks; None when no role has a cost."""
-        costs = self.hourly_costs(conn)
-        if not costs:
-            return None
-        rates: dict[int, float] = {}
-        for row in conn.execute(sa.select(user_roles.c.user_id, user_roles.c.role)
-                                .where(user_roles.c.role.in_(sorted(costs)))):
-            rates[row.user_id] = max(rates.get(row.user_id, 0.0), float(costs[row.role]))
-        spent: dict[int, float] = {}
-        for row in conn.execute(
-            sa.select(tasks.c.record_id, tasks.c.assignee_id, tasks.c.opened_at,
-                      tasks.c.closed_at)
-            .where(tasks.c.entity == entity, tasks.c.kind == "approve",
-                   tasks.c.status == "done", tasks.c.assignee_id.in_(sorted(rates)))
-        ):
-            hours = working_seconds(row.opened_at, row.closed_at) / 3600
-            spent[row.record_id] = spent.get(row.record_id, 0.0) + hours * rates[row.assignee_id]
-        return spent
 
     # -- inside -------------------------------------------------------------------------
 

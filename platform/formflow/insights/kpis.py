@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from formflow.insights.cases import Case
 
@@ -59,14 +59,12 @@ def compute(
     *,
     working_seconds: WorkingSeconds | None = None,
     sla: Mapping[str, tuple[int, int]] | None = None,
-    ratings: Mapping[str, int] | None = None,
-    costs: Mapping[str, float] | None = None,
 ) -> dict:
     """The figures of ``cases``; ``finals`` maps each final state to its outcome,
     ``working_seconds(a, b)`` counts working time (None: business hours are not
-    computed), ``sla`` maps states to (tasks on time, tasks with a due time),
-    ``ratings`` case ids to their score and ``costs`` case ids to their handling cost
-    (None: no role has a cost)."""
+    computed), ``sla`` maps states to (tasks on time, tasks with a due time).  A log
+    holds no ratings and no handling times: satisfaction and cost per case come from
+    the summary tables of live cases only."""
     completed: list[tuple[Case, datetime, str]] = []
     for case in cases:
         completion = case.completion(finals)
@@ -87,16 +85,19 @@ def compute(
             "in_flight": len(cases) - len(completed),
         },
         "cycle_time_hours": spread(hours),
+        "cycle_time_distribution": {f"p{n}": _round(percentile(hours, n / 100))
+                                    for n in (10, 25, 50, 75, 90)},
         "business_hours": spread(business),
         "rework_rate": _rate(sum(1 for case in cases if case.reworked), len(cases)),
         "first_pass_yield": _rate(first_pass, len(completed)),
         "rejection_rate": _rate(outcomes["rejected"], len(completed)),
         "withdraw_rate": _rate(sum(1 for case in cases if "withdraw" in case.actions), len(cases)),
         "sla_compliance": _sla_total(sla),
-        "satisfaction": _satisfaction(cases, ratings or {}),
-        "cost_per_case": _cost_per_case(completed, costs),
+        "satisfaction": {"count": 0, "mean": None},
+        "cost_per_case": None,
         "states": _states(cases, sla or {}),
         "throughput": _throughput(completed),
+        "wip": _wip(cases, completed),
         "variants": _variants(cases),
         "enough_data": len(cases) >= ENOUGH_CASES,
     }
@@ -127,29 +128,33 @@ def _states(cases: Sequence[Case], sla: Mapping[str, tuple[int, int]]) -> list[d
 
 
 def _throughput(completed: Sequence[tuple[Case, datetime, str]]) -> list[dict]:
-    weeks: Counter[str] = Counter()
-    for _, done, _ in completed:
-        year, week, _ = done.isocalendar()
-        weeks[f"{year}-W{week:02d}"] += 1
+    weeks = Counter(_week(done) for _, done, _ in completed)
     return [{"week": week, "completed": count} for week, count in sorted(weeks.items())]
+
+
+def _wip(cases: Sequence[Case], completed: Sequence[tuple[Case, datetime, str]]) -> list[dict]:
+    """Cases in flight at the end of each ISO week that saw a case start or end."""
+    change: Counter[str] = Counter()
+    for case in cases:
+        change[_week(case.started_at)] += 1
+    for _, done, _ in completed:
+        change[_week(done)] -= 1
+    open_now, series = 0, []
+    for week in sorted(change):
+        open_now += change[week]
+        series.append({"week": week, "in_flight": open_now})
+    return series
+
+
+def _week(moment: datetime) -> str:
+    year, week, _ = moment.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def _variants(cases: Sequence[Case]) -> list[dict]:
     paths = Counter(case.path for case in cases)
     ranked = sorted(paths.items(), key=lambda item: (-item[1], item[0]))[:MAX_VARIANTS]
     return [{"path": list(path), "count": count} for path, count in ranked]
-
-
-def _satisfaction(cases: Sequence[Case], ratings: Mapping[str, int]) -> dict:
-    scores = [ratings[case.case_id] for case in cases if case.case_id in ratings]
-    return {"count": len(scores), "mean": _round(sum(scores) / len(scores)) if scores else None}
-
-
-def _cost_per_case(completed: Sequence[tuple[Case, datetime, str]],
-                   costs: Mapping[str, float] | None) -> float | None:
-    if costs is None or not completed:
-        return None
-    return _round(sum(costs.get(case.case_id, 0.0) for case, _, _ in completed) / len(completed))
 
 
 def _sla_total(sla: Mapping[str, tuple[int, int]] | None) -> float | None:

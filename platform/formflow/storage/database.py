@@ -6,6 +6,8 @@ A plain ``postgresql://`` URL is served by psycopg 3.
 
 Work that must wait until a write transaction has committed (sending e-mail, say)
 registers itself with :func:`after_commit`; it runs only when the commit succeeded.
+Work that must be kept when a write transaction fails (counting a refused save, say)
+registers itself with :func:`after_rollback`; it runs in a transaction of its own.
 
 :func:`is_outage` tells a database that cannot be used right now (unreachable, gone
 away mid-request, locked past the busy timeout) from a statement that is wrong.  On
@@ -33,6 +35,7 @@ IDLE_PING_SECONDS = 1.0
 _SQLITE_OUTAGE_CODES = frozenset({5, 6, 8, 10, 13, 14, 15})
 #: The key in ``Connection.info`` of the callbacks waiting for the write to commit.
 _AFTER_COMMIT = "formflow_after_commit"
+_AFTER_ROLLBACK = "formflow_after_rollback"
 logger = logging.getLogger(__name__)
 
 
@@ -75,20 +78,23 @@ class Database:
         """A write transaction: committed when the block ends, rolled back on error.
         Then the callbacks registered with :func:`after_commit` run, in order."""
         waiting: dict[Hashable, Callable[[], object]] = {}
-        with self._writer.begin() as conn:
-            conn.info[_AFTER_COMMIT] = waiting
-            try:
-                yield conn
-            finally:
-                # A connection the database dropped is discarded with its info; asking
-                # for its info would raise and hide the error that dropped it.
-                if not conn.invalidated:
-                    conn.info.pop(_AFTER_COMMIT, None)
-        for callback in waiting.values():
-            try:
-                callback()
-            except Exception:  # the data is committed: report the failure, go on
-                logger.exception("after-commit work %r failed", callback)
+        undone: dict[Hashable, Callable[[], object]] = {}
+        try:
+            with self._writer.begin() as conn:
+                conn.info[_AFTER_COMMIT] = waiting
+                conn.info[_AFTER_ROLLBACK] = undone
+                try:
+                    yield conn
+                finally:
+                    # A connection the database dropped is discarded with its info; asking
+                    # for its info would raise and hide the error that dropped it.
+                    if not conn.invalidated:
+                        conn.info.pop(_AFTER_COMMIT, None)
+                        conn.info.pop(_AFTER_ROLLBACK, None)
+        except Exception:
+            _run(undone, "after-rollback")
+            raise
+        _run(waiting, "after-commit")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -132,6 +138,24 @@ def after_commit(conn: Connection, callback: Callable[[], object],
     if waiting is None:
         return None
     return waiting.setdefault(key if key is not None else object(), callback)
+
+
+def after_rollback(conn: Connection, callback: Callable[[], object],
+                   key: Hashable | None = None) -> None:
+    """Run ``callback()`` once the write transaction of ``conn`` has rolled back because
+    of an error (never when it commits); with ``key``, only the first callback registered
+    under it.  Nothing is registered outside a ``Database.write()`` transaction."""
+    undone = conn.info.get(_AFTER_ROLLBACK)
+    if undone is not None:
+        undone.setdefault(key if key is not None else object(), callback)
+
+
+def _run(callbacks: dict[Hashable, Callable[[], object]], when: str) -> None:
+    for callback in callbacks.values():
+        try:
+            callback()
+        except Exception:  # the transaction is over: report the failure, go on
+            logger.exception("%s work %r failed", when, callback)
 
 
 def _ping_idle_connections(engine: Engine) -> None:
