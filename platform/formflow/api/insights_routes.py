@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Response, jsonify, request, stream_with_context
 
 from formflow.api.authentication import current_api_user
 from formflow.api.routes import api, json_body
@@ -20,6 +20,18 @@ def process_figures(app: str, process: str):
         baseline=args.get("baseline") or None,
     )
     return jsonify(get_runtime().insights.figures(current_api_user(), app, process, selection))
+
+
+@api.get("/insights/<app>/<process>/events.<any(csv, xes):kind>")
+def process_events(app: str, process: str, kind: str):
+    """The process's event log for process mining (CSV or XES), streamed."""
+    export = get_runtime().event_export
+    chunks = (export.csv if kind == "csv" else export.xes)(current_api_user(), app, process)
+    mimetype = "text/csv" if kind == "csv" else "application/xml"
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{app}-{process}-events.{kind}"')
+    return response
 
 
 @api.get("/insights/<app>/<process>/compare")

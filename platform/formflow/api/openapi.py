@@ -178,6 +178,15 @@ def _insights_paths() -> dict[str, Any]:
     return {
         "/api/v1/insights/{app}/{process}": {"get": _operation(
             "A process's figures", {"200": _json(figures)}, [*where, *selection])},
+        "/api/v1/insights/{app}/{process}/events.csv": {"get": _operation(
+            "The process's event log as CSV (case_id, activity, timestamp, resource, role, "
+            "lifecycle, process_version)",
+            {"200": {"description": "CSV", "content": {"text/csv": {
+                "schema": {"type": "string"}}}}}, where)},
+        "/api/v1/insights/{app}/{process}/events.xes": {"get": _operation(
+            "The process's event log as XES (IEEE 1849), one trace per case",
+            {"200": {"description": "XES", "content": {"application/xml": {
+                "schema": {"type": "string"}}}}}, where)},
         "/api/v1/insights/{app}/{process}/compare": {"get": _operation(
             "Two selections of a process's cases compared", {"200": _json(figures)},
             [*where, *sides])},
