@@ -23,6 +23,7 @@ from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
 from formflow.fields import Registry, builtin_registry
+from formflow.insights.dashboards import DashboardService
 from formflow.insights.event_export import EventExport
 from formflow.insights.feedback import RATE_TEXTS, FeedbackService
 from formflow.insights.monitor import Monitor
@@ -127,6 +128,8 @@ class Runtime:
         self.monitor = Monitor(self.db, self.insights, self.processes)
         self.overdue = OverdueActions(self.db, self.insights, self.process)
         self.event_export = EventExport(self.db, self.insights)
+        self.dashboards = DashboardService(self.db, self.model, self.schema,
+                                           settings["TIMEZONE"])
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,

@@ -16,6 +16,7 @@ from pathlib import PurePath
 
 from formflow.expressions import ExpressionError, compile_expression
 from formflow.metadata.compute_graph import compute_graph, computed_nodes
+from formflow.metadata.dashboard_lint import dashboard_problems
 from formflow.metadata.expression_types import field_lookup, type_problems
 from formflow.metadata.model import (
     SYSTEM_FIELDS,
@@ -85,6 +86,8 @@ class _Checker:
                 yield from self.check_entity(entity)
             for process in app.processes.values():
                 yield from ProcessLint(self, process).run()
+            for dashboard in app.dashboards.values():
+                yield from dashboard_problems(self, dashboard)
 
     # -- helpers ------------------------------------------------------------------
 

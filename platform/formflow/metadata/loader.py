@@ -1,7 +1,7 @@
 """Load app folders into the immutable :class:`Model`.
 
-An app folder holds ``app.json``, ``entities/*.json`` and ``processes/*.json``
-(``dashboards/`` and ``fixtures/`` are read by other parts).  Loading reads every
+An app folder holds ``app.json``, ``entities/*.json``, ``processes/*.json`` and
+``dashboards/*.json`` (``fixtures/`` are read by other parts).  Loading reads every
 document, reports JSON syntax errors and schema problems, checks that names match
 file names and that app names are unique, builds the model from the documents that
 are valid, then runs the semantic checker.  Every problem is collected before
@@ -22,6 +22,7 @@ from formflow.metadata.model import (
     App,
     Approval,
     Assignee,
+    Dashboard,
     Entity,
     Field,
     FormSection,
@@ -36,6 +37,7 @@ from formflow.metadata.model import (
     Sla,
     State,
     Transition,
+    Widget,
     humanize,
 )
 from formflow.metadata.problems import MetadataError, Problem
@@ -43,7 +45,7 @@ from formflow.metadata.schema import validate_document
 
 APP_FILE = "app.json"
 #: Sub-folders holding one document per file, and the kind of document each holds.
-DOCUMENT_FOLDERS = {"entities": "entity", "processes": "process"}
+DOCUMENT_FOLDERS = {"entities": "entity", "processes": "process", "dashboards": "dashboard"}
 #: How many fields a default list shows besides the number and the title.
 DEFAULT_LIST_FIELDS = 4
 
@@ -147,6 +149,7 @@ class _AppDocuments:
     app: dict[str, Any] | None = None
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
     processes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dashboards: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     #: Qualified names ("app", "app.entity", "app.process") whose documents are invalid.
     broken: set[str] = field(default_factory=set)
@@ -181,7 +184,8 @@ def _read_app(folder: Path, base: Path, problems: list[Problem]) -> _AppDocument
                 docs.broken.add(f"{docs.app_name}.{path.stem}")
                 continue
             docs.documents[relative] = document
-            target = docs.entities if kind == "entity" else docs.processes
+            target = {"entity": docs.entities, "process": docs.processes,
+                      "dashboard": docs.dashboards}[kind]
             target[path.stem] = document
     return docs
 
@@ -251,9 +255,29 @@ def _build_app(folder: Path, docs: _AppDocuments) -> App:
         plugins=tuple(document.get("plugins", ())),
         entities=MappingProxyType(entities),
         processes=MappingProxyType(processes),
+        dashboards=MappingProxyType({
+            n: _build_dashboard(name, d, docs.file(f"dashboards/{n}.json"))
+            for n, d in docs.dashboards.items()}),
         path=str(folder),
         documents=MappingProxyType(dict(docs.documents)),
     )
+
+
+def _build_dashboard(app: str, doc: Mapping[str, Any], source: str) -> Dashboard:
+    widgets = tuple(
+        Widget(
+            name=w["name"], label=_label(w.get("label"), w["name"]), type=w["type"],
+            entity=_qualify(app, w["entity"]), aggregate=w.get("aggregate", "count"),
+            measure=w.get("field"), group_by=w.get("group_by"), bucket=w.get("bucket"),
+            where=MappingProxyType(dict(w.get("where", {}))),
+            columns=tuple(w.get("columns", ())), sort=w.get("sort"), limit=w.get("limit", 10),
+        )
+        for w in doc["widgets"]
+    )
+    return Dashboard(name=doc["name"], label=_label(doc.get("label"), doc["name"]), app=app,
+                     widgets=widgets, roles=tuple(doc.get("roles", ())),
+                     filters=tuple(doc.get("filters", ())),
+                     description=_optional_label(doc.get("description")), source=source)
 
 
 def _build_entity(app: str, doc: Mapping[str, Any], source: str) -> Entity:

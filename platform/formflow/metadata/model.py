@@ -310,6 +310,36 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Widget:
+    """One number card, chart or table of a dashboard (``dashboards/<name>.json``)."""
+
+    name: str
+    label: Label
+    type: str  # number | bar | line | pie | table
+    entity: str  # qualified
+    aggregate: str = "count"  # count | sum | avg
+    measure: str | None = None  # the field sum and avg add up ("field" in metadata)
+    group_by: str | None = None
+    bucket: str | None = None  # day | week | month
+    where: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    columns: tuple[str, ...] = ()
+    sort: str | None = None
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    name: str
+    label: Label
+    app: str
+    widgets: tuple[Widget, ...]
+    roles: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    description: Label | None = None
+    source: str = ""  # the document's file, for problems
+
+
+@dataclass(frozen=True)
 class App:
     name: str
     label: Label
@@ -319,6 +349,7 @@ class App:
     plugins: tuple[str, ...] = ()
     entities: Mapping[str, Entity] = field(default_factory=lambda: MappingProxyType({}))
     processes: Mapping[str, Process] = field(default_factory=lambda: MappingProxyType({}))
+    dashboards: Mapping[str, Dashboard] = field(default_factory=lambda: MappingProxyType({}))
     path: str = ""
     #: The app's documents as written ({"app.json": {...}, "entities/x.json": {...}}),
     #: kept so a published version can be stored and compared.

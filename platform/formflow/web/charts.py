@@ -8,6 +8,7 @@ text is escaped here, so pages insert a chart with ``|safe``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -80,3 +81,88 @@ def _axis(y: float, top: float, scale: float, text: Callable[[float], str]) -> s
         f'font-size="11" fill="#495057">{escape(text(t))}</text>' for t in ticks)
     return (f'<g class="ff-axis" aria-hidden="true"><line x1="{LEFT}" x2="{WIDTH - RIGHT}" '
             f'y1="{y:.1f}" y2="{y:.1f}" stroke="#6c757d"/>{marks}</g>')
+
+
+def bar_chart(points: Sequence[tuple[str, float]], title: str, text: Callable[[float], str],
+              chart_id: str) -> str:
+    """Horizontal bars, one per (label, value), on one scale from zero."""
+    top = max((v for _, v in points), default=0) or 1
+    height = TOP + ROW * len(points) + AXIS
+    scale = (WIDTH - LEFT - RIGHT) / top
+    parts = [_open(chart_id, title, height)]
+    for index, (label, value) in enumerate(points):
+        y = TOP + index * ROW
+        parts.append(
+            f'<g class="ff-bar"><title>{escape(label)}: {escape(text(value))}</title>'
+            f'<text x="{LEFT - 8}" y="{y + ROW / 2 + 4:.1f}" text-anchor="end" '
+            f'font-size="13">{escape(_short(label))}</text>'
+            f'<rect x="{LEFT}" y="{y + 8:.1f}" width="{max(value, 0) * scale:.1f}" '
+            f'height="{ROW - 16}" fill="{COLOURS[0]}"/></g>')
+    parts.append(_axis(height - AXIS, top, scale, text))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(points: Sequence[tuple[str, float]], title: str, text: Callable[[float], str],
+               chart_id: str) -> str:
+    """Values over ordered buckets (days, weeks, months), joined by a line."""
+    height = 240
+    bottom, left = height - AXIS - 14, 56
+    top = max((v for _, v in points), default=0) or 1
+    step = (WIDTH - left - RIGHT) / max(len(points) - 1, 1)
+    where = [(left + i * step, bottom - max(v, 0) / top * (bottom - TOP)) for i, (_, v)
+             in enumerate(points)]
+    parts = [_open(chart_id, title, height),
+             f'<line x1="{left}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}" '
+             f'stroke="#6c757d" aria-hidden="true"/>',
+             f'<text x="{left - 6}" y="{TOP + 10}" text-anchor="end" font-size="11" '
+             f'fill="#495057" aria-hidden="true">{escape(text(top))}</text>']
+    if len(where) > 1:
+        line = " ".join(f"{x:.1f},{y:.1f}" for x, y in where)
+        parts.append(f'<polyline points="{line}" fill="none" stroke="{COLOURS[0]}" '
+                     f'stroke-width="2" aria-hidden="true"/>')
+    every = max(len(points) // 8, 1)
+    for index, ((label, value), (x, y)) in enumerate(zip(points, where, strict=True)):
+        parts.append(f'<g class="ff-point"><title>{escape(label)}: {escape(text(value))}'
+                     f'</title><circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{COLOURS[0]}"/>')
+        if index % every == 0:
+            parts.append(f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="middle" '
+                         f'font-size="11" fill="#495057">{escape(label)}</text>')
+        parts.append("</g>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def pie_chart(points: Sequence[tuple[str, float]], title: str, text: Callable[[float], str],
+              chart_id: str) -> str:
+    """Slices of a whole, the largest first, with a legend."""
+    total = sum(max(v, 0) for _, v in points) or 1
+    height = max(220, 24 * len(points) + 20)
+    cx, cy, radius = 110, 110, 100
+    parts = [_open(chart_id, title, height)]
+    angle = -math.pi / 2
+    for index, (label, value) in enumerate(points):
+        share = max(value, 0) / total
+        colour = COLOURS[index % len(COLOURS)]
+        hover = f"{escape(label)}: {escape(text(value))} ({share:.0%})"
+        if share >= 0.9999:
+            shape = f'<circle cx="{cx}" cy="{cy}" r="{radius}" fill="{colour}"/>'
+        else:
+            end = angle + share * 2 * math.pi
+            large = 1 if share > 0.5 else 0
+            x1, y1 = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+            x2, y2 = cx + radius * math.cos(end), cy + radius * math.sin(end)
+            shape = (f'<path d="M{cx},{cy} L{x1:.2f},{y1:.2f} A{radius},{radius} 0 {large} 1 '
+                     f'{x2:.2f},{y2:.2f} Z" fill="{colour}"/>')
+            angle = end
+        parts.append(
+            f'<g class="ff-slice"><title>{hover}</title>{shape}'
+            f'<rect x="240" y="{14 + index * 24}" width="14" height="14" fill="{colour}"/>'
+            f'<text x="262" y="{26 + index * 24}" font-size="13">{escape(_short(label))} · '
+            f'{share:.0%}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _short(label: str, limit: int = 18) -> str:
+    return label if len(label) <= limit else label[:limit - 1] + "…"
