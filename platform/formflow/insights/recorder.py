@@ -15,6 +15,7 @@ from typing import Any
 from formflow.auth import user_ids_by_name
 from formflow.insights import summary
 from formflow.insights.cases import finals_of
+from formflow.process.notifications import store
 
 #: Actions by which the requester ends their own case: no rating is asked for.
 OWN_ENDINGS = frozenset({"cancel"})
@@ -35,11 +36,12 @@ class CaseRecorder:
             return
         state = case.process.state(to_state)
         if state is not None and state.final:
-            self._ask_for_rating(engine, case)
+            self._ask_for_rating(case)
 
     @staticmethod
-    def _ask_for_rating(engine, case) -> None:
+    def _ask_for_rating(case) -> None:
         creator = case.record.get("_created_by")
         found = user_ids_by_name(case.conn, [creator]) if creator else {}
         if creator in found:
-            engine.notify(case, found[creator], "rate")
+            store(case.conn, [(found[creator], None)], "rate", case.key["entity"],
+                  case.key["record_id"])
