@@ -42,7 +42,7 @@ def widget(html: str, name: str) -> str:
 
 def test_the_boss_sees_every_sale_in_cards_charts_and_tables(as_user, sales):
     html = as_user("boss").get(PAGE).get_data(as_text=True)
-    assert '<p class="display-6 mb-0" data-value>3</p>' in widget(html, "count")
+    assert 'data-value>3</p>' in widget(html, "count")
     assert ">60</p>" in widget(html, "total") and ">30</p>" in widget(html, "paid_total")
     bars = widget(html, "by_kind")
     assert '<svg xmlns="http://www.w3.org/2000/svg" id="chart-by_kind"' in bars

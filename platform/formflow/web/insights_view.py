@@ -85,7 +85,7 @@ def insights_compare(app: str, process: str):
     except ValidationFailed as error:
         errors = render_errors(error.errors, lang)
     else:
-        chart = _cycle_box_plot(result, {"a": a, "b": b})
+        chart = _cycle_box_plot(result)
     labels = ProcessLabels(found, lang)
     return render("insights/compare", process=found, result=result, errors=errors,
                   a=a, b=b, lang=lang, labels=labels, duration=_hours_text, chart=chart,
@@ -93,7 +93,7 @@ def insights_compare(app: str, process: str):
                   page_area="insights")
 
 
-def _cycle_box_plot(result: dict, sources: dict[str, str]):
+def _cycle_box_plot(result: dict):
     """The cycle times of both sides as box plots (None while a side has no completed
     case)."""
     boxes = []
@@ -101,8 +101,7 @@ def _cycle_box_plot(result: dict, sources: dict[str, str]):
         spread = result[side]["cycle_time_distribution"]
         if spread["p50"] is None:
             return None
-        prefix = _("Before") if side == "a" else _("After")
-        boxes.append(Box(f"{prefix} ({sources[side]})", **spread))
+        boxes.append(Box(_("Before") if side == "a" else _("After"), **spread))
     names = {"p10": _("fastest 10%% within"), "p25": _("a quarter within"),
              "p50": _("median"), "p75": _("three quarters within"),
              "p90": _("slowest 10%% above")}
