@@ -167,7 +167,17 @@ def rebuild(db, entity: str, finals: Mapping[str, str], timezone: tzinfo,
                 handling_rows += found[2]
             _insert(conn, case_rows, visit_rows, handling_rows, creator_ids=creators)
             total += len(cases)
+    _refresh_statistics(db)
     return total
+
+
+def _refresh_statistics(db) -> None:
+    """After a bulk rewrite: planner statistics for the summaries, and on PostgreSQL the
+    visibility map their index-only scans need (autovacuum would catch up later)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        command = "VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"
+        for table in TABLES:
+            conn.exec_driver_sql(f"{command} {table.name}")
 
 
 def summarize(entity: str, case: Case, finals: Mapping[str, str], timezone: tzinfo,
