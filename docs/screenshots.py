@@ -17,6 +17,7 @@ import argparse
 import sys
 import tempfile
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -39,7 +40,8 @@ CHROMIUM_ARGS = [
 ]
 LOCALES = {"zh-CN": "zh-CN", "en": "en-US"}
 PAGES = ("login", "home", "list", "record", "form", "profile", "inbox", "process", "action",
-         "notifications", "admin-users", "admin-plugins", "insights", "insights-process")
+         "notifications", "admin-users", "admin-plugins", "insights", "insights-process",
+         "insights-compare", "dashboard")
 MANAGER = "lihua"
 
 
@@ -157,6 +159,15 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         admin.goto(f"{base}/insights/hr/leave_approval")
         admin.wait_for_selector("#heat-map svg")
         shot("insights-process", on=admin)
+        split = date.today() - timedelta(days=60)
+        admin.goto(f"{base}/insights/hr/leave_approval/compare?a=period:2000-01-01.."
+                   f"{split.isoformat()}&b=period:{(split + timedelta(days=1)).isoformat()}.."
+                   f"{date.today().isoformat()}")
+        admin.wait_for_selector("#difference")
+        shot("insights-compare", on=admin)
+        page.goto(f"{base}/dashboards/crm/sales_pipeline")
+        page.wait_for_selector("[data-widget]")
+        shot("dashboard")
         browser.close()
     return shots
 

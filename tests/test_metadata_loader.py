@@ -79,13 +79,15 @@ def test_a_missing_folder_is_a_problem(tmp_path):
     assert problem.message == "no such folder"
 
 
-def test_dashboards_and_fixtures_are_ignored(model):
+def test_dashboards_are_loaded_and_fixtures_ignored(model):
     assert set(model.apps["shop"].documents) == {
         "app.json",
         "entities/order.json",
         "entities/product.json",
         "processes/order_flow.json",
+        "dashboards/sales.json",
     }
+    assert model.apps["shop"].dashboards["sales"].widgets[0].entity == "shop.order"
 
 
 def test_documents_are_kept_as_written(model):

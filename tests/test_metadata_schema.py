@@ -61,7 +61,7 @@ def test_every_ref_resolves_without_network(path):
 
 def test_schemas_are_loaded_once():
     assert schemas() is schemas()
-    assert set(schemas()) == {"app", "common", "entity", "process"}
+    assert set(schemas()) == {"app", "common", "dashboard", "entity", "process"}
 
 
 @pytest.mark.parametrize(("kind", "path"), list(_valid_documents()))
@@ -72,7 +72,7 @@ def test_scenario_document_is_valid(kind, path):
 
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown document kind"):
-        validate_document("dashboard", {}, "x.json")
+        validate_document("report", {}, "x.json")
 
 
 ENTITY = {"name": "thing", "fields": [{"name": "title", "type": "text"}]}

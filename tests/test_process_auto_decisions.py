@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from formflow.process.eventlog import event_rows
 from rules_support import CLAIM, flow, metadata_path, org, submitted  # noqa: F401
 
 
@@ -35,7 +34,7 @@ def test_a_requester_approving_automatically_passes_the_step(runtime, flow, org)
         ("auto_approve", {"reason": "requester", "user": "emp"})]
     move = flow.events(CLAIM, claim_id)[-1]
     assert (move.action, move.actor, move.to_state) == ("approve", None, "approved")
-    csv = [r for r in event_rows(runtime.db, runtime.records.schema, [CLAIM])
+    csv = [r for r in runtime.events.rows([CLAIM])
            if r["record_id"] == claim_id]
     assert [r["activity"] for r in csv][-2:] == ["auto_approve", "approve"]
     assert csv[-2]["resource"] == ""

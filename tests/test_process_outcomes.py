@@ -46,7 +46,8 @@ def told(runtime, user, lang="en") -> list[tuple[str, str]]:
 
 
 def outcomes(runtime, user, lang="en") -> list[tuple[str, str]]:
-    return [(kind, text) for kind, text in told(runtime, user, lang) if kind not in ("task", "cc")]
+    return [(kind, text) for kind, text in told(runtime, user, lang)
+            if kind not in ("task", "cc", "rate")]
 
 
 @pytest.mark.parametrize(

@@ -319,6 +319,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "There is no baseline labelled '{label}'.",
         "zh-CN": "没有名为“{label}”的基线。",
     },
+    "rating_score": {
+        "en": "Give a whole number of stars from 1 to 5.",
+        "zh-CN": "请打 1 到 5 的整数分。",
+    },
+    "rating_not_requester": {
+        "en": "Only the requester who started this case may rate it.",
+        "zh-CN": "只有发起此申请的人可以评价。",
+    },
+    "rating_not_finished": {
+        "en": "This case has not ended yet; rate it once it is finished.",
+        "zh-CN": "此申请尚未办结，办结后才能评价。",
+    },
+    "cost_invalid": {
+        "en": "Write an amount from 0 to {max} with at most two decimals, or leave it empty.",
+        "zh-CN": "请填写 0 到 {max} 之间、最多两位小数的金额，或留空。",
+    },
     # -- request hardening --------------------------------------------------------
     "next_not_local": {
         "en": "The page to open after signing in is not an address on this site, so it"

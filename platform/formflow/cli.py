@@ -382,6 +382,21 @@ def insights_import_baseline_command(file: str, process_name: str, label: str,
     click.echo(f"Baseline {label!r} of {process_name}: {count} events imported.")
 
 
+@insights_group.command("rebuild")
+@click.option("--process", "process_name", metavar="APP.PROCESS",
+              help="Only this process (default: every process).")
+@with_appcontext
+def insights_rebuild_command(process_name: str | None) -> None:
+    """Summarize every case anew from the event log (after a bulk load of events, or
+    to fill the summary tables of a database that predates them)."""
+    try:
+        counts = get_runtime().insights.rebuild(process_name)
+    except ServiceError as error:
+        _fail(error)
+    for name, count in counts.items():
+        click.echo(f"{name}: {count} cases summarized.")
+
+
 def _read_text(path: str) -> str:
     with open(path, encoding="utf-8-sig") as handle:
         return handle.read()

@@ -29,7 +29,12 @@ from formflow.automations.log import AutomationLog
 from formflow.automations.runner import AutomationRunner
 from formflow.design.site_apps import published_site_apps
 from formflow.fields import Registry, builtin_registry
+from formflow.insights.dashboards import DashboardService
+from formflow.insights.event_export import EventExport
+from formflow.insights.feedback import RATE_TEXTS, FeedbackService
 from formflow.insights.monitor import Monitor
+from formflow.insights.overdue import OverdueActions
+from formflow.insights.recorder import CaseRecorder
 from formflow.insights.service import InsightsService
 from formflow.io.exporting import Exporter
 from formflow.io.importing import Importer
@@ -139,9 +144,11 @@ class Runtime:
         self.menu_links = self.plugins.menu_links()
         self.admin_links = self.plugins.admin_links()
         self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
-        kinds = {**TEXTS, **self.plugins.notification_kinds(TEXTS)}
+        builtin = {**TEXTS, **RATE_TEXTS}
+        kinds = {**builtin, **self.plugins.notification_kinds(builtin)}
         self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
         engine.on_notify = self.mailer.queue
+        engine.on_event = CaseRecorder(settings["TIMEZONE"]).event
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
         self.delegations = Delegations(self.db, self.model, self.records.timezone)
@@ -155,8 +162,14 @@ class Runtime:
         self.admin_log = AdminLog(self.db, settings["TIMEZONE"],
                                   self.plugins.admin_log_actions())
         self.automation_log = AutomationLog(self.db, settings["TIMEZONE"])
-        self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
+        self.feedback = FeedbackService(self.db, self.model, self.records)
+        self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"],
+                                        self.feedback)
         self.monitor = Monitor(self.db, self.insights, self.processes)
+        self.overdue = OverdueActions(self.db, self.insights, self.process)
+        self.event_export = EventExport(self.db, self.insights)
+        self.dashboards = DashboardService(self.db, self.model, self.schema,
+                                           settings["TIMEZONE"])
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,

@@ -129,6 +129,12 @@ def openapi_document(
             body={"type": "object", "additionalProperties": False, "required": ["user"],
                   "properties": {"user": {"type": "string"}, "comment": {"type": "string"}}})}
         paths.update(_delegation_paths())
+        paths["/api/v1/tasks/{id}/remind"] = {"post": _operation(
+            "Remind the holder of an open task (who watches the process)",
+            {"200": _json({"type": "object"}), "429": _problem_response()},
+            [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            body={"type": "object", "additionalProperties": False,
+                  "properties": {"comment": {"type": "string", "maxLength": 1000}}})}
         paths.update(_insights_paths())
     if design:
         paths.update(design_paths(_operation, _json))
@@ -189,6 +195,15 @@ def _insights_paths() -> dict[str, Any]:
     return {
         "/api/v1/insights/{app}/{process}": {"get": _operation(
             "A process's figures", {"200": _json(figures)}, [*where, *selection])},
+        "/api/v1/insights/{app}/{process}/events.csv": {"get": _operation(
+            "The process's event log as CSV (case_id, activity, timestamp, resource, role, "
+            "lifecycle, process_version)",
+            {"200": {"description": "CSV", "content": {"text/csv": {
+                "schema": {"type": "string"}}}}}, where)},
+        "/api/v1/insights/{app}/{process}/events.xes": {"get": _operation(
+            "The process's event log as XES (IEEE 1849), one trace per case",
+            {"200": {"description": "XES", "content": {"application/xml": {
+                "schema": {"type": "string"}}}}}, where)},
         "/api/v1/insights/{app}/{process}/compare": {"get": _operation(
             "Two selections of a process's cases compared", {"200": _json(figures)},
             [*where, *sides])},
@@ -286,7 +301,23 @@ def _process_paths(name: str, collection: str, ref, item_params) -> dict[str, An
             {"200": _json(_items(_ACTION))}, item_params)},
         f"{collection}/{{id}}/actions/{{name}}": {"post": _operation(
             f"Take an action on a {name}", {"200": _json(ref)}, action_params, body=step)},
+        f"{collection}/{{id}}/rating": {
+            "get": _operation(f"The requester's rating of a finished {name}",
+                              {"200": _json(_RATING)}, item_params),
+            "put": _operation(f"Rate a finished {name} (its requester)",
+                              {"200": _json(_RATING)}, item_params, body=_RATE),
+        },
     }
+
+
+_RATING = {"type": "object", "properties": {
+    "score": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+    "comment": {"type": ["string", "null"]}, "rated_by": {"type": ["string", "null"]},
+    "rated_at": {"type": ["string", "null"], "format": "date-time"},
+    "may_rate": {"type": "boolean"}}}
+_RATE = {"type": "object", "additionalProperties": False, "required": ["score"],
+         "properties": {"score": {"type": "integer", "minimum": 1, "maximum": 5},
+                        "comment": {"type": ["string", "null"], "maxLength": 1000}}}
 
 
 def _items(schema) -> dict[str, Any]:

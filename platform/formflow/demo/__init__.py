@@ -173,6 +173,7 @@ def load_demo(
         made = Counter(entity for entity, _ in live.made[before:])
         _report(progress, f"{name}, through the services", made, clock_started)
     backdate(runtime, demo.backdates)
+    runtime.insights.rebuild()  # the bulk events and the moved times, summarized
     open_sign_in(runtime)
     progress(
         f"Demo data loaded in {time.monotonic() - started:.1f} s: {loader.counts.total()} records "

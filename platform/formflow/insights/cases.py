@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+#: The built-in final state of ``cancel``.
+CANCELLED = "cancelled"
 #: Outcomes of a final state (metadata ``outcome``).
 OUTCOMES = ("approved", "rejected", "cancelled")
 #: Words in a final state's name that decide its outcome when metadata names none.
@@ -18,6 +20,15 @@ _REJECTED_WORDS = ("reject", "declin", "refus", "lost", "denied", "fail")
 _CANCELLED_WORDS = ("cancel", "withdr", "void", "abandon", "abort")
 #: Events that are not a decision on the state the record is in.
 NOT_DECISIONS = frozenset({"transfer", "add_approver", "remind", "comment", "breach"})
+
+
+def finals_of(process) -> dict[str, str]:
+    """Each final state of ``process`` (a metadata Process) with its outcome; the built-in
+    ``cancelled`` state when the process allows cancelling."""
+    finals = {s.name: s.outcome or default_outcome(s.name) for s in process.states if s.final}
+    if process.cancel:
+        finals.setdefault(CANCELLED, "cancelled")
+    return finals
 
 
 def default_outcome(state_name: str) -> str:
@@ -42,6 +53,8 @@ class Visit:
     #: The first decision in the state (a vote, a transition or a timeout); for an
     #: imported log, the moment the case entered its next state.
     decided_at: datetime | None = None
+    #: The live event that entered the state (its tasks name it as their ``visit``).
+    event_id: int | None = None
 
 
 @dataclass
@@ -90,16 +103,20 @@ def cases_from_events(rows: Iterable[Mapping]) -> list[Case]:
                 str(row["record_id"]), row["process_version"], record_id=row["record_id"]
             )
         case.actions.add(row["action"])
-        open_visit = next((v for v in reversed(case.visits)
-                           if v.decided_at is None and v.state == row["from_state"]), None)
-        if open_visit is not None and row["action"] not in NOT_DECISIONS:
+        # the latest stay in the state the event acts in (with parallel branches a case
+        # stays in several states at once)
+        open_visit = next((v for v in reversed(case.visits) if v.state == row["from_state"]),
+                          None)
+        if (open_visit is not None and open_visit.decided_at is None
+                and row["action"] not in NOT_DECISIONS):
             open_visit.decided_at = row["at"]
         if row.get("branch") is None and row["to_state"] is not None:
             main_state[row["record_id"]] = row["to_state"]
         elif row["to_state"] == main_state.get(row["record_id"]):
             continue  # a branch ended: the case is still in its parallel state
         if row["to_state"] is not None:
-            case.visits.append(Visit(row["to_state"], row["at"], row.get("resource")))
+            case.visits.append(Visit(row["to_state"], row["at"], row.get("resource"),
+                                     event_id=row.get("id")))
     return [case for case in cases.values() if case.visits]
 
 

@@ -11,7 +11,11 @@ Definitions (docs/insights.md repeats them for readers):
 - *withdraw rate*: cases withdrawn at least once ÷ cases;
 - a state's *waiting time*: from entering it to its first decision;
 - *SLA compliance*: tasks decided by their due time ÷ tasks that had one and are decided
-  or overdue.
+  or overdue;
+- *satisfaction*: how many of the cases were rated by their requesters, and the mean
+  score (1 to 5);
+- *cost per case*: the cost of the approvers' handling time of the completed cases ÷
+  completed cases (None when no role has an hourly cost).
 Rates are fractions from 0 to 1, and None when nothing defines them (no completed case).
 
 Pure: cases in, a JSON-ready dict out.
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from formflow.insights.cases import Case
 
@@ -58,7 +62,9 @@ def compute(
 ) -> dict:
     """The figures of ``cases``; ``finals`` maps each final state to its outcome,
     ``working_seconds(a, b)`` counts working time (None: business hours are not
-    computed), ``sla`` maps states to (tasks on time, tasks with a due time)."""
+    computed), ``sla`` maps states to (tasks on time, tasks with a due time).  A log
+    holds no ratings and no handling times: satisfaction and cost per case come from
+    the summary tables of live cases only."""
     completed: list[tuple[Case, datetime, str]] = []
     for case in cases:
         completion = case.completion(finals)
@@ -79,14 +85,19 @@ def compute(
             "in_flight": len(cases) - len(completed),
         },
         "cycle_time_hours": spread(hours),
+        "cycle_time_distribution": {f"p{n}": _round(percentile(hours, n / 100))
+                                    for n in (10, 25, 50, 75, 90)},
         "business_hours": spread(business),
         "rework_rate": _rate(sum(1 for case in cases if case.reworked), len(cases)),
         "first_pass_yield": _rate(first_pass, len(completed)),
         "rejection_rate": _rate(outcomes["rejected"], len(completed)),
         "withdraw_rate": _rate(sum(1 for case in cases if "withdraw" in case.actions), len(cases)),
         "sla_compliance": _sla_total(sla),
+        "satisfaction": {"count": 0, "mean": None},
+        "cost_per_case": None,
         "states": _states(cases, sla or {}),
         "throughput": _throughput(completed),
+        "wip": _wip(cases, completed),
         "variants": _variants(cases),
         "enough_data": len(cases) >= ENOUGH_CASES,
     }
@@ -117,11 +128,27 @@ def _states(cases: Sequence[Case], sla: Mapping[str, tuple[int, int]]) -> list[d
 
 
 def _throughput(completed: Sequence[tuple[Case, datetime, str]]) -> list[dict]:
-    weeks: Counter[str] = Counter()
-    for _, done, _ in completed:
-        year, week, _ = done.isocalendar()
-        weeks[f"{year}-W{week:02d}"] += 1
+    weeks = Counter(_week(done) for _, done, _ in completed)
     return [{"week": week, "completed": count} for week, count in sorted(weeks.items())]
+
+
+def _wip(cases: Sequence[Case], completed: Sequence[tuple[Case, datetime, str]]) -> list[dict]:
+    """Cases in flight at the end of each ISO week that saw a case start or end."""
+    change: Counter[str] = Counter()
+    for case in cases:
+        change[_week(case.started_at)] += 1
+    for _, done, _ in completed:
+        change[_week(done)] -= 1
+    open_now, series = 0, []
+    for week in sorted(change):
+        open_now += change[week]
+        series.append({"week": week, "in_flight": open_now})
+    return series
+
+
+def _week(moment: datetime) -> str:
+    year, week, _ = moment.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def _variants(cases: Sequence[Case]) -> list[dict]:

@@ -9,8 +9,6 @@ business time zone, both ends included).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, tzinfo
 
@@ -22,11 +20,17 @@ from formflow.errors import Forbidden, NotFound, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.insights import baseline as baselines
-from formflow.insights.cases import Case, cases_from_events, cases_from_log, default_outcome
+from formflow.insights import summary
+from formflow.insights.cases import cases_from_log, finals_of
+from formflow.insights.feedback import FeedbackService
 from formflow.insights.kpis import compute
-from formflow.metadata.model import CANCELLED, Model, Process
+from formflow.insights.summary_figures import CaseFilter
+from formflow.insights.summary_figures import figures as summary_figures
+from formflow.insights.version_diff import diff
+from formflow.metadata.model import Model, Process
 from formflow.process.calendar.working import load_calendar
-from formflow.process.tables import events, tasks
+from formflow.process.tables import process_versions
+from formflow.records.refused_saves import refused_count
 from formflow.storage.tables import Schema
 
 #: Scalar figures a comparison states the difference of (b minus a).
@@ -45,8 +49,10 @@ class Selection:
 
 
 class InsightsService:
-    def __init__(self, db, model: Model, schema: Schema, timezone: tzinfo):
+    def __init__(self, db, model: Model, schema: Schema, timezone: tzinfo,
+                 feedback: FeedbackService):
         self.db = db
+        self.feedback = feedback
         self.model = model
         self.schema = schema
         self.timezone = timezone
@@ -71,12 +77,23 @@ class InsightsService:
         result["difference"] = {
             name: _difference(result["a"][name], result["b"][name]) for name in COMPARED
         }
+        result["difference"]["satisfaction"] = _difference(
+            result["a"]["satisfaction"]["mean"], result["b"]["satisfaction"]["mean"])
+        result["difference"]["cost_per_case"] = _difference(
+            result["a"]["cost_per_case"], result["b"]["cost_per_case"])
         for spread in ("cycle_time_hours", "business_hours"):
             result["difference"][spread] = {
                 q: _difference(result["a"][spread][q], result["b"][spread][q])
                 for q in ("p50", "p90")
             }
         result["enough_data"] = result["a"]["enough_data"] and result["b"]["enough_data"]
+        result["changes"] = None
+        if sides["a"].version is not None and sides["b"].version is not None:
+            with self.db.read() as conn:
+                documents = self._documents(conn, process, sides["a"].version,
+                                            sides["b"].version)
+            if len(documents) == 2:
+                result["changes"] = diff(*documents)
         return result
 
     def import_baseline(self, process_name: str, label: str, text: str,
@@ -89,6 +106,19 @@ class InsightsService:
         rows = baselines.parse_rows(text, [s.name for s in process.states], mapping)
         with self.db.write() as conn:
             return baselines.store(conn, process.qualified_name, label, rows)
+
+    def rebuild(self, process_name: str | None = None) -> dict[str, int]:
+        """Summarize every case of ``app.process`` (None: of every process) anew from the
+        event log (the operator's command; no user check); cases per process."""
+        if process_name is None:
+            chosen = sorted((p for a in self.model.apps.values() for p in a.processes.values()),
+                            key=lambda p: p.qualified_name)
+        else:
+            app, _, name = process_name.partition(".")
+            chosen = [self.process(app, name)]
+        return {p.qualified_name: summary.rebuild(self.db, p.entity, finals_of(p), self.timezone,
+                                                  self.schema[p.entity].main)
+                for p in chosen}
 
     def baselines(self, user: User, app: str, process_name: str) -> list[str]:
         process = self.process(app, process_name)
@@ -116,67 +146,45 @@ class InsightsService:
 
     # -- inside -----------------------------------------------------------------------
 
+    @staticmethod
+    def _documents(conn, process: Process, *numbers: int) -> list[dict]:
+        """The published documents of versions ``numbers`` that exist, in that order."""
+        rows = dict(conn.execute(
+            sa.select(process_versions.c.version, process_versions.c.document)
+            .where(process_versions.c.process == process.qualified_name,
+                   process_versions.c.version.in_(numbers))).all())
+        return [rows[n] for n in numbers if n in rows]
+
     def _figures(self, conn, process: Process, selection: Selection,
                  creators: set[int] | None) -> dict:
         if selection.baseline is not None:
-            rows = baselines.log_rows(conn, process.qualified_name, selection.baseline)
-            if not rows:
-                raise NotFound(Message("insights_no_baseline", {"label": selection.baseline}))
-            cases, sla = self._in_period(cases_from_log(rows), selection), None
+            figures = self._baseline(conn, process, selection)
         else:
-            cases = self._in_period(self._live_cases(conn, process, selection, creators),
-                                    selection)
-            sla = self._sla(conn, process, {c.record_id for c in cases})
-        calendar = load_calendar(conn, self.timezone)
-        figures = compute(cases, _finals(process), working_seconds=calendar.working_seconds,
-                          sla=sla)
+            chosen = CaseFilter(process.entity, selection.version, selection.start,
+                                selection.end, creators)
+            figures = summary_figures(conn, chosen, utcnow(), self.feedback.hourly_costs(conn))
+            refused = refused_count(conn, process.entity, selection.start, selection.end)
+            started = figures["cases"]["started"]
+            figures["validation_failures"] = {
+                "entity": process.entity, "refused": refused,
+                "per_case": round(refused / started, 4) if started else None,
+            }
         figures["source"] = _describe(selection)
         return figures
 
-    def _live_cases(self, conn, process: Process, selection: Selection,
-                    creators: set[int] | None) -> list[Case]:
-        condition = [events.c.entity == process.entity]
-        if selection.version is not None:
-            condition.append(events.c.process_version == selection.version)
-        if creators is not None:
-            table = self.schema[process.entity].main
-            condition.append(events.c.record_id.in_(
-                sa.select(table.c.id).where(table.c._created_by.in_(sorted(creators)))
-            ))
-        rows = conn.execute(
-            sa.select(events.c.record_id, events.c.action, events.c.from_state,
-                      events.c.to_state, events.c.at, events.c.process_version,
-                      events.c.branch)
-            .where(*condition).order_by(events.c.record_id, events.c.id)
-        )
-        return cases_from_events(row._mapping for row in rows)
-
-    def _in_period(self, cases: list[Case], selection: Selection) -> list[Case]:
-        if selection.start is None and selection.end is None:
-            return cases
-        first, last = selection.start or date.min, selection.end or date.max
-        return [c for c in cases if first <= c.started_at.astimezone(self.timezone).date() <= last]
-
-    def _sla(self, conn, process: Process, record_ids: set[int]) -> dict[str, tuple[int, int]]:
-        """(on time, with a due time) of the approval tasks of these records, per state;
-        an open task counts once it is overdue."""
-        now = utcnow()
-        rows = conn.execute(
-            sa.select(tasks.c.record_id, tasks.c.state, tasks.c.status, tasks.c.due_at,
-                      tasks.c.closed_at)
-            .where(tasks.c.entity == process.entity, tasks.c.kind == "approve",
-                   tasks.c.due_at.is_not(None), tasks.c.status.in_(("done", "open")))
-        )
-        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for row in rows:
-            if row.record_id not in record_ids:
-                continue
-            if row.status == "open" and row.due_at > now:
-                continue  # not decided and not late yet
-            on_time = row.status == "done" and row.closed_at <= row.due_at
-            counts[row.state][0] += on_time
-            counts[row.state][1] += 1
-        return {state: (met, total) for state, (met, total) in counts.items()}
+    def _baseline(self, conn, process: Process, selection: Selection) -> dict:
+        rows = baselines.log_rows(conn, process.qualified_name, selection.baseline)
+        if not rows:
+            raise NotFound(Message("insights_no_baseline", {"label": selection.baseline}))
+        cases = cases_from_log(rows)
+        if selection.start is not None or selection.end is not None:
+            first, last = selection.start or date.min, selection.end or date.max
+            cases = [c for c in cases
+                     if first <= c.started_at.astimezone(self.timezone).date() <= last]
+        calendar = load_calendar(conn, self.timezone)
+        figures = compute(cases, finals_of(process), working_seconds=calendar.working_seconds)
+        figures["validation_failures"] = None
+        return figures
 
 
 def parse_source(text: str, field: str = "source") -> Selection:
@@ -207,13 +215,6 @@ def parse_date(text: str | None, field: str) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationFailed({field: [Message("insights_date")]}) from None
-
-
-def _finals(process: Process) -> Mapping[str, str]:
-    finals = {s.name: s.outcome or default_outcome(s.name) for s in process.states if s.final}
-    if process.cancel:
-        finals.setdefault(CANCELLED, "cancelled")
-    return finals
 
 
 def _describe(selection: Selection) -> dict:

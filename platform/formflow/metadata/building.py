@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from formflow.metadata.dashboard_model import Dashboard, Widget
 from formflow.metadata.model import (
     Approval,
     ApproverRules,
@@ -259,3 +260,20 @@ def build_process(app: str, doc: Mapping[str, Any], source: str = "") -> Process
 def _approver_rules(doc: Mapping[str, str] | None) -> ApproverRules:
     doc = doc or {}
     return ApproverRules(doc.get("requester"), doc.get("repeated"), doc.get("empty"))
+
+
+def build_dashboard(app: str, doc: Mapping[str, Any], source: str) -> Dashboard:
+    widgets = tuple(
+        Widget(
+            name=w["name"], label=label_of(w.get("label"), w["name"]), type=w["type"],
+            entity=_qualify(app, w["entity"]), aggregate=w.get("aggregate", "count"),
+            measure=w.get("field"), group_by=w.get("group_by"), bucket=w.get("bucket"),
+            where=MappingProxyType(dict(w.get("where", {}))),
+            columns=tuple(w.get("columns", ())), sort=w.get("sort"), limit=w.get("limit", 10),
+        )
+        for w in doc["widgets"]
+    )
+    return Dashboard(name=doc["name"], label=label_of(doc.get("label"), doc["name"]), app=app,
+                     widgets=widgets, roles=tuple(doc.get("roles", ())),
+                     filters=tuple(doc.get("filters", ())),
+                     description=_optional_label(doc.get("description")), source=source)

@@ -17,6 +17,7 @@ from pathlib import PurePath
 from formflow.expressions import ExpressionError, compile_expression
 from formflow.metadata.automation_lint import AutomationLint, loop_problems
 from formflow.metadata.compute_graph import compute_graph, computed_nodes
+from formflow.metadata.dashboard_lint import dashboard_problems
 from formflow.metadata.expression_types import field_lookup, type_problems
 from formflow.metadata.model import (
     CANCELLED,
@@ -98,6 +99,8 @@ class _Checker:
             for process in app.processes.values():
                 yield from ProcessLint(self, process).run()
             yield from AutomationLint(self, app).run()
+            for dashboard in app.dashboards.values():
+                yield from dashboard_problems(self, dashboard)
         yield from loop_problems(self.model)
 
     # -- helpers ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Load app folders into the immutable :class:`Model`.
 
-An app folder holds ``app.json``, ``entities/*.json`` and ``processes/*.json``
-(``dashboards/`` and ``fixtures/`` are read by other parts).  Loading reads every
+An app folder holds ``app.json``, ``entities/*.json``, ``processes/*.json`` and
+``dashboards/*.json`` (``fixtures/`` are read by other parts).  Loading reads every
 document, reports JSON syntax errors and schema problems, checks that names match
 file names and that app names are unique, builds the model from the documents that
 are valid, then runs the semantic checker.  Every problem is collected before
@@ -19,7 +19,7 @@ from typing import Any
 
 from formflow.metadata import checker
 from formflow.metadata.automations import build_automations
-from formflow.metadata.building import build_entity, build_process, label_of
+from formflow.metadata.building import build_dashboard, build_entity, build_process, label_of
 from formflow.metadata.model import App, Model, Role, humanize
 from formflow.metadata.problems import MetadataError, Problem
 from formflow.metadata.schema import validate_document
@@ -30,7 +30,7 @@ __all__ = ["build_process", "check_site_app", "collect_problems", "find_app_fold
 
 APP_FILE = "app.json"
 #: Sub-folders holding one document per file, and the kind of document each holds.
-DOCUMENT_FOLDERS = {"entities": "entity", "processes": "process"}
+DOCUMENT_FOLDERS = {"entities": "entity", "processes": "process", "dashboards": "dashboard"}
 
 
 def find_app_folders(path: str | Path) -> list[Path]:
@@ -175,6 +175,7 @@ class _AppDocuments:
     app: dict[str, Any] | None = None
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
     processes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dashboards: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, Any] = field(default_factory=dict)
     #: Qualified names ("app", "app.entity", "app.process") whose documents are invalid.
     broken: set[str] = field(default_factory=set)
@@ -245,7 +246,8 @@ def _add_document(
         docs.broken.add(f"{docs.app_name}.{stem}")
         return
     docs.documents[relative] = document
-    target = docs.entities if kind == "entity" else docs.processes
+    target = {"entity": docs.entities, "process": docs.processes,
+              "dashboard": docs.dashboards}[kind]
     target[stem] = document
 
 
@@ -310,6 +312,9 @@ def _build_app(folder: str, docs: _AppDocuments, cache: DocumentCache | None = N
         entities=MappingProxyType(entities),
         processes=MappingProxyType(processes),
         automations=build_automations(name, document.get("automations", ())),
+        dashboards=MappingProxyType({
+            n: build_dashboard(name, d, docs.file(f"dashboards/{n}.json"))
+            for n, d in docs.dashboards.items()}),
         path=folder,
         documents=MappingProxyType(dict(docs.documents)),
     )

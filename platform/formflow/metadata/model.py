@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from formflow.metadata.automation_model import Automation
+    from formflow.metadata.dashboard_model import Dashboard
 
 DEFAULT_LANGUAGE = "zh-CN"
 
@@ -438,6 +439,7 @@ class App:
     entities: Mapping[str, Entity] = field(default_factory=lambda: MappingProxyType({}))
     processes: Mapping[str, Process] = field(default_factory=lambda: MappingProxyType({}))
     automations: tuple[Automation, ...] = ()
+    dashboards: Mapping[str, Dashboard] = field(default_factory=lambda: MappingProxyType({}))
     path: str = ""
     #: The app's documents as written ({"app.json": {...}, "entities/x.json": {...}}),
     #: kept so a published version can be stored and compared.

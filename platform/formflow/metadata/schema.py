@@ -25,7 +25,7 @@ from formflow.metadata.problems import Problem
 #: ``metadata/schema`` of the source tree (``platform/formflow/metadata/`` is three levels down).
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "metadata" / "schema"
 SCHEMA_BASE = "https://formflow.dev/schema/"
-KINDS = ("app", "entity", "process")
+KINDS = ("app", "entity", "process", "dashboard")
 
 _TYPE_WORDS = {
     "string": "a text",

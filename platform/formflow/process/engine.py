@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth import SYSTEM, User, user_ids_by_name, usernames_by_id
-from formflow.errors import Conflict, ValidationFailed
+from formflow.errors import Conflict
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.metadata.model import PREVIOUS, Entity, Model, Process, State, Transition
@@ -75,6 +75,8 @@ class ProcessEngine:
     #: Called as ``on_notify(conn, notification_id)`` for each notification stored (the
     #: mailer sends it once the transaction commits).
     on_notify = None
+    #: ``on_event(engine, case, event_row)`` after each event is stored, in its transaction.
+    on_event = None
 
     def __init__(self, model: Model, registry: ProcessRegistry, records):
         self.model = model
@@ -480,17 +482,16 @@ class ProcessEngine:
         if from_state is not None and to_state is not None:
             entry = self.entry(case)
             seconds = (now - entry[1]).total_seconds() if entry else None
-        event_id = case.conn.execute(sa.insert(events).values(
+        row = dict(
             **case.key, process_version=case.record.get("_process_version") or 1, action=action,
             from_state=from_state, to_state=to_state, actor_id=user.id if user else None,
             branch=case.branch.name if case.branch else None,
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
-        ).returning(events.c.id)).scalar_one()
+        )
+        event_id = case.conn.execute(
+            sa.insert(events).values(**row).returning(events.c.id)).scalar_one()
+        if self.on_event is not None:
+            self.on_event(self, case, {"id": event_id, **row})
         if to_state is not None:
             case.entered = (event_id, now)
         return event_id
-
-
-def require_comment(transition_comment: str | None, comment: str | None) -> None:
-    if transition_comment == "required" and not (comment or "").strip():
-        raise ValidationFailed({"comment": [Message("required")]})

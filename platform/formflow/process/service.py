@@ -20,7 +20,7 @@ from formflow.metadata.model import CANCELLED, Entity, Transition
 from formflow.process import branches
 from formflow.process.builtins import BUILTINS, removable
 from formflow.process.delegation import name_principals, principals_of
-from formflow.process.engine import Case, ProcessEngine, require_comment
+from formflow.process.engine import Case, ProcessEngine
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
@@ -442,3 +442,7 @@ def _is_final(process, state_name: str | None) -> bool:
 
 def _iso(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+def require_comment(transition_comment: str | None, comment: str | None) -> None:
+    if transition_comment == "required" and not (comment or "").strip():
+        raise ValidationFailed({"comment": [Message("required")]})

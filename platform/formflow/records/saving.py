@@ -44,6 +44,7 @@ from formflow.records.linking import LinkCheck, check_links
 from formflow.records.naming import DEPARTMENT, USER, allocate_number, make_title
 from formflow.records.payload import Errors, add_error
 from formflow.records.references import to_database
+from formflow.records.refused_saves import note_refusal
 from formflow.records.validation import validate_record, visible_errors
 from formflow.storage.database import after_commit
 from formflow.storage.repository import insert_row, replace_lines, update_row, value_taken
@@ -171,6 +172,7 @@ class Saver:
         if errors or not request.own_transaction:
             self._check_unique(entity, stored, changed, current, errors)
         if errors:
+            note_refusal(self.conn, self.db, entity.qualified_name)
             raise ValidationFailed(visible_errors(entity, errors, request.user.roles))
         self.hooks_for(entity.app).record_before_save(
             conn=self.conn, user=request.user, entity=entity, record=record, current=current,

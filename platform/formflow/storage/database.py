@@ -6,8 +6,9 @@ A plain ``postgresql://`` URL is served by psycopg 3.
 
 Work that must wait until a write transaction has committed (sending e-mail, say)
 registers itself with :func:`after_commit`; it runs only when the commit succeeded.
-Work for a transaction that rolled back (logging why) registers with
-:func:`after_rollback`.
+Work that must happen when a write transaction fails (logging why an automation failed,
+counting a refused save) registers itself with :func:`after_rollback`; it runs in a
+transaction of its own.
 
 :func:`is_outage` tells a database that cannot be used right now (unreachable, gone
 away mid-request, locked past the busy timeout) from a statement that is wrong.  On
@@ -94,9 +95,9 @@ class Database:
                         conn.info.pop(_AFTER_COMMIT, None)
                         conn.info.pop(_AFTER_ROLLBACK, None)
         except BaseException:
-            _run_all(undone, "after-rollback")
+            _run(undone, "after-rollback")
             raise
-        _run_all(waiting, "after-commit")
+        _run(waiting, "after-commit")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -142,15 +143,17 @@ def after_commit(conn: Connection, callback: Callable[[], object],
     return waiting.setdefault(key if key is not None else object(), callback)
 
 
-def after_rollback(conn: Connection, callback: Callable[[], object]) -> None:
-    """Run ``callback()`` once the write transaction of ``conn`` has rolled back (never
-    when it commits); nothing outside a ``Database.write()`` transaction."""
-    waiting = conn.info.get(_AFTER_ROLLBACK)
-    if waiting is not None:
-        waiting[object()] = callback
+def after_rollback(conn: Connection, callback: Callable[[], object],
+                   key: Hashable | None = None) -> None:
+    """Run ``callback()`` once the write transaction of ``conn`` has rolled back because
+    of an error (never when it commits); with ``key``, only the first callback registered
+    under it.  Nothing is registered outside a ``Database.write()`` transaction."""
+    undone = conn.info.get(_AFTER_ROLLBACK)
+    if undone is not None:
+        undone.setdefault(key if key is not None else object(), callback)
 
 
-def _run_all(callbacks: dict[Hashable, Callable[[], object]], when: str) -> None:
+def _run(callbacks: dict[Hashable, Callable[[], object]], when: str) -> None:
     for callback in callbacks.values():
         try:
             callback()

@@ -18,6 +18,9 @@ One module per page area, each adding its routes to the ``web`` blueprint:
   deciding tasks from the list.
 - :mod:`~formflow.web.insights_view`: the process catalogue, a process watched live and
   its figures, and two selections of its cases compared.
+- :mod:`~formflow.web.case_feedback`: the requester's rating of a finished case and the
+  admin page of hourly costs per role.
+- :mod:`~formflow.web.dashboards_view`: dashboards over records.
 - :mod:`~formflow.web.notifications_view`: the notifications page and its read marks.
 - :mod:`~formflow.web.pickers`: search-as-you-type choices for link, user and
   department inputs.
@@ -47,6 +50,8 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     admin_roles,
     admin_users,
     auth,
+    case_feedback,
+    dashboards_view,
     files,
     import_columns,
     inbox,

@@ -40,6 +40,7 @@ def tabs() -> list[Tab]:
         Tab("departments", _("Departments"), url_for("web.admin_departments")),
         Tab("roles", _("Roles"), url_for("web.admin_roles")),
         Tab("organisation", _("Organisation file"), url_for("web.admin_organisation")),
+        Tab("costs", _("Hourly costs"), url_for("web.admin_costs")),
         Tab("plugins", _("Plugins"), url_for("web.admin_plugins")),
         Tab("automations", _("Automations"), url_for("web.admin_automations")),
         Tab("audit", _("Audit log"), url_for("web.admin_audit")),

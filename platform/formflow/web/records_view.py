@@ -74,6 +74,7 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
         "outcome": latest_decision(area.process, history) if area else None,
         "labels": labels_for(found, record, area.process if area else None),
         "person": lambda name: refs.title(system_field("_created_by"), name),
+        "rating": runtime.feedback.prompt(user, found, record) if area else None,
     }
 
 

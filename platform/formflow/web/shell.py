@@ -117,7 +117,8 @@ def page_context(user: User | None, lang: str) -> dict:
 def home():
     user = signed_in()
     return render("home", user=user, recent=recent_records(user), apps=menu(user),
-                  tasks=open_items(user, HOME_TASKS))
+                  tasks=open_items(user, HOME_TASKS),
+                  dashboards=get_runtime().dashboards.available(user))
 
 
 def recent_records(user: User, limit: int = RECENT) -> list[tuple[Entity, dict]]:
