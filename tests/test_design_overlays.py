@@ -163,3 +163,20 @@ def test_an_upgrade_keeps_the_overlay_and_reports_conflicts_and_orphans(
     reset = client.post("/api/v1/design/apps/shop/overlays", headers=headers,
                         json={"action": "reset", "path": "entities/product/fields/sku"})
     assert len(reset.get_json()["items"]) == 3
+
+
+def test_an_overlay_that_no_longer_checks_is_left_out_and_the_app_still_loads(
+        api, shipped, make_app, metadata_path):
+    apply(api, [{"op": "add", "path": "entities/product/fields/x_double",
+                 "value": {"type": "integer", "compute": "stars * 2"}},
+                {"op": "set", "path": "entities/product/fields/stars/label", "value": "Rating"}],
+          app="shop")
+    publish(api, "shop")
+    path = shipped / "entities" / "product.json"
+    product = json.loads(path.read_text())
+    product["fields"] = [f for f in product["fields"] if f["name"] != "stars"]
+    path.write_text(json.dumps(product))
+    upgraded = make_app(metadata_path).extensions["formflow"]
+    names = {field.name for field in upgraded.model.apps["shop"].entities["product"].fields}
+    assert "x_double" not in names and "stars" not in names
+    assert "shop" not in upgraded.overlays
