@@ -16,6 +16,10 @@ bearer token), so the figures are the server's cost without network or HTTP pars
   a task opens for each reviewer, notifications, events) then ``.../actions/approve``
   (by a reviewer: tasks close, the record moves to its final state), one client.
   Target: at least 0.5x the update rate.
+- **branches**: the same on a three-branch flow (``benchflow.review``: submit forks into
+  legal, finance and operations steps, each with its reviewers' tasks; one approval per
+  branch, the third joins and ends the record): actions per second, and per record
+  (submit and three approvals) against the single line's (submit and one approval).
 - **tick**: the open-task table is filled with bulk SQL inserts (``--tasks`` open tasks
   on ``--due``-many records in review, of which ``--due`` are past their deadline), then
   one ``runtime.sla.tick()`` is timed: it finds the due tasks and, per record, locks it,
@@ -41,14 +45,16 @@ sys.path.insert(0, str(ROOT / "platform"))
 
 from formflow import create_app  # noqa: E402
 from formflow.auth import create_token, create_user  # noqa: E402
+from formflow.fields.columns import utcnow  # noqa: E402
 from formflow.install import install  # noqa: E402
 from formflow.process.tables import events, tasks  # noqa: E402
-from formflow.storage.types import utcnow  # noqa: E402
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_DATABASE = "ff_process_bench"
 ENTITY = "benchflow.ticket"
 PATH = "/api/v1/benchflow/ticket"
+BRANCH_PATH = "/api/v1/benchflow/review"
+BRANCHES = ("legal", "finance", "ops")
 BATCH = 10_000
 
 APP = {
@@ -96,6 +102,37 @@ APP = {
             {"name": "submit", "from": "draft", "to": "review", "by": "creator"},
             {"name": "approve", "from": "review", "to": "done"},
             {"name": "send_back", "from": "review", "to": "draft"},
+        ],
+    },
+    "entities/review.json": {
+        "name": "review",
+        "label": "Review",
+        "title": "{subject}",
+        "fields": [{"name": "subject", "type": "text", "required": True, "max_length": 200}],
+        "permissions": [
+            {"role": "user", "create": True, "read": "own", "update": "own"},
+            {"role": "reviewer", "read": "all"},
+        ],
+        "process": "review_flow",
+    },
+    "processes/review_flow.json": {
+        "name": "review_flow",
+        "entity": "review",
+        "start": "draft",
+        "states": [
+            {"name": "draft", "editable": "*"},
+            {"name": "checks", "parallel": {"branches": [
+                {"name": branch, "steps": [f"{branch}_review"]} for branch in BRANCHES]}},
+            *({"name": f"{branch}_review", "assignees": [{"role": "reviewer"}],
+               "sla": {"due": "24h"}} for branch in BRANCHES),
+            {"name": "done", "final": True},
+            {"name": "rejected", "final": True},
+        ],
+        "transitions": [
+            {"name": "submit", "from": "draft", "to": "checks", "by": "creator"},
+            {"name": "approve", "from": [f"{b}_review" for b in BRANCHES], "to": "@join"},
+            {"name": "reject", "from": [f"{b}_review" for b in BRANCHES], "to": "rejected"},
+            {"name": "join", "from": "checks", "to": "done"},
         ],
     },
 }
@@ -214,6 +251,33 @@ def throughput(app, tokens, records: int) -> dict[str, float]:
         "updates": update_rate,
         "transitions": transition_rate,
         "ratio": transition_rate / update_rate,
+        **branch_throughput(client, author, reviewer, records, transition_rate / 2),
+    }
+
+
+def branch_throughput(client, author: str, reviewer: str, records: int,
+                      line_records: float) -> dict[str, float]:
+    """Submit and one approval per branch on the three-branch flow: actions per second,
+    records per second and their ratio to the single line's ``line_records`` per second."""
+
+    def create(index: int) -> int:
+        response = client.post(BRANCH_PATH, json={"subject": f"Review {index}"},
+                               headers={"Authorization": f"Bearer {author}"})
+        return response.get_json()["id"]
+
+    def flow(ids: list[int]) -> list[tuple]:
+        calls = [("POST", f"{BRANCH_PATH}/{i}/actions/submit", author, {}) for i in ids]
+        for branch in BRANCHES:  # the last one joins
+            calls += [("POST", f"{BRANCH_PATH}/{i}/actions/approve", reviewer,
+                       {"state": f"{branch}_review"}) for i in ids]
+        return calls
+
+    timed(client, flow([create(i) for i in range(20)]))  # warm up
+    count, seconds = timed(client, flow([create(i) for i in range(records)]))
+    return {
+        "branch_actions": count / seconds,
+        "branch_records": records / seconds,
+        "branch_ratio": records / seconds / line_records,
     }
 
 
@@ -342,6 +406,12 @@ def run(kind: str, records: int, total: int, due: int) -> dict[str, float]:
                 f"{kind:10}  transitions  {rates['transitions']:8.1f} /s   "
                 f"({2 * records} actions: submit, approve)   "
                 f"{rates['ratio']:.2f}x updates (target >= 0.5x)"
+            )
+            print(
+                f"{kind:10}  3 branches   {rates['branch_actions']:8.1f} /s   "
+                f"({4 * records} actions: submit, 3 approvals)   "
+                f"{rates['branch_records']:.1f} records/s, "
+                f"{rates['branch_ratio']:.2f}x the single line's"
             )
             result = tick(runtime, author, reviewers, total, due)
             print(

@@ -32,9 +32,7 @@ import re
 from datetime import date
 from typing import Any
 
-from formflow.fields.base import FieldValueError
-from formflow.fields.text import TextType
-from formflow.plugins import hookimpl, message
+from formflow.plugins import FieldValueError, TextType, hookimpl, message
 
 MANIFEST = {
     "name": "china_ids",

@@ -31,9 +31,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from formflow.i18n import Message
-from formflow.plugins import hookimpl, message
-from formflow.process.sla import SYSTEM
+from formflow.plugins import SYSTEM, Message, hookimpl, message
 
 MANIFEST = {
     "name": "leave_balance",

@@ -29,8 +29,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from formflow.errors import ValidationFailed
-from formflow.plugins import hookimpl, message
+from formflow.plugins import ValidationFailed, hookimpl, message
 
 MANIFEST = {
     "name": "room_booking",

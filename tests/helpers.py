@@ -149,7 +149,7 @@ def counting_queries(connectable) -> Iterator[list[str]]:
         if metadata_revision.name not in statement:
             statements.append(statement)
         elif statements and statements[-1] == "BEGIN":
-            statements.pop()  # the look's own transaction
+            statements.pop()  # the check's own transaction (SQLite begins it explicitly)
 
     sa.event.listen(connectable, "before_cursor_execute", count)
     try:

@@ -155,9 +155,9 @@ class Clients:
         return client
 
 
-def installed_template(directory) -> Iterator[str | None]:
+def installed_template(directory, apps=PROCESS_APPS) -> Iterator[str | None]:
     """For a module-scoped fixture: on PostgreSQL, the name of a database with the scenario
-    apps installed, dropped afterwards; None on SQLite."""
+    apps (the app folders in ``apps``) installed, dropped afterwards; None on SQLite."""
     if not PG_URL:
         yield None
         return
@@ -166,7 +166,7 @@ def installed_template(directory) -> Iterator[str | None]:
         app = create_app(
             {
                 "DATABASE_URL": url,
-                "METADATA_PATH": [str(PROCESS_APPS)],
+                "METADATA_PATH": [str(apps)],
                 "PLUGINS_PATH": [str(directory / "no-plugins")],
                 "INSTANCE_PATH": str(directory / "instance"),
                 "SECRET_KEY": "test-secret",

@@ -315,7 +315,9 @@ def test_onboarding_steps_complete_only_with_their_checklist(api, act):
             "social_insurance": "enrolled",
         },
     )
-    act(api.hugo, path, record["id"], "complete", status=409)  # IT's step now
+    act(api.hugo, path, record["id"], "complete", status=409)  # HR's branch is done
+    assert api.hugo.get(f"{path}/{record['id']}").get_json()["_states"] == [
+        "it_setup", "manager_welcome"]
     act(
         api.ivan,
         path,

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from formflow.auth import departments as depts
-from formflow.auth import passwords, tokens
+from formflow.auth import passwords, sessions, tokens
 from formflow.auth import users as accounts
 from formflow.auth.policy import AccountPolicy
 
@@ -20,10 +20,10 @@ from formflow.auth.tables import tokens as token_table
 from formflow.auth.tables import user_roles
 from formflow.auth.tables import users as user_table
 from formflow.errors import NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.storage.database import Database
 from formflow.storage.system import system_metadata
-from formflow.storage.types import utcnow
 from helpers import counting_queries
 
 PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
@@ -377,8 +377,8 @@ def test_department_and_manager_are_given_by_code_and_name(conn, make_user):
 
 def test_a_user_without_password_cannot_sign_in(conn, make_user):
     make_user("robot", None)
-    assert accounts.authenticate(conn, "robot", "") is None
-    assert accounts.authenticate(conn, "robot", PASSWORD) is None
+    assert sessions.authenticate(conn, "robot", "") is None
+    assert sessions.authenticate(conn, "robot", PASSWORD) is None
 
 
 # -- reading users ----------------------------------------------------------------------
@@ -448,7 +448,7 @@ def test_users_by_role_and_department(conn, make_user):
 
 def test_authenticate_with_the_right_password(conn, make_user):
     user = make_user("alice")
-    signed_in = accounts.authenticate(conn, "alice", PASSWORD)
+    signed_in = sessions.authenticate(conn, "alice", PASSWORD)
     assert signed_in == user
     last_login = conn.scalar(sa.select(user_table.c.last_login_at))
     assert last_login is not None and utcnow() - last_login < timedelta(minutes=1)
@@ -456,7 +456,7 @@ def test_authenticate_with_the_right_password(conn, make_user):
 
 def test_authenticate_ignores_the_case_of_the_name(conn, make_user):
     make_user("alice")
-    assert accounts.authenticate(conn, "Alice", PASSWORD).username == "alice"
+    assert sessions.authenticate(conn, "Alice", PASSWORD).username == "alice"
 
 
 @pytest.mark.parametrize(
@@ -474,17 +474,17 @@ def test_authenticate_ignores_the_case_of_the_name(conn, make_user):
 )
 def test_bad_credentials_fail(conn, make_user, username, password):
     make_user("alice")
-    assert accounts.authenticate(conn, username, password) is None
+    assert sessions.authenticate(conn, username, password) is None
     assert conn.scalar(sa.select(user_table.c.last_login_at)) is None
 
 
 def test_inactive_users_cannot_sign_in(conn, make_user):
     user = make_user("alice")
     accounts.deactivate(conn, user.id)
-    assert accounts.authenticate(conn, "alice", PASSWORD) is None
+    assert sessions.authenticate(conn, "alice", PASSWORD) is None
     assert accounts.get_user(conn, user.id).active is False
     accounts.activate(conn, user.id)
-    assert accounts.authenticate(conn, "alice", PASSWORD) is not None
+    assert sessions.authenticate(conn, "alice", PASSWORD) is not None
 
 
 @pytest.mark.parametrize("username", ["alice", "ghost", "not valid!", "inactive"])
@@ -498,7 +498,7 @@ def test_failed_sign_in_costs_one_hash_check_whatever_the_name(
     monkeypatch.setattr(
         passwords, "check_password_hash", lambda h, p: checks.append(h) or real(h, p)
     )
-    assert accounts.authenticate(conn, username, "wrong password") is None
+    assert sessions.authenticate(conn, username, "wrong password") is None
     assert len(checks) == 1
     assert checks[0].startswith(passwords.METHOD + "$")
 
@@ -506,9 +506,9 @@ def test_failed_sign_in_costs_one_hash_check_whatever_the_name(
 def test_sign_in_upgrades_a_hash_made_with_older_parameters(conn, make_user, monkeypatch):
     make_user("alice")
     monkeypatch.setattr(passwords, "METHOD", "scrypt:2048:8:1")
-    assert accounts.authenticate(conn, "alice", PASSWORD) is not None
+    assert sessions.authenticate(conn, "alice", PASSWORD) is not None
     assert conn.scalar(sa.select(user_table.c.password_hash)).startswith("scrypt:2048:8:1$")
-    assert accounts.authenticate(conn, "alice", PASSWORD) is not None
+    assert sessions.authenticate(conn, "alice", PASSWORD) is not None
 
 
 # -- changing users ---------------------------------------------------------------------
@@ -517,8 +517,8 @@ def test_sign_in_upgrades_a_hash_made_with_older_parameters(conn, make_user, mon
 def test_set_password(conn, make_user):
     user = make_user("alice")
     accounts.set_password(conn, user.id, "a new secret")
-    assert accounts.authenticate(conn, "alice", PASSWORD) is None
-    assert accounts.authenticate(conn, "alice", "a new secret") is not None
+    assert sessions.authenticate(conn, "alice", PASSWORD) is None
+    assert sessions.authenticate(conn, "alice", "a new secret") is not None
     with pytest.raises(ValidationFailed) as excinfo:
         accounts.set_password(conn, user.id, "short")
     assert error_keys(excinfo) == {"password": ["weak_password"]}

@@ -266,17 +266,17 @@ def counted_checks(monkeypatch):
     """Counts the password checks, each slowed down so that parallel requests overlap."""
     import time
 
-    from formflow.auth import users
+    from formflow.auth import sessions
 
     checks = []
-    real = users.verify_password
+    real = sessions.verify_password
 
     def slow_verify(stored, password):
         checks.append(password)
         time.sleep(0.05)
         return real(stored, password)
 
-    monkeypatch.setattr(users, "verify_password", slow_verify)
+    monkeypatch.setattr(sessions, "verify_password", slow_verify)
     return checks
 
 

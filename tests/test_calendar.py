@@ -11,9 +11,9 @@ import pytest
 from conftest import TEST_APPS
 from formflow.auth.admin_log import CLI
 from formflow.cli import main
-from formflow.process.calendar import deadline
-from formflow.process.calendar_service import save_day, save_week
-from formflow.process.workcalendar import DEFAULT_HOURS, WorkCalendar, add_business_time
+from formflow.process.calendar.deadlines import deadline
+from formflow.process.calendar.service import save_day, save_week
+from formflow.process.calendar.working import DEFAULT_HOURS, WorkCalendar, add_business_time
 from helpers import problem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from conftest import ROOT, SHIPPED_APPS
 from formflow import create_app
 from formflow.auth import get_user_by_name
+from formflow.automations.log import automation_runs
 from formflow.cli import main
 from formflow.demo import reset
 from formflow.demo.company import DEPARTMENTS, USERS, create_company, logins
@@ -120,6 +121,8 @@ def assert_the_demo_company_is_there(database_url: str, tmp_path: Path) -> None:
             admin = get_user_by_name(conn, "admin")
             alerts = conn.execute(sa.select(sa.func.count()).select_from(notifications).where(
                 notifications.c.kind == "reorder")).scalar_one()
+            automated = set(conn.execute(sa.select(
+                automation_runs.c.automation, automation_runs.c.status)).all())
         records = runtime.records
         assert records.list(admin, "crm.customer", {}).total >= 50
         assert records.list(admin, "crm.opportunity", {}).total > 0
@@ -127,6 +130,13 @@ def assert_the_demo_company_is_there(database_url: str, tmp_path: Path) -> None:
         assert low.total > 0 and all(
             Decimal(p["on_hand"]) <= Decimal(p["reorder_level"]) for p in low.items)
         assert alerts > 0
+        # The shipped automations ran on the live records, and none failed: a won deal
+        # drafted its sales order, approved purchase orders their receipts.
+        assert automated == {("inventory.draft_sales_order", "done"),
+                             ("inventory.draft_receipt", "done"),
+                             ("warehouse.announce_receipt", "done")}
+        drafted = records.list(admin, "inventory.sales_order", {"opportunity__isnull": ["false"]})
+        assert drafted.total == 1
         employees = records.list(admin, "hr.employee", {"per_page": ["200"]}).items
         assert employees and all(e["annual_leave_balance"] is not None for e in employees)
     finally:

@@ -12,8 +12,8 @@ import pytest
 
 from conftest import TEST_APPS
 from formflow.cli import main
+from formflow.fields.columns import utcnow
 from formflow.process.eventlog import COLUMNS
-from formflow.storage.types import utcnow
 from helpers import problem
 
 TICKET = "support.ticket"

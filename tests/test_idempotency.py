@@ -16,9 +16,9 @@ from werkzeug.datastructures import MultiDict
 from conftest import PASSWORD
 from formflow.auth import create_user
 from formflow.cli import main
+from formflow.fields.columns import utcnow
 from formflow.records.service import RecordService
 from formflow.storage.system import idempotency_keys
-from formflow.storage.types import utcnow
 from helpers import LAB, SAMPLE, SAMPLES, add_user, problem
 from web_support import csrf, form_inputs, sign_in, with_values
 

@@ -10,7 +10,7 @@ import pytest
 
 from formflow.insights.cases import cases_from_events, cases_from_log, default_outcome
 from formflow.insights.kpis import compute, percentile
-from formflow.process.workcalendar import WorkCalendar
+from formflow.process.calendar.working import WorkCalendar
 
 FINALS = {"approved": "approved", "rejected": "rejected", "cancelled": "cancelled"}
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
@@ -94,6 +94,29 @@ def test_votes_of_a_countersign_end_the_wait_at_the_first_decision():
     figures = compute(cases_from_events(rows), FINALS)
     review = next(s for s in figures["states"] if s["name"] == "review")
     assert review["wait_hours_p50"] == 2.0
+
+
+def test_a_case_in_parallel_branches_waits_in_each_step_and_joins_once():
+    def branched(record, action, from_state, to_state, hours, branch):
+        return {**event(record, action, from_state, to_state, hours), "branch": branch}
+
+    rows = [
+        event(1, "start", None, "draft", 0),
+        event(1, "submit", "draft", "review", 1),
+        branched(1, "fork", "review", "legal", 1, "legal"),
+        branched(1, "fork", "review", "finance", 1, "finance"),
+        branched(1, "approve", "finance", "review", 3, "finance"),  # the branch ends
+        branched(1, "approve", "legal", "review", 5, "legal"),
+        event(1, "join", "review", "approved", 5),
+        *straight(2, 2),
+    ]
+    figures = compute(cases_from_events(rows), FINALS)
+    assert figures["cases"] == {"started": 2, "completed": 2, "in_flight": 0}
+    assert figures["rework_rate"] == 0.0  # ending a branch is no second visit of review
+    waits = {s["name"]: s["wait_hours_p50"] for s in figures["states"]}
+    assert waits["legal"] == 4.0 and waits["finance"] == 2.0
+    assert figures["variants"][0]["path"] in (["draft", "review", "legal", "finance", "approved"],
+                                              ["draft", "review", "approved"])
 
 
 def test_working_hours_skip_nights_weekends_and_holidays():

@@ -214,7 +214,7 @@ def _transition(**keys):
             "states/0/sla/on_breach",
             "must have exactly one of assign, action, notify",
         ),
-        ("process", _transition(to="@back"), "transitions/0/to", "state name or '@previous'"),
+        ("process", _transition(to="@back"), "transitions/0/to", "'@previous' or '@join'"),
         ("process", _transition(**{"from": []}), "transitions/0/from", "must not be empty"),
         ("process", _transition(**{"from": 1}), "transitions/0/from", "must be a text or a list"),
         ("process", _transition(by="owner"), "transitions/0/by", "must be 'creator' or a list"),

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 import formflow.auth.tables  # noqa: F401  (defines ff_users and ff_departments)
 from formflow.fields import builtin_registry
+from formflow.fields.columns import utcnow
 from formflow.metadata.model import App, Entity, Field, Label, ListView, Model, Option
 from formflow.storage import migrate_apply
 from formflow.storage.database import Database
@@ -25,7 +26,6 @@ from formflow.storage.migrate import (
 )
 from formflow.storage.system import published_apps
 from formflow.storage.tables import build_schema
-from formflow.storage.types import utcnow
 
 PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
 FIELD_TYPES = builtin_registry()

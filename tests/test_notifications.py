@@ -14,11 +14,10 @@ from aiosmtpd.controller import Controller
 
 from conftest import TEST_APPS
 from formflow.auth import create_user
-from formflow.process.mail import parse_smtp_url
+from formflow.fields.columns import utcnow
 from formflow.process.tables import notifications
-from formflow.settings import SettingsError, load_settings
+from formflow.settings import SettingsError, load_settings, parse_smtp_url
 from formflow.storage.database import after_commit
-from formflow.storage.types import utcnow
 from helpers import problem
 
 TICKET = "support.ticket"

@@ -19,9 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import ROOT, TEST_APPS, ApiClient
+from formflow import outbound
 from formflow.auth import create_token, get_user_by_name
 from formflow.cli import main
-from formflow.storage.types import utcnow
+from formflow.fields.columns import utcnow
 from helpers import counting_queries
 from web_support import sign_in
 
@@ -110,7 +111,7 @@ def resolver(request, monkeypatch):
     fake = Resolver()
     if "app" in request.fixturenames:
         request.getfixturevalue("app")  # the plugin's modules are loaded with the app
-        monkeypatch.setattr(_plugin_module("targets"), "lookup", fake.lookup)
+        monkeypatch.setattr(outbound, "lookup", fake.lookup)
     return fake
 
 
@@ -416,7 +417,7 @@ def strict_app(make_app):
 
 @pytest.fixture
 def strict_api(strict_app, monkeypatch, resolver):
-    monkeypatch.setattr(_plugin_module("targets"), "lookup", resolver.lookup)
+    monkeypatch.setattr(outbound, "lookup", resolver.lookup)
     runtime = strict_app.extensions["formflow"]
     with runtime.db.write() as conn:
         _, token = create_token(conn, get_user_by_name(conn, "admin").id, "t")
@@ -483,7 +484,7 @@ def test_changing_an_endpoints_url_to_an_internal_one_is_refused(strict_api):
 @pytest.mark.parametrize("allow", ["erp.corp.local", "*.corp.local", "10.0.0.0/8", "10.1.2.3"])
 def test_the_allow_setting_lets_internal_targets_through(make_app, allow, resolver, monkeypatch):
     app = make_app(APPS, PLUGINS_PATH=[str(ROOT / "plugins")], PLUGIN_WEBHOOKS_ALLOW=allow)
-    monkeypatch.setattr(_plugin_module("targets"), "lookup", resolver.lookup)
+    monkeypatch.setattr(outbound, "lookup", resolver.lookup)
     runtime = app.extensions["formflow"]
     with runtime.db.write() as conn:
         _, token = create_token(conn, get_user_by_name(conn, "admin").id, "t")

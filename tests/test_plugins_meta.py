@@ -3,6 +3,7 @@ docstring, a section in docs/plugins.md and a ``test_hook_<name>`` test under te
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
@@ -43,3 +44,11 @@ def test_every_hook_is_in_the_plugin_guide(hook):
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_has_a_test(hook):
     assert f"test_hook_{hook}" in TESTS, f"no test named test_hook_{hook} under tests/"
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_the_plugin_guide_gives_each_hook_its_full_signature(hook):
+    parameters = ", ".join(inspect.signature(getattr(hookspecs, hook)).parameters)
+    heading = f"`{hook}({parameters})`"
+    assert re.search(rf"^#+ {re.escape(heading)}$", GUIDE.read_text(), re.MULTILINE), (
+        f"docs/plugins.md has no heading {heading}")

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import TEST_APPS
+from formflow.fields.columns import utcnow
 from formflow.process.tables import events, tasks
-from formflow.storage.types import utcnow
 from plugin_support import MEMOS, plugin_env_factory
 
 

@@ -173,6 +173,23 @@ def record_writable_fields(user, entity, record):
     assert set(env.calls) == {"ann"}
 
 
+def test_hook_record_read_scope(plugin_env):
+    env = plugin_env(HEADER + '''
+@hookimpl
+def record_read_scope(user, entity, table):
+    CALLS.append(entity.name)
+    return table.c.note == user.username
+''')
+    ann = env.api("ann")
+    shared, private = memo(ann, note="bob").get_json(), memo(ann, note="eve").get_json()
+    bob = env.api("bob")
+    assert bob.delete(f"{MEMOS}/{shared['id']}").status_code == 204  # delete: "own"
+    refused = bob.delete(f"{MEMOS}/{private['id']}")
+    assert refused.status_code == 403
+    assert ann.get(f"{MEMOS}/{private['id']}").get_json()["_deleted_at"] is None
+    assert set(env.calls) == {"memo"}
+
+
 def test_hook_record_edit_refusal(plugin_env):
     env = plugin_env(HEADER + '''
 @hookimpl

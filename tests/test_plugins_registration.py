@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from conftest import create_app
 from formflow.cli import main
+from formflow.fields.columns import utcnow
 from formflow.metadata.problems import MetadataError
 from formflow.plugins.jobs import plugin_jobs
 from formflow.plugins.manager import PluginLoadError
-from formflow.storage.types import utcnow
 from plugin_support import HOOK_APPS, MEMOS, TYPE_APPS, plugin_env_factory, write_plugin
 from process_helpers import run_together
 from web_support import sign_in
@@ -219,6 +219,50 @@ def test_hook_register_menu_links(plugin_env):
     other = env.app.test_client()
     sign_in(other, "ann")
     assert "/plugins/probe/memo/board" not in other.get("/").get_data(as_text=True)
+
+
+ADMIN = PAGES.replace("from formflow.plugins import",
+                      "from formflow.plugins import MenuLink,") + '''
+
+@hello.get("/admin")
+def desk():
+    return "the probe's desk"
+
+
+@hookimpl
+def register_admin_links():
+    return [MenuLink("desk", {"en": "Probe desk", "zh-CN": "探针台"}, "plugin_probe.desk")]
+
+
+@hookimpl
+def register_admin_log_actions():
+    return ["probe.adjust", "user.create"]
+'''
+
+
+def test_hook_register_admin_links(plugin_env):
+    env = plugin_env(ADMIN)
+    env.user("root", ["admin"])
+    client = env.app.test_client()
+    sign_in(client, "root")
+    page = client.get("/admin/users", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'href="/plugins/probe/admin"' in page and "探针台" in page
+    bare = plugin_env(PAGES)  # no admin link registered: no tab
+    bare.user("root", ["admin"])
+    other = bare.app.test_client()
+    sign_in(other, "root")
+    assert 'href="/plugins/probe/admin"' not in other.get("/admin/users").get_data(as_text=True)
+
+
+def test_hook_register_admin_log_actions(plugin_env):
+    env = plugin_env(ADMIN)
+    actions = env.runtime.admin_log.actions
+    assert actions[-1] == "probe.adjust" and actions.count("user.create") == 1
+    env.user("root", ["admin"])
+    client = env.app.test_client()
+    sign_in(client, "root")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert 'value="probe.adjust"' in page
 
 
 KINDS = HEADER + '''

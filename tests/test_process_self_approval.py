@@ -11,9 +11,9 @@ import pytest
 from flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
 from formflow.auth import set_manager
 from formflow.errors import Forbidden, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 from process_helpers import CLAIM, LEAVE, REQUEST, desk_staff
 
 TRIP = "flow.trip"

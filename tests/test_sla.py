@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from conftest import TEST_APPS
 from formflow.cli import main
 from formflow.errors import Conflict
+from formflow.fields.columns import utcnow
+from formflow.process.calendar.working import add_business_time
 from formflow.process.tables import events, notifications, tasks
-from formflow.process.workcalendar import add_business_time
-from formflow.storage.types import utcnow
 
 TICKET = "support.ticket"
 MUCH_LATER = timedelta(days=30)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from formflow.fields.columns import utcnow
 from formflow.storage import counting
-from formflow.storage.types import utcnow
 from helpers import counting_queries
 
 

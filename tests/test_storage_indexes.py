@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 import formflow.auth.tables  # noqa: F401  (defines ff_users and ff_departments)
 from formflow.fields import builtin_registry
+from formflow.fields.columns import utcnow
 from formflow.metadata.loader import collect_problems
 from formflow.metadata.model import App, Entity, Field, Label, ListView, Model, Option
 from formflow.records.query import order_by
@@ -19,7 +20,6 @@ from formflow.storage.database import Database
 from formflow.storage.migrate import apply_migration, plan_migration
 from formflow.storage.statistics import refresh_statistics
 from formflow.storage.tables import build_schema
-from formflow.storage.types import utcnow
 
 LEVELS = (Option("A", Label.of("A")), Option("B", Label.of("B")))
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from conftest import ADMIN_PASSWORD
 from flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
+from formflow.fields.columns import utcnow
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 from process_helpers import LEAVE
 from web_support import sign_in
 

@@ -15,8 +15,8 @@ import pytest
 
 from flow_fixtures import database_url, flow, metadata_path, template  # noqa: F401 (fixtures)
 from formflow.auth import create_user
+from formflow.fields.columns import utcnow
 from formflow.process.tables import notifications, tasks
-from formflow.storage.types import utcnow
 from process_helpers import (
     LEAVE,
     PROCESS_APPS,

@@ -13,8 +13,8 @@ from flask import Flask, g
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from formflow.api import api
-from formflow.api.language import request_language
 from formflow.api.problems import register_problem_handlers
+from formflow.http.language import request_language
 from formflow.ops import init_ops
 from formflow.outage import register_outage_handler
 from formflow.reloading import watch_metadata

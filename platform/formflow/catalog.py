@@ -3,6 +3,11 @@
 Keys are stable identifiers; texts use ``str.format`` placeholders.
 """
 
+from formflow.catalog_accounts import ACCOUNT_MESSAGES
+from formflow.catalog_data import DATA_MESSAGES
+from formflow.catalog_design import DESIGN_MESSAGES
+from formflow.catalog_process import PROCESS_MESSAGES
+
 CATALOG: dict[str, dict[str, str]] = {
     # -- field values -------------------------------------------------------------
     "required": {"en": "This field is required.", "zh-CN": "此项为必填项。"},
@@ -215,59 +220,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh-CN": "部分数据不正确。",
     },
     "not_deleted": {"en": "The record is not deleted.", "zh-CN": "记录未被删除。"},
-    # -- processes ----------------------------------------------------------------
-    "action_not_available": {
-        "en": "You cannot take the action {action!r} on this record now.",
-        "zh-CN": "您当前不能对此记录执行“{action}”操作。",
-    },
-    "state_moved": {
-        "en": "This step has already been handled by someone else; reload the record.",
-        "zh-CN": "此步骤已由他人处理，请刷新记录。",
-    },
-    "no_branch": {
-        "en": "No branch of {action!r} applies to this record.",
-        "zh-CN": "“{action}”没有适用于此记录的分支。",
-    },
-    "withdraw_after_decision": {
-        "en": "The record cannot be withdrawn: an approver has already acted.",
-        "zh-CN": "已有审批人处理，不能撤回。",
-    },
-    "transfer_to_self": {
-        "en": "You cannot transfer a task to yourself.",
-        "zh-CN": "不能转交给自己。",
-    },
-    "already_assigned": {
-        "en": "That person already has a task on this step.",
-        "zh-CN": "此人在当前步骤已有待办。",
-    },
-    "too_many_tasks": {
-        "en": "Choose at most {max} tasks at a time.",
-        "zh-CN": "一次最多选择 {max} 条待办。",
-    },
-    "needs_input": {
-        "en": "This step needs fields or a comment: open the record to decide it.",
-        "zh-CN": "此步骤需要填写字段或意见，请打开单据处理。",
-    },
-    "user_inactive": {
-        "en": "{value!r} is deactivated and cannot take tasks.",
-        "zh-CN": "{value!r} 已停用，不能接收待办。",
-    },
-    "requester_as_approver": {
-        "en": "{value!r} made this request (or it is for them), so cannot approve it.",
-        "zh-CN": "{value!r} 是此申请的发起人或申请对象，不能审批此申请。",
-    },
-    "self_approval": {
-        "en": "You made this request (or it is for you), so you cannot approve it.",
-        "zh-CN": "这是您发起的（或为您提交的）申请，您不能自己审批。",
-    },
-    "process_not_published": {
-        "en": "The process {process} is not published yet; run formflow migrate.",
-        "zh-CN": "流程“{process}”尚未发布，请运行 formflow migrate。",
-    },
-    "plugin_failed": {
-        "en": "The plugin {plugin} failed; nothing was saved. The details are in the server log.",
-        "zh-CN": "插件 {plugin} 出错，未保存任何内容。详情见服务器日志。",
-    },
+    # -- processes and more: formflow.catalog_process ------------------------------
+    **PROCESS_MESSAGES,
     # -- queries ------------------------------------------------------------------
     "unknown_filter": {
         "en": "Unknown filter field {name!r}.",
@@ -311,68 +265,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The database cannot be reached right now; nothing was saved. Try again in a moment.",
         "zh-CN": "暂时无法连接数据库，未保存任何内容。请稍后重试。",
     },
-    # -- identity -----------------------------------------------------------------
-    "bad_credentials": {
-        "en": "Wrong user name or password.",
-        "zh-CN": "用户名或密码错误。",
-    },
-    "user_exists": {"en": "User {name!r} already exists.", "zh-CN": "用户 {name!r} 已存在。"},
-    "invalid_username": {
-        "en": "User names are 1-64 letters, digits, '.', '_' or '-'.",
-        "zh-CN": "用户名为 1-64 个字母、数字、“.”、“_”或“-”。",
-    },
-    "weak_password": {
-        "en": "Use a password of at least {min} characters.",
-        "zh-CN": "密码至少 {min} 个字符。",
-    },
-    "unknown_role": {"en": "Unknown role {name!r}.", "zh-CN": "未知角色 {name!r}。"},
-    "department_exists": {
-        "en": "Department {code!r} already exists.",
-        "zh-CN": "部门 {code!r} 已存在。",
-    },
-    "department_cycle": {
-        "en": "A department cannot be placed under itself.",
-        "zh-CN": "部门不能设为自身的下级。",
-    },
-    "manager_cycle": {
-        "en": "A user cannot manage themselves, directly or through others.",
-        "zh-CN": "用户不能（直接或间接）成为自己的上级。",
-    },
-    "token_invalid": {
-        "en": "The API token is invalid or revoked.",
-        "zh-CN": "API 令牌无效或已撤销。",
-    },
-    "login_required": {"en": "Please sign in.", "zh-CN": "请先登录。"},
-    "csrf_failed": {
-        "en": "The form has expired or its security token is missing; reload and try again.",
-        "zh-CN": "表单已过期或缺少安全令牌，请刷新后重试。",
-    },
-    "too_many_attempts": {
-        "en": "Too many attempts; try again in {wait}.",
-        "zh-CN": "尝试次数过多，请{wait}后重试。",
-    },
-    "span_seconds": {"en": "{n} seconds", "zh-CN": "{n} 秒"},
-    "span_minute": {"en": "about a minute", "zh-CN": "约 1 分钟"},
-    "span_minutes": {"en": "about {n} minutes", "zh-CN": "约 {n} 分钟"},
-    "span_hour": {"en": "about an hour", "zh-CN": "约 1 小时"},
-    "span_hours": {"en": "about {n} hours", "zh-CN": "约 {n} 小时"},
-    # -- auth (more) --
-    "invalid_department_code": {
-        "en": "Department codes are 1-64 letters, digits, '.', '_' or '-'.",
-        "zh-CN": "部门代码为 1-64 个字母、数字、“.”、“_”或“-”。",
-    },
-    "own_account_inactive": {
-        "en": "You cannot deactivate your own account.",
-        "zh-CN": "不能停用自己的账号。",
-    },
-    "own_admin_role": {
-        "en": "You cannot take the admin role from yourself.",
-        "zh-CN": "不能移除自己的管理员角色。",
-    },
-    "passwords_differ": {
-        "en": "The two passwords differ.",
-        "zh-CN": "两次输入的密码不一致。",
-    },
+    # -- identity, sign-in and the account policy: formflow.catalog_accounts ------------
+    **ACCOUNT_MESSAGES,
     # -- working calendar ---------------------------------------------------------
     "calendar_weekdays": {
         "en": "Working days are distinct weekday numbers, 1 (Monday) to 7 (Sunday).",
@@ -519,174 +413,8 @@ CATALOG: dict[str, dict[str, str]] = {
               "send a new key with a new request.",
         "zh-CN": "该幂等键已用于另一个不同的请求；新的请求请使用新的键。",
     },
-    # -- account policy -----------------------------------------------------------
-    "common_password": {
-        "en": "This password is one of the most common ones and easy to guess; choose"
-              " another.",
-        "zh-CN": "这是最常见的密码之一，很容易被猜中，请换一个。",
-    },
-    "password_like_username": {
-        "en": "The password must not be made from the user name.",
-        "zh-CN": "密码不能由用户名构成。",
-    },
-    "token_days_limit": {
-        "en": "A token is valid for 1 to {max} days.",
-        "zh-CN": "令牌有效期为 1 到 {max} 天。",
-    },
-    "token_days_range": {
-        "en": "Enter the days the token is valid, from 0 (never expires) to {max}.",
-        "zh-CN": "请输入令牌有效天数：0（永不过期）到 {max}。",
-    },
-    # -- the designer ------------------------------------------------------------------
-    "design_forbidden": {
-        "en": "Only administrators and designers may change apps.",
-        "zh-CN": "只有管理员和设计者可以修改应用。",
-    },
-    "design_app_not_found": {"en": "No app named {app}.", "zh-CN": "没有名为 {app} 的应用。"},
-    "design_read_only": {
-        "en": "App {app} is shipped with Formflow and cannot be changed in the designer.",
-        "zh-CN": "应用 {app} 随系统提供，不能在设计器中修改。",
-    },
-    "design_app_exists": {"en": "An app named {app} exists already.",
-                          "zh-CN": "已存在名为 {app} 的应用。"},
-    "design_app_name": {
-        "en": "An app's name is lower snake_case, at most 40 characters, like 'fleet'.",
-        "zh-CN": "应用名称须为小写字母、数字和下划线，最多 40 个字符，例如 'fleet'。",
-    },
-    "design_create_body": {
-        "en": "Send {{\"name\": ..., \"label\": ...}}.",
-        "zh-CN": "请发送 {{\"name\": ..., \"label\": ...}}。",
-    },
-    "design_stale": {
-        "en": "The draft was changed meanwhile (it is at revision {revision}); reload it.",
-        "zh-CN": "草稿已被他人修改（当前版本 {revision}），请重新加载。",
-    },
-    "design_nothing_to_undo": {"en": "Nothing to undo.", "zh-CN": "没有可撤销的操作。"},
-    "design_nothing_to_redo": {"en": "Nothing to redo.", "zh-CN": "没有可重做的操作。"},
-    "design_ops_body": {"en": "Send {{\"ops\": [...]}}.", "zh-CN": "请发送 {{\"ops\": [...]}}。"},
-    "design_ops_required": {"en": "Send a list of one or more operations.",
-                            "zh-CN": "请发送至少一个操作的列表。"},
-    "design_too_many_ops": {"en": "At most {max} operations at once.",
-                            "zh-CN": "一次最多 {max} 个操作。"},
-    "design_op_failed": {
-        "en": "Operation {index}: {problem} Nothing was changed.",
-        "zh-CN": "第 {index} 个操作：{problem} 未做任何修改。",
-    },
-    "design_op_malformed": {
-        "en": "An operation is an object with op, path and optionally value and after.",
-        "zh-CN": "操作须为包含 op、path，可选 value 和 after 的对象。",
-    },
-    "design_op_unknown": {"en": "Unknown operation {op}; use one of {known}.",
-                          "zh-CN": "未知操作 {op}，可用：{known}。"},
-    "design_op_not_here": {"en": "{op} cannot be used on {path}.",
-                           "zh-CN": "{path} 不支持操作 {op}。"},
-    "design_path_malformed": {"en": "The path {path} is not valid.",
-                              "zh-CN": "路径 {path} 无效。"},
-    "design_path_unknown": {
-        "en": "The path {path} must start with app, entities/<name> or processes/<name>.",
-        "zh-CN": "路径 {path} 须以 app、entities/<名称> 或 processes/<名称> 开头。",
-    },
-    "design_path_missing": {"en": "Nothing at {path}.", "zh-CN": "{path} 不存在。"},
-    "design_exists": {"en": "{path} exists already.", "zh-CN": "{path} 已存在。"},
-    "design_app_document": {"en": "The app's own document cannot be added or removed.",
-                            "zh-CN": "应用本身的文档不能添加或删除。"},
-    "design_app_rename": {"en": "An app cannot be renamed.", "zh-CN": "应用不能改名。"},
-    "design_published_rename": {
-        "en": "{name} was published already and cannot be renamed.",
-        "zh-CN": "{name} 已发布，不能改名。",
-    },
-    "design_name_text": {"en": "A name is a text of 1 to 100 characters.",
-                         "zh-CN": "名称须为 1 到 100 个字符的文本。"},
-    "design_value_object": {"en": "The value must be an object.", "zh-CN": "值必须是对象。"},
-    "design_key_differs": {"en": "The value names {given}, the path {key}.",
-                           "zh-CN": "值中的名称 {given} 与路径中的 {key} 不一致。"},
-    "design_after_missing": {"en": "Nothing named {after} to place it after.",
-                             "zh-CN": "找不到要排在其后的 {after}。"},
-    "design_hide_fields_only": {"en": "Only fields can be hidden ({path}).",
-                                "zh-CN": "只有字段可以隐藏（{path}）。"},
-    "design_order_list": {
-        "en": "Order an item with after, or a list by sending all its items in order ({path}).",
-        "zh-CN": "请用 after 调整单项顺序，或按新顺序发送列表的全部项（{path}）。",
-    },
-    "design_order_same_items": {
-        "en": "The new order must hold exactly the items there are ({path}).",
-        "zh-CN": "新顺序必须恰好包含现有的全部项（{path}）。",
-    },
-    "design_has_problems": {
-        "en": "The draft has {count} problem(s); correct them before publishing.",
-        "zh-CN": "草稿有 {count} 个问题，请先修正再发布。",
-    },
-    "design_data_problems": {
-        "en": "The data in the tables does not allow this change.",
-        "zh-CN": "表中现有数据不允许此修改。",
-    },
-    "design_confirm_destructive": {
-        "en": "Publishing would delete data; confirm the destructive steps listed.",
-        "zh-CN": "发布将删除数据，请确认列出的破坏性步骤。",
-    },
-    "design_publish_body": {
-        "en": "Send {{\"confirm_destructive\": true|false, \"note\": \"...\"}}.",
-        "zh-CN": "请发送 {{\"confirm_destructive\": true|false, \"note\": \"...\"}}。",
-    },
-    "design_note": {"en": "A note holds at most {max} characters.",
-                    "zh-CN": "说明最多 {max} 个字符。"},
-    "design_version_not_found": {"en": "No version {version}.", "zh-CN": "没有版本 {version}。"},
-    "design_zip_required": {"en": "Send the app folder as a zip file.",
-                            "zh-CN": "请以 zip 文件上传应用文件夹。"},
-    "design_zip_too_large": {"en": "The zip file is larger than {max}.",
-                             "zh-CN": "zip 文件超过 {max}。"},
-    "design_zip_invalid": {"en": "The file is not a readable zip file.",
-                           "zh-CN": "该文件不是可读取的 zip 文件。"},
-    "design_zip_too_many": {"en": "The zip file holds more than {max} files.",
-                            "zh-CN": "zip 文件中的文件超过 {max} 个。"},
-    "design_zip_entry": {
-        "en": "{name} is not a document of an app (app.json, entities/*.json, processes/*.json).",
-        "zh-CN": "{name} 不是应用的文档（app.json、entities/*.json、processes/*.json）。",
-    },
-    "design_zip_entry_too_large": {"en": "{name} is too large.", "zh-CN": "{name} 过大。"},
-    "design_zip_json": {"en": "{name} is not valid JSON text.",
-                        "zh-CN": "{name} 不是有效的 JSON 文本。"},
-    "design_zip_no_app": {"en": "The zip file holds no app.json.",
-                          "zh-CN": "zip 文件中没有 app.json。"},
-    "design_value_one": {"en": "{n} value", "zh-CN": "{n} 个值"},
-    "design_values": {"en": "{n} values", "zh-CN": "{n} 个值"},
-    "design_row_one": {"en": "{n} row", "zh-CN": "{n} 行"},
-    "design_rows": {"en": "{n} rows", "zh-CN": "{n} 行"},
-    "design_step_create": {"en": "creates the table of entity {entity}",
-                           "zh-CN": "新建实体 {entity} 的数据表"},
-    "design_step_create_lines": {"en": "creates the table of line items {owner}",
-                                 "zh-CN": "新建明细 {owner} 的数据表"},
-    "design_step_add_column": {"en": "adds column {column} to {owner}",
-                               "zh-CN": "在 {owner} 中新增列 {column}"},
-    "design_step_rename_column": {"en": "renames {column} → {new} keeping {values}",
-                                  "zh-CN": "将 {column} 改名为 {new}，保留 {values}"},
-    "design_step_rename_table": {"en": "renames table {owner} → {new} keeping {rows}",
-                                 "zh-CN": "将明细表 {owner} 改名为 {new}，保留 {rows}"},
-    "design_step_drop_column": {"en": "drops column {column} of {owner}, losing {values}",
-                                "zh-CN": "删除 {owner} 的列 {column}，将丢失 {values}"},
-    "design_step_archive_column": {
-        "en": "archives column {column} of {owner} keeping {values}",
-        "zh-CN": "归档 {owner} 的列 {column}，保留 {values}",
-    },
-    "design_step_widen": {"en": "widens column {column} of {owner} ({values})",
-                          "zh-CN": "加长 {owner} 的列 {column}（{values}）"},
-    "design_step_narrow": {"en": "narrows column {column} of {owner} ({values})",
-                           "zh-CN": "缩短 {owner} 的列 {column}（{values}）"},
-    "design_step_convert": {"en": "converts column {column} of {owner} ({values})",
-                            "zh-CN": "转换 {owner} 的列 {column} 的类型（{values}）"},
-    "design_step_keep_table": {
-        "en": "keeps the table of {owner} with its {rows} (no entity uses it)",
-        "zh-CN": "保留 {owner} 的数据表及其 {rows}（已无实体使用）",
-    },
-    "design_step_add_index": {"en": "adds index {index} of {owner}",
-                              "zh-CN": "为 {owner} 新增索引 {index}"},
-    "design_step_drop_index": {"en": "drops index {index} of {owner}",
-                               "zh-CN": "删除 {owner} 的索引 {index}"},
-    "design_step_other": {"en": "{text}{examples}", "zh-CN": "{text}{examples}"},
-    "design_rows_not_convertible": {"en": "{rows} cannot become {type}{examples}",
-                                    "zh-CN": "{rows}无法转换为 {type}{examples}"},
-    "design_rows_too_long": {"en": "{rows} longer than {max} characters{examples}",
-                             "zh-CN": "{rows}超过 {max} 个字符{examples}"},
+    # -- the designer and more: formflow.catalog_design ----------------------------
+    **DESIGN_MESSAGES,
     # -- saved list views -------------------------------------------------------------
     "view_name_required": {
         "en": "Give the view a name.",
@@ -704,125 +432,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "You can keep at most {max} views of a list; delete one first.",
         "zh-CN": "每个列表最多保存 {max} 个视图，请先删除一个。",
     },
-    # -- organisation import ----------------------------------------------------------
-    "org_unknown_column": {
-        "en": "Unknown column; the columns are: {columns}.",
-        "zh-CN": "未知列，可用的列为：{columns}。",
-    },
-    "org_column_missing": {
-        "en": "The file needs this column.",
-        "zh-CN": "文件缺少此列。",
-    },
-    "org_unknown_kind": {
-        "en": "Write department or user.",
-        "zh-CN": "请填写 department（部门）或 user（用户）。",
-    },
-    "org_not_for_department": {
-        "en": "A department row leaves this column empty.",
-        "zh-CN": "部门行的此列应留空。",
-    },
-    "org_not_for_user": {
-        "en": "A user row leaves this column empty.",
-        "zh-CN": "用户行的此列应留空。",
-    },
-    # -- import sources and mappings ----------------------------------------------------
-    "import_column": {"en": "column", "zh-CN": "列"},
-    "import_mapping": {"en": "mapping", "zh-CN": "列映射"},
-    "mapping_invalid": {
-        "en": "The mapping is not valid JSON of field names to column names: {problem}.",
-        "zh-CN": "列映射不是“字段名: 列名”形式的有效 JSON：{problem}。",
-    },
-    "mapping_no_column": {
-        "en": "The source has no column {column!r}.",
-        "zh-CN": "数据源中没有列 {column!r}。",
-    },
-    "sql_unreachable": {
-        "en": "The source database cannot be read: {problem}",
-        "zh-CN": "无法读取源数据库：{problem}",
-    },
-    "sql_no_table": {
-        "en": "The source database has no table {table!r}.",
-        "zh-CN": "源数据库中没有表 {table!r}。",
-    },
-    # -- line items in files --------------------------------------------------------------
-    "line_key_column": {
-        "en": "The first column of sheet {sheet!r} must be a column of the documents' sheet "
-              "(such as _number), saying which document each line belongs to.",
-        "zh-CN": "工作表 {sheet!r} 的第一列必须是单据表中的某一列（如 _number），"
-                 "用来指明每行明细属于哪张单据。",
-    },
-    "line_without_document": {
-        "en": "No document has {value!r} in column {column}.",
-        "zh-CN": "没有单据的 {column} 列为 {value!r}。",
-    },
-    # -- app archives ----------------------------------------------------------------------
-    "archive_unreadable": {
-        "en": "This is not an app archive Formflow can read: {problem}.",
-        "zh-CN": "无法读取此应用归档：{problem}。",
-    },
-    "archive_no_app": {
-        "en": "This instance has no app {app!r}: copy the archive's metadata/{app} folder "
-              "into the metadata path and run formflow migrate first.",
-        "zh-CN": "本实例没有应用 {app!r}：请先把归档中的 metadata/{app} 文件夹复制到元数据目录，"
-                 "再运行 formflow migrate。",
-    },
-    "archive_other_metadata": {
-        "en": "App {app!r} here differs from the archive's: install the archive's metadata "
-              "(and migrate) first.",
-        "zh-CN": "本实例的应用 {app!r} 与归档中的不同：请先安装归档中的元数据并运行迁移。",
-    },
-    "archive_not_empty": {
-        "en": "App {app!r} already has records here; an archive loads into an empty app.",
-        "zh-CN": "应用 {app!r} 在本实例中已有记录；归档只能导入到没有数据的应用。",
-    },
-    "archive_missing_names": {
-        "en": "These users or departments are missing here (import the organisation "
-              "first): {names}.",
-        "zh-CN": "本实例缺少以下用户或部门（请先导入组织架构）：{names}。",
-    },
-    "archive_checksum": {
-        "en": "Table {table} does not read back as archived; nothing was loaded.",
-        "zh-CN": "表 {table} 导入后与归档内容不一致，未导入任何数据。",
-    },
-    "overlay_site_name": {
-        "en": "{name}: what a site adds to a shipped app is named with the prefix {prefix}, "
-              "so an upgrade never collides with it.",
-        "zh-CN": "{name}：在随系统提供的应用中新增的名称须以 {prefix} 开头，升级时才不会冲突。",
-    },
-    "overlay_fixed": {
-        "en": "{path}: the {property} of a shipped element cannot be changed "
-              "(add a new element named x_… instead).",
-        "zh-CN": "{path}：随系统提供的元素不能修改其 {property}（请改为新增以 x_ 开头的元素）。",
-    },
-    "overlay_loosen": {
-        "en": "{path} is required in the shipped app; a site may tighten rules, "
-              "not loosen them.",
-        "zh-CN": "{path} 在随系统提供的应用中为必填；站点只能收紧规则，不能放宽。",
-    },
-    "overlay_no_remove": {
-        "en": "{path} is shipped and cannot be removed; hide it instead.",
-        "zh-CN": "{path} 随系统提供，不能删除；请改为隐藏。",
-    },
-    "overlay_whole_document": {
-        "en": "{path} is shipped: change its parts, not the whole document.",
-        "zh-CN": "{path} 随系统提供：请修改其中的部分，而不是整个文档。",
-    },
-    "overlay_conflict": {
-        "en": "The shipped value changed since this change was made; the site's value "
-              "still applies.",
-        "zh-CN": "此修改之后随系统提供的值已变更；仍以站点的值为准。",
-    },
-    "overlay_action": {
-        "en": "Give action accept or drop with the index of an operation, "
-              "or reset with a path.",
-        "zh-CN": "请提供 action：accept 或 drop（附操作的 index），或 reset（附 path）。",
-    },
-    "overlay_not_found": {
-        "en": "The overlay has no operation {index}.",
-        "zh-CN": "定制中没有第 {index} 个操作。",
-    },
-    "overlay_file": {
-        "en": "An overlay is a list of items, each with an op (an object) and was.",
-        "zh-CN": "定制文件应为条目列表，每项含 op（对象）和 was。",
-    },
+    # -- organisation import and more: formflow.catalog_data -----------------------
+    **DATA_MESSAGES,
 }

@@ -17,6 +17,7 @@ from formflow.cli_overlays import OverlaidApps, echo_published_overlays, overlay
 from formflow.design.overlay_store import published_overlays
 from formflow.design.site_apps import published_site_apps_at, read_at
 from formflow.errors import ServiceError, ValidationFailed
+from formflow.files_cli import files_group
 from formflow.i18n import render_errors
 from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
@@ -260,7 +261,7 @@ def calendar_group() -> None:
 @with_appcontext
 def calendar_holiday_command(day: str, working: bool, note: str | None) -> None:
     """Mark DAY (YYYY-MM-DD) as a holiday, or with --working as a working day."""
-    from formflow.process.calendar_service import parse_day, save_day
+    from formflow.process.calendar.service import parse_day, save_day
 
     try:
         date = parse_day(day)
@@ -276,7 +277,7 @@ def calendar_holiday_command(day: str, working: bool, note: str | None) -> None:
 @with_appcontext
 def calendar_remove_command(day: str) -> None:
     """Make DAY (YYYY-MM-DD) an ordinary day of the week again."""
-    from formflow.process.calendar_service import delete_day, parse_day
+    from formflow.process.calendar.service import delete_day, parse_day
 
     try:
         date = parse_day(day)
@@ -294,7 +295,7 @@ def calendar_remove_command(day: str) -> None:
 @with_appcontext
 def calendar_hours_command(weekdays: str | None, hours: str | None) -> None:
     """Set the working week; an option left out keeps its value."""
-    from formflow.process.calendar_service import parse_hours_text, read_week, save_week
+    from formflow.process.calendar.service import parse_hours_text, read_week, save_week
 
     with get_runtime().db.write() as conn:
         days, periods = read_week(conn)
@@ -316,7 +317,7 @@ def calendar_hours_command(weekdays: str | None, hours: str | None) -> None:
 @with_appcontext
 def calendar_show_command(year: int | None) -> None:
     """Print the working week and the marked days."""
-    from formflow.process.calendar_service import list_days, read_week
+    from formflow.process.calendar.service import list_days, read_week
 
     with get_runtime().db.read() as conn:
         days, periods = read_week(conn)
@@ -328,7 +329,7 @@ def calendar_show_command(year: int | None) -> None:
 
 
 def _echo_week(days, periods) -> None:
-    from formflow.process.workcalendar import format_period
+    from formflow.process.calendar.working import format_period
 
     hours = ", ".join("-".join(format_period(p)) for p in periods)
     click.echo(f"Working weekdays: {','.join(map(str, days))}; hours: {hours} "
@@ -349,11 +350,8 @@ def events_export_command(entity: str | None, output: str | None) -> None:
     """Export the event log as CSV for process mining: case_id, activity, timestamp,
     resource, entity, record_id, from_state, to_state, process_version, seconds_in_state,
     comment."""
-    from formflow.process.eventlog import export_events
-
-    runtime = get_runtime()
     try:
-        chunks = export_events(runtime.db, runtime.model, runtime.schema, None, entity)
+        chunks = get_runtime().events.export(None, entity)
     except ServiceError:
         raise click.ClickException(f"No entity with a process named {entity!r}.") from None
     if output is None:
@@ -405,3 +403,6 @@ def _fail(error: ServiceError) -> None:
             f"{field}: {' '.join(texts)}" for field, texts in rendered.items()
         )
     raise click.ClickException(message)
+
+
+main.add_command(files_group)

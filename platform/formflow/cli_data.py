@@ -262,13 +262,11 @@ def import_app_command(file: str) -> None:
 
 
 def _archive():
-    from flask import current_app
-
     from formflow.io.app_archive import AppArchive
 
     runtime = get_runtime()
     return AppArchive(runtime.db, runtime.model, runtime.schema, runtime.field_types,
-                      Path(current_app.instance_path) / "files")
+                      runtime.files.contents)
 
 
 def _echo_summary(summary, done: str, file: str) -> None:

@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, g
 
 from formflow.auth import LoginThrottle
+from formflow.auth.accounts import AccountService
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
+from formflow.automations.log import AutomationLog
+from formflow.automations.runner import AutomationRunner
 from formflow.design.overlay_apply import apply_overlay
 from formflow.design.overlay_store import published_overlays
 from formflow.design.site_apps import published_site_apps
@@ -36,21 +40,27 @@ from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
 from formflow.metadata.model import Model
 from formflow.metadata.problems import MetadataError
+from formflow.plugins.actions import RecordActionService
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
-from formflow.process.calendar_service import CalendarService
+from formflow.process.calendar.service import CalendarService
+from formflow.process.delegation import Delegations
 from formflow.process.engine import ProcessEngine
+from formflow.process.eventlog import EventLog
 from formflow.process.inbox import Inbox
-from formflow.process.mail import Mailer
-from formflow.process.notifications import TEXTS, NotificationService
+from formflow.process.notifications.mail import Mailer
+from formflow.process.notifications.service import TEXTS, NotificationService
+from formflow.process.read_scope import TaskHolders
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
-from formflow.records.actions import RecordActionService
+from formflow.records.files import FileStore
 from formflow.records.limits import RecordLimits
 from formflow.records.list_views import ListViews
+from formflow.records.people import People
 from formflow.records.service import RecordService
+from formflow.storage.contents import make_contents
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
 from formflow.storage.tables import Schema, build_schema
@@ -122,27 +132,37 @@ class Runtime:
                                  settings["IMPORT_MAX_BYTES"])
         self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
         self.list_views = ListViews(self.db)
+        self.files = FileStore(make_contents(settings, self.db, Path(settings["INSTANCE_PATH"])))
+        self.people = People(self.db)
         self.processes = ProcessRegistry()
         engine = ProcessEngine(self.model, self.processes, self.records)
-        self.plugins.complete(self.model, [("process_engine", engine)])
+        self.plugins.complete(self.model, [("process_engine", engine),
+                                           ("process_task_holders", TaskHolders()),
+                                           ("automations", AutomationRunner(self.model))])
         self.plugins.runtime = self
+        self.events = EventLog(self.db, self.model, self.schema, self.records)
         self.process = ProcessService(self.db, self.model, self.records, engine)
         self.inbox = Inbox(self.process)
         self.record_actions = RecordActionService(self.records, self.plugins.record_actions())
         self.menu_links = self.plugins.menu_links()
+        self.admin_links = self.plugins.admin_links()
         self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
         kinds = {**TEXTS, **self.plugins.notification_kinds(TEXTS)}
         self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
         engine.on_notify = self.mailer.queue
         self.sla = SlaTimers(self.db, engine, self.mailer)
         self.calendar = CalendarService(self.db, settings["TIMEZONE"])
+        self.delegations = Delegations(self.db, self.model, self.records.timezone)
         self.account_policy = AccountPolicy.from_settings(settings)
+        self.accounts = AccountService(self.db, self.account_policy)
         self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)
         self.org = OrgTransfer(self.db, self.model, import_limits(settings),
                                settings["IMPORT_MAX_BYTES"], self.account_policy,
                                on_deactivate=self.process.user_deactivated)
-        self.admin_log = AdminLog(self.db, settings["TIMEZONE"])
+        self.admin_log = AdminLog(self.db, settings["TIMEZONE"],
+                                  self.plugins.admin_log_actions())
+        self.automation_log = AutomationLog(self.db, settings["TIMEZONE"])
         self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"])
         self.monitor = Monitor(self.db, self.insights, self.processes)
         self.notifications = NotificationService(

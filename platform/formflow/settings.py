@@ -7,12 +7,16 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from dotenv import dotenv_values
+
+from formflow import outbound
 
 PREFIX = "FORMFLOW_"
 #: The repository's own folders, used when the working directory has none of its own.
@@ -54,21 +58,30 @@ DEFAULTS: dict[str, Any] = {
     "MAX_QUERY_PARAMS": 200,  # parameters of a URL's query string
     "IDEMPOTENCY_SECONDS": 86_400,  # how long a create remembers its idempotency key
     "UPLOAD_MAX_BYTES": None,  # size of one uploaded file; none: MAX_CONTENT_LENGTH
+    "FILE_STORAGE": "database",  # where uploaded files live: database, s3 or disk
+    "S3_BUCKET": None,  # FILE_STORAGE=s3: the bucket (credentials: AWS_* variables)
+    "S3_ENDPOINT_URL": None,  # an S3-compatible store other than AWS, e.g. http://minio:9000
+    "S3_REGION": None,
+    "S3_PREFIX": "",  # object names start with it, e.g. files/
     "PASSWORD_MIN_LENGTH": 8,
     "PASSWORD_CHECK_COMMON": True,  # refuse common and user-name-derived passwords
     "TOKEN_DAYS": 90,  # lifetime (and longest allowed) of a new API token; 0: no limit
     "PASSWORD_CHANGE_REVOKES_TOKENS": True,  # a new password revokes the user's tokens
+    "AUTOMATIONS_WEBHOOK_ALLOW": "",  # non-public hosts/networks automation webhooks may call
+    "AUTOMATIONS_WEBHOOK_TIMEOUT": 5,  # seconds an automation's webhook call may take
+    "AUTOMATIONS_WEBHOOK_SECRET": None,  # signs automation webhook bodies (HMAC-SHA256)
 }
 
 #: Settings that are whole numbers; those in LIMITS must be 1 or more.
 LIMITS = ("MAX_CONTENT_LENGTH", "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS",
           "IMPORT_MAX_COLUMNS", "IMPORT_MAX_CELLS", "IMPORT_MAX_SECONDS", "TABLE_MAX_ROWS",
           "RECORD_MAX_CELLS", "MAX_FORM_PARTS", "MAX_QUERY_LENGTH", "MAX_QUERY_PARAMS",
-          "IDEMPOTENCY_SECONDS")
+          "IDEMPOTENCY_SECONDS", "AUTOMATIONS_WEBHOOK_TIMEOUT")
 WHOLE_NUMBERS = (*LIMITS, "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TOKEN_ATTEMPTS",
                  "TRUSTED_PROXIES")
 
 ENVIRONMENTS = ("development", "production")
+FILE_STORAGES = ("database", "s3", "disk")
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: The shortest secret key accepted in production (a 32-byte hex token has 64).
@@ -128,7 +141,15 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
         raise SettingsError("FORMFLOW_METADATA_CHECK_SECONDS must be a number of seconds "
                             "from 0 (every request) to 3600")
     settings["METADATA_CHECK_SECONDS"] = seconds
+    try:
+        outbound.TargetPolicy.parse(settings["AUTOMATIONS_WEBHOOK_ALLOW"],
+                                    "FORMFLOW_AUTOMATIONS_WEBHOOK_ALLOW")
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
     settings["ENV"] = _choice(settings, "ENV", ENVIRONMENTS, str.lower)
+    settings["FILE_STORAGE"] = _choice(settings, "FILE_STORAGE", FILE_STORAGES, str.lower)
+    if settings["FILE_STORAGE"] == "s3" and not settings["S3_BUCKET"]:
+        raise SettingsError("FORMFLOW_FILE_STORAGE=s3 needs FORMFLOW_S3_BUCKET")
     settings["LOG_FORMAT"] = _choice(settings, "LOG_FORMAT", LOG_FORMATS, str.lower)
     settings["LOG_LEVEL"] = _choice(settings, "LOG_LEVEL", LOG_LEVELS, str.upper)
     production = settings["ENV"] == "production"
@@ -137,8 +158,6 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
         production if secure is None else _boolean("SECURE_COOKIES", secure)
     )
     if settings["SMTP_URL"]:
-        from formflow.process.mail import parse_smtp_url  # imported late: it needs settings
-
         try:
             parse_smtp_url(str(settings["SMTP_URL"]))
         except ValueError as error:
@@ -225,3 +244,31 @@ def _instance_secret(instance: Path) -> str:
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret)
     return secret
+
+
+SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    security: str  # plain | starttls | ssl
+    username: str | None = None
+    password: str | None = None
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    """The server an ``smtp://``, ``smtp+starttls://`` or ``smtps://`` URL names; a
+    ``ValueError`` for anything else."""
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise ValueError("use smtp://, smtp+starttls:// or smtps://user:password@host:port")
+    security, port = SCHEMES[parts.scheme]
+    if parts.scheme == "smtp" and parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true"):
+        security = "starttls"
+    return SmtpServer(
+        host=parts.hostname, port=parts.port or port, security=security,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )

@@ -43,9 +43,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formflow.errors import Vetoed
-from formflow.plugins import MenuLink, hookimpl
-from formflow.storage.types import utcnow
+from formflow.plugins import MenuLink, Vetoed, hookimpl, utcnow
 
 from . import ledger, reorder
 from .pages import may_read, pages

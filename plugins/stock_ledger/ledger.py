@@ -9,10 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from formflow.errors import Vetoed
-from formflow.i18n import Message
-from formflow.plugins import message
-from formflow.storage.types import ExactDecimal, UtcDateTime
+from formflow.plugins import ExactDecimal, Message, UtcDateTime, Vetoed, message
 
 QUANTITY = ExactDecimal(20, 4)
 metadata = sa.MetaData()

@@ -19,12 +19,8 @@ from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from formflow.api.authentication import current_api_user
-from formflow.auth import User
-from formflow.errors import Forbidden
-from formflow.i18n import Message
-from formflow.runtime import get_runtime
-from formflow.web.rendering import render
+from formflow.plugins import Forbidden, Message, User
+from formflow.plugins.pages import current_api_user, get_runtime, render
 
 from .ledger import balances, entries, number, product_entity, warehouse_entity
 

@@ -15,8 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from formflow.auth.users import user_ids_with_role
-from formflow.process.sla import SYSTEM
+from formflow.plugins import SYSTEM, user_ids_with_role
 
 from .ledger import balances, product_entity
 

@@ -16,6 +16,10 @@ A delivery is ``POST <url>`` with a JSON body::
      "record": {... every field ...}, "previous": {...} | null,
      "transition": {"action": "approve", "from": "review", "to": "won", "comment": null}}
 
+In a parallel state (并行分支) a move inside a branch leaves the record's ``_state`` as it
+is: ``from`` is the branch's step, ``to`` its next step (or the parallel state when the
+branch ended), and ``transition`` also names the ``branch``.
+
 and the headers ``X-Formflow-Event``, ``X-Formflow-Delivery`` (its id, the same on
 retries: de-duplicate on it) and ``X-Formflow-Signature: sha256=<hex>``, the
 HMAC-SHA256 of the raw body with the endpoint's secret (shown once, when the endpoint is
@@ -28,7 +32,7 @@ else only from ``formflow tick``), ``job_interval`` (``"30s"``), ``subscriptions
 (5: how long a worker trusts its memory that an entity has no subscribed endpoint; an
 endpoint added through another worker counts after at most that long, see
 :mod:`.subscriptions`), ``allow`` (empty: the hosts, addresses and networks besides
-public addresses that endpoints may target, see :mod:`.targets`).
+public addresses that endpoints may target, see :mod:`formflow.outbound`).
 
 Endpoints may only target public addresses (checked when saved and before every post,
 connecting to the checked address), and a ping answers only whether it was delivered.
@@ -38,8 +42,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from formflow.plugins import Job, RecordAction, hookimpl
-from formflow.storage.database import after_commit
+import sqlalchemy as sa
+
+from formflow.plugins import (
+    Job,
+    MenuLink,
+    RecordAction,
+    after_commit,
+    hookimpl,
+    process_events,
+)
 
 from .delivery import deliver_due, enqueue, record_payload, target_policy
 from .routes import pages
@@ -101,13 +113,18 @@ def record_before_delete(conn, user, entity, record, runtime, settings):
 
 @hookimpl
 def process_after_transition(conn, user, entity, record, action, from_state, to_state, comment,
-                             runtime, settings):
-    queue(conn, runtime, settings, entity, record["id"], "transition", lambda: {
-        "actor": user.username if user.id is not None else None,
-        "record": record_payload(runtime, entity, record), "previous": None,
-        "transition": {"action": action, "from": from_state, "to": to_state,
-                       "comment": comment},
-    })
+                             event_id, runtime, settings):
+    def payload():
+        transition = {"action": action, "from": from_state, "to": to_state, "comment": comment}
+        branch = conn.execute(sa.select(process_events.c.branch)
+                              .where(process_events.c.id == event_id)).scalar()
+        if branch is not None:
+            transition["branch"] = branch
+        return {"actor": user.username if user.id is not None else None,
+                "record": record_payload(runtime, entity, record), "previous": None,
+                "transition": transition}
+
+    queue(conn, runtime, settings, entity, record["id"], "transition", payload)
 
 
 @hookimpl
@@ -138,6 +155,17 @@ def register_tables():
 @hookimpl
 def register_pages():
     return pages
+
+
+@hookimpl
+def register_admin_links():
+    label = {"en": "Webhooks", "zh-CN": "Webhook"}
+    return [MenuLink("webhooks", label, "plugin_webhooks.admin_page")]
+
+
+@hookimpl
+def register_admin_log_actions():
+    return ["webhook.create", "webhook.update", "webhook.delete"]
 
 
 @hookimpl

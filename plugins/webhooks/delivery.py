@@ -12,8 +12,8 @@ signed with HMAC-SHA256 of the endpoint's secret: header ``X-Formflow-Signature:
 sha256=<hex>``; ``X-Formflow-Event`` and ``X-Formflow-Delivery`` (the delivery id, the
 same on every retry) let the receiver route and de-duplicate.
 
-Before each post the URL's host is resolved and checked (:mod:`.targets`), and the
-connection goes to the address that was checked, never to a second lookup's answer.
+Before each post the URL's host is resolved and checked (:mod:`formflow.outbound`), and
+the connection goes to the address that was checked, never to a second lookup's answer.
 """
 
 from __future__ import annotations
@@ -21,22 +21,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import http.client
 import json
-import socket
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from formflow.records.serialize import record_to_json
-from formflow.storage.types import utcnow
+from formflow.plugins import TargetPolicy, outbound, record_to_json, utcnow
 
 from .tables import attempts, deliveries, endpoints
-from .targets import TargetPolicy, TargetRefused
 
 #: Events an endpoint may subscribe to.
 EVENTS = ("create", "update", "delete", "restore", "transition")
@@ -44,9 +39,6 @@ EVENTS = ("create", "update", "delete", "restore", "transition")
 MANUAL_EVENTS = ("resend", "ping")
 LEASE = timedelta(minutes=5)
 USER_AGENT = "Formflow-Webhooks/1.0"
-MAX_ERROR = 500
-#: How much of an answer's body is read (and dropped) before the connection closes.
-MAX_ANSWER = 64 * 1024
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -153,46 +145,20 @@ def send_one(db, settings: Mapping[str, Any], delivery_id: int, now: datetime) -
 
 def post(url: str, secret: str, body: str, event: str, delivery_id: int,
          timeout: float, policy: TargetPolicy) -> tuple[int | None, str | None]:
-    """POST ``body`` to the address the URL's host resolves to, once ``policy`` allows
-    it; (HTTP status, None) on a 2xx answer, else (status or None, why)."""
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        address = policy.check(parts.hostname or "", port)
-    except TargetRefused as refused:
-        return None, f"refused: {refused}"[:MAX_ERROR]
+    """POST a signed delivery (see :func:`formflow.outbound.post`)."""
     data = body.encode()
-    connection_class = (http.client.HTTPSConnection if parts.scheme == "https"
-                        else http.client.HTTPConnection)
-    connection = connection_class(parts.hostname, port, timeout=timeout)
-    # Connect to the checked address; the host name still goes in Host and, for https,
-    # in SNI and the certificate check.
-    connection._create_connection = (  # noqa: SLF001 - http.client's own seam
-        lambda _address, *args: socket.create_connection((address, port), *args))
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    try:
-        connection.request("POST", path, body=data, headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "X-Formflow-Event": event,
-            "X-Formflow-Delivery": str(delivery_id),
-            "X-Formflow-Signature": signature(secret, data),
-        })
-        response = connection.getresponse()
-        response.read(MAX_ANSWER)
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        return None, f"{type(error).__name__}: {error}"[:MAX_ERROR]
-    finally:
-        connection.close()
-    if 200 <= response.status < 300:
-        return response.status, None
-    # redirects are not followed: the receiver's URL should be the final one
-    return response.status, f"HTTP {response.status} {response.reason}"[:MAX_ERROR]
+    return outbound.post(url, data, {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Formflow-Event": event,
+        "X-Formflow-Delivery": str(delivery_id),
+        "X-Formflow-Signature": signature(secret, data),
+    }, timeout, policy)
 
 
 @functools.lru_cache(maxsize=8)
 def target_policy(allow: str | None) -> TargetPolicy:
-    """The :class:`~.targets.TargetPolicy` of the plugin's ``allow`` setting."""
+    """The :class:`~formflow.outbound.TargetPolicy` of the plugin's ``allow`` setting."""
     return TargetPolicy.parse(allow)
 
 

@@ -16,9 +16,9 @@
                                                           {"id", "ok"}: delivered or not
 
 An endpoint's URL must point at a public address, unless the plugin setting ``allow``
-lists it (:mod:`.targets`).  Creating, changing and deleting an endpoint is written to the admin log
-(``webhook.create``, ``webhook.update``, ``webhook.delete``) in the same transaction,
-never with its secret.
+lists it (:mod:`formflow.outbound`). Creating, changing and deleting an endpoint is
+written to the admin log (``webhook.create``, ``webhook.update``, ``webhook.delete``) in
+the same transaction, never with its secret.
 """
 
 from __future__ import annotations
@@ -32,21 +32,23 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from flask_login import current_user
 
-from formflow.api.authentication import current_api_user
-from formflow.api.routes import json_body
-from formflow.auth import User
-from formflow.auth.admin_log import Target, record
-from formflow.errors import Forbidden, NotFound, ValidationFailed
-from formflow.i18n import Message
-from formflow.plugins import message
-from formflow.runtime import get_runtime
-from formflow.storage.types import utcnow
-from formflow.web.rendering import render
+from formflow.plugins import (
+    Forbidden,
+    Message,
+    NotFound,
+    Target,
+    TargetRefused,
+    User,
+    ValidationFailed,
+    admin_log,
+    message,
+    utcnow,
+)
+from formflow.plugins.pages import current_api_user, get_runtime, json_body, render
 
 from .delivery import EVENTS, deliver_due, enqueue, iso, target_policy
 from .subscriptions import subscriptions
 from .tables import attempts, deliveries, endpoints
-from .targets import TargetRefused
 
 pages = Blueprint("webhooks", __name__)
 PER_PAGE = 50
@@ -92,7 +94,7 @@ def create_endpoint():
             **values, created_at=utcnow(), created_by=user.id,
         ).returning(endpoints.c.id)).scalar_one()
         row = _load(conn, endpoint_id)
-        record(conn, user, "webhook.create", _target(row), _logged(_endpoint_json(row)))
+        admin_log(conn, user, "webhook.create", _target(row), _logged(_endpoint_json(row)))
     _subscriptions_changed()
     response = jsonify({**_endpoint_json(row), "secret": row.secret})
     response.status_code = 201
@@ -120,7 +122,7 @@ def update_endpoint(endpoint_id: int):
         if after.secret != before.secret:
             changes["secret_replaced"] = True
         if changes:
-            record(conn, user, "webhook.update", _target(after), changes)
+            admin_log(conn, user, "webhook.update", _target(after), changes)
     _subscriptions_changed()
     return jsonify(_endpoint_json(after))
 
@@ -130,7 +132,7 @@ def delete_endpoint(endpoint_id: int):
     user = _admin()
     with get_runtime().db.write() as conn:
         row = _load(conn, endpoint_id)
-        record(conn, user, "webhook.delete", _target(row), _logged(_endpoint_json(row)))
+        admin_log(conn, user, "webhook.delete", _target(row), _logged(_endpoint_json(row)))
         ids = sa.select(deliveries.c.id).where(deliveries.c.endpoint_id == endpoint_id)
         conn.execute(attempts.delete().where(attempts.c.delivery_id.in_(ids)))
         conn.execute(deliveries.delete().where(deliveries.c.endpoint_id == endpoint_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from formflow.storage.types import UtcDateTime
+from formflow.plugins import UtcDateTime
 
 _ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 metadata = sa.MetaData()

@@ -15,7 +15,7 @@ import hmac
 
 from flask import g, request, session
 
-from formflow.auth import User, find_token_owner, touch_token, user_for_session
+from formflow.auth import User
 from formflow.errors import Forbidden, TooManyRequests, Unauthorized
 from formflow.i18n import Message, wait_span
 from formflow.runtime import get_runtime
@@ -30,24 +30,23 @@ def current_api_user() -> User:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     owner = None
-    with runtime.db.read() as conn:
-        if header:
-            owner = find_token_owner(conn, token.strip()) if scheme.lower() == "bearer" else None
-            user = owner.user if owner is not None else None
-        else:
-            user = user_for_session(conn, session.get("user_id"), session.get("auth_stamp"))
-            if user is None:
-                raise Unauthorized(Message("login_required"))
-            if request.method not in SAFE_METHODS:
-                sent = request.headers.get("X-CSRF-Token", "")
-                expected = session.get("csrf_token", "")
-                if not expected or not hmac.compare_digest(sent, expected):
-                    raise Forbidden(Message("csrf_failed"))
+    accounts = runtime.accounts
+    if header:
+        owner = accounts.token_owner(token.strip()) if scheme.lower() == "bearer" else None
+        user = owner.user if owner is not None else None
+    else:
+        user = accounts.session_user(session.get("user_id"), session.get("auth_stamp"))
+        if user is None:
+            raise Unauthorized(Message("login_required"))
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get("X-CSRF-Token", "")
+            expected = session.get("csrf_token", "")
+            if not expected or not hmac.compare_digest(sent, expected):
+                raise Forbidden(Message("csrf_failed"))
     if user is None:  # counted once the read connection is back in the pool
         _refuse_token(runtime)
-    if owner is not None and owner.touch_due:
-        with runtime.db.write() as conn:
-            touch_token(conn, owner.token_id, owner.checked_at)
+    if owner is not None:
+        accounts.token_used(owner)
     g.api_user = user
     return user
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request
 
 from formflow.api.authentication import current_api_user
-from formflow.api.language import request_language
 from formflow.api.problems import problem
 from formflow.api.routes import BadRequest, UnsupportedMediaType, api, if_match, json_body
 from formflow.design.plan import localized
 from formflow.design.publishing import PublishRefused
 from formflow.design.service import DesignService, Draft
+from formflow.http.language import request_language
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 

@@ -12,9 +12,9 @@ from flask import jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from formflow.api.authentication import current_api_user
-from formflow.api.language import request_language
 from formflow.api.routes import UnsupportedMediaType, api
-from formflow.downloads import download
+from formflow.http.downloads import download
+from formflow.http.language import request_language
 from formflow.i18n import Message
 from formflow.io.exporting import MIMETYPES
 from formflow.runtime import get_runtime

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request, stream_with_context
+from flask import jsonify, request
 
 from formflow.api.authentication import current_api_user
-from formflow.api.language import request_language
 from formflow.api.routes import BadRequest, api
+from formflow.http.downloads import download
+from formflow.http.language import request_language
 from formflow.i18n import Message
-from formflow.process.eventlog import export_events
 from formflow.runtime import get_runtime
 
 
@@ -42,10 +42,6 @@ def read_all_notifications():
 def events_csv():
     """The event log, for process mining; ``?entity=app.entity`` for one entity."""
     user = current_api_user()
-    runtime = get_runtime()
-    chunks = export_events(runtime.db, runtime.model, runtime.schema, user,
-                           request.args.get("entity"))
+    chunks = get_runtime().events.export(user, request.args.get("entity"))
     name = (request.args.get("entity") or "events").replace(".", "-")
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-events.csv"'
-    return response
+    return download(chunks, "text/csv", f"{name}-events.csv")

@@ -18,6 +18,8 @@ _SYSTEM_PROPERTIES = {
     "_title": {"type": ["string", "null"], "readOnly": True},
     "_state": {"type": ["string", "null"], "readOnly": True},
     "_process_version": {"type": ["integer", "null"], "readOnly": True},
+    "_states": {"type": "array", "items": {"type": "string"}, "readOnly": True,
+                "description": "Every active step: in a parallel state, each running branch's."},
     "_version": {"type": "integer", "description": "Optimistic lock; also the ETag."},
     "_created_at": {"type": "string", "format": "date-time", "readOnly": True},
     "_created_by": {"type": ["string", "null"], "readOnly": True},
@@ -26,6 +28,26 @@ _SYSTEM_PROPERTIES = {
     "_deleted_at": {"type": ["string", "null"], "format": "date-time", "readOnly": True},
 }
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+#: An action the caller may take on a record now.
+_ACTION = {"type": "object", "properties": {
+    "name": {"type": "string"}, "kind": {"enum": ["transition", "builtin"]},
+    "label": {"type": "string"}, "comment": {"enum": ["required", "optional", None]},
+    "required": _NAMES, "fields": _NAMES,
+    "choices": {**_NAMES, "description": "remove_approver: the approvers the caller added "
+                "who have not decided yet"},
+}}
+#: One of the caller's tasks.
+_TASK = {"type": "object", "properties": {
+    **{key: {"type": "string"} for key in ("app", "entity", "state", "status")},
+    **{key: {"type": "integer"} for key in ("id", "record_id")},
+    **{key: {"type": ["string", "null"]} for key in ("record_title", "assignee", "decision")},
+    **{key: {"type": ["string", "null"], "format": "date-time"}
+       for key in ("opened_at", "due_at", "closed_at")},
+    "flagged": {"type": "boolean"},
+    "on_behalf_of": {"type": "string",
+                     "description": "on a delegated task only: whose task the deputy holds (代)"},
+}}
 #: A create's ``Idempotency-Key`` header (see formflow.records.idempotency).
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
@@ -98,14 +120,15 @@ def openapi_document(
             paths.update(_process_paths(name, collection, ref, item_params))
     if any(model.process_for(e) is not None for e in filter(visible, model.entities())):
         paths["/api/v1/tasks"] = {"get": _operation(
-            "The caller's tasks", {"200": _json(_items({"type": "object"}))},
+            "The caller's tasks", {"200": _json(_items(_TASK))},
             [{"name": "status", "in": "query",
               "schema": {"enum": ["open", "done", "cc"], "default": "open"}}])}
         paths["/api/v1/tasks/{id}/reassign"] = {"post": _operation(
-            "Hand a pending task to another user (admins)", {"200": _json({"type": "object"})},
+            "Hand a pending task to another user (admins)", {"200": _json(_TASK)},
             [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             body={"type": "object", "additionalProperties": False, "required": ["user"],
                   "properties": {"user": {"type": "string"}, "comment": {"type": "string"}}})}
+        paths.update(_delegation_paths())
         paths.update(_insights_paths())
     if design:
         paths.update(design_paths(_operation, _json))
@@ -118,6 +141,34 @@ def openapi_document(
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
+    }
+
+
+def _delegation_paths() -> dict[str, Any]:
+    """The caller's deputies (委托): tasks given to them on those days go to the deputy."""
+    day = {"type": "string", "format": "date"}
+    delegation = {
+        "type": "object", "additionalProperties": False,
+        "required": ["deputy", "starts_on", "ends_on"],
+        "properties": {
+            "deputy": {"type": "string", "description": "the deputy's user name"},
+            "starts_on": day, "ends_on": day,
+            "processes": {"type": ["array", "null"], "items": {"type": "string"},
+                          "description": "qualified process names; none: every process"},
+        },
+    }
+    shown = {**delegation, "properties": {**delegation["properties"],
+                                          "id": {"type": "integer", "readOnly": True}}}
+    return {
+        "/api/v1/delegations": {
+            "get": _operation("The caller's delegations that have not ended",
+                              {"200": _json(_items(shown))}),
+            "post": _operation("Name a deputy for a range of days",
+                               {"201": _json(shown)}, body=delegation),
+        },
+        "/api/v1/delegations/{id}": {"delete": _operation(
+            "End one of the caller's delegations", {"204": {"description": "Deleted"}},
+            [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
     }
 
 
@@ -232,7 +283,7 @@ def _process_paths(name: str, collection: str, ref, item_params) -> dict[str, An
     return {
         f"{collection}/{{id}}/actions": {"get": _operation(
             f"Actions the caller may take on a {name} now",
-            {"200": _json(_items({"type": "object"}))}, item_params)},
+            {"200": _json(_items(_ACTION))}, item_params)},
         f"{collection}/{{id}}/actions/{{name}}": {"post": _operation(
             f"Take an action on a {name}", {"200": _json(ref)}, action_params, body=step)},
     }

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from formflow.api.authentication import current_api_user
-from formflow.api.language import request_language
 from formflow.api.routes import api, json_body
+from formflow.http.language import request_language
 from formflow.plugins.report import describe_plugins
 from formflow.runtime import get_runtime
 

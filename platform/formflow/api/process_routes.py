@@ -1,4 +1,5 @@
-"""REST routes of the process engine: actions on a record, and the caller's tasks."""
+"""REST routes of the process engine: actions on a record, the caller's tasks and the
+caller's deputies (委托)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,22 @@ def my_tasks():
         raise BadTaskStatus(Message("invalid_choice", {"value": status[:40]}))
     items = get_runtime().process.tasks(user, status)
     return jsonify(items=items, total=len(items))
+
+
+@api.get("/delegations")
+def my_delegations():
+    items = get_runtime().delegations.list(current_api_user())
+    return jsonify(items=items, total=len(items))
+
+
+@api.post("/delegations")
+def new_delegation():
+    user = current_api_user()
+    body = json_body() if request.content_length else {}
+    return jsonify(get_runtime().delegations.create(user, body)), 201
+
+
+@api.delete("/delegations/<int:delegation_id>")
+def end_delegation(delegation_id: int):
+    get_runtime().delegations.delete(current_api_user(), delegation_id)
+    return "", 204

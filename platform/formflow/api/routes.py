@@ -10,12 +10,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from formflow.api.authentication import current_api_user
-from formflow.api.language import request_language
 from formflow.api.meta import describe_model
 from formflow.api.openapi import openapi_document
 from formflow.auth import can_read_field
 from formflow.design.service import can_design
 from formflow.errors import ServiceError
+from formflow.http.language import request_language
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
 
@@ -89,7 +89,9 @@ def if_match() -> int | None:
     return int(tag)
 
 
-def _record_response(record: dict, status: int = 200) -> Response:
+def _record_response(record: dict, status: int = 200, *, entity: str) -> Response:
+    """A record with its ``_states`` (every active step of its process)."""
+    get_runtime().process.add_states(entity, [record])
     response = jsonify(record)
     response.status_code = status
     response.headers["ETag"] = f'"{record["_version"]}"'
@@ -124,7 +126,9 @@ def openapi():
 @api.get("/<app>/<entity>")
 def list_records(app: str, entity: str):
     user = current_api_user()
-    page = get_runtime().records.list(user, _name(app, entity), request.args.to_dict(flat=False))
+    runtime = get_runtime()
+    page = runtime.records.list(user, _name(app, entity), request.args.to_dict(flat=False))
+    runtime.process.add_states(_name(app, entity), page.items)
     return jsonify(items=page.items, total=page.total, page=page.page, per_page=page.per_page,
                    total_is_estimate=page.total_is_estimate)
 
@@ -141,7 +145,7 @@ def create_record(app: str, entity: str):
         record = records.create(user, _name(app, entity), json_body())
     else:
         record, replayed = records.create_once(user, _name(app, entity), json_body(), key)
-    response = _record_response(record, 201)
+    response = _record_response(record, 201, entity=_name(app, entity))
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = url_for(
@@ -153,7 +157,8 @@ def create_record(app: str, entity: str):
 @api.get("/<app>/<entity>/<int:record_id>")
 def get_record(app: str, entity: str, record_id: int):
     user = current_api_user()
-    return _record_response(get_runtime().records.get(user, _name(app, entity), record_id))
+    record = get_runtime().records.get(user, _name(app, entity), record_id)
+    return _record_response(record, entity=_name(app, entity))
 
 
 @api.patch("/<app>/<entity>/<int:record_id>")
@@ -163,7 +168,7 @@ def update_record(app: str, entity: str, record_id: int):
     record = records.update(
         user, _name(app, entity), record_id, json_body(), expected_version=if_match()
     )
-    return _record_response(record)
+    return _record_response(record, entity=_name(app, entity))
 
 
 @api.delete("/<app>/<entity>/<int:record_id>")
@@ -176,7 +181,8 @@ def delete_record(app: str, entity: str, record_id: int):
 @api.post("/<app>/<entity>/<int:record_id>/restore")
 def restore_record(app: str, entity: str, record_id: int):
     user = current_api_user()
-    return _record_response(get_runtime().records.restore(user, _name(app, entity), record_id))
+    record = get_runtime().records.restore(user, _name(app, entity), record_id)
+    return _record_response(record, entity=_name(app, entity))
 
 
 @api.get("/<app>/<entity>/<int:record_id>/history")

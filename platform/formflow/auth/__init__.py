@@ -5,7 +5,9 @@ The service layer below the web and API layers: functions take a SQLAlchemy
 
 - :mod:`~formflow.auth.tables`: the ``ff_departments``, ``ff_users``,
   ``ff_user_roles``, ``ff_tokens``, ``ff_admin_log`` and ``ff_rate_limits`` tables.
-- :mod:`~formflow.auth.users`: accounts, roles, managers, sign-in, bulk name lookups.
+- :mod:`~formflow.auth.users`: accounts, roles, managers, bulk name lookups.
+- :mod:`~formflow.auth.sessions`: signing in, session stamps, ending sessions.
+- :mod:`~formflow.auth.accounts`: a user's own account as pages and the API use it.
 - :mod:`~formflow.auth.departments`: the organisation tree and its heads.
 - :mod:`~formflow.auth.tokens`: API tokens, stored hashed.
 - :mod:`~formflow.auth.passwords`: scrypt hashing and the strength floor.
@@ -40,6 +42,7 @@ from formflow.auth.permissions import (
     grant_for,
     widest,
 )
+from formflow.auth.sessions import authenticate, end_sessions, password_stamp, user_for_session
 from formflow.auth.throttle import LoginThrottle
 from formflow.auth.tokens import (
     TokenInfo,
@@ -52,22 +55,19 @@ from formflow.auth.tokens import (
     user_for_token,
 )
 from formflow.auth.users import (
+    SYSTEM,
     User,
     activate,
-    authenticate,
     create_user,
     deactivate,
-    end_sessions,
     get_user,
     get_user_by_name,
     get_users,
     list_users,
-    password_stamp,
     set_department,
     set_manager,
     set_password,
     set_roles,
-    user_for_session,
     user_ids_by_name,
     user_ids_in_departments,
     user_ids_with_role,
@@ -75,6 +75,7 @@ from formflow.auth.users import (
 )
 
 __all__ = [
+    "SYSTEM",
     "touch_token",
     "find_token_owner",
     "TokenOwner",

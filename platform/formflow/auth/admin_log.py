@@ -10,7 +10,7 @@ admins' reading service behind ``GET /api/v1/admin/audit`` and ``/admin/audit``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -20,16 +20,16 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth.tables import admin_log
 from formflow.errors import Forbidden, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.storage.types import utcnow
 
-#: The actions written by the platform and its shipped plugins (plugins may add more).
+#: The actions written by the platform (plugins add theirs: ``register_admin_log_actions``).
 ACTIONS = (
     "user.create", "user.update", "user.password", "user.activate", "user.deactivate",
     "role.grant", "role.revoke", "department.create", "department.update", "department.move",
     "org.import",
     "token.create", "token.revoke", "calendar.hours", "calendar.holiday",
-    "calendar.holiday.remove", "webhook.create", "webhook.update", "webhook.delete",
+    "calendar.holiday.remove",
 )
 #: Keys never written into an entry's details, at any depth.
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "secret"})
@@ -192,9 +192,11 @@ def _entry_json(row: sa.Row) -> dict[str, Any]:
 class AdminLog:
     """The admins' view of the log (anyone else: :class:`~formflow.errors.Forbidden`)."""
 
-    def __init__(self, db, timezone: tzinfo):
+    def __init__(self, db, timezone: tzinfo, plugin_actions: Iterable[str] = ()):
         self.db = db
         self.timezone = timezone
+        #: The actions the log may hold: the platform's, then the plugins'.
+        self.actions = (*ACTIONS, *(a for a in plugin_actions if a not in ACTIONS))
 
     def page(self, user, args: Mapping[str, str]) -> tuple[LogQuery, LogPage]:
         if not user.is_admin:

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth.tables import departments
-from formflow.auth.users import has_control_characters, user_ids_by_name
+from formflow.auth.user_input import has_control_characters
+from formflow.auth.users import user_ids_by_name
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import Message
 

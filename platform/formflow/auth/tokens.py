@@ -25,10 +25,11 @@ from sqlalchemy.engine import Connection
 from formflow.auth.admin_log import Target, record
 from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import tokens, user_roles, users
-from formflow.auth.users import USER_COLUMNS, User, has_control_characters, users_from_rows
+from formflow.auth.user_input import has_control_characters
+from formflow.auth.users import USER_COLUMNS, User, users_from_rows
 from formflow.errors import NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.storage.types import utcnow
 
 TOKEN_PREFIX = "ff_"  # noqa: S105  (a public marker, not a secret)
 PREFIX_LENGTH = 8

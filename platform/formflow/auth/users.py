@@ -1,4 +1,5 @@
-"""Users: accounts, roles, managers, sign-in, and bulk name lookups.
+"""Users: accounts, roles, managers and bulk name lookups (signing in and sessions:
+:mod:`formflow.auth.sessions`).
 
 Every function takes a SQLAlchemy ``Connection`` first and runs inside the caller's
 transaction (``Database.write()`` for changes).  Invalid input raises
@@ -12,8 +13,6 @@ like any app role.  User names are unique and looked up regardless of case.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -22,19 +21,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth.admin_log import Target, record
-from formflow.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
+from formflow.auth.passwords import hash_password, password_problems
 from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import departments, tokens, user_roles, users
+from formflow.auth.user_input import (
+    check_language,
+    clean_display_name,
+    clean_email,
+)
 from formflow.errors import NotFound, ValidationFailed
-from formflow.i18n import LANGUAGES, Message
-from formflow.storage.types import utcnow
+from formflow.fields.columns import utcnow
+from formflow.i18n import Message
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ROLE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 BUILTIN_ROLES = frozenset({"admin", "designer", "user"})
-MAX_DISPLAY_NAME = 200
-MAX_EMAIL = 254
-_EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+")
 # Bulk lookups send at most this many values per statement (SQLite allows 32766).
 _CHUNK = 5000
 
@@ -56,6 +57,14 @@ class User:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
+
+#: The user automatic work runs as: SLA ``on_breach`` actions, plugins changing records
+#: on their own (no id: events show no actor).
+SYSTEM = User(
+    id=None, username="@system", display_name="System", email=None,
+    roles=frozenset({"admin", "user"}), department_id=None, manager_id=None, language=None,
+    active=True,
+)
 
 def is_valid_username(name: object) -> bool:
     """Letters, digits, ``.``, ``_`` and ``-`` (ASCII only), 1-64 long, not ``.``/``..``."""
@@ -115,7 +124,7 @@ def users_from_rows(rows: Iterable[sa.Row]) -> list[User]:
     ]
 
 
-def _name_matches(name: str) -> sa.ColumnElement[bool]:
+def name_matches(name: str) -> sa.ColumnElement[bool]:
     return sa.func.lower(users.c.username) == name.lower()
 
 
@@ -127,7 +136,7 @@ def get_user(conn: Connection, user_id: int) -> User | None:
 def get_user_by_name(conn: Connection, username: str) -> User | None:
     if not is_valid_username(username):
         return None
-    found = _load(conn, _name_matches(username))
+    found = _load(conn, name_matches(username))
     return found[0] if found else None
 
 
@@ -260,9 +269,9 @@ def create_user(
         errors["username"] = [Message("user_exists", {"name": username})]
     if password is not None and (problems := password_problems(password, username, policy)):
         errors["password"] = problems
-    display_name = _clean_display_name(display_name, username, errors)
-    email = _clean_email(email, errors)
-    _check_language(language, errors)
+    display_name = clean_display_name(display_name, username, errors)
+    email = clean_email(email, errors)
+    check_language(language, errors)
     stored_roles = _clean_roles(roles, known_roles, errors)
     department_id = _department_id(conn, department, errors)
     manager_id = _manager_id(conn, manager, errors)
@@ -307,74 +316,6 @@ def create_user(
         language=language,
         active=True,
     )
-
-
-def authenticate(conn: Connection, username: str, password: str) -> User | None:
-    """The user signing in with this name and password, or ``None``.
-
-    Unknown names, wrong passwords and inactive users all answer ``None`` after the
-    same amount of hashing work.  On success the sign-in time is recorded, and a hash
-    made with older parameters is replaced by a current one.
-    """
-    row = None
-    if is_valid_username(username):
-        row = conn.execute(
-            sa.select(users.c.id, users.c.password_hash, users.c.active).where(
-                _name_matches(username)
-            )
-        ).first()
-    if not verify_password(row.password_hash if row else None, password):
-        return None
-    if not row.active:
-        return None
-    values: dict[str, object] = {"last_login_at": utcnow()}
-    if needs_rehash(row.password_hash):
-        values["password_hash"] = hash_password(password)
-    conn.execute(users.update().where(users.c.id == row.id).values(**values))
-    return get_user(conn, row.id)
-
-
-def _stamp(password_hash: str | None, epoch: int) -> str:
-    material = f"{password_hash or ''}|{epoch}"
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
-
-
-def password_stamp(conn: Connection, user_id: int) -> str | None:
-    """The stamp a session signed in now carries (``None``: no such user): a short
-    fingerprint of the user's password hash and session epoch.
-
-    A session keeps the stamp of its sign-in; once the password changes, or the epoch is
-    raised (:func:`end_sessions`: sign-out, deactivation), the stamps differ and the
-    session has ended.  The salted hash is never shown, only a digest of it.
-    """
-    row = conn.execute(
-        sa.select(users.c.password_hash, users.c.session_epoch).where(users.c.id == user_id)
-    ).first()
-    return None if row is None else _stamp(row.password_hash, row.session_epoch)
-
-
-def user_for_session(conn: Connection, user_id: object, stamp: object) -> User | None:
-    """The active user a session signed in as, or ``None`` when the session is not
-    signed in, the user is gone or inactive, or the session has ended since (a new
-    password, a sign-out, a deactivation).  One query, the user's own load."""
-    if not isinstance(user_id, int) or not isinstance(stamp, str):
-        return None
-    rows = conn.execute(
-        sa.select(*USER_COLUMNS, users.c.password_hash, users.c.session_epoch, user_roles.c.role)
-        .select_from(users.outerjoin(user_roles, user_roles.c.user_id == users.c.id))
-        .where(users.c.id == user_id)
-    ).all()
-    if not rows or not hmac.compare_digest(_stamp(rows[0].password_hash,
-                                                  rows[0].session_epoch), stamp):
-        return None
-    user = users_from_rows(rows)[0]
-    return user if user.active else None
-
-
-def end_sessions(conn: Connection, user_id: int) -> None:
-    """End every session of the user, on every device (the next request of each finds
-    its stamp outdated)."""
-    _update(conn, user_id, session_epoch=users.c.session_epoch + 1)
 
 
 def set_password(
@@ -454,9 +395,9 @@ def set_profile(
     if username is None:
         raise NotFound(Message("not_found"))
     errors: dict[str, list[Message]] = {}
-    display_name = _clean_display_name(display_name, username, errors)
-    email = _clean_email(email, errors)
-    _check_language(language, errors)
+    display_name = clean_display_name(display_name, username, errors)
+    email = clean_email(email, errors)
+    check_language(language, errors)
     if errors:
         raise ValidationFailed(errors)
     _update(conn, user_id, display_name=display_name, email=email, language=language)
@@ -499,7 +440,7 @@ def _require(conn: Connection, user_id: int) -> None:
 
 
 def _user_id(conn: Connection, username: str) -> int | None:
-    return conn.scalar(sa.select(users.c.id).where(_name_matches(username)))
+    return conn.scalar(sa.select(users.c.id).where(name_matches(username)))
 
 
 def _manager_chain(conn: Connection, user_id: int) -> set[int]:
@@ -556,47 +497,3 @@ def _manager_id(
     if manager_id is None:
         errors["manager"] = [Message("no_such_user", {"value": username})]
     return manager_id
-
-
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def has_control_characters(text: str) -> bool:
-    """Control characters, or the bidirectional overrides that make a name display as
-    something else."""
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 or c in _BIDI_CONTROLS for c in text)
-
-
-def _clean_display_name(value: str | None, username: str, errors: dict[str, list[Message]]) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return username if isinstance(username, str) else ""
-    if not isinstance(value, str):
-        errors["display_name"] = [Message("invalid_text")]
-        return ""
-    value = value.strip()
-    if has_control_characters(value):
-        errors["display_name"] = [Message("control_characters")]
-    elif len(value) > MAX_DISPLAY_NAME:
-        errors["display_name"] = [Message("max_length", {"max": MAX_DISPLAY_NAME})]
-    return value
-
-
-def _clean_email(value: str | None, errors: dict[str, list[Message]]) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str):
-        errors["email"] = [Message("invalid_email")]
-        return None
-    value = value.strip()
-    if (
-        len(value) > MAX_EMAIL
-        or has_control_characters(value)
-        or _EMAIL_PATTERN.fullmatch(value) is None
-    ):
-        errors["email"] = [Message("invalid_email")]
-    return value
-
-
-def _check_language(value: str | None, errors: dict[str, list[Message]]) -> None:
-    if value is not None and value not in LANGUAGES:
-        errors["language"] = [Message("invalid_choice", {"value": value})]

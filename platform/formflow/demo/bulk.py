@@ -15,16 +15,15 @@ then moves such a record into the past, so that some open tasks are overdue.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from formflow.errors import ValidationFailed
+from formflow.metadata.branch_lint import JOIN
 from formflow.process.tables import events, notifications, tasks
 from formflow.records.naming import allocate_number, make_title
 from formflow.records.payload import parse_payload
@@ -33,8 +32,10 @@ from formflow.storage.files import remember_upload
 from formflow.storage.repository import insert_row
 
 #: A step of a record's history: (action, state it leads to or None for a vote that
-#: does not move the record, actor's user name, when, comment).
-Step = tuple[str, str | None, str, datetime, str | None]
+#: does not move the record, actor's user name, when, comment); in a parallel state, a
+#: sixth item names the branch step acted on (its state may then be ``@join``).
+Step = tuple[str, str | None, str, datetime, str | None] | tuple[
+    str, str | None, str, datetime, str | None, str]
 
 
 class Loader:
@@ -195,29 +196,29 @@ class Loader:
             state, entered = process.start, at
             visit = len(event_rows)
             event_rows.append(_event_row(key, "start", None, state, creator_id, at))
-            for action, to_state, actor_name, when, comment in history:
+            running: dict[str, tuple[int, datetime]] = {}  # branch step -> its entry
+            for position, (action, to_state, actor_name, when, comment, *inside) in enumerate(
+                    history):
                 actor_id = self.users[actor_name].id
                 task = None
-                current = process.state(state)
-                if current is not None and current.assignees:
-                    task = len(task_rows)
-                    task_rows.append(
-                        {
-                            **key,
-                            "state": state,
-                            "visit": visit,
-                            "kind": "approve",
-                            "assignee_id": actor_id,
-                            "status": "done",
-                            "position": 0,
-                            "decision": action,
-                            "comment": comment,
-                            "origin": "assigned",
-                            "opened_at": entered,
-                            "closed_at": when,
-                            "flagged": False,
-                        }
-                    )
+                if inside:  # in a branch: the record stays in its parallel state
+                    source, (step_visit, step_entered) = inside[0], running.pop(inside[0])
+                    branch = process.branch_of(source)[1]
+                    if to_state == JOIN or to_state in branch.steps:
+                        target = state if to_state == JOIN else to_state
+                        task = _task(task_rows, key, process, source, step_visit, actor_id,
+                                     action, comment, step_entered, when)
+                        if task is not None:
+                            decided.append((len(event_rows), task))
+                        event_rows.append(_event_row(
+                            key, action, source, target, actor_id, when, comment,
+                            seconds=(when - step_entered).total_seconds(), branch=branch.name))
+                        if to_state != JOIN:
+                            running[to_state] = (len(event_rows) - 1, when)
+                        continue
+                    state, entered, visit = source, step_entered, step_visit  # leaving it
+                task = _task(task_rows, key, process, state, visit, actor_id, action, comment,
+                             entered, when)
                 if task is not None:
                     decided.append((len(event_rows), task))
                 if to_state is None:  # a vote of a countersign: the record stays
@@ -247,6 +248,13 @@ class Loader:
                     )
                 )
                 state, entered, visit = to_state, when, len(event_rows) - 1
+                fork = process.state(state)
+                for branch in fork.parallel.branches if fork and fork.parallel else ():
+                    if any(later[5:] and later[5] in branch.steps
+                           for later in history[position + 1:]):
+                        event_rows.append(_event_row(key, "fork", state, branch.start,
+                                                     actor_id, when, branch=branch.name))
+                        running[branch.start] = (len(event_rows) - 1, when)
         event_ids = (
             self.conn.execute(
                 sa.insert(events).returning(events.c.id, sort_by_parameter_order=True), event_rows
@@ -273,8 +281,36 @@ class Loader:
         )
 
 
+def _task(task_rows: list[dict], key, process, state: str, visit: int, actor_id: int,
+          action: str, comment, opened: datetime, closed: datetime) -> int | None:
+    """Add the decided task of ``actor_id`` in ``state`` (when it has assignees) to
+    ``task_rows``; its index there."""
+    current = process.state(state)
+    if current is None or not current.assignees:
+        return None
+    task_rows.append(
+        {
+            **key,
+            "state": state,
+            "visit": visit,
+            "kind": "approve",
+            "assignee_id": actor_id,
+            "status": "done",
+            "position": 0,
+            "decision": action,
+            "comment": comment,
+            "origin": "assigned",
+            "opened_at": opened,
+            "closed_at": closed,
+            "flagged": False,
+        }
+    )
+    return len(task_rows) - 1
+
+
 def _event_row(
-    key, action, from_state, to_state, actor_id, at, comment=None, *, seconds=None, data=None
+    key, action, from_state, to_state, actor_id, at, comment=None, *, seconds=None, data=None,
+    branch=None,
 ) -> dict:
     return {
         **key,
@@ -287,6 +323,7 @@ def _event_row(
         "data": data,
         "at": at,
         "seconds_in_state": seconds,
+        "branch": branch,
     }
 
 
@@ -418,18 +455,12 @@ def backdate(runtime, moves: Iterable[tuple[str, int, timedelta]]) -> None:
 
 
 def store_file(runtime, data: bytes, filename: str) -> str:
-    """Store a demo attachment the way an upload is stored (once per content under
-    ``<instance>/files/<aa>/<sha256>``), for every user to attach, and return the field
-    value ``<sha256>/<name>``.  Opens its own write transaction."""
-    digest = hashlib.sha256(data).hexdigest()
-    folder = Path(runtime.settings["INSTANCE_PATH"]) / "files" / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / digest
-    if not target.exists():
-        target.write_bytes(data)
+    """Store a demo attachment the way an upload is stored, for every user to attach,
+    and return the field value ``<sha256>/<name>``.  Opens its own write transaction."""
+    key = runtime.files.store(data, filename)
     with runtime.db.write() as conn:
-        remember_upload(conn, digest, None)
-    return f"{digest}/{filename}"
+        remember_upload(conn, key.partition("/")[0], None)
+    return key
 
 
 def sample_pdf(title: str) -> bytes:

@@ -455,3 +455,14 @@ def live(demo, live) -> None:
         elif plan == "cancelled":
             live.act(owner, "crm.quotation", quote, "cancel", comment="客户取消询价。")
         demo.overdue("crm.quotation", quote, rng.choice([0.1, 0.5, 2, 4]))
+    # A deal won just now: the inventory app's automation drafts its sales order.
+    customer = customers[0]
+    live.create(customer["owner"], "crm.opportunity", {
+        "name": f"{customer['name'][:40]} · {rng.choice(PROJECTS)}",
+        "customer": customer["id"],
+        "stage": "won",
+        "probability": "100",
+        "expected_close": demo.today.isoformat(),
+        "owner": customer["owner"],
+        "lines": _lines(demo),
+    })

@@ -270,11 +270,12 @@ def _checklists(demo, loader, employees) -> None:
                 "completed_on": t4.date().isoformat(),
             },
             at=created,
-            history=[
-                ("start", "hr_prep", HR_SPECIALIST, t1, None),
-                ("complete", "it_setup", HR_SPECIALIST, t2, None),
-                ("complete", "manager_welcome", IT, t3, None),
-                ("complete", "completed", "hanxue", t4, None),
+            history=[  # HR, IT and the manager at the same time
+                ("start", "onboarding", HR_SPECIALIST, t1, None),
+                ("complete", "@join", HR_SPECIALIST, t2, None, "hr_prep"),
+                ("complete", "@join", IT, t3, None, "it_setup"),
+                ("complete", "@join", "hanxue", t4, None, "manager_welcome"),
+                ("join", "completed", "hanxue", t4, None),
             ],
         )
     last = demo.today - timedelta(days=40)

@@ -4,35 +4,20 @@ and requests for assets and office supplies."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from datetime import time as clock
+from datetime import timedelta
 from decimal import Decimal
 
 from formflow.demo.company import USERS
-
-FINANCE = ["zhengyu", "caihong"]
-DIRECTOR = "zhaoming"
-ADMIN_STAFF = ["fengjie", "tangli"]
-LEGAL = "xuli"
-ROOMS = [
-    ("R301", "泰山 Taishan", 3, 6, ["screen", "whiteboard"]),
-    ("R302", "华山 Huashan", 3, 10, ["projector", "whiteboard", "phone"]),
-    ("R501", "黄山 Huangshan", 5, 20, ["projector", "video", "phone"]),
-    ("R502", "峨眉 Emei", 5, 8, ["screen", "video"]),
-    ("R801", "长城 Great Wall", 8, 40, ["projector", "video", "phone", "whiteboard"]),
-    ("R802", "西湖 West Lake", 8, 4, ["screen"]),
-    ("R101", "洽谈室 Reception", 1, 6, ["screen"]),
-    ("R102", "培训室 Training room", 1, 30, ["projector", "whiteboard"]),
-]
-EXPENSES = [
-    ("travel", "高铁 上海-北京 High-speed train", 553, 1200),
-    ("hotel", "酒店住宿 Hotel", 380, 900),
-    ("meals", "客户招待 Client dinner", 200, 1500),
-    ("local_transport", "出租车 Taxi", 20, 120),
-    ("office", "办公用品 Office supplies", 30, 400),
-    ("communication", "话费 Phone bill", 100, 300),
-    ("training", "外部培训 External course", 800, 6000),
-]
+from formflow.demo.oa_values import (
+    ADMIN_STAFF,
+    DIRECTOR,
+    FINANCE,
+    LEGAL,
+    ROOMS,
+    contract_values,
+    expense_lines,
+    local_time,
+)
 
 
 def bulk(demo, loader) -> None:
@@ -44,25 +29,6 @@ def bulk(demo, loader) -> None:
     _contracts(demo, loader, staff)
     _announcements(demo, loader)
     _requests(demo, loader, staff)
-
-
-def expense_lines(demo, day, count=(1, 5)) -> list[dict]:
-    rng = demo.rng
-    lines = []
-    for offset in range(rng.randrange(*count)):
-        category, text, low, high = rng.choice(EXPENSES)
-        amount = Decimal(rng.randrange(low, high))
-        line = {
-            "expense_date": (day - timedelta(days=offset)).isoformat(),
-            "category": category,
-            "description": text,
-            "amount": f"{amount:.2f}",
-            "invoice_no": f"{rng.randrange(10**7, 10**8)}",
-        }
-        if amount > 300:
-            line["invoice"] = demo.file("invoice.pdf", "VAT invoice")
-        lines.append(line)
-    return lines
 
 
 def _expenses(demo, loader, staff) -> None:
@@ -117,12 +83,6 @@ def _expenses(demo, loader, staff) -> None:
         loader.add("oa.expense_claim", person, values, at=created, history=history)
 
 
-def _local(demo, day, hour: int, minute: int = 0) -> datetime:
-    zone = demo.runtime.records.timezone
-    moment = datetime.combine(day, clock(hour, minute))
-    return (moment.replace(tzinfo=zone) if zone else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
 def _rooms(demo, loader) -> None:
     rng = demo.rng
     rooms = []
@@ -165,7 +125,7 @@ def _rooms(demo, loader) -> None:
                 if hour + length > 19:
                     break
                 organizer = rng.choice(people)
-                starts = _local(demo, day, hour)
+                starts = local_time(demo, day, hour)
                 loader.add(
                     "oa.booking",
                     organizer,
@@ -173,7 +133,7 @@ def _rooms(demo, loader) -> None:
                         "room": room["id"],
                         "subject": rng.choice(subjects),
                         "starts_at": starts.isoformat(),
-                        "ends_at": _local(demo, day, hour + length).isoformat(),
+                        "ends_at": local_time(demo, day, hour + length).isoformat(),
                         "organizer": organizer,
                         "attendees": min(room["capacity"], rng.randint(2, 12)),
                         "status": "cancelled" if rng.random() < 0.05 else "confirmed",
@@ -182,35 +142,6 @@ def _rooms(demo, loader) -> None:
                     at=min(starts, demo.now) - timedelta(days=rng.uniform(1, 6)),
                 )
                 hour += length
-
-
-def contract_values(demo, owner: str, department: str, amount: int) -> dict:
-    rng = demo.rng
-    start = demo.today + timedelta(days=rng.randrange(-200, 30))
-    return {
-        "subject": rng.choice(
-            [
-                "年度服务框架协议 Annual services agreement",
-                "设备采购合同 Equipment purchase",
-                "办公室租赁合同 Office lease",
-                "软件许可协议 Software licence",
-                "保密协议 NDA",
-            ]
-        ),
-        "contract_type": rng.choice(["sales", "purchase", "service", "lease"]),
-        "counterparty": rng.choice(
-            ["上海远航科技有限公司", "北京华信贸易有限公司", "Globex Ltd.", "深圳星辰制造有限公司"]
-        ),
-        "amount": f"{amount}.00",
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=365)).isoformat(),
-        "owner": owner,
-        "department": department,
-        "summary": "付款方式：预付 30%，验收后 70%；违约金 5%；争议由上海仲裁委员会仲裁。 "
-        "30 % upfront, 70 % on acceptance; 5 % penalty; arbitration in Shanghai.",
-        "contract_file": demo.file("contract-draft.pdf", "Contract draft"),
-        "supporting_file": demo.file("business-licence.pdf", "Business licence"),
-    }
 
 
 def _contracts(demo, loader, staff) -> None:
@@ -234,21 +165,26 @@ def _contracts(demo, loader, staff) -> None:
         head = heads[department]  # the head of the owner's department (maybe the owner)
         history = [
             ("submit", "dept_review", owner, steps[0], None),
-            ("approve", "legal_review", head, steps[1], None),
+            ("approve", "review", head, steps[1], None),  # legal and finance in parallel
         ]
         values["legal_opinion"] = "条款无重大风险。 No material legal risk."
         if rng.random() < 0.1:
-            history.append(("reject", "rejected", LEGAL, steps[2], "责任限制条款不可接受。"))
+            history.append(("reject", "rejected", LEGAL, steps[2], "责任限制条款不可接受。",
+                            "legal_review"))
         else:
+            # Legal and (above 100,000) finance decide in either order; the last joins.
+            decisions = [(LEGAL, "legal_review")]
             if amount > 100000:
-                history.append(("approve", "finance_review", LEGAL, steps[2], None))
-                if amount > 500000:
-                    history.append(("approve", "director_review", FINANCE[0], steps[3], None))
-                    history.append(("approve", "signing", DIRECTOR, steps[4], None))
-                else:
-                    history.append(("approve", "signing", FINANCE[0], steps[3], None))
+                decisions.append((FINANCE[0], "finance_review"))
+                rng.shuffle(decisions)
+            for (who, step), when in zip(decisions, steps[2:], strict=False):
+                history.append(("approve", "@join", who, when, None, step))
+            last = decisions[-1][0]
+            if amount > 500000:
+                history.append(("join", "director_review", last, steps[3], None))
+                history.append(("approve", "signing", DIRECTOR, steps[4], None))
             else:
-                history.append(("approve", "signing", LEGAL, steps[2], None))
+                history.append(("join", "signing", last, steps[1 + len(decisions)], None))
             values["sign_date"] = steps[5].date().isoformat()
             values["signed_file"] = demo.file("contract-signed.pdf", "Signed contract")
             history.append(("archive", "archived", owner, steps[5], None))
@@ -450,8 +386,8 @@ def live(demo, live) -> None:
         {
             "room": room["id"],
             "subject": "季度规划 Quarterly planning",
-            "starts_at": _local(demo, day, 9).isoformat(),
-            "ends_at": _local(demo, day, 12).isoformat(),
+            "starts_at": local_time(demo, day, 9).isoformat(),
+            "ends_at": local_time(demo, day, 12).isoformat(),
             "attendees": 12,
             "needs": ["tea"],
         },

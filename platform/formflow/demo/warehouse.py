@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from formflow.storage.types import utcnow
+from formflow.fields.columns import utcnow
 
 KEEPERS = ["wugang", "zhengkai", "linfeng"]
 MANAGER = "zhouqiang"

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from formflow.design.diff import describe_changes
 from formflow.design.tables import design_apps, design_documents, design_log, design_versions
 from formflow.errors import Conflict, StaleVersion
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.storage.types import utcnow
 
 #: Undoable changes kept per app; older entries are forgotten.
 MAX_LOG = 200

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Connection
 
 from formflow.design.overlay_tables import overlay_heads, overlay_versions, overlays
 from formflow.errors import StaleVersion
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.storage.database import Database
-from formflow.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from formflow.fields.columns import UtcDateTime
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime
 
 design_apps = sa.Table(
     "ff_design_apps",

@@ -10,10 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from formflow.fields.base import ORDERED_OPERATORS, FieldType, FieldValueError, Page, check_range
+from formflow.fields.columns import ExactDecimal
 from formflow.fields.properties import RANGE
 from formflow.i18n import Message
 from formflow.metadata.model import Field
-from formflow.storage.types import ExactDecimal
 
 INT64 = 2**63 - 1
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,19}")

@@ -9,10 +9,10 @@ import marshmallow as ma
 import sqlalchemy as sa
 
 from formflow.fields.base import ORDERED_OPERATORS, FieldType, FieldValueError, Page, check_range
+from formflow.fields.columns import UtcDateTime
 from formflow.fields.properties import RANGE
 from formflow.i18n import Message
 from formflow.metadata.model import Field
-from formflow.storage.types import UtcDateTime
 
 
 class TemporalType(FieldType):

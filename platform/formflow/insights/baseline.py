@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from formflow.errors import ValidationFailed
+from formflow.fields.columns import UtcDateTime
 from formflow.i18n import Message
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime
 
 COLUMNS = ("case_id", "activity", "timestamp", "resource")
 #: A baseline larger than this is refused before anything is stored.

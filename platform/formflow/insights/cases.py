@@ -75,8 +75,14 @@ class Case:
 
 def cases_from_events(rows: Iterable[Mapping]) -> list[Case]:
     """Cases from live event rows (``ff_events``: record_id, action, from_state, to_state,
-    at, resource, process_version), ordered by event id within each record."""
+    at, resource, process_version, and ``branch`` when the record was in a parallel
+    state), ordered by event id within each record.
+
+    A case in a parallel state has several visits open at once, one per running branch:
+    a decision counts for the latest undecided visit of the state it was taken in, and a
+    branch ending (its event leads back to the parallel state) is no new visit."""
     cases: dict[int, Case] = {}
+    main_state: dict[int, str] = {}  # the state each case is in on the main line
     for row in rows:
         case = cases.get(row["record_id"])
         if case is None:
@@ -84,11 +90,14 @@ def cases_from_events(rows: Iterable[Mapping]) -> list[Case]:
                 str(row["record_id"]), row["process_version"], record_id=row["record_id"]
             )
         case.actions.add(row["action"])
-        open_visit = case.visits[-1] if case.visits else None
-        if (open_visit is not None and open_visit.decided_at is None
-                and row["from_state"] == open_visit.state
-                and row["action"] not in NOT_DECISIONS):
+        open_visit = next((v for v in reversed(case.visits)
+                           if v.decided_at is None and v.state == row["from_state"]), None)
+        if open_visit is not None and row["action"] not in NOT_DECISIONS:
             open_visit.decided_at = row["at"]
+        if row.get("branch") is None and row["to_state"] is not None:
+            main_state[row["record_id"]] = row["to_state"]
+        elif row["to_state"] == main_state.get(row["record_id"]):
+            continue  # a branch ended: the case is still in its parallel state
         if row["to_state"] is not None:
             case.visits.append(Visit(row["to_state"], row["at"], row.get("resource")))
     return [case for case in cases.values() if case.visits]

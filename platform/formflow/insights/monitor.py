@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from formflow.auth import User
 from formflow.auth.tables import departments, users
 from formflow.errors import Forbidden
+from formflow.fields.columns import utcnow
 from formflow.insights.kpis import percentile
 from formflow.insights.service import InsightsService, Selection
 from formflow.metadata.model import Process
 from formflow.process.registry import ProcessRegistry
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 
 #: How many rows each table of the monitoring page lists.
 SHOWN = 20
@@ -101,7 +101,8 @@ class Monitor:
                     "hours_late": round((now - _aware(task.due_at)).total_seconds() / 3600, 1),
                 })
         overdue.sort(key=lambda item: -item["hours_late"])
-        with_approvers = {s.name for s in process.states if s.assignees}
+        # A record in a parallel state waits for its branches' approvers.
+        with_approvers = {s.name for s in process.states if s.assignees or s.parallel}
         oldest = sorted((row for row in open_records if row.state in with_approvers),
                         key=lambda row: _aware(row.created_at))[:SHOWN]
         return {
@@ -122,6 +123,11 @@ class Monitor:
         }
 
     # -- inside -----------------------------------------------------------------------
+
+    def published_version(self, process: Process) -> int | None:
+        """The newest published version of ``process`` (None before its first)."""
+        with self.db.read() as conn:
+            return self.registry.latest_version(conn, process.qualified_name)
 
     def _processes(self) -> list[Process]:
         return sorted((p for app in self.model.apps.values() for p in app.processes.values()),

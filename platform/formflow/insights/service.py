@@ -19,18 +19,16 @@ import sqlalchemy as sa
 from formflow.auth import User, subtree_ids
 from formflow.auth.tables import departments, users
 from formflow.errors import Forbidden, NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.insights import baseline as baselines
 from formflow.insights.cases import Case, cases_from_events, cases_from_log, default_outcome
 from formflow.insights.kpis import compute
-from formflow.metadata.model import Model, Process
+from formflow.metadata.model import CANCELLED, Model, Process
+from formflow.process.calendar.working import load_calendar
 from formflow.process.tables import events, tasks
-from formflow.process.workcalendar import load_calendar
 from formflow.storage.tables import Schema
-from formflow.storage.types import utcnow
 
-#: The built-in final state of ``cancel``.
-CANCELLED = "cancelled"
 #: Scalar figures a comparison states the difference of (b minus a).
 COMPARED = ("rework_rate", "first_pass_yield", "rejection_rate", "withdraw_rate",
             "sla_compliance")
@@ -147,7 +145,8 @@ class InsightsService:
             ))
         rows = conn.execute(
             sa.select(events.c.record_id, events.c.action, events.c.from_state,
-                      events.c.to_state, events.c.at, events.c.process_version)
+                      events.c.to_state, events.c.at, events.c.process_version,
+                      events.c.branch)
             .where(*condition).order_by(events.c.record_id, events.c.id)
         )
         return cases_from_events(row._mapping for row in rows)

@@ -27,7 +27,6 @@ import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +39,7 @@ from formflow.fields.references import DepartmentType, UserType
 from formflow.i18n import Message
 from formflow.io.archive_rows import checksum, decode, dumps, encode
 from formflow.process.tables import events, process_versions, tasks
+from formflow.storage.contents import ContentStore
 from formflow.storage.files import KEY
 from formflow.storage.system import audit, sequences
 
@@ -63,12 +63,12 @@ class ArchiveSummary:
 
 
 class AppArchive:
-    def __init__(self, db, model, schema, field_types, files_root: Path):
+    def __init__(self, db, model, schema, field_types, contents: ContentStore):
         self.db = db
         self.model = model
         self.schema = schema
         self.field_types = field_types
-        self.files_root = files_root
+        self.contents = contents
 
     # -- export -------------------------------------------------------------------------
 
@@ -94,9 +94,9 @@ class AppArchive:
                 manifest["tables"][table.name] = {
                     "rows": len(rows), "checksum": _checksum(table, rows)}
             for digest in sorted(digests):
-                path = self.files_root / digest[:2] / digest
-                if path.is_file():
-                    zf.write(path, f"files/{digest}")
+                chunks = self.contents.chunks(digest)
+                if chunks is not None:
+                    zf.writestr(f"files/{digest}", b"".join(chunks))
             manifest["files"] = len(digests)
             zf.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
         counts = {t: v["rows"] for t, v in manifest["tables"].items()}
@@ -202,10 +202,8 @@ class AppArchive:
             digest = name.removeprefix("files/")
             if not name.startswith("files/") or not KEY.match(f"{digest}/x"):
                 continue
-            target = self.files_root / digest[:2] / digest
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(zf.read(name))
+            if not self.contents.has(digest) and self.contents.put(zf.read(name)) != digest:
+                continue  # a file whose content is not what its name says is left out
             count += 1
         return count
 

@@ -24,8 +24,7 @@ from formflow.io.columns import export_columns
 from formflow.io.line_items import line_header, line_rows, line_sheets
 from formflow.io.links import link_writer
 from formflow.io.writing import csv_chunks, workbook_chunks, xlsx_chunks
-from formflow.metadata.model import Process
-from formflow.process.diagram import text_of
+from formflow.metadata.model import Process, text_of
 from formflow.records.service import RecordService
 
 MIMETYPES = {

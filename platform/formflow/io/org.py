@@ -37,13 +37,13 @@ from formflow.auth.departments import (
 from formflow.auth.policy import AccountPolicy
 from formflow.auth.tables import departments as department_table
 from formflow.auth.tables import users as user_table
+from formflow.auth.user_input import has_control_characters
 from formflow.auth.users import (
     activate,
     create_user,
     deactivate,
     get_user_by_name,
     get_users,
-    has_control_characters,
     list_users,
     set_department,
     set_manager,

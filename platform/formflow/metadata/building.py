@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from formflow.metadata.model import (
     Approval,
-    Assignee,
+    ApproverRules,
+    Branch,
     Entity,
     Field,
     FormSection,
     Label,
     ListView,
     Option,
+    Parallel,
     Permission,
     Process,
     Rule,
     Sla,
     State,
     Transition,
+    assignee_rules,
     humanize,
 )
 
@@ -165,9 +168,6 @@ def _build_field(app: str, doc: Mapping[str, Any]) -> Field:
     )
 
 
-def _assignees(docs: Iterable[Mapping[str, str]] | None) -> tuple[Assignee, ...]:
-    return tuple(Assignee(kind, value) for doc in docs or () for kind, value in doc.items())
-
 
 def _build_state(doc: Mapping[str, Any]) -> State:
     name = doc["name"]
@@ -181,7 +181,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
     return State(
         name=name,
         label=label_of(doc.get("label"), name),
-        assignees=_assignees(doc.get("assignees")),
+        assignees=assignee_rules(doc.get("assignees")),
         approval=approval,
         editable=("*",) if editable == "*" else tuple(editable),
         final=doc.get("final", False),
@@ -196,8 +196,25 @@ def _build_state(doc: Mapping[str, Any]) -> State:
             if sla.get("on_breach") is None
             else MappingProxyType(dict(sla["on_breach"])),
         ),
-        cc=_assignees(doc.get("cc")),
+        cc=assignee_rules(doc.get("cc")),
         outcome=doc.get("outcome"),
+        parallel=_build_parallel(doc.get("parallel")),
+        approver_rules=_approver_rules(doc.get("approver_rules")),
+    )
+
+
+def _build_parallel(doc: Mapping[str, Any] | None) -> Parallel | None:
+    if doc is None:
+        return None
+    join = doc.get("join", "all")
+    return Parallel(
+        branches=tuple(
+            Branch(name=b["name"], label=label_of(b.get("label"), b["name"]),
+                   steps=tuple(b["steps"]), when=b.get("when"))
+            for b in doc["branches"]
+        ),
+        join=join["first"] if isinstance(join, Mapping) else join,
+        on_reject=doc.get("on_reject", "all"),
     )
 
 
@@ -210,7 +227,7 @@ def _build_transition(doc: Mapping[str, Any]) -> Transition:
         sources=(sources,) if isinstance(sources, str) else tuple(sources),
         to=doc["to"],
         label=label_of(doc.get("label"), name),
-        by=by if by is None or isinstance(by, str) else _assignees(by),
+        by=by if by is None or isinstance(by, str) else assignee_rules(by),
         when=doc.get("when"),
         required=tuple(doc.get("required", ())),
         set=MappingProxyType(dict(doc.get("set", {}))),
@@ -235,4 +252,10 @@ def build_process(app: str, doc: Mapping[str, Any], source: str = "") -> Process
         requester_fields=tuple(doc.get("requester_fields", ())),
         source=source,
         managers=tuple(doc.get("managers", ())),
+        approver_rules=_approver_rules(doc.get("approver_rules")),
     )
+
+
+def _approver_rules(doc: Mapping[str, str] | None) -> ApproverRules:
+    doc = doc or {}
+    return ApproverRules(doc.get("requester"), doc.get("repeated"), doc.get("empty"))

@@ -15,9 +15,11 @@ from functools import partial
 from pathlib import PurePath
 
 from formflow.expressions import ExpressionError, compile_expression
+from formflow.metadata.automation_lint import AutomationLint, loop_problems
 from formflow.metadata.compute_graph import compute_graph, computed_nodes
 from formflow.metadata.expression_types import field_lookup, type_problems
 from formflow.metadata.model import (
+    CANCELLED,
     SYSTEM_FIELDS,
     App,
     Entity,
@@ -26,7 +28,7 @@ from formflow.metadata.model import (
 )
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
-from formflow.metadata.process_lint import CANCELLED, ProcessLint
+from formflow.metadata.process_lint import ProcessLint
 
 DEFAULT_FIELD_TYPES = frozenset(
     {
@@ -95,6 +97,8 @@ class _Checker:
                     yield from memo(self, entity, lambda e=entity: list(self.check_entity(e)))
             for process in app.processes.values():
                 yield from ProcessLint(self, process).run()
+            yield from AutomationLint(self, app).run()
+        yield from loop_problems(self.model)
 
     # -- helpers ------------------------------------------------------------------
 

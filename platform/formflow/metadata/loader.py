@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from formflow.metadata import checker
+from formflow.metadata.automations import build_automations
 from formflow.metadata.building import build_entity, build_process, label_of
 from formflow.metadata.model import App, Model, Role, humanize
 from formflow.metadata.problems import MetadataError, Problem
@@ -331,6 +332,7 @@ def _build_app(folder: str, docs: _AppDocuments, cache: DocumentCache | None = N
         plugins=tuple(document.get("plugins", ())),
         entities=MappingProxyType(entities),
         processes=MappingProxyType(processes),
+        automations=build_automations(name, document.get("automations", ())),
         path=folder,
         documents=MappingProxyType(dict(docs.documents)),
     )

@@ -7,11 +7,14 @@ and read-only mappings, so a model can be shared by every request without copyin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from formflow.metadata.automation_model import Automation
 
 DEFAULT_LANGUAGE = "zh-CN"
 
@@ -32,11 +35,27 @@ SYSTEM_FIELDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: The target of a transition back to the state the record came from.
+PREVIOUS = "@previous"
+#: The built-in final state a cancelled record ends in (when the process allows cancel).
+CANCELLED = "cancelled"
+#: The target of a transition that ends a branch of a parallel state.
+JOIN = "@join"
+
 
 def humanize(name: str) -> str:
     """A label made from a name: ``credit_limit`` -> ``Credit limit``."""
     text = name.strip("_").replace("_", " ")
     return text[:1].upper() + text[1:]
+
+
+def text_of(label: Label | None, name: str, lang: str, names: Mapping[str, str]) -> str:
+    """A state's or transition's text: its label in ``lang``; without a label written in
+    the metadata (the loader's fallback is the name made readable), ``names``
+    (translations of common names), else the name made readable."""
+    if label is None or dict(label.texts) in ({"": name}, {"": humanize(name)}):
+        return names.get(name) or humanize(name)
+    return label.text(lang)
 
 
 @dataclass(frozen=True)
@@ -215,12 +234,37 @@ class Entity:
         return tuple(f for f in self.fields if not f.is_table)
 
 
+#: The keys of an assignee rule that say whom it names (exactly one per rule).
+ASSIGNEE_KINDS = ("role", "user", "field", "manager_of", "department_head", "managers_of")
+
+
 @dataclass(frozen=True)
 class Assignee:
-    """An assignee rule: ``kind`` is role, user, field, manager_of or department_head."""
+    """An assignee rule: ``kind`` is one of :data:`ASSIGNEE_KINDS`.  A ``managers_of``
+    rule (the manager chain, 逐级审批) stops after ``levels`` levels, or at the first
+    manager ``until`` names: ``("role", R)`` or ``("department_head", "")``.  A rule with
+    ``when`` names people only while that expression holds for the record."""
 
     kind: str
     value: str
+    levels: int | None = None
+    until: tuple[str, str] | None = None
+    when: str | None = None
+
+
+def assignee_rules(docs: Iterable[Mapping[str, Any]] | None) -> tuple[Assignee, ...]:
+    """The rules of a list of assignee rule documents (already validated)."""
+    rules = []
+    for doc in docs or ():
+        kind = next(key for key in ASSIGNEE_KINDS if key in doc)
+        until = doc.get("until")
+        if isinstance(until, Mapping):
+            until = ("role", until["role"])
+        elif until is not None:
+            until = (until, "")
+        rules.append(Assignee(kind, doc[kind], levels=doc.get("levels"), until=until,
+                              when=doc.get("when")))
+    return tuple(rules)
 
 
 @dataclass(frozen=True)
@@ -238,6 +282,57 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """One branch of a parallel state: a sequence of ``steps`` (states) run beside the
+    other branches; it starts at its first step when ``when`` holds (or always)."""
+
+    name: str
+    label: Label
+    steps: tuple[str, ...]
+    when: str | None = None
+
+    @property
+    def start(self) -> str:
+        return self.steps[0]
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """A parallel state's branches and how they join again.
+
+    ``join``: "all" (every branch that started has ended), "any" (the first to reach the
+    join) or the count of branches that must reach it first.  ``on_reject``: "all" (a
+    rejection in a branch ends the whole record) or "branch" (only that branch)."""
+
+    branches: tuple[Branch, ...]
+    join: str | int = "all"
+    on_reject: str = "all"
+
+    def branch(self, name: str) -> Branch | None:
+        return next((b for b in self.branches if b.name == name), None)
+
+
+@dataclass(frozen=True)
+class ApproverRules:
+    """What a step does when an approver is a requester, approved earlier in the round,
+    or when its rules name nobody (审批人去重, 审批人为空); None: as the process (or the
+    default: ``exclude``, ``keep``, ``admin``)."""
+
+    requester: str | None = None  # exclude | approve | skip | manager | admin
+    repeated: str | None = None  # keep | approve | skip
+    empty: str | None = None  # admin | approve | manager
+
+    def over(self, base: ApproverRules) -> ApproverRules:
+        """These rules, the unset ones taken from ``base``."""
+        return ApproverRules(self.requester or base.requester, self.repeated or base.repeated,
+                             self.empty or base.empty)
+
+
+#: The choices that keep a process as it was before approver rules.
+DEFAULT_APPROVER_RULES = ApproverRules("exclude", "keep", "admin")
+
+
+@dataclass(frozen=True)
 class State:
     name: str
     label: Label
@@ -251,13 +346,16 @@ class State:
     #: Overrides the process's ``allow_self_approval`` for this step (None: as the process).
     allow_self_approval: bool | None = None
     color: str | None = None  # the badge colour; None: chosen from the state's place
+    #: A parallel state (并行分支) forks into branches; None for a plain step.
+    parallel: Parallel | None = None
+    approver_rules: ApproverRules = ApproverRules()
 
 
 @dataclass(frozen=True)
 class Transition:
     name: str
     sources: tuple[str, ...]
-    to: str  # a state name or "@previous"
+    to: str  # a state name, "@previous" or "@join" (the branch is done)
     label: Label
     by: str | tuple[Assignee, ...] | None = None  # None: the state's assignees
     when: str | None = None
@@ -284,6 +382,7 @@ class Process:
     source: str = ""
     #: Roles that see the process's figures, besides admins and department heads.
     managers: tuple[str, ...] = ()
+    approver_rules: ApproverRules = ApproverRules()
 
     @property
     def qualified_name(self) -> str:
@@ -296,6 +395,23 @@ class Process:
     def set_fields(self) -> frozenset[str]:
         """The fields the process itself fills (a transition's ``set``)."""
         return frozenset(name for t in self.transitions for name in t.set)
+
+    @cached_property
+    def _branches_by_step(self) -> Mapping[str, tuple[State, Branch]]:
+        return MappingProxyType({
+            step: (state, branch)
+            for state in self.states if state.parallel is not None
+            for branch in state.parallel.branches for step in branch.steps
+        })
+
+    def branch_of(self, step: str) -> tuple[State, Branch] | None:
+        """The parallel state and branch a step belongs to; None for a main-line state."""
+        return self._branches_by_step.get(step)
+    def approver_choices(self, state: State | None) -> ApproverRules:
+        """The approver rules of ``state``: its own, else the process's, else the
+        defaults."""
+        rules = self.approver_rules.over(DEFAULT_APPROVER_RULES)
+        return state.approver_rules.over(rules) if state is not None else rules
 
     def allows_self_approval(self, state: State | None) -> bool:
         """Whether a requester may hold a task of ``state`` (the state's setting, else
@@ -321,6 +437,7 @@ class App:
     plugins: tuple[str, ...] = ()
     entities: Mapping[str, Entity] = field(default_factory=lambda: MappingProxyType({}))
     processes: Mapping[str, Process] = field(default_factory=lambda: MappingProxyType({}))
+    automations: tuple[Automation, ...] = ()
     path: str = ""
     #: The app's documents as written ({"app.json": {...}, "entities/x.json": {...}}),
     #: kept so a published version can be stored and compared.
@@ -342,6 +459,9 @@ class Model:
 
     def entities(self) -> list[Entity]:
         return [e for app in self.apps.values() for e in app.entities.values()]
+
+    def automations(self) -> list[Automation]:
+        return [a for app in self.apps.values() for a in app.automations]
 
     def process_for(self, entity: Entity) -> Process | None:
         if not entity.process:

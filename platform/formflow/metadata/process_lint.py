@@ -10,18 +10,22 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from formflow.expressions import ExpressionError
+from formflow.metadata.branch_lint import JOIN, branch_messages
 from formflow.metadata.expression_types import assignment_problems, field_lookup
-from formflow.metadata.model import SYSTEM_FIELDS, Assignee, Process, State
+from formflow.metadata.model import (
+    CANCELLED,
+    PREVIOUS,
+    SYSTEM_FIELDS,
+    Assignee,
+    Process,
+    State,
+    assignee_rules,
+)
 from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
 
 if TYPE_CHECKING:
     from formflow.metadata.checker import _Checker
-
-PREVIOUS = "@previous"
-#: The built-in final state a cancelled record ends in (when the process allows cancel).
-CANCELLED = "cancelled"
-
 
 class ProcessLint:
     """The checks of one process document."""
@@ -46,6 +50,13 @@ class ProcessLint:
                 yield (
                     f"states/{i}/label",
                     f"state {state.name!r} has no label: lists and badges show its name",
+                )
+            chain = any(rule.kind == "managers_of" for rule in state.assignees)
+            if chain and state.approval.mode != "sequential":
+                yield (
+                    f"states/{i}/approval",
+                    f"state {state.name!r} gives tasks to a manager chain: with an approval "
+                    "other than 'sequential' the levels do not decide one after another",
                 )
 
     def messages(self) -> Iterator[tuple[str, str]]:
@@ -75,7 +86,7 @@ class ProcessLint:
                 if source not in self.states:
                     where = f"{at}/from" if len(transition.sources) == 1 else f"{at}/from/{k}"
                     yield where, f"unknown state {source!r}" + _hint(source, self.states)
-            if transition.to != PREVIOUS and transition.to not in self.states:
+            if transition.to not in (PREVIOUS, JOIN) and transition.to not in self.states:
                 yield (
                     f"{at}/to",
                     f"unknown state {transition.to!r}" + _hint(transition.to, self.states),
@@ -91,6 +102,7 @@ class ProcessLint:
             if transition.when:
                 yield from self.expression(transition.when, f"{at}/when")
         yield from self.shadowed()
+        yield from branch_messages(self)
         yield from self.graph_messages()
 
     def expression(self, text: str, path: str) -> Iterator[tuple[str, str]]:
@@ -143,7 +155,7 @@ class ProcessLint:
             )
         for key in ("assign", "notify"):
             if key in breach:
-                rules = tuple(Assignee(k, v) for rule in breach[key] for k, v in rule.items())
+                rules = assignee_rules(breach[key])
                 yield from self.assignee_messages(rules, f"{at}/sla/on_breach/{key}")
 
     def assignee_messages(
@@ -151,13 +163,18 @@ class ProcessLint:
     ) -> Iterator[tuple[str, str]]:
         for j, rule in enumerate(assignees):
             at = f"{path}/{j}/{rule.kind}"
+            if rule.when:
+                yield from self.expression(rule.when, f"{path}/{j}/when")
             if rule.kind == "role":
                 if message := self.checker.role_problem(rule.value):
                     yield at, message
-            elif rule.kind in ("field", "manager_of", "department_head") and self.entity:
-                message = self.person_field(rule)
+            elif rule.kind in ("field", "manager_of", "department_head", "managers_of"):
+                message = self.person_field(rule) if self.entity else None
                 if message:
                     yield at, message
+            role = rule.until[1] if rule.until and rule.until[0] == "role" else None
+            if role is not None and (message := self.checker.role_problem(role)):
+                yield f"{path}/{j}/until/role", message
 
     def person_field(self, rule: Assignee) -> str | None:
         """Why ``rule.value`` cannot name the person(s) a rule starts from."""
@@ -209,6 +226,15 @@ class ProcessLint:
             if transition.to == PREVIOUS:
                 for source in transition.sources:
                     edges[source] |= predecessors[source]
+        # A parallel state leads into its branches; a branch's "@join" back to it.
+        for state in process.states:
+            for branch in state.parallel.branches if state.parallel else ():
+                if branch.start in states:
+                    edges[state.name].add(branch.start)
+                for transition in process.transitions:
+                    if transition.to == JOIN:
+                        for source in set(transition.sources) & set(branch.steps):
+                            edges[source].add(state.name)
         index = {s.name: i for i, s in reversed(list(enumerate(process.states)))}
         if process.start in states:
             reached = _closure({process.start}, edges)

@@ -45,8 +45,10 @@ _PATTERN_MESSAGES = {
         "must be an entity name, like 'customer' or 'crm.customer'"
     ),
     "^\\d+(m|h|d|bd|bh)$": "must be a duration like 30m, 24h, 3d, 2bd or 4bh",
+    "^\\d+(m|h|d)$": "must be a duration like 30m, 6h or 1d",
+    "^https?://[^\\s/?#]+([/?#]\\S*)?$": "must be an http:// or https:// address",
     "^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$": "must be 'link_field.target_field'",
-    "^(@previous|[a-z][a-z0-9_]*)$": "must be a state name or '@previous'",
+    "^(@previous|@join|[a-z][a-z0-9_]*)$": "must be a state name, '@previous' or '@join'",
     "^(100|[1-9][0-9]?)%$": "must be a percentage from 1% to 100%",
     "^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$": "must be a language tag like 'en' or 'zh-CN'",
     "^-?[a-z_][a-z0-9_]*(,-?[a-z_][a-z0-9_]*)*$": (
@@ -106,7 +108,7 @@ def _path(error: ValidationError) -> str:
 
 def _explain(error: ValidationError) -> Iterator[tuple[str, str]]:
     """(path, message) pairs for one error; alternatives are narrowed to the branch meant."""
-    if error.validator in ("anyOf", "oneOf") and error.context:
+    if error.validator in ("anyOf", "oneOf") and error.context and not _keys_choice(error):
         branch = _meant_branch(error)
         if branch is not None:
             for sub in branch:
@@ -174,9 +176,25 @@ def _message(error: ValidationError) -> str:
             return f"must be at most {value}"
         case "minProperties" | "maxProperties":
             return _one_of_keys(error)
+        case "dependentRequired":
+            pairs = [(key, needs) for key, needs in value.items()
+                     if isinstance(instance, dict) and key in instance]
+            return "; ".join(f"{key!r} goes only with " + ", ".join(repr(n) for n in needs)
+                             for key, needs in pairs) or error.message
+        case "anyOf" | "oneOf" if _keys_choice(error):
+            return "must have exactly one of " + ", ".join(
+                branch["required"][0] for branch in value)
         case "anyOf" | "oneOf":
             return "must be " + " or ".join(_alternatives(error))
     return error.message
+
+
+def _keys_choice(error: ValidationError) -> bool:
+    """Whether the alternatives are "one of these keys" (each only requires one key)."""
+    branches = error.validator_value
+    return isinstance(branches, list) and all(
+        isinstance(b, dict) and set(b) == {"required"} and len(b["required"]) == 1
+        for b in branches)
 
 
 def _unknown_keys(error: ValidationError) -> Iterator[str]:

@@ -84,6 +84,16 @@ def record_writable_fields(conn, user, entity, record):
     for a state's ``editable`` list and to lock final states."""
 
 
+@hookspec
+def record_read_scope(user, entity, table):
+    """Widen what counts as ``user``'s own records of ``entity`` (the ``own`` and
+    ``department`` scopes, for reading and every other operation they limit).
+
+    Return None or a SQLAlchemy condition on ``table`` (the entity's main table); a
+    record is the user's own when they created it or any plugin's condition holds.  The
+    process engine adds the records the user holds or held a task on."""
+
+
 @hookspec(firstresult=True)
 def record_edit_refusal(conn, user, entity, record):
     """Say why ``user`` may not edit the stored ``record`` now.
@@ -119,7 +129,11 @@ def process_after_transition(conn, user, entity, record, process, action, from_s
                              to_state, comment, event_id):
     """Called after a record moved, in the same transaction: the record is saved in
     ``to_state``, the event (``event_id``) logged and the new state's tasks opened.
-    ``record`` is the saved record.  Raising rolls the whole action back."""
+    ``record`` is the saved record.  Raising rolls the whole action back.
+
+    In a parallel state (并行分支) a move inside a branch keeps the record's ``_state``:
+    ``from_state`` is the branch's step and ``to_state`` its next step, or the parallel
+    state when the branch ended (done, or rejected when only the branch ends)."""
 
 
 @hookspec
@@ -204,6 +218,22 @@ def register_menu_links():
     keyword arguments of its choice among ``user``, ``app``, ``settings`` and
     ``runtime`` (None: every signed-in user).  It only hides the link: the page itself
     still checks permissions."""
+
+
+@hookspec
+def register_admin_links():
+    """Return a list of :class:`formflow.plugins.MenuLink`: the plugin's pages in the
+    admin area, as tabs after the built-in sections (admins only).
+
+    The link goes to ``url_for(endpoint)``; ``visible`` is not used (the admin area is
+    for admins, and the page still checks permissions itself)."""
+
+
+@hookspec
+def register_admin_log_actions():
+    """Return the names of the actions the plugin writes to the admin log (with
+    ``formflow.plugins.admin_log``), such as ``["webhook.create"]``: the admin log page
+    offers them as filters beside the platform's own."""
 
 
 @hookspec

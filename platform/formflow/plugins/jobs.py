@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from formflow.fields.columns import UtcDateTime, utcnow
 from formflow.plugins.declarations import Job, call_with
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime, utcnow
 
 log = logging.getLogger("formflow.plugins")
 

@@ -204,6 +204,15 @@ class PluginSet:
         return [_with_plugin(link, plugin) for plugin, result in self.collect("register_menu_links")
                 for link in result or ()]
 
+    def admin_links(self) -> list[MenuLink]:
+        return [_with_plugin(link, plugin)
+                for plugin, result in self.collect("register_admin_links")
+                for link in result or ()]
+
+    def admin_log_actions(self) -> list[str]:
+        return [str(action) for _plugin, result in self.collect("register_admin_log_actions")
+                for action in result or ()]
+
     def notification_kinds(self, taken: Iterable[str]) -> dict[str, dict[str, tuple[str, str]]]:
         """The notification kinds the plugins register (``taken``: the built-in ones);
         a malformed or duplicate kind is a start-up error naming the plugin."""

@@ -3,7 +3,10 @@
 Rules: ``{"role": R}``, ``{"user": NAME}``, ``{"field": F}`` (a user field, or a link to
 a record with a user field — an employee, say), ``{"manager_of": F}`` (that person's
 manager), ``{"department_head": F}`` (the head of a department field, or of that
-person's department).  ``F`` may be ``_created_by``.
+person's department), ``{"managers_of": F, "levels": N | "until": ...}`` (the manager
+chain above that person, see :mod:`formflow.process.manager_chain`).  ``F`` may be
+``_created_by``.  A rule with ``when`` applies only while its condition holds for the
+record (evaluated through the ``condition`` callback).
 """
 
 from __future__ import annotations
@@ -17,16 +20,23 @@ from sqlalchemy.engine import Connection
 from formflow.auth import department_ids_by_code, head_of, user_ids_by_name, user_ids_with_role
 from formflow.auth.tables import users
 from formflow.metadata.model import Assignee, Entity, Model
+from formflow.process.manager_chain import managers_above
 
 #: Loads a linked record (internal form): (qualified entity, id) -> mapping or None.
 Follow = Callable[[str, int], Mapping[str, Any] | None]
 
 
+#: Whether a rule's ``when`` holds for a record: (expression, record) -> bool.
+Condition = Callable[[str, Mapping[str, Any]], bool]
+
+
 class Resolver:
-    def __init__(self, conn: Connection, model: Model, follow: Follow):
+    def __init__(self, conn: Connection, model: Model, follow: Follow,
+                 condition: Condition | None = None):
         self.conn = conn
         self.model = model
         self.follow = follow
+        self.condition = condition
 
     def users(
         self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]
@@ -45,6 +55,8 @@ class Resolver:
         """User ids the rules name, active or not, in rule order, without repeats."""
         found: list[int] = []
         for rule in rules:
+            if rule.when and (self.condition is None or not self.condition(rule.when, record)):
+                continue  # a conditional rule whose condition does not hold
             for user_id in self._resolve(rule, entity, record):
                 if user_id not in found:
                     found.append(user_id)
@@ -63,6 +75,9 @@ class Resolver:
             return [row.manager_id for row in rows if row.manager_id is not None]
         if rule.kind == "department_head":
             return self._heads(entity, record, rule.value)
+        if rule.kind == "managers_of":
+            people = self._people(entity, record, rule.value)
+            return [m for person in people for m in managers_above(self.conn, person, rule)]
         return []
 
     def _people(self, entity: Entity, record, name: str) -> list[int]:

@@ -1,5 +1,6 @@
 """Actions every process has besides its transitions: withdraw (撤回), cancel (撤销),
-transfer (转交), add approver (加签), remind (催办) and comment.
+transfer (转交), add approver (加签), remove an added approver (减签), remind (催办) and
+comment.
 
 Each is a function ``(engine, case, user, comment, values)`` that raises when the user
 may not take it now, and a predicate saying whether the action is offered at all.
@@ -16,10 +17,11 @@ import sqlalchemy as sa
 
 from formflow.auth import User, user_ids_by_name
 from formflow.errors import Forbidden, TooManyRequests, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message, wait_span
-from formflow.process.engine import CANCELLED, Case, ProcessEngine
+from formflow.metadata.model import CANCELLED
+from formflow.process.engine import Case, ProcessEngine
 from formflow.process.tables import events, tasks
-from formflow.storage.types import utcnow
 
 REMIND_INTERVAL = timedelta(hours=1)
 ADD_MODES = ("before", "after", "parallel")
@@ -165,6 +167,67 @@ def _add_approver(engine, case, user, comment, values) -> None:
                data={"users": values["users"], "mode": mode})
 
 
+def removable(engine: ProcessEngine, case: Case, user: User) -> list[sa.Row]:
+    """The pending tasks of approvers ``user`` added to the current visit (减签 may take
+    them back while they have not decided)."""
+    if not _is_open(case):
+        return []
+    visit = engine.visit(case)
+    rows = case.conn.execute(sa.select(events.c.data).where(
+        events.c.entity == case.entity.qualified_name, events.c.record_id == case.record["id"],
+        events.c.action == "add_approver", events.c.actor_id == user.id, events.c.id > visit,
+    )).all()
+    added = {name for row in rows for name in (row.data or {}).get("users") or []}
+    if not added:
+        return []
+    ids = set(user_ids_by_name(case.conn, added).values())
+    return [t for t in engine.visit_tasks(case, visit) if t.origin == "add_approver"
+            and t.status in ("open", "waiting") and t.assignee_id in ids]
+
+
+def _can_remove(engine, case, user) -> bool:
+    return bool(removable(engine, case, user))
+
+
+def _remove_approver(engine, case, user, comment, values) -> None:
+    pending = removable(engine, case, user)
+    if not pending:
+        raise _not_available("remove_approver")
+    names = values.get("users")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ValidationFailed({"users": [Message("required")]})
+    ids = user_ids_by_name(case.conn, names)
+    by_user = {t.assignee_id: t for t in pending}
+    for name in names:
+        if ids.get(name) not in by_user:
+            raise ValidationFailed({"users": [Message("not_removable", {"value": name[:64]})]})
+    now = utcnow()
+    for name in dict.fromkeys(names):
+        engine.close_task(case, by_user[ids[name]], "cancelled", "removed", comment, now)
+    engine.log(case, user, "remove_approver", None, None, comment=comment,
+               data={"users": list(dict.fromkeys(names))})
+    _settle(engine, case, user, pending[0].visit)
+
+
+def _settle(engine: ProcessEngine, case: Case, user: User, visit: int) -> None:
+    """After approvers were removed: when no task of the visit is open any more, the
+    next waiting stage opens, or — every stage passed — the step's passing action
+    fires, as the last approval would have fired it."""
+    rows = engine.visit_tasks(case, visit)
+    if any(t.status == "open" for t in rows):
+        return
+    waiting = [t for t in rows if t.status == "waiting"]
+    if waiting:
+        first = min(t.position for t in waiting)
+        for task in waiting:
+            if task.position == first:
+                engine._reopen(case, task)
+        return
+    action = engine.pass_action(case.process, case.state)
+    if action and any(t.status == "done" and t.decision == action for t in rows):
+        engine.fire(case, user, action, None, {}, pending=[])
+
+
 def holders(engine: ProcessEngine, case: Case, visit: int) -> set[int]:
     """Who holds a task of the visit, or decided one: nobody decides a step twice."""
     return {t.assignee_id for t in engine.visit_tasks(case, visit) if t.status != "cancelled"}
@@ -217,6 +280,7 @@ BUILTINS: dict[str, Builtin] = {
         Builtin("cancel", _can_cancel, _cancel, "optional"),
         Builtin("transfer", _holds_task, _transfer, "optional"),
         Builtin("add_approver", _holds_task, _add_approver, "optional"),
+        Builtin("remove_approver", _can_remove, _remove_approver, "optional"),
         Builtin("remind", _can_remind, _remind, "optional"),
         Builtin("comment", lambda engine, case, user: True, _comment, "required"),
     )

@@ -17,30 +17,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, user_ids_by_name, usernames_by_id
+from formflow.auth import SYSTEM, User, user_ids_by_name, usernames_by_id
 from formflow.errors import Conflict, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Model, Process, State, Transition
+from formflow.metadata.model import PREVIOUS, Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
-from formflow.process import plugin_hooks
+from formflow.process import branches, plugin_hooks
 from formflow.process.assignees import Resolver
-from formflow.process.calendar import deadline
-from formflow.process.notifications import store
+from formflow.process.auto_decisions import open_step
+from formflow.process.calendar.deadlines import deadline
+from formflow.process.delegation import delegate, remember
+from formflow.process.notifications.service import store
 from formflow.process.outcomes import outcome
+from formflow.process.previous import previous_state
 from formflow.process.registry import ProcessRegistry
-from formflow.process.requesters import assign, is_requester, requester_ids
+from formflow.process.requesters import is_requester, requester_ids
 from formflow.process.tables import events, tasks
+from formflow.process.task_rows import decided as _decided
+from formflow.process.task_rows import insert_tasks as _insert_tasks
 from formflow.records.evaluation import evaluate, holds
-from formflow.storage.types import utcnow
-
-PREVIOUS = "@previous"
-CANCELLED = "cancelled"
 
 
 @dataclass
@@ -53,10 +54,17 @@ class Case:
     process: Process
     #: The event that entered the current state, ``(id, at)``, once read (see ``entry``).
     entered: tuple[int, datetime] | None = field(default=None, repr=False)
+    #: The parallel branch this operation acts in (see :mod:`formflow.process.branches`).
+    branch: branches.BranchRun | None = None
+
+    @property
+    def at(self) -> str:
+        """The name of the current state: the branch's step in a branch case."""
+        return self.branch.step if self.branch else self.record["_state"]
 
     @property
     def state(self) -> State | None:
-        return self.process.state(self.record["_state"])
+        return self.process.state(self.at)
 
     @property
     def key(self) -> dict[str, Any]:
@@ -114,7 +122,7 @@ class ProcessEngine:
         ``by`` names.  A final state locks the record."""
         if not record.get("_state") or self.model.process_for(entity) is None:
             return None
-        case = self.case(conn, entity, record)
+        case = branches.case_for(self, self.case(conn, entity, record), user)
         state = case.state
         if state is None or state.final:
             return set()
@@ -149,14 +157,14 @@ class ProcessEngine:
         return Case(conn, entity, record, self.registry.get(conn, process.qualified_name, version))
 
     def entry(self, case: Case) -> tuple[int, datetime] | None:
-        """The event that entered the current state: ``(id, at)``.  Read once per
-        operation; ``log`` keeps it current when the record moves."""
+        """The event that entered the current state (a branch case's step): ``(id, at)``.
+        Read once per operation; ``log`` keeps it current when the record moves."""
         if case.entered is None:
             row = case.conn.execute(
                 sa.select(events.c.id, events.c.at).where(
                     events.c.entity == case.entity.qualified_name,
                     events.c.record_id == case.record["id"],
-                    events.c.to_state.is_not(None),
+                    events.c.to_state.is_not(None), events.c.branch.is_(None),
                 ).order_by(events.c.id.desc()).limit(1)
             ).first()
             case.entered = tuple(row) if row is not None else None
@@ -168,12 +176,15 @@ class ProcessEngine:
         return entry[0] if entry is not None else None
 
     def visit_tasks(self, case: Case, visit: int | None = None) -> list[sa.Row]:
+        """The approval tasks of a visit (the current one by default); of a parallel
+        state's visit, every task of its branches."""
         visit = visit if visit is not None else self.visit(case)
+        whole_fork = case.branch is None and branches.forked(case)
         return case.conn.execute(
             sa.select(tasks).where(
                 tasks.c.entity == case.entity.qualified_name,
                 tasks.c.record_id == case.record["id"],
-                tasks.c.visit == visit,
+                tasks.c.visit >= visit if whole_fork else tasks.c.visit == visit,
                 tasks.c.kind == "approve",
             ).order_by(tasks.c.position, tasks.c.id)
         ).all()
@@ -192,7 +203,11 @@ class ProcessEngine:
         return user.id in self.resolver(case).users(transition.by, case.entity, case.record)
 
     def resolver(self, case: Case) -> Resolver:
-        return Resolver(case.conn, self.model, self.records.follower(case.conn))
+        """Resolves assignee rules on ``case``; a rule's ``when`` holds for a record."""
+        context = self.records.context(SYSTEM)
+        return Resolver(case.conn, self.model, self.records.follower(case.conn),
+                        lambda text, record: holds(
+                            text, self.records.scope(case.conn, case.entity, record), context))
 
     def requesters(self, case: Case) -> set[int]:
         """The record's requesters (see :mod:`formflow.process.requesters`)."""
@@ -207,7 +222,7 @@ class ProcessEngine:
     def acted(self, case: Case) -> bool:
         """Whether an assignee of the current state has acted: decided (a vote, a turn of
         a sequence), handed the task on or added approvers."""
-        return any(t.decision is not None or t.origin == "add_approver"
+        return any((t.decision is not None and t.origin != "auto") or t.origin == "add_approver"
                    for t in self.visit_tasks(case))
 
     def pass_action(self, process: Process, state: State) -> str | None:
@@ -223,19 +238,13 @@ class ProcessEngine:
         state = case.process.state(state_name)
         if state is None or state.final:
             return
+        if state.parallel is not None:
+            branches.fork(self, case, actor, state, visit)
+            return
         resolver = self.resolver(case)
         now = utcnow()
         if state.assignees:
-            assignment = assign(resolver, case, state, state.assignees)
-            people = assignment.people
-            sequential = state.approval.mode == "sequential"
-            positions = [index if sequential else 0 for index in range(len(people))]
-            self.add_tasks(case, state, visit, [
-                (user_id, position, "open" if position == 0 else "waiting")
-                for user_id, position in zip(people, positions, strict=True)
-            ], now, flagged=assignment.flagged)
-            if assignment.skipped:
-                self.log_reassign(case, None, "self_approval", assignment.skipped, people)
+            open_step(self, case, state, visit, now)
         copied = resolver.users(state.cc, case.entity, case.record)
         if copied:
             base = dict(**case.key, process_version=case.record["_process_version"] or 1,
@@ -257,10 +266,12 @@ class ProcessEngine:
         base = dict(**case.key, process_version=case.record["_process_version"] or 1,
                     state=state.name, visit=visit, kind="approve", flagged=flagged,
                     origin=origin, opened_at=now, **self._deadlines(case, state, now))
+        assignments, principals = delegate(self, case, state, visit, assignments, now)
         ids = _insert_tasks(case.conn, [
             {**base, "assignee_id": user_id, "position": position, "status": status}
             for user_id, position, status in assignments
         ])
+        remember(self, case, ids, assignments, principals)
         opened = [(user_id, task_id) for (user_id, _, status), task_id
                   in zip(assignments, ids, strict=True) if status == "open"]
         self.notify_each(case, opened, "task")
@@ -323,7 +334,7 @@ class ProcessEngine:
         voters = sum(1 for t in stage if t.status != "cancelled")
         if not self._stage_passed(state, passed, voters):
             self._keep(case, user, values)
-            self.log(case, user, "vote", case.record["_state"], None, comment=comment,
+            self.log(case, user, "vote", state.name, None, comment=comment,
                      task_id=task.id, data={"decision": name})
             return
         for other in stage:
@@ -332,7 +343,7 @@ class ProcessEngine:
         later = [t for t in visit_tasks if t.status == "waiting"]
         if later:
             self._keep(case, user, values)
-            self.log(case, user, name, case.record["_state"], None, comment=comment,
+            self.log(case, user, name, state.name, None, comment=comment,
                      task_id=task.id)
             next_position = min(t.position for t in later)
             for waiting in later:
@@ -383,7 +394,7 @@ class ProcessEngine:
         scope = self.records.scope(case.conn, case.entity, record)
         context = self.records.context(user)
         for transition in case.process.transitions:
-            if (transition.name == name and case.record["_state"] in transition.sources
+            if (transition.name == name and case.at in transition.sources
                     and (not transition.when or holds(transition.when, scope, context))):
                 return transition
         return None
@@ -393,56 +404,50 @@ class ProcessEngine:
              target: str | None = None, pending: list[sa.Row] | None = None) -> None:
         """Move the record along transition ``name`` (or to ``target`` for built-in
         moves), saving ``values`` and the transition's ``set`` on the way.  The visit's
-        open and waiting tasks are cancelled: ``pending`` when the caller knows them."""
+        open and waiting tasks are cancelled: ``pending`` when the caller knows them.
+        In a branch case, a move that keeps the record in its parallel state moves the
+        branch only (see :mod:`formflow.process.branches`)."""
         transition = None
         if target is None:
             merged = {**case.record, **values}
             transition = self.choose(case, name, merged, user)
             if transition is None:
                 raise Conflict(Message("no_branch", {"action": name}))
-            target = self.previous_state(case) if transition.to == PREVIOUS else transition.to
+            target = previous_state(case) if transition.to == PREVIOUS else transition.to
         changes = dict(values)
         if transition is not None:
             changes.update(self._set_values(case, transition, {**case.record, **values}, user))
-        from_state = case.record["_state"]
+        from_state = case.at
+        move = branches.within(case, target)
         plugin_hooks.before_transition(self, case, user, name, from_state, target,
                                        {**case.record, **changes}, comment)
         saved = self.records.change_in(
             case.conn, user, case.entity, case.record, changes,
-            system={"_state": target},
+            system={} if move else {"_state": target},
             required=transition.required if transition else (),
         )
         now = utcnow()
-        if pending is None:
+        if move is None and branches.forked(case):
+            pending = branches.leave(self, case, now)
+        elif pending is None:
             pending = [t for t in self.visit_tasks(case) if t.status in ("open", "waiting")]
         for task in pending:
             self.close_task(case, task, "cancelled", None, None, now)
         back = transition is not None and transition.to == PREVIOUS
-        data = {"back": True} if back else None
-        event_id = self.log(case, user, name, from_state, target, comment=comment, task_id=task_id,
-                            data=data)
+        data = {"back": True} if back else branches.event_data(move)
+        to_state = move.to if move else target
+        event_id = self.log(case, user, name, from_state, to_state, comment=comment,
+                            task_id=task_id, data=data)
         case.record = saved
-        news = outcome(case.process, name, target, data)
+        news = None if move else outcome(case.process, name, target, data)
         if news is not None:
             self.tell_requester(case, user, news)
-        self.enter(case, user, target, event_id)
-        plugin_hooks.after_transition(self, case, user, name, from_state, target, comment,
+        if move is not None:
+            branches.moved(self, case, user, move, event_id)
+        else:
+            self.enter(case, user, target, event_id)
+        plugin_hooks.after_transition(self, case, user, name, from_state, to_state, comment,
                                       event_id)
-
-    def previous_state(self, case: Case) -> str:
-        """The state the record came from into its current one.  A move back (to
-        ``@previous``) is no coming-from, so sending back twice goes back two steps."""
-        rows = case.conn.execute(
-            sa.select(events.c.from_state, events.c.data).where(
-                events.c.entity == case.entity.qualified_name,
-                events.c.record_id == case.record["id"],
-                events.c.to_state == case.record["_state"],
-            ).order_by(events.c.id.desc())
-        )
-        for row in rows:
-            if row.from_state and not (row.data or {}).get("back"):
-                return row.from_state
-        return case.process.start
 
     def _set_values(self, case: Case, transition: Transition, record, user: User) -> dict:
         scope = self.records.scope(case.conn, case.entity, record)
@@ -467,7 +472,6 @@ class ProcessEngine:
                         data={"reason": reason, "from": [names[u] for u in from_ids if u in names],
                               "to": [names[u] for u in to_ids if u in names]})
 
-
     def log(self, case: Case, user: User | None, action: str, from_state: str | None,
             to_state: str | None, *, comment: str | None = None, task_id: int | None = None,
             data: dict | None = None) -> int:
@@ -479,6 +483,7 @@ class ProcessEngine:
         event_id = case.conn.execute(sa.insert(events).values(
             **case.key, process_version=case.record.get("_process_version") or 1, action=action,
             from_state=from_state, to_state=to_state, actor_id=user.id if user else None,
+            branch=case.branch.name if case.branch else None,
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
         ).returning(events.c.id)).scalar_one()
         if to_state is not None:
@@ -489,17 +494,3 @@ class ProcessEngine:
 def require_comment(transition_comment: str | None, comment: str | None) -> None:
     if transition_comment == "required" and not (comment or "").strip():
         raise ValidationFailed({"comment": [Message("required")]})
-
-
-def _insert_tasks(conn, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert task rows in one statement; their ids, in order."""
-    if not rows:
-        return []
-    return conn.execute(
-        sa.insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
-
-
-def _decided(task: sa.Row, decision: str) -> SimpleNamespace:
-    """``task`` as :meth:`Engine.close_task` just left it, done with ``decision``."""
-    return SimpleNamespace(**{**task._mapping, "status": "done", "decision": decision})

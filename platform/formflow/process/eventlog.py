@@ -1,7 +1,8 @@
 """The process event log as CSV, in the columns process-mining tools read (PM4Py, Disco,
 Celonis, ProM): ``case_id``, ``activity``, ``timestamp`` (ISO 8601, UTC), ``resource``,
 then ``entity``, ``record_id``, ``from_state``, ``to_state``, ``process_version``,
-``seconds_in_state`` and ``comment``.
+``seconds_in_state``, ``comment`` and ``branch`` (the parallel branch an event happened
+in, empty on the main line: filter on it to follow one branch of a case).
 
 The case id is the record's number (``_number``) when its entity numbers records, else
 ``app.entity:id``.  Events are read in batches by id, so an export of millions of events
@@ -23,11 +24,12 @@ from formflow.errors import Forbidden, NotFound
 from formflow.i18n import Message
 from formflow.metadata.model import Model
 from formflow.process.tables import events
-from formflow.records.access import scope_condition
+from formflow.records.service import RecordService
 from formflow.storage.tables import Schema
 
 COLUMNS = ("case_id", "activity", "timestamp", "resource", "entity", "record_id",
-           "from_state", "to_state", "process_version", "seconds_in_state", "comment")
+           "from_state", "to_state", "process_version", "seconds_in_state", "comment",
+           "branch")
 BATCH = 2000
 
 
@@ -49,63 +51,81 @@ def exportable_entities(model: Model, user: User | None,
     return names
 
 
-def event_rows(db, schema: Schema, entities: Iterable[str],
-               user: User | None = None) -> Iterator[dict[str, Any]]:
-    """The events of ``entities``, oldest first, one dict per event; with ``user``, of
-    the records in their read scope only."""
-    entities = [e for e in entities if e in schema.entities]
-    if not entities:
-        return
-    numbered = {e for e in entities if schema[e].entity.numbering}
-    with db.read() as conn:
-        where = _readable_events(conn, schema, entities, user)
-    last = 0
-    while True:
-        with db.read() as conn:
-            rows = conn.execute(
-                sa.select(events).where(where, events.c.id > last)
-                .order_by(events.c.id).limit(BATCH)
-            ).all()
-            if not rows:
-                return
-            names = usernames_by_id(conn, {r.actor_id for r in rows})
-            numbers = _numbers(conn, schema, [r for r in rows if r.entity in numbered])
-        last = rows[-1].id
-        for row in rows:
-            number = numbers.get((row.entity, row.record_id))
-            yield {
-                "case_id": number or f"{row.entity}:{row.record_id}",
-                "activity": row.action,
-                "timestamp": row.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "resource": names.get(row.actor_id, ""),
-                "entity": row.entity,
-                "record_id": row.record_id,
-                "from_state": row.from_state or "",
-                "to_state": row.to_state or "",
-                "process_version": row.process_version,
-                "seconds_in_state": "" if row.seconds_in_state is None
-                else f"{row.seconds_in_state:.3f}",
-                "comment": row.comment or "",
-            }
+class EventLog:
+    """The event log export: a user's (the events of the records in their read scope,
+    for the REST API) or the operator's (``user`` None: all of them, for the CLI)."""
+
+    def __init__(self, db, model: Model, schema: Schema, records: RecordService):
+        self.db = db
+        self.model = model
+        self.schema = schema
+        self.records = records
+
+    def export(self, user: User | None, entity_name: str | None = None) -> Iterator[str]:
+        """Check that ``user`` may export, then return the CSV text in chunks (the check
+        runs now, not when the first chunk is read)."""
+        entities = exportable_entities(self.model, user, entity_name)
+        return csv_chunks(self.rows(entities, user))
+
+    def rows(self, entities: Iterable[str],
+             user: User | None = None) -> Iterator[dict[str, Any]]:
+        """The events of ``entities``, oldest first, one dict per event; with ``user``,
+        of the records in their read scope only."""
+        schema = self.schema
+        entities = [e for e in entities if e in schema.entities]
+        if not entities:
+            return
+        numbered = {e for e in entities if schema[e].entity.numbering}
+        with self.db.read() as conn:
+            where = self._readable(conn, entities, user)
+        last = 0
+        while True:
+            with self.db.read() as conn:
+                rows = conn.execute(
+                    sa.select(events).where(where, events.c.id > last)
+                    .order_by(events.c.id).limit(BATCH)
+                ).all()
+                if not rows:
+                    return
+                names = usernames_by_id(conn, {r.actor_id for r in rows})
+                numbers = _numbers(conn, schema, [r for r in rows if r.entity in numbered])
+            last = rows[-1].id
+            for row in rows:
+                yield _row(row, numbers.get((row.entity, row.record_id)), names)
+
+    def _readable(self, conn, entities: list[str], user: User | None) -> sa.ColumnElement[bool]:
+        """The condition on ``events`` selecting those of ``entities`` that ``user`` may
+        read (``None``: all of them)."""
+        if user is None:
+            return events.c.entity.in_(entities)
+        conditions = []
+        for name in entities:
+            main = self.schema[name].main
+            scope = self.records.read_condition(conn, user, self.schema[name].entity)
+            of_entity = events.c.entity == name
+            if scope is not None:
+                of_entity = sa.and_(of_entity, events.c.record_id.in_(
+                    sa.select(main.c.id).where(scope)))
+            conditions.append(of_entity)
+        return sa.or_(*conditions)
 
 
-def _readable_events(conn, schema: Schema, entities: list[str],
-                     user: User | None) -> sa.ColumnElement[bool]:
-    """The condition on ``events`` selecting those of ``entities`` that ``user`` may
-    read (``None``: all of them)."""
-    if user is None:
-        return events.c.entity.in_(entities)
-    conditions = []
-    for name in entities:
-        main = schema[name].main
-        scope = scope_condition(conn, main, grant_for(schema[name].entity, user.roles).read,
-                                user, name)
-        of_entity = events.c.entity == name
-        if scope is not None:
-            of_entity = sa.and_(of_entity, events.c.record_id.in_(
-                sa.select(main.c.id).where(scope)))
-        conditions.append(of_entity)
-    return sa.or_(*conditions)
+def _row(row, number: str | None, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "case_id": number or f"{row.entity}:{row.record_id}",
+        "activity": row.action,
+        "timestamp": row.at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "resource": names.get(row.actor_id, ""),
+        "entity": row.entity,
+        "record_id": row.record_id,
+        "from_state": row.from_state or "",
+        "to_state": row.to_state or "",
+        "process_version": row.process_version,
+        "seconds_in_state": "" if row.seconds_in_state is None
+        else f"{row.seconds_in_state:.3f}",
+        "comment": row.comment or "",
+        "branch": row.branch or "",
+    }
 
 
 def _numbers(conn, schema: Schema, rows) -> dict[tuple[str, int], str]:
@@ -134,11 +154,3 @@ def csv_chunks(rows: Iterable[dict[str, Any]], lines_per_chunk: int = 500) -> It
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def export_events(db, model: Model, schema: Schema, user: User | None,
-                  entity_name: str | None = None) -> Iterator[str]:
-    """Check that ``user`` may export, then return the CSV text in chunks (the check
-    runs now, not when the first chunk is read)."""
-    entities = exportable_entities(model, user, entity_name)
-    return csv_chunks(event_rows(db, schema, entities, user))

@@ -5,9 +5,10 @@ request will reach).
 From the current state the action's branch is taken, then in each step its passing
 action's, always the first branch whose ``when`` holds for the record as it is now
 (an unguarded one last), until a final state, a step with no way on, a move back
-(``@previous``) or a state seen before.  Each step's people are resolved as entering it
-would resolve them, requesters left out (see :mod:`formflow.process.requesters`);
-nothing is written.
+(``@previous``) or a state seen before.  A parallel state lists the first step of each
+branch that would start, then goes on by its join.  Each step's people are resolved as
+entering it would resolve them (see :mod:`formflow.process.auto_decisions`); nothing is
+written.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from formflow.auth import User, get_users
-from formflow.metadata.model import Process, Transition
-from formflow.process.engine import PREVIOUS, Case, ProcessEngine
-from formflow.process.requesters import assign
+from formflow.metadata.model import PREVIOUS, Process, State, Transition
+from formflow.process.auto_decisions import plan_step
+from formflow.process.engine import Case, ProcessEngine
 from formflow.records.evaluation import holds
 
 #: The longest chain shown (a guard; real processes are much shorter).
@@ -40,7 +41,6 @@ def approval_chain(engine: ProcessEngine, case: Case, user: User, action: str) -
     records = engine.records
     scope = records.scope(case.conn, case.entity, case.record)
     context = records.context(user)
-    resolver = engine.resolver(case)
     process = case.process
 
     def branch(state: str, name: str | None) -> Transition | None:
@@ -48,9 +48,16 @@ def approval_chain(engine: ProcessEngine, case: Case, user: User, action: str) -
                      if name is not None and t.name == name and state in t.sources
                      and (not t.when or holds(t.when, scope, context))), None)
 
+    def people(state: State) -> Step:
+        if not state.assignees:
+            return Step(state.name, False)
+        plan = plan_step(engine, case, state)
+        return Step(state.name, False, _display_names(case, plan.people), plan.flagged,
+                    state.approval.mode)
+
     steps: list[Step] = []
-    seen = {case.record["_state"]}
-    transition = branch(case.record["_state"], action)
+    seen = {case.at}
+    transition = branch(case.at, action)
     while transition is not None and transition.to != PREVIOUS and transition.to not in seen:
         state = process.state(transition.to)
         if state is None or len(steps) >= MAX_STEPS:
@@ -59,13 +66,10 @@ def approval_chain(engine: ProcessEngine, case: Case, user: User, action: str) -
         if state.final:
             steps.append(Step(state.name, True))
             break
-        if state.assignees:
-            assignment = assign(resolver, case, state, state.assignees)
-            names = _display_names(case, assignment.people)
-            steps.append(Step(state.name, False, names, assignment.flagged,
-                              state.approval.mode))
-        else:
-            steps.append(Step(state.name, False))
+        steps.append(people(state))
+        for fork in state.parallel.branches if state.parallel else ():
+            if not fork.when or holds(fork.when, scope, context):
+                steps.append(people(process.state(fork.start)))
         transition = branch(state.name, _passing(process, state.name, engine))
     return steps
 

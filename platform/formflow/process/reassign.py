@@ -21,12 +21,13 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth import User, get_user
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
+from formflow.process import branches
 from formflow.process.builtins import candidate_ids, holders
 from formflow.process.engine import Case, ProcessEngine
 from formflow.process.requesters import assign
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 
 PENDING = ("open", "waiting")
 
@@ -45,9 +46,10 @@ def reassign_tasks_of(engine: ProcessEngine, conn: Connection, actor: User | Non
         if case is None:
             continue
         for task in group:
-            if task.state != case.record["_state"]:
+            step = branches.case_at(case, task.state)  # its branch's, in a parallel state
+            if task.state != step.at:
                 continue  # a stale row of a visit that has ended
-            _replace_inactive(engine, case, task, actor, gone.username if gone else None)
+            _replace_inactive(engine, step, task, actor, gone.username if gone else None)
             handed += 1
     return handed
 
@@ -63,7 +65,8 @@ def reassign_task(engine: ProcessEngine, conn: Connection, actor: User, task_id:
         raise NotFound(Message("not_found"))
     # Read again now that the record is locked: a decision may have closed it meanwhile.
     task = conn.execute(sa.select(tasks).where(tasks.c.id == task_id)).first()
-    if task.status not in PENDING or task.state != case.record["_state"]:
+    case = branches.case_at(case, task.state)  # its branch's, in a parallel state
+    if task.status not in PENDING or task.state != case.at:
         raise Conflict(Message("state_moved"))
     if not isinstance(username, str) or not username.strip():
         raise ValidationFailed({"user": [Message("required")]})

@@ -14,10 +14,10 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.fields.columns import utcnow
 from formflow.metadata.loader import build_process
 from formflow.metadata.model import Model, Process
 from formflow.process.tables import process_versions
-from formflow.storage.types import utcnow
 
 
 def _checksum(document) -> str:

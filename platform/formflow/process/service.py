@@ -16,9 +16,11 @@ import sqlalchemy as sa
 from formflow.auth import User, usernames_by_id
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
-from formflow.metadata.model import Entity, Transition
-from formflow.process.builtins import BUILTINS
-from formflow.process.engine import CANCELLED, Case, ProcessEngine, require_comment
+from formflow.metadata.model import CANCELLED, Entity, Transition
+from formflow.process import branches
+from formflow.process.builtins import BUILTINS, removable
+from formflow.process.delegation import name_principals, principals_of
+from formflow.process.engine import Case, ProcessEngine, require_comment
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
@@ -43,13 +45,19 @@ class ProcessService:
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
-            case = self.engine.case(conn, entity, record)
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user)
             found = self._transition_actions(case, user)
             found += [
                 {"name": b.name, "kind": "builtin", "comment": b.comment, "required": [],
                  "fields": []}
                 for b in BUILTINS.values() if b.offered(self.engine, case, user)
             ]
+            for action in found:
+                if action["name"] == "remove_approver":  # whom it may take back
+                    pending = removable(self.engine, case, user)
+                    names = usernames_by_id(conn, [t.assignee_id for t in pending])
+                    action["choices"] = [names[t.assignee_id] for t in pending
+                                         if t.assignee_id in names]
         return found
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
@@ -63,8 +71,8 @@ class ProcessService:
             names = usernames_by_id(conn, {r.actor_id for r in rows})
         process_events = [
             {"kind": "event", "action": r.action, "from": r.from_state, "to": r.to_state,
-             "actor": names.get(r.actor_id), "comment": r.comment, "data": r.data,
-             "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
+             "branch": r.branch, "actor": names.get(r.actor_id), "comment": r.comment,
+             "data": r.data, "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
              "process_version": r.process_version}
             for r in rows
         ]
@@ -93,7 +101,9 @@ class ProcessService:
                 sa.select(tasks).where(*where).order_by(tasks.c.opened_at.desc()).limit(limit)
             ).all()
             titles = self._titles(conn, rows)
-        return [_task_json(r, user.username, titles.get((r.entity, r.record_id))) for r in rows]
+            principals = principals_of(conn, [r.id for r in rows])
+        return [_task_json(r, user.username, titles.get((r.entity, r.record_id)),
+                           principals.get(r.id)) for r in rows]
 
     def open_task_count(self, user: User) -> int:
         """How many approvals await ``user`` (one count on the assignee index)."""
@@ -145,7 +155,8 @@ class ProcessService:
 
     def progress(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         """Where the record stands: its process (the version it runs on), the current
-        state, when it entered it, and the tasks of that visit still pending."""
+        state, when it entered it, every active step (``states``: the running branches'
+        in a parallel state), and the tasks of that visit still pending."""
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
@@ -158,12 +169,17 @@ class ProcessService:
                            if t.status in ("open", "waiting")]
             pending = pending or []
             names = usernames_by_id(conn, {t.assignee_id for t in pending})
+            states = branches.active_states(case)
+            principals = principals_of(conn, [t.id for t in pending])
         return {
             "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
+            "states": states,
             "tasks": [
                 {"id": t.id, "assignee": names.get(t.assignee_id), "status": t.status,
+                 "state": t.state,
                  "position": t.position, "opened_at": _iso(t.opened_at),
-                 "due_at": _iso(t.due_at), "flagged": t.flagged}
+                 "due_at": _iso(t.due_at), "flagged": t.flagged,
+                 "on_behalf_of": principals.get(t.id)}
                 for t in pending
             ],
         }
@@ -175,7 +191,7 @@ class ProcessService:
         entity = self._process_entity(entity_name)
         with self.db.read() as conn:
             record = self.records.readable_record(conn, user, entity, record_id)
-            case = self.engine.case(conn, entity, record)
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user)
             return approval_chain(self.engine, case, user, action)
 
     # -- acting -----------------------------------------------------------------------
@@ -192,10 +208,12 @@ class ProcessService:
                 Message("too_many_attachments", {"max": MAX_ATTACHMENTS})]})
         with self.db.write() as conn:
             record = self.records.readable_record(conn, user, entity, record_id, lock=True)
-            case = self.engine.case(conn, entity, record)
-            if expected_state is not None and expected_state != record["_state"]:
+            step = expected_state if expected_state != record["_state"] else None
+            case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user,
+                                     step)
+            if expected_state is not None and expected_state not in (record["_state"], case.at):
                 raise Conflict(Message("state_moved"))
-            before = _last_event(conn, entity, record_id) if attachments else None
+            before = _last_event(conn, entity, record_id)
             builtin = BUILTINS.get(name)
             if builtin is not None:
                 builtin.run(self.engine, case, user, comment, raw_values)
@@ -203,8 +221,28 @@ class ProcessService:
                 self._transition(case, user, name, comment, raw_values)
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
+            name_principals(conn, entity.qualified_name, record_id, before)
             saved = self.records.load_internal(conn, entity.qualified_name, record_id)
-        return self.records.to_json(user, entity, saved)
+            states = branches.active_states(self.engine.case(conn, entity, saved))
+        return {**self.records.to_json(user, entity, saved), "_states": states}
+
+    def add_states(self, entity_name: str, items: list[dict[str, Any]]) -> None:
+        """Give each record of an entity with a process (as the API shows it) its
+        ``_states``: every active step, the running branches' in a parallel state."""
+        entity = self.records.entity(entity_name)
+        process = self.model.process_for(entity)
+        if process is None:
+            return
+        forked = [item for item in items if (state := process.state(item.get("_state") or ""))
+                  is not None and state.parallel is not None]
+        for item in items:
+            item["_states"] = [item["_state"]] if item.get("_state") else []
+        if forked:
+            with self.db.read() as conn:
+                for item in forked:
+                    record = self.records.load_internal(conn, entity.qualified_name, item["id"])
+                    item["_states"] = branches.active_states(
+                        self.engine.case(conn, entity, record))
 
     def attachment(self, user: User, entity_name: str, record_id: int, key: str) -> bool:
         """Whether ``key`` is a file attached to an action on a record ``user`` may read
@@ -383,13 +421,18 @@ def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None
     return comment, values, state if isinstance(state, str) else None
 
 
-def _task_json(row, assignee: str | None, title: str | None) -> dict[str, Any]:
-    """A task as the API shows it."""
+def _task_json(row, assignee: str | None, title: str | None,
+               on_behalf_of: str | None = None) -> dict[str, Any]:
+    """A task as the API shows it; ``on_behalf_of`` (whose task a deputy holds) only on
+    a delegated task."""
     app, entity = row.entity.split(".")
-    return {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
-            "record_title": title, "state": row.state, "status": row.status,
-            "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
-            "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
+    found = {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
+             "record_title": title, "state": row.state, "status": row.status,
+             "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
+             "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
+    if on_behalf_of is not None:
+        found["on_behalf_of"] = on_behalf_of
+    return found
 
 
 def _is_final(process, state_name: str | None) -> bool:

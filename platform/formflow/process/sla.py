@@ -5,7 +5,10 @@
 - A breach: when an open task's ``due_at`` has passed, the state's ``on_breach`` applies
   once (``breached_at``): ``{"assign": rules}`` adds tasks for those people to the same
   stage (origin "escalation"); ``{"action": A}`` decides as the system: the event
-  "timeout" is logged, then transition A moves the record (no actor); ``{"notify":
+  "timeout" is logged, then transition A moves the record (no actor) — except that in a
+  countersign or a sequential step, A being the step's passing action approves the
+  late tasks only, each as a vote or a turn (the next turn opens with a clock of its
+  own, 逐级 timeouts); ``{"notify":
   rules}`` sends "breach" notifications.  Without ``on_breach`` the breach is only
   logged.  Every breach is an event ("timeout" for an auto-action, else "breach").
 
@@ -25,23 +28,17 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from formflow.auth import User, usernames_by_id
+from formflow.auth import SYSTEM, usernames_by_id
 from formflow.errors import ServiceError
-from formflow.metadata.model import Assignee
-from formflow.process.assignees import Resolver
+from formflow.fields.columns import utcnow
+from formflow.metadata.model import Assignee, assignee_rules
+from formflow.process import branches
 from formflow.process.engine import Case, ProcessEngine
 from formflow.process.tables import tasks
-from formflow.storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-#: Who decides when an ``on_breach`` action fires: no user (events show no actor).
-SYSTEM = User(
-    id=None, username="@system", display_name="System", email=None,
-    roles=frozenset({"admin", "user"}), department_id=None, manager_id=None, language=None,
-    active=True,
-)
 #: Who gets escalated or notified when ``on_breach`` rules resolve to nobody.
 ADMINS = (Assignee("role", "admin"),)
 
@@ -159,11 +156,13 @@ class SlaTimers:
                 if task.id not in overdue:  # the breach supersedes the reminder
                     engine.notify(case, task.assignee_id, "reminder", task.id)
                     report.reminders += 1
-            visit = engine.visit(case)
-            current = [t for t in breaching
-                       if t.visit == visit and t.state == record["_state"]]
-            if current:
-                self._breach(case, current, now, report, cache)
+            for step in branches.active_states(case):  # several in a parallel state
+                case = branches.case_at(engine.case(conn, tables.entity, record), step)
+                visit = engine.visit(case)
+                current = [t for t in breaching if t.visit == visit and t.state == case.at]
+                if current:
+                    self._breach(case, current, now, report, cache)
+                    record = engine.records.load_internal(conn, qualified, record_id)
         return report
 
     # -- on_breach ------------------------------------------------------------------------
@@ -204,15 +203,21 @@ class SlaTimers:
         """Decide ``action`` as the system; when the move is refused (no branch applies,
         a required field is empty, a plugin vetoes), log the breach with the reason."""
         engine = self.engine
-        state_name = case.record["_state"]
+        state_name = case.at
+        state = case.state
+        by_turn = (state.approval.mode != "any"
+                   and action == engine.pass_action(case.process, state))
         try:
             with case.conn.begin_nested():
-                now = utcnow()
-                for task in late:
-                    engine.close_task(case, task, "cancelled", "timeout", None, now)
-                engine.log(case, None, "timeout", state_name, None, task_id=late[0].id,
-                           data=data | {"action": action})
-                engine.fire(case, SYSTEM, action, None, {}, task_id=late[0].id)
+                if by_turn:
+                    self._approve_late(case, late, action, data)
+                else:
+                    now = utcnow()
+                    for task in late:
+                        engine.close_task(case, task, "cancelled", "timeout", None, now)
+                    engine.log(case, None, "timeout", state_name, None, task_id=late[0].id,
+                               data=data | {"action": action})
+                    engine.fire(case, SYSTEM, action, None, {}, task_id=late[0].id)
             report.auto_actions += 1
         except Exception as error:  # the savepoint rolled the attempt back
             reason = error.message.render("en") if isinstance(error, ServiceError) else repr(error)
@@ -221,19 +226,34 @@ class SlaTimers:
             self._log_breach(case, late[0], data | {"on_breach": "action", "action": action,
                                                     "error": reason})
 
+    def _approve_late(self, case: Case, late, action: str, data: dict) -> None:
+        """Approve each late task of a countersign or sequential step as the system: a
+        vote, or a turn that opens the next one; the step moves once its last stage
+        passes."""
+        engine = self.engine
+        state_name = case.at
+        engine.log(case, None, "timeout", state_name, None, task_id=late[0].id,
+                   data=data | {"action": action, "tasks_approved": [t.id for t in late]})
+        for task in late:
+            current = engine.visit_tasks(case)
+            row = next((t for t in current if t.id == task.id and t.status == "open"), None)
+            if row is None or case.at != state_name:
+                return  # an earlier late task's approval moved the record on
+            engine.decide(case, SYSTEM, row, action, None, {}, current)
+
     def _people(self, case: Case, rules: Iterable[Mapping[str, str]],
                 cache: dict) -> tuple[list[int], bool]:
         """The active users the rules name; the admins (flagged) when nobody.  Rules
         naming roles only do not depend on the record: they are resolved once a tick."""
-        assignees = tuple(Assignee(kind, value) for rule in rules for kind, value in rule.items())
+        assignees = assignee_rules(rules)
         key = ("people", assignees)
         if key in cache:
             return cache[key]
-        resolver = Resolver(case.conn, self.engine.model, self.engine.records.follower(case.conn))
+        resolver = self.engine.resolver(case)
         people = resolver.users(assignees, case.entity, case.record)
         found = (people, False) if people else (
             resolver.users(ADMINS, case.entity, case.record), True)
-        if all(a.kind == "role" for a in assignees):
+        if all(a.kind == "role" and not a.when for a in assignees):
             cache[key] = found
         return found
 
@@ -245,7 +265,7 @@ class SlaTimers:
         return [names[u] for u in user_ids if u in names]
 
     def _log_breach(self, case: Case, task: sa.Row, data: dict) -> None:
-        self.engine.log(case, None, "breach", case.record["_state"], None, task_id=task.id,
+        self.engine.log(case, None, "breach", case.at, None, task_id=task.id,
                         data=data)
 
 

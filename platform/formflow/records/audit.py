@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth import usernames_by_id
+from formflow.fields.columns import utcnow
 from formflow.storage.system import audit
-from formflow.storage.types import utcnow
 
 _INSERT = sa.insert(audit)
 

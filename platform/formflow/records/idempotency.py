@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.errors import Conflict, ServiceError
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.storage.system import idempotency_keys
-from formflow.storage.types import utcnow
 
 #: Printable ASCII without spaces, at most as long as the column.
 KEY = re.compile(r"[\x21-\x7e]{1,128}")

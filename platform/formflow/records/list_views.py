@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from formflow.auth import User
 from formflow.errors import ServiceError
+from formflow.fields.columns import UtcDateTime, utcnow
 from formflow.i18n import Message
 from formflow.storage.database import Database
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime, utcnow
 
 NAME_MAX = 60
 QUERY_MAX = 2000

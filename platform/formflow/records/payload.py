@@ -21,6 +21,9 @@ Errors = dict[str, list[Message]]
 #: System fields a client may send back unchanged (a record read then written back);
 #: ``_version`` doubles as the expected version for optimistic locking.
 ECHOED_SYSTEM_FIELDS = frozenset(SYSTEM_FIELDS)
+#: What the API adds to a record besides its stored fields (``_states``: every active
+#: step of its process); sent back, it is ignored like a computed field.
+DERIVED_FIELDS = frozenset({"_states"})
 
 
 def add_error(errors: Errors, path: str, message: Message) -> None:
@@ -58,6 +61,8 @@ def parse_payload(
             continue
         if name == "_version":
             expected_version = _parse_version(raw, errors)
+            continue
+        if name in DERIVED_FIELDS:
             continue
         field = entity.field(name) if isinstance(name, str) else None
         if field is None:

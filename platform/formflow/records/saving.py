@@ -29,6 +29,7 @@ from formflow.auth import (
 from formflow.errors import Conflict, ServiceError, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Model
 from formflow.records.attachments import check_attachments
@@ -47,7 +48,6 @@ from formflow.records.validation import validate_record, visible_errors
 from formflow.storage.database import after_commit
 from formflow.storage.repository import insert_row, replace_lines, update_row, value_taken
 from formflow.storage.tables import Schema, constraint_name
-from formflow.storage.types import utcnow
 
 
 @dataclass

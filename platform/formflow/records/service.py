@@ -8,9 +8,9 @@ audit live here and nowhere else.  Each write is one transaction; each error is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from dataclasses import field as dataclass_field
+from dataclasses import dataclass
 from datetime import timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,27 +19,28 @@ from sqlalchemy.engine import Connection
 from formflow.auth import (
     User,
     can_read_field,
-    can_write_field,
-    department_ids_by_code,
     grant_for,
-    user_ids_by_name,
 )
 from formflow.auth.permissions import EntityGrant
-from formflow.errors import Forbidden, NotFound, StaleVersion, ValidationFailed
+from formflow.errors import NotFound, StaleVersion, ValidationFailed
 from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
+from formflow.fields.columns import utcnow
 from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field, Model
 from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import in_scope, scope_condition
-from formflow.records.evaluation import RecordScope, holds
+from formflow.records.evaluation import RecordScope
 from formflow.records.idempotency import claim_key, make_claim, settle_key
 from formflow.records.limits import RecordLimits
+from formflow.records.listing import Page, add_up, batches, list_conditions, search_fields
 from formflow.records.payload import parse_payload
-from formflow.records.query import Filter, order_by, parse_list_query, where_clauses
+from formflow.records.preview import Preview, preview_in
+from formflow.records.query import order_by, parse_list_query
 from formflow.records.references import to_internal
+from formflow.records.refusals import check_version, forbidden, not_found
 from formflow.records.saving import Saver, SaveRequest, integrity_problem, notify_after_commit
 from formflow.records.serialize import record_to_json, serializer
 from formflow.storage.counting import Totals, settled
@@ -47,20 +48,6 @@ from formflow.storage.database import Database
 from formflow.storage.files import digest_of, remember_upload
 from formflow.storage.repository import attach_lines, load_row, update_row
 from formflow.storage.tables import Schema
-from formflow.storage.types import utcnow
-
-#: Field types a list can add up (a totals row).
-SUMMABLE = frozenset({"integer", "decimal", "money"})
-
-@dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    per_page: int
-    total_is_estimate: bool = False
-    #: Sums over every matching record (not only this page) of the fields asked for.
-    sums: Mapping[str, Any] = dataclass_field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,7 +98,7 @@ class RecordService:
         (one of create, read, update, delete, export, import_) at all."""
         grant = self.grant(user, entity)
         if not grant.allows(operation):
-            raise _forbidden(operation.rstrip("_"), entity)
+            raise forbidden(operation.rstrip("_"), entity)
         return grant
 
     def readable_ids(self, conn: Connection, user: User, entity: Entity) -> sa.Select | None:
@@ -128,7 +115,14 @@ class RecordService:
         user may read; ``None`` when the scope is ``all``."""
         main = self.schema[entity.qualified_name].main
         grant = self.grant(user, entity)
-        return scope_condition(conn, main, grant.read, user, entity.qualified_name)
+        return scope_condition(conn, main, grant.read, user, self._also_own(user, entity))
+
+    def _also_own(self, user: User, entity: Entity) -> list[sa.ColumnElement[bool]]:
+        """The plugins' conditions under which a record is also ``user``'s own."""
+        main = self.schema[entity.qualified_name].main
+        answers = self.plugins.hooks_for(entity.app).record_read_scope(
+            user=user, entity=entity, table=main)
+        return [condition for condition in answers if condition is not None]
 
     def context(self, user: User) -> EvaluationContext:
         return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
@@ -200,7 +194,7 @@ class RecordService:
 
     def _create_in(self, conn, user: User, entity: Entity, values: dict, errors,
                    *, own_transaction: bool = False) -> dict:
-        saver = self._saver(conn, user)
+        saver = self.saver_for(conn, user)
         request = SaveRequest(entity, user, values, own_transaction=own_transaction)
         record, stored, changed = saver.check(request, errors)
         saved = saver.store(request, record, stored, changed)
@@ -227,7 +221,7 @@ class RecordService:
             delete = self._in_scope(conn, user, entity, grant.delete, record_id)
             if not self._in_scope(conn, user, entity, grant.update, record_id):
                 return Permitted(False, delete, Message("edit_not_permitted"))
-            if self._saver(conn, user).writable_fields(user, entity, record) == set():
+            if self.saver_for(conn, user).writable_fields(user, entity, record) == set():
                 hooks = self.plugins.hooks_for(entity.app)
                 reason = hooks.record_edit_refusal(conn=conn, user=user, entity=entity,
                                                    record=record)
@@ -257,10 +251,10 @@ class RecordService:
         values, body_version, errors = parse_payload(
             entity, payload, self.field_types, current=before, limits=self.limits
         )
-        _check_version(current, expected_version or body_version)
+        check_version(current, expected_version or body_version)
         if "" in errors:
             raise ValidationFailed(errors)
-        saver = self._saver(conn, user)
+        saver = self.saver_for(conn, user)
         request = SaveRequest(entity, user, values, current, own_transaction=own_transaction)
         record, stored, changed = saver.check(request, errors)
         audited = self.audited(entity, current)
@@ -277,7 +271,7 @@ class RecordService:
         entity = self.entity(entity_name)
         with self.db.write() as conn:
             current = self.writable_record(conn, user, entity, record_id, "delete")
-            _check_version(current, expected_version)
+            check_version(current, expected_version)
             hooks = self.plugins.hooks_for(entity.app)
             hooks.record_before_delete(conn=conn, user=user, entity=entity, record=current)
             now = utcnow()
@@ -296,7 +290,7 @@ class RecordService:
                 conn, user, entity, self.grant(user, entity).read, record_id
             )  # outside the read scope a deleted record is as unknown as a live one
             if not readable or current["_deleted_at"] is None:
-                raise _not_found(entity, record_id)
+                raise not_found(entity, record_id)
             self._require_scope(conn, user, entity, record_id, "delete")
             self._set_deleted(conn, user, entity, current, None, "restore")
             restored = self.load_internal(conn, entity.qualified_name, record_id)
@@ -313,12 +307,13 @@ class RecordService:
         entity = self.entity(entity_name)
         grant = self.grant(user, entity)
         if not grant.read or (deleted and not grant.delete):
-            raise _forbidden("read", entity)
+            raise forbidden("read", entity)
         query = parse_list_query(entity, args, self.field_types, self.readable_by(user))
         tables = self.schema[entity.qualified_name]
         main = tables.main
         with self.db.read() as conn:
-            where = self._where(conn, user, entity, grant, query, deleted)
+            where = self._where(conn, user=user, entity=entity, grant=grant, query=query,
+                                deleted=deleted)
             total, estimated = self.totals.count(conn, main, where)
             offset = (query.page - 1) * query.per_page
             rows = [
@@ -329,30 +324,13 @@ class RecordService:
                 )
             ]
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
-            totals = self._sums(conn, entity, user, main, where, sums) if rows else {}
+            totals = (add_up(conn, entity, main, where, sums, self.readable_by(user),
+                             self.field_types) if rows else {})
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
         to_json = serializer(entity, self.field_types, self.readable_by(user))
         items = [to_json(row) for row in rows]
         return Page(items, total, query.page, query.per_page, estimated, totals)
-
-    def _sums(self, conn, entity: Entity, user: User, main: sa.Table, where, names) -> dict:
-        """The sums of the stored number fields ``names`` the user may read over the
-        rows matching ``where``, in one aggregate query; as JSON values."""
-        readable = self.readable_by(user)
-        fields = [
-            f for f in (entity.field(n) for n in names)
-            if f is not None and f.type in SUMMABLE and readable(f) and f.name in main.c
-        ]
-        if not fields:
-            return {}
-        row = conn.execute(
-            sa.select(*(sa.func.sum(main.c[f.name]) for f in fields)).where(*where)
-        ).one()
-        return {
-            f.name: None if value is None else self.field_types[f.type].to_json(f, value)
-            for f, value in zip(fields, row, strict=True)
-        }
 
     def iterate(
         self, user: User, entity_name: str, args: Mapping[str, Sequence[str]],
@@ -372,38 +350,21 @@ class RecordService:
                                  self.field_types, self.readable_by(user))
         tables = self.schema[entity.qualified_name]
         to_json = serializer(entity, self.field_types, self.readable_by(user))
-        return self._batches(user, entity, grant, query, tables, to_json, limit, batch, lines)
+        with_scope = partial(self._where, user=user, entity=entity, grant=grant, query=query,
+                             deleted=False)
+        return batches(self.db, tables, with_scope, query, to_json, self.field_types,
+                       limit=limit, batch=batch, lines=lines)
 
-    def _batches(self, user, entity, grant, query, tables, to_json, limit, batch, lines):
-        main = tables.main
-        with self.db.read_transaction() as conn:  # a server-side cursor
-            where = self._where(conn, user, entity, grant, query, False)
-            select = sa.select(main).where(*where).order_by(*order_by(main, query)).limit(limit)
-            result = conn.execution_options(stream_results=True, yield_per=batch).execute(select)
-            for partition in result.partitions():
-                rows = [dict(r._mapping) for r in partition]
-                if lines:
-                    attach_lines(conn, tables, rows)
-                to_internal(conn, entity, rows, self.field_types)
-                yield [to_json(row) for row in rows]
-
-    def _where(self, conn, user: User, entity: Entity, grant: EntityGrant, query, deleted: bool):
+    def _where(self, conn, *, user: User, entity: Entity, grant: EntityGrant, query,
+               deleted: bool):
         """The conditions of a list query: filters, search, deleted or not, read scope."""
         main = self.schema[entity.qualified_name].main
-        filters = self._resolve_filters(conn, query.filters)
-        where = where_clauses(main, filters, query.search, self._search_fields(user, entity))
-        where.append(main.c._deleted_at.is_not(None) if deleted else main.c._deleted_at.is_(None))
-        scope = scope_condition(conn, main, grant.read, user, entity.qualified_name)
+        where = list_conditions(conn, main, query, search_fields(entity, self.readable_by(user)),
+                                self.field_types, deleted)
+        scope = scope_condition(conn, main, grant.read, user, self._also_own(user, entity))
         if scope is not None:
             where.append(scope)
         return where
-
-    def _search_fields(self, user: User, entity: Entity) -> list[str]:
-        """The list's search fields the user may read: ``q`` must not find a record by a
-        value the user cannot see."""
-        readable = self.readable_by(user)
-        names = entity.list.search if entity.list else ()
-        return [name for name in names if (field := entity.field(name)) and readable(field)]
 
     def history(self, user: User, entity_name: str, record_id: int) -> list[dict[str, Any]]:
         """The record's changes, oldest first; fields the caller may not read are hidden."""
@@ -427,31 +388,11 @@ class RecordService:
         with self.db.read() as conn:  # never committed: rolled back at the end
             if record_id is None:
                 if not self.grant(user, entity).create:
-                    raise _forbidden("create", entity)
+                    raise forbidden("create", entity)
                 current = None
             else:
                 current = self.writable_record(conn, user, entity, record_id, "update")
-            values, _, errors = parse_payload(
-                entity, payload, self.field_types,
-                current=self.to_json(user, entity, current) if current else None,
-                limits=self.limits,
-            )
-            hooks = _PreviewHooks(self.plugins.hooks_for(entity.app))
-            saver = Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                          self.load_internal, lambda app: hooks,
-                          read_condition=self.read_condition_in(conn))
-            if "" not in errors:
-                try:
-                    saver.check(SaveRequest(entity, user, values, current), errors)
-                except ValidationFailed as failed:
-                    errors = failed.errors
-            record = hooks.record if hooks.record is not None else {**(current or {}), **values}
-            scope = saver.scope(entity, record)  # sees no record the user may not read
-            writer = self._saver(conn, user)  # with the plugins' real hooks
-            allowed = writer.writable_fields(user, entity, current) if current else None
-            states = field_states(entity.fields, scope, self.context(user), user.roles,
-                                  owned=writer.process_owned(entity, allowed))
-            return Preview(self.to_json(user, entity, record), states, errors)
+            return preview_in(self, conn, user, entity, current, payload)
 
     def remember_upload(self, user: User, key: str) -> None:
         """Note that ``user`` uploaded the stored file ``key``: theirs to attach."""
@@ -462,7 +403,7 @@ class RecordService:
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _saver(self, conn: Connection, user: User) -> Saver:
+    def saver_for(self, conn: Connection, user: User) -> Saver:
         return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
                      self.load_internal, self.plugins.hooks_for, db=self.db,
                      read_condition=self.read_condition_in(conn))
@@ -496,7 +437,7 @@ class RecordService:
         """Save ``values`` (parsed) and ``system`` columns on a stored record inside the
         caller's transaction, validating as any save does; the caller has decided who may
         change what.  Returns the saved record (internal form)."""
-        saver = self._saver(conn, user)
+        saver = self.saver_for(conn, user)
         request = SaveRequest(entity, user, dict(values), current, system=dict(system or {}),
                               required=tuple(required), ask_writable=False)
         record, stored, changed = saver.check(request, {})
@@ -518,12 +459,12 @@ class RecordService:
         record = self.load_internal(conn, entity.qualified_name, record_id, lock=lock)
         scope = self.grant(user, entity).read
         if record is None or not self._in_scope(conn, user, entity, scope, record_id):
-            raise _not_found(entity, record_id)
+            raise not_found(entity, record_id)
         return record
 
     def _in_scope(self, conn, user: User, entity: Entity, scope, record_id: int) -> bool:
         main = self.schema[entity.qualified_name].main
-        return in_scope(conn, main, scope, user, entity.qualified_name, record_id)
+        return in_scope(conn, main, scope, user, record_id, self._also_own(user, entity))
 
     def writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
         """The live record ``record_id`` if ``user`` may read it and ``action`` it (a
@@ -539,7 +480,7 @@ class RecordService:
     def _require_scope(self, conn, user: User, entity: Entity, record_id: int, action: str):
         scope = getattr(self.grant(user, entity), action)
         if not self._in_scope(conn, user, entity, scope, record_id):
-            raise _forbidden(action, entity)
+            raise forbidden(action, entity)
 
     def _set_deleted(self, conn, user: User, entity: Entity, current: dict, when, action: str):
         tables = self.schema[entity.qualified_name]
@@ -551,96 +492,3 @@ class RecordService:
         if not written:
             raise StaleVersion(Message("changed_meanwhile"))
         audit.record_change(conn, entity.qualified_name, current["id"], action, user.id, {})
-
-    def _resolve_filters(self, conn: Connection, filters: Sequence[Filter]) -> list[Filter]:
-        """User names and department codes in filters become ids (unknown ones match
-        nothing)."""
-        resolved = []
-        for item in filters:
-            lookup = {"user": user_ids_by_name, "department": department_ids_by_code}.get(
-                self.field_types[item.field.type].reference or ""
-            )
-            if lookup is not None and item.op in ("eq", "ne", "in"):
-                names = item.value if isinstance(item.value, list) else [item.value]
-                ids = lookup(conn, {n for n in names if n is not None})
-                mapped = [ids.get(n, -1) if n is not None else None for n in names]
-                item = replace(item, value=mapped if item.op == "in" else mapped[0])
-            resolved.append(item)
-        return resolved
-
-
-@dataclass(frozen=True)
-class FieldState:
-    visible: bool
-    required: bool
-    readonly: bool
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What a save of a form's values would do: ``values`` as JSON, ``states`` and
-    ``errors`` by field path (``lines[0].qty``)."""
-
-    values: dict[str, Any]
-    states: dict[str, FieldState]
-    errors: dict[str, list[Message]]
-
-
-def field_states(fields, scope, context: EvaluationContext, roles, prefix: str = "",
-                 *, owned: frozenset[str] = frozenset()) -> dict:
-    """Each field's state for a record (and each line-item cell's, by path); ``owned``:
-    the fields the process fills, read-only in forms."""
-    states = {}
-    for field in fields:
-        visible = not field.visible_if or holds(field.visible_if, scope, context)
-        required = visible and not field.compute and (
-            field.required or holds(field.required_if, scope, context)
-        )
-        readonly = bool(field.compute or field.fetch) or not can_write_field(field, roles) or (
-            field.name in owned and not prefix) or holds(field.readonly_if, scope, context)
-        path = f"{prefix}{field.name}"
-        states[path] = FieldState(visible, required, readonly)
-        if field.is_table:
-            for index, row_scope in enumerate(scope[field.name] or []):
-                states.update(field_states(field.fields, row_scope, context, roles,
-                                           f"{path}[{index}]."))
-    return states
-
-
-class _PreviewHooks:
-    """The plugin hooks as a preview sees them: validation runs as on a save (and shows
-    the record the pipeline built), the save hooks do not, since nothing is saved."""
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.record: dict[str, Any] | None = None
-
-    def __getattr__(self, name: str):
-        return getattr(self._hooks, name)
-
-    def record_validate(self, **kwargs):
-        self.record = kwargs["record"]
-        return self._hooks.record_validate(**kwargs)
-
-    def record_before_save(self, **kwargs):
-        return []
-
-    def record_after_save(self, **kwargs):
-        return []
-
-    def record_after_commit(self, **kwargs):
-        return []
-
-
-def _check_version(current: Mapping[str, Any], expected: int | None) -> None:
-    if expected is not None and expected != current["_version"]:
-        raise StaleVersion(Message("stale_version", {"current": current["_version"]}))
-
-
-def _forbidden(action: str, entity: Entity) -> Forbidden:
-    return Forbidden(Message("forbidden_action",
-                             {"action": Message(f"verb_{action}"), "entity": entity.label}))
-
-
-def _not_found(entity: Entity, record_id: int) -> NotFound:
-    return NotFound(Message("record_not_found", {"entity": entity.label, "id": record_id}))

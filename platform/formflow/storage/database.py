@@ -6,6 +6,8 @@ A plain ``postgresql://`` URL is served by psycopg 3.
 
 Work that must wait until a write transaction has committed (sending e-mail, say)
 registers itself with :func:`after_commit`; it runs only when the commit succeeded.
+Work for a transaction that rolled back (logging why) registers with
+:func:`after_rollback`.
 
 :func:`is_outage` tells a database that cannot be used right now (unreachable, gone
 away mid-request, locked past the busy timeout) from a statement that is wrong.  On
@@ -31,8 +33,10 @@ IDLE_PING_SECONDS = 1.0
 #: SQLite primary result codes that mean the file cannot be used now rather than a wrong
 #: statement: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
 _SQLITE_OUTAGE_CODES = frozenset({5, 6, 8, 10, 13, 14, 15})
-#: The key in ``Connection.info`` of the callbacks waiting for the write to commit.
+#: The keys in ``Connection.info`` of the callbacks waiting for the write to commit, or
+#: to roll back.
 _AFTER_COMMIT = "formflow_after_commit"
+_AFTER_ROLLBACK = "formflow_after_rollback"
 logger = logging.getLogger(__name__)
 
 
@@ -73,22 +77,26 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on error.
-        Then the callbacks registered with :func:`after_commit` run, in order."""
+        Then the callbacks registered with :func:`after_commit` run, in order (those of
+        :func:`after_rollback` when it rolled back)."""
         waiting: dict[Hashable, Callable[[], object]] = {}
-        with self._writer.begin() as conn:
-            conn.info[_AFTER_COMMIT] = waiting
-            try:
-                yield conn
-            finally:
-                # A connection the database dropped is discarded with its info; asking
-                # for its info would raise and hide the error that dropped it.
-                if not conn.invalidated:
-                    conn.info.pop(_AFTER_COMMIT, None)
-        for callback in waiting.values():
-            try:
-                callback()
-            except Exception:  # the data is committed: report the failure, go on
-                logger.exception("after-commit work %r failed", callback)
+        undone: dict[Hashable, Callable[[], object]] = {}
+        try:
+            with self._writer.begin() as conn:
+                conn.info[_AFTER_COMMIT] = waiting
+                conn.info[_AFTER_ROLLBACK] = undone
+                try:
+                    yield conn
+                finally:
+                    # A connection the database dropped is discarded with its info; asking
+                    # for its info would raise and hide the error that dropped it.
+                    if not conn.invalidated:
+                        conn.info.pop(_AFTER_COMMIT, None)
+                        conn.info.pop(_AFTER_ROLLBACK, None)
+        except BaseException:
+            _run_all(undone, "after-rollback")
+            raise
+        _run_all(waiting, "after-commit")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -132,6 +140,22 @@ def after_commit(conn: Connection, callback: Callable[[], object],
     if waiting is None:
         return None
     return waiting.setdefault(key if key is not None else object(), callback)
+
+
+def after_rollback(conn: Connection, callback: Callable[[], object]) -> None:
+    """Run ``callback()`` once the write transaction of ``conn`` has rolled back (never
+    when it commits); nothing outside a ``Database.write()`` transaction."""
+    waiting = conn.info.get(_AFTER_ROLLBACK)
+    if waiting is not None:
+        waiting[object()] = callback
+
+
+def _run_all(callbacks: dict[Hashable, Callable[[], object]], when: str) -> None:
+    for callback in callbacks.values():
+        try:
+            callback()
+        except Exception:  # the transaction is over: report the failure, go on
+            logger.exception("%s work %r failed", when, callback)
 
 
 def _ping_idle_connections(engine: Engine) -> None:

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.fields.columns import UtcDateTime, utcnow
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime, utcnow
 
 #: A storage key: the content's SHA-256 and a safe file name.
 KEY = re.compile(r"^([0-9a-f]{64})/([A-Za-z0-9][A-Za-z0-9._-]{0,99})$")

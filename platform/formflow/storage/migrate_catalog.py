@@ -18,10 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.fields.columns import utcnow
 from formflow.metadata.model import Field, Label
 from formflow.storage.system import published_apps
 from formflow.storage.tables import Schema
-from formflow.storage.types import utcnow
 
 SPEC_KEYS = ("type", "precision", "scale", "max_length", "to")
 

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.fields import FieldType, FieldValueError, Registry
+from formflow.fields.columns import ExactDecimal
 from formflow.metadata.model import Field
 from formflow.storage.migrate_catalog import column_spec, field_from_spec
-from formflow.storage.types import ExactDecimal
 
 INT64 = 2**63 - 1
 MAX_LISTED = 20

@@ -15,10 +15,10 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.fields.columns import utcnow
 from formflow.metadata.model import Model
 from formflow.storage.database import Database
 from formflow.storage.system import metadata_revision
-from formflow.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 ROW = 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from formflow.storage.types import UtcDateTime
+from formflow.fields.columns import UtcDateTime
 
 system_metadata = sa.MetaData()
 

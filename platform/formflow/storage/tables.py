@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from formflow.fields import Registry
+from formflow.fields.columns import UtcDateTime
 from formflow.metadata.model import Entity, Field, Model
 from formflow.storage.indexes import (
     LOOKUP_COLUMNS,
@@ -25,7 +26,6 @@ from formflow.storage.indexes import (
     name_parts,
 )
 from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime
 
 MAX_IDENTIFIER = 63  # PostgreSQL's limit
 PARENT_COLUMN = "_parent_id"

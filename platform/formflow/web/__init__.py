@@ -23,11 +23,13 @@ One module per page area, each adding its routes to the ``web`` blueprint:
   department inputs.
 - :mod:`~formflow.web.files`: uploads (content-addressed under the instance folder) and
   downloads with permission checks.
-- :mod:`~formflow.web.profile`: the signed-in user's password and API tokens.
+- :mod:`~formflow.web.profile`: the signed-in user's password and API tokens;
+  :mod:`~formflow.web.profile_delegations`: their deputies (委托).
 - :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
 - :mod:`~formflow.web.task_reassign`: admins hand a pending task to someone else.
 - :mod:`~formflow.web.admin_area` and the ``admin_*`` modules: the admin area (users,
-  departments, roles, the organisation file, plugins, the audit log), for admins only.
+  departments, roles, the organisation file, plugins, automations, the audit log), for
+  admins only.
 
 Registering the blueprint sets up sign-in and translations on the app
 (:func:`formflow.web.setup.init_web`).
@@ -38,6 +40,7 @@ from __future__ import annotations
 from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
     admin_area,
     admin_audit,
+    admin_automations,
     admin_departments,
     admin_org,
     admin_plugins,
@@ -53,6 +56,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     pickers,
     process_actions,
     profile,
+    profile_delegations,
     record_plugin_actions,
     records_form,
     records_io,

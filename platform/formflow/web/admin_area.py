@@ -2,8 +2,9 @@
 pages share: reading optional form values and showing a service's validation errors
 beside their inputs.  Every page asks a service that refuses anyone but an admin, so
 others get the 403 page.  The sections live in ``admin_users``, ``admin_departments``,
-``admin_roles``, ``admin_org``, ``admin_plugins`` and ``admin_audit``; a plugin's own
-admin page (``/admin/webhooks``) is linked when that plugin is loaded."""
+``admin_roles``, ``admin_org``, ``admin_plugins``, ``admin_automations`` and
+``admin_audit``; a plugin's own admin page (``/admin/webhooks``) is a tab when the plugin
+registers it (``register_admin_links``)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,17 @@ from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from formflow.auth.directory import DepartmentRow
 from formflow.errors import ValidationFailed
 from formflow.i18n import render_errors
+from formflow.metadata.model import Label
 from formflow.plugins.report import describe_plugins
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.language import page_language
 from formflow.web.rendering import render
-
-#: Pages plugins add to the admin area, by endpoint (linked when registered).
-PLUGIN_PAGES = {"plugin_webhooks.admin_page": _l("Webhooks")}
 
 
 @dataclass(frozen=True)
@@ -43,11 +41,14 @@ def tabs() -> list[Tab]:
         Tab("roles", _("Roles"), url_for("web.admin_roles")),
         Tab("organisation", _("Organisation file"), url_for("web.admin_organisation")),
         Tab("plugins", _("Plugins"), url_for("web.admin_plugins")),
+        Tab("automations", _("Automations"), url_for("web.admin_automations")),
         Tab("audit", _("Audit log"), url_for("web.admin_audit")),
     ]
-    for endpoint, label in PLUGIN_PAGES.items():
-        if endpoint in current_app.view_functions:
-            found.append(Tab(endpoint, str(label), url_for(endpoint)))
+    lang = page_language()
+    for link in get_runtime().admin_links:  # register_admin_links
+        if link.endpoint in current_app.view_functions:
+            label = Label.of(link.label).text(lang)
+            found.append(Tab(link.endpoint, label, url_for(link.endpoint)))
     return found
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
-from formflow.auth.admin_log import ACTIONS
 from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
 from formflow.web.admin_area import admin_render, field_errors
@@ -21,7 +20,8 @@ FILTERS = ("action", "actor", "since", "until")
 def admin_audit():
     user = signed_in()
     filters = {name: request.args.get(name, "").strip() for name in FILTERS}
-    context = {"filters": filters, "actions": ACTIONS, "errors": {}, "listing": None}
+    context = {"filters": filters, "actions": get_runtime().admin_log.actions, "errors": {},
+               "listing": None}
     status = 200
     try:
         context["listing"] = get_runtime().admin_log.page(user, request.args)[1]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from formflow.downloads import download
 from formflow.errors import ServiceError
+from formflow.http.downloads import download
 from formflow.io.importing import ImportFailed, error_lines
 from formflow.runtime import get_runtime
 from formflow.web.admin_area import admin_render

@@ -15,7 +15,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from formflow.auth import User, authenticate, end_sessions, password_stamp, user_for_session
+from formflow.auth import User
 from formflow.i18n import Message, wait_span
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
@@ -45,8 +45,7 @@ class Account(UserMixin):
 def load_account(user_id: str) -> Account | None:
     if not user_id.isdigit():
         return None
-    with get_runtime().db.read() as conn:
-        user = user_for_session(conn, int(user_id), session.get("auth_stamp"))
+    user = get_runtime().accounts.session_user(int(user_id), session.get("auth_stamp"))
     return Account(user) if user is not None else None
 
 
@@ -91,18 +90,16 @@ def login():
     if wait:
         flash(Message("too_many_attempts", {"wait": wait_span(wait)}).render(lang), "error")
         return render("auth/login", username=username, next=target, status=429)
-    with runtime.db.write() as conn:
-        user = authenticate(conn, username, request.form.get("password", ""))
-        stamp = password_stamp(conn, user.id) if user is not None else None
-    if user is None:
+    signed = runtime.accounts.sign_in(username, request.form.get("password", ""))
+    if signed is None:
         flash(Message("bad_credentials").render(lang), "error")
         return render("auth/login", username=username, next=target, status=401)
     runtime.login_throttle.succeeded(key)
     chosen = session.get("lang")
     session.clear()  # a new session on sign-in: no fixation
-    login_user(Account(user))
-    session["user_id"] = user.id  # the REST API accepts the page session too
-    session["auth_stamp"] = stamp
+    login_user(Account(signed.user))
+    session["user_id"] = signed.user.id  # the REST API accepts the page session too
+    session["auth_stamp"] = signed.stamp
     if chosen:
         session["lang"] = chosen
     csrf_token()
@@ -111,8 +108,7 @@ def login():
 
 @web.post("/logout")
 def logout():
-    with get_runtime().db.write() as conn:
-        end_sessions(conn, signed_in().id)  # a copied cookie ends with this one
+    get_runtime().accounts.sign_out(signed_in())  # a copied cookie ends with this one
     logout_user()
     chosen = session.get("lang")
     session.clear()

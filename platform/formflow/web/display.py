@@ -18,7 +18,7 @@ from flask_babel import format_date, format_decimal, format_time, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from formflow.auth import User, get_users, list_departments, user_ids_by_name
+from formflow.auth import User
 from formflow.errors import ServiceError
 from formflow.fields import FieldType
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
@@ -245,15 +245,12 @@ class References:
         departments = {
             v for (kind, _target), vs in wanted.items() if kind == "department" for v in vs
         }
-        with get_runtime().db.read() as conn:
-            if users - self._users.keys():
-                ids = user_ids_by_name(conn, users)
-                found = get_users(conn, ids.values())
-                for name, user_id in ids.items():
-                    user = found.get(user_id)
-                    self._users[name] = user.display_name or user.username if user else name
-            if departments - self._departments.keys():
-                self._departments.update({d.code: d.name for d in list_departments(conn)})
+        new_users = users - self._users.keys()
+        new_departments = bool(departments - self._departments.keys())
+        if new_users or new_departments:
+            names, by_code = get_runtime().people.titles(new_users, new_departments)
+            self._users.update(names)
+            self._departments.update(by_code)
         return self
 
     def title(self, field: Field, value: Any) -> str:

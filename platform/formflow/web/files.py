@@ -1,8 +1,8 @@
 """File and image fields: uploads and downloads.
 
-An upload is stored once per content under ``<instance>/files/<aa>/<sha256>`` (the same
-bytes uploaded twice are one file); the field's value is the storage key
-``<sha256>/<name>``.  Uploads are limited in size (``FORMFLOW_UPLOAD_MAX_BYTES``, at most
+An upload is stored once per content in the deployment's content store
+(:mod:`formflow.storage.contents`); the field's value is the storage key ``<sha256>/<name>``.
+Uploads are limited in size (``FORMFLOW_UPLOAD_MAX_BYTES``, at most
 the request limit) and type (by extension; images must also look like images).
 Each upload is remembered as its user's (:mod:`formflow.storage.files`): a save may
 attach only a file its user uploaded or can already see on a record they may read
@@ -15,20 +15,24 @@ stored the same way; readers of the record fetch them through its history.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
-from pathlib import Path
 from types import SimpleNamespace
 
-from flask import abort, current_app, request, send_file, session
+from flask import Response, abort, current_app, request, session
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from formflow.auth import can_read_field, can_write_field
+from formflow.records.files import (
+    FILE_TYPES,
+    IMAGE_TYPES,
+    FileStore,
+    allowed_types,
+    file_name,
+    looks_like_image,
+    safe_name,
+)
 from formflow.runtime import get_runtime
-from formflow.storage.files import KEY
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.display import field_type
@@ -36,37 +40,9 @@ from formflow.web.entities import entity_or_404
 from formflow.web.pickers import picked_field
 from formflow.web.rendering import fragment
 
-IMAGE_TYPES = {
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-}
-FILE_TYPES = {
-    **IMAGE_TYPES,
-    "pdf": "application/pdf",
-    "txt": "text/plain",
-    "csv": "text/csv",
-    "md": "text/markdown",
-    "zip": "application/zip",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ppt": "application/vnd.ms-powerpoint",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-}
-_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 INPUT = re.compile(r"^([a-z][a-z0-9_]*)(?:-(\d{1,6})-([a-z][a-z0-9_]*))?$")
 #: How many of its own uploads a session may fetch before saving them.
 SESSION_UPLOADS = 20
-
-
-def allowed_types(field_type: str) -> dict[str, str]:
-    return IMAGE_TYPES if field_type == "image" else FILE_TYPES
 
 
 def max_bytes() -> int:
@@ -76,45 +52,8 @@ def max_bytes() -> int:
     return min(limit, current_app.config["MAX_CONTENT_LENGTH"] or limit)
 
 
-def storage_root() -> Path:
-    return Path(current_app.instance_path) / "files"
-
-
-def stored_path(key: str) -> Path | None:
-    match = KEY.match(key or "")
-    if not match:
-        return None
-    digest = match.group(1)
-    path = storage_root() / digest[:2] / digest
-    return path if path.is_file() else None
-
-
-def safe_name(filename: str) -> str:
-    """A file name made of letters, digits, ``.``, ``_`` and ``-`` (kept short)."""
-    stem, dot, extension = filename.rpartition(".")
-    if not dot:
-        stem, extension = extension, ""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_-.")[:80] or "file"
-    extension = re.sub(r"[^A-Za-z0-9]", "", extension)[:10].lower()
-    return f"{stem}.{extension}" if extension else stem
-
-
-def store(data: bytes, filename: str) -> str:
-    """Store ``data`` (once per content) and return its key."""
-    digest = hashlib.sha256(data).hexdigest()
-    folder = storage_root() / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / digest
-    if not target.exists():
-        descriptor, temporary = tempfile.mkstemp(dir=folder)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, target)  # whole or not at all, even with two uploads at once
-    return f"{digest}/{safe_name(filename)}"
-
-
-def looks_like_image(data: bytes) -> bool:
-    return data.startswith(_IMAGE_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+def file_store() -> FileStore:
+    return get_runtime().files
 
 
 def check_upload(field_type: str, filename: str, data: bytes) -> str | None:
@@ -178,7 +117,7 @@ def upload(app: str, entity: str, name: str):
         data = sent.read(max_bytes() + 1)
         error = check_upload(target.type, sent.filename, data)
         if error is None:
-            key = store(data, sent.filename)
+            key = file_store().store(data, sent.filename)
             get_runtime().records.remember_upload(user, key)
             session["uploads"] = [key, *session.get("uploads", [])][:SESSION_UPLOADS]
     elif error is None:
@@ -205,7 +144,7 @@ def stored_attachments(sent) -> tuple[list[str], str | None]:
         problem = check_upload("file", upload_.filename, data)
         if problem is not None:
             return [], f"{safe_name(upload_.filename)}: {problem}"
-        keys.append(store(data, upload_.filename))
+        keys.append(file_store().store(data, upload_.filename))
     return keys, None
 
 
@@ -252,19 +191,20 @@ def download(app: str, entity: str, record_id: int, name: str):
 
 
 def _send(key: str):
-    path = stored_path(key)
-    if path is None:
+    chunks = file_store().chunks(key)
+    if chunks is None:
         abort(404)
-    filename = KEY.match(key).group(2)
+    filename = file_name(key)
     extension = filename.rpartition(".")[2].lower()
-    mimetype = FILE_TYPES.get(extension, "application/octet-stream")
-    response = send_file(
-        path,
-        mimetype=mimetype,
-        download_name=filename,
-        as_attachment=extension not in IMAGE_TYPES,
-        max_age=3600,
+    disposition = "inline" if extension in IMAGE_TYPES else "attachment"
+    response = Response(
+        chunks,
+        mimetype=FILE_TYPES.get(extension, "application/octet-stream"),
+        direct_passthrough=True,
     )
+    # A safe name (letters, digits, '.', '_', '-'), so it needs no quoting rules.
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["ETag"] = f'"{key.partition("/")[0]}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -58,6 +58,8 @@ class TaskRow:
     due_at: str | None
     overdue: bool
     flagged: bool
+    #: Whose task the user holds as their deputy (代 张三), as the page shows the name.
+    on_behalf_of: str
     #: (action name, label, comment required)
     actions: list[tuple[str, str, bool]]
     batch: bool
@@ -90,6 +92,8 @@ def task_rows(model: Model, user, found: list[OpenTask], lang: str, url_for_reco
         records = [t.record for t in found if t.record is not None
                    and _qualified(t) == qualified]
         refs.collect([*fields, creator, *title_fields(model.entity(qualified))], records)
+    refs.collect([creator], [{"_created_by": t.task.get("on_behalf_of")} for t in found
+                             if t.task.get("on_behalf_of")])
     rows = []
     for open_task in found:
         entity = _entity(model, open_task)
@@ -147,6 +151,8 @@ def _row(model: Model, entity: Entity, open_task: OpenTask, fields: list[Field],
         due_at=task.get("due_at"),
         overdue=due is not None and due < now,
         flagged=bool(task.get("flagged")),
+        on_behalf_of=refs.title(system_field("_created_by"), task["on_behalf_of"])
+        if task.get("on_behalf_of") else "",
         actions=[(t.name, labels.action(t.name), t.comment == "required")
                  for t in open_task.quick],
         batch=open_task.batch_action is not None,

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 
 from formflow.errors import ValidationFailed
 from formflow.i18n import render_errors
-from formflow.process.diagram import layout, svg
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.diagram import layout, svg
 from formflow.web.language import page_language
 from formflow.web.process_labels import ProcessLabels, duration
 from formflow.web.rendering import render
@@ -42,8 +42,7 @@ def insights_process(app: str, process: str):
     live = runtime.monitor.live(user, app, process)
     found = live["process"]
     figures = runtime.insights.figures(user, app, process)
-    with runtime.db.read() as conn:
-        version = runtime.processes.latest_version(conn, found.qualified_name)
+    version = runtime.monitor.published_version(found)
     return render(
         "insights/process", "insights/_live",
         live=live, figures=figures, process=found, version=version, lang=lang,

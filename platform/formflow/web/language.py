@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, session
 from flask_login import current_user
 
-from formflow.api.language import request_language
+from formflow.http.language import request_language
 from formflow.i18n import LANGUAGES, negotiate
 
 

@@ -2,7 +2,7 @@
 new task, a copy, a reminder, a breached deadline, a nudge, the outcome of their
 request), newest first, each linking
 to its record; mark one or all read.  The words come from
-:mod:`formflow.process.notifications`, in the page's language.
+:mod:`formflow.process.notifications.service`, in the page's language.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import abort, request
 
-from formflow.auth import can_read_field, list_departments, list_users
+from formflow.auth import can_read_field
 from formflow.errors import ServiceError
 from formflow.metadata.model import Entity, Field
 from formflow.runtime import get_runtime
@@ -85,17 +85,17 @@ def choices(user, field: Field, text: str) -> list[Choice]:
             )
             for item in page.items
         ]
-    with get_runtime().db.read() as conn:
-        if field_type(field).reference == "user":
-            found = [
-                Choice(u.username, u.display_name or u.username, u.username)
-                for u in list_users(conn, include_inactive=False)
-                if needle in u.username.lower() or needle in (u.display_name or "").lower()
-            ]
-        else:
-            found = [
-                Choice(d.code, d.name, d.code)
-                for d in list_departments(conn)
-                if needle in d.code.lower() or needle in d.name.lower()
-            ]
+    people = get_runtime().people
+    if field_type(field).reference == "user":
+        found = [
+            Choice(u.username, u.display_name or u.username, u.username)
+            for u in people.active_users()
+            if needle in u.username.lower() or needle in (u.display_name or "").lower()
+        ]
+    else:
+        found = [
+            Choice(d.code, d.name, d.code)
+            for d in people.departments()
+            if needle in d.code.lower() or needle in d.name.lower()
+        ]
     return found[:LIMIT]

@@ -157,7 +157,8 @@ class ActionView:
                 else v
                 for name, v in self.raw.items()
             }
-            people = [{"_created_by": n} for n in [self.to, *self.users] if n]
+            shown = [self.to, *self.users, *(self.action.get("choices") or [])]
+            people = [{"_created_by": n} for n in shown if n]
             self._refs = References(self.user).collect(self.entity.fields, [self.record, typed])
             self._refs.collect([system_field("_created_by")], people)
         return self._refs
@@ -324,6 +325,9 @@ def _read_form(view: ActionView) -> dict[str, Any]:
     if view.name == "transfer":
         view.to = form.get("to", "").strip()
         body["values"] = {"to": view.to} if view.to else {}
+    elif view.name == "remove_approver":
+        view.users = [name.strip() for name in form.getlist("users") if name.strip()]
+        body["values"] = {"users": view.users}
     elif view.name == "add_approver":
         picked = [form.get(f"users-{i}", "").strip() for i in range(MAX_ADDED)]
         view.users = [p for p in picked if p] or [""]

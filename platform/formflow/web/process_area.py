@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from formflow.auth import User
-from formflow.metadata.model import Entity, Process
-from formflow.process.diagram import diagram, text_of
+from formflow.metadata.model import Entity, Process, text_of
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
+from formflow.web.diagram import diagram
 from formflow.web.language import page_language
 from formflow.web.process_labels import (
     BUILTIN_ORDER,
@@ -54,6 +54,12 @@ class Pending:
     overdue: bool
     flagged: bool
     task_id: int | None = None
+    #: The step's label when the record is in a parallel state (several steps wait).
+    step: str | None = None
+    #: Whose task a deputy holds (代 张三).
+    on_behalf_of: str | None = None
+    #: What happens when the deadline passes, in words ("then approved automatically").
+    then: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,19 @@ class ProcessArea:
         return [b for b in self.buttons if b.kind != "transition"]
 
     def people(self) -> set[str]:
-        return {p.assignee for p in self.pending if p.assignee}
+        return {name for p in self.pending for name in (p.assignee, p.on_behalf_of) if name}
+
+
+def breach_text(state, labels: ProcessLabels) -> str:
+    """What the step's ``on_breach`` does when a task's deadline passes, in words."""
+    rule = (state.sla.on_breach or {}) if state is not None and state.sla else {}
+    if "action" in rule:
+        return _("then “%(action)s” automatically", action=labels.action(rule["action"]))
+    if "assign" in rule:
+        return _("then escalated")
+    if "notify" in rule:
+        return _("then reported")
+    return ""
 
 
 def labels_for(
@@ -126,7 +144,7 @@ def process_area(
     svg = diagram(
         process,
         lang=page_language(),
-        current=state,
+        current={state, *progress["states"]},
         moves=moves,
         names=labels.names(),
         title=title,
@@ -150,11 +168,15 @@ def process_area(
                 t["status"] == "open" and overdue(t["due_at"]),
                 t["flagged"],
                 t["id"],
+                labels.state(t["state"]) if found is not None and found.parallel else None,
+                t.get("on_behalf_of"),
+                breach_text(process.state(t["state"]) if process else found, labels)
+                if t["due_at"] and t["status"] == "open" else "",
             )
             for t in progress["tasks"]
         ],
         buttons=_buttons(entity, record, actions, labels),
-        svg=Markup(svg),  # noqa: S704 - built by formflow.process.diagram, every text escaped
+        svg=Markup(svg),  # noqa: S704 - built by formflow.web.diagram, every text escaped
         times=_times(history, labels, state, entered, final),
     )
 

@@ -16,8 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from formflow.metadata.model import Process
-from formflow.process.diagram import humanize, text_of
+from formflow.metadata.model import Process, humanize, text_of
 
 #: Actions every process has, and common transition names.
 ACTION_NAMES = {
@@ -29,11 +28,17 @@ ACTION_NAMES = {
     "cancel": _l("Cancel request"),
     "transfer": _l("Transfer"),
     "add_approver": _l("Add approver"),
+    "remove_approver": _l("Remove approver"),
+    "delegate": _l("Delegate"),
     "remind": _l("Remind"),
     "comment": _l("Comment"),
     "timeout": _l("Timed out"),
     "breach": _l("Deadline passed"),
     "reassign": _l("Reassign"),
+    "join": _l("Branches joined"),
+    "auto_approve": _l("Approved automatically"),
+    "auto_skip": _l("Skipped automatically"),
+    "auto_refused": _l("Automatic approval refused"),
 }
 STATE_NAMES = {
     "cancelled": _l("Cancelled"),
@@ -57,10 +62,12 @@ DONE_TEXTS = {
     "cancel": _l("Request cancelled."),
     "transfer": _l("Handed over."),
     "add_approver": _l("Approvers added."),
+    "remove_approver": _l("Approvers taken back."),
     "remind": _l("Reminder sent."),
     "comment": _l("Your comment was added."),
 }
-BUILTIN_ORDER = ("transfer", "add_approver", "withdraw", "remind", "cancel", "comment")
+BUILTIN_ORDER = ("transfer", "add_approver", "remove_approver", "withdraw", "remind", "cancel",
+                 "comment")
 #: Words in the name of a final state that ends badly: its badge is red.
 UNHAPPY = ("reject", "declin", "fail", "lost", "void", "refus")
 
@@ -122,17 +129,30 @@ class ProcessLabels:
 
     def describe(self, event: Mapping[str, Any], who: Callable[[str], str] = str) -> str:
         """What a process event of the timeline says after its actor's name; ``who``
-        gives the name a user name shows as."""
+        gives the name a user name shows as.  A deputy's decision names whose task it
+        was."""
+        text = self._describe(event, who)
+        principal = (event.get("data") or {}).get("on_behalf_of")
+        if principal:
+            return _("%(text)s (on behalf of %(name)s)", text=text, name=who(str(principal)))
+        return text
+
+    def _describe(self, event: Mapping[str, Any], who: Callable[[str], str]) -> str:
         data = event.get("data") or {}
         action = event.get("action") or ""
 
         if action == "start":
             return _("started the process")
+        if action == "fork":
+            return _("started the parallel step “%(step)s”", step=self.state(event.get("to")))
         if action == "vote":
             return _(
                 "chose “%(action)s”; waiting for the other approvers",
                 action=self.action(data.get("decision")),
             )
+        if action == "delegate":
+            return _("gave the task of %(from)s to their deputy %(to)s",
+                     **{key: who(str(data.get(key, ""))) for key in ("from", "to")})
         if action == "transfer":
             return _("handed the task to %(user)s", user=who(str(data.get("to", ""))))
         if action == "add_approver":
@@ -140,6 +160,10 @@ class ProcessLabels:
             users = joiner.join(who(str(u)) for u in data.get("users") or [])
             mode = ADD_MODES.get(data.get("mode", "parallel"), data.get("mode", ""))
             return _("added %(users)s as approvers (%(mode)s)", users=users, mode=mode)
+        if action == "remove_approver":
+            joiner = "、" if self.lang.startswith("zh") else ", "
+            return _("took back %(users)s as approvers",
+                     users=joiner.join(who(str(u)) for u in data.get("users") or []))
         if action == "reassign":
             return self._reassigned(data, who)
         if action == "remind":
@@ -150,7 +174,34 @@ class ProcessLabels:
             return _("the deadline passed")
         if action == "timeout":
             return _("the deadline passed; the step was decided automatically")
+        if action in ("auto_approve", "auto_skip", "auto_refused"):
+            return self._automatic(action, data, who)
         return _("chose “%(action)s”", action=self.action(action))
+
+    def _automatic(self, action: str, data: Mapping[str, Any],
+                   who: Callable[[str], str]) -> str:
+        """An approval decided automatically (审批人去重, 审批人为空), or refused."""
+        joiner = "、" if self.lang.startswith("zh") else ", "
+        reason = data.get("reason")
+        if action == "auto_refused":
+            return _("could not pass the step automatically (%(error)s); it went to %(to)s",
+                     error=data.get("error", ""),
+                     to=joiner.join(who(str(u)) for u in data.get("to") or []))
+        if action == "auto_skip":
+            users = joiner.join(who(str(u)) for u in data.get("users") or [])
+            if reason == "requester":
+                return _("skipped %(users)s automatically: the requester does not approve "
+                         "their own request", users=users)
+            return _("skipped %(users)s automatically: they approved earlier", users=users)
+        user = data.get("user")
+        if user and reason == "requester":
+            return _("approved automatically for %(user)s, the requester", user=who(str(user)))
+        if user:
+            return _("approved automatically for %(user)s, who approved earlier",
+                     user=who(str(user)))
+        if reason == "empty":
+            return _("passed the step automatically: nobody was named to approve it")
+        return _("passed the step automatically: nobody was left to approve it")
 
     def _reassigned(self, data: Mapping[str, Any], who: Callable[[str], str]) -> str:
         joiner = "、" if self.lang.startswith("zh") else ", "

@@ -1,19 +1,13 @@
 """The signed-in user's own page: change the password (under the account policy, which
-may revoke the user's API tokens), create tokens with a lifetime, list and revoke them."""
+may revoke the user's API tokens), create tokens with a lifetime, list and revoke them;
+the deputies section posts to :mod:`formflow.web.profile_delegations`."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from formflow.auth import (
-    authenticate,
-    create_token,
-    list_tokens,
-    password_stamp,
-    revoke_token,
-    set_password,
-)
+from formflow.auth.accounts import WrongPassword
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
@@ -23,14 +17,15 @@ from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 
-def _page(status: int = 200, **context):
+def render_profile(status: int = 200, **context):
+    """The profile page; ``context``: what a refused form shows again."""
     user = signed_in()
-    with get_runtime().db.read() as conn:
-        tokens = list_tokens(conn, user.id)
     return render(
         "profile/profile",
         user=user,
-        tokens=tokens,
+        tokens=get_runtime().accounts.tokens(user),
+        delegations=get_runtime().delegations.list(user),
+        process_choices=process_choices(),
         token_days_default=get_runtime().account_policy.token_days,
         status=status,
         crumbs=[(_("Profile"), None)],
@@ -38,9 +33,17 @@ def _page(status: int = 200, **context):
     )
 
 
+def process_choices() -> list[tuple[str, str]]:
+    """(qualified name, label) of every process, by label, for the deputies form."""
+    lang = page_language()
+    found = [(p.qualified_name, p.label.text(lang))
+             for app in get_runtime().model.apps.values() for p in app.processes.values()]
+    return sorted(found, key=lambda pair: pair[1])
+
+
 @web.get("/profile")
 def profile():
-    return _page()
+    return render_profile()
 
 
 @web.post("/profile/password")
@@ -56,21 +59,17 @@ def change_password():
     if not errors and runtime.login_throttle.attempt(key):
         errors["current_password"] = [_("Too many attempts. Try again later.")]
     if not errors:
-        with runtime.db.write() as conn:
-            if authenticate(conn, user.username, current) is None:
-                errors["current_password"] = [_("The current password is wrong.")]
-            else:
-                try:
-                    set_password(conn, user.id, new, actor=user,
-                                 policy=runtime.account_policy)
-                    # this session goes on; every other one of the user ends
-                    session["auth_stamp"] = password_stamp(conn, user.id)
-                except ValidationFailed as failed:
-                    errors["new_password"] = render_errors(failed.errors, page_language()).get(
-                        "password", [_("Choose another password.")]
-                    )
+        try:
+            # this session goes on; every other one of the user ends
+            session["auth_stamp"] = runtime.accounts.change_password(user, current, new)
+        except WrongPassword:
+            errors["current_password"] = [_("The current password is wrong.")]
+        except ValidationFailed as failed:
+            errors["new_password"] = render_errors(failed.errors, page_language()).get(
+                "password", [_("Choose another password.")]
+            )
     if errors:
-        return _page(422, password_errors=errors)
+        return render_profile(422, password_errors=errors)
     runtime.login_throttle.succeeded(key)
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("web.profile"))
@@ -81,26 +80,23 @@ def new_token():
     user = signed_in()
     runtime = get_runtime()
     try:
-        with runtime.db.write() as conn:
-            _, token = create_token(conn, user.id, request.form.get("name", ""),
-                                    days=request.form.get("days"), actor=user,
-                                    policy=runtime.account_policy)
+        token = runtime.accounts.create_token(user, request.form.get("name", ""),
+                                              request.form.get("days"))
     except ValidationFailed as failed:
-        return _page(
+        return render_profile(
             422,
             token_errors=render_errors(failed.errors, page_language()),
             token_name=request.form.get("name", ""),
             token_days=request.form.get("days", ""),
         )
-    return _page(new_token=token)
+    return render_profile(new_token=token)
 
 
 @web.post("/profile/tokens/<int:token_id>/revoke")
 def revoke(token_id: int):
     user = signed_in()
     try:
-        with get_runtime().db.write() as conn:
-            revoke_token(conn, token_id, user_id=user.id, actor=user)
+        get_runtime().accounts.revoke_token(user, token_id)
     except NotFound:
         flash(_("No such token."), "error")
         return redirect(url_for("web.profile"))

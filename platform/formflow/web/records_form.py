@@ -23,7 +23,7 @@ from formflow.errors import Conflict, StaleVersion, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.metadata.model import Entity, Field
 from formflow.records.idempotency import KeyReused
-from formflow.records.service import Preview
+from formflow.records.preview import Preview
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web

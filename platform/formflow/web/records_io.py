@@ -16,8 +16,8 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from formflow.downloads import download
 from formflow.errors import ServiceError
+from formflow.http.downloads import download
 from formflow.io.importing import ImportFailed, ImportResult, error_lines
 from formflow.io.mapping import read_mapping
 from formflow.runtime import get_runtime

@@ -84,6 +84,8 @@ def _people(record, history, area) -> list[dict[str, str]]:
         data = event.get("data") or {}
         names.add(data.get("to") if isinstance(data.get("to"), str) else None)
         names.update(u for u in data.get("users") or [] if isinstance(u, str))
+        for key in ("from", "on_behalf_of", "user"):
+            names.add(data.get(key) if isinstance(data.get(key), str) else None)
     if area is not None:
         names |= area.people()
     return [{"_created_by": name} for name in names if name]

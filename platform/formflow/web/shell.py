@@ -21,9 +21,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from formflow.api.language import request_language
 from formflow.auth import User
 from formflow.errors import ServiceError
+from formflow.http.language import request_language
 from formflow.i18n import LANGUAGES, Message, negotiate
 from formflow.metadata.model import App, Entity, Label
 from formflow.plugins.declarations import call_with

@@ -48,7 +48,23 @@ class StepOwners:
             if rule.value == REQUESTER:
                 return _("the head of the requester's department")
             return _("the department head of %(field)s", field=self.field(rule.value))
+        if rule.kind == "managers_of":
+            return self.chain(rule)
         return _("the person in %(field)s", field=self.field(rule.value))
+
+    def chain(self, rule: Assignee) -> str:
+        """A manager chain (逐级审批) in words."""
+        who = _("the requester") if rule.value == REQUESTER else self.field(rule.value)
+        if rule.until and rule.until[0] == "role":
+            label = self.roles.get(rule.until[1])
+            role = label.text(self.lang) if label else rule.until[1]
+            return _("each manager above %(who)s, up to the first %(role)s", who=who, role=role)
+        if rule.until:
+            return _("each manager above %(who)s, up to the department head", who=who)
+        if rule.levels:
+            return _("each manager above %(who)s, up to %(levels)s levels", who=who,
+                     levels=rule.levels)
+        return _("each manager above %(who)s", who=who)
 
     def mode(self, state: State) -> str:
         approval = state.approval

@@ -17,25 +17,23 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth.tables import users
+from formflow.fields.columns import utcnow
 from formflow.i18n import negotiate
-from formflow.process.notifications import TEXTS, describe, render
+from formflow.process.notifications.service import TEXTS, describe, render
 from formflow.process.tables import notifications
+from formflow.settings import parse_smtp_url
 from formflow.storage.database import after_commit
-from formflow.storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
-SCHEMES = {"smtp": ("plain", 25), "smtp+starttls": ("starttls", 587), "smtps": ("ssl", 465)}
 TIMEOUT_SECONDS = 10
 #: How long ``formflow tick`` keeps retrying a mail that could not be sent.
 RETRY_WINDOW = timedelta(days=1)
@@ -43,31 +41,6 @@ RETRY_BATCH = 500
 GREETING = {"en": "Hello {name},", "zh-CN": "{name}，您好："}
 SIGNATURE = {"en": "— Formflow (this message was sent automatically)",
              "zh-CN": "—— Formflow（系统自动发送，请勿回复）"}
-
-
-@dataclass(frozen=True)
-class SmtpServer:
-    host: str
-    port: int
-    security: str  # plain | starttls | ssl
-    username: str | None = None
-    password: str | None = None
-
-
-def parse_smtp_url(url: str) -> SmtpServer:
-    """The server an ``smtp://``, ``smtp+starttls://`` or ``smtps://`` URL names; a
-    ``ValueError`` for anything else."""
-    parts = urlsplit(url)
-    if parts.scheme not in SCHEMES or not parts.hostname:
-        raise ValueError("use smtp://, smtp+starttls:// or smtps://user:password@host:port")
-    security, port = SCHEMES[parts.scheme]
-    if parts.scheme == "smtp" and parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true"):
-        security = "starttls"
-    return SmtpServer(
-        host=parts.hostname, port=parts.port or port, security=security,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-    )
 
 
 class Mailer:

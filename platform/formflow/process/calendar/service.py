@@ -19,20 +19,19 @@ from sqlalchemy.engine import Connection
 from formflow.auth import User
 from formflow.auth.admin_log import Target, record
 from formflow.errors import Forbidden, NotFound, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
-from formflow.process.workcalendar import (
+from formflow.process.calendar.working import (
     DEFAULT_HOURS,
     DEFAULT_WEEKDAYS,
     ROW_ID,
     Period,
-    calendar_days,
-    calendar_week,
     format_period,
     parse_period,
     parse_time,
     valid_hours,
 )
-from formflow.storage.types import utcnow
+from formflow.process.tables import calendar_days, calendar_week
 
 MAX_NOTE = 200
 MAX_DAYS_PER_CALL = 1000

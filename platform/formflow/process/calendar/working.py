@@ -20,9 +20,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from formflow.process.tables import calendar_days, calendar_week
 from formflow.settings import DEFAULTS
-from formflow.storage.system import system_metadata
-from formflow.storage.types import UtcDateTime
 
 #: The calendar's single row in ``ff_calendar``.
 ROW_ID = 1
@@ -30,26 +29,6 @@ DEFAULT_WEEKDAYS = (1, 2, 3, 4, 5)  # ISO weekday numbers: Monday is 1, Sunday 7
 DEFAULT_HOURS = ((time(9), time(12)), (time(13), time(18)))
 #: How far a deadline may lie; a calendar with hardly any working day fails loudly.
 MAX_DAYS = 3660
-
-calendar_week = sa.Table(
-    "ff_calendar",
-    system_metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("weekdays", sa.JSON, nullable=False),  # [1, 2, 3, 4, 5]
-    sa.Column("hours", sa.JSON, nullable=False),  # [["09:00", "12:00"], ["13:00", "18:00"]]
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Column("updated_by", sa.Integer, sa.ForeignKey("ff_users.id", ondelete="SET NULL")),
-)
-
-calendar_days = sa.Table(
-    "ff_calendar_days",
-    system_metadata,
-    sa.Column("day", sa.Date, primary_key=True),
-    #: False: a holiday (a non-working weekday); true: a make-up working day.
-    sa.Column("working", sa.Boolean, nullable=False),
-    sa.Column("note", sa.String(200)),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-)
 
 Period = tuple[time, time]
 

@@ -2,7 +2,7 @@
 breached deadline, a nudge; the requester: an approval, rejection, send-back, transfer or
 comment, with who did it and their comment), and what plugins tell users through
 :meth:`NotificationService.send` in the kinds they register, listed in the user's inbox
-and, when SMTP is configured, sent by e-mail (:mod:`formflow.process.mail`).
+and, when SMTP is configured, sent by e-mail (:mod:`formflow.process.notifications.mail`).
 
 :func:`describe` turns stored notifications into :class:`Notice` objects that name the
 record and the step, and :func:`render` words one in a language; the list API and the
@@ -22,12 +22,12 @@ from sqlalchemy.engine import Connection
 from formflow.auth import User
 from formflow.auth.tables import users
 from formflow.errors import NotFound
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message, negotiate
 from formflow.metadata.model import Label, Model
 from formflow.process.outcomes import OUTCOMES
 from formflow.process.tables import events, notifications, tasks
 from formflow.storage.tables import Schema
-from formflow.storage.types import utcnow
 
 MAX_LIST = 200
 

@@ -1,4 +1,5 @@
-"""Column types shared by system and entity tables."""
+"""Column types of system and entity tables, and the clock they store: each field type
+names its column with these."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ def deadline(conn: Connection, start: datetime, duration: str,
     amount, unit = _parse(duration)
     if unit in _CLOCK:
         return start + amount * _CLOCK[unit]
-    from formflow.process.workcalendar import add_business_time
+    from formflow.process.calendar.working import add_business_time
 
     return add_business_time(conn, start, amount, unit, timezone)
 
