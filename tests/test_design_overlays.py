@@ -180,3 +180,25 @@ def test_an_overlay_that_no_longer_checks_is_left_out_and_the_app_still_loads(
     names = {field.name for field in upgraded.model.apps["shop"].entities["product"].fields}
     assert "x_double" not in names and "stars" not in names
     assert "shop" not in upgraded.overlays
+
+
+def test_only_designers_see_or_change_an_overlay(api, api_as, make_user, runtime):
+    clerk = api_as(make_user("clara", roles=["clerk"]))
+    assert clerk.get("design/apps/shop/overlays").status_code == 403
+    response = clerk.post("design/apps/shop/draft/ops", json={"ops": [
+        {"op": "set", "path": "app/label", "value": "x"}]})
+    assert response.status_code == 403
+    assert clerk.post("design/apps/shop/overlays",
+                      json={"action": "reset", "path": "app"}).status_code == 403
+    assert overlay_rows(runtime) == 0
+    assert api.get("design/apps/nothing/overlays").status_code == 404
+
+
+def test_an_overlay_action_names_what_is_wrong(api, runtime):
+    apply(api, [{"op": "set", "path": "app/label", "value": "Store"}], app="shop")
+    bad = api.post("design/apps/shop/overlays", json={"action": "drop", "index": 5})
+    assert bad.status_code == 404
+    assert api.post("design/apps/shop/overlays", json={"action": "merge"}).status_code == 422
+    assert overlay_rows(runtime) == 1
+    dropped = api.post("design/apps/shop/overlays", json={"action": "drop", "index": 0})
+    assert dropped.get_json() == {"items": []} and overlay_rows(runtime) == 0
