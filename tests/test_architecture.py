@@ -28,7 +28,8 @@ MAX_LINES = 500
 # service (or a layer below one) and knows no request.
 HTTP_EDGE = (
     "formflow.web", "formflow.api", "formflow.http", "formflow.ops",
-    "formflow.app", "formflow.cli", "formflow.cli_data", "formflow.files_cli",
+    "formflow.app", "formflow.cli", "formflow.cli_data", "formflow.cli_overlays",
+    "formflow.files_cli",
     "formflow.runtime", "formflow.reloading",
     "formflow.outage", "formflow.request_limits", "formflow.__main__",
     "formflow.plugins.pages",  # the plugin surface for pages: re-exports of the edge

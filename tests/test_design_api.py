@@ -138,13 +138,14 @@ def test_undo_with_a_stale_revision_is_412(api):
     assert draft(api)["documents"]["app.json"]["label"] == "One"
 
 
-def test_a_shipped_app_can_be_read_but_not_changed(api):
+def test_a_shipped_app_is_changed_through_its_overlay(api):
     body = draft(api, "shop")
     assert "app.json" in body["documents"]
     response = api.post("design/apps/shop/draft/ops",
                         json={"ops": [{"op": "set", "path": "app/label", "value": "x"}]})
-    assert response.status_code == 409
-    assert api.post("design/apps/shop/publish", json={}).status_code == 409
+    assert response.status_code == 200
+    assert draft(api, "shop")["documents"]["app.json"]["label"] == "x"
+    assert api.post("design/apps/shop/draft/undo").status_code == 409
     assert api.get("design/apps/shop/versions").get_json() == {"items": []}
     assert api.get("design/apps/nothing/draft").status_code == 404
 

@@ -152,4 +152,46 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
                                     "zh-CN": "{rows}无法转换为 {type}{examples}"},
     "design_rows_too_long": {"en": "{rows} longer than {max} characters{examples}",
                              "zh-CN": "{rows}超过 {max} 个字符{examples}"},
+    # -- overlays of shipped apps --
+    "overlay_site_name": {
+        "en": "{name}: what a site adds to a shipped app is named with the prefix {prefix}, "
+              "so an upgrade never collides with it.",
+        "zh-CN": "{name}：在随系统提供的应用中新增的名称须以 {prefix} 开头，升级时才不会冲突。",
+    },
+    "overlay_fixed": {
+        "en": "{path}: the {property} of a shipped element cannot be changed "
+              "(add a new element named x_… instead).",
+        "zh-CN": "{path}：随系统提供的元素不能修改其 {property}（请改为新增以 x_ 开头的元素）。",
+    },
+    "overlay_loosen": {
+        "en": "{path} is required in the shipped app; a site may tighten rules, "
+              "not loosen them.",
+        "zh-CN": "{path} 在随系统提供的应用中为必填；站点只能收紧规则，不能放宽。",
+    },
+    "overlay_no_remove": {
+        "en": "{path} is shipped and cannot be removed; hide it instead.",
+        "zh-CN": "{path} 随系统提供，不能删除；请改为隐藏。",
+    },
+    "overlay_whole_document": {
+        "en": "{path} is shipped: change its parts, not the whole document.",
+        "zh-CN": "{path} 随系统提供：请修改其中的部分，而不是整个文档。",
+    },
+    "overlay_conflict": {
+        "en": "The shipped value changed since this change was made; the site's value "
+              "still applies.",
+        "zh-CN": "此修改之后随系统提供的值已变更；仍以站点的值为准。",
+    },
+    "overlay_action": {
+        "en": "Give action accept or drop with the index of an operation, "
+              "or reset with a path.",
+        "zh-CN": "请提供 action：accept 或 drop（附操作的 index），或 reset（附 path）。",
+    },
+    "overlay_not_found": {
+        "en": "The overlay has no operation {index}.",
+        "zh-CN": "定制中没有第 {index} 个操作。",
+    },
+    "overlay_file": {
+        "en": "An overlay is a list of items, each with an op (an object) and was.",
+        "zh-CN": "定制文件应为条目列表，每项含 op（对象）和 was。",
+    },
 }

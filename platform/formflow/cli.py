@@ -13,7 +13,9 @@ from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name, list_tokens
 from formflow.auth.admin_log import CLI
 from formflow.cli_data import DATA_COMMANDS, user_show_command
-from formflow.design.site_apps import published_site_apps_at
+from formflow.cli_overlays import OverlaidApps, echo_published_overlays, overlays_group
+from formflow.design.overlay_store import published_overlays
+from formflow.design.site_apps import published_site_apps_at, read_at
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.files_cli import files_group
 from formflow.i18n import render_errors
@@ -63,12 +65,15 @@ def check_command(paths: tuple[str, ...]) -> None:
         sys.exit(1)
     # Without paths, the site apps published in the database are checked too.
     site_apps = {} if paths else published_site_apps_at(settings["DATABASE_URL"])
+    overlays = {} if paths else read_at(settings["DATABASE_URL"], published_overlays)
+    checked = OverlaidApps(overlays)
     problems = collect_problems(
         targets, field_types=list(field_types), functions=list(functions), warnings=True,
-        site_apps=site_apps,
+        site_apps=site_apps, adjust=checked,
     )
     for problem in problems:
         click.echo(str(problem))
+    checked.echo_skipped()
     errors = [p for p in problems if not p.is_warning]
     if errors:
         click.echo(f"{len(errors)} problem(s) found.", err=True)
@@ -100,6 +105,8 @@ def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
         click.echo(("[destructive] " if step.destructive else "") + step.description)
     done = "planned" if plan_only else "applied"
     click.echo(f"{len(steps)} change(s) {done}." if steps else "Nothing to change.")
+    if plan_only:
+        echo_published_overlays(runtime)
 
 
 @main.command("plugins")
@@ -120,6 +127,7 @@ def user_group() -> None:
 for _command in DATA_COMMANDS:
     main.add_command(_command)
 user_group.add_command(user_show_command)
+main.add_command(overlays_group)
 
 
 @user_group.command("create")

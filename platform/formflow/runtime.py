@@ -27,6 +27,8 @@ from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
 from formflow.automations.log import AutomationLog
 from formflow.automations.runner import AutomationRunner
+from formflow.design.overlay_apply import apply_overlay
+from formflow.design.overlay_store import published_overlays
 from formflow.design.site_apps import published_site_apps
 from formflow.fields import Registry, builtin_registry
 from formflow.insights.dashboards import DashboardService
@@ -99,8 +101,10 @@ class Runtime:
         previous: Runtime | None = None,
         site_apps: Mapping[str, Mapping[str, Any]] | None = None,
         prepared: tuple[Model, Schema] | None = None,
+        overlays: Mapping[str, list[dict]] | None = None,
     ):
         """``site_apps``: the site apps to load (default: the published ones);
+        ``overlays``: the overlays of shipped apps to load (default: the published ones);
         ``prepared``: the model of the metadata path and those site apps, and its
         schema, when the caller built them already."""
         self.settings = settings
@@ -114,6 +118,10 @@ class Runtime:
         self.field_types, self.functions = plugin_extensions(self.plugins)
         #: The site apps (kept in the database) this runtime serves: name -> documents.
         self.site_apps = dict(published_site_apps(self.db) if site_apps is None else site_apps)
+        #: The overlays of shipped apps this runtime serves: app -> [{"op", "was"}].
+        self.overlays = dict(published_overlays(self.db) if overlays is None else overlays)
+        #: The shipped documents of each file app, as its files hold them.
+        self.shipped: dict[str, dict[str, Any]] = dict(previous.shipped) if previous else {}
         if prepared is None:
             self.model = self._load_model()
             self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
@@ -193,17 +201,28 @@ class Runtime:
         the log, so the other apps keep working; broken file apps stop the start."""
         def model() -> Model:
             return load(self.settings["METADATA_PATH"], field_types=list(self.field_types),
-                        functions=list(self.functions), site_apps=self.site_apps)
+                        functions=list(self.functions), site_apps=self.site_apps,
+                        adjust=self._overlaid)
 
         try:
             return model()
         except MetadataError as error:
-            broken = {p.file.partition("/")[0] for p in error.problems} & set(self.site_apps)
-            if not broken:
+            broken = {p.file.partition("/")[0] for p in error.problems}
+            overlaid = broken & set(self.overlays)
+            broken &= set(self.site_apps)
+            if not broken and not overlaid:
                 raise
-            log.error("site apps left out, their published version does not load:\n%s", error)
+            log.error("site apps or overlays left out, they do not load:\n%s", error)
             self.site_apps = {k: v for k, v in self.site_apps.items() if k not in broken}
+            self.overlays = {k: v for k, v in self.overlays.items() if k not in overlaid}
             return model()
+
+    def _overlaid(self, app: str, documents: dict[str, Any]) -> Mapping[str, Any]:
+        """A file app's documents with its overlay (operations that no longer apply
+        are skipped); remembers the shipped documents."""
+        self.shipped[app] = documents
+        items = self.overlays.get(app)
+        return apply_overlay(documents, items)[0] if items else documents
 
     def reloaded(self) -> Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the
@@ -217,6 +236,10 @@ class Runtime:
         """A runtime serving ``site_apps`` instead of the published ones (what a publish
         is about to make current), sharing what :meth:`reloaded` shares."""
         return Runtime(self.settings, previous=self, site_apps=site_apps, prepared=prepared)
+
+    def with_overlays(self, overlays: Mapping[str, list[dict]]) -> Runtime:
+        """A runtime serving ``overlays`` instead of the published ones."""
+        return Runtime(self.settings, previous=self, overlays=overlays)
 
     def plugin_tables(self):
         """The tables plugins add beside the entities' (checked for clashes)."""

@@ -127,3 +127,28 @@ def design_import():
         raise UnsupportedMediaType(Message("design_zip_required"))
     draft, created = _service().import_zip(user, data)
     return _draft(draft, documents=True, status=201 if created else 200)
+
+
+def _overlay(outcomes, user) -> Response:
+    lang = request_language(user)
+    return jsonify(items=[outcome.as_json(lang) for outcome in outcomes])
+
+
+@api.get("/design/apps/<app>/overlays")
+def design_overlays(app: str):
+    user = current_api_user()
+    return _overlay(_service().overlay(user, app), user)
+
+
+@api.post("/design/apps/<app>/overlays")
+def design_overlay_action(app: str):
+    user = current_api_user()
+    return _overlay(_service().change_overlay(user, app, json_body()), user)
+
+
+@api.put("/design/apps/<app>/overlays")
+def design_overlay_replace(app: str):
+    user = current_api_user()
+    body = json_body()
+    items = body.get("items") if isinstance(body, dict) else None
+    return _overlay(_service().replace_overlay(user, app, items), user)

@@ -40,6 +40,14 @@ _PLAN = {"type": "object", "properties": {"problems": _PROBLEMS,
 _ZIP = {"description": "A zip of the app folder",
         "content": {"application/zip": {"schema": {"type": "string",
                                                    "contentEncoding": "binary"}}}}
+_OVERLAY = {"type": "object", "properties": {"items": {"type": "array", "items": {
+    "type": "object", "required": ["op", "path", "status"], "properties": {
+        "op": {"enum": ["add", "set", "hide", "order", "remove"]}, "path": {"type": "string"},
+        "value": {}, "was": {"description": "The shipped value the operation was made against"},
+        "status": {"enum": ["applied", "conflict", "orphan", "invalid"]},
+        "message": {"type": "string"}}}}}}
+_OVERLAY_ITEM = {"type": "object", "required": ["op"], "properties": {
+    "op": _OPERATION, "was": {"type": "object", "description": '{"value": ...} or {}'}}}
 
 
 def design_paths(operation, json) -> dict[str, Any]:
@@ -92,6 +100,21 @@ def design_paths(operation, json) -> dict[str, Any]:
         f"{app}/export": {"get": operation(
             "The app as a zip of its folder (the draft, or ?version=N)", {"200": _ZIP},
             [_APP, {"name": "version", "in": "query", "schema": {"type": "integer"}}])},
+        f"{app}/overlays": {
+            "get": operation("A shipped app's overlay (the site's changes) with each "
+                             "operation's status against the shipped files",
+                             {"200": json(_OVERLAY)}, [_APP]),
+            "post": operation(
+                "Accept (re-base onto the shipped value) or drop an operation, or reset an "
+                "element to shipped", {"200": json(_OVERLAY)}, [_APP],
+                body={"type": "object", "required": ["action"], "properties": {
+                    "action": {"enum": ["accept", "drop", "reset"]},
+                    "index": {"type": "integer"}, "path": {"type": "string"}}}),
+            "put": operation("Replace the overlay (an exported one)", {"200": json(_OVERLAY)},
+                             [_APP], body={"type": "object", "required": ["items"],
+                                           "properties": {"items": {
+                                               "type": "array", "items": _OVERLAY_ITEM}}}),
+        },
         f"{PREFIX}/import": {"post": {**operation(
             "A zipped app folder becomes a site app's draft", {"201": json(_DRAFT),
                                                                "200": json(_DRAFT)}),

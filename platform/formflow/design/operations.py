@@ -31,6 +31,7 @@ from formflow.design.paths import (
     parse,
     resolve,
 )
+from formflow.errors import ValidationFailed
 from formflow.i18n import Message
 
 OPS = ("add", "set", "hide", "order", "remove")
@@ -50,6 +51,16 @@ class OperationError(Exception):
         self.index = index
         self.message = message
         super().__init__(f"{index}: {message.key}")
+
+
+class OperationFailed(ValidationFailed):
+    """An operation could not apply: a 422 naming its index; nothing was applied."""
+
+    def __init__(self, error: OperationError):
+        super().__init__({f"ops[{error.index}]": [error.message]})
+        self.index = error.index
+        self.message = Message("design_op_failed", {"index": error.index,
+                                                    "problem": error.message})
 
 
 def apply_ops(

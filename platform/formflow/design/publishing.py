@@ -70,19 +70,11 @@ class Publisher:
         destructive = [step for step in planned.steps if step["destructive"]]
         if destructive and not confirm:
             raise PublishRefused(Message("design_confirm_destructive"), [], destructive, 409)
-        published = published_site_apps(self.runtime.db)
-        site_apps = {**published, self.row.app: self.documents}
-        others = {k: v for k, v in published.items() if k != self.row.app}
-        current = {k: v for k, v in self.runtime.site_apps.items() if k != self.row.app}
-        # The model checked is the runtime's with this draft in: reuse it, and its
-        # tables, unless another site app was published since the runtime was built.
-        prepared = (self.model, self.schema) if others == current else None
-        fresh = self.runtime.with_site_apps(site_apps, prepared)
+        fresh = self.fresh_runtime()
         version: list[int] = []
 
         def record(conn) -> None:
-            drafts.read_app(conn, self.row.app, lock=True)  # publishes of an app take turns
-            version.append(drafts.add_version(conn, self.row.app, self.documents, author, note))
+            version.append(self.record(conn, author, note))
 
         try:
             migrate(fresh, allow_destructive=bool(destructive), on_publish=record)
@@ -90,3 +82,19 @@ class Publisher:
             problems = [{"path": "", "message": line} for line in refused.problems]
             raise PublishRefused(Message("design_data_problems"), problems) from None
         return version[0], fresh
+
+    def fresh_runtime(self):
+        """The runtime serving the published apps with this draft in."""
+        published = published_site_apps(self.runtime.db)
+        site_apps = {**published, self.row.app: self.documents}
+        others = {k: v for k, v in published.items() if k != self.row.app}
+        current = {k: v for k, v in self.runtime.site_apps.items() if k != self.row.app}
+        # The model checked is the runtime's with this draft in: reuse it, and its
+        # tables, unless another site app was published since the runtime was built.
+        prepared = (self.model, self.schema) if others == current else None
+        return self.runtime.with_site_apps(site_apps, prepared)
+
+    def record(self, conn, author: str, note: str) -> int:
+        """Record the published version (in the transaction raising the revision)."""
+        drafts.read_app(conn, self.row.app, lock=True)  # publishes of an app take turns
+        return drafts.add_version(conn, self.row.app, self.documents, author, note)

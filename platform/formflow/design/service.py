@@ -16,7 +16,8 @@ from typing import Any
 
 from formflow.auth import User
 from formflow.design import archive, drafts
-from formflow.design.operations import OperationError, apply_ops
+from formflow.design.operations import OperationError, OperationFailed, apply_ops
+from formflow.design.overlay_service import Overlays
 from formflow.design.paths import APP_DOCUMENT, named_path
 from formflow.design.publishing import Publisher
 from formflow.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
@@ -35,16 +36,6 @@ RESERVED = frozenset({
     "profile", "api", "health", "metrics", "language",
 })
 MAX_NOTE = 2000
-
-
-class OperationFailed(ValidationFailed):
-    """An operation could not apply: a 422 naming its index; nothing was applied."""
-
-    def __init__(self, error: OperationError):
-        super().__init__({f"ops[{error.index}]": [error.message]})
-        self.index = error.index
-        self.message = Message("design_op_failed", {"index": error.index,
-                                                    "problem": error.message})
 
 
 class ReadOnlyApp(ServiceError):
@@ -83,6 +74,8 @@ class DesignService:
     def __init__(self, runtime):
         self.runtime = runtime
         self.db = runtime.db
+        #: Shipped apps: their changes are kept as overlays.
+        self.overlays = Overlays(runtime, self._checked)
 
     def _remembered(self, app: str) -> _Remembered:
         key = (self.db.engine.url.render_as_string(hide_password=True), app)
@@ -121,7 +114,9 @@ class DesignService:
         with self.db.read() as conn:
             row = drafts.read_app(conn, app)
             if row is None:
-                return self._shipped_draft(app)
+                self._shipped_draft(app)  # 404 unless shipped
+                revision, documents = self.overlays.draft(app)
+                return Draft(app, revision, documents, self.problems(app, documents))
             documents = self._documents(conn, app, row.revision)
         self._remember(app, row.revision, documents)
         return Draft(app, row.revision, documents, self.problems(app, documents))
@@ -136,6 +131,13 @@ class DesignService:
                                   field_types=list(self.runtime.field_types),
                                   functions=list(self.runtime.functions),
                                   cache=remembered.cache)
+
+    def _checked(self, app: str, documents: Mapping[str, Any]) -> tuple[Model, list[dict]]:
+        model, problems = self._check(app, documents)
+        return model, [_problem(documents, p) for p in problems]
+
+    def is_shipped(self, app: str) -> bool:
+        return app in self.runtime.shipped and app not in self.runtime.site_apps
 
     def _shipped_draft(self, app: str) -> Draft:
         shipped = self.runtime.model.apps.get(app)
@@ -186,6 +188,9 @@ class DesignService:
         caller edited (a stale one is refused: 412)."""
         _require(user)
         ops = plain_json(ops)
+        if self.is_shipped(app):
+            revision, after = self.overlays.apply(app, ops, expected, user.username)
+            return Draft(app, revision, after, self.problems(app, after))
         with self.db.write() as conn:
             self._site_row(conn, app)
             row = drafts.locked(conn, app, expected)
@@ -270,12 +275,37 @@ class DesignService:
         return self._publisher(app).publish(confirm=confirm, note=note, author=user.username)
 
     def _publisher(self, app: str) -> Publisher:
+        if self.is_shipped(app):
+            return self.overlays.publisher(app)
         with self.db.read() as conn:
             row = self._site_row(conn, app)
             documents = drafts.read_documents(conn, app)
         model, problems = self._check(app, documents)
         return Publisher(self.runtime, row, documents, model,
                          [_problem(documents, p) for p in problems])
+
+    # -- overlays of shipped apps -----------------------------------------------------------
+
+    def overlay(self, user: User, app: str) -> list:
+        """The draft overlay's operations with their status against the shipped files."""
+        _require(user)
+        return self.overlays.outcomes(self._shipped_app(app))
+
+    def change_overlay(self, user: User, app: str, body: Any) -> list:
+        """Accept, drop or reset (see :meth:`Overlays.change`); the overlay after it."""
+        _require(user)
+        self.overlays.change(self._shipped_app(app), plain_json(body), user.username)
+        return self.overlays.outcomes(app)
+
+    def replace_overlay(self, user: User, app: str, items: Any) -> list:
+        _require(user)
+        self.overlays.replace_all(self._shipped_app(app), plain_json(items), user.username)
+        return self.overlays.outcomes(app)
+
+    def _shipped_app(self, app: str) -> str:
+        if not self.is_shipped(app):
+            raise NotFound(Message("design_app_not_found", {"app": app}))
+        return app
 
     # -- helpers ------------------------------------------------------------------------
 

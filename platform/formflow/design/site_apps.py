@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +39,19 @@ def published_site_apps(db: Database) -> dict[str, dict[str, Any]]:
 
 
 def published_site_apps_at(url: str) -> dict[str, dict[str, Any]]:
-    """The published site apps of the database at ``url`` (for ``formflow check``);
-    a SQLite file that does not exist is not created."""
+    """The published site apps of the database at ``url`` (for ``formflow check``)."""
+    return read_at(url, published_site_apps)
+
+
+def read_at(url: str, read: Callable[[Database], dict]) -> dict:
+    """``read(db)`` on the database at ``url`` (for ``formflow check``); a SQLite file
+    that does not exist is not created (nothing is read)."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite" and (
             not parsed.database or not Path(parsed.database).is_file()):
         return {}
     db = Database(url)
     try:
-        return published_site_apps(db)
+        return read(db)
     finally:
         db.dispose()

@@ -11,7 +11,7 @@ anything is raised, so one ``formflow check`` run shows all of them.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +24,7 @@ from formflow.metadata.model import App, Model, Role, humanize
 from formflow.metadata.problems import MetadataError, Problem
 from formflow.metadata.schema import validate_document
 from formflow.metadata.site_cache import DocumentCache, validate_fieldwise
+from formflow.metadata.site_names import site_names_in_files
 
 __all__ = ["build_process", "check_site_app", "collect_problems", "find_app_folders",
            "humanize", "load"]
@@ -47,6 +48,9 @@ def find_app_folders(path: str | Path) -> list[Path]:
 #: Site apps: app name -> its documents keyed like the files of an app folder
 #: (``app.json``, ``entities/<e>.json``, ``processes/<p>.json``).
 SiteApps = Mapping[str, Mapping[str, Any]]
+#: Called with each file app's name and documents; returns the documents to load (the
+#: shipped documents with the site's overlay, say).
+Adjust = Callable[[str, dict[str, Any]], Mapping[str, Any]]
 
 
 def load(
@@ -55,12 +59,13 @@ def load(
     field_types: Collection[str] | None = None,
     functions: Collection[str] = (),
     site_apps: SiteApps | None = None,
+    adjust: Adjust | None = None,
 ) -> Model:
     """The model of every app found under ``paths`` and of the ``site_apps`` (apps kept
     in the database); raises :class:`MetadataError` listing every problem when anything
     is wrong (warnings alone do not stop it)."""
     model, problems = _load(paths, field_types=field_types, functions=functions,
-                            site_apps=site_apps or {})
+                            site_apps=site_apps or {}, adjust=adjust)
     if any(not p.is_warning for p in problems):
         raise MetadataError([p for p in problems if not p.is_warning])
     return model
@@ -73,11 +78,12 @@ def collect_problems(
     functions: Collection[str] = (),
     warnings: bool = False,
     site_apps: SiteApps | None = None,
+    adjust: Adjust | None = None,
 ) -> list[Problem]:
     """Every problem in the apps under ``paths`` and the ``site_apps``, sorted; never
     raises (for ``formflow check``).  Warnings are left out unless ``warnings`` is true."""
     _, problems = _load(paths, field_types=field_types, functions=functions,
-                        site_apps=site_apps or {})
+                        site_apps=site_apps or {}, adjust=adjust)
     return sorted(p for p in problems if warnings or not p.is_warning)
 
 
@@ -87,6 +93,7 @@ def _load(
     field_types: Collection[str] | None,
     functions: Collection[str],
     site_apps: SiteApps,
+    adjust: Adjust | None = None,
 ) -> tuple[Model, list[Problem]]:
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -102,7 +109,11 @@ def _load(
         root = Path(root).resolve()
         base = root.parent if (root / APP_FILE).is_file() else root
         for folder in find_app_folders(root):
-            found.append((str(folder), _read_app(folder, base, problems)))
+            documents = _read_app(folder, base, problems)
+            problems += site_names_in_files(documents.documents, documents.file)
+            if adjust is not None and documents.app is not None:
+                documents = _adjusted(documents, adjust, problems)
+            found.append((str(folder), documents))
     for name, site_documents in sorted(site_apps.items()):
         found.append(("", _site_app(name, site_documents, problems)))
     for folder, documents in found:
@@ -132,6 +143,18 @@ def _load(
         )
     )
     return model, problems
+
+
+def _adjusted(docs: _AppDocuments, adjust: Adjust, problems: list[Problem]
+              ) -> _AppDocuments:
+    """A file app's documents as ``adjust`` makes them, checked like a site app's."""
+    effective = adjust(docs.app_name, dict(docs.documents))
+    if effective == docs.documents:
+        return docs
+    adjusted = _site_app(docs.app_name, effective, problems)
+    adjusted.prefix = docs.prefix
+    adjusted.broken |= docs.broken
+    return adjusted
 
 
 def check_site_app(
