@@ -82,4 +82,25 @@ ACCOUNT_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Enter the days the token is valid, from 0 (never expires) to {max}.",
         "zh-CN": "请输入令牌有效天数：0（永不过期）到 {max}。",
     },
+    # -- single sign-on ------------------------------------------------------------------
+    "sso_failed": {
+        "en": "Signing in with your company account did not work; try again.",
+        "zh-CN": "使用企业账号登录未成功，请重试。",
+    },
+    "sso_unknown": {
+        "en": "Your company account has no Formflow user; ask an administrator to add you.",
+        "zh-CN": "您的企业账号在 Formflow 中没有对应用户，请联系管理员添加。",
+    },
+    "sso_inactive": {
+        "en": "Your user is deactivated; ask an administrator.",
+        "zh-CN": "您的用户已停用，请联系管理员。",
+    },
+    "sso_no_name": {
+        "en": "Your company account sent no user name or e-mail address.",
+        "zh-CN": "企业账号未提供用户名或电子邮箱。",
+    },
+    "passwords_off": {
+        "en": "Sign in with your company account; passwords are turned off here.",
+        "zh-CN": "请使用企业账号登录；本系统已关闭密码登录。",
+    },
 }

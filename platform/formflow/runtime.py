@@ -25,6 +25,7 @@ from formflow.auth.accounts import AccountService
 from formflow.auth.admin_log import AdminLog
 from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
+from formflow.auth.single_sign_on import OidcSettings, SingleSignOn
 from formflow.automations.log import AutomationLog
 from formflow.automations.runner import AutomationRunner
 from formflow.design.overlay_apply import apply_overlay
@@ -162,6 +163,9 @@ class Runtime:
         self.delegations = Delegations(self.db, self.model, self.records.timezone)
         self.account_policy = AccountPolicy.from_settings(settings)
         self.accounts = AccountService(self.db, self.account_policy)
+        self.sso_settings = OidcSettings.from_settings(settings)
+        self.sso = None if self.sso_settings is None else SingleSignOn(
+            self.db, self.sso_settings, self.model.roles)
         self.directory = Directory(self.db, self.model, self.account_policy,
                                    on_deactivate=self.process.user_deactivated)
         self.org = OrgTransfer(self.db, self.model, import_limits(settings),

@@ -4,6 +4,7 @@ variables, then the mapping given to ``create_app`` (tests).  Validated once at 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -67,6 +68,17 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_CHECK_COMMON": True,  # refuse common and user-name-derived passwords
     "TOKEN_DAYS": 90,  # lifetime (and longest allowed) of a new API token; 0: no limit
     "PASSWORD_CHANGE_REVOKES_TOKENS": True,  # a new password revokes the user's tokens
+    "OIDC_ISSUER": None,  # single sign-on: the OpenID Connect provider's issuer URL
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_SCOPES": "openid email profile",
+    "OIDC_USERNAME_CLAIM": "preferred_username",  # else the e-mail's local part
+    "OIDC_CREATE_USERS": True,  # make a user on first sign-in
+    "OIDC_ROLES_CLAIM": None,  # e.g. groups: the user's roles follow it
+    "OIDC_ROLE_MAP": None,  # JSON: {"claim value": "role"}
+    "OIDC_DEPARTMENT_CLAIM": None,  # a claim holding a department code
+    "OIDC_LABEL": None,  # the sign-in button's provider name
+    "LOCAL_PASSWORDS": True,  # 0: only single sign-on signs people in on the pages
     "AUTOMATIONS_WEBHOOK_ALLOW": "",  # non-public hosts/networks automation webhooks may call
     "AUTOMATIONS_WEBHOOK_TIMEOUT": 5,  # seconds an automation's webhook call may take
     "AUTOMATIONS_WEBHOOK_SECRET": None,  # signs automation webhook bodies (HMAC-SHA256)
@@ -148,6 +160,7 @@ def _validated(settings: dict[str, Any]) -> dict[str, Any]:
         raise SettingsError(str(error)) from None
     settings["ENV"] = _choice(settings, "ENV", ENVIRONMENTS, str.lower)
     settings["FILE_STORAGE"] = _choice(settings, "FILE_STORAGE", FILE_STORAGES, str.lower)
+    _single_sign_on_settings(settings)
     if settings["FILE_STORAGE"] == "s3" and not settings["S3_BUCKET"]:
         raise SettingsError("FORMFLOW_FILE_STORAGE=s3 needs FORMFLOW_S3_BUCKET")
     settings["LOG_FORMAT"] = _choice(settings, "LOG_FORMAT", LOG_FORMATS, str.lower)
@@ -272,3 +285,23 @@ def parse_smtp_url(url: str) -> SmtpServer:
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )
+
+
+def _single_sign_on_settings(settings: dict[str, Any]) -> None:
+    settings["OIDC_CREATE_USERS"] = _boolean("OIDC_CREATE_USERS", settings["OIDC_CREATE_USERS"])
+    settings["LOCAL_PASSWORDS"] = _boolean("LOCAL_PASSWORDS", settings["LOCAL_PASSWORDS"])
+    if settings["OIDC_ISSUER"] and not settings["OIDC_CLIENT_ID"]:
+        raise SettingsError("FORMFLOW_OIDC_ISSUER needs FORMFLOW_OIDC_CLIENT_ID")
+    if not settings["LOCAL_PASSWORDS"] and not settings["OIDC_ISSUER"]:
+        raise SettingsError("FORMFLOW_LOCAL_PASSWORDS=0 needs single sign-on "
+                            "(FORMFLOW_OIDC_ISSUER): nobody could sign in")
+    role_map = settings["OIDC_ROLE_MAP"]
+    if isinstance(role_map, str):
+        try:
+            role_map = json.loads(role_map)
+        except ValueError:
+            role_map = None
+        if not isinstance(role_map, dict):
+            raise SettingsError('FORMFLOW_OIDC_ROLE_MAP must be a JSON object like '
+                                '{"sales-team": "sales_rep"}')
+        settings["OIDC_ROLE_MAP"] = role_map

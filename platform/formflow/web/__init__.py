@@ -69,6 +69,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     records_view,
     saved_views,
     shell,
+    sso,
     task_reassign,
 )
 from formflow.web.blueprint import web

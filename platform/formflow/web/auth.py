@@ -25,7 +25,8 @@ from formflow.web.redirects import local_path_or_empty
 from formflow.web.rendering import is_htmx, render
 
 #: Pages anyone may open.
-PUBLIC_ENDPOINTS = frozenset({"web.login_form", "web.login", "web.set_language"})
+PUBLIC_ENDPOINTS = frozenset({"web.login_form", "web.login", "web.set_language",
+                              "web.sso_start", "web.sso_callback"})
 
 
 class Account(UserMixin):
@@ -78,6 +79,9 @@ def login_form():
 @web.post("/login")
 def login():
     runtime = get_runtime()
+    if not runtime.settings["LOCAL_PASSWORDS"]:
+        flash(Message("passwords_off").render(page_language()), "error")
+        return render("auth/login", next="", status=403)
     username = request.form.get("username", "").strip()
     asked = request.form.get("next", "")
     target = local_path_or_empty(asked)
@@ -95,15 +99,20 @@ def login():
         flash(Message("bad_credentials").render(lang), "error")
         return render("auth/login", username=username, next=target, status=401)
     runtime.login_throttle.succeeded(key)
+    start_session(signed.user, signed.stamp)
+    return redirect(target or url_for("web.home"))
+
+
+def start_session(user: User, stamp: str | None) -> None:
+    """Sign ``user`` in: a new session (no fixation), the language kept."""
     chosen = session.get("lang")
-    session.clear()  # a new session on sign-in: no fixation
-    login_user(Account(signed.user))
-    session["user_id"] = signed.user.id  # the REST API accepts the page session too
-    session["auth_stamp"] = signed.stamp
+    session.clear()
+    login_user(Account(user))
+    session["user_id"] = user.id  # the REST API accepts the page session too
+    session["auth_stamp"] = stamp
     if chosen:
         session["lang"] = chosen
     csrf_token()
-    return redirect(target or url_for("web.home"))
 
 
 @web.post("/logout")

@@ -12,6 +12,7 @@ from formflow.web import display
 from formflow.web.auth import load_account
 from formflow.web.field_templates import register_field_templates
 from formflow.web.language import babel_locale, babel_timezone
+from formflow.web.sso import init_sso
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 
@@ -27,3 +28,4 @@ def init_web(app: Flask) -> None:
     Babel(app, locale_selector=babel_locale, timezone_selector=babel_timezone)
     display.register_filters(app)
     register_field_templates(app)
+    init_sso(app)
