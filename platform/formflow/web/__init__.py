@@ -44,6 +44,8 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     admin_roles,
     admin_users,
     auth,
+    designer_apps,
+    designer_form,
     files,
     import_columns,
     inbox,
