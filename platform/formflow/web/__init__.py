@@ -46,6 +46,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     auth,
     designer_apps,
     designer_form,
+    designer_publish,
     files,
     import_columns,
     inbox,
