@@ -32,6 +32,7 @@
         post(root, {action: "drop", field: event.item.dataset.field, after: previous(event.item)});
       }
     });
+    root.dataset.ffReady = "true";
   }
 
   function init() {
