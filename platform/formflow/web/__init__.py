@@ -47,6 +47,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     designer_apps,
     designer_form,
     designer_publish,
+    designer_settings,
     files,
     import_columns,
     inbox,
