@@ -175,3 +175,18 @@ def test_the_navigation_bar_links_the_designer_for_designers_only(designer, make
     assert 'id="nav-designer"' in designer().get("/").get_data(as_text=True)
     make_user("pat")
     assert 'id="nav-designer"' not in as_user("pat").get("/").get_data(as_text=True)
+
+
+def test_sections_are_added_given_columns_and_fields_placed_in_them(designer, fleet):
+    page = designer()
+    post_op(page, 2, action="section", label="Basics", value="2")
+    post_op(page, 3, action="place", field="plate", value="basics")
+    post_op(page, 4, action="section", label="More", value="1")
+    post_op(page, 5, action="place", field="plate", value="more")
+    post_op(page, 6, action="columns", section="more", value="3")
+    form = draft(fleet)["documents"]["entities/vehicle.json"]["form"]
+    assert form == {"sections": [
+        {"name": "basics", "label": {"en": "Basics"}, "columns": 2, "fields": []},
+        {"name": "more", "label": {"en": "More"}, "columns": 3, "fields": ["plate"]}]}
+    html = page.get("/designer/fleet/vehicle?field=plate").get_data(as_text=True)
+    assert 'data-section="more"' in html and '<option value="more" selected>' in html

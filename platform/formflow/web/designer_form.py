@@ -19,19 +19,24 @@ from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
 from formflow.web.designer_model import (
     LABEL_LANGUAGES,
+    add_section_ops,
     field_path,
     move_op,
     options_text,
     panel,
     parse_options,
+    place_ops,
     property_value,
     propose_name,
+    section_of,
+    sections,
     text,
 )
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 
-ACTIONS = frozenset({"add", "move", "drop", "set", "options", "remove", "undo", "redo"})
+ACTIONS = frozenset({"add", "move", "drop", "set", "options", "remove", "undo", "redo",
+                     "section", "columns", "place"})
 
 
 def _entity(draft: Draft, entity: str) -> dict:
@@ -65,7 +70,13 @@ def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
                   palette=palette, field=field, table=table, controls=controls,
                   options=options_text(field.get("options")) if field else "",
                   languages=LABEL_LANGUAGES, site=summary.get("owner") == "site",
-                  renamable=summary.get("version") is None, **context)
+                  renamable=summary.get("version") is None, sections=sections(document),
+                  section=section_of(document, field.get("name")) if field else "", **context)
+
+
+def _columns(raw) -> int:
+    """A section's number of columns: 1 to 4."""
+    return int(raw) if raw in ("1", "2", "3", "4") else 1
 
 
 @web.get("/designer/<app>/<entity>")
@@ -98,6 +109,14 @@ def _ops(action: str, entity: str, document: dict, form) -> list[dict]:
                  "after": form.get("after", "")}]
     if action == "remove":
         return [{"op": "remove", "path": field_path(entity, name, table)}]
+    if action == "section":
+        return add_section_ops(entity, document, form.get("label", "").strip(),
+                               _columns(form.get("value")), page_language())
+    if action == "columns":
+        return [{"op": "set", "path": f"entities/{entity}/form/sections/"
+                 f"{form.get('section', '')}/columns", "value": _columns(form.get("value"))}]
+    if action == "place":
+        return place_ops(entity, document, name, form.get("value", ""))
     if action == "options":
         return [{"op": "set", "path": field_path(entity, name, table) + "/options",
                  "value": parse_options(form.get("value", ""))}]

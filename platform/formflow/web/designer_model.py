@@ -152,3 +152,44 @@ def move_op(entity: str, fields: list[dict], name: str, step: int,
     names.remove(name)
     after = names[index - 1] if index > 0 else ""
     return {"op": "order", "path": field_path(entity, name, table), "after": after}
+
+
+def sections(document: dict) -> list[dict]:
+    form = document.get("form")
+    found = form.get("sections") if isinstance(form, dict) else None
+    return [s for s in found or [] if isinstance(s, dict)]
+
+
+def section_of(document: dict, field: str) -> str:
+    return next((s.get("name", "") for s in sections(document)
+                 if field in (s.get("fields") or [])), "")
+
+
+def add_section_ops(entity: str, document: dict, label: str, columns: int,
+                    lang: str) -> list[dict]:
+    """A new named section (and the form that holds it, when there is none yet)."""
+    taken = {s.get("name") for s in sections(document)}
+    name = propose_name(label, taken).replace("f_", "section_", 1)
+    ops = [] if isinstance(document.get("form"), dict) else [
+        {"op": "set", "path": f"entities/{entity}/form", "value": {"sections": []}}]
+    value = {"name": name, "label": {lang: label or name}, "columns": columns, "fields": []}
+    ops.append({"op": "add", "path": f"entities/{entity}/form/sections/{name}", "value": value})
+    return ops
+
+
+def place_ops(entity: str, document: dict, field: str, target: str) -> list[dict]:
+    """Move ``field`` into section ``target`` (at its end), out of the one it was in;
+    ``target`` empty: out of every section."""
+    ops = []
+    for section in sections(document):
+        names = list(section.get("fields") or [])
+        name = section.get("name")
+        if name == target and field not in names:
+            names.append(field)
+        elif name != target and field in names:
+            names.remove(field)
+        else:
+            continue
+        ops.append({"op": "set", "path": f"entities/{entity}/form/sections/{name}/fields",
+                    "value": names})
+    return ops
