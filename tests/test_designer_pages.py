@@ -8,6 +8,7 @@ import pytest
 from conftest import TEST_APPS
 from design_support import VEHICLE, apply, create_app, draft
 from formflow.design.service import DESIGNER_ROLE
+from formflow.web.designer_model import propose_name
 from web_support import csrf
 
 
@@ -190,3 +191,11 @@ def test_sections_are_added_given_columns_and_fields_placed_in_them(designer, fl
         {"name": "more", "label": {"en": "More"}, "columns": 3, "fields": ["plate"]}]}
     html = page.get("/designer/fleet/vehicle?field=plate").get_data(as_text=True)
     assert 'data-section="more"' in html and '<option value="more" selected>' in html
+
+
+def test_names_are_proposed_from_labels():
+    assert propose_name("Plate number", set()) == "plate_number"
+    assert propose_name("Staff files", {"staff_files"}) == "staff_files_2"
+    assert propose_name("车牌", {"f_1"}) == "f_2"
+    assert propose_name("部门", set(), "entity") == "entity_1"
+    assert propose_name("2024 budget", set()) == "f_1"

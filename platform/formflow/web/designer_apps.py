@@ -68,7 +68,7 @@ def designer_add_entity(app: str):
     label = {k: v for k, v in label.items() if v}
     taken = {key[len("entities/"):-len(".json")] for key in draft.documents}
     name = request.form.get("name", "").strip() or propose_name(
-        label.get("en") or label.get("zh-CN") or "", taken).replace("f_", "entity_")
+        label.get("en") or label.get("zh-CN") or "", taken, "entity")
     value = {"label": label or name, "fields": [],
              "permissions": [{"role": "user", "create": True, "read": "all",
                               "update": "all"}]}

@@ -24,16 +24,16 @@ def text(label: Any, lang: str) -> str:
     return "" if label is None else str(label)
 
 
-def propose_name(label: str, taken: set[str]) -> str:
-    """A field name from its label: an ASCII slug (``Plate number`` -> ``plate_number``);
-    a label without ASCII letters (Chinese) gets ``f_<n>``.  Never one in ``taken``."""
+def propose_name(label: str, taken: set[str], prefix: str = "f") -> str:
+    """A name from a label: an ASCII slug (``Plate number`` -> ``plate_number``); a
+    label without ASCII letters (Chinese) gets ``<prefix>_<n>``.  Never one in ``taken``."""
     ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:40]
     if not slug or not slug[0].isalpha():
         number = 1
-        while f"f_{number}" in taken:
+        while f"{prefix}_{number}" in taken:
             number += 1
-        return f"f_{number}"
+        return f"{prefix}_{number}"
     name, number = slug, 2
     while name in taken:
         name, number = f"{slug}_{number}", number + 1
@@ -169,7 +169,7 @@ def add_section_ops(entity: str, document: dict, label: str, columns: int,
                     lang: str) -> list[dict]:
     """A new named section (and the form that holds it, when there is none yet)."""
     taken = {s.get("name") for s in sections(document)}
-    name = propose_name(label, taken).replace("f_", "section_", 1)
+    name = propose_name(label, taken, "section")
     ops = [] if isinstance(document.get("form"), dict) else [
         {"op": "set", "path": f"entities/{entity}/form", "value": {"sections": []}}]
     value = {"name": name, "label": {lang: label or name}, "columns": columns, "fields": []}
