@@ -39,7 +39,8 @@ CHROMIUM_ARGS = [
 ]
 LOCALES = {"zh-CN": "zh-CN", "en": "en-US"}
 PAGES = ("login", "home", "list", "record", "form", "profile", "inbox", "process", "action",
-         "notifications", "admin-users", "admin-plugins", "insights", "insights-process")
+         "notifications", "admin-users", "admin-plugins", "insights", "insights-process",
+         "designer")
 MANAGER = "lihua"
 
 
@@ -157,8 +158,34 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         admin.goto(f"{base}/insights/hr/leave_approval")
         admin.wait_for_selector("#heat-map svg")
         shot("insights-process", on=admin)
+        if "designer" in pages:
+            design(admin, base, lang)
+            shot("designer", on=admin)
         browser.close()
     return shots
+
+
+def design(page, base: str, lang: str) -> None:
+    """Build a small site app in the form designer, its select field selected."""
+    zh = lang == "zh-CN"
+    app = "fleet_zh" if zh else "fleet"
+    page.goto(f"{base}/designer/")
+    page.fill("#app-name", app)
+    page.fill("#app-label-zh", "车队")
+    page.fill("#app-label-en", "Fleet")
+    page.click("#new-app button[type=submit]")
+    page.fill(f"#entity-en-{app}", "Vehicle")
+    page.fill(f"#entity-zh-{app}", "车辆")
+    page.click(f"#app-{app} button[type=submit]")
+    page.wait_for_selector("#designer")
+    for revision, (label, kind) in enumerate(
+            [("车牌号" if zh else "Plate", "text"), ("颜色" if zh else "Colour", "select")], 3):
+        page.fill("#new-label", label)
+        page.click(f"[data-ff-palette] [data-type={kind}]")
+        page.wait_for_selector(f"#designer[data-revision='{revision}']")
+    page.fill("#p-options", "red | Red | 红色 | red\nblue | Blue | 蓝色 | blue")
+    page.locator("#p-options").blur()
+    page.wait_for_selector("#designer[data-revision='5']")
 
 
 def main(argv: list[str] | None = None) -> int:
