@@ -41,7 +41,7 @@ CHROMIUM_ARGS = [
 LOCALES = {"zh-CN": "zh-CN", "en": "en-US"}
 PAGES = ("login", "home", "list", "record", "form", "profile", "inbox", "process", "action",
          "notifications", "admin-users", "admin-plugins", "insights", "insights-process",
-         "insights-compare", "dashboard")
+         "insights-compare", "dashboard", "designer")
 MANAGER = "lihua"
 
 
@@ -167,9 +167,32 @@ def capture(base: str, out: Path, lang: str, pages=PAGES) -> list[Path]:
         shot("insights-compare", on=admin)
         page.goto(f"{base}/dashboards/crm/sales_pipeline")
         page.wait_for_selector("[data-widget]")
-        shot("dashboard")
+        shot("dashboard", "designer")
         browser.close()
     return shots
+
+
+def design(page, base: str, lang: str) -> None:
+    """Build a small site app in the form designer, its select field selected."""
+    zh = lang == "zh-CN"
+    app = "fleet_zh" if zh else "fleet"
+    page.goto(f"{base}/designer/")
+    page.fill("#app-name", app)
+    page.fill("#app-label-zh", "车队")
+    page.fill("#app-label-en", "Fleet")
+    page.click("#new-app button[type=submit]")
+    page.fill(f"#entity-en-{app}", "Vehicle")
+    page.fill(f"#entity-zh-{app}", "车辆")
+    page.click(f"#app-{app} button[type=submit]")
+    page.wait_for_selector("#designer")
+    for revision, (label, kind) in enumerate(
+            [("车牌号" if zh else "Plate", "text"), ("颜色" if zh else "Colour", "select")], 3):
+        page.fill("#new-label", label)
+        page.click(f"[data-ff-palette] [data-type={kind}]")
+        page.wait_for_selector(f"#designer[data-revision='{revision}']")
+    page.fill("#p-options", "red | Red | 红色 | red\nblue | Blue | 蓝色 | blue")
+    page.locator("#p-options").blur()
+    page.wait_for_selector("#designer[data-revision='5']")
 
 
 def main(argv: list[str] | None = None) -> int:
