@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from jsonschema import Draft202012Validator
 
 from formflow.cli import main
 from formflow.io.import_jobs import import_jobs
@@ -194,3 +195,20 @@ def test_the_worker_command_runs_queued_jobs(api_as, loader, runtime, admin, dat
     assert result.exit_code == 0, result.output
     assert "Background imports run: 1" in result.output
     assert count(runtime, admin) == 10
+
+
+def test_the_job_endpoints_are_in_the_openapi_document(api_as, loader, worker):
+    api = api_as(loader)
+    document = api.get("openapi.json").get_json()
+    paths = document["paths"]
+    importing = paths["/api/v1/depot/item/import"]["post"]
+    assert "202" in importing["responses"]
+    assert {"mode"} <= {p["name"] for p in importing["parameters"]}
+    assert set(paths["/api/v1/import-jobs/{id}/cancel"]) == {"post"}
+    assert set(paths["/api/v1/import-jobs/{id}/resume"]) == {"post"}
+    schema = (paths["/api/v1/import-jobs/{id}"]["get"]["responses"]["200"]["content"]
+              ["application/json"]["schema"])
+    job = submit(api, items(10))
+    Draft202012Validator(schema).validate(job)
+    worker.run_due()
+    Draft202012Validator(schema).validate(api.get(f"import-jobs/{job['id']}").get_json())
