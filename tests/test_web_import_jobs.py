@@ -53,6 +53,8 @@ def test_a_big_upload_becomes_a_job_with_a_progress_page(lou, runtime, admin, wo
     page = lou.get(response.location).get_data(as_text=True)
     assert "Waiting for the import worker." in page and 'hx-trigger="every 1s"' in page
     assert "Cancel the import" in page and count(runtime, admin) == 0
+    again = lou.get("/depot/item/import").get_data(as_text=True)  # the import page links it
+    assert 'id="import-running"' in again and response.location.split("localhost")[-1] in again
     worker.run_due()
     bar = lou.get(response.location, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert bar.startswith('<div id="import-job"') and "<html" not in bar

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from formflow.downloads import download
 from formflow.errors import ServiceError
+from formflow.io.import_jobs import FINAL
 from formflow.io.importing import ImportFailed, ImportResult, error_lines
 from formflow.io.mapping import read_mapping
 from formflow.runtime import get_runtime
@@ -143,8 +144,10 @@ def check_upload(user, found, data: bytes, key: str | None, mapping=None,
 
 
 def import_page(found, context: dict, status: int | None = None):
-    context = {"choices": None, "mapping": None, **context,
-               "background_rows": get_runtime().import_jobs.threshold}
+    jobs = get_runtime().import_jobs
+    latest = jobs.latest(signed_in(), found.qualified_name)
+    context = {"choices": None, "mapping": None, **context, "background_rows": jobs.threshold,
+               "running_job": latest if latest and latest.status not in FINAL else None}
     failed = bool(context["errors"] or context["problem"])
     crumbs = [*entity_crumbs(found, page_language()), (_("Import"), None)]
     return render("records/import", crumbs=crumbs, status=status or (422 if failed else 200),
