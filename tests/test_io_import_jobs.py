@@ -183,15 +183,22 @@ def test_an_unknown_mode_is_refused(api_as, loader, runtime):
         assert conn.execute(import_jobs.select()).first() is None
 
 
-def test_the_worker_command_runs_queued_jobs(api_as, loader, runtime, admin, database_url,
-                                            tmp_path, monkeypatch):
-    submit(api_as(loader), items(10))
+@pytest.fixture
+def cli(database_url, tmp_path, monkeypatch):
+    """Runs ``formflow ARGS`` on the test's database."""
     monkeypatch.setenv("FORMFLOW_DATABASE_URL", database_url)
     monkeypatch.setenv("FORMFLOW_METADATA_PATH", str(DEPOT))
     monkeypatch.setenv("FORMFLOW_PLUGINS_PATH", str(tmp_path / "no-plugins"))
     monkeypatch.setenv("FORMFLOW_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("FORMFLOW_SECRET_KEY", "cli-secret")
-    result = CliRunner().invoke(main, ["import-worker", "--once"], catch_exceptions=False)
+    return lambda *args: CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", [("import-worker", "--once"), ("tick",)])
+def test_the_worker_command_and_tick_run_queued_jobs(api_as, loader, runtime, admin, cli,
+                                                     command):
+    submit(api_as(loader), items(10))
+    result = cli(*command)
     assert result.exit_code == 0, result.output
     assert "Background imports run: 1" in result.output
     assert count(runtime, admin) == 10
