@@ -199,6 +199,26 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{count} row(s) have problems; nothing was imported.",
         "zh-CN": "{count} 行有问题，未导入任何数据。",
     },
+    "import_mode": {
+        "en": "Choose the import mode: {modes}.",
+        "zh-CN": "请选择导入方式：{modes}。",
+    },
+    "import_job_finished": {
+        "en": "This import has already ended ({status}).",
+        "zh-CN": "此导入已结束（{status}）。",
+    },
+    "import_job_not_resumable": {
+        "en": "Only a chunked import that stopped at a failed chunk can be resumed.",
+        "zh-CN": "只有在某一批失败而停止的分批导入才能继续。",
+    },
+    "import_job_crashed": {
+        "en": "The import stopped on an unexpected error; the administrator can see it in the log.",
+        "zh-CN": "导入因意外错误而停止，管理员可在日志中查看。",
+    },
+    "import_job_user_gone": {
+        "en": "The user who started this import is no longer active.",
+        "zh-CN": "发起此导入的用户已停用。",
+    },
     "import_media_type": {
         "en": "Send the file as multipart form data (field 'file') or as a text/csv or XLSX body.",
         "zh-CN": "请以 multipart 表单（字段 file）或 text/csv、XLSX 请求体发送文件。",

@@ -234,14 +234,15 @@ def demo_command(port: int, host: str, no_serve: bool, reset: bool) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Run due timers: SLA reminders, escalations and auto-actions, then the plugins'
-    scheduled jobs, forget idempotency keys past their window, and refresh the planner's
-    statistics of tables that changed.  Safe to run from
-    several machines at once; run it from cron every minute."""
+    scheduled jobs and the queued background imports, forget idempotency keys past their
+    window, and refresh the planner's statistics of tables that changed.  Safe to run
+    from several machines at once; run it from cron every minute."""
     runtime = get_runtime()
     for line in runtime.sla.tick().summary():
         click.echo(line)
     for line in runtime.jobs.run_due().summary():
         click.echo(line)
+    click.echo(f"Background imports run: {runtime.import_worker.run_due()}")
     with runtime.db.write() as conn:
         click.echo(f"Idempotency keys forgotten: {forget_expired_keys(conn)}")
     with runtime.db.write() as conn:

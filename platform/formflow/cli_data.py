@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -294,5 +295,22 @@ def user_show_command(name: str) -> None:
         click.echo(f"{label + ':':<14}{value or '-'}")
 
 
+@click.command("import-worker")
+@click.option("--once", is_flag=True, help="Run the queued imports, then stop.")
+@click.option("--interval", default=2.0, show_default=True, metavar="SECONDS",
+              help="How long to wait between two looks for queued imports.")
+@with_appcontext
+def import_worker_command(once: bool, interval: float) -> None:
+    """Run background imports (big files imported through the page or the API) as they
+    are queued.  Several workers may run at once, on several machines."""
+    while True:
+        ran = get_runtime().import_worker.run_due()
+        if ran:
+            click.echo(f"Background imports run: {ran}")
+        if once:
+            return
+        time.sleep(interval)
+
+
 DATA_COMMANDS = (import_command, export_command, import_org_command, export_org_command,
-                 export_app_command, import_app_command)
+                 export_app_command, import_app_command, import_worker_command)

@@ -40,6 +40,8 @@ from formflow.insights.overdue import OverdueActions
 from formflow.insights.recorder import CaseRecorder
 from formflow.insights.service import InsightsService
 from formflow.io.exporting import Exporter
+from formflow.io.import_jobs import ImportJobs
+from formflow.io.import_worker import ImportWorker
 from formflow.io.importing import Importer
 from formflow.io.org import OrgTransfer
 from formflow.io.reading import ReadLimits
@@ -94,6 +96,14 @@ def import_limits(settings: dict[str, Any]) -> ReadLimits:
                       cells=settings["IMPORT_MAX_CELLS"], seconds=settings["IMPORT_MAX_SECONDS"])
 
 
+def background_import_limits(settings: dict[str, Any]) -> ReadLimits:
+    """How much of a file a background import reads: its rows, and cells in proportion."""
+    rows = settings["IMPORT_BACKGROUND_MAX_ROWS"]
+    cells = settings["IMPORT_MAX_CELLS"] * max(1, rows // settings["IMPORT_MAX_ROWS"])
+    return ReadLimits(rows=rows, columns=settings["IMPORT_MAX_COLUMNS"], cells=cells,
+                      seconds=settings["IMPORT_BACKGROUND_MAX_SECONDS"])
+
+
 class Runtime:
     def __init__(
         self,
@@ -136,6 +146,10 @@ class Runtime:
         )
         self.importer = Importer(self.records, import_limits(settings),
                                  settings["IMPORT_MAX_BYTES"])
+        background = background_import_limits(settings)
+        self.import_jobs = ImportJobs(self.db, self.importer, settings["IMPORT_BACKGROUND_ROWS"],
+                                      background)
+        self.import_worker = ImportWorker(self.db, self.importer, background)
         self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
         self.list_views = ListViews(self.db)
         self.files = FileStore(make_contents(settings, self.db, Path(settings["INSTANCE_PATH"])))

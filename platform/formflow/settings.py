@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_COLUMNS": 500,  # columns of one imported file
     "IMPORT_MAX_CELLS": 2_000_000,  # cells (blank ones too) one imported file may hold
     "IMPORT_MAX_SECONDS": 60,  # time reading one imported file may take
+    "IMPORT_BACKGROUND_ROWS": 5_000,  # a file of this many data rows or more imports as a job
+    "IMPORT_BACKGROUND_MAX_ROWS": 1_000_000,  # data rows a background import may hold
+    "IMPORT_BACKGROUND_MAX_SECONDS": 3_600,  # time one background import may take
     "TABLE_MAX_ROWS": 1_000,  # rows of a line-item field whose metadata gives no max_rows
     "RECORD_MAX_CELLS": 20_000,  # line-item cells one record may send, all tables together
     "MAX_FORM_PARTS": 10_000,  # inputs one submitted form may hold
@@ -88,7 +91,8 @@ DEFAULTS: dict[str, Any] = {
 LIMITS = ("MAX_CONTENT_LENGTH", "IMPORT_MAX_ROWS", "IMPORT_MAX_BYTES", "EXPORT_MAX_ROWS",
           "IMPORT_MAX_COLUMNS", "IMPORT_MAX_CELLS", "IMPORT_MAX_SECONDS", "TABLE_MAX_ROWS",
           "RECORD_MAX_CELLS", "MAX_FORM_PARTS", "MAX_QUERY_LENGTH", "MAX_QUERY_PARAMS",
-          "IDEMPOTENCY_SECONDS", "AUTOMATIONS_WEBHOOK_TIMEOUT")
+          "IDEMPOTENCY_SECONDS", "AUTOMATIONS_WEBHOOK_TIMEOUT", "IMPORT_BACKGROUND_ROWS",
+          "IMPORT_BACKGROUND_MAX_ROWS", "IMPORT_BACKGROUND_MAX_SECONDS")
 WHOLE_NUMBERS = (*LIMITS, "LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS", "TOKEN_ATTEMPTS",
                  "TRUSTED_PROXIES")
 

@@ -8,6 +8,7 @@ from typing import Any
 from formflow.api.openapi_design import design_paths
 from formflow.fields import Registry
 from formflow.io.exporting import MIMETYPES as EXPORT_MIMETYPES
+from formflow.io.import_jobs import MODES
 from formflow.metadata.model import Entity, Field, Model
 from formflow.process.service import MAX_COMMENT
 from formflow.records.query import MAX_PAGE, MAX_PER_PAGE
@@ -136,6 +137,7 @@ def openapi_document(
             body={"type": "object", "additionalProperties": False,
                   "properties": {"comment": {"type": "string", "maxLength": 1000}}})}
         paths.update(_insights_paths())
+    paths.update(_import_job_paths())
     if design:
         paths.update(design_paths(_operation, _json))
     return {
@@ -256,6 +258,9 @@ def _io_paths(entity: Entity, name: str, collection: str, field_types: Registry,
          "description": "Check every row, write nothing."},
         {"name": "key", "in": "query", "schema": {"type": "string"},
          "description": "Update the record whose field of this name matches the row's."},
+        {"name": "mode", "in": "query", "schema": {"enum": list(MODES), "default": "all"},
+         "description": "For a file imported in the background: all or nothing, or chunk "
+                        "by chunk (a failed chunk stops the job, which can be resumed)."},
     ]
     body = {"required": True, "content": {
         "multipart/form-data": {"schema": {
@@ -268,9 +273,11 @@ def _io_paths(entity: Entity, name: str, collection: str, field_types: Registry,
         "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
         "dry_run": {"type": "boolean"}}}
     too_large = {"413": _problem_response()}
+    queued = {**_json(JOB_SCHEMA), "description": "A big file: queued as a background job, "
+              "its URL in Location"}
     importing = _operation(f"Import {name} from CSV or XLSX (all or nothing)",
-                           {"200": _json(counts), **too_large, "415": _problem_response()},
-                           import_parameters)
+                           {"200": _json(counts), "202": queued, **too_large,
+                            "415": _problem_response()}, import_parameters)
     importing["requestBody"] = body
     return {
         f"{collection}/export": {"get": _operation(
@@ -278,6 +285,41 @@ def _io_paths(entity: Entity, name: str, collection: str, field_types: Registry,
             {"200": {"description": "The file", "content": files}, **too_large},
             [export_format, *filters])},
         f"{collection}/import": {"post": importing},
+    }
+
+
+JOB_SCHEMA: dict[str, Any] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "entity": {"type": "string"}, "mode": {"enum": list(MODES)},
+    "key": {"type": ["string", "null"]},
+    "status": {"enum": ["queued", "running", "done", "failed", "cancelled"]},
+    "rows_total": {"type": "integer"}, "rows_done": {"type": "integer"},
+    "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+    "resume_row": {"type": ["integer", "null"],
+                   "description": "The first row of the failed chunk a resume starts from."},
+    "errors": {"type": "array", "items": {"type": "string"}},
+    "created_at": {"type": "string"}, "started_at": {"type": ["string", "null"]},
+    "finished_at": {"type": ["string", "null"]},
+}}
+
+
+def _import_job_paths() -> dict[str, Any]:
+    """A background import: its progress, cancelling it and resuming it (its owner only)."""
+    job = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    conflict = {"404": _problem_response(), "409": _problem_response()}
+    resume = _operation("Resume a failed chunked import from its failed chunk, optionally "
+                        "with a corrected file", {"202": _json(JOB_SCHEMA), **conflict}, job)
+    resume["requestBody"] = {"required": False, "content": {
+        "multipart/form-data": {"schema": {
+            "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+        **{mimetype: {"schema": {"type": "string", "format": "binary"}}
+           for mimetype in EXPORT_MIMETYPES.values()}}}
+    return {
+        "/api/v1/import-jobs/{id}": {"get": _operation(
+            "A background import's status and progress", {"200": _json(JOB_SCHEMA),
+                                                            "404": _problem_response()}, job)},
+        "/api/v1/import-jobs/{id}/cancel": {"post": _operation(
+            "Cancel a background import", {"200": _json(JOB_SCHEMA), **conflict}, job)},
+        "/api/v1/import-jobs/{id}/resume": {"post": resume},
     }
 
 

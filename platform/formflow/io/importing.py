@@ -27,7 +27,7 @@ A mapping (:mod:`formflow.io.mapping`) picks the columns to import and names the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +111,7 @@ class Importer:
         file's column) imports only the columns it names, under those fields.  Line items
         come from the workbook's other sheets, from ``<table>.<column>`` columns, or from
         ``lines`` (table field -> a CSV or XLSX file): see :mod:`formflow.io.line_items`."""
-        entity = self._entity(user, entity_name, key)
+        entity = self.allowed_entity(user, entity_name, key)
         for size in (len(data), *(len(blob) for blob in (lines or {}).values())):
             self.check_size(size)
         sheet = read_sheet(data, self.limits)
@@ -129,10 +129,13 @@ class Importer:
     def run_source(
         self, user: User, entity_name: str, source: Source, *, dry_run: bool = False,
         key: str | None = None, mapping: Mapping[str, str] | None = None,
+        on_chunk: Callable[[int], None] | None = None, refresh: bool = True,
     ) -> ImportResult:
         """Import the rows of ``source`` (a file's, or a database table's read in
-        chunks), in one write transaction, chunk by chunk."""
-        entity = self._entity(user, entity_name, key)
+        chunks), in one write transaction, chunk by chunk.  ``on_chunk`` is told the
+        rows checked so far after each chunk (an exception it raises rolls everything
+        back); ``refresh`` False leaves the planner's statistics to the caller."""
+        entity = self.allowed_entity(user, entity_name, key)
         header, pick, errors = source.header, None, {}
         if mapping is not None:
             pick, header, errors = map_columns(source.header, mapping)
@@ -159,20 +162,22 @@ class Importer:
                                                first_keys)
                     if not self._save_rows(conn, user, entity, rows, targets, errors, counts):
                         break
+                    if on_chunk is not None:
+                        on_chunk(total)
                 if errors or dry_run:
                     raise _RollBack
         except _RollBack:
             pass
         if errors:
             raise ImportFailed(errors_by_row(errors))
-        if not dry_run and counts["created"] + counts["updated"] >= ANALYZE_AFTER_ROWS:
-            self._refresh_statistics(entity)
+        if refresh and not dry_run and counts["created"] + counts["updated"] >= ANALYZE_AFTER_ROWS:
+            self.refresh_statistics(entity.qualified_name)
         return ImportResult(total, dry_run=dry_run, **counts)
 
-    def _refresh_statistics(self, entity: Entity) -> None:
+    def refresh_statistics(self, entity_name: str) -> None:
         """After a large import the planner's picture of the table is out of date: a list
         page could take the wrong index until the next ``formflow tick``."""
-        tables = self.records.schema[entity.qualified_name]
+        tables = self.records.schema[entity_name]
         with self.records.db.write() as conn:
             analyze_tables(conn, [tables.main.name, *(t.name for t in tables.lines.values())])
 
@@ -180,13 +185,13 @@ class Importer:
                 mapping: Mapping[str, str] | None = None) -> ColumnChoices:
         """Which field each column of the file ``data`` fills (proposed, or as
         ``mapping`` says) and its first rows read so: see :mod:`formflow.io.column_choice`."""
-        entity = self._entity(user, entity_name, None)
+        entity = self.allowed_entity(user, entity_name, None)
         self.check_size(len(data))
         sheet = read_sheet(data, self.limits)
         return choose_columns(entity, sheet, self.records.readable_by(user),
                               self.records.field_types, mapping)
 
-    def _entity(self, user: User, entity_name: str, key: str | None) -> Entity:
+    def allowed_entity(self, user: User, entity_name: str, key: str | None) -> Entity:
         entity = self.records.entity(entity_name)
         self.records.require(user, entity, "import_")
         if key is None:  # every row creates a record

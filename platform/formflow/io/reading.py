@@ -97,9 +97,37 @@ def sheet_titles(data: bytes) -> list[str]:
 
 
 def _collect(rows: Iterator[list[Any]], limits: ReadLimits, kind: str) -> Sheet:
-    header: list[str] | None = None
-    header_row = 0
-    data: list[tuple[int, list[Any]]] = []
+    numbered = _numbered(rows, limits)
+    header_row, header = next(numbered)
+    return Sheet(header, header_row, list(numbered), kind)
+
+
+def stream_sheet(data: bytes, limits: ReadLimits, chunk: int
+                 ) -> tuple[list[str], int, Iterator[list[tuple[int, list[Any]]]]]:
+    """The file's header, its row number and its data rows in chunks of ``chunk``
+    rows, read as they are asked for (the limits apply as in :func:`read_sheet`)."""
+    rows = _xlsx_rows(data, limits) if data.startswith(ZIP_MAGIC) else _csv_rows(data)
+    numbered = _numbered(rows, limits)
+    header_row, header = next(numbered)
+    return header, header_row, _chunked(numbered, chunk)
+
+
+def _chunked(rows: Iterator[tuple[int, list[Any]]], size: int
+             ) -> Iterator[list[tuple[int, list[Any]]]]:
+    chunk: list[tuple[int, list[Any]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _numbered(rows: Iterator[list[Any]], limits: ReadLimits) -> Iterator[tuple[int, Any]]:
+    """(header row number, header), then (row number, cells) of each non-blank data row,
+    within ``limits``; UnreadableFile when the file has no header."""
+    header_seen = False
     cells = 0
     deadline = time.monotonic() + limits.seconds
     for number, row in enumerate(rows, start=1):
@@ -112,16 +140,15 @@ def _collect(rows: Iterator[list[Any]], limits: ReadLimits, kind: str) -> Sheet:
             raise FileTooLarge(Message("import_too_many_cells", {"max": limits.cells}))
         if number % CLOCK_EVERY == 0 and time.monotonic() > deadline:
             raise FileTooLarge(Message("import_too_slow", {"seconds": f"{limits.seconds:g}"}))
-        if header is None:
-            if any(is_filled(c) for c in row):
-                header = ["" if c is None else str(c) for c in row]
-                header_row = number
+        if not any(is_filled(c) for c in row):
             continue
-        if any(is_filled(c) for c in row):
-            data.append((number, row))
-    if header is None:
+        if not header_seen:
+            header_seen = True
+            yield number, ["" if c is None else str(c) for c in row]
+        else:
+            yield number, row
+    if not header_seen:
         raise UnreadableFile(Message("import_empty"))
-    return Sheet(header, header_row, data, kind)
 
 
 def is_filled(cell: Any) -> bool:

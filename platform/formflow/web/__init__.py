@@ -8,7 +8,9 @@ One module per page area, each adding its routes to the ``web`` blueprint:
 - :mod:`~formflow.web.records_list`: an entity's list and its trash;
   :mod:`~formflow.web.saved_views`: saving and deleting a user's list views.
 - :mod:`~formflow.web.records_io`: its CSV/XLSX export and the import pages;
-  :mod:`~formflow.web.import_columns`: choosing the field of each imported column.
+  :mod:`~formflow.web.import_columns`: choosing the field of each imported column;
+  :mod:`~formflow.web.import_jobs_view`: a big file's background import (progress,
+  cancel, resume).
 - :mod:`~formflow.web.records_form`: the create and edit forms and their live preview.
 - :mod:`~formflow.web.records_view`: a record's page, history, delete and restore.
 - :mod:`~formflow.web.process_area` and :mod:`~formflow.web.process_actions`: the
@@ -58,6 +60,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     designer_settings,
     files,
     import_columns,
+    import_jobs_view,
     inbox,
     inbox_actions,
     insights_view,

@@ -1,6 +1,8 @@
 """An entity's export (CSV or XLSX of the list's current filter) and its import pages.
 
-Importing is two steps: the upload is checked as a dry run, whose result (every
+A big file (``IMPORT_BACKGROUND_ROWS`` rows or more) is imported in the background, as
+a job followed on its own page (:mod:`formflow.web.import_jobs_view`).  Otherwise
+importing is two steps: the upload is checked as a dry run, whose result (every
 problem of every row, or what would be created and updated) is shown; the user then
 confirms, and the same file is imported for real.  Between the steps the file waits in
 ``<instance>/imports/`` under a random name that only the uploader's session knows;
@@ -18,6 +20,7 @@ from flask_babel import gettext as _
 
 from formflow.errors import ServiceError
 from formflow.http.downloads import download
+from formflow.io.import_jobs import FINAL
 from formflow.io.importing import ImportFailed, ImportResult, error_lines
 from formflow.io.mapping import read_mapping
 from formflow.runtime import get_runtime
@@ -73,9 +76,22 @@ def import_records(app: str, entity: str):
             return import_page(found, context)
         if not data:
             context["problem"] = _("Choose a CSV or XLSX file.")
+        elif mapping is None and runtime.import_jobs.wants_job(found.qualified_name, data):
+            return start_job(user, found, data, context["key"] or None, context)
         else:
             context.update(check_upload(user, found, data, context["key"] or None, mapping))
     return import_page(found, context)
+
+
+def start_job(user, found, data: bytes, key: str | None, context: dict):
+    """A big file is imported in the background: off to its job's page."""
+    try:
+        job = get_runtime().import_jobs.submit(user, found.qualified_name, data, key=key,
+                                               mode=request.form.get("mode") or "all")
+    except ServiceError as error:
+        context["problem"] = error.message.render(page_language())
+        return import_page(found, context)
+    return redirect(url_for("web.import_job", job_id=job.id))
 
 
 @web.post("/<app>/<entity>/import/confirm")
@@ -128,7 +144,10 @@ def check_upload(user, found, data: bytes, key: str | None, mapping=None,
 
 
 def import_page(found, context: dict, status: int | None = None):
-    context = {"choices": None, "mapping": None, **context}
+    jobs = get_runtime().import_jobs
+    latest = jobs.latest(signed_in(), found.qualified_name)
+    context = {"choices": None, "mapping": None, **context, "background_rows": jobs.threshold,
+               "running_job": latest if latest and latest.status not in FINAL else None}
     failed = bool(context["errors"] or context["problem"])
     crumbs = [*entity_crumbs(found, page_language()), (_("Import"), None)]
     return render("records/import", crumbs=crumbs, status=status or (422 if failed else 200),
