@@ -195,7 +195,7 @@ class Runtime:
         self.overdue = OverdueActions(self.db, self.insights, self.process)
         self.event_export = EventExport(self.db, self.insights)
         self.dashboards = DashboardService(self.db, self.model, self.schema,
-                                           settings["TIMEZONE"])
+                                           settings["TIMEZONE"], self.records)
         self.notifications = NotificationService(
             self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
             on_notify=self.mailer.queue,

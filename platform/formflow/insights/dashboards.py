@@ -25,7 +25,6 @@ from formflow.i18n import Message
 from formflow.metadata.dashboard_lint import DATES, field_type
 from formflow.metadata.dashboard_model import Dashboard, Widget
 from formflow.metadata.model import Entity, Model
-from formflow.records.access import scope_condition
 
 #: A bar or pie chart shows at most this many groups, the largest first.
 MAX_GROUPS = 20
@@ -44,8 +43,9 @@ class Shown:
 
 
 class DashboardService:
-    def __init__(self, db, model: Model, schema, timezone: tzinfo):
+    def __init__(self, db, model: Model, schema, timezone: tzinfo, records):
         self.db = db
+        self.records = records
         self.model = model
         self.schema = schema
         self.timezone = timezone
@@ -75,8 +75,7 @@ class DashboardService:
                     continue
                 table = self.schema[entity.qualified_name].main
                 where = [table.c._deleted_at.is_(None)]
-                scope = scope_condition(conn, table, grant_for(entity, user.roles).read, user,
-                                        entity.qualified_name)
+                scope = self.records.read_condition(conn, user, entity)
                 if scope is not None:
                     where.append(scope)
                 where += self._conditions(conn, entity, table, widget.where, filters)
