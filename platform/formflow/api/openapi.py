@@ -307,7 +307,9 @@ def _import_job_paths() -> dict[str, Any]:
     job = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     conflict = {"404": _problem_response(), "409": _problem_response()}
     resume = _operation("Resume a failed chunked import from its failed chunk, optionally "
-                        "with a corrected file", {"202": _json(JOB_SCHEMA), **conflict}, job)
+                        "with a corrected file",
+                        {"202": _json(JOB_SCHEMA), **conflict, "413": _problem_response(),
+                         "415": _problem_response()}, job)
     resume["requestBody"] = {"required": False, "content": {
         "multipart/form-data": {"schema": {
             "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
