@@ -219,3 +219,8 @@ def test_the_job_endpoints_are_in_the_openapi_document(api_as, loader, worker):
     Draft202012Validator(schema).validate(job)
     worker.run_due()
     Draft202012Validator(schema).validate(api.get(f"import-jobs/{job['id']}").get_json())
+
+
+def test_an_id_past_any_job_is_not_found(admin_api):
+    for job_id in (0, 2**31, 10**18):
+        assert admin_api.get(f"import-jobs/{job_id}").status_code == 404

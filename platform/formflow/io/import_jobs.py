@@ -211,6 +211,8 @@ def _own(conn: sa.Connection, user: User, job_id: int) -> ImportJob:
 
 
 def _job(conn: sa.Connection, job_id: int) -> ImportJob | None:
+    if not 0 < job_id < 2**31:  # no such id; PostgreSQL would refuse to compare it
+        return None
     row = conn.execute(sa.select(*JOB_COLUMNS).where(import_jobs.c.id == job_id)).first()
     return None if row is None else ImportJob(**row._mapping)
 
