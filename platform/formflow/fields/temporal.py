@@ -34,7 +34,7 @@ class DateType(TemporalType):
     fillable = True
 
     def format(self, field: Field, value: Any, page: Page) -> str:
-        parsed = _as_date(value)
+        parsed = as_date(value)
         return page.date(parsed) if parsed else ""
 
     def json_schema(self, field: Field, types) -> dict[str, Any]:
@@ -82,7 +82,7 @@ class DateTimeType(TemporalType):
     input_type = "datetime-local"
 
     def format(self, field: Field, value: Any, page: Page) -> str:
-        moment = _as_datetime(value)
+        moment = as_datetime(value)
         return page.moment(moment) if moment is not None else ""
 
     def form_value(self, field: Field, raw: Any, zone: tzinfo) -> Any:
@@ -171,7 +171,7 @@ class TimeType(TemporalType):
         )
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     try:
@@ -180,7 +180,7 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
     try:

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from formflow.auth import User
 from formflow.errors import ServiceError
 from formflow.fields import FieldType
+from formflow.fields.temporal import as_date, as_datetime
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
 from formflow.runtime import get_runtime
 from formflow.web.language import page_language
@@ -146,12 +147,12 @@ def format_number(value: Any, field: Field | None = None) -> str:
 
 
 def local_date(value: Any) -> str:
-    parsed = _as_date(value)
+    parsed = as_date(value)
     return format_date(parsed, "medium") if parsed else ""
 
 
 def local_datetime(value: Any) -> str:
-    moment = _as_datetime(value)
+    moment = as_datetime(value)
     return PageFormats(page_language()).moment(moment) if moment is not None else ""
 
 
@@ -162,24 +163,6 @@ def local_time(value: Any) -> str:
         return time.fromisoformat(str(value)).strftime("%H:%M")
     except ValueError:
         return str(value)
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 def display_text(field: Field, value: Any, refs: References | None, lang: str) -> str:
