@@ -14,8 +14,6 @@ case.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from xml.sax.saxutils import quoteattr
 
@@ -24,6 +22,7 @@ import sqlalchemy as sa
 from formflow.auth import User
 from formflow.auth.tables import user_roles, users
 from formflow.insights.service import InsightsService
+from formflow.process.eventlog import csv_chunks
 from formflow.process.tables import events
 
 COLUMNS = ("case_id", "activity", "timestamp", "resource", "role", "lifecycle",
@@ -64,7 +63,7 @@ class EventExport:
         return self._rows(process.entity, creators)
 
     def csv(self, user: User, app: str, name: str) -> Iterator[str]:
-        return _csv_chunks(self.rows(user, app, name))
+        return csv_chunks(self.rows(user, app, name), COLUMNS)
 
     def xes(self, user: User, app: str, name: str) -> Iterator[str]:
         return _xes_chunks(self.rows(user, app, name), f"{app}.{name}")
@@ -128,19 +127,6 @@ def _people(conn, ids: set[int]) -> dict[int, tuple[str, str]]:
         if role not in _EVERYONE:
             roles.setdefault(user_id, []).append(role)
     return {i: (names.get(i, ""), "|".join(roles.get(i, ())) or "user") for i in ids}
-
-
-def _csv_chunks(rows: Iterator[dict], lines: int = 500) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(row)
-        if count % lines == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def _xes_chunks(rows: Iterator[dict], process: str) -> Iterator[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -142,10 +142,12 @@ def _numbers(conn, schema: Schema, rows) -> dict[tuple[str, int], str]:
     return found
 
 
-def csv_chunks(rows: Iterable[dict[str, Any]], lines_per_chunk: int = 500) -> Iterator[str]:
-    """The CSV text (header first) in chunks, for streaming or writing to a file."""
+def csv_chunks(rows: Iterable[dict[str, Any]], columns: Sequence[str] = COLUMNS,
+               lines_per_chunk: int = 500) -> Iterator[str]:
+    """The CSV text (header first, then ``columns`` of each row) in chunks, for
+    streaming or writing to a file."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     for count, row in enumerate(rows, start=1):
         writer.writerow(row)
