@@ -216,7 +216,7 @@ def _operation(summary, responses, parameters=(), body=None) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "parameters": list(parameters)}
     operation["responses"] = {
         **responses,
-        **{str(s): _problem_response() for s in (400, 401, 403, 404, 409, 412, 422)
+        **{str(s): _problem_response() for s in (400, 401, 403, 404, 409, 412, 422, 429)
            if str(s) not in responses},
     }
     if body is not None:
