@@ -1,11 +1,11 @@
 """An app's documents as a zip of its folder, and back.
 
-The zip holds ``<app>/app.json``, ``<app>/entities/<e>.json`` and
-``<app>/processes/<p>.json``: the same form as ``metadata/apps/<app>/``, so an export
-can be put on the metadata path and a folder zipped by hand can be imported.  Reading
-is bounded: the number of entries, each one's size as actually decompressed and the
-total, and only the documents of an app are accepted (no other files, no absolute
-paths, no ``..``).
+The zip holds ``<app>/app.json``, ``<app>/entities/<e>.json``,
+``<app>/processes/<p>.json`` and ``<app>/dashboards/<d>.json``: the same form as
+``metadata/apps/<app>/``, so an export can be put on the metadata path and a folder
+zipped by hand can be imported.  Reading is bounded: the number of entries, each one's
+size as actually decompressed and the total, and only the documents of an app are
+accepted (no other files, no absolute paths, no ``..``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ MAX_ZIP_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 500
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
-_DOCUMENT = re.compile(r"(?:app\.json|(?:entities|processes)/[a-z_][a-z0-9_]{0,99}\.json)")
+_DOCUMENT = re.compile(
+    r"(?:app\.json|(?:entities|processes|dashboards)/[a-z_][a-z0-9_]{0,99}\.json)")
 
 
 def write_zip(app: str, documents: Mapping[str, Any]) -> bytes:

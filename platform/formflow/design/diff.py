@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from formflow.design.paths import APP_DOCUMENT, item_key
+from formflow.design.paths import APP_DOCUMENT, FOLDERS, item_key
 
 #: Per kind of document: its keyed collections, the singular word for their items and
 #: the items' key property.
@@ -18,6 +18,7 @@ _COLLECTIONS = {
     "app": {"roles": ("role", "name")},
     "entity": {"fields": ("field", "name"), "permissions": ("permission", "role")},
     "process": {"states": ("state", "name"), "transitions": ("transition", "name@from")},
+    "dashboard": {"widgets": ("widget", "name")},
 }
 
 
@@ -42,7 +43,7 @@ def _kind(key: str) -> tuple[str, str]:
     if key == APP_DOCUMENT:
         return "app", ""
     folder, _, file = key.partition("/")
-    return {"entities": "entity", "processes": "process"}.get(folder, folder), \
+    return FOLDERS.get(folder, folder), \
         file.removesuffix(".json")
 
 

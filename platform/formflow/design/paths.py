@@ -16,7 +16,7 @@ from formflow.i18n import Message
 
 APP_DOCUMENT = "app.json"
 #: Top-level path step -> (folder, kind) of the documents it names.
-FOLDERS = {"entities": "entity", "processes": "process"}
+FOLDERS = {"entities": "entity", "processes": "process", "dashboards": "dashboard"}
 #: Keyed collections by document kind and pattern (``*`` stands for an item's key),
 #: and the item's key property.
 COLLECTIONS: dict[tuple[str, str], str] = {
@@ -29,6 +29,7 @@ COLLECTIONS: dict[tuple[str, str], str] = {
     ("entity", "permissions"): "role",
     ("process", "states"): "name",
     ("process", "transitions"): "name@from",
+    ("dashboard", "widgets"): "name",
 }
 MAX_PATH = 500
 

@@ -22,7 +22,8 @@ One module per page area, each adding its routes to the ``web`` blueprint:
   its figures, and two selections of its cases compared.
 - :mod:`~formflow.web.case_feedback`: the requester's rating of a finished case and the
   admin page of hourly costs per role.
-- :mod:`~formflow.web.dashboards_view`: dashboards over records.
+- :mod:`~formflow.web.dashboards_view`: dashboards over records;
+  :mod:`~formflow.web.designer_dashboards`: editing them in the designer.
 - :mod:`~formflow.web.notifications_view`: the notifications page and its read marks.
 - :mod:`~formflow.web.pickers`: search-as-you-type choices for link, user and
   department inputs.
@@ -55,6 +56,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     case_feedback,
     dashboards_view,
     designer_apps,
+    designer_dashboards,
     designer_form,
     designer_publish,
     designer_settings,
