@@ -253,3 +253,22 @@ def test_the_flow_shows_the_draft_problems_of_the_process(page, admin_api):
     )
     html = page.get(PAGE).get_data(as_text=True)
     assert "data-ff-problems" in html and "nosuchfield" in html
+
+
+def test_the_apps_page_and_the_entity_tabs_lead_to_the_process(page):
+    assert PAGE in page.get("/designer/").get_data(as_text=True)
+    tabs = page.get("/designer/fleet/vehicle").get_data(as_text=True)
+    assert f'href="{PAGE}"' in tabs and 'data-tab="process"' in tabs
+
+
+def test_an_entity_without_a_process_offers_to_make_one(designer, admin_api):
+    create_app(admin_api)
+    apply(admin_api, [{"op": "add", "path": "entities/vehicle", "value": VEHICLE}])
+    html = designer().get("/designer/fleet/vehicle/list").get_data(as_text=True)
+    assert 'data-tab="new-process"' in html
+
+
+def test_a_shipped_process_is_drawn_read_only(designer):
+    html = designer().get("/designer/shop/processes/order_flow").get_data(as_text=True)
+    assert "ff-diagram-svg" in html and "data-node=" in html
+    assert "ff-add-button" not in html
