@@ -69,6 +69,10 @@ def test_a_designer_builds_a_two_step_approval_with_plus(
     expect(page.locator(".ff-no-problems")).to_be_visible()
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/process-builder-{width}.png", full_page=True)
+    page.click("[data-view=table]")
+    expect(page.locator("[data-transition='approve@step_2>approved']")).to_be_visible()
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/process-table-{width}.png", full_page=True)
     context.close()
 
     states = draft(admin_api)["documents"]["processes/vehicle_approval.json"]["states"]
