@@ -272,3 +272,20 @@ def test_a_shipped_process_is_drawn_read_only(designer):
     html = designer().get("/designer/shop/processes/order_flow").get_data(as_text=True)
     assert "ff-diagram-svg" in html and "data-node=" in html
     assert "ff-add-button" not in html
+
+
+def test_only_designers_may_open_or_change_the_builder(page, make_user, as_user, admin_api):
+    make_user("eve")
+    eve = as_user("eve")
+    assert eve.get(PAGE).status_code == 403
+    response = eve.post(
+        f"{PAGE}/ops",
+        data={
+            "csrf_token": csrf(eve),
+            "action": "step",
+            "edge": "submit@draft>approved",
+            "revision": 3,
+        },
+    )
+    assert response.status_code == 403
+    assert len(process(admin_api)["states"]) == 2
