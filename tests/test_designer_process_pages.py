@@ -289,3 +289,22 @@ def test_only_designers_may_open_or_change_the_builder(page, make_user, as_user,
     )
     assert response.status_code == 403
     assert len(process(admin_api)["states"]) == 2
+
+
+def test_a_condition_branch_is_removed_with_its_steps(page, admin_api):
+    post(page, admin_api, action="step", edge="submit@draft>approved")
+    post(page, admin_api, action="branch", edge="approve@step_1>approved", when="seats == '9'")
+    post(page, admin_api, action="step", edge="approve@step_2>approved")
+    post(page, admin_api, action="remove_branch", node="t:approve@step_1>step_2")
+    document = process(admin_api)
+    assert [s["name"] for s in document["states"]] == ["draft", "step_1", "approved", "rejected"]
+    assert moves(document) == [
+        ("submit", "draft", "step_1", None),
+        ("approve", "step_1", "approved", None),
+        ("reject", "step_1", "rejected", None),
+    ]
+
+
+def test_a_node_gone_meanwhile_asks_to_reload(page, admin_api):
+    html = post(page, admin_api, status=422, action="step", edge="approve@nowhere>approved")
+    assert "Reload the page and try again" in html

@@ -30,6 +30,7 @@ from formflow.web.designer_process_ops import (
     add_step,
     label_of,
     new_process,
+    remove_branch,
     remove_step,
 )
 from formflow.web.designer_process_panel import (
@@ -54,7 +55,7 @@ from formflow.web.rendering import render
 
 DEFAULT_LABEL = {"en": "Approval process", "zh-CN": "审批流程"}
 INSERTS = {"step": add_step, "branch": add_branch, "cc": add_cc, "end": add_end}
-ACTIONS = frozenset({*INSERTS, "remove", "set", "undo", "redo", *TABLE_ACTIONS})
+ACTIONS = frozenset({*INSERTS, "remove", "remove_branch", "set", "undo", "redo", *TABLE_ACTIONS})
 
 
 def _document(draft: Draft, process: str) -> dict:
@@ -184,6 +185,8 @@ def _ops(action: str, process: str, document: dict, form) -> tuple[str | None, l
         return INSERTS[action](process, document, form.get("edge", ""), *extra.get(action, ()))
     if action == "remove":
         return None, remove_step(process, document, node or "")
+    if action == "remove_branch":
+        return None, remove_branch(process, document, (node or "").removeprefix("t:"))
     if action == "set":
         part = form.get("part", "")
         if part not in PARTS:

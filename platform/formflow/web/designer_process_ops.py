@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from formflow.design.operations import apply_ops
 from formflow.design.paths import transition_key
 from formflow.web.designer_model import propose_name
 from formflow.web.designer_process_model import Flow, key_of, sources
@@ -233,6 +234,29 @@ def remove_step(process: str, document: dict, state: str) -> list[dict]:
             else:
                 ops += _retarget(process, flow, key, target)
     ops.append({"op": "remove", "path": f"processes/{process}/states/{state}"})
+    return ops
+
+
+def remove_branch(process: str, document: dict, key: str) -> list[dict]:
+    """Remove the condition branch ``key`` (a guarded transition) with the steps only it
+    leads to, one after another, the way :func:`remove_step` would."""
+    flow = Flow(document)
+    transition = _transition(flow, key)
+    if not transition.get("when"):
+        raise NotInProcess(key)
+    action, source, _to = transition_key(key)
+    others = [t for t in flow.forward(source) if t is not transition]
+    shared = {s for t in others for s in flow.main_line(t.get("to"))}
+    steps = [s for s in flow.main_line(transition.get("to")) if s not in shared]
+    documents = {f"processes/{process}.json": document}
+    ops: list[dict] = []
+    for step in steps:
+        current = documents[f"processes/{process}.json"]
+        more = remove_step(process, current, step)
+        documents = apply_ops(documents, more)
+        ops += more
+    if not steps:
+        ops.append({"op": "remove", "path": f"processes/{process}/transitions/{key}"})
     return ops
 
 
