@@ -308,3 +308,16 @@ def test_a_condition_branch_is_removed_with_its_steps(page, admin_api):
 def test_a_node_gone_meanwhile_asks_to_reload(page, admin_api):
     html = post(page, admin_api, status=422, action="step", edge="approve@nowhere>approved")
     assert "Reload the page and try again" in html
+
+
+def test_a_step_is_renamed_everywhere_it_is_named(page, admin_api):
+    post(page, admin_api, action="step", edge="submit@draft>approved")
+    html = post(page, admin_api, action="set", node="step_1", part="name", name="finance")
+    document = process(admin_api)
+    assert [s["name"] for s in document["states"]][1] == "finance"
+    assert moves(document) == [
+        ("submit", "draft", "finance", None),
+        ("approve", "finance", "approved", None),
+        ("reject", "finance", "rejected", None),
+    ]
+    assert '<div class="ff-panel" data-node="finance">' in html

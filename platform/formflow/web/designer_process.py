@@ -191,7 +191,8 @@ def _ops(action: str, process: str, document: dict, form) -> tuple[str | None, l
         part = form.get("part", "")
         if part not in PARTS:
             abort(400)
-        return node, panel_ops(process, document, node or "", part, form)
+        ops = panel_ops(process, document, node or "", part, form)
+        return (form.get("name", "").strip() if part == "name" else node), ops
     return node, table_ops(action, process, document, form)
 
 

@@ -20,7 +20,7 @@ APPROVER_RULES = {
     "empty": ("admin", "approve", "manager"),
 }
 PARTS = frozenset(
-    {"label", "assignees", "approval", "fields", "sla", "rules", "cc", "guard", "settings"}
+    {"name", "label", "assignees", "approval", "fields", "sla", "rules", "cc", "guard", "settings"}
 )
 
 
@@ -128,6 +128,8 @@ def panel_ops(process: str, document: dict, node: str, part: str, form: Any) -> 
     path = f"{base}/states/{node}"
     if part == "label":
         return [{"op": "set", "path": f"{path}/label", "value": label_of(form)}]
+    if part == "name":
+        return [{"op": "set", "path": f"{path}/name", "value": (form.get("name") or "").strip()}]
     if part in ("assignees", "cc"):
         return [{"op": "set", "path": f"{path}/{part}", "value": rules_of(form, "")}]
     if part == "approval":
