@@ -35,7 +35,6 @@ from formflow.web.designer_process_ops import (
 )
 from formflow.web.designer_process_panel import (
     APPROVER_RULES,
-    BREACH_KINDS,
     PARTS,
     RULE_KINDS,
     panel_ops,
@@ -142,7 +141,6 @@ def _page(
         site=summary.get("owner") == "site",
         rule_kinds=RULE_KINDS,
         rule_rows=rule_rows,
-        breach_kinds=BREACH_KINDS,
         approver_rules=APPROVER_RULES,
         required=required_of(flow, node) if state else [],
         in_branch=in_branch,

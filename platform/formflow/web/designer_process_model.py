@@ -184,14 +184,6 @@ class Flow:
         return Item("condition", meet, branches=branches)
 
 
-def step_names(document: dict) -> list[str]:
-    return [
-        s["name"]
-        for s in document.get("states") or []
-        if isinstance(s, dict) and isinstance(s.get("name"), str)
-    ]
-
-
 def branch_steps(document: dict) -> list[tuple[str, dict, list[str]]]:
     """Every (parallel state, branch, its steps) of the process."""
     found = []

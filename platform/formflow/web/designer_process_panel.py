@@ -12,8 +12,6 @@ from formflow.web.designer_process_ops import NotInProcess, label_of
 
 RULE_KINDS = ("role", "user", "field", "manager_of", "department_head", "managers_of")
 MAX_RULES = 20
-MODES = ("any", "all", "sequential")
-BREACH_KINDS = ("assign", "action", "notify")
 APPROVER_RULES = {
     "requester": ("exclude", "approve", "skip", "manager", "admin"),
     "repeated": ("keep", "approve", "skip"),
