@@ -333,6 +333,24 @@ def test_transitions_by_name_and_source():
     assert result["processes/check.json"]["transitions"] == []
 
 
+def test_conditional_branches_of_one_action_are_told_apart_by_their_target():
+    result = run({"op": "add", "path": "processes/check/states/review",
+                  "value": {"assignees": [{"role": "driver"}]}, "after": "draft"},
+                 {"op": "add", "path": "processes/check/transitions/finish@draft>review",
+                  "value": {"when": "tel != ''"}, "after": ""},
+                 {"op": "add", "path": "processes/check/transitions/approve@review",
+                  "value": {"to": "done"}},
+                 {"op": "set", "path": "processes/check/transitions/finish@draft>done/comment",
+                  "value": "optional"})
+    transitions = result["processes/check.json"]["transitions"]
+    assert transitions[0] == {"name": "finish", "from": "draft", "to": "review",
+                              "when": "tel != ''"}
+    assert transitions[1]["comment"] == "optional" and "comment" not in transitions[0]
+    with pytest.raises(OperationError):
+        run({"op": "add", "path": "processes/check/transitions/finish@draft>review",
+             "value": {"to": "done"}})
+
+
 def test_a_failing_op_names_its_index():
     with pytest.raises(OperationError) as error:
         apply_ops(documents(), [{"op": "set", "path": "app/label", "value": "x"},

@@ -30,6 +30,7 @@ from formflow.design.paths import (
     item_key,
     parse,
     resolve,
+    transition_key,
 )
 from formflow.errors import ValidationFailed
 from formflow.i18n import Message
@@ -242,11 +243,13 @@ def _object(value: Any) -> dict:
 def _claim_key(value: dict, key_property: str, key: str) -> dict:
     """``value`` with the key from the path first; a different key in it is a mistake."""
     if key_property == "name@from":
-        name, _, source = key.partition("@")
+        name, source, target = transition_key(key)
         value = _claim_key(value, "name", name)
         sources = value.setdefault("from", source)
         if source not in (sources if isinstance(sources, list) else [sources]):
             raise _refuse("design_key_differs", key=key, given=json.dumps(sources))
+        if target is not None and value.setdefault("to", target) != target:
+            raise _refuse("design_key_differs", key=key, given=json.dumps(value["to"])[:100])
         return value
     given = value.get(key_property, key)
     if given != key:

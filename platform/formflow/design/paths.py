@@ -91,12 +91,21 @@ def item_key(item: Any, key_property: str) -> str | None:
     return key
 
 
+def transition_key(key: str) -> tuple[str, str, str | None]:
+    """``approve@review`` -> (name, from, None); ``approve@review>done`` also names the
+    target, which tells apart the conditional branches of one action from one state."""
+    name, _, rest = key.partition("@")
+    source, arrow, target = rest.partition(">")
+    return name, source, target if arrow else None
+
+
 def matches(item: Any, key: str, key_property: str) -> bool:
     if key_property == "name@from" and isinstance(item, dict):
-        name, _, source = key.partition("@")
+        name, source, target = transition_key(key)
         sources = item.get("from")
         sources = sources if isinstance(sources, list) else [sources]
-        return item.get("name") == name and source in sources
+        return (item.get("name") == name and source in sources
+                and (target is None or item.get("to") == target))
     return item_key(item, key_property) == key
 
 

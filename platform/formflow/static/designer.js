@@ -38,7 +38,7 @@
   function init() {
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       var target = event.detail.target;
-      if (target && target.id === "designer" && [409, 412, 422].indexOf(event.detail.xhr.status) >= 0) {
+      if (target && (target.id === "designer" || target.id === "process-builder") && [409, 412, 422].indexOf(event.detail.xhr.status) >= 0) {
         event.detail.shouldSwap = true;
         event.detail.isError = false;
       }

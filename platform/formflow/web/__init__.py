@@ -58,6 +58,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     designer_apps,
     designer_dashboards,
     designer_form,
+    designer_process,
     designer_publish,
     designer_settings,
     files,

@@ -22,12 +22,13 @@ def service() -> DesignService:
     return DesignService(get_runtime())
 
 
-def _entities(user, app: dict) -> list[str]:
+def _documents(user, app: dict, folder: str) -> list[str]:
+    """The names of the app's entities or processes (``folder``)."""
     if app["owner"] != "site":
-        return sorted(get_runtime().model.apps[app["name"]].entities)
+        return sorted(getattr(get_runtime().model.apps[app["name"]], folder))
     documents = service().draft(user, app["name"]).documents
-    return sorted(key[len("entities/"):-len(".json")] for key in documents
-                  if key.startswith("entities/"))
+    return sorted(key[len(folder) + 1:-len(".json")] for key in documents
+                  if key.startswith(f"{folder}/"))
 
 
 def _page(status: int = 200, **context):
@@ -36,7 +37,8 @@ def _page(status: int = 200, **context):
     lang = page_language()
     for app in apps:
         app["title"] = text(app["label"], lang) or app["name"]
-        app["entities"] = _entities(user, app)
+        app["entities"] = _documents(user, app, "entities")
+        app["processes"] = _documents(user, app, "processes")
     return render("designer/apps", status=status, apps=apps, lang=lang, **context)
 
 

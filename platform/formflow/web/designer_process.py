@@ -1,0 +1,238 @@
+"""The process builder (``/designer/<app>/processes/<p>``): the vertical flow with ⊕
+between its nodes, the property panel of the selected node, a table view of states and
+transitions, the live state diagram and the draft's process problems.
+
+Like the form designer, every change is one request carrying the draft revision it
+edited, made one call of the design service, answered by the whole builder again:
+"Saved ✓", the problems, or — on a stale revision — a message asking to reload."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from markupsafe import Markup
+
+from formflow.design.service import Draft
+from formflow.errors import NotFound, StaleVersion, ValidationFailed
+from formflow.i18n import Message
+from formflow.metadata.loader import build_process
+from formflow.metadata.model import text_of
+from formflow.web.admin_area import field_errors
+from formflow.web.auth import signed_in
+from formflow.web.blueprint import web
+from formflow.web.designer_apps import service
+from formflow.web.designer_model import LABEL_LANGUAGES, propose_name, text
+from formflow.web.designer_process_model import Flow, branch_steps, sources
+from formflow.web.designer_process_ops import (
+    NotInProcess,
+    add_branch,
+    add_cc,
+    add_end,
+    add_step,
+    label_of,
+    new_process,
+    remove_branch,
+    remove_step,
+)
+from formflow.web.designer_process_panel import (
+    APPROVER_RULES,
+    PARTS,
+    RULE_KINDS,
+    panel_ops,
+    required_of,
+    rule_rows,
+)
+from formflow.web.designer_process_table import (
+    TABLE_ACTIONS,
+    BadValue,
+    parallel_text,
+    table_ops,
+    transition_rows,
+)
+from formflow.web.diagram import diagram
+from formflow.web.language import page_language
+from formflow.web.rendering import render
+
+DEFAULT_LABEL = {"en": "Approval process", "zh-CN": "审批流程"}
+INSERTS = {"step": add_step, "branch": add_branch, "cc": add_cc, "end": add_end}
+ACTIONS = frozenset({*INSERTS, "remove", "remove_branch", "set", "undo", "redo", *TABLE_ACTIONS})
+
+
+def _document(draft: Draft, process: str) -> dict:
+    document = draft.documents.get(f"processes/{process}.json")
+    if not isinstance(document, dict):
+        raise NotFound(Message("design_path_missing", {"path": f"processes/{process}"}))
+    return document
+
+
+def _diagram(app: str, document: dict, lang: str) -> Markup | None:
+    """The state diagram of the draft's process; None while the document is too broken
+    to draw (its problems say why)."""
+    try:
+        process = build_process(app, document)
+        title = text_of(process.label, process.name, lang, {})
+        return Markup(diagram(process, lang=lang, title=title, id_prefix="pb"))  # noqa: S704 - escaped by formflow.web.diagram
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _fields(draft: Draft, document: dict) -> list[tuple[str, str]]:
+    """(name, title) of the fields of the entity the process runs on."""
+    entity = draft.documents.get(f"entities/{document.get('entity')}.json") or {}
+    return [
+        (f["name"], text(f.get("label"), page_language()) or f["name"])
+        for f in entity.get("fields") or []
+        if isinstance(f, dict) and f.get("name")
+    ]
+
+
+def _page(
+    app: str,
+    process: str,
+    draft: Draft | None = None,
+    status: int = 200,
+    node: str | None = None,
+    view: str | None = None,
+    **context,
+):
+    user = signed_in()
+    draft = draft or service().draft(user, app)
+    document = _document(draft, process)
+    lang = page_language()
+    flow = Flow(document)
+    prefix = f"processes/{process}"
+    problems = [
+        p for p in draft.problems if p["path"] == prefix or p["path"].startswith(prefix + "/")
+    ]
+    summary = next((a for a in service().apps(user) if a["name"] == app), {})
+    transition = None
+    if node and node.startswith("t:"):
+        key = node[2:]
+        transition = next(
+            (
+                t
+                for t in flow.transitions
+                for s in sources(t)
+                if f"{t.get('name')}@{s}>{t.get('to')}" == key
+            ),
+            None,
+        )
+    state = flow.states.get(node) if node else None
+    in_branch = {step for _p, _b, steps in branch_steps(document) for step in steps}
+    return render(
+        "designer/process",
+        "designer/_process_workbench",
+        status=status,
+        app=app,
+        process_name=process,
+        draft=draft,
+        document=document,
+        flow=flow,
+        items=flow.items(),
+        lang=lang,
+        text=text,
+        node=node,
+        state=state,
+        transition=transition,
+        view="table" if view == "table" else "flow",
+        problems=problems,
+        svg=_diagram(app, document, lang),
+        fields=_fields(draft, document),
+        languages=LABEL_LANGUAGES,
+        site=summary.get("owner") == "site",
+        rule_kinds=RULE_KINDS,
+        rule_rows=rule_rows,
+        approver_rules=APPROVER_RULES,
+        required=required_of(flow, node) if state else [],
+        in_branch=in_branch,
+        finals=[n for n, s in flow.states.items() if s.get("final")],
+        parallel_text=parallel_text,
+        transition_rows=transition_rows,
+        **context,
+    )
+
+
+@web.get("/designer/<app>/processes/<process>")
+def designer_process(app: str, process: str):
+    return _page(app, process, node=request.args.get("node"), view=request.args.get("view"))
+
+
+@web.post("/designer/<app>/processes")
+def designer_add_process(app: str):
+    """A new process for an entity, named from its title; the entity runs it."""
+    user = signed_in()
+    draft = service().draft(user, app)
+    label = label_of(request.form)
+    entity = request.form.get("entity", "")
+    taken = {key[len("processes/") : -len(".json")] for key in draft.documents}
+    name = propose_name((label or {}).get("en") or f"{entity} approval", taken, "process")
+    try:
+        ops = new_process(name, entity, label or DEFAULT_LABEL)
+        service().apply(user, app, ops, draft.revision)
+    except ValidationFailed as failed:
+        for messages in field_errors(failed).values():
+            flash(" ".join(messages), "error")
+        return redirect(url_for("web.designer_form", app=app, entity=entity))
+    return redirect(url_for("web.designer_process", app=app, process=name))
+
+
+def _ops(action: str, process: str, document: dict, form) -> tuple[str | None, list[dict]]:
+    """The node to select afterwards and the operations one submission stands for."""
+    node = form.get("node") or None
+    if action in INSERTS:
+        extra = {"branch": (form.get("when", ""),), "end": (form.get("end", ""),)}
+        return INSERTS[action](process, document, form.get("edge", ""), *extra.get(action, ()))
+    if action == "remove":
+        return None, remove_step(process, document, node or "")
+    if action == "remove_branch":
+        return None, remove_branch(process, document, (node or "").removeprefix("t:"))
+    if action == "set":
+        part = form.get("part", "")
+        if part not in PARTS:
+            abort(400)
+        ops = panel_ops(process, document, node or "", part, form)
+        return (form.get("name", "").strip() if part == "name" else node), ops
+    return node, table_ops(action, process, document, form)
+
+
+@web.post("/designer/<app>/processes/<process>/ops")
+def designer_process_ops(app: str, process: str):
+    user = signed_in()
+    form = request.form
+    action = form.get("action", "")
+    if action not in ACTIONS:
+        abort(400)
+    revision = form.get("revision", type=int)
+    node, view = form.get("node") or None, form.get("view")
+    try:
+        if action in ("undo", "redo"):
+            draft = getattr(service(), action)(user, app, revision)
+        else:
+            current = service().draft(user, app)
+            node, ops = _ops(action, process, _document(current, process), form)
+            draft = service().apply(user, app, ops, revision) if ops else current
+    except StaleVersion:
+        return _page(app, process, status=412, node=node, view=view, stale=True)
+    except (NotInProcess, BadValue) as refused:
+        return _page(
+            app,
+            process,
+            status=422,
+            node=None,
+            view=view,
+            errors=[str(refused)] if isinstance(refused, BadValue) else [],
+            missing=isinstance(refused, NotInProcess),
+        )
+    except ValidationFailed as failed:
+        errors = [m for ms in field_errors(failed).values() for m in ms]
+        return _page(app, process, status=422, node=node, view=view, errors=errors)
+    if request.headers.get("HX-Request") != "true":
+        return redirect(
+            url_for(
+                "web.designer_process",
+                app=app,
+                process=process,
+                node=node,
+                view=view if view == "table" else None,
+            )
+        )
+    return _page(app, process, draft, node=node, view=view, saved=True)
