@@ -57,7 +57,7 @@ def _fields(document: dict, table: str | None) -> list[dict]:
 def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
           selected: str | None = None, table: str | None = None, **context):
     user = signed_in()
-    draft = draft or service().draft(user, app)
+    draft = draft or service().draft(user, app, present=True)
     document = _entity(draft, entity)
     lang = page_language()
     palette = get_runtime().field_types.palette()

@@ -21,7 +21,7 @@ def _page(app: str, status: int = 200, **context):
     user = signed_in()
     lang = page_language()
     plan = service().plan(user, app)
-    draft = service().draft(user, app)
+    draft = service().draft(user, app, present=True)
     return render("designer/publish", status=status, app=app, draft=draft,
                   problems=localized(plan["problems"], lang),
                   steps=localized(plan["steps"], lang),

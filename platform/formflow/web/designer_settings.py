@@ -24,7 +24,7 @@ ACTIONS = ("read", "update", "delete")
 
 def _context(app: str, entity: str) -> dict:
     user = signed_in()
-    draft = service().draft(user, app)
+    draft = service().draft(user, app, present=True)
     document = draft.documents.get(f"entities/{entity}.json") or {}
     app_document = draft.documents.get("app.json") or {}
     fields = [f.get("name") for f in document.get("fields", []) if isinstance(f, dict)
