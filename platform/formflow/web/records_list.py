@@ -94,9 +94,12 @@ def list_args() -> dict[str, list[str]]:
 def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[str]]:
     """The list arguments for the records service: a day given for a date-and-time
     range becomes the start or the end of that day, local time; the values of ticked
-    boxes (``_state__in`` once per state) become one list."""
+    boxes (``_state__in`` once per state) become one list; without ``per_page``, the
+    entity's list page size applies."""
     zone = current_app.config["TIMEZONE"]
     converted = {}
+    if "per_page" not in args and entity.list and entity.list.page_size:
+        converted["per_page"] = [str(entity.list.page_size)]
     for key, values in args.items():
         if key in PAGE_ONLY:
             continue
