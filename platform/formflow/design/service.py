@@ -164,6 +164,13 @@ class DesignService:
             raise NotFound(Message("design_app_not_found", {"app": app}))
         return Draft(app, 0, dict(shipped.documents), [])
 
+    def published(self, user: User, app: str) -> dict[str, Any]:
+        """The documents of the site app's published version ({} before the first)."""
+        _require(user)
+        with self.db.read() as conn:
+            row = drafts.read_app(conn, app)
+            return {} if row is None else self._published(conn, row)
+
     def versions(self, user: User, app: str) -> list[dict]:
         """The published versions, newest first (none for a shipped app)."""
         _require(user)
