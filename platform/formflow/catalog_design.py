@@ -116,7 +116,8 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
     "design_type_change_to": {
         "en": "The type of {field} cannot change from {old} to {new}: its values would not "
               "carry over. It may become: {allowed}.",
-        "zh-CN": "字段 {field} 的类型不能从 {old} 改为 {new}：已有的值无法转换。可改为：{allowed}。",
+        "zh-CN": "字段 {field} 的类型不能从 {old} 改为 {new}：已有的值无法转换。"
+                 "可改为：{allowed}。",
     },
     "design_type_fixed": {
         "en": "The type of {field} ({old}) cannot change once published; add a new field "
