@@ -124,6 +124,11 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
               "instead.",
         "zh-CN": "字段 {field} 发布后类型（{old}）不能再改；请改为新增一个字段。",
     },
+    "design_preview_problems": {
+        "en": "The draft has {count} problem(s) to fix before it can be previewed.",
+        "zh-CN": "草稿还有 {count} 个问题，修正后才能预览。",
+    },
+    "design_sample_text": {"en": "{label} {n}", "zh-CN": "{label}{n}"},
     "design_value_one": {"en": "{n} value", "zh-CN": "{n} 个值"},
     "design_values": {"en": "{n} values", "zh-CN": "{n} 个值"},
     "design_row_one": {"en": "{n} row", "zh-CN": "{n} 行"},

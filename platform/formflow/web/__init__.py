@@ -57,6 +57,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     designer_apps,
     designer_form,
     designer_presence,
+    designer_preview,
     designer_publish,
     designer_settings,
     files,

@@ -137,20 +137,25 @@ class Listing:
         self.grant = get_runtime().records.grant(user, entity)
         self.error = None
         self.page = None
+        self.fetch()
+        items = self.page.items if self.page else []
+        shown = self.columns + self.filters_as_values()
+        if any(c.name == "_title" for c in self.columns):
+            shown += [f for f in title_fields(entity) if _readable(f, user)]
+        self.refs = References(user).collect(shown, [*items, self.filter_values()])
+
+    def fetch(self) -> None:
+        """Read the page of records the arguments ask for."""
         try:
             self.page = get_runtime().records.list(
-                user, entity.qualified_name, service_args(entity, args), deleted=deleted,
+                self.user, self.entity.qualified_name, service_args(self.entity, self.args),
+                deleted=self.deleted,
                 sums=[f.name for f in self.columns if field_type(f).totalled],
             )
         except Forbidden:
             raise
         except ServiceError as error:  # a bad filter value: say so, show no rows
             self.error = error.message.render(page_language())
-        items = self.page.items if self.page else []
-        shown = self.columns + self.filters_as_values()
-        if any(c.name == "_title" for c in self.columns):
-            shown += [f for f in title_fields(entity) if _readable(f, user)]
-        self.refs = References(user).collect(shown, [*items, self.filter_values()])
 
     # -- what is shown ----------------------------------------------------------------
 
