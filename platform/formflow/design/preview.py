@@ -10,12 +10,30 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from formflow.auth import User
+from formflow.design.service import DesignService
+from formflow.design.site_apps import published_site_apps
+from formflow.errors import ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field
 
 #: Roles every app knows besides its own.
 BUILT_IN_ROLES = ("user", "admin")
 SAMPLE_ROWS = 3
+
+
+def draft_runtime(service: DesignService, user: User, app: str):
+    """A runtime serving the app's draft beside the published apps (nothing is migrated
+    or written); a shipped app's is the current one.  A draft with errors cannot be
+    served (422)."""
+    draft = service.draft(user, app)
+    if service.is_shipped(app):
+        return service.runtime
+    errors = [p for p in draft.problems if p["level"] == "error"]
+    if errors:
+        raise ValidationFailed({"": [Message("design_preview_problems",
+                                             {"count": len(errors)})]})
+    published = published_site_apps(service.db)
+    return service.runtime.with_site_apps({**published, app: draft.documents})
 
 
 def preview_roles(app_document: dict) -> list[str]:

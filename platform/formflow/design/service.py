@@ -20,7 +20,6 @@ from formflow.design.operations import OperationError, OperationFailed, apply_op
 from formflow.design.overlay_service import Overlays
 from formflow.design.paths import APP_DOCUMENT, named_path
 from formflow.design.publishing import Publisher
-from formflow.design.site_apps import published_site_apps
 from formflow.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
@@ -171,19 +170,6 @@ class DesignService:
         with self.db.read() as conn:
             row = drafts.read_app(conn, app)
             return {} if row is None else self._published(conn, row)
-
-    def preview_runtime(self, user: User, app: str):
-        """A runtime serving the app's draft beside the published apps, for the preview
-        (nothing is migrated or written).  A draft with errors cannot be served (422)."""
-        draft = self.draft(user, app)
-        if self.is_shipped(app):
-            return self.runtime
-        errors = [p for p in draft.problems if p["level"] == "error"]
-        if errors:
-            raise ValidationFailed({"": [Message("design_preview_problems",
-                                                 {"count": len(errors)})]})
-        published = published_site_apps(self.db)
-        return self.runtime.with_site_apps({**published, app: draft.documents})
 
     def versions(self, user: User, app: str) -> list[dict]:
         """The published versions, newest first (none for a shipped app)."""

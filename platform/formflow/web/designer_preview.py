@@ -16,7 +16,13 @@ from flask import abort, g, request
 from flask_babel import gettext as _
 
 from formflow.auth import can_read_field
-from formflow.design.preview import SAMPLE_ROWS, as_role, preview_roles, sample_payload
+from formflow.design.preview import (
+    SAMPLE_ROWS,
+    as_role,
+    draft_runtime,
+    preview_roles,
+    sample_payload,
+)
 from formflow.errors import ValidationFailed
 from formflow.records.listing import Page
 from formflow.web.admin_area import field_errors
@@ -95,7 +101,7 @@ def designer_preview_frame(app: str):
 def _frame(app: str):
     user = signed_in()
     try:
-        runtime = service().preview_runtime(user, app)
+        runtime = draft_runtime(service(), user, app)
     except ValidationFailed as failed:
         messages = [m for ms in field_errors(failed).values() for m in ms]
         return render("designer/preview_note", status=422, notes=messages)
