@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import sqlalchemy as sa
+
 from formflow.auth import User
 from formflow.design.service import DesignService
 from formflow.design.site_apps import published_site_apps
@@ -30,10 +32,19 @@ def draft_runtime(service: DesignService, user: User, app: str):
         return service.runtime
     errors = [p for p in draft.problems if p["level"] == "error"]
     if errors:
-        raise ValidationFailed({"": [Message("design_preview_problems",
-                                             {"count": len(errors)})]})
+        raise ValidationFailed({"": [Message("design_preview_problems", {"count": len(errors)})]})
     published = published_site_apps(service.db)
     return service.runtime.with_site_apps({**published, app: draft.documents})
+
+
+def stored_columns(service: DesignService, entity: Entity) -> frozenset[str]:
+    """The columns the entity's table has in the database now (none before its first
+    publish): a unique field gets a sample value only when its column can be checked."""
+    inspector = sa.inspect(service.db.engine)
+    table = f"{entity.app}__{entity.name}"
+    if not inspector.has_table(table):
+        return frozenset()
+    return frozenset(column["name"] for column in inspector.get_columns(table))
 
 
 def preview_roles(app_document: dict) -> list[str]:
@@ -93,12 +104,14 @@ def sample_value(field: Field, index: int, user: User, lang: str) -> Any:
     return None  # links, files, departments, plugin types: left empty
 
 
-def sample_payload(entity: Entity, index: int, user: User, lang: str) -> dict[str, Any]:
-    """A record's values for a preview: every field the user could enter, table fields
-    with one row."""
+def sample_payload(
+    entity: Entity, index: int, user: User, lang: str, stored: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A record's values for a preview: every field the user could enter (a unique one
+    only when its column is in ``stored``), table fields with one row."""
     payload: dict[str, Any] = {}
     for field in entity.fields:
-        if field.compute or field.fetch:
+        if field.compute or field.fetch or (field.unique and field.name not in stored):
             continue
         if field.is_table:
             row = {

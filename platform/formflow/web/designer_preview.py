@@ -22,6 +22,7 @@ from formflow.design.preview import (
     draft_runtime,
     preview_roles,
     sample_payload,
+    stored_columns,
 )
 from formflow.errors import ValidationFailed
 from formflow.records.listing import Page
@@ -114,6 +115,7 @@ def _frame(app: str):
     view = _choice(request.args.get("view"), VIEWS, "form")
     lang = page_language()
     grant = runtime.records.grant(viewer, entity)
+    stored = stored_columns(service(), entity)
     if view == "form":
         if not grant.create:
             return render(
@@ -126,7 +128,7 @@ def _frame(app: str):
                 ],
             )
         preview = runtime.records.preview(
-            viewer, entity.qualified_name, sample_payload(entity, 0, viewer, lang)
+            viewer, entity.qualified_name, sample_payload(entity, 0, viewer, lang, stored)
         )
         return _render_form(
             FormView(entity, viewer, _raw(entity, preview.values), preview.values, preview)
@@ -136,7 +138,7 @@ def _frame(app: str):
             "designer/preview_note",
             notes=[_("This role may not read %(entity)s records.", entity=entity.label.text(lang))],
         )
-    samples = _samples(runtime, entity, viewer, lang)
+    samples = _samples(runtime, entity, viewer, lang, stored)
     if view == "list":
         return render(
             "records/list",
@@ -160,14 +162,14 @@ def _raw(entity, values: dict):
     return raw_from_record(entity, filled, _zone())
 
 
-def _samples(runtime, entity, viewer, lang: str) -> list[dict]:
+def _samples(runtime, entity, viewer, lang: str, stored: frozenset[str]) -> list[dict]:
     """Sample records as the API shows them to ``viewer`` (computed values included)."""
     builder = as_role(viewer, "admin")  # samples are built whatever the role may create
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     samples = []
     for index in range(SAMPLE_ROWS):
         values = runtime.records.preview(
-            builder, entity.qualified_name, sample_payload(entity, index, viewer, lang)
+            builder, entity.qualified_name, sample_payload(entity, index, viewer, lang, stored)
         ).values
         values = {
             k: v
