@@ -170,3 +170,36 @@ def test_the_versions_list_shows_author_time_note_and_changes_and_restores(api, 
     )
     assert "The draft is now version 1" in response.get_data(as_text=True)
     assert vehicle_field(api, "tel") == {"name": "tel", "type": "text"}
+
+
+def test_the_versions_list_says_the_changes_in_the_pages_language(api, designer):
+    apply(api, [{"op": "set", "path": "entities/vehicle/fields/tel/name", "value": "phone"}])
+    publish(api)
+    html = designer("zh-CN").get("/designer/fleet/publish").get_data(as_text=True)
+    assert "实体 vehicle：字段 tel 改名为 phone" in html
+
+
+@pytest.mark.parametrize(
+    ("line", "zh"),
+    [
+        ("adds entity car", "新增实体 car"),
+        ("removes process p", "删除流程 p"),
+        ("entity vehicle: adds field colour", "实体 vehicle：新增字段 colour"),
+        (
+            "entity vehicle: changes field plate (label, required)",
+            "实体 vehicle：修改字段 plate (label, required)",
+        ),
+        ("entity vehicle: reorders fields", "实体 vehicle：调整字段顺序"),
+        ("app: changes menu", "应用：修改 menu"),
+        ("process p: removes transition go@a", "流程 p：删除流转 go@a"),
+        ("something new", "something new"),
+    ],
+)
+def test_each_kind_of_change_reads_in_chinese(app, line, zh):
+    from formflow.web.designer_changes import change_text
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert change_text(line) == zh
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = line.replace("reorders fields", "reorders the field list")
+        assert change_text(line) == english
