@@ -210,3 +210,23 @@ def test_an_unpublished_entity_with_unique_fields_links_and_line_items_previews(
         as_text=True
     )  # no table yet to check a unique value against: left empty
     assert 'value="Plate 1"' in designer().get(f"{FRAME}?entity=vehicle").get_data(as_text=True)
+
+
+def test_the_record_pages_buttons_follow_the_roles_permissions(fleet, designer):
+    apply(
+        fleet,
+        [
+            {
+                "op": "set",
+                "path": "entities/vehicle/permissions",
+                "value": [
+                    {"role": "user", "read": "all"},
+                    {"role": "manager", "read": "all", "update": "all", "delete": "all"},
+                ],
+            }
+        ],
+    )
+    manager = frame(designer(), "record", role="manager")
+    assert 'id="edit-record"' in manager and ">Delete<" in manager
+    reader = frame(designer(), "record")
+    assert 'id="edit-record"' not in reader and ">Delete<" not in reader
