@@ -113,6 +113,22 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
                         "zh-CN": "{name} 不是有效的 JSON 文本。"},
     "design_zip_no_app": {"en": "The zip file holds no app.json.",
                           "zh-CN": "zip 文件中没有 app.json。"},
+    "design_type_change_to": {
+        "en": "The type of {field} cannot change from {old} to {new}: its values would not "
+              "carry over. It may become: {allowed}.",
+        "zh-CN": "字段 {field} 的类型不能从 {old} 改为 {new}：已有的值无法转换。"
+                 "可改为：{allowed}。",
+    },
+    "design_type_fixed": {
+        "en": "The type of {field} ({old}) cannot change once published; add a new field "
+              "instead.",
+        "zh-CN": "字段 {field} 发布后类型（{old}）不能再改；请改为新增一个字段。",
+    },
+    "design_preview_problems": {
+        "en": "The draft has {count} problem(s) to fix before it can be previewed.",
+        "zh-CN": "草稿还有 {count} 个问题，修正后才能预览。",
+    },
+    "design_sample_text": {"en": "{label} {n}", "zh-CN": "{label}{n}"},
     "design_value_one": {"en": "{n} value", "zh-CN": "{n} 个值"},
     "design_values": {"en": "{n} values", "zh-CN": "{n} 个值"},
     "design_row_one": {"en": "{n} row", "zh-CN": "{n} 行"},

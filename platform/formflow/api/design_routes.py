@@ -22,11 +22,14 @@ def _service() -> DesignService:
     return DesignService(get_runtime())
 
 
-def _draft(draft: Draft, *, documents: bool = False, status: int = 200) -> Response:
+def _draft(draft: Draft, *, documents: bool = False, status: int = 200,
+           editors: bool = False) -> Response:
     body = {"app": draft.app, "revision": draft.revision}
     if documents:
         body["documents"] = draft.documents
     body["problems"] = draft.problems
+    if editors:
+        body["editors"] = draft.editors
     response = jsonify(body)
     response.status_code = status
     response.headers["ETag"] = f'"{draft.revision}"'
@@ -46,7 +49,8 @@ def design_create_app():
 
 @api.get("/design/apps/<app>/draft")
 def design_draft(app: str):
-    return _draft(_service().draft(current_api_user(), app), documents=True)
+    draft = _service().draft(current_api_user(), app, present=True)
+    return _draft(draft, documents=True, editors=True)
 
 
 @api.post("/design/apps/<app>/draft/ops")

@@ -21,6 +21,13 @@ _DOCUMENTS = {"type": "object", "description": (
 _DRAFT = {"type": "object", "required": ["revision", "problems"], "properties": {
     "app": {"type": "string"}, "revision": {"type": "integer"}, "documents": _DOCUMENTS,
     "problems": _PROBLEMS}}
+_EDITORS = {"type": "array", "description": (
+    "The other users who had the app's draft open in the last two minutes (reading the "
+    "draft marks the caller as editing it)."), "items": {
+    "type": "object", "required": ["user", "name", "last_seen"], "properties": {
+        "user": {"type": "string"}, "name": {"type": "string"},
+        "last_seen": {"type": "string", "format": "date-time"}}}}
+_DRAFT_READ = {**_DRAFT, "properties": {**_DRAFT["properties"], "editors": _EDITORS}}
 _APP_SUMMARY = {"type": "object", "properties": {
     "name": {"type": "string"}, "label": {}, "owner": {"enum": ["site", "shipped"]},
     "revision": {"type": ["integer", "null"]}, "version": {"type": ["integer", "null"]},
@@ -65,7 +72,8 @@ def design_paths(operation, json) -> dict[str, Any]:
                                     "additionalProperties": False,
                                     "properties": {"name": {"type": "string"}, "label": {}}}),
         },
-        f"{app}/draft": {"get": operation("The app's draft, with its problems", draft, [_APP])},
+        f"{app}/draft": {"get": operation("The app's draft, with its problems and who else is "
+                                          "editing it", {"200": json(_DRAFT_READ)}, [_APP])},
         f"{app}/draft/ops": {"post": operation(
             "Apply operations to the draft, all or none (422 names the failing op's index)",
             draft, [_APP, _REVISION],

@@ -21,7 +21,8 @@ from formflow.i18n import Message
 from formflow.storage.migrate_plan import MigrationStep, make_plan
 from formflow.storage.tables import Schema
 
-MAX_EXAMPLES = 5
+#: Rows named per problem; more are shown as "…".
+MAX_EXAMPLES = 3
 _FAILED = re.compile(r"^(?P<where>[\w.]+): (?P<count>\d+) of \d+ values cannot be converted "
                      r"from .+ to (?P<type>\w+);")
 _ROW = re.compile(r"^(?P<where>[\w.]+): id (?P<id>\d+): (?P<rest>.*)$", re.DOTALL)
@@ -104,8 +105,10 @@ def _problems(lines: list[str], prefix: str) -> list[dict]:
 
     for line in lines:
         if match := _FAILED.match(line):
-            entry(match["where"])["message"] = Message("design_rows_not_convertible", {
-                "rows": _n(int(match["count"]), "row"), "type": match["type"]})
+            found = entry(match["where"])
+            found["count"] = int(match["count"])
+            found["message"] = Message("design_rows_not_convertible", {
+                "rows": _n(found["count"], "row"), "type": match["type"]})
         elif match := _LONG.match(line):
             found = entry(match["where"])
             found["count"] += 1
@@ -121,6 +124,8 @@ def _problems(lines: list[str], prefix: str) -> list[dict]:
         table, _, column = where.rpartition(".")
         path = _path(table, column, prefix) if re.fullmatch(r"\w+\.\w+", where) else ""
         examples = ", ".join(found["examples"][:MAX_EXAMPLES])
+        if len(found["examples"]) > MAX_EXAMPLES or found["count"] > MAX_EXAMPLES:
+            examples += ", …"
         message = found["message"]
         message.params["examples"] = f": {examples}" if examples else ""
         problems.append({"path": path, "message": message})

@@ -1,6 +1,7 @@
 """Planning and publishing a site app's draft.
 
-A publish checks the draft (problems refuse it: 422), plans the tables against the live
+A publish checks the draft (problems refuse it: 422) and its field type changes (only
+between safe types, :mod:`formflow.design.type_changes`), plans the tables against the live
 database (a value that does not convert refuses it; a step that drops data needs
 ``confirm_destructive``, else 409), then migrates with a runtime built from the
 published site apps plus this draft, records the new version in the transaction that
@@ -14,6 +15,7 @@ from typing import Any
 from formflow.design import drafts
 from formflow.design.plan import PublishPlan, plan_app
 from formflow.design.site_apps import published_site_apps
+from formflow.design.type_changes import unsafe_type_changes
 from formflow.errors import ServiceError
 from formflow.i18n import Message
 from formflow.install import migrate
@@ -46,6 +48,14 @@ class Publisher:
     def _errors(self) -> list[dict]:
         return [p for p in self.problems if p["level"] == "error"]
 
+    def _type_problems(self) -> list[dict]:
+        """The field type changes from the published version that values cannot take."""
+        if self.row.published_version is None:
+            return []
+        with self.runtime.db.read() as conn:
+            published = drafts.read_version(conn, self.row.app, self.row.published_version)
+        return unsafe_type_changes(published or {}, self.documents)
+
     def _storage_plan(self) -> PublishPlan:
         runtime = self.runtime
         self.schema = build_schema(self.model, runtime.field_types, runtime.plugin_tables())
@@ -55,6 +65,7 @@ class Publisher:
     def plan(self) -> dict:
         """``{"problems", "steps"}``: what blocks the publish, and what it would do."""
         problems = [{"path": p["path"], "message": p["message"]} for p in self._errors()]
+        problems += self._type_problems()
         if problems:  # the tables of a broken draft cannot be planned
             return {"problems": problems, "steps": []}
         planned = self._storage_plan()
@@ -64,6 +75,9 @@ class Publisher:
         errors = self._errors()
         if errors:
             raise PublishRefused(Message("design_has_problems", {"count": len(errors)}), errors)
+        unsafe = self._type_problems()
+        if unsafe:
+            raise PublishRefused(Message("design_data_problems"), unsafe)
         planned = self._storage_plan()
         if planned.problems:
             raise PublishRefused(Message("design_data_problems"), planned.problems)

@@ -10,17 +10,18 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from formflow.auth import User
-from formflow.design import archive, drafts
+from formflow.design import archive, drafts, presence
 from formflow.design.operations import OperationError, OperationFailed, apply_ops
 from formflow.design.overlay_service import Overlays
 from formflow.design.paths import APP_DOCUMENT, named_path
 from formflow.design.publishing import Publisher
 from formflow.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
+from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.metadata.loader import check_site_app
 from formflow.metadata.model import Model
@@ -52,6 +53,8 @@ class Draft:
     revision: int
     documents: dict[str, Any]
     problems: list[dict]
+    #: The other users editing the app now (only when the caller asked to be present).
+    editors: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -109,7 +112,23 @@ class DesignService:
                    for name, row in rows.items()]
         return sorted(result, key=lambda item: item["name"])
 
-    def draft(self, user: User, app: str) -> Draft:
+    def draft(self, user: User, app: str, *, present: bool = False) -> Draft:
+        """The app's draft; ``present``: the caller is editing it (see :meth:`editors`)."""
+        found = self._draft(user, app)
+        return replace(found, editors=self.editors(user, app)) if present else found
+
+    def editors(self, user: User, app: str) -> list[dict]:
+        """Mark ``user`` as editing ``app`` now; the others editing it (who asked within
+        the last two minutes)."""
+        _require(user)
+        now = utcnow()
+        with self.db.write() as conn:
+            if drafts.read_app(conn, app) is None:
+                self._shipped_draft(app)  # 404 unless shipped
+            presence.touch(conn, app, user.username, user.display_name or user.username, now)
+            return presence.others(conn, app, user.username, now)
+
+    def _draft(self, user: User, app: str) -> Draft:
         _require(user)
         with self.db.read() as conn:
             row = drafts.read_app(conn, app)
@@ -144,6 +163,13 @@ class DesignService:
         if shipped is None or shipped.name in self.runtime.site_apps:
             raise NotFound(Message("design_app_not_found", {"app": app}))
         return Draft(app, 0, dict(shipped.documents), [])
+
+    def published(self, user: User, app: str) -> dict[str, Any]:
+        """The documents of the site app's published version ({} before the first)."""
+        _require(user)
+        with self.db.read() as conn:
+            row = drafts.read_app(conn, app)
+            return {} if row is None else self._published(conn, row)
 
     def versions(self, user: User, app: str) -> list[dict]:
         """The published versions, newest first (none for a shipped app)."""

@@ -5,7 +5,8 @@ published last; ``ff_design_documents`` the draft's documents, one row each (an 
 rewrites only the documents it changed); ``ff_design_log`` the draft's operation log
 (what each change did, so it can be undone and redone after a reload);
 ``ff_design_versions`` every published version with its author, time, note,
-documents and what it changed.
+documents and what it changed; ``ff_design_presence`` who had the app's designer open
+lately (so editors see each other).
 """
 
 from __future__ import annotations
@@ -63,4 +64,14 @@ design_versions = sa.Table(
     sa.Column("documents", sa.JSON, nullable=False),
     #: What the version changed from the one published before, in lines of words.
     sa.Column("changes", sa.JSON, nullable=False),
+)
+
+design_presence = sa.Table(
+    "ff_design_presence",
+    system_metadata,
+    sa.Column("app", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    #: When the user last had one of the app's designer pages open (or read its draft).
+    sa.Column("seen_at", UtcDateTime, nullable=False),
 )

@@ -94,6 +94,7 @@ def _build_list(
         filters=tuple(doc.get("filters", ())),
         search=tuple(doc.get("search", ())),
         sort=doc.get("sort", default.sort),
+        page_size=doc.get("page_size"),
     )
 
 

@@ -181,6 +181,8 @@ class ListView:
     filters: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
     sort: str = "-_created_at"
+    #: Records per page of the list page (None: the platform's default).
+    page_size: int | None = None
 
 
 @dataclass(frozen=True)

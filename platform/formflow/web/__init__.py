@@ -59,6 +59,8 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     designer_dashboards,
     designer_form,
     designer_process,
+    designer_presence,
+    designer_preview,
     designer_publish,
     designer_settings,
     files,

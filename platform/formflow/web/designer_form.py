@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
 
+from formflow.design.operations import HIDDEN
 from formflow.design.service import Draft
 from formflow.errors import NotFound, StaleVersion, ValidationFailed
 from formflow.i18n import Message
@@ -36,7 +37,7 @@ from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 ACTIONS = frozenset({"add", "move", "drop", "set", "options", "remove", "undo", "redo",
-                     "section", "columns", "place"})
+                     "section", "columns", "place", "hide"})
 
 
 def _entity(draft: Draft, entity: str) -> dict:
@@ -57,7 +58,7 @@ def _fields(document: dict, table: str | None) -> list[dict]:
 def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
           selected: str | None = None, table: str | None = None, **context):
     user = signed_in()
-    draft = draft or service().draft(user, app)
+    draft = draft or service().draft(user, app, present=True)
     document = _entity(draft, entity)
     lang = page_language()
     palette = get_runtime().field_types.palette()
@@ -65,12 +66,17 @@ def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
     field = next((f for f in _fields(document, table) if f.get("name") == selected), None)
     summary = next((a for a in service().apps(user) if a["name"] == app), {})
     controls = panel(schemas.get(field.get("type"), {}), field, lang) if field else []
+    published = _fields(service().published(user, app).get(f"entities/{entity}.json") or {},
+                        table)
+    published_names = {f.get("name") for f in published}
     return render("designer/form", "designer/_workbench", status=status, app=app,
                   entity_name=entity, draft=draft, document=document, lang=lang, text=text,
                   palette=palette, field=field, table=table, controls=controls,
                   options=options_text(field.get("options")) if field else "",
                   languages=LABEL_LANGUAGES, site=summary.get("owner") == "site",
-                  renamable=summary.get("version") is None, sections=sections(document),
+                  published_field=bool(field) and (
+                      field.get("renamed_from") or field.get("name")) in published_names,
+                  hidden_if=HIDDEN, sections=sections(document),
                   section=section_of(document, field.get("name")) if field else "", **context)
 
 
@@ -107,8 +113,8 @@ def _ops(action: str, entity: str, document: dict, form) -> list[dict]:
     if action == "drop":
         return [{"op": "order", "path": field_path(entity, name, table),
                  "after": form.get("after", "")}]
-    if action == "remove":
-        return [{"op": "remove", "path": field_path(entity, name, table)}]
+    if action in ("remove", "hide"):
+        return [{"op": action, "path": field_path(entity, name, table)}]
     if action == "section":
         return add_section_ops(entity, document, form.get("label", "").strip(),
                                _columns(form.get("value")), page_language())

@@ -13,6 +13,7 @@ from formflow.errors import StaleVersion
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
+from formflow.web.designer_changes import change_text
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 
@@ -21,11 +22,11 @@ def _page(app: str, status: int = 200, **context):
     user = signed_in()
     lang = page_language()
     plan = service().plan(user, app)
-    draft = service().draft(user, app)
+    draft = service().draft(user, app, present=True)
     return render("designer/publish", status=status, app=app, draft=draft,
                   problems=localized(plan["problems"], lang),
                   steps=localized(plan["steps"], lang),
-                  versions=service().versions(user, app), **context)
+                  versions=service().versions(user, app), change_text=change_text, **context)
 
 
 @web.get("/designer/<app>/publish")

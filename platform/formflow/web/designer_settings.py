@@ -1,6 +1,6 @@
 """The list and permission tabs of the form designer: ``/designer/<app>/<entity>/list``
-(columns, filters, search fields, default sort) and ``.../permissions`` (per role: create,
-and read/update/delete with a scope, as a matrix).  Saving a tab is one operation."""
+(columns, filters, search fields, default sort, page size) and ``.../permissions`` (per
+role: create, and read/update/delete with a scope, as a matrix).  Saving a tab is one operation."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 
 from formflow.design.service import DESIGNER_ROLE
 from formflow.errors import StaleVersion, ValidationFailed
+from formflow.metadata.schema import schemas
+from formflow.records.query import DEFAULT_PER_PAGE
 from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
@@ -24,7 +26,7 @@ ACTIONS = ("read", "update", "delete")
 
 def _context(app: str, entity: str) -> dict:
     user = signed_in()
-    draft = service().draft(user, app)
+    draft = service().draft(user, app, present=True)
     document = draft.documents.get(f"entities/{entity}.json") or {}
     app_document = draft.documents.get("app.json") or {}
     fields = [f.get("name") for f in document.get("fields", []) if isinstance(f, dict)
@@ -56,7 +58,27 @@ def _save(app: str, entity: str, op: dict, tab: str):
 
 @web.get("/designer/<app>/<entity>/list")
 def designer_list(app: str, entity: str):
-    return render("designer/list", tab="list", **_context(app, entity))
+    low, high = page_size_limits()
+    return render("designer/list", tab="list", page_size_min=low, page_size_max=high,
+                  page_size_default=DEFAULT_PER_PAGE,
+                  **_context(app, entity))
+
+
+def page_size_limits() -> tuple[int, int]:
+    """The smallest and largest page size the metadata language allows."""
+    schema = schemas()["entity"]["$defs"]["list"]["properties"]["page_size"]
+    return schema["minimum"], schema["maximum"]
+
+
+def _page_size(raw: str) -> int | None:
+    """The submitted page size (None: the default); ValueError when it is not allowed."""
+    if not raw.strip():
+        return None
+    low, high = page_size_limits()
+    number = int(raw)
+    if not low <= number <= high:
+        raise ValueError(raw)
+    return number
 
 
 @web.post("/designer/<app>/<entity>/list")
@@ -67,6 +89,15 @@ def designer_save_list(app: str, entity: str):
     sort = form.get("sort", "").strip()
     if sort:
         value["sort"] = ("-" if form.get("descending") == "on" else "") + sort
+    try:
+        page_size = _page_size(form.get("page_size", ""))
+    except ValueError:
+        low, high = page_size_limits()
+        flash(_("The page size must be a whole number from %(low)s to %(high)s.", low=low,
+                high=high), "error")
+        return redirect(url_for("web.designer_list", app=app, entity=entity))
+    if page_size is not None:
+        value["page_size"] = page_size
     op = {"op": "set", "path": f"entities/{entity}/list", "value": value or None}
     return _save(app, entity, op, "list")
 

@@ -94,9 +94,12 @@ def list_args() -> dict[str, list[str]]:
 def service_args(entity: Entity, args: dict[str, list[str]]) -> dict[str, list[str]]:
     """The list arguments for the records service: a day given for a date-and-time
     range becomes the start or the end of that day, local time; the values of ticked
-    boxes (``_state__in`` once per state) become one list."""
+    boxes (``_state__in`` once per state) become one list; without ``per_page``, the
+    entity's list page size applies."""
     zone = current_app.config["TIMEZONE"]
     converted = {}
+    if "per_page" not in args and entity.list and entity.list.page_size:
+        converted["per_page"] = [str(entity.list.page_size)]
     for key, values in args.items():
         if key in PAGE_ONLY:
             continue
@@ -134,20 +137,25 @@ class Listing:
         self.grant = get_runtime().records.grant(user, entity)
         self.error = None
         self.page = None
+        self.fetch()
+        items = self.page.items if self.page else []
+        shown = self.columns + self.filters_as_values()
+        if any(c.name == "_title" for c in self.columns):
+            shown += [f for f in title_fields(entity) if _readable(f, user)]
+        self.refs = References(user).collect(shown, [*items, self.filter_values()])
+
+    def fetch(self) -> None:
+        """Read the page of records the arguments ask for."""
         try:
             self.page = get_runtime().records.list(
-                user, entity.qualified_name, service_args(entity, args), deleted=deleted,
+                self.user, self.entity.qualified_name, service_args(self.entity, self.args),
+                deleted=self.deleted,
                 sums=[f.name for f in self.columns if field_type(f).totalled],
             )
         except Forbidden:
             raise
         except ServiceError as error:  # a bad filter value: say so, show no rows
             self.error = error.message.render(page_language())
-        items = self.page.items if self.page else []
-        shown = self.columns + self.filters_as_values()
-        if any(c.name == "_title" for c in self.columns):
-            shown += [f for f in title_fields(entity) if _readable(f, user)]
-        self.refs = References(user).collect(shown, [*items, self.filter_values()])
 
     # -- what is shown ----------------------------------------------------------------
 
