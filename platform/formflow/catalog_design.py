@@ -182,13 +182,18 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "此修改之后随系统提供的值已变更；仍以站点的值为准。",
     },
     "overlay_action": {
-        "en": "Give action accept or drop with the index of an operation, "
+        "en": "Give action accept, reapply or drop with the id of an operation, "
               "or reset with a path.",
-        "zh-CN": "请提供 action：accept 或 drop（附操作的 index），或 reset（附 path）。",
+        "zh-CN": "请提供 action：accept、reapply 或 drop（附操作的 id），或 reset（附 path）。",
+    },
+    "overlay_reset_path": {
+        "en": "Name the element to reset to shipped by its path, "
+              "e.g. entities/customer/fields/phone.",
+        "zh-CN": "请用路径指明要恢复为随系统提供状态的元素，例如 entities/customer/fields/phone。",
     },
     "overlay_not_found": {
-        "en": "The overlay has no operation {index}.",
-        "zh-CN": "定制中没有第 {index} 个操作。",
+        "en": "The overlay has no operation {id}.",
+        "zh-CN": "定制中没有编号为 {id} 的操作。",
     },
     "overlay_file": {
         "en": "An overlay is a list of items, each with an op (an object) and was.",

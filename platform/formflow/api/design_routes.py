@@ -146,6 +146,27 @@ def design_overlay_action(app: str):
     return _overlay(_service().change_overlay(user, app, json_body()), user)
 
 
+@api.post("/design/apps/<app>/overlays/<int:id>/<any(accept, reapply):action>")
+def design_overlay_step(app: str, id: int, action: str):
+    user = current_api_user()
+    return _overlay(_service().overlay_action(user, app, action, id=id), user)
+
+
+@api.delete("/design/apps/<app>/overlays/<int:id>")
+def design_overlay_drop(app: str, id: int):
+    user = current_api_user()
+    return _overlay(_service().overlay_action(user, app, "drop", id=id), user)
+
+
+@api.post("/design/apps/<app>/overlays/reset")
+def design_overlay_reset(app: str):
+    user = current_api_user()
+    body = json_body()
+    if not isinstance(body, dict) or set(body) != {"path"}:
+        raise BadRequest(Message("overlay_reset_path"))
+    return _overlay(_service().overlay_action(user, app, "reset", path=body["path"]), user)
+
+
 @api.put("/design/apps/<app>/overlays")
 def design_overlay_replace(app: str):
     user = current_api_user()

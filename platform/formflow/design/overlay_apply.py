@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from formflow.design.operations import OperationError, apply_ops
@@ -31,9 +31,11 @@ class Outcome:
     was: dict
     status: str
     message: Message | None = None
+    #: The operation's id in the draft overlay (None in a published one).
+    id: int | None = None
 
     def as_json(self, lang: str) -> dict:
-        return {"op": self.op.get("op"), "path": self.op.get("path"),
+        return {"id": self.id, "op": self.op.get("op"), "path": self.op.get("path"),
                 "value": self.op.get("value"), "was": self.was.get("value"),
                 "status": self.status,
                 "message": self.message.render(lang) if self.message else ""}
@@ -55,12 +57,12 @@ def value_at(documents: Mapping[str, Any], path: Any) -> dict:
 def apply_overlay(shipped: Mapping[str, Any], items: list[dict]
                   ) -> tuple[dict[str, Any], list[Outcome]]:
     """The effective documents (``shipped`` with every operation that applies), and
-    the outcome of each item (``{"op", "was"}``)."""
+    the outcome of each item (``{"op", "was"}`` and its id ``seq``)."""
     documents = dict(shipped)
     outcomes = []
     for item in items:
         op, was = item["op"], item.get("was") or {}
-        outcome = _outcome(shipped, documents, op, was)
+        outcome = replace(_outcome(shipped, documents, op, was), id=item.get("seq"))
         if outcome.status in ("applied", "conflict"):
             documents = apply_ops(documents, [op])
         outcomes.append(outcome)
