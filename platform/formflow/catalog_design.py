@@ -67,8 +67,8 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
                            "zh-CN": "值中的名称 {given} 与路径中的 {key} 不一致。"},
     "design_after_missing": {"en": "Nothing named {after} to place it after.",
                              "zh-CN": "找不到要排在其后的 {after}。"},
-    "design_hide_fields_only": {"en": "Only fields can be hidden ({path}).",
-                                "zh-CN": "只有字段可以隐藏（{path}）。"},
+    "design_hide_fields_only": {"en": "Only fields and options can be hidden ({path}).",
+                                "zh-CN": "只有字段和选项可以隐藏（{path}）。"},
     "design_order_list": {
         "en": "Order an item with after, or a list by sending all its items in order ({path}).",
         "zh-CN": "请用 after 调整单项顺序，或按新顺序发送列表的全部项（{path}）。",
@@ -167,6 +167,29 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} is required in the shipped app; a site may tighten rules, "
               "not loosen them.",
         "zh-CN": "{path} 在随系统提供的应用中为必填；站点只能收紧规则，不能放宽。",
+    },
+    "overlay_loosen_unique": {
+        "en": "{path} is unique in the shipped app; a site may tighten rules, "
+              "not loosen them.",
+        "zh-CN": "{path} 在随系统提供的应用中要求唯一；站点只能收紧规则，不能放宽。",
+    },
+    "overlay_loosen_up": {
+        "en": "{path}: {rule} is {shipped} in the shipped app; a site may only raise it "
+              "(a stricter rule), not lower or remove it.",
+        "zh-CN": "{path}：随系统提供的应用中 {rule} 为 {shipped}；站点只能调高（更严格），"
+                 "不能调低或去掉。",
+    },
+    "overlay_loosen_down": {
+        "en": "{path}: {rule} is {shipped} in the shipped app; a site may only lower it "
+              "(a stricter rule), not raise or remove it.",
+        "zh-CN": "{path}：随系统提供的应用中 {rule} 为 {shipped}；站点只能调低（更严格），"
+                 "不能调高或去掉。",
+    },
+    "overlay_loosen_same": {
+        "en": "{path}: the shipped {rule} {shipped} stays as it is; add a rule of the "
+              "entity to check more.",
+        "zh-CN": "{path}：随系统提供的 {rule} {shipped} 须保持不变；"
+                 "如需更多校验，请为实体添加规则。",
     },
     "overlay_no_remove": {
         "en": "{path} is shipped and cannot be removed; hide it instead.",

@@ -8,16 +8,15 @@ import re
 from typing import Any
 
 from formflow.auth.admin_log import Target, record
-
 from formflow.design import overlay_store as store
 from formflow.design.operations import OperationError, OperationFailed, apply_ops
 from formflow.design.overlay_apply import Outcome, apply_overlay, value_at
+from formflow.design.overlay_options import split_options
 from formflow.design.overlay_rules import NotAllowed, admit
 from formflow.design.paths import PathError
 from formflow.design.publishing import Publisher
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import Message
-
 
 #: What an admin may do to the operations of a draft overlay.
 ACTIONS = ("accept", "reapply", "drop", "reset")
@@ -71,15 +70,16 @@ class Overlays:
             head = store.locked(conn, app, expected)
             items = store.read_items(conn, app)
             documents = self.documents(app, items)
-            for index, op in enumerate(ops):
-                try:
-                    op = admit(shipped, documents, op)
-                    documents = apply_ops(documents, [op])
-                except NotAllowed as refused:
-                    raise _failed(index, refused.message) from None
-                except OperationError as error:
-                    raise _failed(index, error.message) from None
-                items.append({"op": op, "was": _was(shipped, op["path"])})
+            for index, given in enumerate(ops):
+                for op in split_options(shipped, documents, given):
+                    try:
+                        op = admit(shipped, documents, op)
+                        documents = apply_ops(documents, [op])
+                    except NotAllowed as refused:
+                        raise _failed(index, refused.message) from None
+                    except OperationError as error:
+                        raise _failed(index, error.message) from None
+                    items.append({"op": op, "was": _was(shipped, op["path"])})
             revision = store.replace(conn, head, items, actor)
         return revision, documents
 

@@ -56,6 +56,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     dashboards_view,
     designer_apps,
     designer_form,
+    designer_overlays,
     designer_publish,
     designer_settings,
     files,
