@@ -218,6 +218,19 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The overlay has no operation {id}.",
         "zh-CN": "定制中没有编号为 {id} 的操作。",
     },
+    "fork_name": {
+        "en": "The copy of a shipped process is named in lower-case letters, digits and _, "
+              "starting with {prefix}.",
+        "zh-CN": "随系统提供流程的副本名称须由小写字母、数字和 _ 组成，并以 {prefix} 开头。",
+    },
+    "fork_body": {
+        "en": "Send a name (optional: the copy's name, starting with x_) or nothing.",
+        "zh-CN": "请发送 name（可选：副本名称，以 x_ 开头），或不发送内容。",
+    },
+    "fork_not_in_use": {
+        "en": "{process} is not the process of its entity any more; fork the one it uses.",
+        "zh-CN": "{process} 已不是其实体所用的流程；请复制实体当前使用的流程。",
+    },
     "overlay_file": {
         "en": "An overlay is a list of items, each with an op (an object) and was.",
         "zh-CN": "定制文件应为条目列表，每项含 op（对象）和 was。",

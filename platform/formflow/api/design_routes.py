@@ -167,6 +167,15 @@ def design_overlay_reset(app: str):
     return _overlay(_service().overlay_action(user, app, "reset", path=body["path"]), user)
 
 
+@api.post("/design/apps/<app>/processes/<process>/fork")
+def design_fork_process(app: str, process: str):
+    user = current_api_user()
+    body = json_body() if request.content_length else {}
+    if not isinstance(body, dict) or not set(body) <= {"name"}:
+        raise BadRequest(Message("fork_body"))
+    return jsonify(_service().fork_process(user, app, process, body.get("name"))), 201
+
+
 @api.put("/design/apps/<app>/overlays")
 def design_overlay_replace(app: str):
     user = current_api_user()

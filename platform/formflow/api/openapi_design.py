@@ -137,6 +137,16 @@ def design_paths(operation, json) -> dict[str, Any]:
             body={"type": "object", "required": ["path"], "additionalProperties": False,
                   "properties": {"path": {"type": "string",
                                           "examples": ["entities/customer/fields/phone"]}}})},
+        f"{app}/processes/{{process}}/fork": {"post": operation(
+            "Fork a shipped app's process into a site-owned copy (named x_<process> unless "
+            "given; versioned like a site process) that its entity uses for new records once "
+            "the overlay is published; records already in the process keep it",
+            {"201": json({"type": "object", "properties": {
+                "process": {"type": "string"}, "revision": {"type": "integer"}}})},
+            [_APP, {"name": "process", "in": "path", "required": True,
+                    "schema": {"type": "string"}}],
+            body={"type": "object", "additionalProperties": False, "properties": {
+                "name": {"type": "string", "pattern": "^x_[a-z0-9_]+$"}}})},
         f"{PREFIX}/import": {"post": {**operation(
             "A zipped app folder becomes a site app's draft", {"201": json(_DRAFT),
                                                                "200": json(_DRAFT)}),

@@ -11,6 +11,7 @@ from formflow.auth.admin_log import Target, record
 from formflow.design import overlay_store as store
 from formflow.design.operations import OperationError, OperationFailed, apply_ops
 from formflow.design.overlay_apply import Outcome, apply_overlay, value_at
+from formflow.design.overlay_fork import fork_ops
 from formflow.design.overlay_options import split_options
 from formflow.design.overlay_rules import NotAllowed, admit
 from formflow.design.paths import PathError
@@ -65,23 +66,43 @@ class Overlays:
         """Add ``ops`` to the overlay (each checked against what a site may change)."""
         if not isinstance(ops, list) or not ops:
             raise _failed(0, Message("design_ops_required"))
-        shipped = self.shipped(app)
         with self.db.write() as conn:
             head = store.locked(conn, app, expected)
             items = store.read_items(conn, app)
-            documents = self.documents(app, items)
-            for index, given in enumerate(ops):
-                for op in split_options(shipped, documents, given):
-                    try:
-                        op = admit(shipped, documents, op)
-                        documents = apply_ops(documents, [op])
-                    except NotAllowed as refused:
-                        raise _failed(index, refused.message) from None
-                    except OperationError as error:
-                        raise _failed(index, error.message) from None
-                    items.append({"op": op, "was": _was(shipped, op["path"])})
+            documents = self._add(app, items, ops)
             revision = store.replace(conn, head, items, actor)
         return revision, documents
+
+    def _add(self, app: str, items: list[dict], ops: list) -> dict[str, Any]:
+        """Append ``ops`` to ``items``, each admitted and applied; the documents after."""
+        shipped = self.shipped(app)
+        documents = self.documents(app, items)
+        for index, given in enumerate(ops):
+            for op in split_options(shipped, documents, given):
+                try:
+                    op = admit(shipped, documents, op)
+                    documents = apply_ops(documents, [op])
+                except NotAllowed as refused:
+                    raise _failed(index, refused.message) from None
+                except OperationError as error:
+                    raise _failed(index, error.message) from None
+                items.append({"op": op, "was": _was(shipped, op["path"])})
+        return documents
+
+    def fork(self, app: str, process: str, name: Any, user) -> tuple[str, int]:
+        """Fork ``process`` into a site-owned copy (``name``, by default ``x_<process>``)
+        that its entity uses for new records once published; records already in the
+        process keep the version they started with.  Returns the fork's name and the
+        draft's new revision."""
+        with self.db.write() as conn:
+            head = store.locked(conn, app, None)
+            items = store.read_items(conn, app)
+            name, ops = fork_ops(self.documents(app, items), process, name)
+            self._add(app, items, ops)
+            revision = store.replace(conn, head, items, user.username)
+            record(conn, user, "process.fork", Target("process", name, app),
+                   {"process": process, "fork": name})
+        return name, revision
 
     def outcomes(self, app: str) -> list[Outcome]:
         with self.db.read() as conn:

@@ -314,6 +314,13 @@ class DesignService:
         return self.overlay_action(user, app, body.get("action"), id=id,
                                    path=body.get("path"))
 
+    def fork_process(self, user: User, app: str, process: str, name: Any = None) -> dict:
+        """Fork a shipped app's process into a site-owned copy (see
+        :meth:`Overlays.fork`): ``{"process", "revision"}``; publishing makes it used."""
+        _require(user)
+        fork, revision = self.overlays.fork(self._shipped_app(app), process, name, user)
+        return {"process": fork, "revision": revision}
+
     def replace_overlay(self, user: User, app: str, items: Any) -> list:
         _require(user)
         self.overlays.replace_all(self._shipped_app(app), plain_json(items), user.username)

@@ -47,7 +47,15 @@ def designer_overlays(app: str):
     counts = {status: sum(1 for i in items if i["status"] == status)
               for status in ("applied", "conflict", "orphan", "invalid")}
     return render("designer/overlays", app=app, items=items, counts=counts,
-                  elements=_elements(items))
+                  elements=_elements(items),
+                  processes=_processes(service().draft(user, app).documents))
+
+
+def _processes(documents: dict) -> list[str]:
+    """The processes an entity uses now: the ones that can be forked."""
+    return sorted(document.get("process") for key, document in documents.items()
+                  if key.startswith("entities/") and isinstance(document, dict)
+                  and f"processes/{document.get('process')}.json" in documents)
 
 
 def _act(app: str, action: str, **target):
@@ -65,6 +73,21 @@ def _act(app: str, action: str, **target):
 @web.post("/designer/<app>/overlays/<int:id>/<any(accept, reapply, drop):action>")
 def designer_overlay_action(app: str, id: int, action: str):
     return _act(app, action, id=id)
+
+
+@web.post("/designer/<app>/processes/fork")
+def designer_fork_process(app: str):
+    user = signed_in()
+    try:
+        fork = service().fork_process(user, app, request.form.get("process", ""),
+                                      request.form.get("name", "").strip() or None)
+    except ValidationFailed as failed:
+        for messages in field_errors(failed).values():
+            flash(" ".join(messages), "error")
+    else:
+        flash(_("The process is copied as %(name)s; publish to use it for new records.",
+                name=fork["process"]), "success")
+    return redirect(url_for("web.designer_overlays", app=app))
 
 
 @web.post("/designer/<app>/overlays/reset")
