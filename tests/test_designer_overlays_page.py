@@ -77,7 +77,14 @@ def test_the_page_lists_each_change_with_its_status(upgraded, as_user, page, lan
     html = as_user("dana", lang).get("/designer/shop/overlays").get_data(as_text=True)
     assert all(word in html for word in words), [w for w in words if w not in html]
     assert 'data-status="conflict"' in html and "text-bg-warning" in html
-    assert html.count('data-action="accept"') == 1  # only a conflict is accepted
+    assert html.count('data-action="accept"') == 2  # only the conflicts are accepted
+
+
+def test_a_property_the_shipped_app_no_longer_sets_is_a_conflict_not_an_orphan(api,
+                                                                             upgraded):
+    assert statuses(api) == {"app/label": "conflict", SKU_LABEL: "conflict",
+                             "entities/product/fields/gone": "orphan",
+                             "entities/product/fields/category/options/kitchen": "invalid"}
 
 
 def test_the_designer_links_the_page_of_a_shipped_app(page):

@@ -44,14 +44,28 @@ class Outcome:
 def value_at(documents: Mapping[str, Any], path: Any) -> dict:
     """``{"value": v}``: what ``path`` holds in ``documents``; ``{}`` when nothing.
     Raises :class:`PathError` when what would hold it is missing."""
+    slot = _slot(documents, path)
+    if slot is None or isinstance(slot, dict):
+        return {} if slot is None else {"value": slot}
+    return {"value": slot.get()} if slot.exists else {}
+
+
+def _slot(documents: Mapping[str, Any], path: Any):
+    """What ``path`` names: a slot inside a document, a whole document (a dict) or None
+    (a missing document)."""
     address = parse(path)
     document = documents.get(address.document)
     if not address.steps:
-        return {} if document is None else {"value": document}
+        return document
     if document is None:
         raise PathError(Message("design_path_missing", {"path": path}))
-    slot = resolve(json.loads(json.dumps(document)), address.kind, address.steps, create=False)
-    return {"value": slot.get()} if slot.exists else {}
+    return resolve(json.loads(json.dumps(document)), address.kind, address.steps, create=False)
+
+
+def _is_item(documents: Mapping[str, Any], path: Any) -> bool:
+    """Whether ``path`` names an item of a list or a document (not a property)."""
+    slot = _slot(documents, path)
+    return not hasattr(slot, "is_item") or slot.is_item
 
 
 def apply_overlay(shipped: Mapping[str, Any], items: list[dict]
@@ -74,7 +88,7 @@ def _outcome(shipped: Mapping[str, Any], documents: dict, op: dict, was: dict) -
         here = value_at(documents, op.get("path"))
     except PathError as error:
         return Outcome(op, was, "orphan", error.message)
-    if was and not here and op.get("op") != "add":
+    if was and not here and op.get("op") != "add" and _is_item(documents, op.get("path")):
         return Outcome(op, was, "orphan",
                        Message("design_path_missing", {"path": op.get("path")}))
     try:
