@@ -4,6 +4,7 @@ shipped (each in the admin log); tighter rules only; hiding a shipped option."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -19,8 +20,13 @@ SKU_LABEL = "entities/product/fields/sku/label"
 
 @pytest.fixture
 def metadata_path(tmp_path):
+    """The shop app, its sku field once named code."""
     folder = tmp_path / "apps" / "shop"
     shutil.copytree(TEST_APPS / "valid" / "shop", folder)
+    path = folder / "entities" / "product.json"
+    product = json.loads(path.read_text())
+    next(f for f in product["fields"] if f["name"] == "sku")["renamed_from"] = "code"
+    path.write_text(json.dumps(product))
     return [str(folder)]
 
 
@@ -116,6 +122,19 @@ def test_reapply_says_why_a_change_still_cannot_apply(api, upgraded, page, runti
     assert "prefix x_" in html
     assert statuses(api)["entities/product/fields/category/options/kitchen"] == "invalid"
     assert log(runtime) == []
+
+
+def test_reapply_follows_a_shipped_field_renamed_since(api, page, runtime):
+    api.put("design/apps/shop/overlays", json={"items": [
+        {"op": {"op": "set", "path": "entities/product/fields/code/help", "value": "Ours"},
+         "was": {}}]})
+    item = api.get("design/apps/shop/overlays").get_json()["items"][0]
+    assert item["status"] == "orphan"
+    post(page, f"/designer/shop/overlays/{item['id']}/reapply")
+    items = api.get("design/apps/shop/overlays").get_json()["items"]
+    assert [(i["path"], i["status"]) for i in items] == [
+        ("entities/product/fields/sku/help", "applied")]
+    assert log(runtime) == [("dana", "overlay.reapply", "shop")]
 
 
 def test_reapply_rebases_a_change_that_applies(api, upgraded, page):
