@@ -146,10 +146,16 @@ def design_overlay_action(app: str):
     return _overlay(_service().change_overlay(user, app, json_body()), user)
 
 
-@api.post("/design/apps/<app>/overlays/<int:id>/<any(accept, reapply):action>")
-def design_overlay_step(app: str, id: int, action: str):
+@api.post("/design/apps/<app>/overlays/<int:id>/accept")
+def design_overlay_accept(app: str, id: int):
     user = current_api_user()
-    return _overlay(_service().overlay_action(user, app, action, id=id), user)
+    return _overlay(_service().overlay_action(user, app, "accept", id=id), user)
+
+
+@api.post("/design/apps/<app>/overlays/<int:id>/reapply")
+def design_overlay_reapply(app: str, id: int):
+    user = current_api_user()
+    return _overlay(_service().overlay_action(user, app, "reapply", id=id), user)
 
 
 @api.delete("/design/apps/<app>/overlays/<int:id>")
