@@ -3,6 +3,8 @@ who may use it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import TEST_APPS
@@ -188,7 +190,7 @@ def test_the_openapi_document_describes_every_design_route_to_designers_only(
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/design"):
             continue
-        path = rule.rule.replace("<int:version>", "{version}").replace("<app>", "{app}")
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         methods = {m.lower() for m in rule.methods} - {"head", "options"}
         assert methods <= set(document["paths"][path]), path
     plain = plain_api.get("openapi.json").get_json()

@@ -177,6 +177,16 @@ def test_hide_a_field_keeps_it_and_takes_it_off_form_and_list():
     assert doc["list"] == {"columns": ["plate"], "sort": "-tel"}
 
 
+def test_hide_an_option_keeps_it_marked_hidden():
+    doc = entity(run({"op": "hide", "path": "entities/vehicle/fields/kind/options/car"},
+                     {"op": "hide", "path": "entities/vehicle/fields/kind/options/van"}))
+    assert doc["fields"][2]["options"] == [{"value": "car", "hidden": True},
+                                           {"value": "van", "label": "Van", "hidden": True}]
+    with pytest.raises(OperationError) as error:
+        run({"op": "hide", "path": "processes/check/states/draft"})
+    assert error.value.message.key == "design_hide_fields_only"
+
+
 def test_remove_a_field_takes_it_off_form_and_list():
     result = run({"op": "remove", "path": "entities/vehicle/fields/tel"},
                  {"op": "set", "path": "entities/vehicle/list/sort", "value": "plate"},

@@ -51,7 +51,7 @@ def test_a_change_of_a_shipped_app_is_kept_as_an_overlay(api, runtime):
     assert fields(documents, "product")["sku"]["label"] == {"en": "Article number"}
     overlays = api.get("design/apps/shop/overlays").get_json()
     assert overlays == {"items": [{
-        "op": "set", "path": "entities/product/fields/sku/label",
+        "id": 1, "op": "set", "path": "entities/product/fields/sku/label",
         "value": {"en": "Article number"}, "was": None, "status": "applied", "message": ""}]}
 
 

@@ -141,14 +141,22 @@ def test_a_bad_value_is_listed_and_the_draft_problems_are_red(designer, fleet):
     assert response.status_code == 200 and "ff-problems" in html and "max_length" in html
 
 
-def test_a_shipped_app_is_read_only_in_the_designer(designer):
+def test_a_change_of_a_shipped_app_in_the_designer_is_kept_as_a_customisation(
+        designer, admin_api):
     page = designer()
-    html = page.get("/designer/shop/order").get_data(as_text=True)
-    assert "can be read here but not changed" in html
-    response = page.post("/designer/shop/order/ops", data={
-        "csrf_token": csrf(page), "revision": 0, "action": "remove", "field": "customer"})
-    assert response.status_code in (409, 422)  # the page edits site apps only
-    assert "customer" in page.get("/designer/shop/order").get_data(as_text=True)
+    html = page.get("/designer/shop/product?field=stars").get_data(as_text=True)
+    assert "survive upgrades" in html and "Hide field" in html
+    response = page.post("/designer/shop/product/ops", data={
+        "csrf_token": csrf(page), "revision": 0, "action": "remove", "field": "stars"})
+    assert response.status_code == 302
+    items = admin_api.get("design/apps/shop/overlays").get_json()["items"]
+    assert [(i["op"], i["path"]) for i in items] == [("hide", "entities/product/fields/stars")]
+    response = page.post("/designer/shop/product/ops", data={
+        "csrf_token": csrf(page), "revision": 1, "action": "add", "type": "text",
+        "label": "Colour"})
+    assert response.status_code == 302
+    assert draft(admin_api, "shop")["documents"]["entities/product.json"]["fields"][-1][
+        "name"] == "x_colour"
 
 
 @pytest.mark.parametrize("path", ["/designer/", "/designer/fleet/vehicle"])

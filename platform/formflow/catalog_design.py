@@ -67,8 +67,8 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
                            "zh-CN": "值中的名称 {given} 与路径中的 {key} 不一致。"},
     "design_after_missing": {"en": "Nothing named {after} to place it after.",
                              "zh-CN": "找不到要排在其后的 {after}。"},
-    "design_hide_fields_only": {"en": "Only fields can be hidden ({path}).",
-                                "zh-CN": "只有字段可以隐藏（{path}）。"},
+    "design_hide_fields_only": {"en": "Only fields and options can be hidden ({path}).",
+                                "zh-CN": "只有字段和选项可以隐藏（{path}）。"},
     "design_order_list": {
         "en": "Order an item with after, or a list by sending all its items in order ({path}).",
         "zh-CN": "请用 after 调整单项顺序，或按新顺序发送列表的全部项（{path}）。",
@@ -184,6 +184,29 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
               "not loosen them.",
         "zh-CN": "{path} 在随系统提供的应用中为必填；站点只能收紧规则，不能放宽。",
     },
+    "overlay_loosen_unique": {
+        "en": "{path} is unique in the shipped app; a site may tighten rules, "
+              "not loosen them.",
+        "zh-CN": "{path} 在随系统提供的应用中要求唯一；站点只能收紧规则，不能放宽。",
+    },
+    "overlay_loosen_up": {
+        "en": "{path}: {rule} is {shipped} in the shipped app; a site may only raise it "
+              "(a stricter rule), not lower or remove it.",
+        "zh-CN": "{path}：随系统提供的应用中 {rule} 为 {shipped}；站点只能调高（更严格），"
+                 "不能调低或去掉。",
+    },
+    "overlay_loosen_down": {
+        "en": "{path}: {rule} is {shipped} in the shipped app; a site may only lower it "
+              "(a stricter rule), not raise or remove it.",
+        "zh-CN": "{path}：随系统提供的应用中 {rule} 为 {shipped}；站点只能调低（更严格），"
+                 "不能调高或去掉。",
+    },
+    "overlay_loosen_same": {
+        "en": "{path}: the shipped {rule} {shipped} stays as it is; add a rule of the "
+              "entity to check more.",
+        "zh-CN": "{path}：随系统提供的 {rule} {shipped} 须保持不变；"
+                 "如需更多校验，请为实体添加规则。",
+    },
     "overlay_no_remove": {
         "en": "{path} is shipped and cannot be removed; hide it instead.",
         "zh-CN": "{path} 随系统提供，不能删除；请改为隐藏。",
@@ -198,13 +221,31 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "此修改之后随系统提供的值已变更；仍以站点的值为准。",
     },
     "overlay_action": {
-        "en": "Give action accept or drop with the index of an operation, "
+        "en": "Give action accept, reapply or drop with the id of an operation, "
               "or reset with a path.",
-        "zh-CN": "请提供 action：accept 或 drop（附操作的 index），或 reset（附 path）。",
+        "zh-CN": "请提供 action：accept、reapply 或 drop（附操作的 id），或 reset（附 path）。",
+    },
+    "overlay_reset_path": {
+        "en": "Name the element to reset to shipped by its path, "
+              "e.g. entities/customer/fields/phone.",
+        "zh-CN": "请用路径指明要恢复为随系统提供状态的元素，例如 entities/customer/fields/phone。",
     },
     "overlay_not_found": {
-        "en": "The overlay has no operation {index}.",
-        "zh-CN": "定制中没有第 {index} 个操作。",
+        "en": "The overlay has no operation {id}.",
+        "zh-CN": "定制中没有编号为 {id} 的操作。",
+    },
+    "fork_name": {
+        "en": "The copy of a shipped process is named in lower-case letters, digits and _, "
+              "starting with {prefix}.",
+        "zh-CN": "随系统提供流程的副本名称须由小写字母、数字和 _ 组成，并以 {prefix} 开头。",
+    },
+    "fork_body": {
+        "en": "Send a name (optional: the copy's name, starting with x_) or nothing.",
+        "zh-CN": "请发送 name（可选：副本名称，以 x_ 开头），或不发送内容。",
+    },
+    "fork_not_in_use": {
+        "en": "{process} is not the process of its entity any more; fork the one it uses.",
+        "zh-CN": "{process} 已不是其实体所用的流程；请复制实体当前使用的流程。",
     },
     "overlay_file": {
         "en": "An overlay is a list of items, each with an op (an object) and was.",

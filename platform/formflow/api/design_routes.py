@@ -150,6 +150,42 @@ def design_overlay_action(app: str):
     return _overlay(_service().change_overlay(user, app, json_body()), user)
 
 
+@api.post("/design/apps/<app>/overlays/<int:id>/accept")
+def design_overlay_accept(app: str, id: int):
+    user = current_api_user()
+    return _overlay(_service().overlay_action(user, app, "accept", id=id), user)
+
+
+@api.post("/design/apps/<app>/overlays/<int:id>/reapply")
+def design_overlay_reapply(app: str, id: int):
+    user = current_api_user()
+    return _overlay(_service().overlay_action(user, app, "reapply", id=id), user)
+
+
+@api.delete("/design/apps/<app>/overlays/<int:id>")
+def design_overlay_drop(app: str, id: int):
+    user = current_api_user()
+    return _overlay(_service().overlay_action(user, app, "drop", id=id), user)
+
+
+@api.post("/design/apps/<app>/overlays/reset")
+def design_overlay_reset(app: str):
+    user = current_api_user()
+    body = json_body()
+    if not isinstance(body, dict) or set(body) != {"path"}:
+        raise BadRequest(Message("overlay_reset_path"))
+    return _overlay(_service().overlay_action(user, app, "reset", path=body["path"]), user)
+
+
+@api.post("/design/apps/<app>/processes/<process>/fork")
+def design_fork_process(app: str, process: str):
+    user = current_api_user()
+    body = json_body() if request.content_length else {}
+    if not isinstance(body, dict) or not set(body) <= {"name"}:
+        raise BadRequest(Message("fork_body"))
+    return jsonify(_service().fork_process(user, app, process, body.get("name"))), 201
+
+
 @api.put("/design/apps/<app>/overlays")
 def design_overlay_replace(app: str):
     user = current_api_user()

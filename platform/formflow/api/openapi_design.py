@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from formflow.design.overlay_service import ACTIONS as OVERLAY_ACTIONS
+
 PREFIX = "/api/v1/design"
 _APP = {"name": "app", "in": "path", "required": True, "schema": {"type": "string"}}
 _REVISION = {"name": "If-Match", "in": "header", "required": False,
@@ -48,11 +50,13 @@ _ZIP = {"description": "A zip of the app folder",
         "content": {"application/zip": {"schema": {"type": "string",
                                                    "contentEncoding": "binary"}}}}
 _OVERLAY = {"type": "object", "properties": {"items": {"type": "array", "items": {
-    "type": "object", "required": ["op", "path", "status"], "properties": {
+    "type": "object", "required": ["id", "op", "path", "status"], "properties": {
+        "id": {"type": "integer", "description": "The operation's id in the draft overlay"},
         "op": {"enum": ["add", "set", "hide", "order", "remove"]}, "path": {"type": "string"},
         "value": {}, "was": {"description": "The shipped value the operation was made against"},
         "status": {"enum": ["applied", "conflict", "orphan", "invalid"]},
         "message": {"type": "string"}}}}}}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _OVERLAY_ITEM = {"type": "object", "required": ["op"], "properties": {
     "op": _OPERATION, "was": {"type": "object", "description": '{"value": ...} or {}'}}}
 
@@ -113,16 +117,44 @@ def design_paths(operation, json) -> dict[str, Any]:
                              "operation's status against the shipped files",
                              {"200": json(_OVERLAY)}, [_APP]),
             "post": operation(
-                "Accept (re-base onto the shipped value) or drop an operation, or reset an "
-                "element to shipped", {"200": json(_OVERLAY)}, [_APP],
-                body={"type": "object", "required": ["action"], "properties": {
-                    "action": {"enum": ["accept", "drop", "reset"]},
-                    "index": {"type": "integer"}, "path": {"type": "string"}}}),
+                "Accept, re-apply or drop an operation (by id, or index: its place in the "
+                "list), or reset an element to shipped", {"200": json(_OVERLAY)}, [_APP],
+                body={"type": "object", "required": ["action"], "additionalProperties": False,
+                      "properties": {"action": {"enum": list(OVERLAY_ACTIONS)},
+                                     "id": {"type": "integer"}, "index": {"type": "integer"},
+                                     "path": {"type": "string"}}}),
             "put": operation("Replace the overlay (an exported one)", {"200": json(_OVERLAY)},
                              [_APP], body={"type": "object", "required": ["items"],
                                            "properties": {"items": {
                                                "type": "array", "items": _OVERLAY_ITEM}}}),
         },
+        f"{app}/overlays/{{id}}": {"delete": operation(
+            "Drop an operation of the overlay (the shipped value applies again)",
+            {"200": json(_OVERLAY)}, [_APP, _ID])},
+        f"{app}/overlays/{{id}}/accept": {"post": operation(
+            "Accept a conflict: the shipped value as it is now becomes the one the "
+            "operation was made against; the site's value stays", {"200": json(_OVERLAY)},
+            [_APP, _ID])},
+        f"{app}/overlays/{{id}}/reapply": {"post": operation(
+            "Run an operation again against the shipped app as it is now (following a "
+            "shipped field's rename); 422 saying why when it still cannot apply",
+            {"200": json(_OVERLAY)}, [_APP, _ID])},
+        f"{app}/overlays/reset": {"post": operation(
+            "Reset an element to shipped: drop every operation on it and inside it",
+            {"200": json(_OVERLAY)}, [_APP],
+            body={"type": "object", "required": ["path"], "additionalProperties": False,
+                  "properties": {"path": {"type": "string",
+                                          "examples": ["entities/customer/fields/phone"]}}})},
+        f"{app}/processes/{{process}}/fork": {"post": operation(
+            "Fork a shipped app's process into a site-owned copy (named x_<process> unless "
+            "given; versioned like a site process) that its entity uses for new records once "
+            "the overlay is published; records already in the process keep it",
+            {"201": json({"type": "object", "properties": {
+                "process": {"type": "string"}, "revision": {"type": "integer"}}})},
+            [_APP, {"name": "process", "in": "path", "required": True,
+                    "schema": {"type": "string"}}],
+            body={"type": "object", "additionalProperties": False, "properties": {
+                "name": {"type": "string", "pattern": "^x_[a-z0-9_]+$"}}})},
         f"{PREFIX}/import": {"post": {**operation(
             "A zipped app folder becomes a site app's draft", {"201": json(_DRAFT),
                                                                "200": json(_DRAFT)}),

@@ -29,7 +29,8 @@ ACTIONS = (
     "role.grant", "role.revoke", "department.create", "department.update", "department.move",
     "org.import",
     "token.create", "token.revoke", "calendar.hours", "calendar.holiday",
-    "calendar.holiday.remove",
+    "calendar.holiday.remove", "overlay.accept", "overlay.reapply", "overlay.drop",
+    "overlay.reset", "process.fork",
 )
 #: Keys never written into an entry's details, at any depth.
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "token_hash", "secret"})

@@ -41,6 +41,8 @@ MAX_OPS = 500
 #: The expression a hidden field's ``visible_if`` gets: it never shows, its data stays.
 HIDDEN = "False"
 FIELD_PATTERNS = ("fields/*", "fields/*/fields/*")
+#: An option hidden stays valid for the records holding it; forms no longer offer it.
+OPTION_PATTERNS = ("fields/*/options/*", "fields/*/fields/*/options/*")
 
 Documents = dict[str, Any]
 
@@ -192,10 +194,15 @@ class _Editor:
             slot.owner[slot.prop] = value
 
     def _hide(self, slot: Slot, address: Address, op: dict) -> None:
-        if not slot.is_item or slot.pattern not in FIELD_PATTERNS:
+        if not slot.is_item or slot.pattern not in FIELD_PATTERNS + OPTION_PATTERNS:
             raise _refuse("design_hide_fields_only", path=op["path"])
         if not slot.exists:
             raise _refuse("design_path_missing", path=op["path"])
+        if slot.pattern in OPTION_PATTERNS:
+            option = slot.get()
+            option = {"value": option} if isinstance(option, str) else option
+            slot.items[slot.index] = {**option, "hidden": True}
+            return
         field = slot.get()
         field["visible_if"] = HIDDEN
         field.pop("required_if", None)

@@ -1,7 +1,8 @@
 """What a site may change in a shipped app.
 
 A site adds (its new names start with ``x_``, so an upgrade never collides with them),
-relabels, reorders, hides and tightens; it does not rename a shipped element, change
+relabels, reorders, hides and tightens (adds a rule, raises a minimum, lowers a maximum);
+it does not rename a shipped element, change
 a shipped field's type or link target, loosen a shipped requirement or delete a shipped
 element (removing a shipped field hides it).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from formflow.design.overlay_apply import value_at
@@ -23,6 +25,11 @@ NAMED = frozenset({"fields/*", "fields/*/fields/*", "fields/*/options/*",
 FIELD_ITEMS = ("fields/*", "fields/*/fields/*")
 #: Properties of a shipped field a site keeps as they are.
 FIXED = ("name", "type", "to")
+#: A shipped field's rules a site may tighten: "up" (only raised), "down" (only lowered),
+#: "same" (kept, e.g. a pattern: one cannot tell a stricter one), "on" (kept switched on).
+RULES = {"required": "on", "unique": "on", "min": "up", "min_length": "up",
+         "min_rows": "up", "max": "down", "max_length": "down", "max_rows": "down",
+         "pattern": "same"}
 
 
 class NotAllowed(Exception):
@@ -86,7 +93,7 @@ def _pattern(documents: Mapping[str, Any], address) -> str:
 
 def _keeps_shipped(op: dict, pattern: str, shipped: Any) -> None:
     """A ``set`` keeps a shipped item's name, a field's type and link target, and does
-    not loosen a requirement."""
+    not loosen a rule of a shipped field (:data:`RULES`)."""
     path, value = op["path"], op.get("value")
     prop = path.rpartition("/")[2]
     if pattern in FIELD_ITEMS or pattern in NAMED or pattern.endswith("/*"):
@@ -95,12 +102,40 @@ def _keeps_shipped(op: dict, pattern: str, shipped: Any) -> None:
         for key in FIXED if pattern in FIELD_ITEMS else ("name",):
             if key in old and new.get(key, old[key]) != old[key]:
                 raise NotAllowed(Message("overlay_fixed", {"path": path, "property": key}))
-        if old.get("required") is True and new.get("required", True) is not True:
-            raise NotAllowed(Message("overlay_loosen", {"path": path}))
+        for key in RULES if pattern in FIELD_ITEMS else ():
+            _not_looser(path, key, old.get(key), new.get(key))
         return
     parent = pattern.rpartition("/")[0]
     if prop == "name" or (parent in FIELD_ITEMS and prop in FIXED):
         raise NotAllowed(Message("overlay_fixed", {"path": path.rpartition("/")[0],
                                                    "property": prop}))
-    if prop == "required" and shipped is True and value is not True:
-        raise NotAllowed(Message("overlay_loosen", {"path": path.rpartition("/")[0]}))
+    if parent in FIELD_ITEMS and prop in RULES:
+        _not_looser(path.rpartition("/")[0], prop, shipped, value)
+
+
+def _not_looser(path: str, rule: str, old: Any, new: Any) -> None:
+    """A site may add a rule or make it stricter (a higher minimum, a lower maximum),
+    never drop or widen a shipped one."""
+    if old is None or old is False or old == new:
+        return
+    how = RULES[rule]
+    if new is None or new is False or how == "same":
+        stricter = False
+    else:
+        try:
+            older, newer = _comparable(old), _comparable(new)
+            stricter = newer > older if how == "up" else newer < older
+        except (TypeError, ArithmeticError, ValueError):
+            stricter = False
+    if not stricter:
+        key = {"required": "overlay_loosen", "unique": "overlay_loosen_unique"}.get(
+            rule, f"overlay_loosen_{how}")
+        raise NotAllowed(Message(key, {
+            "path": path, "rule": rule, "shipped": json.dumps(old, ensure_ascii=False)}))
+
+
+def _comparable(value: Any) -> Any:
+    """A bound as something ordered: numbers as decimals, ISO dates and times as text."""
+    if isinstance(value, bool):
+        raise TypeError(value)
+    return value if isinstance(value, str) else Decimal(str(value))

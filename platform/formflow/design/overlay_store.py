@@ -51,19 +51,32 @@ def read_items(conn: Connection, app: str) -> list[dict]:
 
 
 def replace(conn: Connection, head: Head, items: list[dict], actor: str) -> int:
-    """The draft overlay becomes ``items`` (``{"op", "was"}``); returns the new revision."""
+    """The draft overlay becomes ``items`` (``{"op", "was"}``, in order); returns the new
+    revision.  An item keeps its ``seq`` (its id) when it has one; new items are numbered
+    after the highest."""
     conn.execute(overlays.delete().where(overlays.c.app == head.app))
     now = utcnow()
+    seqs = _numbered(items)
     if items:
         conn.execute(overlays.insert(), [
             {"app": head.app, "seq": seq, "op": item["op"], "was": item.get("was") or {},
              "created_by": item.get("created_by", actor),
              "created_at": item.get("created_at", now)}
-            for seq, item in enumerate(items, start=1)])
+            for seq, item in zip(seqs, items, strict=True)])
     revision = head.revision + 1
     conn.execute(overlay_heads.update().where(overlay_heads.c.app == head.app)
                  .values(revision=revision))
     return revision
+
+
+def _numbered(items: list[dict]) -> list[int]:
+    """Each item's id: its ``seq`` while they stay in increasing order, else a new one."""
+    seqs, last = [], 0
+    for item in items:
+        seq = item.get("seq")
+        last = seq if isinstance(seq, int) and seq > last else last + 1
+        seqs.append(last)
+    return seqs
 
 
 def read_published(conn: Connection) -> dict[str, list[dict]]:

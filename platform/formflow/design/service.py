@@ -317,11 +317,35 @@ class DesignService:
         _require(user)
         return self.overlays.outcomes(self._shipped_app(app))
 
-    def change_overlay(self, user: User, app: str, body: Any) -> list:
-        """Accept, drop or reset (see :meth:`Overlays.change`); the overlay after it."""
+    def overlay_action(self, user: User, app: str, action: str, *, id: Any = None,
+                       path: Any = None) -> list:
+        """Accept, re-apply or drop operation ``id``, or reset the element at ``path``
+        (see :meth:`Overlays.act`); the overlay after it."""
         _require(user)
-        self.overlays.change(self._shipped_app(app), plain_json(body), user.username)
+        self.overlays.act(self._shipped_app(app), action, user, id=id, path=path)
         return self.overlays.outcomes(app)
+
+    def change_overlay(self, user: User, app: str, body: Any) -> list:
+        """``{"action", "id"}`` (or ``"index"``: its place in the list, from 0), or
+        ``{"action": "reset", "path"}``: :meth:`overlay_action` from one JSON body."""
+        _require(user)
+        body = plain_json(body)
+        if not isinstance(body, dict) or not set(body) <= {"action", "id", "index", "path"}:
+            raise ValidationFailed({"action": [Message("overlay_action")]})
+        id = body.get("id")
+        index = body.get("index")
+        if id is None and isinstance(index, int) and not isinstance(index, bool):
+            outcomes = self.overlays.outcomes(self._shipped_app(app))
+            id = outcomes[index].id if 0 <= index < len(outcomes) else -1
+        return self.overlay_action(user, app, body.get("action"), id=id,
+                                   path=body.get("path"))
+
+    def fork_process(self, user: User, app: str, process: str, name: Any = None) -> dict:
+        """Fork a shipped app's process into a site-owned copy (see
+        :meth:`Overlays.fork`): ``{"process", "revision"}``; publishing makes it used."""
+        _require(user)
+        fork, revision = self.overlays.fork(self._shipped_app(app), process, name, user)
+        return {"process": fork, "revision": revision}
 
     def replace_overlay(self, user: User, app: str, items: Any) -> list:
         _require(user)

@@ -125,6 +125,7 @@ def _build_option(value: str | Mapping[str, Any]) -> Option:
         value=value["value"],
         label=Label.of(value.get("label"), fallback=value["value"]),
         color=value.get("color"),
+        hidden=value.get("hidden", False),
     )
 
 

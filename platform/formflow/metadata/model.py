@@ -103,6 +103,8 @@ class Option:
     value: str
     label: Label
     color: str | None = None
+    #: Not offered any more (forms, filters); values already saved still show.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,12 @@ class Field:
     @property
     def option_values(self) -> tuple[str, ...]:
         return tuple(option.value for option in self.options)
+
+    def offered_options(self, current: Any = None) -> tuple[Option, ...]:
+        """The options a form or filter offers: all but the hidden ones, except those
+        in ``current`` (a value or a list of values the record already holds)."""
+        held = set(current) if isinstance(current, list | tuple) else {current}
+        return tuple(o for o in self.options if not o.hidden or o.value in held)
 
     def column(self, name: str) -> Field | None:
         """The column ``name`` of a table field."""

@@ -61,6 +61,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     designer_process,
     designer_presence,
     designer_preview,
+    designer_overlays,
     designer_publish,
     designer_settings,
     files,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 
 from formflow.design.operations import HIDDEN
+from formflow.design.overlay_rules import SITE_PREFIX
 from formflow.design.service import Draft
 from formflow.errors import NotFound, StaleVersion, ValidationFailed
 from formflow.i18n import Message
@@ -32,6 +33,7 @@ from formflow.web.designer_model import (
     section_of,
     sections,
     text,
+    with_hidden,
 )
 from formflow.web.language import page_language
 from formflow.web.rendering import render
@@ -65,6 +67,7 @@ def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
     schemas = {item["name"]: item["property_schema"] for item in palette}
     field = next((f for f in _fields(document, table) if f.get("name") == selected), None)
     summary = next((a for a in service().apps(user) if a["name"] == app), {})
+    shipped = summary.get("owner") == "shipped"
     controls = panel(schemas.get(field.get("type"), {}), field, lang) if field else []
     published = _fields(service().published(user, app).get(f"entities/{entity}.json") or {},
                         table)
@@ -73,7 +76,7 @@ def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
                   entity_name=entity, draft=draft, document=document, lang=lang, text=text,
                   palette=palette, field=field, table=table, controls=controls,
                   options=options_text(field.get("options")) if field else "",
-                  languages=LABEL_LANGUAGES, site=summary.get("owner") == "site",
+                  languages=LABEL_LANGUAGES, shipped=shipped,
                   published_field=bool(field) and (
                       field.get("renamed_from") or field.get("name")) in published_names,
                   hidden_if=HIDDEN, sections=sections(document),
@@ -91,15 +94,16 @@ def designer_form(app: str, entity: str):
                  table=request.args.get("table") or None)
 
 
-def _ops(action: str, entity: str, document: dict, form) -> list[dict]:
-    """The operations one submission of the page stands for."""
+def _ops(action: str, entity: str, document: dict, form, own: str) -> list[dict]:
+    """The operations one submission of the page stands for; ``own`` starts the names
+    it gives (``x_`` on a shipped app)."""
     table = form.get("table") or None
     name = form.get("field", "")
     fields = _fields(document, table)
     if action == "add":
         label = form.get("label", "").strip() or form.get("type", "")
         taken = {f.get("name") for f in fields}
-        new = {"name": propose_name(label, taken), "type": form.get("type", ""),
+        new = {"name": propose_name(label, taken, own=own), "type": form.get("type", ""),
                "label": {"zh-CN" if page_language() == "zh-CN" else "en": label}}
         if new["type"] in ("select", "multiselect"):
             new["options"] = [{"value": "a", "label": {"en": "A", "zh-CN": "A"}}]
@@ -117,16 +121,17 @@ def _ops(action: str, entity: str, document: dict, form) -> list[dict]:
         return [{"op": action, "path": field_path(entity, name, table)}]
     if action == "section":
         return add_section_ops(entity, document, form.get("label", "").strip(),
-                               _columns(form.get("value")), page_language())
+                               _columns(form.get("value")), page_language(), own)
     if action == "columns":
         return [{"op": "set", "path": f"entities/{entity}/form/sections/"
                  f"{form.get('section', '')}/columns", "value": _columns(form.get("value"))}]
     if action == "place":
         return place_ops(entity, document, name, form.get("value", ""))
+    field = next((f for f in fields if f.get("name") == name), {})
     if action == "options":
         return [{"op": "set", "path": field_path(entity, name, table) + "/options",
-                 "value": parse_options(form.get("value", ""))}]
-    field = next((f for f in fields if f.get("name") == name), {})
+                 "value": with_hidden(parse_options(form.get("value", "")),
+                                      field.get("options"))}]
     palette = {t["name"]: t["property_schema"] for t in get_runtime().field_types.palette()}
     schema = palette.get(field.get("type"), {"properties": {}})
     prop = form.get("prop", "")
@@ -151,7 +156,8 @@ def designer_form_ops(app: str, entity: str):
             draft = getattr(service(), action)(user, app, revision)
         else:
             current = service().draft(user, app)
-            ops = _ops(action, entity, _entity(current, entity), form)
+            own = SITE_PREFIX if service().is_shipped(app) else ""
+            ops = _ops(action, entity, _entity(current, entity), form, own)
             if action == "add":
                 selected = ops[0]["value"]["name"]
             draft = service().apply(user, app, ops, revision) if ops else current

@@ -24,19 +24,20 @@ def text(label: Any, lang: str) -> str:
     return "" if label is None else str(label)
 
 
-def propose_name(label: str, taken: set[str], prefix: str = "f") -> str:
+def propose_name(label: str, taken: set[str], prefix: str = "f", own: str = "") -> str:
     """A name from a label: an ASCII slug (``Plate number`` -> ``plate_number``); a
-    label without ASCII letters (Chinese) gets ``<prefix>_<n>``.  Never one in ``taken``."""
+    label without ASCII letters (Chinese) gets ``<prefix>_<n>``.  Never one in ``taken``.
+    ``own``: what starts every name (``x_`` for what a site adds to a shipped app)."""
     ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:40]
     if not slug or not slug[0].isalpha():
         number = 1
-        while f"{prefix}_{number}" in taken:
+        while f"{own}{prefix}_{number}" in taken:
             number += 1
-        return f"{prefix}_{number}"
-    name, number = slug, 2
+        return f"{own}{prefix}_{number}"
+    name, number = own + slug, 2
     while name in taken:
-        name, number = f"{slug}_{number}", number + 1
+        name, number = f"{own}{slug}_{number}", number + 1
     return name
 
 
@@ -118,10 +119,21 @@ def parse_options(raw: str) -> list[dict[str, Any]]:
     return options
 
 
+def with_hidden(options: list[dict[str, Any]], before: Any) -> list[dict[str, Any]]:
+    """``options`` (from the options box) and the hidden options of ``before`` it does
+    not name again: the box does not show them, so leaving them out keeps them."""
+    named = {option["value"] for option in options}
+    return options + [option for option in before or []
+                      if isinstance(option, dict) and option.get("hidden")
+                      and option.get("value") not in named]
+
+
 def options_text(options: Any) -> str:
-    """Options as the lines :func:`parse_options` reads."""
+    """Options as the lines :func:`parse_options` reads (hidden ones left out)."""
     lines = []
     for option in options or []:
+        if isinstance(option, dict) and option.get("hidden"):
+            continue
         if isinstance(option, str):
             lines.append(option)
             continue
@@ -166,10 +178,10 @@ def section_of(document: dict, field: str) -> str:
 
 
 def add_section_ops(entity: str, document: dict, label: str, columns: int,
-                    lang: str) -> list[dict]:
+                    lang: str, own: str = "") -> list[dict]:
     """A new named section (and the form that holds it, when there is none yet)."""
     taken = {s.get("name") for s in sections(document)}
-    name = propose_name(label, taken, "section")
+    name = propose_name(label, taken, "section", own)
     ops = [] if isinstance(document.get("form"), dict) else [
         {"op": "set", "path": f"entities/{entity}/form", "value": {"sections": []}}]
     value = {"name": name, "label": {lang: label or name}, "columns": columns, "fields": []}
