@@ -17,6 +17,7 @@ from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
+from formflow.web.designer_conditions import condition_ops, panel_builders, rule_builders
 from formflow.web.designer_model import (
     LABEL_LANGUAGES,
     add_section_ops,
@@ -36,7 +37,7 @@ from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 ACTIONS = frozenset({"add", "move", "drop", "set", "options", "remove", "undo", "redo",
-                     "section", "columns", "place"})
+                     "section", "columns", "place", "condition", "rule", "rule_remove"})
 
 
 def _entity(draft: Draft, entity: str) -> dict:
@@ -65,13 +66,17 @@ def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
     field = next((f for f in _fields(document, table) if f.get("name") == selected), None)
     summary = next((a for a in service().apps(user) if a["name"] == app), {})
     controls = panel(schemas.get(field.get("type"), {}), field, lang) if field else []
+    site = summary.get("owner") == "site"
     return render("designer/form", "designer/_workbench", status=status, app=app,
                   entity_name=entity, draft=draft, document=document, lang=lang, text=text,
                   palette=palette, field=field, table=table, controls=controls,
                   options=options_text(field.get("options")) if field else "",
-                  languages=LABEL_LANGUAGES, site=summary.get("owner") == "site",
+                  languages=LABEL_LANGUAGES, site=site,
                   renamable=summary.get("version") is None, sections=sections(document),
-                  section=section_of(document, field.get("name")) if field else "", **context)
+                  section=section_of(document, field.get("name")) if field else "",
+                  conditions=panel_builders(app, entity, document, field, table, draft, site),
+                  rules=[] if field or table else rule_builders(app, entity, document, draft, site),
+                  **context)
 
 
 def _columns(raw) -> int:
@@ -117,6 +122,8 @@ def _ops(action: str, entity: str, document: dict, form) -> list[dict]:
                  f"{form.get('section', '')}/columns", "value": _columns(form.get("value"))}]
     if action == "place":
         return place_ops(entity, document, name, form.get("value", ""))
+    if action in ("condition", "rule", "rule_remove"):
+        return condition_ops(action, entity, document, form, table)
     if action == "options":
         return [{"op": "set", "path": field_path(entity, name, table) + "/options",
                  "value": parse_options(form.get("value", ""))}]
