@@ -39,6 +39,10 @@ CONDITION_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Send the expression as text of at most {max} characters.",
         "zh-CN": "表达式须为不超过 {max} 个字符的文本。",
     },
+    "expression_check_body": {
+        "en": 'Send {{"expression": ..., "entity": ..., "table": ...}} (table optional).',
+        "zh-CN": '请发送 {{"expression": ..., "entity": ..., "table": ...}}（table 可选）。',
+    },
     "expression_syntax": {
         "en": "Syntax error at character {column}.",
         "zh-CN": "第 {column} 个字符处有语法错误。",

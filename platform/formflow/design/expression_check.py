@@ -14,6 +14,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from formflow.auth import User
+from formflow.design.service import DesignService
 from formflow.errors import ValidationFailed
 from formflow.expressions import SYSTEM_FIELDS, ExpressionError, compile_expression
 from formflow.i18n import Message
@@ -62,6 +64,21 @@ def check_expression(
         if message is not None:
             return ExpressionCheck(False, message)
     return ExpressionCheck(True)
+
+
+def check_in_draft(service: DesignService, user: User, app: str, body: Any) -> ExpressionCheck:
+    """The design API's and the designer's check: ``body`` is ``{"expression",
+    "entity", "table"}``, checked against ``app``'s draft (designers only)."""
+    draft = service.draft(user, app)
+    if not isinstance(body, Mapping) or not set(body) <= {"expression", "entity", "table"}:
+        raise ValidationFailed({"": [Message("expression_check_body")]})
+    entity, table = body.get("entity"), body.get("table")
+    if not isinstance(entity, str) or not (table is None or isinstance(table, str)):
+        raise ValidationFailed({"": [Message("expression_check_body")]})
+    functions = list(service.runtime.functions)
+    return check_expression(
+        draft.documents, entity, body.get("expression"), table or None, functions
+    )
 
 
 def _syntax_message(error: ExpressionError) -> Message:

@@ -32,11 +32,10 @@ from formflow.design.conditions import (
     parse_condition,
     split_values,
 )
-from formflow.design.expression_check import check_expression
+from formflow.design.expression_check import check_in_draft
 from formflow.errors import ValidationFailed
 from formflow.fields.properties import PROPERTIES
 from formflow.i18n import LANGUAGES, Message
-from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
@@ -263,18 +262,16 @@ def designer_condition(app: str, entity: str):
 @web.post("/designer/<app>/<entity>/check-expression")
 def designer_check_expression(app: str, entity: str):
     """The live check of a builder's text: ok, or what is wrong, in the page's language."""
-    draft = service().draft(signed_in(), app)
+    body = {
+        "expression": request.form.get("text", ""),
+        "entity": entity,
+        "table": request.form.get("table") or None,
+    }
     try:
-        result = check_expression(
-            draft.documents,
-            entity,
-            request.form.get("text", ""),
-            request.form.get("table") or None,
-            functions=list(get_runtime().functions),
-        )
+        result = check_in_draft(service(), signed_in(), app, body)
     except ValidationFailed:
         abort(404)
-    blank = not request.form.get("text", "").strip()
+    blank = not body["expression"].strip()
     return fragment("designer/_expression_check", result=result, blank=blank, lang=page_language())
 
 
