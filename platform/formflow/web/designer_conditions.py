@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, request, url_for
-from flask_babel import gettext as _label
+from flask_babel import gettext as _
 
 from formflow.design.conditions import (
     LISTS,
@@ -336,7 +336,7 @@ def rule_builders(
         hidden = {"revision": str(draft.revision), "index": str(index), "action": "rule"}
         builder = make_builder(
             f"rule-{index}",
-            _label("Rule %(n)s", n=index + 1),
+            _("Rule %(n)s", n=index + 1) if index < len(rules) else _("New rule"),
             rule.get("check"),
             fields,
             save_url=save_url,
