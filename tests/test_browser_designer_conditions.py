@@ -4,6 +4,8 @@ expression is checked as it is typed."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 import browser_support
@@ -34,6 +36,17 @@ LEAVE = {
 }
 
 
+@contextmanager
+def rebuilt(page):
+    """Waits until htmx has swapped in and set up the builder's answer to a step."""
+    page.evaluate(
+        "document.body.dataset.ffSettled = 'no'; document.body.addEventListener("
+        "'htmx:afterSettle', () => { document.body.dataset.ffSettled = 'yes'; }, {once: true})"
+    )
+    yield
+    expect(page.locator("body")).to_have_attribute("data-ff-settled", "yes")
+
+
 @pytest.fixture
 def metadata_path():
     return [str(TEST_APPS / "valid" / "shop")]
@@ -50,15 +63,18 @@ def test_a_designer_builds_a_condition_of_two_rows_joined_by_or(
     sign_in_page(page, server, "dana")
     page.goto(f"{server}/designer/fleet/leave?field=reason")
     builder = page.locator("#cond-visible_if")
-    builder.locator("[data-cond-add]").click()
+    with rebuilt(page):
+        builder.locator("[data-cond-add]").click()
     first = builder.locator("[data-row='0']")
     expect(first.locator("select[name=row_field]")).to_have_value("kind")
     first.locator("select[name=row_value]").select_option("sick")
-    builder.locator("[data-cond-add]").click()
+    with rebuilt(page):
+        builder.locator("[data-cond-add]").click()
     second = builder.locator("[data-row='1']")
-    second.locator("select[name=row_field]").select_option("days")
-    expect(second.locator("select[name=row_op] option[value=gt]")).to_have_count(1)
-    second.locator("select[name=row_op]").select_option("gt")
+    with rebuilt(page):
+        second.locator("select[name=row_field]").select_option("days")
+    with rebuilt(page):
+        second.locator("select[name=row_op]").select_option("gt")
     second.locator("input[name=row_value]").fill("3")
     expect(first.locator("select[name=row_value]")).to_have_value("sick")
     builder.get_by_label("满足任一条件（或）").check()
