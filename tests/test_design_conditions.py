@@ -199,3 +199,27 @@ def test_the_live_check_of_an_unknown_entity_is_a_validation_error():
         check_expression(DOCUMENTS, "nope", "days > 1")
     with pytest.raises(ValidationFailed):
         check_expression(DOCUMENTS, "leave", "days > 1", table="kind")
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [("kind == 'sickk'", "sickk"), ("days > 'many'", "days"), ("lines.amount == 1", None)],
+)
+def test_the_live_check_reports_values_a_field_can_never_hold(text, detail):
+    documents = {
+        **DOCUMENTS,
+        "entities/leave.json": {
+            "name": "leave",
+            "fields": [
+                {"name": "kind", "type": "select", "options": ["sick", "annual"]},
+                {"name": "days", "type": "integer"},
+                {"name": "lines", "type": "table", "fields": [{"name": "amount", "type": "money"}]},
+            ],
+        },
+    }
+    result = check_expression(documents, "leave", text)
+    if detail is None:
+        assert result.ok
+    else:
+        assert not result.ok and detail in result.message.render("zh-CN")
+        assert result.message.render("zh-CN").startswith("此条件永远不会成立：")

@@ -55,6 +55,10 @@ CONDITION_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Not allowed here: {detail} (character {column}).",
         "zh-CN": "此处不允许：{detail}（第 {column} 个字符）。",
     },
+    "expression_types": {
+        "en": "This can never hold: {detail}",
+        "zh-CN": "此条件永远不会成立：{detail}",
+    },
     "expression_unknown_name": {"en": "Unknown field {name}.", "zh-CN": "未知字段 {name}。"},
     "expression_unknown_name_hint": {
         "en": "Unknown field {name}; did you mean {suggestion}?",

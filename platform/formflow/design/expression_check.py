@@ -10,7 +10,7 @@ the draft's problems.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,9 @@ from formflow.design.service import DesignService
 from formflow.errors import ValidationFailed
 from formflow.expressions import SYSTEM_FIELDS, ExpressionError, compile_expression
 from formflow.i18n import Message
+from formflow.metadata.building import build_entity
+from formflow.metadata.expression_types import field_lookup, type_problems
+from formflow.metadata.model import Entity
 
 MAX_TEXT = 2000
 
@@ -63,7 +66,33 @@ def check_expression(
         message = scope.resolve(chain)
         if message is not None:
             return ExpressionCheck(False, message)
+    problem = next(_type_problems(documents, entity, table, compiled.tree), None)
+    if problem is not None:
+        return ExpressionCheck(False, Message("expression_types", {"detail": problem}))
     return ExpressionCheck(True)
+
+
+def _type_problems(
+    documents: Mapping[str, Any], entity: str, table: str | None, tree
+) -> Iterator[str]:
+    """The metadata checker's findings on option values and types that can never fit
+    (``kind == 'sickk'``); nothing when the draft's entity cannot be built yet."""
+    built: dict[str, Entity | None] = {}
+
+    def entity_of(name: str) -> Entity | None:
+        if name not in built:
+            document = documents.get(f"entities/{name}.json")
+            try:
+                built[name] = build_entity("draft", document, "") if document else None
+            except (KeyError, TypeError, ValueError, AttributeError):
+                built[name] = None
+        return built[name]
+
+    owner = entity_of(entity)
+    if owner is None:
+        return iter(())
+    row = owner.field(table) if table else None
+    return type_problems(tree, field_lookup(owner, row, entity_of), None)
 
 
 def check_in_draft(service: DesignService, user: User, app: str, body: Any) -> ExpressionCheck:
