@@ -262,3 +262,10 @@ def test_only_designers_may_build_conditions(make_user, as_user, fleet):
     page = as_user("eve")
     response = htmx(page, f"{URL}/check-expression", {"csrf_token": csrf(page), "text": "days > 1"})
     assert response.status_code == 403
+
+
+def test_rows_that_cannot_compile_stay_rows_when_switching_to_text(designer, fleet):
+    page = designer("zh-CN")
+    form = builder_form(page, step="text", row_field=["days"], row_op=["gt"], row_value=["许多"])
+    html = htmx(page, f"{URL}/condition", form).get_data(as_text=True)
+    assert 'data-mode="visual"' in html and "第 1 行：许多 不是数字。" in html

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from formflow.design.conditions import (
     LISTS,
+    MAX_ROWS,
     NO_VALUE,
     OPERATORS,
     Condition,
@@ -156,7 +157,7 @@ def make_builder(
 def _posted_rows(form) -> list[Row]:
     names, ops, values = (form.getlist(key) for key in ("row_field", "row_op", "row_value"))
     rows = []
-    for index, name in enumerate(names[:50]):
+    for index, name in enumerate(names[:MAX_ROWS]):
         op = ops[index] if index < len(ops) else ""
         value = values[index] if index < len(values) else ""
         rows.append(Row(name, op, split_values(value) if op in LISTS else value))
@@ -194,18 +195,18 @@ def _rebuilt(builder: Builder, form) -> Builder:
     builder.mode = "text" if form.get("mode") == "text" else "visual"
     builder.text = form.get("text", "")
     rows = [_fit(row, builder.choice(row.field)) for row in _posted_rows(form)]
-    if step == "add" and builder.fields:
+    if step == "add" and builder.fields and len(rows) < MAX_ROWS:
         rows.append(_fit(Row(builder.fields[0].name, ""), builder.fields[0]))
     elif step.startswith("remove-") and step[7:].isdigit() and int(step[7:]) < len(rows):
         rows.pop(int(step[7:]))
     kinds = _kinds(builder.fields)
     if step == "text" and builder.mode == "visual":
-        builder.mode = "text"
-        if rows:
-            try:
-                builder.text = compile_condition(Condition(builder.join, tuple(rows)), kinds)
-            except ConditionError as error:
-                builder.note = error.message
+        try:
+            condition = Condition(builder.join, tuple(rows))
+            builder.text = compile_condition(condition, kinds) if rows else ""
+            builder.mode = "text"
+        except ConditionError as error:
+            builder.note = error.message
     elif step == "visual" and builder.mode == "text":
         condition = parse_condition(builder.text, kinds) if builder.text.strip() else None
         if condition is not None or not builder.text.strip():
@@ -218,10 +219,8 @@ def _rebuilt(builder: Builder, form) -> Builder:
     return builder
 
 
-def _entity_fields(documents: dict, entity: str, table: str | None) -> list[dict]:
-    document = documents.get(f"entities/{entity}.json")
-    if not isinstance(document, dict):
-        abort(404)
+def _scope(document: dict, table: str | None) -> list[dict]:
+    """The fields a condition of ``document`` reads: its own, or a table's columns."""
     fields = [f for f in document.get("fields") or [] if isinstance(f, dict)]
     if table:
         owner = next((f for f in fields if f.get("name") == table), {})
@@ -242,7 +241,10 @@ def designer_condition(app: str, entity: str):
     ):
         abort(400)
     draft = service().draft(signed_in(), app)
-    fields = _entity_fields(draft.documents, entity, form.get("table") or None)
+    document = draft.documents.get(f"entities/{entity}.json")
+    if not isinstance(document, dict):
+        abort(404)
+    fields = _scope(document, form.get("table") or None)
     hidden = {name: form[name] for name in ECHOED if form.get(name)}
     builder = make_builder(
         key,
@@ -294,10 +296,7 @@ def panel_builders(
     """The builders of the selected field's conditions, by property."""
     if field_doc is None:
         return {}
-    fields = [f for f in document.get("fields") or [] if isinstance(f, dict)]
-    if table:
-        owner = next((f for f in fields if f.get("name") == table), {})
-        fields = [f for f in owner.get("fields") or [] if isinstance(f, dict)]
+    fields = _scope(document, table)
     save_url = url_for("web.designer_form_ops", app=app, entity=entity)
     path = field_path(entity, field_doc.get("name", ""), table)
     builders = {}
@@ -329,7 +328,7 @@ def rule_builders(
 ) -> list[tuple[dict, Builder]]:
     """The entity's rules, each with its builder, and a builder for a new one."""
     rules = [r for r in document.get("rules") or [] if isinstance(r, dict)]
-    fields = [f for f in document.get("fields") or [] if isinstance(f, dict)]
+    fields = _scope(document, None)
     save_url = url_for("web.designer_form_ops", app=app, entity=entity)
     result = []
     for index, rule in enumerate([*rules, {}]):
@@ -358,14 +357,14 @@ def rule_builders(
 def condition_ops(action: str, entity: str, document: dict, form, table: str | None) -> list[dict]:
     """The operations of saving a field's condition (``condition``), a rule (``rule``)
     or removing a rule (``rule_remove``)."""
-    fields = [f for f in document.get("fields") or [] if isinstance(f, dict)]
     if action == "condition":
         prop = form.get("prop", "")
         if prop not in CONDITION_PROPS:
             abort(400)
         path = f"{field_path(entity, form.get('field', ''), table)}/{prop}"
-        scope = _entity_fields({f"entities/{entity}.json": document}, entity, table)
-        return [{"op": "set", "path": path, "value": posted_expression(form, scope)}]
+        return [
+            {"op": "set", "path": path, "value": posted_expression(form, _scope(document, table))}
+        ]
     rules = [r for r in document.get("rules") or [] if isinstance(r, dict)]
     index = form.get("index", type=int)
     if index is None or not 0 <= index <= len(rules) - (action == "rule_remove"):
@@ -373,7 +372,7 @@ def condition_ops(action: str, entity: str, document: dict, form, table: str | N
     if action == "rule_remove":
         rules.pop(index)
     else:
-        check = posted_expression(form, fields)
+        check = posted_expression(form, _scope(document, None))
         if check is None:
             raise ValidationFailed({"condition": [Message("condition_no_rows")]})
         rule: dict[str, Any] = {"check": check}
