@@ -269,3 +269,21 @@ def test_rows_that_cannot_compile_stay_rows_when_switching_to_text(designer, fle
     form = builder_form(page, step="text", row_field=["days"], row_op=["gt"], row_value=["许多"])
     html = htmx(page, f"{URL}/condition", form).get_data(as_text=True)
     assert 'data-mode="visual"' in html and "第 1 行：许多 不是数字。" in html
+
+
+def test_a_builder_of_another_page_keeps_its_key_save_address_and_inputs(designer, fleet):
+    page = designer()
+    form = {
+        "csrf_token": csrf(page),
+        "cond_key": "approve@review",
+        "cond_save": "/designer/fleet/processes/leave_flow/ops",
+        "cond_target": "#process",
+        "cond_label": "When",
+        "transition": "approve@review",
+        "revision": "2",
+        "step": "add",
+    }
+    html = htmx(page, f"{URL}/condition", form).get_data(as_text=True)
+    assert 'data-cond="approve@review"' in html and 'hx-target="#process"' in html
+    assert 'hx-post="/designer/fleet/processes/leave_flow/ops"' in html
+    assert 'name="transition" value="approve@review"' in html and 'name="row_field"' in html

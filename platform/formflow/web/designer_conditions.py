@@ -7,8 +7,10 @@ choosing a field or switching between rows and text posts it to
 anything; the text is checked as it is typed by ``.../check-expression``.  Saving posts
 the same form to the page's own save URL: the form designer's (field conditions and
 the entity's rules, through :func:`condition_ops`) or, for a process's transition
-guards, the process page's, which reads the expression with :func:`posted_expression`
-and builds its builders with :func:`make_builder`.
+guards, the process page's.  Such a page builds its builders with :func:`make_builder`
+over :func:`condition_fields` of the process's entity (key ``<name>@<from>``, its own
+hidden inputs such as ``transition``, ``save_url`` and ``save_target``), includes the
+partial, and reads the saved expression with :func:`posted_expression`.
 """
 
 from __future__ import annotations
@@ -219,7 +221,7 @@ def _rebuilt(builder: Builder, form) -> Builder:
     return builder
 
 
-def _scope(document: dict, table: str | None) -> list[dict]:
+def condition_fields(document: dict, table: str | None) -> list[dict]:
     """The fields a condition of ``document`` reads: its own, or a table's columns."""
     fields = [f for f in document.get("fields") or [] if isinstance(f, dict)]
     if table:
@@ -244,7 +246,7 @@ def designer_condition(app: str, entity: str):
     document = draft.documents.get(f"entities/{entity}.json")
     if not isinstance(document, dict):
         abort(404)
-    fields = _scope(document, form.get("table") or None)
+    fields = condition_fields(document, form.get("table") or None)
     hidden = {name: form[name] for name in ECHOED if form.get(name)}
     builder = make_builder(
         key,
@@ -296,7 +298,7 @@ def panel_builders(
     """The builders of the selected field's conditions, by property."""
     if field_doc is None:
         return {}
-    fields = _scope(document, table)
+    fields = condition_fields(document, table)
     save_url = url_for("web.designer_form_ops", app=app, entity=entity)
     path = field_path(entity, field_doc.get("name", ""), table)
     builders = {}
@@ -328,7 +330,7 @@ def rule_builders(
 ) -> list[tuple[dict, Builder]]:
     """The entity's rules, each with its builder, and a builder for a new one."""
     rules = [r for r in document.get("rules") or [] if isinstance(r, dict)]
-    fields = _scope(document, None)
+    fields = condition_fields(document, None)
     save_url = url_for("web.designer_form_ops", app=app, entity=entity)
     result = []
     for index, rule in enumerate([*rules, {}]):
@@ -363,7 +365,11 @@ def condition_ops(action: str, entity: str, document: dict, form, table: str | N
             abort(400)
         path = f"{field_path(entity, form.get('field', ''), table)}/{prop}"
         return [
-            {"op": "set", "path": path, "value": posted_expression(form, _scope(document, table))}
+            {
+                "op": "set",
+                "path": path,
+                "value": posted_expression(form, condition_fields(document, table)),
+            }
         ]
     rules = [r for r in document.get("rules") or [] if isinstance(r, dict)]
     index = form.get("index", type=int)
@@ -372,7 +378,7 @@ def condition_ops(action: str, entity: str, document: dict, form, table: str | N
     if action == "rule_remove":
         rules.pop(index)
     else:
-        check = posted_expression(form, _scope(document, None))
+        check = posted_expression(form, condition_fields(document, None))
         if check is None:
             raise ValidationFailed({"condition": [Message("condition_no_rows")]})
         rule: dict[str, Any] = {"check": check}
