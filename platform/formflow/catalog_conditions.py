@@ -31,10 +31,6 @@ CONDITION_MESSAGES: dict[str, dict[str, str]] = {
         "en": "This expression cannot be shown as rows; edit it as text.",
         "zh-CN": "此表达式无法以条件行显示，请以文本方式编辑。",
     },
-    "condition_rule_message": {
-        "en": "Write the message shown when the rule is broken.",
-        "zh-CN": "请填写规则不满足时显示的提示。",
-    },
     "expression_text": {
         "en": "Send the expression as text of at most {max} characters.",
         "zh-CN": "表达式须为不超过 {max} 个字符的文本。",
