@@ -4,6 +4,7 @@ Keys are stable identifiers; texts use ``str.format`` placeholders.
 """
 
 from formflow.catalog_accounts import ACCOUNT_MESSAGES
+from formflow.catalog_conditions import CONDITION_MESSAGES
 from formflow.catalog_data import DATA_MESSAGES
 from formflow.catalog_design import DESIGN_MESSAGES
 from formflow.catalog_process import PROCESS_MESSAGES
@@ -451,6 +452,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     # -- the designer and more: formflow.catalog_design ----------------------------
     **DESIGN_MESSAGES,
+    **CONDITION_MESSAGES,
     # -- saved list views -------------------------------------------------------------
     "view_name_required": {
         "en": "Give the view a name.",

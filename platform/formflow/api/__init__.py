@@ -2,6 +2,7 @@
 
 from formflow.api import (
     admin_routes,  # noqa: F401  (the working calendar)
+    design_check_routes,  # noqa: F401  (the designer's expression check)
     design_routes,  # noqa: F401  (the designer's API)
     insights_routes,  # noqa: F401  (process figures)
     io_routes,  # noqa: F401  (import and export)

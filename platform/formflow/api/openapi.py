@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from formflow.api.openapi_design import design_paths
+from formflow.api.openapi_design_check import check_paths
 from formflow.fields import Registry
 from formflow.io.exporting import MIMETYPES as EXPORT_MIMETYPES
 from formflow.io.import_jobs import MODES
@@ -140,6 +141,7 @@ def openapi_document(
     paths.update(_import_job_paths())
     if design:
         paths.update(design_paths(_operation, _json))
+        paths.update(check_paths(_operation, _json))
     return {
         "openapi": "3.1.0",
         "info": {"title": "Formflow API", "version": "1"},

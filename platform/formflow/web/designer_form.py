@@ -19,6 +19,7 @@ from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
+from formflow.web.designer_conditions import condition_ops, panel_builders, rule_builders
 from formflow.web.designer_model import (
     LABEL_LANGUAGES,
     add_section_ops,
@@ -39,7 +40,8 @@ from formflow.web.language import page_language
 from formflow.web.rendering import render
 
 ACTIONS = frozenset({"add", "move", "drop", "set", "options", "remove", "undo", "redo",
-                     "section", "columns", "place", "hide"})
+                     "section", "columns", "place", "hide", "condition", "rule",
+                     "rule_remove"})
 
 
 def _entity(draft: Draft, entity: str) -> dict:
@@ -80,7 +82,11 @@ def _page(app: str, entity: str, draft: Draft | None = None, status: int = 200,
                   published_field=bool(field) and (
                       field.get("renamed_from") or field.get("name")) in published_names,
                   hidden_if=HIDDEN, sections=sections(document),
-                  section=section_of(document, field.get("name")) if field else "", **context)
+                  section=section_of(document, field.get("name")) if field else "",
+                  conditions=panel_builders(app, entity, document, field, table, draft, True),
+                  rules=[] if field or table else rule_builders(app, entity, document, draft,
+                                                                True),
+                  **context)
 
 
 def _columns(raw) -> int:
@@ -127,6 +133,8 @@ def _ops(action: str, entity: str, document: dict, form, own: str) -> list[dict]
                  f"{form.get('section', '')}/columns", "value": _columns(form.get("value"))}]
     if action == "place":
         return place_ops(entity, document, name, form.get("value", ""))
+    if action in ("condition", "rule", "rule_remove"):
+        return condition_ops(action, entity, document, form, table)
     field = next((f for f in fields if f.get("name") == name), {})
     if action == "options":
         return [{"op": "set", "path": field_path(entity, name, table) + "/options",
