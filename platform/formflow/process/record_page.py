@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from formflow.auth import User
+from formflow.errors import NotFound
+from formflow.i18n import Message
 from formflow.records.service import Permitted
 from formflow.records.titles import ReferenceTitles, Titles
 
@@ -101,7 +103,7 @@ class RecordPages:
         with self.db.one_read():
             record = self.records.get(user, entity_name, record_id)
             if self.model.process_for(entity) is None or not record.get("_state"):
-                return ActionPage(record, None)
+                raise NotFound(Message("not_found"))
             offered = self.process.actions(user, entity_name, record_id)
         return ActionPage(record, next((a for a in offered if a["name"] == name), None))
 

@@ -255,7 +255,7 @@ def titles_in(user: User, lang: str,
         wanted[entity_name].append(record_id)
     found: dict[tuple[str, int], str] = {}
     for entity_name, ids in wanted.items():
-        entity = records.model.entity(entity_name)
+        entity = get_runtime().model.entity(entity_name)
         if entity is None or not entity.title:
             continue
         try:

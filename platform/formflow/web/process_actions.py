@@ -227,11 +227,9 @@ def step_fields(entity: Entity, user: User, action: dict[str, Any]) -> list[Fiel
 
 def _offered(user: User, entity: Entity, record_id: int,
              name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The record and action ``name`` as offered to ``user`` now (404 for a record
+    """The record and action ``name`` as offered to ``user`` now (NotFound for a record
     outside any process)."""
     found = get_runtime().record_pages.action_page(user, entity.qualified_name, record_id, name)
-    if get_runtime().model.process_for(entity) is None or not found.record.get("_state"):
-        abort(404)
     return found.record, found.action
 
 
