@@ -86,7 +86,7 @@ def process_after_transition(conn, entity, record, from_state, to_state, setting
         return
     employees, employee, field = found
     left = (employee.get(field.name) or Decimal(0)) - _days(record, settings)
-    runtime.records.change_in(conn, SYSTEM, employees, employee, {field.name: left})
+    runtime.internal_records.change_in(conn, SYSTEM, employees, employee, {field.name: left})
 
 
 # -- the balance ----------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def _balance(conn, entity, record, settings, runtime, *, lock: bool):
     if lock:
         main = runtime.schema[employees.qualified_name].main
         conn.execute(sa.select(main.c.id).where(main.c.id == employee_id).with_for_update())
-    employee = runtime.records.load_internal(conn, employees.qualified_name, employee_id)
+    employee = runtime.internal_records.load(conn, employees.qualified_name, employee_id)
     if employee is None:
         return None  # the link's own validation reports it
     return employees, employee, employees.field(name)

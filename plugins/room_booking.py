@@ -90,7 +90,7 @@ def _clash(conn, entity, record, settings, runtime, *, lock: bool):
         or record.get(settings["status_field"]) in settings["free_statuses"]
     ):
         return None  # nothing to hold, or the entity's own rules report the problem
-    tables = runtime.records.schema[entity.qualified_name]
+    tables = runtime.schema[entity.qualified_name]
     main = tables.main
     if lock:
         _lock_room(conn, runtime, entity, settings, room)
@@ -119,7 +119,7 @@ def _clash(conn, entity, record, settings, runtime, *, lock: bool):
     ).first()
     if other is None:
         return None
-    zone = runtime.records.timezone
+    zone = runtime.timezone
     when = f"{_local(other.start, zone)}–{_local(other.end, zone, time_only=True)}"
     booking = " ".join(part for part in (other._number, other._title) if part)
     return message(
@@ -133,7 +133,7 @@ def _clash(conn, entity, record, settings, runtime, *, lock: bool):
 def _lock_room(conn, runtime, entity, settings, room_id: int) -> None:
     """Lock the room's row so concurrent bookings of the same room are serialized."""
     room_entity = entity.field(settings["room_field"]).to
-    rooms = runtime.records.schema[room_entity].main
+    rooms = runtime.schema[room_entity].main
     conn.execute(sa.select(rooms.c.id).where(rooms.c.id == room_id).with_for_update()).first()
 
 

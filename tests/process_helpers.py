@@ -80,7 +80,7 @@ class Flow:
 
     def record(self, entity: str, record_id: int) -> dict[str, Any]:
         with self.runtime.db.read() as conn:
-            return self.runtime.records.load_internal(conn, entity, record_id)
+            return self.runtime.internal_records.load(conn, entity, record_id)
 
     def state(self, entity: str, record_id: int) -> str:
         return self.record(entity, record_id)["_state"]
@@ -271,5 +271,5 @@ def run_together(count: int, action) -> list:
 
 def today_iso(runtime, user) -> str:
     """Today's date as ``today()`` gives it to ``user``."""
-    context = runtime.records.context(user)
+    context = runtime.internal_records.context(user)
     return context.current_time().astimezone(context.zone).date().isoformat()

@@ -25,7 +25,7 @@ MANIFEST = {"name": "probe", "version": "1"}
 
 
 def stamp(conn, user, entity, record, runtime):
-    runtime.records.change_in(conn, user, entity, record, {"note": "stamped"})
+    runtime.internal_records.change_in(conn, user, entity, record, {"note": "stamped"})
     return {"message": {"en": "Stamped.", "zh-CN": "已盖章。"}}
 
 

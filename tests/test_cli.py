@@ -169,7 +169,7 @@ def test_migrate_recomputes_stored_values_when_a_formula_changes(
 
     def stored():
         with runtime.db.read() as conn:
-            records = [runtime.records.load_internal(conn, "shop.order", i, include_deleted=True)
+            records = [runtime.internal_records.load(conn, "shop.order", i, include_deleted=True)
                        for i in ids]
         return [(r["total"], r["net"]) for r in records], [
             line["amount"] for r in records for line in r["lines"]]

@@ -17,7 +17,7 @@ from conftest import PASSWORD
 from formflow.auth import create_user
 from formflow.cli import main
 from formflow.fields.columns import utcnow
-from formflow.records.service import RecordService
+from formflow.records.internal import InternalRecords
 from formflow.storage.system import idempotency_keys
 from helpers import LAB, SAMPLE, SAMPLES, add_user, problem
 from web_support import csrf, form_inputs, sign_in, with_values
@@ -51,13 +51,13 @@ def send(api, body, key, **headers):
 def slow_creates(monkeypatch):
     """Hold every create open a moment after claiming its key, so that two creates
     sent together overlap."""
-    original = RecordService._create_in
+    original = InternalRecords.insert
 
     def held(self, *args, **kwargs):
         time.sleep(0.3)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(RecordService, "_create_in", held)
+    monkeypatch.setattr(InternalRecords, "insert", held)
 
 
 def at_once(*calls):

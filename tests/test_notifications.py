@@ -209,7 +209,7 @@ class TestMailServerDown:
             self, runtime, people, smtp_port, caplog):
         record_id = submit(runtime, people, "assign")
         with runtime.db.read() as conn:
-            assert runtime.records.load_internal(conn, TICKET, record_id)["_state"] == "triage"
+            assert runtime.internal_records.load(conn, TICKET, record_id)["_state"] == "triage"
         assert rows_of(runtime, people.ann)[0].emailed_at is None
         assert "could not send mail" in caplog.text
         inbox, controller = start_server(smtp_port)

@@ -225,7 +225,7 @@ def test_the_delivery_is_sent_only_after_the_commit(runtime, admin_api, hook, re
 
     def committed(payload):  # another connection sees the record only once committed
         with runtime.db.read() as conn:
-            return runtime.records.load_internal(conn, "shop.item", payload["record_id"])
+            return runtime.internal_records.load(conn, "shop.item", payload["record_id"])
 
     receiver.on_request = committed
     admin_api.post("shop/item", json={"name": "Tea"})

@@ -43,7 +43,7 @@ def submitted(env, **values):
 def snapshot(env, record_id):
     """The record's state, tasks and events."""
     with env.runtime.db.read() as conn:
-        record = env.runtime.records.load_internal(conn, "memo.memo", record_id)
+        record = env.runtime.internal_records.load(conn, "memo.memo", record_id)
         task_rows = conn.execute(sa.select(tasks.c.id, tasks.c.status).where(
             tasks.c.record_id == record_id).order_by(tasks.c.id)).all()
         event_rows = conn.execute(sa.select(events.c.action).where(
@@ -198,6 +198,6 @@ def process_before_transition(user, action):
     with env.runtime.db.read() as conn:
         last = conn.execute(sa.select(events).where(events.c.record_id == record["id"])
                             .order_by(events.c.id.desc())).first()
-        state = env.runtime.records.load_internal(conn, "support.ticket", record["id"])["_state"]
+        state = env.runtime.internal_records.load(conn, "support.ticket", record["id"])["_state"]
     assert last.action == "breach" and "never closed automatically" in last.data["error"]
     assert state == "review"

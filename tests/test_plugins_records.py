@@ -95,7 +95,7 @@ def test_hook_record_after_commit(plugin_env, caplog):
 @hookimpl
 def record_after_commit(db, entity, record, current, action, runtime):
     with db.read() as conn:  # the change is visible to everyone: it has committed
-        seen = runtime.records.load_internal(conn, entity.qualified_name, record["id"],
+        seen = runtime.internal_records.load(conn, entity.qualified_name, record["id"],
                                              include_deleted=True)
     CALLS.append((action, record["_version"], current and current["_version"],
                   seen["_version"]))

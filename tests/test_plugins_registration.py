@@ -94,7 +94,7 @@ def test_hook_register_expression_functions(plugin_env):
     env = plugin_env(TYPES, apps=[TYPE_APPS])
     record = env.api("ann").post("gizmo/gizmo", json={"serial": "SN-2", "amount": 21}).get_json()
     assert record["double"] == 42
-    assert "twice" in env.runtime.records.context(env.user("ann")).functions
+    assert "twice" in env.runtime.internal_records.context(env.user("ann")).functions
 
 
 def test_an_expression_function_may_not_replace_a_built_in_one(tmp_path):
@@ -109,9 +109,9 @@ ACTIONS = HEADER + '''
 def stamp(conn, user, entity, record, params, runtime):
     CALLS.append((user.username, record["id"], params))
     if params.get("fail"):
-        runtime.records.change_in(conn, user, entity, record, {"note": "half done"})
+        runtime.internal_records.change_in(conn, user, entity, record, {"note": "half done"})
         raise RuntimeError("stamp pad dry")
-    saved = runtime.records.change_in(conn, user, entity, record, {"note": "stamped"})
+    saved = runtime.internal_records.change_in(conn, user, entity, record, {"note": "stamped"})
     return {"version": saved["_version"]}
 
 

@@ -521,9 +521,9 @@ def test_a_save_inside_a_larger_transaction_looks_before_it_writes(records, admi
     entity = records.entity(SAMPLE)
     with records.db.write() as conn:
         with pytest.raises(ValidationFailed) as excinfo:
-            records.create_in(conn, admin, entity, {"name": "Dup", "code": "ABC18"})
+            records.internal.create_in(conn, admin, entity, {"name": "Dup", "code": "ABC18"})
         assert error_keys(excinfo) == {"code": ["unique"]}
-        kept = records.create_in(conn, admin, entity, {"name": "Next", "code": "ABC19"})
+        kept = records.internal.create_in(conn, admin, entity, {"name": "Next", "code": "ABC19"})
     assert records.get(admin, SAMPLE, kept["id"])["code"] == "ABC19"
 
 

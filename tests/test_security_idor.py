@@ -28,7 +28,7 @@ MANIFEST = {"name": "stamper", "version": "1", "apps": ["*"]}
 
 
 def stamp(conn, user, entity, record, runtime):
-    runtime.records.change_in(conn, user, entity, record, {"memo": "stamped"})
+    runtime.internal_records.change_in(conn, user, entity, record, {"memo": "stamped"})
     return {"stamped": record["id"]}
 
 

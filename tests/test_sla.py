@@ -61,7 +61,7 @@ def notices(runtime, user, kind: str) -> list:
 
 def state_of(runtime, record_id: int) -> str:
     with runtime.db.read() as conn:
-        return runtime.records.load_internal(conn, TICKET, record_id)["_state"]
+        return runtime.internal_records.load(conn, TICKET, record_id)["_state"]
 
 
 def opened(runtime, record_id: int):
@@ -129,7 +129,7 @@ def test_a_breach_with_an_action_decides_as_the_system(runtime, people):
     (task,) = task_rows(runtime, record_id)
     assert (task.status, task.decision) == ("cancelled", "timeout")
     with runtime.db.read() as conn:
-        record = runtime.records.load_internal(conn, TICKET, record_id)
+        record = runtime.internal_records.load(conn, TICKET, record_id)
     assert record["closed_on"] is not None  # the transition's "set" ran
     with pytest.raises(Conflict):  # the assignee comes too late
         runtime.process.act(people.ann, TICKET, record_id, "approve", {})

@@ -18,7 +18,7 @@ MANIFEST = {"name": "probe", "version": "1"}
 
 
 def stamp(conn, user, entity, record, params, runtime):
-    runtime.records.change_in(conn, user, entity, record, {"note": "stamped"})
+    runtime.internal_records.change_in(conn, user, entity, record, {"note": "stamped"})
     return {"message": {"en": "Stamped by " + user.username, "zh-CN": "已盖章"}}
 
 
@@ -27,7 +27,7 @@ def count(record):
 
 
 def explode(conn, user, entity, record, runtime):
-    runtime.records.change_in(conn, user, entity, record, {"note": "half done"})
+    runtime.internal_records.change_in(conn, user, entity, record, {"note": "half done"})
     raise RuntimeError("stamp pad dry")
 
 

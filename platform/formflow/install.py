@@ -25,7 +25,7 @@ def plan(runtime: Runtime, *, allow_destructive: bool = False) -> list[Migration
     steps = plan_migration(runtime.db, runtime.schema, allow_destructive=allow_destructive,
                            field_types=runtime.field_types)
     with runtime.db.read() as conn:
-        stale = plan_recompute(conn, runtime.records, read_formulas(conn))
+        stale = plan_recompute(conn, runtime.internal_records, read_formulas(conn))
     return steps + [_recompute_step(runtime, item) for item in stale]
 
 
@@ -47,9 +47,9 @@ def migrate(
         field_types=runtime.field_types,
     )
     with runtime.db.write() as conn:
-        stale = plan_recompute(conn, runtime.records, read_formulas(conn))
+        stale = plan_recompute(conn, runtime.internal_records, read_formulas(conn))
         for item in stale:
-            recompute(conn, runtime.records, item)
+            recompute(conn, runtime.internal_records, item)
         publish_formulas(conn, formulas(runtime.model))
         steps += [_recompute_step(runtime, item) for item in stale]
         publish_processes(conn, runtime.model)

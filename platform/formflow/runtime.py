@@ -57,17 +57,22 @@ from formflow.process.delegation import Delegations
 from formflow.process.engine import ProcessEngine
 from formflow.process.eventlog import EventLog
 from formflow.process.inbox import Inbox
+from formflow.process.navigation import Navigation
 from formflow.process.notifications.mail import Mailer
 from formflow.process.notifications.service import TEXTS, NotificationService
 from formflow.process.read_scope import TaskHolders
+from formflow.process.record_page import RecordPages
 from formflow.process.registry import ProcessRegistry
 from formflow.process.service import ProcessService
 from formflow.process.sla import SlaTimers
+from formflow.records.access import ReadScopes
 from formflow.records.files import FileStore
+from formflow.records.internal import InternalRecords
 from formflow.records.limits import RecordLimits
 from formflow.records.list_views import ListViews
 from formflow.records.people import People
 from formflow.records.service import RecordService
+from formflow.records.titles import ReferenceTitles
 from formflow.storage.contents import make_contents
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
@@ -138,32 +143,49 @@ class Runtime:
             self.schema = build_schema(self.model, self.field_types, self._plugin_tables())
         else:
             self.model, self.schema = prepared
-        self.records = RecordService(
-            self.db, self.model, self.schema, self.field_types, timezone=settings["TIMEZONE"],
-            plugins=self.plugins, functions=self.functions,
-            limits=RecordLimits(settings["TABLE_MAX_ROWS"], settings["RECORD_MAX_CELLS"]),
-            idempotency_seconds=settings["IDEMPOTENCY_SECONDS"],
+        #: The time zone dates and deadlines are reckoned in.
+        self.timezone = settings["TIMEZONE"]
+        self.record_limits = RecordLimits(settings["TABLE_MAX_ROWS"], settings["RECORD_MAX_CELLS"])
+        scopes = ReadScopes(self.schema, self.plugins)
+        #: Records in the internal form, the caller deciding permission: for the engine,
+        #: importers, automations, the demo and plugins.
+        self.internal_records = InternalRecords(
+            self.db, self.model, self.schema, self.field_types, plugins=self.plugins,
+            scopes=scopes, timezone=self.timezone, functions=self.functions,
+            limits=self.record_limits,
         )
-        self.importer = Importer(self.records, import_limits(settings),
+        #: The permission-checking records API of pages, the REST API and the CLI.
+        self.records = RecordService(
+            self.db, self.model, self.schema, self.field_types,
+            internal=self.internal_records, scopes=scopes, plugins=self.plugins,
+            limits=self.record_limits, idempotency_seconds=settings["IDEMPOTENCY_SECONDS"],
+        )
+        self.importer = Importer(self.db, self.model, self.schema, self.field_types,
+                                 self.records, self.internal_records, import_limits(settings),
                                  settings["IMPORT_MAX_BYTES"])
         background = background_import_limits(settings)
         self.import_jobs = ImportJobs(self.db, self.importer, settings["IMPORT_BACKGROUND_ROWS"],
                                       background)
         self.import_worker = ImportWorker(self.db, self.importer, background)
-        self.exporter = Exporter(self.records, settings["EXPORT_MAX_ROWS"])
+        self.exporter = Exporter(self.db, self.model, self.schema, self.field_types,
+                                 self.records, settings["EXPORT_MAX_ROWS"])
         self.list_views = ListViews(self.db)
         self.files = FileStore(make_contents(settings, self.db, Path(settings["INSTANCE_PATH"])))
         self.people = People(self.db)
         self.processes = ProcessRegistry()
-        engine = ProcessEngine(self.model, self.processes, self.records)
+        engine = ProcessEngine(self.model, self.processes, self.internal_records,
+                               schema=self.schema, field_types=self.field_types,
+                               plugins=self.plugins, timezone=self.timezone)
         self.plugins.complete(self.model, [("process_engine", engine),
                                            ("process_task_holders", TaskHolders()),
                                            ("automations", AutomationRunner(self.model))])
         self.plugins.runtime = self
         self.events = EventLog(self.db, self.model, self.schema, self.records)
-        self.process = ProcessService(self.db, self.model, self.records, engine)
+        self.process = ProcessService(self.db, self.model, self.schema, self.field_types,
+                                      self.records, self.internal_records, engine)
         self.inbox = Inbox(self.process)
-        self.record_actions = RecordActionService(self.records, self.plugins.record_actions())
+        self.record_actions = RecordActionService(self.db, self.records, self.internal_records,
+                                                  self.plugins, self.plugins.record_actions())
         self.menu_links = self.plugins.menu_links()
         self.admin_links = self.plugins.admin_links()
         self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
@@ -171,10 +193,10 @@ class Runtime:
         kinds = {**builtin, **self.plugins.notification_kinds(builtin)}
         self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
         engine.on_notify = self.mailer.queue
-        engine.on_event = CaseRecorder(settings["TIMEZONE"]).event
+        engine.on_event = CaseRecorder(self.timezone).event
         self.sla = SlaTimers(self.db, engine, self.mailer)
-        self.calendar = CalendarService(self.db, settings["TIMEZONE"])
-        self.delegations = Delegations(self.db, self.model, self.records.timezone)
+        self.calendar = CalendarService(self.db, self.timezone)
+        self.delegations = Delegations(self.db, self.model, self.timezone)
         self.account_policy = AccountPolicy.from_settings(settings)
         self.accounts = AccountService(self.db, self.account_policy)
         self.sso_settings = OidcSettings.from_settings(settings)
@@ -185,21 +207,25 @@ class Runtime:
         self.org = OrgTransfer(self.db, self.model, import_limits(settings),
                                settings["IMPORT_MAX_BYTES"], self.account_policy,
                                on_deactivate=self.process.user_deactivated)
-        self.admin_log = AdminLog(self.db, settings["TIMEZONE"],
+        self.admin_log = AdminLog(self.db, self.timezone,
                                   self.plugins.admin_log_actions())
-        self.automation_log = AutomationLog(self.db, settings["TIMEZONE"])
+        self.automation_log = AutomationLog(self.db, self.timezone)
         self.feedback = FeedbackService(self.db, self.model, self.records)
-        self.insights = InsightsService(self.db, self.model, self.schema, settings["TIMEZONE"],
+        self.insights = InsightsService(self.db, self.model, self.schema, self.timezone,
                                         self.feedback)
         self.monitor = Monitor(self.db, self.insights, self.processes)
         self.overdue = OverdueActions(self.db, self.insights, self.process)
         self.event_export = EventExport(self.db, self.insights)
         self.dashboards = DashboardService(self.db, self.model, self.schema,
-                                           settings["TIMEZONE"], self.records)
+                                           self.timezone, self.records)
+        self.titles = ReferenceTitles(self.records, self.people, self.field_types)
+        self.record_pages = RecordPages(self.db, self.model, self.records, self.process,
+                                        self.record_actions, self.titles, self.feedback)
         self.notifications = NotificationService(
-            self.db, self.model, self.schema, settings["TIMEZONE"], kinds=kinds,
+            self.db, self.model, self.schema, self.timezone, kinds=kinds,
             on_notify=self.mailer.queue,
         )
+        self.navigation = Navigation(self.db, self.process, self.notifications)
         self.login_throttle = previous.login_throttle if previous else LoginThrottle(
             max_attempts=settings["LOGIN_ATTEMPTS"],
             window_seconds=settings["LOGIN_WINDOW_SECONDS"],

@@ -160,7 +160,7 @@ def warehouse_entity(model, entity, settings):
 
 
 def title(conn, runtime, qualified: str, record_id: int) -> str:
-    linked = runtime.records.load_internal(conn, qualified, record_id, include_deleted=True)
+    linked = runtime.internal_records.load(conn, qualified, record_id, include_deleted=True)
     return (linked or {}).get("_title") or f"#{record_id}"
 
 

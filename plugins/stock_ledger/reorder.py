@@ -41,13 +41,15 @@ def refresh(conn, app: str, entity, products: Iterable[int], settings, runtime) 
     raised = []
     for product in sorted(set(products)):  # one lock order for every writer
         conn.execute(sa.select(main.c.id).where(main.c.id == product).with_for_update())
-        current = runtime.records.load_internal(conn, target.qualified_name, product)
+        current = runtime.internal_records.load(conn, target.qualified_name, product)
         if current is None:  # deleted meanwhile: its stock is still in the ledger
             continue
         quantity = _quantized(total_on_hand(conn, app, product), field.scale)
         if current.get(field.name) == quantity:
             continue
-        saved = runtime.records.change_in(conn, SYSTEM, target, current, {field.name: quantity})
+        saved = runtime.internal_records.change_in(
+            conn, SYSTEM, target, current, {field.name: quantity}
+        )
         if saved.get(flag) and not current.get(flag):
             raised.append(product)
     if raised:

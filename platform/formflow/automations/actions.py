@@ -26,6 +26,7 @@ from formflow.metadata.automation_model import AutomationAction, Rows
 from formflow.metadata.model import Entity, Field
 from formflow.process.assignees import Resolver
 from formflow.records.evaluation import RecordScope, evaluate, holds
+from formflow.records.internal import InternalRecords
 from formflow.records.serialize import record_to_json
 
 #: The notification kind automations send (registered by the runner).
@@ -51,8 +52,9 @@ class Work:
     record: Mapping[str, Any]
 
     @property
-    def records(self):
-        return self.runtime.records
+    def records(self) -> InternalRecords:
+        """Automations write records in the internal form: the automation decides."""
+        return self.runtime.internal_records
 
     def scope(self) -> RecordScope:
         return self.records.scope(self.conn, self.entity, self.record)
@@ -77,7 +79,7 @@ def carry_out(work: Work, action: AutomationAction) -> None:
 def create(work: Work, action: AutomationAction) -> None:
     target = work.runtime.model.entity(action.target)
     values = evaluate_values(work, target, action.values)
-    payload = record_to_json(target, values, work.records.field_types,
+    payload = record_to_json(target, values, work.runtime.field_types,
                              lambda field: field.name in values)
     payload = {name: payload[name] for name in values}
     work.records.create_in(work.conn, work.actor, target, payload)
@@ -91,7 +93,7 @@ def update(work: Work, action: AutomationAction) -> None:
     if record_id is None:
         return
     target = work.runtime.model.entity(link.to)
-    current = work.records.load_internal(work.conn, target.qualified_name, record_id,
+    current = work.records.load(work.conn, target.qualified_name, record_id,
                                          lock=True)
     if current is None:
         return
@@ -135,7 +137,7 @@ def _convert(work: Work, field: Field, value: Any, target: Entity) -> Any:
     if isinstance(value, RecordScope):
         value = value["id"]
     try:
-        return work.records.field_types[field.type].from_computed(field, value)
+        return work.runtime.field_types[field.type].from_computed(field, value)
     except FieldValueError as error:
         raise ActionFailed(Message("automation_value", {
             "entity": target.label, "field": field.label, "problem": error.message,

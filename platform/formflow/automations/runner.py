@@ -185,8 +185,8 @@ class AutomationRunner:
         for record_id in ids:
             try:
                 with db.write() as conn:
-                    record = runtime.records.load_internal(conn, entity.qualified_name,
-                                                           record_id, lock=True)
+                    record = runtime.internal_records.load(conn, entity.qualified_name, record_id,
+                                                         lock=True)
                     if record is not None and self.run(conn, runtime, SYSTEM, automation,
                                                        Event("schedule", entity, record)):
                         acted += 1

@@ -94,7 +94,7 @@ class Demo:
             day -= timedelta(days=1)
         hour = hour if hour is not None else self.rng.randint(9, 16)
         local = datetime.combine(day, clock(hour, self.rng.randrange(0, 60, 5)))
-        zone = self.runtime.records.timezone
+        zone = self.runtime.timezone
         aware = local.replace(tzinfo=zone) if zone else local.replace(tzinfo=UTC)
         return min(aware.astimezone(UTC), self.now - timedelta(minutes=5))
 
@@ -147,7 +147,7 @@ def load_demo(
     create_company(runtime)
     users = people(runtime)
     progress(f"company: {len(DEPARTMENTS)} departments, {len(USERS)} people")
-    zone = runtime.records.timezone
+    zone = runtime.timezone
     now = datetime.now(UTC)
     demo = Demo(
         runtime,

@@ -44,8 +44,10 @@ class Loader:
         self.conn = conn
         self.users = users
         self.model = runtime.model
-        self.records = runtime.records
-        self.zone = runtime.records.timezone
+        self.internal = runtime.internal_records
+        self.schema = runtime.schema
+        self.field_types = runtime.field_types
+        self.zone = runtime.timezone
         self._savers: dict[str, Saver] = {}
         self._versions: dict[str, int] = {}
         self._pending: list[tuple] = []
@@ -58,18 +60,7 @@ class Loader:
     def saver(self, user) -> Saver:
         saver = self._savers.get(user.username)
         if saver is None:
-            records = self.records
-            saver = Saver(
-                self.conn,
-                self.model,
-                records.schema,
-                records.field_types,
-                records.context(user),
-                records.load_internal,
-                records.plugins.hooks_for,
-                db=records.db,
-                read_condition=records.read_condition_in(self.conn),
-            )
+            saver = self.internal.saver_for(self.conn, user)
             self._savers[user.username] = saver
         return saver
 
@@ -90,7 +81,7 @@ class Loader:
         creator = self.users[who]
         checker = self.users[check_as or who]
         saver = self.saver(checker)
-        field_types = self.records.field_types
+        field_types = self.field_types
         values = _complete_rows(entity, values)
         try:
             parsed, _, errors = parse_payload(entity, dict(values), field_types)
@@ -131,7 +122,7 @@ class Loader:
             _version=1 + sum(1 for s in history if s[1]),
         )
         record_id = insert_row(
-            self.conn, self.records.schema[entity.qualified_name], columns, lines
+            self.conn, self.schema[entity.qualified_name], columns, lines
         )
         if process is not None:
             self._history(entity, process, version, record_id, creator, at, history)
@@ -156,13 +147,13 @@ class Loader:
         record, stored, changed = self.saver(user).check(
             SaveRequest(entity, user, dict(values), current), {}
         )
-        field_types = self.records.field_types
+        field_types = self.field_types
         columns = {
             f.name: stored.get(f.name)
             for f in entity.scalar_fields
             if (f.name in changed or f.compute) and field_types[f.type].stored
         }
-        main = self.records.schema[entity.qualified_name].main
+        main = self.schema[entity.qualified_name].main
         self.conn.execute(main.update().where(main.c.id == current["id"]).values(**columns))
         current.update(record)
         return current
@@ -413,7 +404,7 @@ def backdate(runtime, moves: Iterable[tuple[str, int, timedelta]]) -> None:
         return
     with runtime.db.write() as conn:
         for entity_name, record_id, delta in moves:
-            main = runtime.records.schema[entity_name].main
+            main = runtime.schema[entity_name].main
             row = conn.execute(
                 sa.select(main.c._created_at, main.c._updated_at).where(main.c.id == record_id)
             ).first()

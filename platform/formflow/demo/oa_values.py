@@ -52,7 +52,7 @@ def expense_lines(demo, day, count=(1, 5)) -> list[dict]:
 
 
 def local_time(demo, day, hour: int, minute: int = 0) -> datetime:
-    zone = demo.runtime.records.timezone
+    zone = demo.runtime.timezone
     moment = datetime.combine(day, clock(hour, minute))
     return (moment.replace(tzinfo=zone) if zone else moment.replace(tzinfo=UTC)).astimezone(UTC)
 

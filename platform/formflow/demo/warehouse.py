@@ -70,7 +70,7 @@ class Ledger:
     the plugin writes when a document is approved)."""
 
     def __init__(self, runtime, conn):
-        tables = runtime.records.schema.metadata.tables
+        tables = runtime.schema.metadata.tables
         plugin = runtime.plugins.get("stock_ledger")
         self.enabled = (
             plugin is not None
@@ -394,7 +394,7 @@ def _reorder_alert(demo, live, ledger) -> None:
     main = demo.data["warehouses"][0]["id"]
     with demo.runtime.db.read() as conn:
         for product in demo.data["products"]:
-            current = demo.runtime.records.load_internal(conn, "inventory.product", product["id"])
+            current = demo.runtime.internal_records.load(conn, "inventory.product", product["id"])
             level = current.get("reorder_level") or 0
             excess = (current.get("on_hand") or 0) - level
             if level > 0 and 0 < excess <= ledger.available(product["id"], main):

@@ -25,7 +25,7 @@ class OverdueActions:
         self.db = db
         self.insights = insights
         self.model = insights.model
-        self.records = process_service.records
+        self.records = process_service.internal
         self.engine = process_service.engine
 
     def remind(self, user: User, task_id: int, comment: str | None = None) -> dict:
@@ -36,7 +36,7 @@ class OverdueActions:
             process = self.model.process_for(entity) if entity is not None else None
             if process is None or task.kind != "approve":
                 raise NotFound(Message("not_found"))
-            record = self.records.load_internal(conn, task.entity, task.record_id, lock=True)
+            record = self.records.load(conn, task.entity, task.record_id, lock=True)
             if record is None:
                 raise NotFound(Message("not_found"))
             self._require_watcher(conn, user, process, entity, record)

@@ -18,14 +18,17 @@ from typing import Any
 
 from formflow.auth import User
 from formflow.errors import ServiceError
+from formflow.fields import Registry
 from formflow.i18n import Message
 from formflow.io.cells import cell_value
 from formflow.io.columns import export_columns
 from formflow.io.line_items import line_header, line_rows, line_sheets
 from formflow.io.links import link_writer
 from formflow.io.writing import csv_chunks, workbook_chunks, xlsx_chunks
-from formflow.metadata.model import Process, text_of
+from formflow.metadata.model import Model, Process, text_of
 from formflow.records.service import RecordService
+from formflow.storage.database import Database
+from formflow.storage.tables import Schema
 
 MIMETYPES = {
     "csv": "text/csv",
@@ -51,7 +54,12 @@ class Export:
 
 
 class Exporter:
-    def __init__(self, records: RecordService, max_rows: int):
+    def __init__(self, db: Database, model: Model, schema: Schema, field_types: Registry,
+                 records: RecordService, max_rows: int):
+        self.db = db
+        self.model = model
+        self.schema = schema
+        self.field_types = field_types
         self.records = records
         self.max_rows = max_rows
 
@@ -114,7 +122,7 @@ class Exporter:
             yield line_header(field, key)
             for items in batches:
                 self._write_line_links(user, field, items)
-                yield from line_rows(field, items, key, text, self.records.field_types)
+                yield from line_rows(field, items, key, text, self.field_types)
 
         return Export(f"{entity.app}-{entity.name}.{table}.csv", MIMETYPES["csv"],
                       csv_chunks(rows()))
@@ -123,9 +131,9 @@ class Exporter:
         """Links in lines as their targets' numbers, as for the documents' own links."""
         records = self.records
         lines = [line for item in items for line in item.get(field.name) or []]
-        with records.db.read() as conn:
-            link_writer(conn, None, field.fields, records.schema.__getitem__,
-                        records.model.entity,
+        with self.db.read() as conn:
+            link_writer(conn, None, field.fields, self.schema.__getitem__,
+                        self.model.entity,
                         lambda target: records.read_condition(conn, user, target))(lines)
 
     def _rows(
@@ -137,11 +145,11 @@ class Exporter:
         columns = export_columns(entity, user)
         yield [c.name for c in columns]
         records = self.records
-        types = records.field_types
-        process = records.model.process_for(entity)
-        with records.db.read() as conn:
+        types = self.field_types
+        process = self.model.process_for(entity)
+        with self.db.read() as conn:
             write_links = link_writer(
-                conn, entity, columns, records.schema.__getitem__, records.model.entity,
+                conn, entity, columns, self.schema.__getitem__, self.model.entity,
                 lambda target: records.read_condition(conn, user, target),
             )
             for items in batches:

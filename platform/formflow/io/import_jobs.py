@@ -119,7 +119,7 @@ class ImportJobs:
     def wants_job(self, entity_name: str, data: bytes) -> bool:
         """Whether ``data`` has enough rows to be imported in the background (into an
         entity without line items: their sheets are read whole, in the request)."""
-        entity = self.importer.records.model.entity(entity_name)
+        entity = self.importer.model.entity(entity_name)
         if entity is None or entity.table_fields:
             return False
         return estimate_rows(data) >= self.threshold

@@ -177,7 +177,7 @@ class ImportWorker:
             self.importer.refresh_statistics(job.entity)
 
     def _fail(self, job: _Claimed, errors, resume_row: int | None = None) -> None:
-        entity = self.importer.records.model.entity(job.entity)
+        entity = self.importer.model.entity(job.entity)
         lines = {lang: error_lines(errors, lang, entity)[:MAX_ERROR_LINES]
                  for lang in LANGUAGES}
         with self.db.write() as conn:

@@ -45,9 +45,12 @@ from formflow.io.line_items import attach_lines, line_payload, table_sheets
 from formflow.io.links import CHUNK, resolve_links
 from formflow.io.mapping import map_columns
 from formflow.io.reading import FileTooLarge, ReadLimits, is_filled, read_sheet, sheet_titles
-from formflow.metadata.model import Entity, Field
+from formflow.metadata.model import Entity, Field, Model
+from formflow.records.internal import InternalRecords
 from formflow.records.service import RecordService
+from formflow.storage.database import Database
 from formflow.storage.statistics import analyze_tables
+from formflow.storage.tables import Schema
 
 Errors = dict[str, list[Message]]
 #: (row number in the file, request-shaped payload of field name -> text or id).
@@ -97,8 +100,17 @@ class _RollBack(Exception):
 
 
 class Importer:
-    def __init__(self, records: RecordService, limits: ReadLimits, max_bytes: int):
+    def __init__(self, db: Database, model: Model, schema: Schema, field_types: Registry,
+                 records: RecordService, internal: InternalRecords, limits: ReadLimits,
+                 max_bytes: int):
+        self.db = db
+        self.model = model
+        self.schema = schema
+        self.field_types = field_types
+        #: Permissions are asked here (the import and create grants, the rows' scopes) ...
         self.records = records
+        #: ... and the rows saved through the internal form's save pipeline here.
+        self.internal = internal
         self.limits = limits
         self.max_bytes = max_bytes
 
@@ -151,11 +163,11 @@ class Importer:
         total = 0
         first_keys: dict[Any, int] = {}
         try:
-            with self.records.db.write() as conn:
+            with self.db.write() as conn:
                 for chunk in source.chunks:
                     chunk = chunk if pick is None else [
                         (number, [_cell(cells, i) for i in pick]) for number, cells in chunk]
-                    rows = _payloads(chunk, columns, errors, self.records.field_types)
+                    rows = _payloads(chunk, columns, errors, self.field_types)
                     total += len(rows)
                     self._resolve_links(conn, user, entity, rows, errors)
                     targets = self._match_keys(conn, user, entity, columns, chunk, errors,
@@ -177,8 +189,8 @@ class Importer:
     def refresh_statistics(self, entity_name: str) -> None:
         """After a large import the planner's picture of the table is out of date: a list
         page could take the wrong index until the next ``formflow tick``."""
-        tables = self.records.schema[entity_name]
-        with self.records.db.write() as conn:
+        tables = self.schema[entity_name]
+        with self.db.write() as conn:
             analyze_tables(conn, [tables.main.name, *(t.name for t in tables.lines.values())])
 
     def choices(self, user: User, entity_name: str, data: bytes,
@@ -189,7 +201,7 @@ class Importer:
         self.check_size(len(data))
         sheet = read_sheet(data, self.limits)
         return choose_columns(entity, sheet, self.records.readable_by(user),
-                              self.records.field_types, mapping)
+                              self.field_types, mapping)
 
     def allowed_entity(self, user: User, entity_name: str, key: str | None) -> Entity:
         entity = self.records.entity(entity_name)
@@ -232,11 +244,11 @@ class Importer:
             if target is None:
                 records.require(user, entity, "create")
                 filled = {name: value for name, value in payload.items() if value != ""}
-                records.create_in(conn, user, entity, filled)
+                self.internal.create_in(conn, user, entity, filled)
                 outcome = "created"
             else:
                 current = records.writable_record(conn, user, entity, target, "update")
-                _, changed = records.update_in(conn, user, entity, current, payload)
+                _, changed = self.internal.update_in(conn, user, entity, current, payload)
                 outcome = "updated" if changed else "unchanged"
         except ValidationFailed as problems:
             for path, messages in problems.errors.items():
@@ -253,7 +265,7 @@ class Importer:
         documents and in their lines.  Only records the user may link are found (see
         :mod:`formflow.records.linking`): one out of sight is as unknown as one that does
         not exist."""
-        model, schema = self.records.model, self.records.schema
+        model, schema = self.model, self.schema
         for field, cells in _link_cells(entity, rows):
             texts = {holder[name] for _, holder, name, _ in cells}
             target = model.entity(field.to or "")
@@ -285,8 +297,8 @@ class Importer:
         for number, cells in chunk:
             path = f"row {number}.{field.name}"
             try:
-                value = _key_value(self.records, field, cell_text(
-                    self.records.field_types[field.type], field, _cell(cells, index)))
+                value = _key_value(self.field_types, field, cell_text(
+                    self.field_types[field.type], field, _cell(cells, index)))
             except FieldValueError as error:
                 errors.setdefault(path, []).append(error.message)
                 continue
@@ -298,7 +310,7 @@ class Importer:
             else:
                 first_row[value] = number
                 values[number] = value
-        main = self.records.schema[entity.qualified_name].main
+        main = self.schema[entity.qualified_name].main
         column = main.c[field.name]
         readable = self.records.read_condition(conn, user, entity)
         ids: dict[Any, list[int]] = {}
@@ -372,14 +384,14 @@ def _header_errors(errors: Errors, header_row: int) -> Errors:
             messages for path, messages in errors.items()}
 
 
-def _key_value(records: RecordService, field: Field, text: str) -> Any:
+def _key_value(field_types: Registry, field: Field, text: str) -> Any:
     if not text:
         return None
     if field.name == "id":
-        return records.field_types["link"].parse(field, text)
+        return field_types["link"].parse(field, text)
     if field.name == "_number":
         return text.strip()
-    return records.field_types[field.type].parse(field, text)
+    return field_types[field.type].parse(field, text)
 
 
 def errors_by_row(errors: Errors) -> Errors:

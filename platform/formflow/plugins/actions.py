@@ -13,23 +13,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from formflow.auth import User
 from formflow.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from formflow.i18n import Message
-from formflow.metadata.model import Label
+from formflow.metadata.model import Entity, Label
 from formflow.plugins import RecordAction
 from formflow.plugins.declarations import call_with
-from formflow.plugins.manager import PluginFailed
-from formflow.storage.database import is_outage
+from formflow.plugins.manager import PluginFailed, PluginSet
+from formflow.storage.database import Database, is_outage
+
+if TYPE_CHECKING:
+    from formflow.records.internal import InternalRecords
+    from formflow.records.service import RecordService
 
 log = logging.getLogger("formflow.plugins")
 
 
 class RecordActionService:
-    def __init__(self, records, actions: list[RecordAction]):
+    def __init__(self, db: Database, records: RecordService, internal: InternalRecords,
+                 plugins: PluginSet, actions: list[RecordAction]):
+        self.db = db
         self.records = records
+        self.internal = internal
+        self.plugins = plugins
         self.actions = actions
 
     def available(self, user: User, entity_name: str, record_id: int,
@@ -37,8 +45,13 @@ class RecordActionService:
         """The plugin actions ``user`` may run on the record now: ``name``, ``label``
         and ``confirm`` (in ``lang``), ``plugin``."""
         entity = self.records.entity(entity_name)
-        with self.records.db.read() as conn:
+        with self.db.read() as conn:
             self.records.readable_record(conn, user, entity, record_id)
+        return self.offered(user, entity, lang)
+
+    def offered(self, user: User, entity: Entity, lang: str | None = None
+                ) -> list[dict[str, Any]]:
+        """The plugin actions ``user`` may run on a record of ``entity`` they may read."""
         return [
             {"name": a.name, "label": Label.of(a.label).text(lang), "plugin": a.plugin,
              "confirm": Label.of(a.confirm).text(lang) if a.confirm else None}
@@ -56,7 +69,7 @@ class RecordActionService:
             params = {}
         if not isinstance(params, Mapping):
             raise ValidationFailed({"": [Message("invalid_row")]})
-        with self.records.db.write() as conn:
+        with self.db.write() as conn:
             record = self.records.readable_record(conn, user, entity, record_id, lock=True)
             if not action.allowed(user.roles):
                 raise Forbidden(Message("action_not_available", {"action": name}))
@@ -64,12 +77,12 @@ class RecordActionService:
                 "conn": conn, "user": user, "entity": entity, "record": record,
                 "params": dict(params),
             })
-            saved = self.records.load_internal(conn, entity.qualified_name, record_id)
+            saved = self.internal.load(conn, entity.qualified_name, record_id)
         return {"record": self.records.to_json(user, entity, saved) if saved else None,
                 "result": result}
 
     def _offered(self, entity) -> list[RecordAction]:
-        plugins = self.records.plugins
+        plugins = self.plugins
         return [
             a for a in self.actions
             if a.applies_to(entity.qualified_name)
@@ -78,7 +91,7 @@ class RecordActionService:
         ]
 
     def _call(self, action: RecordAction, arguments: dict[str, Any]) -> Any:
-        plugins = self.records.plugins
+        plugins = self.plugins
         arguments.update(settings=plugins.settings(action.plugin), runtime=plugins.runtime)
         started = time.perf_counter()
         try:

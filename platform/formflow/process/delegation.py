@@ -163,7 +163,7 @@ def delegate(engine, case, state, visit: int, assignments: list[tuple[int, int, 
              now: datetime) -> tuple[list[tuple[int, int, str]], dict[int, int]]:
     """``assignments`` (user id, position, status) of tasks of ``state`` in ``visit``,
     each delegated one given to the deputy; and ``{index: principal id}`` of those."""
-    day = now.astimezone(engine.records.timezone).date()
+    day = now.astimezone(engine.timezone).date()
     process = case.process.qualified_name
     wanted = {user_id for user_id, _, _ in assignments}
     rows = case.conn.execute(sa.select(delegations.c.user_id, delegations.c.deputy_id,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from math import ceil
 from typing import Any
 
@@ -42,6 +42,7 @@ from formflow.process.tables import events, tasks
 from formflow.process.task_rows import decided as _decided
 from formflow.process.task_rows import insert_tasks as _insert_tasks
 from formflow.records.evaluation import evaluate, holds
+from formflow.records.internal import InternalRecords
 
 
 @dataclass
@@ -78,10 +79,12 @@ class ProcessEngine:
     #: ``on_event(engine, case, event_row)`` after each event is stored, in its transaction.
     on_event = None
 
-    def __init__(self, model: Model, registry: ProcessRegistry, records):
-        self.model = model
-        self.registry = registry
+    def __init__(self, model: Model, registry: ProcessRegistry, records: InternalRecords, *,
+                 schema, field_types, plugins, timezone: tzinfo | None = None):
+        self.model, self.registry, self.schema = model, registry, schema
+        #: Records in the internal form: the engine decides who may act.
         self.records = records
+        self.field_types, self.plugins, self.timezone = field_types, plugins, timezone
 
     # -- hooks ------------------------------------------------------------------------
 
@@ -283,7 +286,7 @@ class ProcessEngine:
 
     def _deadlines(self, case: Case, state: State, now) -> dict[str, Any]:
         """A task's ``due_at`` and ``remind_at`` when it opens ``now`` (the SLA clock)."""
-        sla, timezone = state.sla, self.records.timezone
+        sla, timezone = state.sla, self.timezone
         return {
             "due_at": deadline(case.conn, now, sla.due, timezone) if sla and sla.due else None,
             "remind_at": deadline(case.conn, now, sla.remind, timezone)
@@ -458,7 +461,7 @@ class ProcessEngine:
         for name, expression in transition.set.items():
             field = case.entity.field(name)
             value = evaluate(expression, scope, context)
-            field_type = self.records.field_types[field.type]
+            field_type = self.field_types[field.type]
             result[name] = None if value is None else field_type.from_computed(field, value)
         return result
 

@@ -85,7 +85,7 @@ class Inbox:
         return found
 
     def _records(self, user: User, qualified: str, ids: list[int]) -> list[dict[str, Any]]:
-        if qualified not in self.process.records.schema.entities:
+        if qualified not in self.process.schema.entities:
             return []
         try:
             page = self.process.records.list(user, qualified, {

@@ -24,7 +24,7 @@ TASK_COLUMNS = ("id", "state", "visit", "assignee_id", "position", "origin", "fl
 
 
 def _hooks(engine, case):
-    return engine.records.plugins.hooks_for(case.entity.app)
+    return engine.plugins.hooks_for(case.entity.app)
 
 
 def before_transition(engine, case, user: User, action: str, from_state: str, to_state: str,

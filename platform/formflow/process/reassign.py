@@ -111,9 +111,9 @@ def _case(engine: ProcessEngine, conn: Connection, qualified: str,
           record_id: int) -> Case | None:
     """The record's case, its row locked; None when its entity or record is gone."""
     entity = engine.model.entity(qualified)
-    if entity is None or qualified not in engine.records.schema.entities:
+    if entity is None or qualified not in engine.schema.entities:
         return None
     if engine.model.process_for(entity) is None:
         return None
-    record = engine.records.load_internal(conn, qualified, record_id, lock=True)
+    record = engine.records.load(conn, qualified, record_id, lock=True)
     return engine.case(conn, entity, record) if record is not None else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -26,16 +26,30 @@ from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
 from formflow.records.payload import parse_payload
 
+if TYPE_CHECKING:
+    from formflow.fields import Registry
+    from formflow.metadata.model import Model
+    from formflow.records.internal import InternalRecords
+    from formflow.records.service import RecordService
+    from formflow.storage.database import Database
+    from formflow.storage.tables import Schema
+
 MAX_COMMENT = 2000
 #: How many files one action's comment may carry.
 MAX_ATTACHMENTS = 5
 
 
 class ProcessService:
-    def __init__(self, db, model, records, engine: ProcessEngine):
+    def __init__(self, db: Database, model: Model, schema: Schema, field_types: Registry,
+                 records: RecordService, internal: InternalRecords, engine: ProcessEngine):
         self.db = db
         self.model = model
+        self.schema = schema
+        self.field_types = field_types
+        #: Who may read the record is asked here ...
         self.records = records
+        #: ... and it is loaded and changed in the internal form here.
+        self.internal = internal
         self.engine = engine
 
     # -- reading ----------------------------------------------------------------------
@@ -120,7 +134,7 @@ class ProcessService:
         found: list[tuple[Entity, dict[str, Any]]] = []
         for entity in self.model.entities():
             process = self.model.process_for(entity)
-            if process is None or entity.qualified_name not in self.records.schema.entities:
+            if process is None or entity.qualified_name not in self.schema.entities:
                 continue
             if not self.records.grant(user, entity).read:
                 continue
@@ -222,7 +236,7 @@ class ProcessService:
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
             name_principals(conn, entity.qualified_name, record_id, before)
-            saved = self.records.load_internal(conn, entity.qualified_name, record_id)
+            saved = self.internal.load(conn, entity.qualified_name, record_id)
             states = branches.active_states(self.engine.case(conn, entity, saved))
         return {**self.records.to_json(user, entity, saved), "_states": states}
 
@@ -240,7 +254,7 @@ class ProcessService:
         if forked:
             with self.db.read() as conn:
                 for item in forked:
-                    record = self.records.load_internal(conn, entity.qualified_name, item["id"])
+                    record = self.internal.load(conn, entity.qualified_name, item["id"])
                     item["_states"] = branches.active_states(
                         self.engine.case(conn, entity, record))
 
@@ -325,7 +339,7 @@ class ProcessService:
         allowed = set(case.state.editable)
         for transition in candidates:
             allowed.update(transition.required)
-        values, _, errors = parse_payload(case.entity, raw_values, self.records.field_types)
+        values, _, errors = parse_payload(case.entity, raw_values, self.field_types)
         for name in values:
             if "*" not in allowed and name not in allowed:
                 errors.setdefault(name, [Message("not_writable")])
@@ -376,9 +390,9 @@ class ProcessService:
             wanted.setdefault(row.entity, set()).add(row.record_id)
         titles = {}
         for qualified, ids in wanted.items():
-            if qualified not in self.records.schema.entities:
+            if qualified not in self.schema.entities:
                 continue
-            main = self.records.schema[qualified].main
+            main = self.schema[qualified].main
             for row in conn.execute(sa.select(main.c.id, main.c._title).where(main.c.id.in_(ids))):
                 titles[(qualified, row.id)] = row._title
         return titles

@@ -91,7 +91,7 @@ class SlaTimers:
         """Run every reminder and breach due at ``now`` (default: the current time)."""
         now = _aware(now or utcnow())
         report = TickReport()
-        known = list(self.engine.records.schema.entities)
+        known = list(self.engine.schema.entities)
         seen: set[tuple[str, int]] = set()
         cache: dict = {}  # what holds for the whole tick: role holders, user names
         last = 0
@@ -127,7 +127,7 @@ class SlaTimers:
         cache = {} if cache is None else cache
         report = TickReport()
         engine = self.engine
-        tables = engine.records.schema[qualified]
+        tables = engine.schema[qualified]
         main = tables.main
         with self.db.write() as conn:
             held = conn.execute(sa.select(main.c.id).where(main.c.id == record_id)
@@ -147,7 +147,7 @@ class SlaTimers:
             reminding = [t for t in due if _passed(t.remind_at, now) and t.reminded_at is None]
             _mark(conn, reminding, breaching, now)
             report.breaches += len(breaching)
-            record = engine.records.load_internal(conn, qualified, record_id)
+            record = engine.records.load(conn, qualified, record_id)
             if record is None or engine.model.process_for(tables.entity) is None:
                 return report  # deleted meanwhile, or its process was removed
             case = engine.case(conn, tables.entity, record)
@@ -162,7 +162,7 @@ class SlaTimers:
                 current = [t for t in breaching if t.visit == visit and t.state == case.at]
                 if current:
                     self._breach(case, current, now, report, cache)
-                    record = engine.records.load_internal(conn, qualified, record_id)
+                    record = engine.records.load(conn, qualified, record_id)
         return report
 
     # -- on_breach ------------------------------------------------------------------------

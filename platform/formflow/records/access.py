@@ -13,8 +13,12 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, subtree_ids
+from formflow.auth import User, grant_for, subtree_ids
+from formflow.auth.permissions import EntityGrant
 from formflow.auth.tables import users
+from formflow.metadata.model import Entity
+from formflow.plugins.manager import PluginSet
+from formflow.storage.tables import Schema
 
 
 def scope_condition(
@@ -44,3 +48,44 @@ def in_scope(
         return True
     query = sa.select(table.c.id).where(table.c.id == record_id, condition)
     return conn.execute(query).first() is not None
+
+
+class ReadScopes:
+    """The users' read scopes on the entities' main tables, widened by the plugins'
+    ``record_read_scope`` conditions (the process engine's task holders)."""
+
+    def __init__(self, schema: Schema, plugins: PluginSet):
+        self.schema = schema
+        self.plugins = plugins
+
+    def grant(self, user: User, entity: Entity) -> EntityGrant:
+        """The union of ``user``'s roles' permissions on ``entity``."""
+        return grant_for(entity, user.roles)
+
+    def condition(
+        self, conn: Connection, user: User, entity: Entity, scope: str | None
+    ) -> sa.ColumnElement[bool] | None:
+        """The condition on the main table of ``entity`` limiting it to ``scope`` (one
+        of the grant's scopes) for ``user``; None when the scope is ``all``."""
+        main = self.schema[entity.qualified_name].main
+        return scope_condition(conn, main, scope, user, self._also_own(user, entity))
+
+    def read_condition(
+        self, conn: Connection, user: User, entity: Entity
+    ) -> sa.ColumnElement[bool] | None:
+        """The condition limiting ``entity`` to the records ``user`` may read; None when
+        the scope is ``all``."""
+        return self.condition(conn, user, entity, self.grant(user, entity).read)
+
+    def holds(self, conn: Connection, user: User, entity: Entity, scope: str | None,
+              record_id: int) -> bool:
+        """Whether the record ``record_id`` is within ``scope`` for ``user``."""
+        main = self.schema[entity.qualified_name].main
+        return in_scope(conn, main, scope, user, record_id, self._also_own(user, entity))
+
+    def _also_own(self, user: User, entity: Entity) -> list[sa.ColumnElement[bool]]:
+        """The plugins' conditions under which a record is also ``user``'s own."""
+        main = self.schema[entity.qualified_name].main
+        answers = self.plugins.hooks_for(entity.app).record_read_scope(
+            user=user, entity=entity, table=main)
+        return [condition for condition in answers if condition is not None]

@@ -18,7 +18,7 @@ from formflow.records.payload import parse_payload
 from formflow.records.saving import Saver, SaveRequest
 
 if TYPE_CHECKING:
-    from formflow.records.service import RecordService
+    from formflow.records.internal import InternalRecords
 
 
 @dataclass(frozen=True)
@@ -84,19 +84,18 @@ class _PreviewHooks:
         return []
 
 
-def preview_in(service: RecordService, conn, user: User, entity: Entity,
+def preview_in(records: InternalRecords, conn, user: User, entity: Entity,
                current: dict | None, payload: Any) -> Preview:
     """The preview of ``payload`` for a new record (``current`` None) or a change of
     ``current``, in the read transaction ``conn`` (never committed)."""
     values, _, errors = parse_payload(
-        entity, payload, service.field_types,
-        current=service.to_json(user, entity, current) if current else None,
-        limits=service.limits,
+        entity, payload, records.field_types,
+        current=records.to_json(user, entity, current) if current else None,
+        limits=records.limits,
     )
-    hooks = _PreviewHooks(service.plugins.hooks_for(entity.app))
-    saver = Saver(conn, service.model, service.schema, service.field_types, service.context(user),
-                  service.load_internal, lambda app: hooks,
-                  read_condition=service.read_condition_in(conn))
+    hooks = _PreviewHooks(records.plugins.hooks_for(entity.app))
+    saver = Saver(conn, records.model, records.schema, records.field_types, records.context(user),
+                  records.load, lambda app: hooks, read_condition=records.read_condition_in(conn))
     if "" not in errors:
         try:
             saver.check(SaveRequest(entity, user, values, current), errors)
@@ -104,8 +103,8 @@ def preview_in(service: RecordService, conn, user: User, entity: Entity,
             errors = failed.errors
     record = hooks.record if hooks.record is not None else {**(current or {}), **values}
     scope = saver.scope(entity, record)  # sees no record the user may not read
-    writer = service.saver_for(conn, user)  # with the plugins' real hooks
+    writer = records.saver_for(conn, user)  # with the plugins' real hooks
     allowed = writer.writable_fields(user, entity, current) if current else None
-    states = field_states(entity.fields, scope, service.context(user), user.roles,
+    states = field_states(entity.fields, scope, records.context(user), user.roles,
                           owned=writer.process_owned(entity, allowed))
-    return Preview(service.to_json(user, entity, record), states, errors)
+    return Preview(records.to_json(user, entity, record), states, errors)

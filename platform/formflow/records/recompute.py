@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,6 +23,9 @@ from formflow.metadata.model import Entity, Model
 from formflow.records.evaluation import RecordScope, compute_order, compute_values
 from formflow.records.references import to_database, to_internal
 from formflow.records.saving import copy_record
+
+if TYPE_CHECKING:
+    from formflow.records.internal import InternalRecords
 from formflow.storage.migrate import MigrationStep
 from formflow.storage.repository import load_rows
 from formflow.storage.tables import ORDER_COLUMN, PARENT_COLUMN
@@ -58,7 +62,8 @@ def formulas(model: Model) -> dict[str, dict[str, str]]:
     return found
 
 
-def plan_recompute(conn: Connection, records, published: dict[str, dict[str, str] | None]
+def plan_recompute(conn: Connection, records: InternalRecords,
+                   published: dict[str, dict[str, str] | None]
                    ) -> list[Recompute]:
     """What changed formulas make stale, from the formulas published last time (an app
     missing there, or published before formulas were kept, has nothing to recompute)."""
@@ -83,7 +88,7 @@ def plan_recompute(conn: Connection, records, published: dict[str, dict[str, str
     return plans
 
 
-def recompute(conn: Connection, records, plan: Recompute) -> None:
+def recompute(conn: Connection, records: InternalRecords, plan: Recompute) -> None:
     """Recompute every computed value of the planned records, :data:`BATCH` records at a
     time; only the values that change are written (the records keep their version)."""
     tables = records.schema[plan.entity.qualified_name]

@@ -1,7 +1,10 @@
-"""The records service: create, read, update, delete, restore, list and history.
+"""The records service: create, read, update, delete, restore, list and history, on
+behalf of a user.
 
-Pages, the REST API and the CLI all call these functions; permissions, validation and
-audit live here and nowhere else.  Each write is one transaction; each error is a
+Pages, the REST API, the CLI and the other services acting for a user call these
+functions; each decides what the user may do before it reads or writes, then works
+through :class:`~formflow.records.internal.InternalRecords` (the internal form, where
+the caller has decided).  Each write is one transaction; each error is a
 :class:`~formflow.errors.ServiceError` carrying messages in every language.
 """
 
@@ -9,31 +12,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import (
-    User,
-    can_read_field,
-    grant_for,
-)
+from formflow.auth import User
 from formflow.auth.permissions import EntityGrant
 from formflow.errors import NotFound, StaleVersion, ValidationFailed
-from formflow.expressions import EvaluationContext
 from formflow.fields import Registry
 from formflow.fields.columns import utcnow
-from formflow.fields.references import MAX_RECORD_ID
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Field, Model
 from formflow.plugins.manager import PluginSet
 from formflow.records import audit
-from formflow.records.access import in_scope, scope_condition
-from formflow.records.evaluation import RecordScope
+from formflow.records.access import ReadScopes
 from formflow.records.idempotency import claim_key, make_claim, settle_key
+from formflow.records.internal import InternalRecords, readable_by
 from formflow.records.limits import RecordLimits
 from formflow.records.listing import Page, add_up, batches, list_conditions, search_fields
 from formflow.records.payload import parse_payload
@@ -41,12 +38,12 @@ from formflow.records.preview import Preview, preview_in
 from formflow.records.query import order_by, parse_list_query
 from formflow.records.references import to_internal
 from formflow.records.refusals import check_version, forbidden, not_found
-from formflow.records.saving import Saver, SaveRequest, integrity_problem, notify_after_commit
-from formflow.records.serialize import record_to_json, serializer
+from formflow.records.saving import integrity_problem, notify_after_commit
+from formflow.records.serialize import serializer
 from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
 from formflow.storage.files import digest_of, remember_upload
-from formflow.storage.repository import attach_lines, load_row, update_row
+from formflow.storage.repository import attach_lines, update_row
 from formflow.storage.tables import Schema
 
 
@@ -61,28 +58,28 @@ class Permitted:
 
 
 class RecordService:
+    """The public records API: every call checks what ``user`` may do before it reads
+    or writes, then works through :class:`InternalRecords`."""
+
     def __init__(
         self, db: Database, model: Model, schema: Schema, field_types: Registry,
-        *, timezone: tzinfo | None = None, plugins: PluginSet | None = None,
-        functions: Mapping[str, Callable[..., Any]] | None = None,
-        limits: RecordLimits | None = None,
-        idempotency_seconds: int = 86_400,
+        *, internal: InternalRecords, scopes: ReadScopes, plugins: PluginSet,
+        limits: RecordLimits | None = None, idempotency_seconds: int = 86_400,
     ):
         self.db = db
         self.model = model
         self.schema = schema
         self.field_types = field_types
-        self.timezone = timezone
-        self.plugins = plugins if plugins is not None else PluginSet().complete(model)
-        #: Expression functions from plugins.
-        self.functions = dict(functions or {})
+        self.internal = internal
+        self.scopes = scopes
+        self.plugins = plugins
         self.totals = Totals()
         #: Size limits of one record's input (see :mod:`formflow.records.limits`).
         self.limits = limits or RecordLimits()
         #: How long a create's idempotency key is remembered.
         self.idempotency_window = timedelta(seconds=idempotency_seconds)
 
-    # -- lookups ----------------------------------------------------------------------
+    # -- permissions ------------------------------------------------------------------
 
     def entity(self, name: str) -> Entity:
         entity = self.model.entity(name)
@@ -91,7 +88,7 @@ class RecordService:
         return entity
 
     def grant(self, user: User, entity: Entity) -> EntityGrant:
-        return grant_for(entity, user.roles)
+        return self.scopes.grant(user, entity)
 
     def require(self, user: User, entity: Entity, operation: str) -> EntityGrant:
         """The user's grant on ``entity``, or Forbidden unless it allows ``operation``
@@ -113,42 +110,37 @@ class RecordService:
     ) -> sa.ColumnElement[bool] | None:
         """The condition on the main table of ``entity`` limiting it to the records the
         user may read; ``None`` when the scope is ``all``."""
-        main = self.schema[entity.qualified_name].main
+        return self.scopes.read_condition(conn, user, entity)
+
+    def readable_by(self, user: User) -> Callable[[Field], bool]:
+        """Whether ``user`` may see a field (its ``read_roles``) on a record they read."""
+        return readable_by(user)
+
+    def readable_record(self, conn: Connection, user: User, entity: Entity, record_id: int,
+                        *, lock: bool = False) -> dict[str, Any]:
+        """The live record ``record_id`` (internal form) inside the caller's transaction
+        if ``user`` may read it; NotFound otherwise."""
+        record = self.internal.load(conn, entity.qualified_name, record_id, lock=lock)
+        scope = self.grant(user, entity).read
+        if record is None or not self.scopes.holds(conn, user, entity, scope, record_id):
+            raise not_found(entity, record_id)
+        return record
+
+    def writable_record(self, conn: Connection, user: User, entity: Entity, record_id: int,
+                        action: str) -> dict[str, Any]:
+        """The live record ``record_id`` if ``user`` may read it and ``action`` it (a
+        scoped operation); NotFound or Forbidden otherwise.  Its row stays locked until
+        the write transaction ends, so a concurrent writer waits and then works on this
+        one's result instead of failing on a version it could not know was stale."""
+        record = self.readable_record(conn, user, entity, record_id, lock=True)
         grant = self.grant(user, entity)
-        return scope_condition(conn, main, grant.read, user, self._also_own(user, entity))
-
-    def _also_own(self, user: User, entity: Entity) -> list[sa.ColumnElement[bool]]:
-        """The plugins' conditions under which a record is also ``user``'s own."""
-        main = self.schema[entity.qualified_name].main
-        answers = self.plugins.hooks_for(entity.app).record_read_scope(
-            user=user, entity=entity, table=main)
-        return [condition for condition in answers if condition is not None]
-
-    def context(self, user: User) -> EvaluationContext:
-        return EvaluationContext(username=user.username, roles=user.roles, timezone=self.timezone,
-                                 functions=self.functions)
-
-    def load_internal(
-        self, conn: Connection, qualified: str, record_id: int, *, include_deleted: bool = False,
-        lock: bool = False,
-    ) -> dict[str, Any] | None:
-        """A record in the records layer's internal form, without permission checks
-        (``lock``: its row locked until the write transaction ends)."""
-        if not 0 < record_id <= MAX_RECORD_ID:
-            return None  # no such row can exist, and the database would refuse the number
-        tables = self.schema[qualified]
-        row = load_row(conn, tables, record_id, include_deleted=include_deleted, lock=lock)
-        if row is not None:
-            to_internal(conn, tables.entity, [row], self.field_types)
-        return row
+        if getattr(grant, action) != grant.read:  # the same scope was just checked
+            self._require_scope(conn, user, entity, record_id, action)
+        return record
 
     def to_json(self, user: User, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
-        return record_to_json(entity, record, self.field_types, self.readable_by(user))
-
-    def audited(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The record as the audit trail keeps it: every field, whoever acts (readers
-        see only the fields they may read: :meth:`history` filters)."""
-        return record_to_json(entity, record, self.field_types, lambda field: True)
+        """A record (internal form) as the API shows it to ``user``."""
+        return self.internal.to_json(user, entity, record)
 
     # -- operations -------------------------------------------------------------------
 
@@ -175,32 +167,13 @@ class RecordService:
         with self.db.write() as conn:
             earlier = None if claim is None else claim_key(conn, claim, self.idempotency_window)
             if earlier is None:
-                saved = self._create_in(conn, user, entity, values, errors,
-                                        own_transaction=True)
+                saved = self.internal.insert(conn, user, entity, values, errors,
+                                             own_transaction=True)
                 if claim is not None:
                     settle_key(conn, claim, saved["id"])
         if earlier is not None:
             return self.get(user, entity_name, earlier), True
         return self.to_json(user, entity, saved), False
-
-    def create_in(self, conn: Connection, user: User, entity: Entity, payload: Any) -> dict:
-        """Create a record from a request-shaped ``payload`` inside the caller's write
-        transaction, through the whole save pipeline; returns it (internal form).  The
-        caller has checked the create grant (see :meth:`require`)."""
-        values, _, errors = parse_payload(entity, payload, self.field_types, limits=self.limits)
-        if "" in errors:
-            raise ValidationFailed(errors)
-        return self._create_in(conn, user, entity, values, errors)
-
-    def _create_in(self, conn, user: User, entity: Entity, values: dict, errors,
-                   *, own_transaction: bool = False) -> dict:
-        saver = self.saver_for(conn, user)
-        request = SaveRequest(entity, user, values, own_transaction=own_transaction)
-        record, stored, changed = saver.check(request, errors)
-        saved = saver.store(request, record, stored, changed)
-        audit.record_change(conn, entity.qualified_name, saved["id"], "create", user.id,
-                            audit.changes_between({}, self.audited(entity, saved)))
-        return saved
 
     def get(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
@@ -218,10 +191,10 @@ class RecordService:
         grant = self.grant(user, entity)
         with self.db.read() as conn:
             record = self.readable_record(conn, user, entity, record_id)
-            delete = self._in_scope(conn, user, entity, grant.delete, record_id)
-            if not self._in_scope(conn, user, entity, grant.update, record_id):
+            delete = self.scopes.holds(conn, user, entity, grant.delete, record_id)
+            if not self.scopes.holds(conn, user, entity, grant.update, record_id):
                 return Permitted(False, delete, Message("edit_not_permitted"))
-            if self.saver_for(conn, user).writable_fields(user, entity, record) == set():
+            if self.internal.saver_for(conn, user).writable_fields(user, entity, record) == set():
                 hooks = self.plugins.hooks_for(entity.app)
                 reason = hooks.record_edit_refusal(conn=conn, user=user, entity=entity,
                                                    record=record)
@@ -235,35 +208,10 @@ class RecordService:
         entity = self.entity(entity_name)
         with self.db.write() as conn:
             current = self.writable_record(conn, user, entity, record_id, "update")
-            saved, _ = self.update_in(conn, user, entity, current, payload,
-                                      expected_version=expected_version, own_transaction=True)
+            saved, _ = self.internal.update_in(
+                conn, user, entity, current, payload, expected_version=expected_version,
+                own_transaction=True)
         return self.to_json(user, entity, saved)
-
-    def update_in(
-        self, conn: Connection, user: User, entity: Entity, current: dict, payload: Any,
-        *, expected_version: int | None = None, own_transaction: bool = False,
-    ) -> tuple[dict[str, Any], bool]:
-        """Change the stored record ``current`` (from :meth:`writable_record`) with a
-        request-shaped ``payload`` inside the caller's write transaction.  Returns the
-        record (internal form) and whether anything changed: an unchanged record is not
-        written and keeps its version.  ``own_transaction``: see :class:`SaveRequest`."""
-        before = self.to_json(user, entity, current)
-        values, body_version, errors = parse_payload(
-            entity, payload, self.field_types, current=before, limits=self.limits
-        )
-        check_version(current, expected_version or body_version)
-        if "" in errors:
-            raise ValidationFailed(errors)
-        saver = self.saver_for(conn, user)
-        request = SaveRequest(entity, user, values, current, own_transaction=own_transaction)
-        record, stored, changed = saver.check(request, errors)
-        audited = self.audited(entity, current)
-        if not audit.changes_between(audited, self.audited(entity, record)):
-            return current, False
-        saved = saver.store(request, record, stored, changed)
-        audit.record_change(conn, entity.qualified_name, current["id"], "update", user.id,
-                            audit.changes_between(audited, self.audited(entity, saved)))
-        return saved, True
 
     def delete(
         self, user: User, entity_name: str, record_id: int, *, expected_version: int | None = None
@@ -283,17 +231,17 @@ class RecordService:
     def restore(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
         with self.db.write() as conn:
-            current = self.load_internal(
+            current = self.internal.load(
                 conn, entity.qualified_name, record_id, include_deleted=True
             )
-            readable = current is not None and self._in_scope(
+            readable = current is not None and self.scopes.holds(
                 conn, user, entity, self.grant(user, entity).read, record_id
             )  # outside the read scope a deleted record is as unknown as a live one
             if not readable or current["_deleted_at"] is None:
                 raise not_found(entity, record_id)
             self._require_scope(conn, user, entity, record_id, "delete")
             self._set_deleted(conn, user, entity, current, None, "restore")
-            restored = self.load_internal(conn, entity.qualified_name, record_id)
+            restored = self.internal.load(conn, entity.qualified_name, record_id)
             notify_after_commit(conn, self.db, self.plugins.hooks_for(entity.app), user, entity,
                                 restored, current, "restore")
         return self.to_json(user, entity, restored)
@@ -361,7 +309,7 @@ class RecordService:
         main = self.schema[entity.qualified_name].main
         where = list_conditions(conn, main, query, search_fields(entity, self.readable_by(user)),
                                 self.field_types, deleted)
-        scope = scope_condition(conn, main, grant.read, user, self._also_own(user, entity))
+        scope = self.scopes.condition(conn, user, entity, grant.read)
         if scope is not None:
             where.append(scope)
         return where
@@ -392,7 +340,7 @@ class RecordService:
                 current = None
             else:
                 current = self.writable_record(conn, user, entity, record_id, "update")
-            return preview_in(self, conn, user, entity, current, payload)
+            return preview_in(self.internal, conn, user, entity, current, payload)
 
     def remember_upload(self, user: User, key: str) -> None:
         """Note that ``user`` uploaded the stored file ``key``: theirs to attach."""
@@ -401,85 +349,9 @@ class RecordService:
             with self.db.write() as conn:
                 remember_upload(conn, digest, user.id)
 
-    # -- helpers ----------------------------------------------------------------------
-
-    def saver_for(self, conn: Connection, user: User) -> Saver:
-        return Saver(conn, self.model, self.schema, self.field_types, self.context(user),
-                     self.load_internal, self.plugins.hooks_for, db=self.db,
-                     read_condition=self.read_condition_in(conn))
-
-    def read_condition_in(self, conn: Connection):
-        """(user, qualified entity) -> the user's read scope there (see
-        :meth:`read_condition`), for the save pipeline."""
-        return lambda user, qualified: self.read_condition(conn, user, self.entity(qualified))
-
-    # -- for the process engine -------------------------------------------------------
-
-    def follower(self, conn: Connection):
-        """A function loading linked records (internal form), each at most once."""
-        cache: dict[tuple[str, int], dict | None] = {}
-
-        def follow(qualified: str, record_id: int):
-            if (qualified, record_id) not in cache:
-                cache[(qualified, record_id)] = self.load_internal(conn, qualified, record_id)
-            return cache[(qualified, record_id)]
-
-        return follow
-
-    def scope(self, conn: Connection, entity: Entity, record: Mapping[str, Any]) -> RecordScope:
-        """The names expressions see for ``record``."""
-        return RecordScope(entity.fields, record, self.follower(conn), self.model.entity)
-
-    def change_in(
-        self, conn: Connection, user: User, entity: Entity, current: dict, values: Mapping,
-        *, system: Mapping[str, Any] | None = None, required: Sequence[str] = (),
-    ) -> dict[str, Any]:
-        """Save ``values`` (parsed) and ``system`` columns on a stored record inside the
-        caller's transaction, validating as any save does; the caller has decided who may
-        change what.  Returns the saved record (internal form)."""
-        saver = self.saver_for(conn, user)
-        request = SaveRequest(entity, user, dict(values), current, system=dict(system or {}),
-                              required=tuple(required), ask_writable=False)
-        record, stored, changed = saver.check(request, {})
-        saved = saver.store(request, record, stored, changed)
-        changes = audit.changes_between(self.audited(entity, current),
-                                        self.audited(entity, saved))
-        if changes:
-            audit.record_change(conn, entity.qualified_name, current["id"], "update", user.id,
-                                changes)
-        return saved
-
-    def readable_by(self, user: User) -> Callable[[Field], bool]:
-        """Whether ``user`` may see a field (its ``read_roles``) on a record they read."""
-        roles = user.roles
-        return lambda field: can_read_field(field, roles)
-
-    def readable_record(self, conn, user: User, entity: Entity, record_id: int,
-                        *, lock: bool = False) -> dict:
-        record = self.load_internal(conn, entity.qualified_name, record_id, lock=lock)
-        scope = self.grant(user, entity).read
-        if record is None or not self._in_scope(conn, user, entity, scope, record_id):
-            raise not_found(entity, record_id)
-        return record
-
-    def _in_scope(self, conn, user: User, entity: Entity, scope, record_id: int) -> bool:
-        main = self.schema[entity.qualified_name].main
-        return in_scope(conn, main, scope, user, record_id, self._also_own(user, entity))
-
-    def writable_record(self, conn, user: User, entity: Entity, record_id: int, action: str):
-        """The live record ``record_id`` if ``user`` may read it and ``action`` it (a
-        scoped operation); NotFound or Forbidden otherwise.  Its row stays locked until
-        the write transaction ends, so a concurrent writer waits and then works on this
-        one's result instead of failing on a version it could not know was stale."""
-        record = self.readable_record(conn, user, entity, record_id, lock=True)
-        grant = self.grant(user, entity)
-        if getattr(grant, action) != grant.read:  # the same scope was just checked
-            self._require_scope(conn, user, entity, record_id, action)
-        return record
-
     def _require_scope(self, conn, user: User, entity: Entity, record_id: int, action: str):
         scope = getattr(self.grant(user, entity), action)
-        if not self._in_scope(conn, user, entity, scope, record_id):
+        if not self.scopes.holds(conn, user, entity, scope, record_id):
             raise forbidden(action, entity)
 
     def _set_deleted(self, conn, user: User, entity: Entity, current: dict, when, action: str):

@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
@@ -39,6 +40,9 @@ _SQLITE_OUTAGE_CODES = frozenset({5, 6, 8, 10, 13, 14, 15})
 _AFTER_COMMIT = "formflow_after_commit"
 _AFTER_ROLLBACK = "formflow_after_rollback"
 logger = logging.getLogger(__name__)
+#: The read every :meth:`Database.read` of this context joins (see ``one_read``).
+_SHARED_READ: ContextVar[tuple[Database, Connection] | None] = ContextVar(
+    "formflow_shared_read", default=None)
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -101,9 +105,26 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reading (SQLite: one transaction, rolled back at the end)."""
+        """A connection for reading (SQLite: one transaction, rolled back at the end);
+        inside :meth:`one_read`, that read's connection."""
+        shared = _SHARED_READ.get()
+        if shared is not None and shared[0] is self:
+            yield shared[1]
+            return
         with self._reader.connect() as conn:
             yield conn
+
+    @contextmanager
+    def one_read(self) -> Iterator[Connection]:
+        """One read for everything read inside the block: each :meth:`read` in it, by
+        any service, joins it instead of opening a transaction of its own.  For a page
+        that shows what several services know (one snapshot, one transaction)."""
+        with self.read() as conn:
+            token = _SHARED_READ.set((self, conn))
+            try:
+                yield conn
+            finally:
+                _SHARED_READ.reset(token)
 
     @contextmanager
     def read_transaction(self) -> Iterator[Connection]:

@@ -23,6 +23,7 @@ from formflow.errors import ServiceError
 from formflow.fields import FieldType
 from formflow.fields.temporal import as_date, as_datetime
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
+from formflow.records.titles import Titles
 from formflow.runtime import get_runtime
 from formflow.web.language import page_language
 from formflow.web.process_labels import ProcessLabels, StateBadge
@@ -208,80 +209,32 @@ def display_title(entity: Entity, record: Mapping[str, Any], refs: References | 
 
 class References:
     """Titles of the linked records, users and departments of a set of records, looked up
-    in one go; a linked record the user may not read shows as ``#id``."""
+    in one go (see :mod:`formflow.records.titles`); a linked record the user may not read
+    shows as ``#id``."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User, titles: Titles | None = None):
         self.user = user
-        self._links: dict[str, dict[int, str]] = {}
-        self._users: dict[str, str] = {}
-        self._departments: dict[str, str] = {}
+        self.titles = titles if titles is not None else Titles()
 
     def collect(self, fields: Iterable[Field], records: Iterable[Mapping[str, Any]]) -> References:
-        wanted: dict[tuple[str, str], set] = defaultdict(set)
-        fields = list(fields)
-        for record in records:
-            _gather(fields, record, wanted)
-        for (kind, target), values in wanted.items():
-            if kind == "record":
-                self._links.setdefault(target, {}).update(_link_titles(self.user, target, values))
-        users = {v for (kind, _target), vs in wanted.items() if kind == "user" for v in vs}
-        departments = {
-            v for (kind, _target), vs in wanted.items() if kind == "department" for v in vs
-        }
-        new_users = users - self._users.keys()
-        new_departments = bool(departments - self._departments.keys())
-        if new_users or new_departments:
-            names, by_code = get_runtime().people.titles(new_users, new_departments)
-            self._users.update(names)
-            self._departments.update(by_code)
+        get_runtime().titles.collect(self.user, fields, records, into=self.titles)
         return self
 
     def title(self, field: Field, value: Any) -> str:
         kind = field_type(field).reference
         if kind == "record":
-            return self._links.get(field.to or "", {}).get(value) or f"#{value}"
+            return self.titles.links.get(field.to or "", {}).get(value) or f"#{value}"
         if kind == "department":
-            return self._departments.get(value, value)
-        return self._users.get(value, value)
+            return self.titles.departments.get(value, value)
+        return self.titles.users.get(value, value)
 
     def url(self, field: Field, value: Any) -> str | None:
         """The page of a linked record the user may read."""
         if (field_type(field).reference != "record"
-                or value not in self._links.get(field.to or "", {})):
+                or value not in self.titles.links.get(field.to or "", {})):
             return None
         app, _, entity = (field.to or "").partition(".")
         return url_for("web.view_record", app=app, entity=entity, record_id=value)
-
-
-def _gather(fields: list[Field], record: Mapping[str, Any], wanted) -> None:
-    for field in fields:
-        value = record.get(field.name)
-        if value in (None, "", []):
-            continue
-        if field.is_table:
-            for row in value:
-                _gather(list(field.fields), row, wanted)
-        elif (kind := field_type(field).reference) == "record":
-            wanted[(kind, field.to)].add(value)
-        elif kind is not None:
-            wanted[(kind, "")].add(value)
-
-
-def _link_titles(user: User, target: str, ids: set) -> dict[int, str]:
-    records = get_runtime().records
-    titles: dict[int, str] = {}
-    wanted = sorted(i for i in ids if isinstance(i, int))
-    for start in range(0, len(wanted), 200):
-        chunk = wanted[start : start + 200]
-        try:
-            page = records.list(
-                user, target, {"id__in": [",".join(map(str, chunk))], "per_page": ["200"]}
-            )
-        except ServiceError:  # the user may not read that entity: ids only
-            return {}
-        for item in page.items:
-            titles[item["id"]] = item.get("_title") or item.get("_number") or f"#{item['id']}"
-    return titles
 
 
 def picker_label(refs: References, field: Field, raw: Any) -> str:
@@ -302,7 +255,7 @@ def titles_in(user: User, lang: str,
         wanted[entity_name].append(record_id)
     found: dict[tuple[str, int], str] = {}
     for entity_name, ids in wanted.items():
-        entity = records.model.entity(entity_name)
+        entity = get_runtime().model.entity(entity_name)
         if entity is None or not entity.title:
             continue
         try:

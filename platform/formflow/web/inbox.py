@@ -21,6 +21,7 @@ from flask import g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from formflow.process.navigation import NavCounts
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
@@ -39,24 +40,13 @@ TABS = {
 STATUS = {"todo": "open", "done": "done", "cc": "cc"}
 
 
-@dataclass(frozen=True)
-class NavCounts:
-    tasks: int
-    unread: int
-
-
 def nav_counts() -> NavCounts:
     """Open tasks and unread notifications of the signed-in user, counted at most once
     per request."""
     if "ff_nav_counts" not in g:
         user = current_user.user if current_user and current_user.is_authenticated else None
-        runtime = get_runtime()
         g.ff_nav_counts = (
-            NavCounts(
-                runtime.process.open_task_count(user), runtime.notifications.unread_count(user)
-            )
-            if user is not None
-            else NavCounts(0, 0)
+            get_runtime().navigation.counts(user) if user is not None else NavCounts(0, 0)
         )
     return g.ff_nav_counts
 

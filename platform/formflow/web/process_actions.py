@@ -225,9 +225,12 @@ def step_fields(entity: Entity, user: User, action: dict[str, Any]) -> list[Fiel
     return found
 
 
-def _offered(user: User, entity: Entity, record_id: int, name: str) -> dict[str, Any] | None:
-    actions = get_runtime().process.actions(user, entity.qualified_name, record_id)
-    return next((a for a in actions if a["name"] == name), None)
+def _offered(user: User, entity: Entity, record_id: int,
+             name: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The record and action ``name`` as offered to ``user`` now (NotFound for a record
+    outside any process)."""
+    found = get_runtime().record_pages.action_page(user, entity.qualified_name, record_id, name)
+    return found.record, found.action
 
 
 def _view(user: User, entity: Entity, record: dict[str, Any], action: dict[str, Any]) -> ActionView:
@@ -265,10 +268,7 @@ def _show(view: ActionView):
 def action_form(app: str, entity: str, record_id: int, name: str):
     user = signed_in()
     found = entity_or_404(app, entity)
-    record = get_runtime().records.get(user, found.qualified_name, record_id)
-    if get_runtime().model.process_for(found) is None or not record.get("_state"):
-        abort(404)
-    action = _offered(user, found, record_id, name)
+    record, action = _offered(user, found, record_id, name)
     if action is None:
         view = _view(user, found, record, {"name": name, "kind": "transition"})
         view.message = _("This action is not available to you now.")
@@ -282,11 +282,8 @@ def take_action(app: str, entity: str, record_id: int, name: str):
     user = signed_in()
     found = entity_or_404(app, entity)
     runtime = get_runtime()
-    record = runtime.records.get(user, found.qualified_name, record_id)
-    if runtime.model.process_for(found) is None or not record.get("_state"):
-        abort(404)
-    action = _offered(user, found, record_id, name) or {"name": name, "kind": "transition"}
-    view = _view(user, found, record, action)
+    record, action = _offered(user, found, record_id, name)
+    view = _view(user, found, record, action or {"name": name, "kind": "transition"})
     body = _read_form(view)
     attachments, problem = stored_attachments(request.files.getlist("attachments"))
     if problem is not None:
@@ -345,15 +342,16 @@ def _after(user: User, entity: Entity, record_id: int):
     the inbox when the user may no longer read the record."""
     inbox = url_for("web.inbox")
     try:
+        if not is_htmx():
+            get_runtime().records.get(user, entity.qualified_name, record_id)  # still readable
+            return redirect(
+                url_for("web.view_record", app=entity.app, entity=entity.name, record_id=record_id)
+            )
         context = record_context(user, entity, record_id)
     except NotFound:
         if is_htmx():
             return "", 204, {"HX-Redirect": inbox}
         return redirect(inbox)
-    if not is_htmx():
-        return redirect(
-            url_for("web.view_record", app=entity.app, entity=entity.name, record_id=record_id)
-        )
     response = fragment("records/_acted", **context)
     response.headers["HX-Retarget"] = "#process"
     response.headers["HX-Reswap"] = "outerHTML"

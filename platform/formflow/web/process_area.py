@@ -17,7 +17,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from formflow.auth import User
 from formflow.metadata.model import Entity, Process, text_of
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
@@ -118,15 +117,13 @@ def labels_for(
 
 
 def process_area(
-    user: User, entity: Entity, record: dict[str, Any], history: Sequence[dict[str, Any]]
+    entity: Entity, record: dict[str, Any], history: Sequence[dict[str, Any]],
+    progress: dict[str, Any] | None, actions: list[dict[str, Any]],
 ) -> ProcessArea | None:
-    """Everything the process area shows, or None for a record outside any process."""
-    runtime = get_runtime()
-    if not record.get("_state") or runtime.model.process_for(entity) is None:
+    """Everything the process area shows, from the record page's ``progress`` and
+    ``actions``; None for a record outside any process."""
+    if progress is None:
         return None
-    qualified = entity.qualified_name
-    progress = runtime.process.progress(user, qualified, record["id"])
-    actions = runtime.process.actions(user, qualified, record["id"])
     process: Process = progress["process"]
     labels = ProcessLabels(process, page_language())
     state = record["_state"]

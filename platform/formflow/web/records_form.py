@@ -181,7 +181,7 @@ def _zone():
 
 def _submitted(entity: Entity, user: User) -> tuple[dict[str, Any], Raw]:
     """The payload and raw values of the submitted form."""
-    limits = get_runtime().records.limits
+    limits = get_runtime().record_limits
     return parse_form(entity, request.form, form_inputs(entity, user), _zone(), limits)
 
 

@@ -37,21 +37,14 @@ def view_record(app: str, entity: str, record_id: int):
 
 
 def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
-    """What the record page and its parts show (the process actions re-render them)."""
+    """What the record page and its parts show (the process actions re-render them),
+    from one call of the record page service."""
     runtime = get_runtime()
-    record = runtime.records.get(user, found.qualified_name, record_id)
-    history = runtime.process.history(user, found.qualified_name, record_id)
-    changed = [
-        {name: change.get("new") for name, change in (e.get("changes") or {}).items()}
-        for e in history
-    ]
-    changed += [
-        {name: change.get("old") for name, change in (e.get("changes") or {}).items()}
-        for e in history
-    ]
-    area = process_area(user, found, record, history)
-    refs = References(user).collect(found.fields, [record, *changed])
-    refs.collect([system_field("_created_by")], _people(record, history, area))
+    page = runtime.record_pages.record_page(user, found.qualified_name, record_id,
+                                            page_language())
+    record, history = page.record, page.history
+    area = process_area(found, record, history, page.progress, page.actions)
+    refs = References(user, page.titles)
     title = display_title(found, record, refs, page_language())
     crumbs = [*entity_crumbs(found, page_language()), (title, None)]
     return {
@@ -62,10 +55,8 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
         "sections": layout(found, user),
         "history": history,
         "refs": refs,
-        "permitted": runtime.records.permitted(user, found.qualified_name, record_id),
-        "plugin_actions": runtime.record_actions.available(
-            user, found.qualified_name, record_id, page_language()
-        ),
+        "permitted": page.permitted,
+        "plugin_actions": page.plugin_actions,
         "crumbs": crumbs,
         "column_span": column_span,
         "system_field": system_field,
@@ -74,22 +65,8 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
         "outcome": latest_decision(area.process, history) if area else None,
         "labels": labels_for(found, record, area.process if area else None),
         "person": lambda name: refs.title(system_field("_created_by"), name),
-        "rating": runtime.feedback.prompt(user, found, record) if area else None,
+        "rating": page.rating,
     }
-
-
-def _people(record, history, area) -> list[dict[str, str]]:
-    """The user names the page shows (creator, actors, assignees) as rows to look up."""
-    names = {record.get("_created_by")} | {e.get("actor") for e in history}
-    for event in history:
-        data = event.get("data") or {}
-        names.add(data.get("to") if isinstance(data.get("to"), str) else None)
-        names.update(u for u in data.get("users") or [] if isinstance(u, str))
-        for key in ("from", "on_behalf_of", "user"):
-            names.add(data.get(key) if isinstance(data.get(key), str) else None)
-    if area is not None:
-        names |= area.people()
-    return [{"_created_by": name} for name in names if name]
 
 
 def _history_field(entity, name, user):
