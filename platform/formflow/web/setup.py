@@ -8,10 +8,10 @@ from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
 
-from formflow.web import display
 from formflow.web.auth import load_account
-from formflow.web.field_templates import register_field_templates
 from formflow.web.language import babel_locale, babel_timezone
+from formflow.web.records import display
+from formflow.web.records.field_templates import register_field_templates
 from formflow.web.sso import init_sso
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"

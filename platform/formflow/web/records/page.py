@@ -3,7 +3,7 @@ items, files and the history timeline, the latest decision of its process as a b
 soft delete and restore.
 
 The process area (state diagram, action buttons) is the ``records/_process.html``
-partial, included in the page's ``process`` block (:mod:`~formflow.web.process_area`).
+partial, included in the page's ``process`` block (:mod:`~formflow.web.process.area`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from formflow.process.outcomes import latest_decision
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import References, display_title, system_field
-from formflow.web.entities import column_span, entity_crumbs, entity_or_404, layout
 from formflow.web.language import page_language
-from formflow.web.process_area import labels_for, process_area
+from formflow.web.process.area import labels_for, process_area
+from formflow.web.records.display import References, display_title, system_field
+from formflow.web.records.entities import column_span, entity_crumbs, entity_or_404, layout
 from formflow.web.rendering import render
 from formflow.web.shell import flash_error
 

@@ -22,15 +22,15 @@ from formflow.records.query import DEFAULT_PER_PAGE
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import (
+from formflow.web.language import page_language
+from formflow.web.records.display import (
     References,
     field_type,
     picker_label,
     system_field,
     title_fields,
 )
-from formflow.web.entities import entity_crumbs, entity_or_404
-from formflow.web.language import page_language
+from formflow.web.records.entities import entity_crumbs, entity_or_404
 from formflow.web.rendering import render
 
 PAGE_SIZES = (10, 25, 50, 100)

@@ -25,7 +25,7 @@ from formflow.fields.temporal import as_date, as_datetime
 from formflow.metadata.model import SYSTEM_FIELDS, Entity, Field, Label
 from formflow.runtime import get_runtime
 from formflow.web.language import page_language
-from formflow.web.process_labels import ProcessLabels, StateBadge
+from formflow.web.process.labels import ProcessLabels, StateBadge
 
 #: Labels of the system fields (translated when shown).
 SYSTEM_LABELS = {

@@ -24,8 +24,8 @@ from werkzeug.datastructures import MultiDict
 
 from formflow.metadata.model import Entity, Field
 from formflow.records.limits import DEFAULT_LIMITS, RecordLimits
-from formflow.web.display import PageFormats, field_type
 from formflow.web.language import page_language
+from formflow.web.records.display import PageFormats, field_type
 
 _ROW_KEY = re.compile(r"^([a-z][a-z0-9_]*)-(\d{1,6})-([a-z][a-z0-9_]*)$")
 

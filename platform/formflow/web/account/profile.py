@@ -1,6 +1,6 @@
 """The signed-in user's own page: change the password (under the account policy, which
 may revoke the user's API tokens), create tokens with a lifetime, list and revoke them;
-the deputies section posts to :mod:`formflow.web.profile_delegations`."""
+the deputies section posts to :mod:`formflow.web.account.delegations`."""
 
 from __future__ import annotations
 

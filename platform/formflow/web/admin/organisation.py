@@ -17,7 +17,7 @@ from formflow.web.admin_area import admin_render
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.language import page_language
-from formflow.web.records_io import forget_upload, keep_upload, pending_upload
+from formflow.web.records.import_export import forget_upload, keep_upload, pending_upload
 
 #: What a pending organisation upload is kept for (entities are named ``app.entity``).
 PENDING = "organisation"

@@ -12,7 +12,7 @@ from formflow.runtime import get_runtime
 from formflow.web.admin_area import admin_render, field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.entities import entity_or_404
+from formflow.web.records.entities import entity_or_404
 from formflow.web.shell import flash_error
 
 

@@ -15,8 +15,8 @@ from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.inbox import TodoFilter, render_inbox
 from formflow.web.language import page_language
+from formflow.web.process.inbox import TodoFilter, render_inbox
 from formflow.web.rendering import is_htmx
 
 

@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from formflow.auth import can_read_field
 from formflow.metadata.model import Entity, Field, Model
 from formflow.process.inbox import Facet, OpenTask
-from formflow.web.display import (
+from formflow.web.process.labels import ProcessLabels, duration, moment
+from formflow.web.records.display import (
     References,
     display_text,
     display_title,
@@ -26,8 +27,7 @@ from formflow.web.display import (
     system_field,
     title_fields,
 )
-from formflow.web.process_labels import ProcessLabels, duration, moment
-from formflow.web.records_list import list_columns
+from formflow.web.records.listing import list_columns
 
 #: Columns every row shows anyway (title, number, step, requester).
 _SHOWN = {"_title", "_number", "_state", "_created_by", "_created_at", "_process_version"}

@@ -1,7 +1,7 @@
 """An entity's export (CSV or XLSX of the list's current filter) and its import pages.
 
 A big file (``IMPORT_BACKGROUND_ROWS`` rows or more) is imported in the background, as
-a job followed on its own page (:mod:`formflow.web.import_jobs_view`).  Otherwise
+a job followed on its own page (:mod:`formflow.web.records.import_jobs`).  Otherwise
 importing is two steps: the upload is checked as a dry run, whose result (every
 problem of every row, or what would be created and updated) is shown; the user then
 confirms, and the same file is imported for real.  Between the steps the file waits in
@@ -26,9 +26,9 @@ from formflow.io.mapping import read_mapping
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.entities import entity_crumbs, entity_or_404
 from formflow.web.language import page_language
-from formflow.web.records_list import list_args, service_args
+from formflow.web.records.entities import entity_crumbs, entity_or_404
+from formflow.web.records.listing import list_args, service_args
 from formflow.web.rendering import render
 
 #: Pending uploads a session remembers, and how long a pending file is kept.

@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
+from formflow.web.account.profile import render_profile
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.language import page_language
-from formflow.web.profile import render_profile
 
 
 @web.post("/profile/delegations")

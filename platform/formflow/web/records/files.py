@@ -35,9 +35,9 @@ from formflow.records.files import (
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import field_type
-from formflow.web.entities import entity_or_404
-from formflow.web.pickers import picked_field
+from formflow.web.records.display import field_type
+from formflow.web.records.entities import entity_or_404
+from formflow.web.records.pickers import picked_field
 from formflow.web.rendering import fragment
 
 INPUT = re.compile(r"^([a-z][a-z0-9_]*)(?:-(\d{1,6})-([a-z][a-z0-9_]*))?$")

@@ -2,8 +2,8 @@
 waits for and until when, the action buttons the user may take now, the diagram of the
 process with the path the record took, and the time it spent in each step.
 
-:func:`process_area` gathers it for :mod:`~formflow.web.records_view`; the action
-dialogs behind the buttons are :mod:`~formflow.web.process_actions`.
+:func:`process_area` gathers it for :mod:`~formflow.web.records.page`; the action
+dialogs behind the buttons are :mod:`~formflow.web.process.actions`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from formflow.auth import User
 from formflow.metadata.model import Entity, Process, text_of
 from formflow.runtime import get_runtime
 from formflow.web.blueprint import web
-from formflow.web.diagram import diagram
 from formflow.web.language import page_language
-from formflow.web.process_labels import (
+from formflow.web.process.diagram import diagram
+from formflow.web.process.labels import (
     BUILTIN_ORDER,
     ProcessLabels,
     StateBadge,
@@ -176,7 +176,7 @@ def process_area(
             for t in progress["tasks"]
         ],
         buttons=_buttons(entity, record, actions, labels),
-        svg=Markup(svg),  # noqa: S704 - built by formflow.web.diagram, every text escaped
+        svg=Markup(svg),  # noqa: S704 - built by formflow.web.process.diagram, every text escaped
         times=_times(history, labels, state, entered, final),
     )
 

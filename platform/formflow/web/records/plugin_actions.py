@@ -20,8 +20,8 @@ from formflow.metadata.model import Label
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.entities import entity_or_404
 from formflow.web.language import page_language
+from formflow.web.records.entities import entity_or_404
 from formflow.web.shell import flash_error
 
 

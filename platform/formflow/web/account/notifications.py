@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import titles_in
 from formflow.web.language import page_language
+from formflow.web.records.display import titles_in
 from formflow.web.rendering import fragment, is_htmx, render
 
 #: How many notifications a page lists, and how far back the pages go.

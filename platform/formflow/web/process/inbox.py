@@ -24,9 +24,9 @@ from flask_login import current_user
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.inbox_rows import facet_choices, task_rows
 from formflow.web.language import page_language
-from formflow.web.process_labels import ProcessLabels, StateBadge, moment, overdue
+from formflow.web.process.inbox_rows import facet_choices, task_rows
+from formflow.web.process.labels import ProcessLabels, StateBadge, moment, overdue
 from formflow.web.rendering import render
 
 TABS = {

@@ -10,8 +10,8 @@ from formflow.records.list_views import BadView
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.entities import entity_or_404
 from formflow.web.language import page_language
+from formflow.web.records.entities import entity_or_404
 
 
 def _list_url(entity, query: str = "") -> str:

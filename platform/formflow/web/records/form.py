@@ -27,9 +27,10 @@ from formflow.records.preview import Preview
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import References, field_type, picker_label
-from formflow.web.entities import column_span, entity_crumbs, entity_or_404, layout
-from formflow.web.formdata import (
+from formflow.web.language import page_language
+from formflow.web.records.display import References, field_type, picker_label
+from formflow.web.records.entities import column_span, entity_crumbs, entity_or_404, layout
+from formflow.web.records.formdata import (
     Raw,
     input_name,
     input_text,
@@ -38,7 +39,6 @@ from formflow.web.formdata import (
     raw_from_record,
     row_fills,
 )
-from formflow.web.language import page_language
 from formflow.web.rendering import fragment, render
 
 #: The hidden input carrying a new-record form's idempotency key.

@@ -3,7 +3,7 @@
 Pure: a :class:`~formflow.metadata.model.Process` and the record's moves in, a
 :class:`Layout` out.  The layout is the classic layered one (Sugiyama): transitions that
 lead back (send back, ``@previous``) are set aside so the rest is acyclic; each state's
-layer is its longest distance from ``start`` (:mod:`formflow.web.diagram_graph`); an
+layer is its longest distance from ``start`` (:mod:`formflow.web.process.diagram_graph`); an
 arrow spanning several layers gets a waypoint in each layer it crosses, so it is routed
 around the boxes rather than through them.  Layers run from left to right; arrows
 leading back run below (or above) the boxes.
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from formflow.metadata.model import CANCELLED, Process
-from formflow.web.diagram_graph import (
+from formflow.web.process.diagram_graph import (
     assign_layers,
     edge_label,
     mark_back_edges,

@@ -17,8 +17,8 @@ from formflow.metadata.model import Entity, Field
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import field_type
-from formflow.web.entities import entity_or_404
+from formflow.web.records.display import field_type
+from formflow.web.records.entities import entity_or_404
 from formflow.web.rendering import fragment
 
 LIMIT = 10

@@ -1,4 +1,4 @@
-"""Process diagrams drawn as SVG: the layout (:mod:`formflow.web.diagram_layout`) with
+"""Process diagrams drawn as SVG: the layout (:mod:`formflow.web.process.diagram_layout`) with
 the current state highlighted and the path a record took marked.
 
 Pure: a :class:`~formflow.metadata.model.Process` and the record's moves in, SVG text
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from formflow.metadata.model import Process
-from formflow.web.diagram_layout import (
+from formflow.web.process.diagram_layout import (
     BOX_HEIGHT,
     BOX_PADDING,
     COLUMN_GAP_MAX,

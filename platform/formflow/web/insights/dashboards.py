@@ -14,7 +14,7 @@ from formflow.insights.dashboards import Shown
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.charts import bar_chart, line_chart, pie_chart
+from formflow.web.insights.charts import bar_chart, line_chart, pie_chart
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 

@@ -14,8 +14,8 @@ from formflow.io.import_jobs import FINAL, ImportJob
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.entities import entity_crumbs
 from formflow.web.language import page_language
+from formflow.web.records.entities import entity_crumbs
 from formflow.web.rendering import render
 
 #: Seconds between two looks at a running job's progress.

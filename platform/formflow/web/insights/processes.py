@@ -13,12 +13,12 @@ from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.charts import Box, box_plot
-from formflow.web.diagram import layout, svg
+from formflow.web.insights.charts import Box, box_plot
+from formflow.web.insights.step_owners import StepOwners
 from formflow.web.language import page_language
-from formflow.web.process_labels import ProcessLabels, duration
+from formflow.web.process.diagram import layout, svg
+from formflow.web.process.labels import ProcessLabels, duration
 from formflow.web.rendering import render
-from formflow.web.step_owners import StepOwners
 
 #: Heat map colours, from no wait to the longest median wait of the process.
 HEAT = ("#fff3cd", "#ffe08a", "#fdba74", "#f87171")

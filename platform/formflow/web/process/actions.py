@@ -10,7 +10,7 @@ needed).  ``POST`` to the same URL runs :meth:`ProcessService.act`: a refusal (4
 step that moved meanwhile (409), input errors (422) come back in the form in the page's
 language; success re-renders the record page's process area and body (htmx), or
 redirects to the record page.  Files chosen with the comment are stored like file fields
-and kept with the action's event (:func:`~formflow.web.files.stored_attachments`).
+and kept with the action's event (:func:`~formflow.web.records.files.stored_attachments`).
 """
 
 from __future__ import annotations
@@ -28,21 +28,21 @@ from formflow.metadata.model import Entity, Field, Label
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.display import (
+from formflow.web.language import page_language
+from formflow.web.process.area import labels_for
+from formflow.web.process.labels import done_text
+from formflow.web.records.display import (
     References,
     field_label,
     field_type,
     picker_label,
     system_field,
 )
-from formflow.web.entities import Section, column_span, entity_crumbs, entity_or_404
-from formflow.web.files import stored_attachments
-from formflow.web.formdata import input_name, is_input, parse_form, raw_from_record
-from formflow.web.language import page_language
-from formflow.web.pickers import choices
-from formflow.web.process_area import labels_for
-from formflow.web.process_labels import done_text
-from formflow.web.records_view import record_context
+from formflow.web.records.entities import Section, column_span, entity_crumbs, entity_or_404
+from formflow.web.records.files import stored_attachments
+from formflow.web.records.formdata import input_name, is_input, parse_form, raw_from_record
+from formflow.web.records.page import record_context
+from formflow.web.records.pickers import choices
 from formflow.web.rendering import fragment, is_htmx, render
 
 #: How many people one "add approver" may name.

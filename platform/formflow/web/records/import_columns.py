@@ -2,7 +2,7 @@
 uploaded file fills (a select per column), checks the file again through those choices,
 and may download them as a mapping file for next time (the upload form and
 ``formflow import --mapping`` take it).  The file waits where the first check left it
-(see :mod:`formflow.web.records_io`)."""
+(see :mod:`formflow.web.records.import_export`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from flask import Response, request
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.entities import entity_or_404
-from formflow.web.records_io import check_upload, import_page, pending_upload
+from formflow.web.records.entities import entity_or_404
+from formflow.web.records.import_export import check_upload, import_page, pending_upload
 
 
 @web.post("/<app>/<entity>/import/columns")
