@@ -10,8 +10,9 @@ The pages are split by area, each module adding its routes to the ``web`` bluepr
 - :mod:`formflow.web.insights`: dashboards and process figures.
 - :mod:`formflow.web.account`: the signed-in user's profile, deputies and notifications.
 - :mod:`formflow.web.admin`: the admin area's sections (users, departments, roles, the
-  organisation file, plugins, automations, the audit log), in the frame of
-  :mod:`formflow.web.admin_area`.
+  organisation file, hourly costs, plugins, automations, the audit log), on the
+  ``admin`` blueprint of :mod:`formflow.web.admin_area` (nested in ``web``; endpoints
+  ``web.admin.<page>``), whose one guard lets only admins in.
 - the ``designer_*`` modules: the browser designer.
 
 What every area shares stays here: :mod:`~formflow.web.auth` (sign in and out, the
@@ -40,6 +41,7 @@ from formflow.web.account import delegations, notifications, profile  # noqa: F4
 from formflow.web.admin import (  # noqa: F401
     audit,
     automations,
+    costs,
     departments,
     organisation,
     plugins,
@@ -69,6 +71,7 @@ from formflow.web.records import (  # noqa: F401
 )
 from formflow.web.setup import init_web
 
+web.register_blueprint(admin_area.admin)  # nested: the sign-in wall and error pages apply
 web.record_once(lambda state: init_web(state.app))
 
 __all__ = ["web"]

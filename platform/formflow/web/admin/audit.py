@@ -9,15 +9,14 @@ from flask_babel import gettext as _
 
 from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render, field_errors
+from formflow.web.admin_area import admin, admin_render, field_errors
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 
 FILTERS = ("action", "actor", "since", "until")
 
 
-@web.get("/admin/audit")
-def admin_audit():
+@admin.get("/audit")
+def audit():
     user = signed_in()
     filters = {name: request.args.get(name, "").strip() for name in FILTERS}
     context = {"filters": filters, "actions": get_runtime().admin_log.actions, "errors": {},

@@ -9,14 +9,13 @@ from flask_babel import gettext as _
 
 from formflow.automations.log import STATUSES
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render
+from formflow.web.admin_area import admin, admin_render
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 from formflow.web.language import page_language
 
 
-@web.get("/admin/automations")
-def admin_automations():
+@admin.get("/automations")
+def automations():
     user = signed_in()
     runtime = get_runtime()
     status = request.args.get("status", "").strip()

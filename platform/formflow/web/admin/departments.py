@@ -13,26 +13,25 @@ from flask_babel import gettext as _
 from formflow.auth import User
 from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render, department_choices, field_errors, optional
+from formflow.web.admin_area import admin, admin_render, department_choices, field_errors, optional
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 
 
-@web.get("/admin/departments")
-def admin_departments():
+@admin.get("/departments")
+def departments():
     user = signed_in()
     rows = get_runtime().directory.departments(user)
     return admin_render("admin/departments", "departments", [(_("Departments"), None)],
                         rows=rows)
 
 
-@web.get("/admin/departments/new")
-def admin_new_department():
+@admin.get("/departments/new")
+def new_department():
     return _form(signed_in(), None, {"parent": request.args.get("parent")})
 
 
-@web.post("/admin/departments/new")
-def admin_create_department():
+@admin.post("/departments/new")
+def create_department():
     user = signed_in()
     values = _values() | {"code": request.form.get("code", "").strip()}
     try:
@@ -40,11 +39,11 @@ def admin_create_department():
     except ValidationFailed as failed:
         return _form(user, None, values, field_errors(failed), 422)
     flash(_("Created department %(name)s.", name=created.name), "success")
-    return redirect(url_for("web.admin_departments"))
+    return redirect(url_for("web.admin.departments"))
 
 
-@web.get("/admin/departments/<int:department_id>")
-def admin_edit_department(department_id: int):
+@admin.get("/departments/<int:department_id>")
+def edit_department(department_id: int):
     user = signed_in()
     detail = get_runtime().directory.department(user, department_id)
     values = {
@@ -55,8 +54,8 @@ def admin_edit_department(department_id: int):
     return _form(user, department_id, values)
 
 
-@web.post("/admin/departments/<int:department_id>")
-def admin_update_department(department_id: int):
+@admin.post("/departments/<int:department_id>")
+def update_department(department_id: int):
     user = signed_in()
     values = _values()
     try:
@@ -64,7 +63,7 @@ def admin_update_department(department_id: int):
     except ValidationFailed as failed:
         return _form(user, department_id, values, field_errors(failed), 422)
     flash(_("Saved department %(name)s.", name=saved.name), "success")
-    return redirect(url_for("web.admin_departments"))
+    return redirect(url_for("web.admin.departments"))
 
 
 def _values() -> dict[str, Any]:
@@ -84,7 +83,7 @@ def _form(user: User, department_id: int | None, values: dict[str, Any],
     title = detail.department.name if detail else _("New department")
     return admin_render(
         "admin/department_form", "departments",
-        [(_("Departments"), url_for("web.admin_departments")), (title, None)],
+        [(_("Departments"), url_for("web.admin.departments")), (title, None)],
         status=status, detail=detail, values=values, errors=errors or {},
         parents=department_choices(r for r in rows if r.department.id not in below),
     )

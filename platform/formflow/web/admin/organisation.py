@@ -13,9 +13,8 @@ from formflow.errors import ServiceError
 from formflow.http.downloads import download
 from formflow.io.importing import ImportFailed, error_lines
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render
+from formflow.web.admin_area import admin, admin_render
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 from formflow.web.language import page_language
 from formflow.web.records.import_export import forget_upload, keep_upload, pending_upload
 
@@ -23,21 +22,21 @@ from formflow.web.records.import_export import forget_upload, keep_upload, pendi
 PENDING = "organisation"
 
 
-@web.before_app_request
+@admin.before_app_request
 def allow_org_uploads():
     """An organisation file may be larger than other requests."""
-    if request.endpoint == "web.admin_organisation" and request.method == "POST":
+    if request.endpoint == "web.admin.organisation" and request.method == "POST":
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
 
 
-@web.get("/admin/organisation/export.<any(csv, xlsx):file_format>")
-def admin_export_organisation(file_format: str):
+@admin.get("/organisation/export.<any(csv, xlsx):file_format>")
+def export_organisation(file_format: str):
     export = get_runtime().org.export(signed_in(), file_format)
     return download(export.chunks, export.mimetype, export.filename)
 
 
-@web.route("/admin/organisation", methods=["GET", "POST"])
-def admin_organisation():
+@admin.route("/organisation", methods=["GET", "POST"])
+def organisation():
     """The download links and the upload form; a posted file is checked (dry run)."""
     user = signed_in()
     get_runtime().org.require_admin(user)
@@ -52,8 +51,8 @@ def admin_organisation():
     return _page(context)
 
 
-@web.post("/admin/organisation/confirm")
-def admin_confirm_organisation():
+@admin.post("/organisation/confirm")
+def confirm_organisation():
     """Import the checked file for real."""
     user = signed_in()
     token = request.form.get("token", "")
@@ -72,7 +71,7 @@ def admin_confirm_organisation():
     if result.without_password:
         flash(_("New users have no password and cannot sign in until one is set: "
                 "%(names)s", names=", ".join(result.without_password)), "warning")
-    return redirect(url_for("web.admin_organisation"))
+    return redirect(url_for("web.admin.organisation"))
 
 
 def _check(user, data: bytes) -> dict:

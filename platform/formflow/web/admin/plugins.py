@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 
 from formflow.plugins.report import describe_plugins
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render
+from formflow.web.admin_area import admin, admin_render
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 from formflow.web.language import page_language
 
 
-@web.get("/admin/plugins")
-def admin_plugins():
+@admin.get("/plugins")
+def plugins():
     runtime = get_runtime()
     plugins = describe_plugins(signed_in(), runtime.plugins, runtime.jobs, page_language())
     return admin_render(

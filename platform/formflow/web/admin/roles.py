@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 
 from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render, field_errors
+from formflow.web.admin_area import admin, admin_render, field_errors
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 
 
 def _page(status: int = 200, **context):
@@ -21,13 +20,13 @@ def _page(status: int = 200, **context):
                         **context)
 
 
-@web.get("/admin/roles")
-def admin_roles():
+@admin.get("/roles")
+def roles():
     return _page()
 
 
-@web.post("/admin/roles/<role>/members")
-def admin_add_role_member(role: str):
+@admin.post("/roles/<role>/members")
+def add_role_member(role: str):
     user = signed_in()
     username = request.form.get("username", "").strip()
     try:
@@ -35,11 +34,11 @@ def admin_add_role_member(role: str):
     except ValidationFailed as failed:
         return _page(422, failed_role=role, username=username, errors=field_errors(failed))
     flash(_("%(user)s now has the role %(role)s.", user=member.username, role=role), "success")
-    return redirect(url_for("web.admin_roles", _anchor=f"role-{role}"))
+    return redirect(url_for("web.admin.roles", _anchor=f"role-{role}"))
 
 
-@web.post("/admin/roles/<role>/members/<int:user_id>/remove")
-def admin_remove_role_member(role: str, user_id: int):
+@admin.post("/roles/<role>/members/<int:user_id>/remove")
+def remove_role_member(role: str, user_id: int):
     user = signed_in()
     try:
         get_runtime().directory.remove_from_role(user, role, user_id)
@@ -48,4 +47,4 @@ def admin_remove_role_member(role: str, user_id: int):
             flash(" ".join(messages), "error")
     else:
         flash(_("Removed the role %(role)s.", role=role), "success")
-    return redirect(url_for("web.admin_roles", _anchor=f"role-{role}"))
+    return redirect(url_for("web.admin.roles", _anchor=f"role-{role}"))

@@ -14,15 +14,14 @@ from formflow.auth import User
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import LANGUAGES
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render, department_choices, field_errors, optional
+from formflow.web.admin_area import admin, admin_render, department_choices, field_errors, optional
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 
 PER_PAGE = 50
 
 
-@web.get("/admin/users")
-def admin_users():
+@admin.get("/users")
+def users():
     user = signed_in()
     text = request.args.get("q", "").strip()
     page = request.args.get("page", "1")
@@ -33,13 +32,13 @@ def admin_users():
                         partial="admin/_user_results", listing=listing, q=text)
 
 
-@web.get("/admin/users/new")
-def admin_new_user():
+@admin.get("/users/new")
+def new_user():
     return _form(signed_in(), None, {"active": True, "roles": []})
 
 
-@web.post("/admin/users/new")
-def admin_create_user():
+@admin.post("/users/new")
+def create_user():
     user = signed_in()
     values = _values() | {"username": request.form.get("username", "").strip(),
                           "password": request.form.get("password", "")}
@@ -48,18 +47,18 @@ def admin_create_user():
     except ValidationFailed as failed:
         return _form(user, None, values, field_errors(failed), 422)
     flash(_("Created user %(name)s.", name=created.username), "success")
-    return redirect(url_for("web.admin_users", q=created.username))
+    return redirect(url_for("web.admin.users", q=created.username))
 
 
-@web.get("/admin/users/<int:user_id>")
-def admin_edit_user(user_id: int):
+@admin.get("/users/<int:user_id>")
+def edit_user(user_id: int):
     user = signed_in()
     found = get_runtime().directory.user(user, user_id)
     return _form(user, found, _values_of(found))
 
 
-@web.post("/admin/users/<int:user_id>")
-def admin_update_user(user_id: int):
+@admin.post("/users/<int:user_id>")
+def update_user(user_id: int):
     user = signed_in()
     directory = get_runtime().directory
     values = _values()
@@ -69,11 +68,11 @@ def admin_update_user(user_id: int):
         found = directory.user(user, user_id)
         return _form(user, found, values, field_errors(failed), 422)
     flash(_("Saved user %(name)s.", name=saved.username), "success")
-    return redirect(url_for("web.admin_edit_user", user_id=user_id))
+    return redirect(url_for("web.admin.edit_user", user_id=user_id))
 
 
-@web.post("/admin/users/<int:user_id>/password")
-def admin_reset_password(user_id: int):
+@admin.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
     user = signed_in()
     directory = get_runtime().directory
     try:
@@ -85,11 +84,11 @@ def admin_reset_password(user_id: int):
                      status=422)
     found = directory.user(user, user_id)
     flash(_("Set a new password for %(name)s.", name=found.username), "success")
-    return redirect(url_for("web.admin_edit_user", user_id=user_id))
+    return redirect(url_for("web.admin.edit_user", user_id=user_id))
 
 
-@web.post("/admin/users/<int:user_id>/tokens/<int:token_id>/revoke")
-def admin_revoke_token(user_id: int, token_id: int):
+@admin.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+def revoke_token(user_id: int, token_id: int):
     user = signed_in()
     try:
         get_runtime().directory.revoke_token(user, user_id, token_id)
@@ -97,7 +96,7 @@ def admin_revoke_token(user_id: int, token_id: int):
         flash(_("No such token."), "error")
     else:
         flash(_("The token has been revoked."), "success")
-    return redirect(url_for("web.admin_edit_user", user_id=user_id))
+    return redirect(url_for("web.admin.edit_user", user_id=user_id))
 
 
 def _values() -> dict[str, Any]:
@@ -135,7 +134,7 @@ def _form(user: User, found: User | None, values: dict[str, Any],
     title = found.username if found else _("New user")
     return admin_render(
         "admin/user_form", "users",
-        [(_("Users"), url_for("web.admin_users")), (title, None)],
+        [(_("Users"), url_for("web.admin.users")), (title, None)],
         status=status, found=found, values=values, errors=errors or {},
         tokens=directory.tokens(user, found.id) if found else [],
         roles=directory.roles(user),

@@ -1,6 +1,6 @@
 """The requester's rating of a finished case, from the record page's rating card
-(``templates/records/_rating.html``), and the admin page of hourly costs per role
-(``/admin/costs``).  :class:`formflow.insights.feedback.FeedbackService` decides."""
+(``templates/records/_rating.html``).  :class:`formflow.insights.feedback.FeedbackService`
+decides."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin_render, field_errors
+from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.records.entities import entity_or_404
@@ -33,32 +33,3 @@ def rate_record(app: str, entity: str, record_id: int):
     return redirect(url_for("web.view_record", app=app, entity=entity, record_id=record_id,
                             _anchor="rating"))
 
-
-def _costs_page(status: int = 200, values=None, errors=None):
-    user = signed_in()
-    runtime = get_runtime()
-    rows = runtime.directory.roles(user)
-    costs = runtime.feedback.costs(user)
-    if values is None:
-        values = {role: str(cost) for role, cost in costs.items()}
-    return admin_render("admin/costs", "costs", [(_("Hourly costs"), None)], status=status,
-                        rows=rows, values=values, errors=errors or {})
-
-
-@web.get("/admin/costs")
-def admin_costs():
-    return _costs_page()
-
-
-@web.post("/admin/costs")
-def admin_save_costs():
-    user = signed_in()
-    runtime = get_runtime()
-    roles = [row.name for row in runtime.directory.roles(user)]
-    values = {role: request.form.get(f"cost-{role}", "") for role in roles}
-    try:
-        runtime.feedback.set_costs(user, values, roles)
-    except ValidationFailed as failed:
-        return _costs_page(422, values, field_errors(failed))
-    flash(_("Hourly costs saved."), "success")
-    return redirect(url_for("web.admin_costs"))
