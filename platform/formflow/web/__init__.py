@@ -21,11 +21,13 @@ frame of every page, error pages, the home page); :mod:`~formflow.web.rendering`
 :mod:`~formflow.web.language`, :mod:`~formflow.web.redirects`,
 :mod:`~formflow.web.csrf` and :mod:`~formflow.web.headers`.
 
-Registering the blueprint sets up sign-in and translations on the app
-(:func:`formflow.web.setup.init_web`).
+:func:`init_app` registers the blueprint and sets up the templates, sign-in and
+translations on the app (:func:`formflow.web.setup.init_web`).
 """
 
 from __future__ import annotations
+
+from flask import Flask
 
 from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
     admin_area,
@@ -72,6 +74,10 @@ from formflow.web.records import (  # noqa: F401
 from formflow.web.setup import init_web
 
 web.register_blueprint(admin_area.admin)  # nested: the sign-in wall and error pages apply
-web.record_once(lambda state: init_web(state.app))
 
-__all__ = ["web"]
+__all__ = ["init_app", "web"]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(web)
+    init_web(app)

@@ -1,4 +1,5 @@
-"""What the pages need on the app: Flask-Login, Flask-Babel and the template helpers."""
+"""What the pages need on the app: the template folders (plugins' before
+``templates/``), Flask-Login, Flask-Babel and the template helpers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
+from jinja2 import ChoiceLoader, FileSystemLoader
 
+from formflow.runtime import Runtime
 from formflow.web.auth import load_account
 from formflow.web.language import babel_locale, babel_timezone
 from formflow.web.records import display
@@ -18,6 +21,12 @@ TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 
 
 def init_web(app: Flask) -> None:
+    runtime: Runtime = app.extensions["formflow"]
+    plugin_templates = runtime.plugins.template_folders()
+    if plugin_templates:
+        app.jinja_loader = ChoiceLoader(
+            [FileSystemLoader(plugin_templates), FileSystemLoader(app.template_folder)]
+        )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
