@@ -8,7 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from formflow.demo.company import USERS
-from formflow.demo.oa_values import (
+
+from .values import (
     ADMIN_STAFF,
     DIRECTOR,
     FINANCE,
