@@ -9,7 +9,7 @@ import pytest
 
 from formflow.design.diff import describe_changes
 from formflow.design.operations import OperationError, apply_ops
-from formflow.metadata.checker import DEFAULT_FIELD_TYPES
+from formflow.fields import builtin_registry
 from formflow.metadata.loader import check_site_app
 from formflow.metadata.model import Model
 
@@ -44,7 +44,7 @@ def documents() -> dict:
 def run(*ops, published=None) -> dict:
     result = apply_ops(documents(), list(ops), published=published)
     _, problems = check_site_app(Model(apps=MappingProxyType({})), "fleet", result,
-                                 field_types=DEFAULT_FIELD_TYPES)
+                                 field_types=builtin_registry())
     assert [str(p) for p in problems if not p.is_warning] == []
     return result
 

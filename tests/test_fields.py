@@ -20,7 +20,7 @@ from formflow.metadata.loader import load
 from helpers import LAB
 
 REGISTRY = builtin_registry()
-MODEL = load([LAB], field_types=list(REGISTRY), functions=list(BUILTIN_FUNCTIONS))
+MODEL = load([LAB], field_types=REGISTRY, functions=list(BUILTIN_FUNCTIONS))
 SAMPLE = MODEL.entity("lab.sample")
 FIELDS = [f for f in SAMPLE.fields if not f.is_table] + list(SAMPLE.field("lines").fields)
 FIELD_IDS = [f"{f.name}:{f.type}" for f in FIELDS]

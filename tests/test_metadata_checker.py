@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from formflow.metadata.checker import DEFAULT_FIELD_TYPES, check
+from formflow.fields import Registry, builtin_registry
+from formflow.fields.choices import SelectType
+from formflow.metadata.checker import check
 from formflow.metadata.loader import collect_problems, load
 from formflow.metadata.model import App, Entity, Field, Label, Model, Option
 from formflow.metadata.problems import Problem
@@ -1085,7 +1087,7 @@ def test_several_problems_are_all_reported(tmp_path):
 @pytest.mark.parametrize("folder", ["hr_example", "shop"])
 def test_scenario_apps_check_cleanly(folder):
     model = load([VALID / folder])
-    assert check(model, field_types=DEFAULT_FIELD_TYPES) == []
+    assert check(model, field_types=builtin_registry()) == []
 
 
 def test_check_works_on_a_model_built_in_code():
@@ -1101,7 +1103,7 @@ def test_check_works_on_a_model_built_in_code():
         source="app/entities/thing.json",
     )
     model = Model(apps={"app": App("app", Label.of("App"), entities={"thing": entity})})
-    problems = check(model, field_types={"text", "select", "link"})
+    problems = check(model, field_types=registry_of("text", "select", "link"))
     assert [(p.path, p.message) for p in problems] == [
         ("fields/0/name", "'_hidden' is reserved for system fields"),
         ("fields/1/options/1", "duplicate option 'a'"),
@@ -1109,9 +1111,46 @@ def test_check_works_on_a_model_built_in_code():
     ]
 
 
+def registry_of(*names, extra=()):
+    """A field-type registry holding the built-in types ``names`` and ``extra`` ones."""
+    registry, builtin = Registry(), builtin_registry()
+    for name in names:
+        registry.register(builtin[name])
+    for field_type in extra:
+        registry.register(field_type)
+    return registry
+
+
+class ColourType(SelectType):
+    """A plugin's type with options of its own (a colour picked from a palette)."""
+
+    name = "colour"
+
+
+def test_a_plugin_type_with_options_is_checked_as_its_registry_entry_says():
+    entity = Entity(
+        name="thing", app="app", label=Label.of("Thing"),
+        fields=(
+            Field("bare", "colour", Label.of("Bare")),
+            Field("twice", "colour", Label.of("Twice"),
+                  options=(Option("red", Label.of("Red")),) * 2),
+            Field("odd", "colour", Label.of("Odd"), options=(Option("red", Label.of("Red")),),
+                  default="blue"),
+        ),
+        source="app/entities/thing.json",
+    )
+    model = Model(apps={"app": App("app", Label.of("App"), entities={"thing": entity})})
+    problems = check(model, field_types=registry_of("text", extra=[ColourType()]))
+    assert [(p.path, p.message) for p in problems] == [
+        ("fields/0", "a colour field needs 'options'"),
+        ("fields/1/options/1", "duplicate option 'red'"),
+        ("fields/2/default", "'blue' is not one of the options"),
+    ]
+
+
 def test_unknown_types_are_checked_against_the_types_given():
     model = load([VALID / "shop"])
-    problems = check(model, field_types=DEFAULT_FIELD_TYPES - {"rating"})
+    problems = check(model, field_types=registry_of(*(set(builtin_registry()) - {"rating"})))
     assert [(p.file, p.path) for p in problems] == [("shop/entities/product.json", "fields/7/type")]
 
 

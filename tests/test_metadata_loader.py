@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from formflow.fields import builtin_registry
+from formflow.fields.text import TextType
 from formflow.metadata.loader import collect_problems, find_app_folders, humanize, load
 from formflow.metadata.model import Approval, Assignee, FormSection, ListView, Model, Option
 from formflow.metadata.problems import MetadataError
@@ -256,6 +258,12 @@ def test_collect_problems_never_raises(tmp_path):
     assert problem.file == "crm/app.json"
 
 
+class SignatureType(TextType):
+    """A plugin's field type."""
+
+    name = "signature"
+
+
 def test_plugin_field_types_and_functions_are_accepted_when_given(tmp_path):
     documents = minimal_app()
     documents["entities/customer.json"]["fields"].append(
@@ -263,7 +271,8 @@ def test_plugin_field_types_and_functions_are_accepted_when_given(tmp_path):
     )
     write_app(tmp_path, "crm", documents)
     assert len(collect_problems([tmp_path])) == 2
-    types = {"text", "signature"}
+    types = builtin_registry()
+    types.register(SignatureType())
     assert collect_problems([tmp_path], field_types=types, functions=["vat"]) == []
 
 

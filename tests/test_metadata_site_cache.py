@@ -8,7 +8,7 @@ from types import MappingProxyType
 import pytest
 
 from formflow.design.operations import apply_ops
-from formflow.metadata.checker import DEFAULT_FIELD_TYPES
+from formflow.fields import builtin_registry
 from formflow.metadata.loader import check_site_app
 from formflow.metadata.model import Model
 from formflow.metadata.schema import validate_document
@@ -40,7 +40,7 @@ EDITS = [
 
 
 def check(documents, cache=None):
-    return check_site_app(EMPTY, "shop", documents, field_types=DEFAULT_FIELD_TYPES,
+    return check_site_app(EMPTY, "shop", documents, field_types=builtin_registry(),
                           cache=cache)[1]
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from formflow.metadata.loader import build_process
-from formflow.web.diagram import diagram, fit, layout, svg, text_width
+from formflow.web.process.diagram import diagram, fit, layout, svg, text_width
 from process_helpers import PROCESS_APPS
 
 

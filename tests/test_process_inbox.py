@@ -204,7 +204,7 @@ def test_the_chain_leaves_out_the_requester_and_names_the_stand_in(
 
 
 def test_each_tab_shows_a_page_at_a_time(flow, staff, as_user, monkeypatch):
-    monkeypatch.setattr("formflow.web.inbox.PER_PAGE", 2)
+    monkeypatch.setattr("formflow.web.process.inbox.PER_PAGE", 2)
     ids = [leave(flow, staff) for _ in range(3)]
     boss = as_user("boss")
     first = html_of(boss.get("/inbox"))

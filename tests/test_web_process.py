@@ -192,7 +192,7 @@ def test_the_notifications_page_lists_them_linking_to_the_record(flow, staff, as
 
 
 def test_the_notifications_page_shows_a_page_at_a_time(flow, staff, as_user, monkeypatch):
-    monkeypatch.setattr("formflow.web.notifications_view.SHOWN", 2)
+    monkeypatch.setattr("formflow.web.account.notifications.SHOWN", 2)
     for _ in range(3):
         leave(flow, staff)
     boss = as_user("boss")

@@ -68,7 +68,7 @@ def check_command(paths: tuple[str, ...]) -> None:
     overlays = {} if paths else read_at(settings["DATABASE_URL"], published_overlays)
     checked = OverlaidApps(overlays)
     problems = collect_problems(
-        targets, field_types=list(field_types), functions=list(functions), warnings=True,
+        targets, field_types=field_types, functions=list(functions), warnings=True,
         site_apps=site_apps, adjust=checked,
     )
     for problem in problems:

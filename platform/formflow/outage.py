@@ -11,12 +11,11 @@ died with its connection.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, Response, request
 
-from formflow.api.problems import is_api_request, problem
+from formflow.api.problems import api_language, is_api_request, problem
 from formflow.i18n import Message
 from formflow.storage.database import is_outage
 from formflow.web.shell import outage_page
@@ -26,7 +25,7 @@ RETRY_AFTER = 5
 log = logging.getLogger(__name__)
 
 
-def register_outage_handler(app: Flask, language: Callable[[], str]) -> None:
+def init_app(app: Flask) -> None:
     @app.errorhandler(sa.exc.DBAPIError)
     @app.errorhandler(sa.exc.TimeoutError)
     def on_database_error(error: sa.exc.SQLAlchemyError) -> Response:
@@ -36,7 +35,7 @@ def register_outage_handler(app: Flask, language: Callable[[], str]) -> None:
                     getattr(error, "orig", None) or error)
         message = Message("database_unavailable")
         if is_api_request():
-            response = problem(503, message.render(language()))
+            response = problem(503, message.render(api_language()))
         else:
             response = outage_page(message)
         response.headers["Retry-After"] = str(RETRY_AFTER)

@@ -82,7 +82,7 @@ class MetadataReloader:
             self.on_reload(runtime)
 
 
-def watch_metadata(app: Flask, on_reload: Callable[[Runtime], object]) -> MetadataReloader:
+def init_app(app: Flask, on_reload: Callable[[Runtime], object]) -> MetadataReloader:
     """Check for newly published metadata before each request."""
     reloader = MetadataReloader(app.config["METADATA_CHECK_SECONDS"], on_reload=on_reload)
     app.before_request(lambda: reloader.refresh(current_app))

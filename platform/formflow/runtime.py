@@ -244,7 +244,7 @@ class Runtime:
         providing one of its field types was removed, say) is left out with an error in
         the log, so the other apps keep working; broken file apps stop the start."""
         def model() -> Model:
-            return load(self.settings["METADATA_PATH"], field_types=list(self.field_types),
+            return load(self.settings["METADATA_PATH"], field_types=self.field_types,
                         functions=list(self.functions), site_apps=self.site_apps,
                         adjust=self._overlaid)
 

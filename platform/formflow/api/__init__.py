@@ -1,4 +1,7 @@
-"""The REST API blueprint (``/api/v1``) and its OpenAPI document."""
+"""The REST API blueprint (``/api/v1``) and its OpenAPI document; :func:`init_app`
+registers it with its problem+json error answers."""
+
+from flask import Flask
 
 from formflow.api import (
     admin_routes,  # noqa: F401  (the working calendar)
@@ -10,6 +13,12 @@ from formflow.api import (
     plugin_routes,  # noqa: F401  (plugin record actions, plugin list)
     process_routes,  # noqa: F401  (registers the process routes)
 )
+from formflow.api.problems import register_problem_handlers
 from formflow.api.routes import api
 
-__all__ = ["api"]
+__all__ = ["api", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(api)
+    register_problem_handlers(app)

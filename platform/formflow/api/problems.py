@@ -3,10 +3,11 @@ validation errors ``errors: {"field": ["message"]}`` in the caller's language.""
 
 from __future__ import annotations
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from formflow.errors import ServiceError, ValidationFailed
+from formflow.http.language import request_language
 from formflow.i18n import Message, render_errors
 
 TITLES = {
@@ -39,12 +40,17 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def register_problem_handlers(app: Flask, language) -> None:
+def api_language() -> str:
+    """The language of an API answer: the calling user's, else the browser's."""
+    return request_language(g.get("api_user"))
+
+
+def register_problem_handlers(app: Flask) -> None:
     """Answer every error under /api/ with problem+json (HTML pages keep their own)."""
 
     @app.errorhandler(ServiceError)
     def on_service_error(error: ServiceError):
-        return service_problem(error, language())
+        return service_problem(error, api_language())
 
     @app.errorhandler(HTTPException)
     def on_http_error(error: HTTPException):
@@ -52,8 +58,8 @@ def register_problem_handlers(app: Flask, language) -> None:
             return error
         status = error.code or 500
         detail = {
-            404: Message("not_found").render(language()),
-            413: _too_large().render(language()),
+            404: Message("not_found").render(api_language()),
+            413: _too_large().render(api_language()),
         }.get(status, error.description or "")
         return problem(status, detail)
 

@@ -117,6 +117,10 @@ class Directory:
         #: deactivates a user (the process engine hands their open tasks on).
         self.on_deactivate = on_deactivate
 
+    def require_admin(self, actor: User) -> None:
+        """Refuse (:class:`Forbidden`) anyone but an admin: the admin area's guard."""
+        _require_admin(actor)
+
     def summary(self, actor: User) -> dict[str, int]:
         """Counts for the admin area's front page: ``users``, ``active``, ``departments``."""
         _require_admin(actor)

@@ -4,7 +4,8 @@ Departments with heads and managers, about thirty people across every role, hund
 customers and products and thousands of records: most written in bulk through the
 records layer's checks (:mod:`formflow.demo.bulk`), a representative share created and
 moved through the services, so that every process has records in every state, with open
-tasks (some of them overdue), copies and history.  One module per app.
+tasks (some of them overdue), copies and history.  Each app's own data is a module next
+to its metadata (``metadata/apps/<app>/demo.py``, found by :mod:`formflow.demo.apps`).
 
 Loading twice is harmless: the data is loaded once (a second run finds the demo
 company and leaves everything as it is); :func:`reset` empties the database to start
@@ -24,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from formflow.demo import crm, hr, inventory, oa, warehouse
+from formflow.demo.apps import demo_modules
 from formflow.demo.bulk import Live, Loader, backdate, sample_pdf, store_file
 from formflow.demo.company import (
     ADMIN_PASSWORD,
@@ -42,15 +43,16 @@ from formflow.runtime import Runtime
 
 __all__ = ["ADMIN_PASSWORD", "DEMO_PASSWORD", "USERS", "DemoIncomplete", "load_demo", "reset"]
 
-#: The apps in loading order (inventory needs crm's customers and the warehouses, the
-#: warehouse documents need inventory's orders).
-MODULES = (
-    ("crm", crm),
-    ("warehouse masters", warehouse.masters),
-    ("inventory", inventory),
-    ("warehouse", warehouse),
-    ("hr", hr),
-    ("oa", oa),
+#: The steps in loading order: (what the progress line says, the app, the part of its
+#: demo module; None: the module itself).  Inventory needs crm's customers and the
+#: warehouses, the warehouse documents need inventory's orders.
+STEPS = (
+    ("crm", "crm", None),
+    ("warehouse masters", "warehouse", "masters"),
+    ("inventory", "inventory", None),
+    ("warehouse", "warehouse", None),
+    ("hr", "hr", None),
+    ("oa", "oa", None),
 )
 
 
@@ -159,15 +161,16 @@ def load_demo(
     )
     demo.data["customers_wanted"] = customers
     demo.store_samples()
+    steps = demo_steps(runtime)
     with runtime.db.write() as conn:
         loader = Loader(runtime, conn, users)
-        for name, module in MODULES:
+        for name, module in steps:
             clock_started, before = time.monotonic(), Counter(loader.counts)
             module.bulk(demo, loader)
             _report(progress, name, loader.counts - before, clock_started)
         loader.flush()
     live = Live(runtime, users)
-    for name, module in MODULES:
+    for name, module in steps:
         clock_started, before = time.monotonic(), len(live.made)
         module.live(demo, live)
         made = Counter(entity for entity, _ in live.made[before:])
@@ -180,6 +183,14 @@ def load_demo(
         f"written in bulk, {len(live.made)} through the services."
     )
     return True
+
+
+def demo_steps(runtime: Runtime) -> list[tuple[str, Any]]:
+    """:data:`STEPS` with the demo modules of the apps on the metadata path (a step whose
+    app has no demo module is left out)."""
+    modules = demo_modules(runtime.settings["METADATA_PATH"])
+    return [(name, module if part is None else getattr(module, part))
+            for name, app, part in STEPS if (module := modules.get(app)) is not None]
 
 
 def _report(progress, step: str, counts: Counter, started: float) -> None:

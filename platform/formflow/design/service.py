@@ -147,7 +147,7 @@ class DesignService:
         remembered = self._remembered(app)
         with remembered.lock:
             return check_site_app(self.runtime.model, app, documents,
-                                  field_types=list(self.runtime.field_types),
+                                  field_types=self.runtime.field_types,
                                   functions=list(self.runtime.functions),
                                   cache=remembered.cache)
 

@@ -5,20 +5,26 @@ expressions parse and name existing fields, computed fields form no cycle, and e
 process graph passes the lint: known states, everything reachable, a way out of
 every state, a final state within reach, no shadowed branches.  Every problem names
 the file and the JSON path of the offending key.
+
+What a field type accepts is the type's to say: the checker asks the field-type
+registry it is given (:mod:`formflow.fields`, with the plugins' types) whether a type
+exists, which properties it requires, and what values its fields hold.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from functools import partial
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from formflow.expressions import ExpressionError, compile_expression
 from formflow.metadata.automation_lint import AutomationLint, loop_problems
 from formflow.metadata.compute_graph import compute_graph, computed_nodes
 from formflow.metadata.dashboard_lint import dashboard_problems
 from formflow.metadata.expression_types import field_lookup, type_problems
+from formflow.metadata.field_shape import field_shape
 from formflow.metadata.model import (
     CANCELLED,
     SYSTEM_FIELDS,
@@ -31,14 +37,9 @@ from formflow.metadata.problems import Problem
 from formflow.metadata.problems import hint as _hint
 from formflow.metadata.process_lint import ProcessLint
 
-DEFAULT_FIELD_TYPES = frozenset(
-    {
-        *("text", "textarea", "integer", "decimal", "money", "percent", "boolean"),
-        *("date", "datetime", "time", "select", "multiselect", "link", "table"),
-        *("user", "department", "email", "phone", "url", "file", "image", "rating"),
-    }
-)
-CHOICE_TYPES = frozenset({"select", "multiselect"})
+if TYPE_CHECKING:
+    from formflow.fields import FieldType
+
 DATE_TOKENS = frozenset({"YYYY", "YY", "MM", "DD"})
 MAX_SEQ_DIGITS = 12
 #: List columns, filters and sort may name these besides the entity's fields.
@@ -52,7 +53,7 @@ _SEQ = re.compile(r"seq(?::(.*))?")
 def check(
     model: Model,
     *,
-    field_types: Collection[str],
+    field_types: Mapping[str, FieldType],
     functions: Collection[str] = (),
     broken: Collection[str] = (),
     warnings: bool = False,
@@ -60,6 +61,8 @@ def check(
     memo: Callable[..., list[Problem]] | None = None,
 ) -> list[Problem]:
     """Every semantic problem in ``model``, sorted; warnings too when ``warnings``.
+
+    ``field_types`` is the field-type registry (name → :class:`FieldType`).
 
     ``broken`` holds names ("app", "app.entity", "app.process") whose documents
     failed to load; references to them are not reported a second time.  ``only``:
@@ -75,12 +78,14 @@ class _Checker:
     def __init__(
         self,
         model: Model,
-        field_types: Collection[str],
+        field_types: Mapping[str, FieldType],
         functions: Collection[str],
         broken: Collection[str],
     ):
         self.model = model
-        self.field_types = frozenset(field_types)
+        self.field_types = field_types
+        #: The names of the known types (what an earlier check's answer depends on).
+        self.type_names = frozenset(field_types)
         self.functions = tuple(functions)
         self.broken = frozenset(broken)
         self.roles = model.roles
@@ -260,7 +265,7 @@ class _Checker:
                     f"{at}/type",
                     f"unknown field type {field.type!r}" + _hint(field.type, self.field_types),
                 )
-            yield from self.field_shape(field, at)
+            yield from field_shape(field, self.field_types, at)
             yield from self.link_messages(field, fields, at)
             for key in ("read_roles", "write_roles"):
                 for j, role in enumerate(getattr(field, key) or ()):
@@ -292,30 +297,6 @@ class _Checker:
                     yield at, "a table field needs 'fields': its columns"
                 else:
                     yield from self.fields_messages(entity, field.fields, f"{at}/fields", field)
-
-    def field_shape(self, field: Field, at: str) -> Iterator[tuple[str, str]]:
-        if field.type in CHOICE_TYPES:
-            if not field.options:
-                yield at, f"a {field.type} field needs 'options'"
-            seen: set[str] = set()
-            for j, value in enumerate(field.option_values):
-                if value in seen:
-                    yield f"{at}/options/{j}", f"duplicate option {value!r}"
-                seen.add(value)
-            if field.type == "select" and field.options and field.default not in (None, *seen):
-                yield f"{at}/default", f"{field.default!r} is not one of the options"
-        for low, high in (("min", "max"), ("min_length", "max_length"), ("min_rows", "max_rows")):
-            a, b = getattr(field, low), getattr(field, high)
-            if a is not None and b is not None and _comparable(a, b) and a > b:
-                yield f"{at}/{low}", f"{low} ({a}) is greater than {high} ({b})"
-        precision, scale = field.precision, field.scale
-        if precision is not None and scale is not None and scale > precision:
-            yield f"{at}/scale", f"scale ({scale}) is greater than precision ({precision})"
-        if field.pattern:
-            try:
-                re.compile(field.pattern)
-            except re.error as error:
-                yield f"{at}/pattern", f"invalid regular expression: {error}"
 
     def link_messages(
         self, field: Field, siblings: tuple[Field, ...], at: str
@@ -442,13 +423,6 @@ class _Checker:
         """The name chains ``text`` reads (None when it does not parse)."""
         compiled = self.compile(text)
         return None if isinstance(compiled, ExpressionError) else compiled.references
-
-
-def _comparable(a, b) -> bool:
-    numbers = (int, float)
-    return (isinstance(a, numbers) and isinstance(b, numbers)) or (
-        isinstance(a, str) and isinstance(b, str)
-    )
 
 
 def _pattern_tokens(pattern: str) -> Iterator[str]:

@@ -4,8 +4,9 @@ An app folder holds ``app.json``, ``entities/*.json``, ``processes/*.json`` and
 ``dashboards/*.json`` (``fixtures/`` are read by other parts).  Loading reads every
 document, reports JSON syntax errors and schema problems, checks that names match
 file names and that app names are unique, builds the model from the documents that
-are valid, then runs the semantic checker.  Every problem is collected before
-anything is raised, so one ``formflow check`` run shows all of them.
+are valid, then runs the semantic checker (which asks the field-type registry it is
+given: by default the built-in types).  Every problem is collected before anything is
+raised, so one ``formflow check`` run shows all of them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from formflow.fields import FieldType, builtin_registry
 from formflow.metadata import checker
 from formflow.metadata.automations import build_automations
 from formflow.metadata.building import build_dashboard, build_entity, build_process, label_of
@@ -56,7 +58,7 @@ Adjust = Callable[[str, dict[str, Any]], Mapping[str, Any]]
 def load(
     paths: Iterable[str | Path],
     *,
-    field_types: Collection[str] | None = None,
+    field_types: Mapping[str, FieldType] | None = None,
     functions: Collection[str] = (),
     site_apps: SiteApps | None = None,
     adjust: Adjust | None = None,
@@ -74,7 +76,7 @@ def load(
 def collect_problems(
     paths: Iterable[str | Path],
     *,
-    field_types: Collection[str] | None = None,
+    field_types: Mapping[str, FieldType] | None = None,
     functions: Collection[str] = (),
     warnings: bool = False,
     site_apps: SiteApps | None = None,
@@ -90,7 +92,7 @@ def collect_problems(
 def _load(
     paths: Iterable[str | Path],
     *,
-    field_types: Collection[str] | None,
+    field_types: Mapping[str, FieldType] | None,
     functions: Collection[str],
     site_apps: SiteApps,
     adjust: Adjust | None = None,
@@ -136,7 +138,7 @@ def _load(
     problems.extend(
         checker.check(
             model,
-            field_types=checker.DEFAULT_FIELD_TYPES if field_types is None else field_types,
+            field_types=builtin_registry() if field_types is None else field_types,
             functions=functions,
             broken=broken,
             warnings=True,
@@ -162,7 +164,7 @@ def check_site_app(
     name: str,
     documents: Mapping[str, Any],
     *,
-    field_types: Collection[str],
+    field_types: Mapping[str, FieldType],
     functions: Collection[str] = (),
     cache: DocumentCache | None = None,
 ) -> tuple[Model, list[Problem]]:

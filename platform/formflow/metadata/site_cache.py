@@ -127,7 +127,7 @@ def _dependencies(cache: DocumentCache, checker, entity: Entity) -> tuple[tuple,
     app = checker.model.apps[entity.app]
     process = app.processes.get(entity.process) if entity.process else None
     values = (tuple(sorted(shapes.items(), key=lambda item: item[0])), checker.roles,
-              checker.broken, checker.field_types, checker.functions)
+              checker.broken, checker.type_names, checker.functions)
     return (process,), values
 
 

@@ -7,7 +7,7 @@
   a request id.
 - :mod:`~formflow.ops.gunicorn_conf`: gunicorn hooks for the metrics of several workers.
 
-:func:`init_ops` wires them into the app, and trusts ``X-Forwarded-*`` headers from
+:func:`init_app` wires them into the app, and trusts ``X-Forwarded-*`` headers from
 ``TRUSTED_PROXIES`` reverse proxies.
 """
 
@@ -21,14 +21,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from formflow.ops.health import healthz
 from formflow.ops.metrics import Metrics, method_label, metrics_view
 from formflow.ops.request_log import configure_logging, log_request, request_id
-from formflow.runtime import Runtime
 
 ops = Blueprint("ops", __name__)
 ops.add_url_rule("/healthz", view_func=healthz)
 ops.add_url_rule("/metrics", view_func=metrics_view)
 
 
-def init_ops(app: Flask, runtime: Runtime) -> Metrics:
+def init_app(app: Flask) -> Metrics:
     """Logging, proxy headers, request metrics and the two endpoints; returns the
     metrics, which other parts report to."""
     configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
@@ -43,7 +42,7 @@ def init_ops(app: Flask, runtime: Runtime) -> Metrics:
             x_prefix=proxies,
         )
     metrics = app.extensions["formflow_metrics"] = Metrics()
-    metrics.watch_database(runtime.db)
+    metrics.watch_database(app.extensions["formflow"].db)
     app.before_request(_begin)
     app.after_request(_finish)
     app.teardown_request(_end)

@@ -213,7 +213,7 @@ class ProcessService:
     def act(self, user: User, entity_name: str, record_id: int, name: str,
             payload: Any, *, attachments: Sequence[str] = ()) -> dict[str, Any]:
         """Take action ``name``; ``payload`` is ``{"comment", "values", "state"}``.
-        ``attachments``: keys of stored files (see :mod:`formflow.web.files`) that go
+        ``attachments``: keys of stored files (see :mod:`formflow.web.records.files`) that go
         with the comment, kept on the action's event for readers of the record."""
         entity = self._process_entity(entity_name)
         comment, raw_values, expected_state = _parse_body(payload)

@@ -5,7 +5,7 @@ An upload is stored once per content in the deployment's content store
 the storage key ``<sha256>/<name>`` (:data:`formflow.storage.files.KEY`, where the table
 remembering who uploaded what lives).  Accepted are the types below, by extension;
 images must also look like images.  Who may upload and download is the caller's check
-(:mod:`formflow.web.files`, :mod:`formflow.records.attachments`).
+(:mod:`formflow.web.records.files`, :mod:`formflow.records.attachments`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Stored files: the shape of a storage key, and who has uploaded which content.
 
-An upload is stored once per content (see :mod:`formflow.web.files`); a file field holds
+An upload is stored once per content (see :mod:`formflow.web.records.files`); a file field holds
 its storage key ``<sha256>/<name>``.  Since the key follows from the content, knowing
 it proves nothing: table ``ff_uploads`` remembers who uploaded each content, so that a
 save may attach a file only its uploader (or a reader of a record holding it) may

@@ -1,60 +1,38 @@
 """Server-rendered pages: Jinja templates with htmx for partial updates.
 
-One module per page area, each adding its routes to the ``web`` blueprint:
+The pages are split by area, each module adding its routes to the ``web`` blueprint
+(:mod:`formflow.web.blueprint`):
 
-- :mod:`~formflow.web.auth`: sign in and out (Flask-Login), the sign-in wall, CSRF.
-- :mod:`~formflow.web.shell`: the frame of every page (navigation, language switch,
-  breadcrumbs, flash messages, error pages) and the home page.
-- :mod:`~formflow.web.records_list`: an entity's list and its trash;
-  :mod:`~formflow.web.saved_views`: saving and deleting a user's list views.
-- :mod:`~formflow.web.records_io`: its CSV/XLSX export and the import pages;
-  :mod:`~formflow.web.import_columns`: choosing the field of each imported column;
-  :mod:`~formflow.web.import_jobs_view`: a big file's background import (progress,
-  cancel, resume).
-- :mod:`~formflow.web.records_form`: the create and edit forms and their live preview.
-- :mod:`~formflow.web.records_view`: a record's page, history, delete and restore.
-- :mod:`~formflow.web.process_area` and :mod:`~formflow.web.process_actions`: the
-  record page's process area (diagram, progress, action buttons) and the action dialogs.
-- :mod:`~formflow.web.inbox`, :mod:`~formflow.web.inbox_rows` and
-  :mod:`~formflow.web.inbox_actions`: the inbox tabs, the navigation bar's counts, and
-  deciding tasks from the list.
-- :mod:`~formflow.web.insights_view`: the process catalogue, a process watched live and
-  its figures, and two selections of its cases compared.
-- :mod:`~formflow.web.case_feedback`: the requester's rating of a finished case and the
-  admin page of hourly costs per role.
-- :mod:`~formflow.web.dashboards_view`: dashboards over records;
-  :mod:`~formflow.web.designer_dashboards`: editing them in the designer.
-- :mod:`~formflow.web.notifications_view`: the notifications page and its read marks.
-- :mod:`~formflow.web.pickers`: search-as-you-type choices for link, user and
-  department inputs.
-- :mod:`~formflow.web.files`: uploads (content-addressed under the instance folder) and
-  downloads with permission checks.
-- :mod:`~formflow.web.profile`: the signed-in user's password and API tokens;
-  :mod:`~formflow.web.profile_delegations`: their deputies (委托).
-- :mod:`~formflow.web.record_plugin_actions`: the record page's plugin action buttons.
-- :mod:`~formflow.web.task_reassign`: admins hand a pending task to someone else.
-- :mod:`~formflow.web.admin_area` and the ``admin_*`` modules: the admin area (users,
-  departments, roles, the organisation file, plugins, automations, the audit log), for
-  admins only.
+- :mod:`formflow.web.records`: an entity's list, form, record page, import and export,
+  files, pickers, and how field values are shown and read back from forms.
+- :mod:`formflow.web.process`: the record page's process area and action dialogs, the
+  diagram, the inbox, reassigning a task and rating a finished case.
+- :mod:`formflow.web.insights`: dashboards and process figures.
+- :mod:`formflow.web.account`: the signed-in user's profile, deputies and notifications.
+- :mod:`formflow.web.admin`: the admin area's sections (users, departments, roles, the
+  organisation file, hourly costs, plugins, automations, the audit log), on the
+  ``admin`` blueprint of :mod:`formflow.web.admin_area` (nested in ``web``; endpoints
+  ``web.admin.<page>``), whose one guard lets only admins in.
+- the ``designer_*`` modules: the browser designer (apps, form, conditions, lists and
+  permissions, processes, dashboards, customisations of shipped apps, preview, publish).
 
-Registering the blueprint sets up sign-in and translations on the app
-(:func:`formflow.web.setup.init_web`).
+What every area shares stays here: :mod:`~formflow.web.auth` (sign in and out, the
+sign-in wall, CSRF) and :mod:`~formflow.web.sso`; :mod:`~formflow.web.shell` (the
+frame of every page, error pages, the home page); :mod:`~formflow.web.rendering`,
+:mod:`~formflow.web.language`, :mod:`~formflow.web.redirects`,
+:mod:`~formflow.web.csrf` and :mod:`~formflow.web.headers`.
+
+:func:`init_app` registers the blueprint and sets up the templates, sign-in and
+translations on the app (:func:`formflow.web.setup.init_web`).
 """
 
 from __future__ import annotations
 
+from flask import Flask
+
 from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
     admin_area,
-    admin_audit,
-    admin_automations,
-    admin_departments,
-    admin_org,
-    admin_plugins,
-    admin_roles,
-    admin_users,
     auth,
-    case_feedback,
-    dashboards_view,
     designer_apps,
     designer_dashboards,
     designer_form,
@@ -64,30 +42,48 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     designer_overlays,
     designer_publish,
     designer_settings,
-    files,
-    import_columns,
-    import_jobs_view,
-    inbox,
-    inbox_actions,
-    insights_view,
-    notifications_view,
-    pickers,
-    process_actions,
-    profile,
-    profile_delegations,
-    record_plugin_actions,
-    records_form,
-    records_io,
-    records_list,
-    records_view,
-    saved_views,
     shell,
     sso,
-    task_reassign,
+)
+from formflow.web.account import delegations, notifications, profile  # noqa: F401
+from formflow.web.admin import (  # noqa: F401
+    audit,
+    automations,
+    costs,
+    departments,
+    organisation,
+    plugins,
+    roles,
+    users,
 )
 from formflow.web.blueprint import web
+from formflow.web.insights import dashboards, processes  # noqa: F401
+from formflow.web.process import (  # noqa: F401
+    actions,
+    case_feedback,
+    inbox,
+    inbox_actions,
+    task_reassign,
+)
+from formflow.web.records import (  # noqa: F401
+    files,
+    form,
+    import_columns,
+    import_export,
+    import_jobs,
+    listing,
+    page,
+    pickers,
+    plugin_actions,
+    saved_views,
+)
 from formflow.web.setup import init_web
 
-web.record_once(lambda state: init_web(state.app))
+web.register_blueprint(admin_area.admin)  # nested: the sign-in wall and error pages apply
 
-__all__ = ["web"]
+__all__ = ["init_app", "web"]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(web)
+    init_web(app)

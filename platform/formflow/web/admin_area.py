@@ -1,17 +1,17 @@
-"""The admin area's frame (``/admin``): its front page, the section tabs, and what its
-pages share: reading optional form values and showing a service's validation errors
-beside their inputs.  Every page asks a service that refuses anyone but an admin, so
-others get the 403 page.  The sections live in ``admin_users``, ``admin_departments``,
-``admin_roles``, ``admin_org``, ``admin_plugins``, ``admin_automations`` and
-``admin_audit``; a plugin's own admin page (``/admin/webhooks``) is a tab when the plugin
-registers it (``register_admin_links``)."""
+"""The admin area's frame (``/admin``): the ``admin`` blueprint, nested in ``web`` (so
+the sign-in wall, CSRF check and error pages apply), with one guard before every admin
+page — :meth:`formflow.auth.directory.Directory.require_admin` decides, and anyone but
+an admin gets the 403 page; its front page, the section tabs, and what its pages share:
+reading optional form values and showing a service's validation errors beside their
+inputs.  The sections live in :mod:`formflow.web.admin`; a plugin's own admin page
+(``/admin/webhooks``) is a tab when the plugin registers it (``register_admin_links``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 
 from formflow.auth.directory import DepartmentRow
@@ -21,9 +21,16 @@ from formflow.metadata.model import Label
 from formflow.plugins.report import describe_plugins
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
-from formflow.web.blueprint import web
 from formflow.web.language import page_language
 from formflow.web.rendering import render
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@admin.before_request
+def admins_only() -> None:
+    """Every admin page is for admins: the directory service refuses anyone else."""
+    get_runtime().directory.require_admin(signed_in())
 
 
 @dataclass(frozen=True)
@@ -36,14 +43,14 @@ class Tab:
 def tabs() -> list[Tab]:
     """The admin area's sections, then the plugin pages that exist in this install."""
     found = [
-        Tab("users", _("Users"), url_for("web.admin_users")),
-        Tab("departments", _("Departments"), url_for("web.admin_departments")),
-        Tab("roles", _("Roles"), url_for("web.admin_roles")),
-        Tab("organisation", _("Organisation file"), url_for("web.admin_organisation")),
-        Tab("costs", _("Hourly costs"), url_for("web.admin_costs")),
-        Tab("plugins", _("Plugins"), url_for("web.admin_plugins")),
-        Tab("automations", _("Automations"), url_for("web.admin_automations")),
-        Tab("audit", _("Audit log"), url_for("web.admin_audit")),
+        Tab("users", _("Users"), url_for("web.admin.users")),
+        Tab("departments", _("Departments"), url_for("web.admin.departments")),
+        Tab("roles", _("Roles"), url_for("web.admin.roles")),
+        Tab("organisation", _("Organisation file"), url_for("web.admin.organisation")),
+        Tab("costs", _("Hourly costs"), url_for("web.admin.costs")),
+        Tab("plugins", _("Plugins"), url_for("web.admin.plugins")),
+        Tab("automations", _("Automations"), url_for("web.admin.automations")),
+        Tab("audit", _("Audit log"), url_for("web.admin.audit")),
     ]
     lang = page_language()
     for link in get_runtime().admin_links:  # register_admin_links
@@ -56,7 +63,7 @@ def tabs() -> list[Tab]:
 def admin_render(page: str, section: str | None, crumbs=(), partial: str | None = None,
                  status: int = 200, **context):
     """Render an admin page with the tabs (``section`` is the current one)."""
-    trail = [(_("Administration"), url_for("web.admin_home")), *crumbs]
+    trail = [(_("Administration"), url_for("web.admin.home")), *crumbs]
     return render(page, partial, status=status, tabs=tabs(), section=section, crumbs=trail,
                   **context)
 
@@ -77,8 +84,8 @@ def field_errors(failed: ValidationFailed) -> dict[str, list[str]]:
     return render_errors(failed.errors, page_language())
 
 
-@web.get("/admin")
-def admin_home():
+@admin.get("")
+def home():
     user = signed_in()
     runtime = get_runtime()
     counts = runtime.directory.summary(user)

@@ -48,7 +48,7 @@ from formflow.web.designer_process_table import (
     table_ops,
     transition_rows,
 )
-from formflow.web.diagram import diagram
+from formflow.web.process.diagram import diagram
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 
@@ -70,7 +70,7 @@ def _diagram(app: str, document: dict, lang: str) -> Markup | None:
     try:
         process = build_process(app, document)
         title = text_of(process.label, process.name, lang, {})
-        return Markup(diagram(process, lang=lang, title=title, id_prefix="pb"))  # noqa: S704 - escaped by formflow.web.diagram
+        return Markup(diagram(process, lang=lang, title=title, id_prefix="pb"))  # noqa: S704 - escaped by formflow.web.process.diagram
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 

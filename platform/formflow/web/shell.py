@@ -31,9 +31,9 @@ from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.csrf import csrf_token
-from formflow.web.files import human_size
-from formflow.web.inbox import open_items
 from formflow.web.language import page_language
+from formflow.web.process.inbox import open_items
+from formflow.web.records.files import human_size
 from formflow.web.redirects import local_path_or_empty
 from formflow.web.rendering import is_htmx, render, templates_for
 
