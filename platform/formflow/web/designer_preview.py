@@ -31,13 +31,13 @@ from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
 from formflow.web.designer_model import text
-from formflow.web.records.display import References, display_title, system_field
-from formflow.web.records.entities import column_span, entity_crumbs, entity_or_404, layout
-from formflow.web.records.formdata import raw_from_record
 from formflow.web.headers import PAGE_POLICY
 from formflow.web.language import page_language
 from formflow.web.process.area import labels_for
+from formflow.web.records.display import References, display_title, system_field
+from formflow.web.records.entities import column_span, entity_crumbs, entity_or_404, layout
 from formflow.web.records.form import FormView, _render_form, _zone
+from formflow.web.records.formdata import raw_from_record
 from formflow.web.records.listing import Listing
 from formflow.web.rendering import render
 

@@ -48,8 +48,8 @@ from formflow.web.designer_process_table import (
     table_ops,
     transition_rows,
 )
-from formflow.web.process.diagram import diagram
 from formflow.web.language import page_language
+from formflow.web.process.diagram import diagram
 from formflow.web.rendering import render
 
 DEFAULT_LABEL = {"en": "Approval process", "zh-CN": "审批流程"}
