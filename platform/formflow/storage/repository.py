@@ -100,16 +100,7 @@ def insert_rows(
     (every row with the same columns); returns their ids in the order given."""
     if not rows:
         return []
-    main = tables.main
-    parameters = [dict(columns) for columns, _ in rows]
-    if conn.dialect.name == "sqlite":
-        # SQLite numbers the rows of one INSERT in the order of its VALUES (each the
-        # largest id plus one, under the write lock the transaction holds) but returns
-        # them in any order: sorted, they follow the parameters.
-        ids = sorted(conn.execute(_insert_returning_id(main), parameters).scalars())
-    else:
-        query = sa.insert(main).returning(main.c.id, sort_by_parameter_order=True)
-        ids = list(conn.execute(query, parameters).scalars())
+    ids = insert_returning_ids(conn, tables.main, [dict(columns) for columns, _ in rows])
     for name, table in tables.lines.items():
         lines = [
             {**line, PARENT_COLUMN: record_id, ORDER_COLUMN: index}
@@ -120,6 +111,21 @@ def insert_rows(
             columns = {key for line in lines for key in line}
             conn.execute(sa.insert(table), [{**dict.fromkeys(columns), **line} for line in lines])
     return ids
+
+
+def insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` (every one with the same keys) into a table whose primary key is
+    an integer ``id`` the database assigns, in one statement; their ids, in order."""
+    if not rows:
+        return []
+    if conn.dialect.name == "sqlite":
+        # SQLite numbers the rows of one INSERT in the order of its VALUES (each the
+        # largest id plus one, under the write lock the transaction holds) but returns
+        # them in any order: sorted, they follow the rows.  (Asked to keep the order,
+        # SQLAlchemy would send one statement per row.)
+        return sorted(conn.execute(_insert_returning_id(table), rows).scalars())
+    query = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(query, rows).scalars())
 
 
 def taken_values(
