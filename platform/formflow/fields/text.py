@@ -80,6 +80,10 @@ class TextareaType(TextType):
         return sa.Text()
 
 
+#: One validator for every e-mail value (building one per value is most of the cost).
+_EMAIL = ma.fields.Email()
+
+
 class EmailType(TextType):
     name = "email"
     label = {"en": "Email", "zh-CN": "电子邮箱"}
@@ -93,7 +97,7 @@ class EmailType(TextType):
 
     def coerce(self, field: Field, value: str) -> str:
         try:
-            return ma.fields.Email().deserialize(value)
+            return _EMAIL.deserialize(value)
         except ma.ValidationError:
             raise FieldValueError(Message(self.invalid)) from None
 

@@ -2,10 +2,12 @@
 
 Several workers may run at once, on several machines: each claims the oldest queued job
 in a write transaction (PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``, so two
-workers never take the same job; SQLite: the transaction holds the write lock), then
-imports its file streamed in chunks through :meth:`Importer.run_source` as the user who
-started it, writing the rows done after each chunk and stopping when the job was
-cancelled meanwhile.  Memory does not grow with the file's rows.
+workers never take the same job; SQLite: the transaction holds the write lock), copies
+its file from the database into a temporary file a piece at a time, then imports it
+streamed in chunks (:func:`formflow.io.reading.stream_sheet`) through
+:meth:`Importer.run_source` as the user who started it, writing the rows done after each
+chunk and stopping when the job was cancelled meanwhile.  Neither the file nor its rows
+are ever held whole: memory does not grow with the file.
 
 On SQLite an ``all`` job holds the database's single write lock until it ends, so its
 progress is only written at the end (a cancel waits for it); ``chunks`` jobs report
@@ -15,8 +17,10 @@ progress and stop on cancel after every chunk on both databases.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import sqlalchemy as sa
 
@@ -24,7 +28,15 @@ from formflow.auth.users import get_user
 from formflow.errors import ServiceError
 from formflow.fields.columns import utcnow
 from formflow.i18n import LANGUAGES, Message
-from formflow.io.import_jobs import CANCELLED, DONE, FAILED, QUEUED, RUNNING, import_jobs
+from formflow.io.import_jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    JOB_COLUMNS,
+    QUEUED,
+    RUNNING,
+    import_jobs,
+)
 from formflow.io.importing import ANALYZE_AFTER_ROWS, Importer, ImportFailed, Source, error_lines
 from formflow.io.reading import ReadLimits, stream_sheet
 from formflow.storage.database import Database
@@ -35,6 +47,8 @@ logger = logging.getLogger(__name__)
 CHUNK = 1000
 #: Problem lines kept with a failed job, per language.
 MAX_ERROR_LINES = 200
+#: Bytes of a job's file read from the database at a time.
+PIECE = 1024 * 1024
 
 
 class _Cancelled(Exception):
@@ -48,7 +62,6 @@ class _Claimed:
     entity: str
     mode: str
     key: str | None
-    data: bytes
     resume_row: int | None
 
 
@@ -77,23 +90,24 @@ class ImportWorker:
         """Take the oldest queued job, marking it running."""
         with self.db.write() as conn:
             row = conn.execute(
-                sa.select(import_jobs).where(import_jobs.c.status == QUEUED)
+                sa.select(*JOB_COLUMNS).where(import_jobs.c.status == QUEUED)
                 .order_by(import_jobs.c.id).limit(1).with_for_update(skip_locked=True)
             ).first()
             if row is None:
                 return None
             conn.execute(import_jobs.update().where(import_jobs.c.id == row.id)
                          .values(status=RUNNING, started_at=utcnow()))
-        return _Claimed(row.id, row.user_id, row.entity, row.mode, row.key, bytes(row.data),
-                        row.resume_row)
+        return _Claimed(row.id, row.user_id, row.entity, row.mode, row.key, row.resume_row)
 
     def run(self, job: _Claimed) -> None:
         """Import the job's file; the job ends done, failed or cancelled."""
         try:
-            if job.mode == "chunks":
-                self._run_chunks(job)
-            else:
-                self._run_all(job)
+            with tempfile.TemporaryFile() as file:
+                self._spool(job.id, file)
+                if job.mode == "chunks":
+                    self._run_chunks(job, file)
+                else:
+                    self._run_all(job, file)
         except _Cancelled:
             if job.mode == "all":  # rolled back: no row was imported
                 with self.db.write() as conn:
@@ -107,18 +121,30 @@ class ImportWorker:
             logger.exception("import job %s failed", job.id)
             self._fail(job, {"": [Message("import_job_crashed")]})
 
-    def _run_all(self, job: _Claimed) -> None:
+    def _spool(self, job_id: int, file: BinaryIO) -> None:
+        """Copy the job's file into ``file``, a piece at a time."""
+        data = import_jobs.c.data
+        with self.db.read() as conn:
+            size = conn.execute(sa.select(sa.func.length(data))
+                                .where(import_jobs.c.id == job_id)).scalar_one()
+            for start in range(0, size, PIECE):  # substr counts from 1, in bytes for both
+                piece = conn.execute(sa.select(sa.func.substr(data, start + 1, PIECE))
+                                     .where(import_jobs.c.id == job_id)).scalar_one()
+                file.write(piece)
+        file.seek(0)
+
+    def _run_all(self, job: _Claimed, file: BinaryIO) -> None:
         user = self._user(job)
-        header, header_row, chunks = stream_sheet(job.data, self.limits, self.chunk)
+        header, header_row, chunks = stream_sheet(file, self.limits, self.chunk)
         progress_each = not self.db.is_sqlite  # SQLite: the import holds the write lock
         result = self.importer.run_source(
             user, job.entity, Source(header, header_row, chunks), key=job.key,
             refresh=False, on_chunk=lambda done: self._progress(job.id, done, progress_each))
         self._finish(job, result.created + result.updated, result.rows)
 
-    def _run_chunks(self, job: _Claimed) -> None:
+    def _run_chunks(self, job: _Claimed, file: BinaryIO) -> None:
         user = self._user(job)
-        header, header_row, chunks = stream_sheet(job.data, self.limits, self.chunk)
+        header, header_row, chunks = stream_sheet(file, self.limits, self.chunk)
         with self.db.read() as conn:
             done = conn.execute(sa.select(import_jobs.c.rows_done)
                                 .where(import_jobs.c.id == job.id)).scalar_one()

@@ -46,6 +46,7 @@ from formflow.io.links import CHUNK, resolve_links
 from formflow.io.mapping import map_columns
 from formflow.io.reading import FileTooLarge, ReadLimits, is_filled, read_sheet, sheet_titles
 from formflow.metadata.model import Entity, Field, Model
+from formflow.records.bulk import create_many
 from formflow.records.internal import InternalRecords
 from formflow.records.service import RecordService
 from formflow.storage.database import Database
@@ -211,17 +212,46 @@ class Importer:
         return entity
 
     def _save_rows(self, conn, user, entity, rows, targets, errors, counts) -> bool:
-        """Save each row, counting outcomes; False when the transaction broke."""
-        for number, payload in rows:
+        """Save each row, counting outcomes; False when the transaction broke.  Rows
+        creating a record in a row are created together (see :mod:`formflow.records.bulk`);
+        a row updating one is saved alone, in its turn."""
+        creating: list[Row] = []
+        saver = self.internal.saver_for(conn, user)  # names and linked records: once a chunk
+        for index, (number, payload) in enumerate(rows):
+            last = index == len(rows) - 1
             try:
-                outcome = self._save(conn, user, entity, number, payload,
-                                     targets.get(number), errors)
+                if number not in targets:
+                    creating.append((number, payload))
+                if creating and (last or rows[index + 1][0] in targets):
+                    self._create_rows(conn, user, entity, creating, errors, counts, saver)
+                    creating = []
+                if number in targets:
+                    outcome = self._save(conn, user, entity, number, payload,
+                                         targets[number], errors)
+                    if outcome:
+                        counts[outcome] += 1
             except sa.exc.DBAPIError:  # a concurrent writer broke the transaction
-                errors.setdefault(f"row {number}", []).append(Message("changed_meanwhile"))
+                first = creating[0][0] if creating else number
+                errors.setdefault(f"row {first}", []).append(Message("changed_meanwhile"))
                 return False
-            if outcome:
-                counts[outcome] += 1
         return True
+
+    def _create_rows(self, conn, user, entity, rows: list[Row], errors, counts, saver) -> None:
+        """Create a record from each row (empty cells left to their defaults)."""
+        try:
+            self.records.require(user, entity, "create")
+        except ServiceError as problem:
+            for number, _ in rows:
+                errors.setdefault(f"row {number}", [problem.message])
+            return
+        payloads = [(number, {name: value for name, value in payload.items() if value != ""})
+                    for number, payload in rows]
+        saved, problems = create_many(self.internal, conn, user, entity, payloads, saver)
+        for number, found in problems.items():
+            for path, messages in found.items():
+                errors.setdefault(f"row {number}.{path}" if path else f"row {number}", messages)
+        failed = {path.partition(".")[0] for path in errors}
+        counts["created"] += sum(1 for number in saved if f"row {number}" not in failed)
 
     def check_size(self, size: int) -> None:
         """Refuse a file of ``size`` bytes when it is over the limit."""
@@ -234,22 +264,15 @@ class Importer:
     # -- steps ------------------------------------------------------------------------
 
     def _save(self, conn, user, entity, number, payload, target, errors) -> str | None:
-        """Create or update one row's record; returns what happened, or None when the
-        row has problems (added to ``errors``).  A row with problems found earlier (a
+        """Update the record ``target`` from one row; returns what happened, or None when
+        the row has problems (added to ``errors``).  A row with problems found earlier (a
         link, its key) still runs, so that all its problems are reported."""
         records = self.records
-        failed = any(path.startswith(f"row {number}.") or path == f"row {number}"
-                     for path in errors)
+        failed = _failed(errors, number)
         try:
-            if target is None:
-                records.require(user, entity, "create")
-                filled = {name: value for name, value in payload.items() if value != ""}
-                self.internal.create_in(conn, user, entity, filled)
-                outcome = "created"
-            else:
-                current = records.writable_record(conn, user, entity, target, "update")
-                _, changed = self.internal.update_in(conn, user, entity, current, payload)
-                outcome = "updated" if changed else "unchanged"
+            current = records.writable_record(conn, user, entity, target, "update")
+            _, changed = self.internal.update_in(conn, user, entity, current, payload)
+            outcome = "updated" if changed else "unchanged"
         except ValidationFailed as problems:
             for path, messages in problems.errors.items():
                 errors.setdefault(f"row {number}.{path}" if path else f"row {number}", messages)
@@ -370,6 +393,11 @@ def _link_cells(entity: Entity, rows: list[Row]):
                      for i, line in enumerate(p[table.name]) if line.get(column.name)]
             if cells:
                 yield column, cells
+
+
+def _failed(errors: Errors, number: int) -> bool:
+    """Whether row ``number`` has a problem."""
+    return any(path.startswith(f"row {number}.") or path == f"row {number}" for path in errors)
 
 
 def _cell(cells: list, index: int) -> Any:

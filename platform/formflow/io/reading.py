@@ -17,13 +17,14 @@ is refused before it is parsed.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from formflow.errors import ServiceError
 from formflow.i18n import Message
@@ -76,7 +77,7 @@ def read_sheet(data: bytes, limits: ReadLimits, index: int = 0) -> Sheet:
     FileTooLarge when it goes past one of the ``limits``."""
     if data.startswith(ZIP_MAGIC):
         return _collect(_xlsx_rows(data, limits, index), limits, "xlsx")
-    return _collect(_csv_rows(data), limits, "csv")
+    return _collect(_csv_stream(io.BytesIO(data)), limits, "csv")
 
 
 def sheet_titles(data: bytes) -> list[str]:
@@ -102,11 +103,17 @@ def _collect(rows: Iterator[list[Any]], limits: ReadLimits, kind: str) -> Sheet:
     return Sheet(header, header_row, list(numbered), kind)
 
 
-def stream_sheet(data: bytes, limits: ReadLimits, chunk: int
+def stream_sheet(source: bytes | BinaryIO, limits: ReadLimits, chunk: int
                  ) -> tuple[list[str], int, Iterator[list[tuple[int, list[Any]]]]]:
     """The file's header, its row number and its data rows in chunks of ``chunk``
-    rows, read as they are asked for (the limits apply as in :func:`read_sheet`)."""
-    rows = _xlsx_rows(data, limits) if data.startswith(ZIP_MAGIC) else _csv_rows(data)
+    rows, read as they are asked for (the limits apply as in :func:`read_sheet`).
+    ``source`` may be an open binary file (seekable): it is then read a piece at a
+    time, never whole, so memory stays flat however long the file."""
+    handle = io.BytesIO(source) if isinstance(source, bytes) else source
+    handle.seek(0)
+    is_xlsx = handle.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+    handle.seek(0)
+    rows = _xlsx_rows(handle, limits) if is_xlsx else _csv_stream(handle)
     numbered = _numbered(rows, limits)
     header_row, header = next(numbered)
     return header, header_row, _chunked(numbered, chunk)
@@ -156,16 +163,47 @@ def is_filled(cell: Any) -> bool:
     return cell is not None and str(cell).strip() != ""
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    text = _decode(data)
-    if "\x00" in text:
-        raise UnreadableFile(Message("import_unreadable", {"problem": "NUL"}))
-    reader = csv.reader(_bounded_lines(io.StringIO(text, newline="")))
+def _csv_stream(handle: BinaryIO) -> Iterator[list[str]]:
+    """The rows of a CSV file read a piece at a time, after a first pass over its bytes
+    that picks the encoding and refuses NUL characters."""
+    encoding = _stream_encoding(handle)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    reader = csv.reader(_bounded_lines(text))
     try:
         yield from reader
     except csv.Error as error:
         problem = f"line {reader.line_num}: {error}"
         raise UnreadableFile(Message("import_unreadable", {"problem": problem})) from None
+    finally:
+        text.detach()  # the caller owns the file
+
+
+#: Bytes read at a time when a file is looked over.
+PIECE = 1024 * 1024
+
+
+def _stream_encoding(handle: BinaryIO) -> str:
+    """UTF-8 (with or without a byte-order mark) if the whole file decodes so, else
+    GB 18030; then back to the file's start."""
+    chosen = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while piece := handle.read(PIECE):
+                if b"\x00" in piece:
+                    raise UnreadableFile(Message("import_unreadable", {"problem": "NUL"}))
+                decoder.decode(piece)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        chosen = encoding
+        break
+    handle.seek(0)
+    if chosen is None:
+        raise UnreadableFile(Message("import_unreadable",
+                                     {"problem": "not UTF-8 or GB 18030 text"}))
+    return chosen
 
 
 def _bounded_lines(lines: Iterable[str]) -> Iterator[str]:
@@ -176,27 +214,24 @@ def _bounded_lines(lines: Iterable[str]) -> Iterator[str]:
         yield line
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile(Message("import_unreadable", {"problem": "not UTF-8 or GB 18030 text"}))
-
-
-def _xlsx_rows(data: bytes, limits: ReadLimits, index: int = 0) -> Iterator[list[Any]]:
+def _xlsx_rows(data: bytes | BinaryIO, limits: ReadLimits, index: int = 0
+               ) -> Iterator[list[Any]]:
+    """The rows of the sheet ``index``, read as asked for (openpyxl's read-only mode)."""
     from openpyxl import load_workbook  # imported when needed: most imports are CSV
 
+    handle = io.BytesIO(data) if isinstance(data, bytes) else data
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(0)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(handle)
         expanded = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as error:
         raise UnreadableFile(Message("import_unreadable", {"problem": str(error)[:200]})) from None
-    if expanded > max(MIN_EXPANDED, MAX_EXPANSION * len(data)):
+    if expanded > max(MIN_EXPANDED, MAX_EXPANSION * size):
         raise FileTooLarge(Message("import_unreadable", {"problem": "archive expands too far"}))
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        handle.seek(0)
+        book = load_workbook(handle, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged workbook
         problem = f"{type(error).__name__}: {error}"[:200]
         raise UnreadableFile(Message("import_unreadable", {"problem": problem})) from None

@@ -236,11 +236,11 @@ class Entity:
     def _fields_by_name(self) -> Mapping[str, Field]:
         return MappingProxyType({f.name: f for f in self.fields})
 
-    @property
+    @cached_property  # asked on every save and read: computed once per entity
     def table_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.is_table)
 
-    @property
+    @cached_property
     def scalar_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.is_table)
 

@@ -21,6 +21,7 @@ from formflow.fields.columns import utcnow
 from formflow.i18n import Message, wait_span
 from formflow.metadata.model import CANCELLED
 from formflow.process.engine import Case, ProcessEngine
+from formflow.process.outcomes import tell_requester
 from formflow.process.tables import events, tasks
 
 REMIND_INTERVAL = timedelta(hours=1)
@@ -134,7 +135,7 @@ def _transfer(engine, case, user, comment, values) -> None:
                     origin="transfer")
     engine.log(case, user, "transfer", None, None, comment=comment, task_id=task.id,
                data={"to": values["to"]})
-    engine.tell_requester(case, user, "transferred")
+    tell_requester(engine, case, user, "transferred")
 
 
 def _add_approver(engine, case, user, comment, values) -> None:
@@ -270,7 +271,7 @@ def _comment(engine, case, user, comment, values) -> None:
     if not (comment or "").strip():
         raise ValidationFailed({"comment": [Message("required")]})
     engine.log(case, user, "comment", None, None, comment=comment.strip())
-    engine.tell_requester(case, user, "commented")
+    tell_requester(engine, case, user, "commented")
 
 
 BUILTINS: dict[str, Builtin] = {

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import SYSTEM, User, user_ids_by_name, usernames_by_id
+from formflow.auth import SYSTEM, User, usernames_by_id
 from formflow.errors import Conflict
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
@@ -34,11 +34,12 @@ from formflow.process.auto_decisions import open_step
 from formflow.process.calendar.deadlines import deadline
 from formflow.process.delegation import delegate, remember
 from formflow.process.notifications.service import store
-from formflow.process.outcomes import outcome
+from formflow.process.outcomes import outcome, tell_requester
 from formflow.process.previous import previous_state
 from formflow.process.registry import ProcessRegistry
 from formflow.process.requesters import is_requester, requester_ids
 from formflow.process.tables import events, tasks
+from formflow.process.task_rows import close_rows
 from formflow.process.task_rows import decided as _decided
 from formflow.process.task_rows import insert_tasks as _insert_tasks
 from formflow.records.evaluation import evaluate, holds
@@ -309,16 +310,6 @@ class ProcessEngine:
             for notification_id in stored:
                 self.on_notify(case.conn, notification_id)
 
-    def tell_requester(self, case: Case, actor: User | None, kind: str) -> None:
-        """Notify the record's creator of an outcome (see :mod:`formflow.process.outcomes`)
-        someone else brought about; the notice names the event's actor and comment."""
-        creator = case.record.get("_created_by")
-        if not creator or (actor is not None and actor.username == creator):
-            return
-        found = user_ids_by_name(case.conn, [creator])
-        if creator in found:
-            self.notify(case, found[creator], kind)
-
     # -- deciding ---------------------------------------------------------------------
 
     def decide(self, case: Case, user: User, task: sa.Row, name: str, comment: str | None,
@@ -332,19 +323,19 @@ class ProcessEngine:
             self.close_task(case, task, "done", name, comment, now)
             self.fire(case, user, name, comment, values, task_id=task.id)
             return
-        self.close_task(case, task, "done", name, comment, now)
         visit_tasks = [_decided(t, name) if t.id == task.id else t for t in visit_tasks]
         stage = [t for t in visit_tasks if t.position == task.position]
         passed = sum(1 for t in stage if t.status == "done" and t.decision == name)
         voters = sum(1 for t in stage if t.status != "cancelled")
         if not self._stage_passed(state, passed, voters):
+            self.close_task(case, task, "done", name, comment, now)
             self._keep(case, user, values)
             self.log(case, user, "vote", state.name, None, comment=comment,
                      task_id=task.id, data={"decision": name})
             return
-        for other in stage:
-            if other.status == "open" and other.id != task.id:
-                self.close_task(case, other, "cancelled", None, None, now)
+        self.close_tasks(case, [(task, "done", name, comment), *(
+            (other, "cancelled", None, None) for other in stage
+            if other.status == "open" and other.id != task.id)], now)
         later = [t for t in visit_tasks if t.status == "waiting"]
         if later:
             self._keep(case, user, values)
@@ -384,16 +375,19 @@ class ProcessEngine:
 
     def close_task(self, case: Case, task: sa.Row, status: str, decision: str | None,
                    comment: str | None, now) -> None:
-        case.conn.execute(tasks.update().where(tasks.c.id == task.id).values(
-            status=status, decision=decision, comment=comment, closed_at=now))
-        if task.status == "open":
-            plugin_hooks.task_event(self, case, "task_closed", task.id)
+        self.close_tasks(case, [(task, status, decision, comment)], now)
+
+    def close_tasks(self, case: Case, closing: list[tuple], now) -> None:
+        """Close each (task, status, decision, comment) of ``closing``, in one statement."""
+        close_rows(case.conn, closing, now)
+        for task, *_ in closing:
+            if task.status == "open":
+                plugin_hooks.task_event(self, case, "task_closed", task.id)
 
     # -- moving -----------------------------------------------------------------------
 
-    def choose(
-        self, case: Case, name: str, record: Mapping[str, Any], user: User
-    ) -> Transition | None:
+    def choose(self, case: Case, name: str, record: Mapping[str, Any], user: User
+               ) -> Transition | None:
         """The first transition named ``name`` leaving the current state whose ``when``
         holds for ``record``."""
         scope = self.records.scope(case.conn, case.entity, record)
@@ -436,8 +430,7 @@ class ProcessEngine:
             pending = branches.leave(self, case, now)
         elif pending is None:
             pending = [t for t in self.visit_tasks(case) if t.status in ("open", "waiting")]
-        for task in pending:
-            self.close_task(case, task, "cancelled", None, None, now)
+        self.close_tasks(case, [(task, "cancelled", None, None) for task in pending], now)
         back = transition is not None and transition.to == PREVIOUS
         data = {"back": True} if back else branches.event_data(move)
         to_state = move.to if move else target
@@ -446,7 +439,7 @@ class ProcessEngine:
         case.record = saved
         news = None if move else outcome(case.process, name, target, data)
         if news is not None:
-            self.tell_requester(case, user, news)
+            tell_requester(self, case, user, news)
         if move is not None:
             branches.moved(self, case, user, move, event_id)
         else:

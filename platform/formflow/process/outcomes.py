@@ -1,7 +1,7 @@
 """What an event means to the requester: their record was approved, rejected, sent back,
 its task handed to someone else, or commented on.
 
-The process engine notifies the requester of these (:meth:`ProcessEngine.tell_requester`)
+The process engine notifies the requester of these (:func:`tell_requester`)
 and the record page shows the latest decision as a banner.  Processes name their
 transitions freely, so a move is judged by where it goes: into a final state (a rejection
 when the transition or the state says so, else an approval), or back to the start state
@@ -11,9 +11,13 @@ or to ``@previous`` (sent back).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from formflow.auth import User, user_ids_by_name
 from formflow.metadata.model import Process
+
+if TYPE_CHECKING:
+    from formflow.process.engine import Case, ProcessEngine
 
 #: The notification kinds of outcomes, in the order the guides list them.
 OUTCOMES = ("approved", "rejected", "sent_back", "transferred", "commented")
@@ -57,3 +61,14 @@ def latest_decision(process: Process, history: Sequence[Mapping[str, Any]]
         return {"kind": kind, "comment": event.get("comment"), "actor": event.get("actor"),
                 "at": event.get("at")}
     return None
+
+
+def tell_requester(engine: ProcessEngine, case: Case, actor: User | None, kind: str) -> None:
+    """Notify the record's creator of an outcome someone else brought about; the notice
+    names the event's actor and comment."""
+    creator = case.record.get("_created_by")
+    if not creator or (actor is not None and actor.username == creator):
+        return
+    found = user_ids_by_name(case.conn, [creator])
+    if creator in found:
+        engine.notify(case, found[creator], kind)

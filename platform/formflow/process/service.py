@@ -236,9 +236,20 @@ class ProcessService:
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
             name_principals(conn, entity.qualified_name, record_id, before)
-            saved = self.internal.load(conn, entity.qualified_name, record_id)
+            saved = self._as_stored(conn, entity, case.record)
             states = branches.active_states(self.engine.case(conn, entity, saved))
         return {**self.records.to_json(user, entity, saved), "_states": states}
+
+    def _as_stored(self, conn, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
+        """The record an action leaves behind: ``record`` as the engine last saved it,
+        unless its row moved on since (a join saved through another case, a plugin's
+        save): then read again."""
+        main = self.schema[entity.qualified_name].main
+        version = conn.execute(sa.select(main.c._version).where(
+            main.c.id == record["id"], main.c._deleted_at.is_(None))).scalar()
+        if version is not None and version == record.get("_version"):
+            return record
+        return self.internal.load(conn, entity.qualified_name, record["id"])
 
     def add_states(self, entity_name: str, items: list[dict[str, Any]]) -> None:
         """Give each record of an entity with a process (as the API shows it) its

@@ -52,11 +52,12 @@ def check_attachments(
     def is_file(field) -> bool:
         return isinstance(field_types[field.type], FileType)
 
-    before = {
-        holder.get(field.name) for field, holder, _ in slots_of(entity, [current or {}], is_file)
-    }
+    files = ("file", id(field_types))  # names is_file: its choice of fields made once
+
+    before = {holder.get(field.name)
+              for field, holder, _ in slots_of(entity, [current or {}], is_file, files)}
     wanted: dict[str, list[str]] = {}  # digest -> paths
-    for field, holder, path in slots_of(entity, [record], is_file):
+    for field, holder, path in slots_of(entity, [record], is_file, files):
         key = holder.get(field.name)
         digest = digest_of(key)
         if digest and key not in before and path.split("[")[0] in changed:

@@ -31,6 +31,20 @@ def record_change(
     })
 
 
+def record_changes(
+    conn: Connection, entries: list[tuple[str, int, str, int | None, Mapping[str, list]]],
+) -> None:
+    """Write many entries at once, each (entity, record id, action, actor id, changes)."""
+    if not entries:
+        return
+    at = utcnow()
+    conn.execute(_INSERT, [
+        {"entity": entity, "record_id": record_id, "action": action, "actor_id": actor_id,
+         "at": at, "changes": dict(changes)}
+        for entity, record_id, action, actor_id, changes in entries
+    ])
+
+
 def history(conn: Connection, entity: str, record_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         sa.select(audit)

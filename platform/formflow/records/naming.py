@@ -10,15 +10,17 @@ pattern changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from formflow.metadata.model import Entity, Field
-from formflow.storage.sequences import next_value
+from formflow.storage.sequences import reserve
 
+_SEQ = re.compile(r"\{seq:(\d+)\}")
 TOKEN = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*|seq:\d+)\}")
 DATE_TOKENS = {
     "YYYY": "%Y",
@@ -58,9 +60,26 @@ def allocate_number(
     conn: Connection, entity: Entity, values: Mapping[str, Any], created: datetime,
     title_of: TitleOf,
 ) -> str:
-    rendered = render(entity.numbering or "", entity, values, created, title_of)
-    sequence = next_value(conn, f"{entity.qualified_name}:{rendered}")
-    return re.sub(r"\{seq:(\d+)\}", lambda m: str(sequence).zfill(int(m.group(1))), rendered)
+    return allocate_numbers(conn, entity, [values], created, title_of)[0]
+
+
+def allocate_numbers(
+    conn: Connection, entity: Entity, records: Sequence[Mapping[str, Any]], created: datetime,
+    title_of: TitleOf,
+) -> list[str]:
+    """The numbers of new records, in order: one counter statement for each distinct
+    rest of the pattern (a block of values for all the records sharing it)."""
+    rendered = [render(entity.numbering or "", entity, values, created, title_of)
+                for values in records]
+    counts = Counter(rendered)
+    following = {text: reserve(conn, f"{entity.qualified_name}:{text}", count)
+                 for text, count in counts.items()}
+    numbers = []
+    for text in rendered:
+        sequence = following[text]
+        following[text] += 1
+        numbers.append(_SEQ.sub(lambda m, n=sequence: str(n).zfill(int(m.group(1))), text))
+    return numbers
 
 
 def make_title(

@@ -9,7 +9,7 @@ line items.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -33,18 +33,30 @@ Slot = tuple[Field, dict, str]
 
 def slots(entity: Entity, records: Sequence[dict], kind: str, field_types) -> Iterator[Slot]:
     """The places of ``records`` holding a reference of ``kind`` (record, user, ...)."""
-    return slots_of(entity, records, lambda field: field_types[field.type].reference == kind)
+    return slots_of(entity, records, lambda field: field_types[field.type].reference == kind,
+                    key=(kind, id(field_types)))
+
+
+#: (entity, key) -> the entity's fields and table columns a ``wanted`` picks, kept with the
+#: entity so that its id is never another's while cached.
+_PICKED: dict[tuple[int, Hashable], tuple[Entity, list, list]] = {}
 
 
 def slots_of(
-    entity: Entity, records: Sequence[dict], wanted: Callable[[Field], bool]
+    entity: Entity, records: Sequence[dict], wanted: Callable[[Field], bool],
+    key: Hashable = None,
 ) -> Iterator[Slot]:
-    """The places of ``records`` holding a value of a ``wanted`` field or column."""
-    scalars = [f for f in entity.scalar_fields if wanted(f)]
-    tables = [
-        (table, columns) for table in entity.table_fields
-        if (columns := [c for c in table.fields if wanted(c)])
-    ]
+    """The places of ``records`` holding a value of a ``wanted`` field or column
+    (``key``, when given, names ``wanted`` so its choice is made once per entity)."""
+    picked = _PICKED.get((id(entity), key)) if key is not None else None
+    if picked is None or picked[0] is not entity:
+        picked = (entity, [f for f in entity.scalar_fields if wanted(f)], [
+            (table, columns) for table in entity.table_fields
+            if (columns := [c for c in table.fields if wanted(c)])
+        ])
+        if key is not None:
+            _PICKED[(id(entity), key)] = picked
+    _, scalars, tables = picked
     for record in records:
         for field in scalars:
             yield field, record, field.name

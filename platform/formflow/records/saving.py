@@ -41,13 +41,25 @@ from formflow.records.evaluation import (
     rows_with_scopes,
 )
 from formflow.records.linking import LinkCheck, check_links
-from formflow.records.naming import DEPARTMENT, USER, allocate_number, make_title
+from formflow.records.naming import (
+    DEPARTMENT,
+    USER,
+    allocate_number,
+    allocate_numbers,
+    make_title,
+)
 from formflow.records.payload import Errors, add_error
 from formflow.records.references import to_database
 from formflow.records.refused_saves import note_refusal
 from formflow.records.validation import validate_record, visible_errors
 from formflow.storage.database import after_commit
-from formflow.storage.repository import insert_row, replace_lines, update_row, value_taken
+from formflow.storage.repository import (
+    insert_row,
+    insert_rows,
+    replace_lines,
+    update_row,
+    value_taken,
+)
 from formflow.storage.tables import Schema, constraint_name
 
 
@@ -68,6 +80,9 @@ class SaveRequest:
     #: else, and the query that looks first is saved.  It still runs when other errors
     #: are found, so that the answer names every problem at once.
     own_transaction: bool = False
+    #: The caller checks unique values for many records at once (see
+    #: :mod:`formflow.records.bulk`) once this one has no other problem.
+    unique_later: bool = False
 
 
 class Saver:
@@ -91,6 +106,8 @@ class Saver:
         self._linked: dict[tuple[str, int], Mapping | None] = {}
         self._links = LinkCheck()
         self._names: dict[tuple[str, str], str | None] = {}
+        #: Unique values of records checked but not written yet (field -> values).
+        self.pending_unique: dict[str, set] = {}
 
     # -- linked records ---------------------------------------------------------------
 
@@ -129,6 +146,12 @@ class Saver:
         """Merge, complete and validate the record; returns (record, stored form, changed
         fields) or raises ValidationFailed with every problem found, including the
         parse ``errors`` the caller brings (a field keeps its first error only)."""
+        record, stored, changed = self.prepare(request, errors)
+        self.before_save(request, record, changed)
+        return record, stored, changed
+
+    def prepare(self, request: SaveRequest, errors: Errors) -> tuple[dict, dict, set[str]]:
+        """:meth:`check` but for the ``record_before_save`` hook."""
         entity, current = request.entity, request.current
         self._check_writable(request, errors)
         record = copy_record(current) if current else {}
@@ -169,16 +192,26 @@ class Saver:
             self.conn, entity, record, current, changed, request.user, self.field_types,
             self.model, self.schema, lambda q: self._read_condition(request.user, q),
         ))
-        if errors or not request.own_transaction:
+        if errors or not (request.own_transaction or request.unique_later):
             self._check_unique(entity, stored, changed, current, errors)
         if errors:
-            note_refusal(self.conn, self.db, entity.qualified_name)
-            raise ValidationFailed(visible_errors(entity, errors, request.user.roles))
-        self.hooks_for(entity.app).record_before_save(
-            conn=self.conn, user=request.user, entity=entity, record=record, current=current,
-            changed=changed,
-        )
+            self.refuse(entity, request.user, errors)
+        if request.unique_later:
+            for field in entity.scalar_fields:
+                if field.unique and stored.get(field.name) is not None:
+                    self.pending_unique.setdefault(field.name, set()).add(stored[field.name])
         return record, stored, changed
+
+    def refuse(self, entity: Entity, user: User, errors: Errors):
+        """Raise ValidationFailed with the ``errors`` the user may see."""
+        note_refusal(self.conn, self.db, entity.qualified_name)
+        raise ValidationFailed(visible_errors(entity, errors, user.roles))
+
+    def before_save(self, request: SaveRequest, record: dict, changed: set[str]) -> None:
+        self.hooks_for(request.entity.app).record_before_save(
+            conn=self.conn, user=request.user, entity=request.entity, record=record,
+            current=request.current, changed=changed,
+        )
 
     def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str]) -> dict:
         """Insert or update the checked record; returns it as saved (internal form), built
@@ -186,16 +219,7 @@ class Saver:
         entity, current = request.entity, request.current
         tables = self.schema[entity.qualified_name]
         now = utcnow()
-        columns = {
-            f.name: stored.get(f.name) for f in entity.fields if self.field_types[f.type].stored
-        }
-        lines = {  # rows sent now, or rows whose computed columns changed with the parent
-            f.name: stored.get(f.name) or [] for f in entity.table_fields
-            if f.name in changed or record.get(f.name) != current.get(f.name)
-        }
-        created = current["_created_at"] if current else now
-        columns["_title"] = make_title(entity, record, _local(created, self.context), self.title_of)
-        columns.update(_updated_at=now, _updated_by=request.user.id, **request.system)
+        columns, lines = self._columns(request, record, stored, changed, now)
         try:
             if current is None:
                 record_id = self._insert(entity, record, columns, lines, now, request.user)
@@ -207,6 +231,53 @@ class Saver:
                     replace_lines(self.conn, tables, record_id, lines)
         except sa.exc.IntegrityError as error:
             raise integrity_problem(entity, tables.main, error) from None
+        return self._saved(request, record, columns, record_id)
+
+    def store_many(self, checked: list[tuple[SaveRequest, dict, dict, set[str]]]) -> list[dict]:
+        """Insert many checked new records of one entity, each (request, record, stored
+        form, changed fields) as :meth:`check` gave it, with one statement per table and
+        one counter statement per numbering key; returns them as saved, in order."""
+        if not checked:
+            return []
+        entity = checked[0][0].entity
+        tables = self.schema[entity.qualified_name]
+        now = utcnow()
+        rows = [self._columns(request, record, stored, changed, now)
+                for request, record, stored, changed in checked]
+        if entity.numbering:
+            numbers = allocate_numbers(self.conn, entity, [item[1] for item in checked],
+                                       _local(now, self.context), self.title_of)
+            for (columns, _), number in zip(rows, numbers, strict=True):
+                columns["_number"] = number
+        for (request, record, _, _), (columns, _) in zip(checked, rows, strict=True):
+            self._new_columns(entity, record, columns, now, request.user)
+        try:
+            ids = insert_rows(self.conn, tables, rows)
+        except sa.exc.IntegrityError as error:
+            raise integrity_problem(entity, tables.main, error) from None
+        return [self._saved(request, record, columns, record_id)
+                for (request, record, _, _), (columns, _), record_id
+                in zip(checked, rows, ids, strict=True)]
+
+    def _columns(self, request: SaveRequest, record: dict, stored: dict, changed: set[str],
+                 now: datetime) -> tuple[dict, dict]:
+        """The main table's columns and the line items to write for a save at ``now``."""
+        entity, current = request.entity, request.current
+        columns = {
+            f.name: stored.get(f.name) for f in entity.fields if self.field_types[f.type].stored
+        }
+        lines = {  # rows sent now, or rows whose computed columns changed with the parent
+            f.name: stored.get(f.name) or [] for f in entity.table_fields
+            if f.name in changed or record.get(f.name) != current.get(f.name)
+        }
+        created = current["_created_at"] if current else now
+        columns["_title"] = make_title(entity, record, _local(created, self.context), self.title_of)
+        columns.update(_updated_at=now, _updated_by=request.user.id, **request.system)
+        return columns, lines
+
+    def _saved(self, request: SaveRequest, record: dict, columns: dict, record_id: int) -> dict:
+        """The record as written (internal form), after the hooks that follow a save."""
+        entity, current = request.entity, request.current
         system = {name: columns[name] for name in SYSTEM_COLUMNS if name in columns}
         system.update(id=record_id, _updated_by=request.user.username,
                       _version=current["_version"] + 1 if current else 1)
@@ -226,11 +297,16 @@ class Saver:
             columns["_number"] = allocate_number(
                 self.conn, entity, record, _local(now, self.context), self.title_of
             )
-            if not columns["_title"] and not entity.title:
-                columns["_title"] = columns["_number"]
+        self._new_columns(entity, record, columns, now, user)
+        return insert_row(self.conn, tables, columns, lines)
+
+    @staticmethod
+    def _new_columns(entity, record, columns, now, user) -> None:
+        """Complete the columns of a new record (its number already drawn)."""
+        if entity.numbering and not columns["_title"] and not entity.title:
+            columns["_title"] = columns["_number"]
         columns.update(_state=record.get("_state"), _process_version=record.get("_process_version"))
         columns.update(_created_at=now, _created_by=user.id, _version=1)
-        return insert_row(self.conn, tables, columns, lines)
 
     # -- steps ------------------------------------------------------------------------
 
@@ -241,7 +317,8 @@ class Saver:
             value = stored.get(field.name)
             if (field.unique and field.name in changed and value is not None
                     and field.name not in errors
-                    and value_taken(self.conn, tables, field.name, value, record_id)):
+                    and (value in self.pending_unique.get(field.name, ())
+                         or value_taken(self.conn, tables, field.name, value, record_id))):
                 add_error(errors, field.name, Message("unique"))
 
     def _check_writable(self, request: SaveRequest, errors: Errors) -> None:

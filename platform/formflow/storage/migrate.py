@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from formflow.fields import Registry, builtin_registry
 from formflow.storage.database import Database
-from formflow.storage.migrate_apply import execute_plan
+from formflow.storage.migrate_apply import create_indexes_concurrently, execute_plan
 from formflow.storage.migrate_catalog import publish
 from formflow.storage.migrate_plan import MigrationRefused, MigrationStep, Plan, make_plan
 from formflow.storage.statistics import analyze_tables
@@ -59,16 +59,18 @@ def apply_migration(
     """Plan, apply and publish in one transaction; returns the steps applied.
 
     On a refusal nothing is changed.  System tables missing from the database are created
-    as part of the plan."""
+    as part of the plan.  On PostgreSQL the new indexes of existing tables are built once
+    the transaction has committed, concurrently (see :mod:`.migrate_apply`)."""
     with _migration_transaction(db) as conn:
         plan = make_plan(
             conn, schema, field_types or builtin_registry(), allow_destructive=allow_destructive
         )
         if plan.problems:
             raise MigrationRefused(plan.problems)
-        execute_plan(conn, schema, plan)
+        later = execute_plan(conn, schema, plan)
         analyze_tables(conn, _changed_tables(plan))
         publish(conn, schema)
+    create_indexes_concurrently(db.engine, schema, later)
     return plan.steps
 
 

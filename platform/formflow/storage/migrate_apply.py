@@ -5,6 +5,11 @@ foreign key pins a column: such a column is dropped by rebuilding its table (Ale
 batch mode).  The caller runs SQLite migrations with foreign keys switched off, so the
 rebuild's DROP TABLE cannot cascade into line items.  A column that changes type is
 swapped: a new column is added, filled, the old one dropped and the new one renamed.
+
+On PostgreSQL a new index on a table that exists already is built after the transaction
+commits, ``CREATE INDEX CONCURRENTLY`` on a connection of its own in autocommit mode (the
+statement cannot run in a transaction): writers are not locked out of the table while it
+is built (see :func:`create_indexes_concurrently`).
 """
 
 from __future__ import annotations
@@ -16,21 +21,55 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 
-from formflow.storage.migrate_plan import Plan
+from formflow.storage.migrate_plan import MigrationStep, Plan
 from formflow.storage.tables import MAX_IDENTIFIER, Schema, constraint_name
 
 SWAP_PREFIX = "_ff_new_"
 
 
-def execute_plan(conn: Connection, schema: Schema, plan: Plan) -> None:
+def execute_plan(conn: Connection, schema: Schema, plan: Plan) -> list[MigrationStep]:
+    """Carry out ``plan`` in the caller's transaction but for the indexes left to build
+    concurrently once it commits (PostgreSQL), which are returned."""
     runner = _Runner(conn, schema, plan)
     created = [step.table for step in plan.steps if step.kind == "create_table"]
     if created:
         runner.create_tables(created)
+    later = concurrent_indexes(conn, plan)
+    deferred = {id(step) for step in later}
     for step in plan.steps:
         handler = getattr(runner, step.kind, None)
-        if handler is not None:
+        if handler is not None and id(step) not in deferred:
             handler(step)
+    return later
+
+
+def concurrent_indexes(conn: Connection, plan: Plan) -> list[MigrationStep]:
+    """The new indexes of ``plan`` to build concurrently: on PostgreSQL, those of tables
+    that exist already (a table made now is empty: its indexes come with it)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    created = {step.table for step in plan.steps if step.kind == "create_table"}
+    return [step for step in plan.steps
+            if step.kind == "add_index" and step.table not in created]
+
+
+def create_indexes_concurrently(engine: sa.Engine, schema: Schema,
+                                steps: list[MigrationStep]) -> None:
+    """Build each index of ``steps`` with ``CREATE INDEX CONCURRENTLY``, one after the
+    other in autocommit mode.  One that fails is dropped again (PostgreSQL would leave it
+    behind, invalid) and the error raised; ``migrate`` run again builds it."""
+    if not steps:
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        runner = _Runner(conn, schema, Plan([], {}, []))
+        for step in steps:
+            try:
+                runner._create_index(schema.metadata.tables[step.table], step.index,
+                                     postgresql_concurrently=True)
+            except sa.exc.DBAPIError:
+                quoted = conn.dialect.identifier_preparer.quote(step.index)
+                conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {quoted}")
+                raise
 
 
 class _Runner:
@@ -162,7 +201,7 @@ class _Runner:
         else:
             self.op.drop_column(table, column)
 
-    def _create_index(self, table: sa.Table, name: str) -> None:
+    def _create_index(self, table: sa.Table, name: str, **options: Any) -> None:
         index = next(ix for ix in table.indexes if ix.name == name)
         self.op.create_index(
             name,
@@ -170,6 +209,7 @@ class _Runner:
             [c.name for c in index.columns],
             unique=index.unique,
             **index.dialect_kwargs,
+            **options,
         )
 
 

@@ -227,6 +227,8 @@ class _Planner:
             columns = ", ".join(c.name for c in index.columns)
             what = "unique index" if index.unique else "index"
             text = f"{table.name}: add {what} {name} ({columns})"
+            if self.conn.dialect.name == "postgresql":  # see migrate_apply
+                text += ", built concurrently"
             self._add("add_index", "add_index", table.name, None, text, index=name)
 
 

@@ -91,6 +91,57 @@ def insert_row(
     return record_id
 
 
+def insert_rows(
+    conn: Connection,
+    tables: EntityTables,
+    rows: Sequence[tuple[Mapping[str, Any], Mapping[str, list[dict]]]],
+) -> list[int]:
+    """Insert many records, each (columns, line items), in one statement per table
+    (every row with the same columns); returns their ids in the order given."""
+    if not rows:
+        return []
+    ids = insert_returning_ids(conn, tables.main, [dict(columns) for columns, _ in rows])
+    for name, table in tables.lines.items():
+        lines = [
+            {**line, PARENT_COLUMN: record_id, ORDER_COLUMN: index}
+            for record_id, (_, items) in zip(ids, rows, strict=True)
+            for index, line in enumerate(items.get(name) or ())
+        ]
+        if lines:
+            columns = {key for line in lines for key in line}
+            conn.execute(sa.insert(table), [{**dict.fromkeys(columns), **line} for line in lines])
+    return ids
+
+
+def insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` (every one with the same keys) into a table whose primary key is
+    an integer ``id`` the database assigns, in one statement; their ids, in order."""
+    if not rows:
+        return []
+    if conn.dialect.name == "sqlite":
+        # SQLite numbers the rows of one INSERT in the order of its VALUES (each the
+        # largest id plus one, under the write lock the transaction holds) but returns
+        # them in any order: sorted, they follow the rows.  (Asked to keep the order,
+        # SQLAlchemy would send one statement per row.)
+        return sorted(conn.execute(_insert_returning_id(table), rows).scalars())
+    query = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(query, rows).scalars())
+
+
+def taken_values(
+    conn: Connection, tables: EntityTables, column: str, values: Iterable[Any]
+) -> set[Any]:
+    """The values among ``values`` that a live record holds in ``column``."""
+    wanted = list(set(values))
+    column_ = tables.main.c[column]
+    found: set[Any] = set()
+    for start in range(0, len(wanted), 500):
+        query = sa.select(column_).where(column_.in_(wanted[start:start + 500]),
+                                         tables.main.c._deleted_at.is_(None))
+        found.update(conn.execute(query).scalars())
+    return found
+
+
 def update_row(
     conn: Connection,
     tables: EntityTables,

@@ -27,6 +27,7 @@ from formflow.i18n import Message, negotiate
 from formflow.metadata.model import Label, Model
 from formflow.process.outcomes import OUTCOMES
 from formflow.process.tables import events, notifications, tasks
+from formflow.storage.repository import insert_returning_ids
 from formflow.storage.tables import Schema
 
 MAX_LIST = 200
@@ -155,10 +156,7 @@ def store(conn: Connection, recipients: Sequence[tuple[int, int | None]], kind: 
     now = utcnow()
     rows = [{"user_id": user_id, "kind": kind, "entity": entity, "record_id": record_id,
              "task_id": task_id, "created_at": now} for user_id, task_id in recipients]
-    return conn.execute(
-        sa.insert(notifications).returning(notifications.c.id, sort_by_parameter_order=True),
-        rows,
-    ).scalars().all()
+    return insert_returning_ids(conn, notifications, rows)
 
 
 def describe(conn: Connection, model: Model, schema: Schema, timezone: tzinfo,
