@@ -1,0 +1,68 @@
+"""SLA timers at their edges: a tick exactly at a deadline runs it, a tick a moment
+before does not, and a deadline is never run twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from formflow.process.tables import tasks
+
+SLA_APPS = Path(__file__).resolve().parents[1] / "metadata" / "sla"
+TICKET = "support.ticket"
+MOMENT = timedelta(microseconds=1)
+
+
+@pytest.fixture
+def metadata_path():
+    return [SLA_APPS]
+
+
+@pytest.fixture
+def people(make_user):
+    return SimpleNamespace(
+        rita=make_user("rita"),
+        ann=make_user("ann", roles=["agent"]),
+        leo=make_user("leo", roles=["lead"]),
+    )
+
+
+@pytest.fixture
+def task(runtime, people):
+    """The open triage task of a submitted ticket (remind after 2 hours, due after 4)."""
+    record = runtime.records.create(people.rita, TICKET, {"subject": "Jam", "kind": "assign"})
+    runtime.process.act(people.rita, TICKET, record["id"], "submit", {})
+    return first_task(runtime, record["id"])
+
+
+def first_task(runtime, record_id: int):
+    with runtime.db.read() as conn:
+        return conn.execute(sa.select(tasks).where(
+            tasks.c.entity == TICKET, tasks.c.record_id == record_id).order_by(tasks.c.id)
+        ).first()
+
+
+def test_a_reminder_waits_until_its_moment_and_runs_exactly_at_it(runtime, task):
+    early = runtime.sla.tick(now=task.remind_at - MOMENT)
+    assert (early.reminders, early.breaches) == (0, 0)
+    assert first_task(runtime, task.record_id).reminded_at is None
+
+    on_time = runtime.sla.tick(now=task.remind_at)
+    assert (on_time.reminders, on_time.breaches) == (1, 0)
+    assert first_task(runtime, task.record_id).reminded_at == task.remind_at
+
+
+def test_a_breach_runs_exactly_at_the_deadline_and_only_once(runtime, task):
+    runtime.sla.tick(now=task.remind_at)
+    early = runtime.sla.tick(now=task.due_at - MOMENT)
+    assert early.breaches == 0
+    assert first_task(runtime, task.record_id).breached_at is None
+
+    on_time = runtime.sla.tick(now=task.due_at)
+    assert on_time.breaches == 1
+    assert first_task(runtime, task.record_id).breached_at == task.due_at
+    assert runtime.sla.tick(now=task.due_at + timedelta(hours=1)).breaches == 0
