@@ -17,6 +17,7 @@ from formflow.auth import create_token, create_user
 from support import PASSWORD, PG_URL, SHIPPED_APPS
 from support.api_client import ApiClient
 from support.databases import create_postgres_database, drop_postgres_database, install_app
+from support.helpers import database_state
 from support.template_databases import TemplateDatabases
 from support.web_support import sign_in
 
@@ -167,6 +168,12 @@ def admin(runtime):
 @pytest.fixture
 def admin_api(api_as, admin):
     return api_as(admin)
+
+
+@pytest.fixture
+def state(runtime):
+    """Call to fingerprint every row a save may write."""
+    return lambda: database_state(runtime)
 
 
 # -- services CI must not skip ------------------------------------------------------

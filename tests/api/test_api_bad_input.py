@@ -14,7 +14,6 @@ from support.helpers import (
     SAMPLES,
     add_departments,
     add_user,
-    database_state,
     module_app,
     problem,
 )
@@ -243,11 +242,6 @@ def api(app):
 def record(api):
     """The record every refused update aims at (nothing may change it)."""
     return api.post(SAMPLES, json={"name": "Target"}).get_json()
-
-
-@pytest.fixture
-def state(runtime):
-    return lambda: database_state(runtime)
 
 
 def encode(payload: dict) -> str:

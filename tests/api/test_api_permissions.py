@@ -18,7 +18,6 @@ from support.helpers import (
     SAMPLES,
     add_departments,
     add_user,
-    database_state,
     module_app,
     problem,
 )
@@ -56,11 +55,6 @@ def world(app):
         name: add_user(app, name, roles=[role], department=department)
         for name, (role, department) in people.items()
     }
-
-
-@pytest.fixture
-def state(runtime):
-    return lambda: database_state(runtime)
 
 
 NUMBERS = itertools.count(1)

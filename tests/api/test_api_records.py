@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support.helpers import PARTNERS, SAMPLES, database_state, module_app, problem
+from support.helpers import PARTNERS, SAMPLES, module_app, problem
 
 
 @pytest.fixture(scope="module")
@@ -19,11 +19,6 @@ def app(tmp_path_factory):
 @pytest.fixture
 def api(admin_api):
     return admin_api
-
-
-@pytest.fixture
-def state(runtime):
-    return lambda: database_state(runtime)
 
 
 def create(api, **values) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 from formflow.auth import deactivate, list_tokens, revoke_token
 from support import ADMIN_PASSWORD
-from support.helpers import LAB, SAMPLES, add_user, database_state, module_app, problem
+from support.helpers import LAB, SAMPLES, add_user, module_app, problem
 
 BODY_LIMIT = 64 * 1024
 
@@ -18,11 +18,6 @@ BODY_LIMIT = 64 * 1024
 def app(tmp_path_factory):
     with module_app(tmp_path_factory.mktemp("api-requests"), MAX_CONTENT_LENGTH=BODY_LIMIT) as app:
         yield app
-
-
-@pytest.fixture
-def state(runtime):
-    return lambda: database_state(runtime)
 
 
 @pytest.fixture(scope="module")

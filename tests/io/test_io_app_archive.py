@@ -10,11 +10,11 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 
-from formflow.auth import get_user_by_name
 from formflow.cli import main
 from formflow.storage.files import remember_upload
 from support import PG_URL
 from support.databases import create_postgres_database, drop_postgres_database, install_app
+from support.helpers import user
 from support.io_support import csv_bytes
 
 CLAIM = "oa.expense_claim"
@@ -36,11 +36,6 @@ def second_instance(tmp_path):
     app.extensions["formflow"].db.dispose()
     if PG_URL:
         drop_postgres_database(url)
-
-
-def user(runtime, name):
-    with runtime.db.read() as conn:
-        return get_user_by_name(conn, name)
 
 
 def claims(runtime, admin) -> list[dict]:

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_reloading import TALLY, add_note_field, editable_apps
 
 from formflow.auth import create_token, get_user_by_name
+from support.deploy_support import TALLY, add_note_field, editable_apps
 from support.server_support import free_port, own_control_socket
 
 pytestmark = pytest.mark.slow

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_reloading import DEPLOY_APPS
 
 from formflow import create_app
 from formflow.settings import SettingsError, load_settings
+from support.deploy_support import DEPLOY_APPS
 
 TALLY = "tally/counter"
 TOKEN = "metrics-token-for-tests"

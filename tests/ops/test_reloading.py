@@ -3,8 +3,6 @@ here two apps on one database stand for a worker and the ``formflow migrate`` ru
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,27 +10,12 @@ import pytest
 from formflow.runtime import Runtime, get_runtime
 from formflow.storage.revision import current_revision
 from formflow.storage.system import metadata_revision
-
-DEPLOY_APPS = Path(__file__).resolve().parents[1] / "metadata" / "deploy"
-TALLY = "tally/counter"
-
-
-def editable_apps(folder: Path) -> list[Path]:
-    """A copy of the tally app in ``folder``, for a test to edit."""
-    shutil.copytree(DEPLOY_APPS, folder / "apps")
-    return [folder / "apps"]
+from support.deploy_support import TALLY, add_note_field, editable_apps
 
 
 @pytest.fixture
 def metadata_path(tmp_path):
     return editable_apps(tmp_path)
-
-
-def add_note_field(metadata_path) -> None:
-    path = Path(metadata_path[0]) / "tally" / "entities" / "counter.json"
-    document = json.loads(path.read_text())
-    document["fields"].append({"name": "note", "type": "text"})
-    path.write_text(json.dumps(document))
 
 
 @pytest.fixture

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from formflow.fields.columns import utcnow
 from formflow.process.tables import events, tasks
 from support import TEST_APPS
-from support.plugin_support import MEMOS, plugin_env_factory
-
-
-@pytest.fixture
-def plugin_env(make_app, tmp_path):
-    return plugin_env_factory(make_app, tmp_path)
+from support.plugin_support import MEMOS
 
 HEADER = '''
 from formflow.errors import Conflict

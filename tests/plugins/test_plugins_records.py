@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from support.helpers import database_state
-from support.plugin_support import MEMOS, plugin_env_factory
-
-
-@pytest.fixture
-def plugin_env(make_app, tmp_path):
-    return plugin_env_factory(make_app, tmp_path)
+from support.plugin_support import MEMOS
 
 HEADER = '''
 from formflow.errors import Forbidden

@@ -17,7 +17,7 @@ from formflow.fields.columns import utcnow
 from formflow.metadata.problems import MetadataError
 from formflow.plugins.jobs import plugin_jobs
 from formflow.plugins.manager import PluginLoadError
-from support.plugin_support import HOOK_APPS, MEMOS, TYPE_APPS, plugin_env_factory, write_plugin
+from support.plugin_support import HOOK_APPS, MEMOS, TYPE_APPS, write_plugin
 from support.process_helpers import run_together
 from support.web_support import sign_in
 
@@ -53,11 +53,6 @@ def register_field_types():
 def register_expression_functions():
     return {"twice": lambda value: None if value is None else value * 2}
 '''
-
-
-@pytest.fixture
-def plugin_env(make_app, tmp_path):
-    return plugin_env_factory(make_app, tmp_path)
 
 
 def config(tmp_path, plugins, apps=(HOOK_APPS,), **extra):

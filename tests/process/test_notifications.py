@@ -3,14 +3,11 @@ transaction commits, in the recipient's language, never breaking the action."""
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from formflow.auth import create_user
 from formflow.fields.columns import utcnow
@@ -19,6 +16,8 @@ from formflow.settings import SettingsError, load_settings, parse_smtp_url
 from formflow.storage.database import after_commit
 from support import TEST_APPS
 from support.helpers import problem
+from support.mail_support import start_server
+from support.server_support import free_port
 
 TICKET = "support.ticket"
 
@@ -131,31 +130,9 @@ def test_bad_limits_are_refused(people, api_as, query):
 # -- e-mail -------------------------------------------------------------------------------
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_port():
     return free_port()
-
-
-def start_server(port: int) -> tuple[Inbox, Controller]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return inbox, controller
 
 
 class TestMail:

@@ -14,7 +14,6 @@ from support.helpers import problem
 from support.process_helpers import (
     LEAVE,
     REQUEST,
-    Clients,
     desk_staff,
     path_of,
 )
@@ -51,11 +50,6 @@ TASK_KEYS = {
     "decision",
     "flagged",
 }
-
-
-@pytest.fixture
-def api(api_as, staff):
-    return Clients(api_as, staff)
 
 
 def leave(flow, staff, *, submit=True, approve=False) -> int:

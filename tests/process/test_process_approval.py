@@ -11,20 +11,9 @@ from support.process_helpers import (
     CLAIM,
     LEAVE,
     REQUEST,
-    desk_staff,
+    submitted_leave,
     today_iso,
 )
-
-
-@pytest.fixture
-def desk(runtime, make_user):
-    return desk_staff(runtime, make_user)
-
-
-def submitted_leave(flow, staff, days: int = 2) -> int:
-    leave = flow.create(staff.emp, LEAVE, kind="annual", days=days, reason="Trip")
-    flow.act(staff.emp, LEAVE, leave["id"], "submit")
-    return leave["id"]
 
 
 def at_hr_review(flow, staff) -> int:

@@ -11,13 +11,7 @@ from support.process_helpers import (
     EMPLOYEE,
     LEAVE,
     REQUEST,
-    desk_staff,
 )
-
-
-@pytest.fixture
-def desk(runtime, make_user):
-    return desk_staff(runtime, make_user)
 
 
 def test_a_new_record_enters_start_at_the_newest_version_with_no_task(flow, staff):

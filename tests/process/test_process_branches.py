@@ -15,14 +15,9 @@ from support.branch_fixtures import (  # noqa: F401 (fixtures)
     flow,
     metadata_path,
     staff,
+    submitted,
     template,
 )
-
-
-def submitted(flow, staff, amount="5000"):
-    deal = flow.create(staff.ann, DEAL, subject="Supply", amount=amount)
-    flow.act(staff.ann, DEAL, deal["id"], "submit")
-    return deal["id"]
 
 
 def test_a_parallel_state_opens_a_task_in_every_branch_at_once(flow, staff):

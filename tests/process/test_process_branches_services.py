@@ -12,14 +12,9 @@ from support.branch_fixtures import (  # noqa: F401 (fixtures)
     flow,
     metadata_path,
     staff,
+    submitted,
     template,
 )
-
-
-def submitted(flow, staff, amount="5000"):
-    deal = flow.create(staff.ann, DEAL, subject="Supply", amount=amount)
-    flow.act(staff.ann, DEAL, deal["id"], "submit")
-    return deal["id"]
 
 
 def test_the_record_api_lists_every_active_step(flow, staff, api_as):

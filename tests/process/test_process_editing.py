@@ -10,14 +10,8 @@ from support.flow_fixtures import database_url, flow, metadata_path, staff, temp
 from support.helpers import problem
 from support.process_helpers import (
     LEAVE,
-    Clients,
     path_of,
 )
-
-
-@pytest.fixture
-def api(api_as, staff):
-    return Clients(api_as, staff)
 
 
 def leave_in_review(flow, staff) -> str:

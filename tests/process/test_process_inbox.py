@@ -14,8 +14,8 @@ import pytest
 from formflow.auth.users import set_profile
 from support.flow_fixtures import database_url, flow, metadata_path, template  # noqa: F401 (fixtures)
 from support.helpers import counting_queries
-from support.process_helpers import CLAIM, LEAVE
-from support.web_support import HTMX
+from support.process_helpers import CLAIM, LEAVE, open_task_id
+from support.web_support import HTMX, csrf, html_of
 
 TRIP = "flow.trip"
 
@@ -43,27 +43,13 @@ def trip(flow, staff, destination: str = "Hangzhou", budget: str = "1234.50") ->
     return record["id"]
 
 
-def task_of(flow, entity, record_id, username) -> int:
-    return next(t.id for t in flow.tasks(entity, record_id)
-                if t.username == username and t.status == "open")
-
-
-def csrf(client) -> str:
-    with client.session_transaction() as session:
-        return session["csrf_token"]
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def test_a_row_shows_requester_key_fields_amount_waiting_and_due(flow, staff, as_user):
     trip_id = trip(flow, staff)
     leave(flow, staff)
 
     html = html_of(as_user("boss").get("/inbox"))
 
-    row = html[html.index(f'id="task-{task_of(flow, TRIP, trip_id, "boss")}"'):]
+    row = html[html.index(f'id="task-{open_task_id(flow, TRIP, trip_id, "boss")}"'):]
     row = row[:row.index("</li>")]
     assert "Requested by Emma Wu" in row
     assert re.search(r"Destination:</dt><dd[^>]*>Hangzhou<", row)
@@ -85,7 +71,7 @@ def test_approving_from_the_inbox_decides_through_the_process(flow, staff, as_us
     leave_id = leave(flow, staff)
     boss = as_user("boss")
 
-    response = boss.post(f"/inbox/tasks/{task_of(flow, LEAVE, leave_id, 'boss')}/decide",
+    response = boss.post(f"/inbox/tasks/{open_task_id(flow, LEAVE, leave_id, 'boss')}/decide",
                          data={"csrf_token": csrf(boss), "action": "approve",
                                "comment": "Enjoy"}, headers=HTMX)
 
@@ -97,7 +83,7 @@ def test_approving_from_the_inbox_decides_through_the_process(flow, staff, as_us
 
 def test_a_decision_needing_a_comment_is_refused_in_its_row(flow, staff, as_user):
     leave_id = leave(flow, staff)
-    task_id = task_of(flow, LEAVE, leave_id, "boss")
+    task_id = open_task_id(flow, LEAVE, leave_id, "boss")
     boss = as_user("boss", lang="zh-CN")
 
     response = boss.post(f"/inbox/tasks/{task_id}/decide",
@@ -112,7 +98,7 @@ def test_nobody_decides_a_task_of_someone_else_from_the_inbox(flow, staff, as_us
     leave_id = leave(flow, staff)
     pat = as_user("pat")
 
-    response = pat.post(f"/inbox/tasks/{task_of(flow, LEAVE, leave_id, 'boss')}/decide",
+    response = pat.post(f"/inbox/tasks/{open_task_id(flow, LEAVE, leave_id, 'boss')}/decide",
                         data={"csrf_token": csrf(pat), "action": "approve"}, headers=HTMX)
 
     assert response.status_code == 404
@@ -121,7 +107,7 @@ def test_nobody_decides_a_task_of_someone_else_from_the_inbox(flow, staff, as_us
 
 def test_batch_approval_decides_each_and_reports_the_refused_rows(flow, staff, as_user):
     first, second, gone = leave(flow, staff), leave(flow, staff), leave(flow, staff)
-    ids = [task_of(flow, LEAVE, record_id, "boss") for record_id in (first, second, gone)]
+    ids = [open_task_id(flow, LEAVE, record_id, "boss") for record_id in (first, second, gone)]
     flow.act(staff.emp, LEAVE, gone, "withdraw")  # the step moved meanwhile
     boss = as_user("boss")
 
@@ -142,7 +128,7 @@ def test_batch_approval_is_offered_only_where_the_step_needs_no_input(flow, staf
     boss_html = html_of(as_user("boss").get("/inbox"))
     fin_html = html_of(as_user("fin1").get("/inbox"))
 
-    assert f'value="{task_of(flow, LEAVE, leave_id, "boss")}" form="inbox-batch"' in boss_html
+    assert f'value="{open_task_id(flow, LEAVE, leave_id, "boss")}" form="inbox-batch"' in boss_html
     assert 'form="inbox-batch"' in fin_html  # a countersign vote is a plain approve
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from support.flow_fixtures import database_url, flow, metadata_path, template  # noqa: F401 (fixtures)
 from support.helpers import problem
-from support.process_helpers import LEAVE, Clients, path_of
+from support.process_helpers import LEAVE, path_of
 
 
 @pytest.fixture
@@ -20,11 +20,6 @@ def staff(make_user):
     return SimpleNamespace(boss=make_user("boss"), emp=make_user("emp", manager="boss"),
                            bud=make_user("bud"), hr1=make_user("hr1", roles=["hr_manager"]),
                            pat=make_user("pat"))
-
-
-@pytest.fixture
-def api(api_as, staff):
-    return Clients(api_as, staff)
 
 
 def leave(flow, staff, *moves, days=2):

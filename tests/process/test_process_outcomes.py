@@ -7,11 +7,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from test_notifications import free_port, start_server
 
 from formflow.auth import create_user
 from support.flow_fixtures import database_url, flow, metadata_path, template  # noqa: F401 (fixtures)
+from support.mail_support import start_server
 from support.process_helpers import LEAVE
+from support.server_support import free_port
 from support.web_support import sign_in
 
 

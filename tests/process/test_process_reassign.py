@@ -11,13 +11,15 @@ from formflow.errors import ValidationFailed
 from formflow.i18n import Message
 from support import ADMIN_PASSWORD
 from support.flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
-from support.process_helpers import CLAIM, LEAVE, REQUEST, desk_staff
+from support.process_helpers import (
+    CLAIM,
+    LEAVE,
+    REQUEST,
+    open_task_id,
+    reassignments,
+    submitted_leave,
+)
 from support.web_support import csrf, sign_in
-
-
-@pytest.fixture
-def desk(runtime, make_user):
-    return desk_staff(runtime, make_user)
 
 
 def deactivate(runtime, admin, user, manager: str | None = None) -> None:
@@ -26,16 +28,6 @@ def deactivate(runtime, admin, user, manager: str | None = None) -> None:
         "display_name": user.display_name, "roles": sorted(user.roles - {"user"}),
         "manager": manager, "department": None, "active": False,
     })
-
-
-def submitted_leave(flow, staff, days: int = 2) -> int:
-    leave = flow.create(staff.emp, LEAVE, kind="annual", days=days, reason="Trip")
-    flow.act(staff.emp, LEAVE, leave["id"], "submit")
-    return leave["id"]
-
-
-def reassignments(flow, entity, record_id) -> list[dict]:
-    return [e.data for e in flow.events(entity, record_id) if e.action == "reassign"]
 
 
 @pytest.mark.parametrize("action", ["transfer", "add_approver"])
@@ -123,11 +115,6 @@ def test_in_an_any_one_step_the_others_still_decide(runtime, flow, desk, admin):
 
 
 # -- an admin hands a task on ------------------------------------------------------------------
-
-
-def open_task_id(flow, entity, record_id, username) -> int:
-    return next(t.id for t in flow.tasks(entity, record_id)
-                if t.username == username and t.status == "open")
 
 
 def test_an_admin_reassigns_a_task_through_the_api(flow, staff, admin_api):

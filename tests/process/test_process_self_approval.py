@@ -14,24 +14,15 @@ from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.process.tables import tasks
 from support.flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
-from support.process_helpers import CLAIM, LEAVE, REQUEST, desk_staff
+from support.process_helpers import CLAIM, LEAVE, REQUEST, reassignments
 
 TRIP = "flow.trip"
-
-
-@pytest.fixture
-def desk(runtime, make_user):
-    return desk_staff(runtime, make_user)
 
 
 def submitted(flow, user, entity, **values) -> int:
     record = flow.create(user, entity, **values)
     flow.act(user, entity, record["id"], "submit")
     return record["id"]
-
-
-def reassignments(flow, entity, record_id) -> list[dict]:
-    return [e.data for e in flow.events(entity, record_id) if e.action == "reassign"]
 
 
 def test_a_requester_holding_the_approving_role_gets_no_task(flow, desk):

@@ -26,15 +26,6 @@ def metadata_path():
     return [TEST_APPS / "sla"]
 
 
-@pytest.fixture
-def people(make_user):
-    return SimpleNamespace(
-        rita=make_user("rita"),
-        ann=make_user("ann", roles=["agent"]),
-        leo=make_user("leo", roles=["lead"]),
-    )
-
-
 def submit(runtime, people, kind: str, subject: str = "Printer jam") -> int:
     record = runtime.records.create(people.rita, TICKET, {"subject": subject, "kind": kind})
     runtime.process.act(people.rita, TICKET, record["id"], "submit", {})

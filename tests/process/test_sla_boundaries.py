@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -20,15 +19,6 @@ MOMENT = timedelta(microseconds=1)
 @pytest.fixture
 def metadata_path():
     return [SLA_APPS]
-
-
-@pytest.fixture
-def people(make_user):
-    return SimpleNamespace(
-        rita=make_user("rita"),
-        ann=make_user("ann", roles=["agent"]),
-        leo=make_user("leo", roles=["lead"]),
-    )
 
 
 @pytest.fixture

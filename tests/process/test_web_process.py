@@ -21,7 +21,7 @@ from support.process_helpers import (
     LEAVE,
     PROCESS_APPS,
 )
-from support.web_support import HTMX, sign_in
+from support.web_support import HTMX, csrf, html_of, sign_in
 
 RECORDS = "/flow/leave"
 
@@ -47,20 +47,11 @@ def leave(flow, staff, *, days=2, submit=True, reason="Trip") -> int:
     return record["id"]
 
 
-def token(client) -> str:
-    with client.session_transaction() as session:
-        return session["csrf_token"]
-
-
 def act(client, record_id: int, name: str, htmx: bool = True, **form):
-    data = {"csrf_token": token(client), **form}
+    data = {"csrf_token": csrf(client), **form}
     return client.post(
         f"{RECORDS}/{record_id}/actions/{name}", data=data, headers=HTMX if htmx else {}
     )
-
-
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 # -- the inbox ------------------------------------------------------------------------
@@ -209,7 +200,7 @@ def test_marking_one_read_answers_the_list_and_the_counts(flow, staff, runtime, 
     first, second = flow.notifications(staff.boss)
     boss = as_user("boss")
     response = boss.post(
-        f"/notifications/{first.id}/read", data={"csrf_token": token(boss)}, headers=HTMX
+        f"/notifications/{first.id}/read", data={"csrf_token": csrf(boss)}, headers=HTMX
     )
     html = html_of(response)
     assert response.status_code == 200 and 'id="notifications-body"' in html
@@ -223,7 +214,7 @@ def test_mark_all_read_without_htmx_redirects_to_the_list(flow, staff, as_user):
     leave(flow, staff)
     leave(flow, staff)
     boss = as_user("boss")
-    response = boss.post("/notifications/read", data={"csrf_token": token(boss), "unread": "1"})
+    response = boss.post("/notifications/read", data={"csrf_token": csrf(boss), "unread": "1"})
     assert response.status_code == 302 and response.location.endswith("/notifications?unread=1")
     assert all(n.read_at is not None for n in flow.notifications(staff.boss))
     html = html_of(boss.get("/notifications?unread=1"))
@@ -234,7 +225,7 @@ def test_nobody_marks_someone_elses_notification(flow, staff, as_user):
     leave(flow, staff)
     (mine,) = flow.notifications(staff.boss)
     pat = as_user("pat")
-    response = pat.post(f"/notifications/{mine.id}/read", data={"csrf_token": token(pat)})
+    response = pat.post(f"/notifications/{mine.id}/read", data={"csrf_token": csrf(pat)})
     assert response.status_code == 404
     assert flow.notifications(staff.boss)[0].read_at is None
 

@@ -3,7 +3,6 @@ repeat, a unique value goes to one writer, and no update is lost or refused."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +10,7 @@ import pytest
 
 from formflow.errors import Conflict, StaleVersion, ValidationFailed
 from support.helpers import LAB, SAMPLE
+from support.process_helpers import run_together
 
 THREADS = 6
 CREATES_PER_THREAD = 5
@@ -24,26 +24,6 @@ def metadata_path():
 @pytest.fixture
 def records(runtime):
     return runtime.records
-
-
-def run_together(count: int, action) -> list:
-    """Run ``action(i)`` in ``count`` threads released at once; each result or exception."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index: int) -> None:
-        barrier.wait()
-        try:
-            results[index] = action(index)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each writer got
-            results[index] = error
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_parallel_creates_get_distinct_consecutive_numbers(records, admin):

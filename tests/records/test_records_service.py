@@ -18,7 +18,7 @@ from formflow.metadata.model import Field, Label
 from formflow.records import audit, saving
 from formflow.records.validation import visible_errors
 from formflow.storage.tables import constraint_name
-from support.helpers import LAB, PARTNER, SAMPLE, add_departments, database_state, module_app
+from support.helpers import LAB, PARTNER, SAMPLE, add_departments, module_app
 
 TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 LINES = [
@@ -37,12 +37,6 @@ def app(tmp_path_factory):
 @pytest.fixture
 def records(runtime):
     return runtime.records
-
-
-@pytest.fixture
-def state(runtime):
-    """Call to fingerprint every row a save may write."""
-    return lambda: database_state(runtime)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from support.helpers import module_app, problem
 from support.io_support import csv_bytes
-from support.leak_support import LINKS, build_link_world
+from support.leak_support import LINKS
 from support.web_support import HTMX, csrf
 
 CONTRACT = b"Victor's contract: price 123456, do not share"
@@ -22,11 +22,6 @@ CONTRACT = b"Victor's contract: price 123456, do not share"
 def app(tmp_path_factory):
     with module_app(tmp_path_factory.mktemp("security-files"), metadata_path=(LINKS,)) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def links(app):
-    return build_link_world(app)
 
 
 def upload(client, data: bytes, filename: str, path: str = "/lnk/customer/upload/contract",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from support.helpers import module_app, problem
 from support.io_support import csv_bytes
-from support.leak_support import ALICE_HIDDEN, LINKS, VICTOR, build_link_world
+from support.leak_support import ALICE_HIDDEN, LINKS, VICTOR
 
 CUSTOMERS = "lnk/customer"
 
@@ -22,11 +22,6 @@ CUSTOMERS = "lnk/customer"
 def app(tmp_path_factory):
     with module_app(tmp_path_factory.mktemp("security-hidden"), metadata_path=(LINKS,)) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def links(app):
-    return build_link_world(app)
 
 
 def _ids(response) -> list[int]:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from support.helpers import module_app, problem
 from support.io_support import csv_bytes
-from support.leak_support import ALICE, LINKS, build_link_world, leaked
+from support.leak_support import ALICE, LINKS, leaked
 from support.web_support import HTMX, csrf
 
 CONTACTS = "lnk/contact"
@@ -24,11 +24,6 @@ CONTACTS = "lnk/contact"
 def app(tmp_path_factory):
     with module_app(tmp_path_factory.mktemp("security-links"), metadata_path=(LINKS,)) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def links(app):
-    return build_link_world(app)
 
 
 def _bodies(link_id: int) -> dict[str, dict]:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from support.helpers import database_state, module_app
+from support.process_helpers import path_of
 from support.security_support import (
     REACH,
     SECURITY,
@@ -24,7 +25,6 @@ from support.security_support import (
     build_world,
     entity_documents,
     expected_grant,
-    path_of,
 )
 from support.web_support import csrf
 

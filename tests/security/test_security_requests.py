@@ -156,7 +156,7 @@ def test_a_surrogate_pair_is_one_character_and_is_stored(api):
 # -- too many filter terms ---------------------------------------------------------------
 
 #: More filter terms than a list takes, within the query string limits (a thousand terms
-#: are refused sooner, by the cap on query parameters: tests/test_input_limits.py).
+#: are refused sooner, by the cap on query parameters: tests/security/test_input_limits.py).
 MANY_FILTERS = {
     "repeated": "&".join(["quantity=1"] * (MAX_FILTERS + 10)),
     "different": "&".join(

@@ -62,3 +62,9 @@ def staff(make_user):
         dora=make_user("dora", roles=["director"]),
         pat=make_user("pat"),
     )
+
+
+def submitted(flow, staff, amount="5000"):
+    deal = flow.create(staff.ann, DEAL, subject="Supply", amount=amount)
+    flow.act(staff.ann, DEAL, deal["id"], "submit")
+    return deal["id"]

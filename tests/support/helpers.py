@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from formflow import create_app
-from formflow.auth import User, create_department, create_token, create_user
+from formflow.auth import User, create_department, create_token, create_user, get_user_by_name
 from formflow.install import install
 from formflow.storage.system import audit, metadata_revision, sequences
 from support import ADMIN_PASSWORD, PG_URL
@@ -162,3 +162,9 @@ def problem(response, status: int) -> dict:
     assert body["status"] == status
     assert body["title"] and isinstance(body["detail"], str) and body["detail"]
     return body
+
+
+def user(runtime, name):
+    """The user named ``name``, read from the database."""
+    with runtime.db.read() as conn:
+        return get_user_by_name(conn, name)

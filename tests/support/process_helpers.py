@@ -274,3 +274,20 @@ def today_iso(runtime, user) -> str:
     """Today's date as ``today()`` gives it to ``user``."""
     context = runtime.records.context(user)
     return context.current_time().astimezone(context.zone).date().isoformat()
+
+
+def submitted_leave(flow, staff, days: int = 2) -> int:
+    leave = flow.create(staff.emp, LEAVE, kind="annual", days=days, reason="Trip")
+    flow.act(staff.emp, LEAVE, leave["id"], "submit")
+    return leave["id"]
+
+
+
+def open_task_id(flow, entity, record_id, username) -> int:
+    return next(t.id for t in flow.tasks(entity, record_id)
+                if t.username == username and t.status == "open")
+
+
+
+def reassignments(flow, entity, record_id) -> list[dict]:
+    return [e.data for e in flow.events(entity, record_id) if e.action == "reassign"]

@@ -150,10 +150,6 @@ def build_world(app) -> World:
     return world
 
 
-def path_of(entity: str) -> str:
-    return entity.replace(".", "/")
-
-
 def case_id(values) -> str:
     return "-".join(str(v) for v in values)
 

@@ -98,3 +98,7 @@ def text_of(html: str, element_id: str) -> str:
         rf'id="{re.escape(element_id)}"[^>]*>(.*?)</(div|output|span|ul)>', html, re.S
     )
     return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""
+
+
+def html_of(response) -> str:
+    return response.get_data(as_text=True)

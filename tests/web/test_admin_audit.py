@@ -17,7 +17,7 @@ from formflow.auth.tables import admin_log
 from formflow.cli import main
 from formflow.errors import Forbidden, ValidationFailed
 from support import ADMIN_PASSWORD, PASSWORD, ROOT
-from support.helpers import LAB, add_departments, problem
+from support.helpers import LAB, add_departments, problem, user
 from support.web_support import sign_in
 
 AUDIT = "/api/v1/admin/audit"
@@ -52,11 +52,6 @@ def logged(runtime, people):
         return [(r.actor, r.action, r.target_kind, r.target_name, r.details) for r in rows]
 
     return read
-
-
-def user(runtime, name):
-    with runtime.db.read() as conn:
-        return get_user_by_name(conn, name)
 
 
 def no_secret_in(runtime, *secrets):

@@ -10,7 +10,7 @@ import pytest
 
 from formflow.auth import create_department, get_user_by_name, list_departments
 from support import ADMIN_PASSWORD, PASSWORD, ROOT, TEST_APPS
-from support.helpers import LAB, add_departments
+from support.helpers import LAB, add_departments, user
 from support.plugin_support import HOOK_APPS, write_plugin
 from support.web_support import HTMX, csrf, sign_in, text_of
 
@@ -42,11 +42,6 @@ def clerk_client(app, people):
     sign_in(other, "carl")
     other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return other
-
-
-def user(runtime, name):
-    with runtime.db.read() as conn:
-        return get_user_by_name(conn, name)
 
 
 def department_id(runtime, code):

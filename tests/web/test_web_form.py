@@ -20,11 +20,6 @@ def metadata_path():
 
 
 @pytest.fixture
-def manager(make_user):
-    return make_user("mia", roles=["manager"])
-
-
-@pytest.fixture
 def browser(client, manager):
     token = sign_in(client, "mia")
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"

@@ -17,11 +17,6 @@ def metadata_path():
 
 
 @pytest.fixture
-def manager(make_user):
-    return make_user("mia", roles=["manager"])
-
-
-@pytest.fixture
 def samples(runtime, manager):
     partner = runtime.records.create(manager, PARTNER, {"name": "Acme"})
     made = []

@@ -17,11 +17,6 @@ def metadata_path():
 
 
 @pytest.fixture
-def manager(make_user):
-    return make_user("mia", roles=["manager"])
-
-
-@pytest.fixture
 def samples(runtime, manager):
     for name, budget, quantity in (("Alpha", "10.50", 1), ("Bravo", "20.25", 2),
                                    ("Charlie", "1000.00", 3)):

@@ -16,11 +16,6 @@ def metadata_path():
     return [str(LAB)]
 
 
-@pytest.fixture
-def manager(make_user):
-    return make_user("mia", roles=["manager"])
-
-
 @pytest.fixture(params=PAYLOADS, ids=["script", "attribute"])
 def hostile(request, runtime, manager):
     payload = request.param
