@@ -7,7 +7,8 @@ import pytest
 
 from formflow.design.service import DESIGNER_ROLE
 from support import TEST_APPS
-from support.design_support import VEHICLE, apply, create_app, draft
+from support.design_support import DESIGN_TABLES, VEHICLE, apply, create_app, draft
+from support.helpers import database_state, problem
 
 
 @pytest.fixture
@@ -18,6 +19,12 @@ def metadata_path():
 @pytest.fixture
 def api(admin_api):
     return admin_api
+
+
+@pytest.fixture
+def design_state(runtime):
+    """Call to fingerprint every row designing may write."""
+    return lambda: database_state(runtime, *DESIGN_TABLES)
 
 
 def test_a_created_site_app_is_listed_with_its_owner_revision_and_version(api):
@@ -37,15 +44,20 @@ def test_the_draft_holds_the_documents_and_their_problems(api):
     assert body["problems"] == []
 
 
-def test_an_app_name_in_use_is_409(api):
+def test_an_app_name_in_use_is_409(api, design_state):
     create_app(api)
-    assert api.post("design/apps", json={"name": "fleet"}).status_code == 409
-    assert api.post("design/apps", json={"name": "shop"}).status_code == 409
+    before = design_state()
+    for name in ("fleet", "shop"):
+        body = problem(api.post("design/apps", json={"name": name}), 409)
+        assert name in body["detail"]
+    assert design_state() == before
 
 
 @pytest.mark.parametrize("name", ["Fleet", "1fleet", "", None, "a" * 41, "design"])
-def test_a_bad_app_name_is_422(api, name):
-    assert api.post("design/apps", json={"name": name}).status_code == 422
+def test_a_bad_app_name_is_422(api, name, design_state):
+    before = design_state()
+    assert list(problem(api.post("design/apps", json={"name": name}), 422)["errors"]) == ["name"]
+    assert design_state() == before
 
 
 def test_ops_change_the_draft_and_raise_its_revision(api):
@@ -58,22 +70,26 @@ def test_ops_change_the_draft_and_raise_its_revision(api):
     assert documents["app.json"].get("menu") is None
 
 
-def test_a_stale_revision_is_412_and_changes_nothing(api):
+def test_a_stale_revision_is_412_and_changes_nothing(api, design_state):
     create_app(api)
     apply(api, [{"op": "set", "path": "app/label", "value": "One"}])
+    before = design_state()
     apply(api, [{"op": "set", "path": "app/label", "value": "Two"}], revision=1, status=412)
+    assert design_state() == before
     assert draft(api)["documents"]["app.json"]["label"] == "One"
     assert draft(api)["revision"] == 2
 
 
-def test_a_bad_op_is_422_naming_its_index_and_nothing_is_applied(api):
+def test_a_bad_op_is_422_naming_its_index_and_nothing_is_applied(api, design_state):
     create_app(api)
+    before = design_state()
     body = apply(api, [
         {"op": "add", "path": "entities/vehicle", "value": VEHICLE},
         {"op": "set", "path": "entities/vehicle/fields/nope/label", "value": "x"},
     ], status=422)
     assert list(body["errors"]) == ["ops[1]"]
     assert "1" in body["detail"]
+    assert design_state() == before
     after = draft(api)
     assert after["revision"] == 1
     assert "entities/vehicle.json" not in after["documents"]
@@ -89,10 +105,12 @@ def test_a_bad_op_is_422_naming_its_index_and_nothing_is_applied(api):
     {"op": "remove", "path": "entities/ghost"},
     {"op": "set", "path": "app/label", "value": 1, "extra": True},
 ])
-def test_each_kind_of_bad_op_is_422(api, op):
+def test_each_kind_of_bad_op_is_422(api, op, design_state):
     create_app(api)
+    before = design_state()
     body = apply(api, [op], status=422)
     assert list(body["errors"]) == ["ops[0]"]
+    assert design_state() == before
 
 
 def test_an_invalid_expression_may_sit_in_the_draft_as_a_problem(api):
@@ -130,11 +148,12 @@ def test_a_new_change_forgets_what_was_undone(api):
     assert api.post("design/apps/fleet/draft/redo").status_code == 409
 
 
-def test_undo_with_a_stale_revision_is_412(api):
+def test_undo_with_a_stale_revision_is_412(api, design_state):
     create_app(api)
     apply(api, [{"op": "set", "path": "app/label", "value": "One"}])
-    response = api.post("design/apps/fleet/draft/undo", headers={"If-Match": "1"})
-    assert response.status_code == 412
+    before = design_state()
+    problem(api.post("design/apps/fleet/draft/undo", headers={"If-Match": "1"}), 412)
+    assert design_state() == before
     assert draft(api)["documents"]["app.json"]["label"] == "One"
 
 
@@ -166,12 +185,16 @@ def plain_api(make_user, api_as):
     ("get", "design/apps/fleet/versions"),
     ("get", "design/apps/fleet/export"),
 ])
-def test_a_plain_user_is_403_and_anonymous_401(api, plain_api, client, method, path):
+def test_a_plain_user_is_403_and_anonymous_401(
+    api, plain_api, client, method, path, design_state
+):
     create_app(api)
     body = {"ops": [{"op": "set", "path": "app/label", "value": "x"}]}
     kwargs = {"json": body} if method == "post" else {}
-    assert getattr(plain_api, method)(path, **kwargs).status_code == 403
-    assert getattr(client, method)(f"/api/v1/{path}", **kwargs).status_code == 401
+    before = design_state()
+    problem(getattr(plain_api, method)(path, **kwargs), 403)
+    problem(getattr(client, method)(f"/api/v1/{path}", **kwargs), 401)
+    assert design_state() == before
     assert draft(api)["revision"] == 1
 
 

@@ -49,13 +49,30 @@ def test_api_imports_a_csv_body_and_a_multipart_upload(api_as, loader, runtime, 
     assert count(runtime, admin) == 2
 
 
-def test_api_import_problems_are_a_422_with_every_row(api_as, loader, runtime, admin):
+def test_api_import_problems_are_a_422_with_every_row(api_as, loader, state):
+    before = state()
     response = api_as(loader).post(f"{ITEMS}/import", data=BAD,
                                    headers={"Content-Type": "text/csv", "Accept-Language": "en"})
     body = problem(response, 422)
     assert list(body["errors"]) == ["row 2.qty", "row 3.name", "row 3.qty"]
     assert body["errors"]["row 3.name"] == ["This field is required."]
-    assert count(runtime, admin) == 0
+    assert state() == before
+
+
+def test_api_import_of_exactly_the_row_limit_passes_and_one_row_more_is_413(
+    make_app, metadata_path, api_as, loader, state
+):
+    api = api_as(loader)
+    api.client = make_app(metadata_path, IMPORT_MAX_ROWS=2).test_client()
+    three = csv_bytes([["name", "sku", "qty"], ["Bolt", "B1", "5"], ["Nut", "N1", "7"],
+                       ["Pin", "P1", "1"]])
+    before = state()
+    response = api.post(f"{ITEMS}/import", data=three,
+                        headers={"Content-Type": "text/csv", "Accept-Language": "en"})
+    assert "more than 2 rows" in problem(response, 413)["detail"]
+    assert state() == before
+    response = api.post(f"{ITEMS}/import", data=GOOD, headers={"Content-Type": "text/csv"})
+    assert response.get_json()["created"] == 2
 
 
 def test_api_dry_run_writes_nothing(api_as, loader, runtime, admin):
@@ -65,15 +82,19 @@ def test_api_dry_run_writes_nothing(api_as, loader, runtime, admin):
     assert count(runtime, admin) == 0
 
 
-def test_api_import_without_the_grant_is_403(api_as, make_user):
+def test_api_import_without_the_grant_is_403(api_as, make_user, state):
     reader = make_user("rex", roles=["reader"])
+    before = state()
     response = api_as(reader).post(f"{ITEMS}/import", data=GOOD,
-                                   headers={"Content-Type": "text/csv"})
-    problem(response, 403)
+                                   headers={"Content-Type": "text/csv", "Accept-Language": "en"})
+    assert "import" in problem(response, 403)["detail"].lower()
+    assert state() == before
 
 
-def test_api_import_refuses_other_media_types(api_as, loader):
+def test_api_import_refuses_other_media_types(api_as, loader, state):
+    before = state()
     problem(api_as(loader).post(f"{ITEMS}/import", json={"name": "x"}), 415)
+    assert state() == before
 
 
 def test_api_exports_csv_and_xlsx_with_filters(admin_api, runtime, admin):

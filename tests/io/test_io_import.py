@@ -262,9 +262,11 @@ def test_fields_the_user_may_not_write_are_refused(runtime, make_user):
 def test_too_many_rows_are_refused_before_anything_is_checked(make_app, metadata_path, admin):
     small = make_app(metadata_path, IMPORT_MAX_ROWS=3).extensions["formflow"]
     data = csv_bytes([["name"], *([f"R{i}"] for i in range(4))])
+    before = database_state(small)
     with pytest.raises(FileTooLarge) as excinfo:
         small.importer.run(admin, CUSTOMER, data)
-    assert "3" in excinfo.value.message.render("en")
+    assert "more than 3 rows" in excinfo.value.message.render("en")
+    assert database_state(small) == before
     assert small.importer.run(admin, CUSTOMER, data[: data.rindex(b"R3")]).created == 3
 
 

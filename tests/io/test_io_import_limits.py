@@ -15,7 +15,7 @@ import pytest
 from formflow.io.importing import ImportFailed, error_lines
 from formflow.io.reading import FileTooLarge, UnreadableFile
 from support.helpers import LAB, PARTNER, add_user, database_state, problem
-from support.io_support import csv_bytes
+from support.io_support import csv_bytes, xlsx_bytes
 
 CONTENT_TYPES = (
     '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -127,6 +127,19 @@ def test_xlsx_rows_past_a_spreadsheets_last_row_are_refused(make_app, metadata_p
 def test_an_xlsx_row_too_wide_is_refused(runtime, admin):
     data = crafted_xlsx({1: {"A": "name"}, 2: {"A": "x", "ZZ": "wide"}})
     assert "more than 500 columns" in refused(runtime, admin, data)
+
+
+@pytest.mark.parametrize("write", [csv_bytes, xlsx_bytes], ids=["csv", "xlsx"])
+def test_exactly_the_row_limit_is_imported_and_one_row_more_is_refused(
+    make_app, metadata_path, admin, write
+):
+    small = make_app(metadata_path, IMPORT_MAX_ROWS=5).extensions["formflow"]
+
+    def sheet(count: int) -> bytes:
+        return write([["name"], *([f"Part {n}"] for n in range(1, count + 1))])
+
+    assert "more than 5 rows" in refused(small, admin, sheet(6))
+    assert small.importer.run(admin, PARTNER, sheet(5)).created == 5
 
 
 def test_blank_csv_lines_count_toward_the_row_limit(make_app, metadata_path, admin):

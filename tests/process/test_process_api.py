@@ -10,9 +10,10 @@ import pytest
 from formflow.process.tables import events
 from formflow.storage.system import audit
 from support.flow_fixtures import database_url, flow, metadata_path, staff, template  # noqa: F401 (fixtures)
-from support.helpers import problem
+from support.helpers import database_state, problem
 from support.process_helpers import (
     LEAVE,
+    PROCESS_TABLES,
     REQUEST,
     desk_staff,
     path_of,
@@ -107,13 +108,13 @@ def test_every_other_action_is_refused_and_changes_nothing(flow, staff, api, sit
     setup, who, allowed = SITUATIONS[situation]
     leave_id = leave(flow, staff, **setup)
     client = getattr(api, who)
-    before = (client.get(f"{LEAVES}/{leave_id}").get_json(), flow.events(LEAVE, leave_id))
+    before = database_state(flow.runtime, *PROCESS_TABLES)
 
     for action in [a for a in TRANSITIONS + BUILTINS if a not in allowed]:
         response = client.post(f"{LEAVES}/{leave_id}/actions/{action}", json=BODIES[action])
-        problem(response, 403)
+        assert action in problem(response, 403)["detail"]
 
-    assert (client.get(f"{LEAVES}/{leave_id}").get_json(), flow.events(LEAVE, leave_id)) == before
+    assert database_state(flow.runtime, *PROCESS_TABLES) == before
 
 
 def test_an_action_describes_its_comment_required_fields_and_editable_fields(flow, staff, api):
@@ -160,12 +161,14 @@ def test_an_action_the_caller_may_not_take_is_403_whatever_the_body(
     flow, staff, api, who, action, body
 ):
     leave_id = leave(flow, staff)
+    before = database_state(flow.runtime, *PROCESS_TABLES)
 
     problem_body = problem(
         getattr(api, who).post(f"{LEAVES}/{leave_id}/actions/{action}", json=body), 403
     )
 
     assert action in problem_body["detail"]
+    assert database_state(flow.runtime, *PROCESS_TABLES) == before
 
 
 def test_deciding_a_step_another_assignee_moved_meanwhile_is_409(runtime, make_user, flow, api_as):
@@ -176,21 +179,30 @@ def test_deciding_a_step_another_assignee_moved_meanwhile_is_409(runtime, make_u
     flow.act(desk.rita, REQUEST, request["id"], "submit")
     flow.act(desk.olga, REQUEST, request["id"], "approve")
     flow.act(desk.cleo, REQUEST, request["id"], "approve")
+    before = database_state(runtime, *PROCESS_TABLES)
 
     response = api_as(desk.cole).post(
-        f"{path_of(REQUEST)}/{request['id']}/actions/approve", json={"comment": "Me too"}
+        f"{path_of(REQUEST)}/{request['id']}/actions/approve",
+        json={"comment": "Me too"},
+        headers={"Accept-Language": "en"},
     )
 
-    problem(response, 409)
+    assert problem(response, 409)["detail"] == (
+        "This step has already been handled by someone else; reload the record."
+    )
     assert flow.state(REQUEST, request["id"]) == "approved"
+    assert database_state(runtime, *PROCESS_TABLES) == before
 
 
 def test_a_stale_state_in_the_body_is_409_and_changes_nothing(flow, staff, api):
     leave_id = leave(flow, staff)
     path = f"{LEAVES}/{leave_id}/actions/approve"
+    before = database_state(flow.runtime, *PROCESS_TABLES)
 
-    problem(api.boss.post(path, json={"state": "draft"}), 409)
+    body = problem(api.boss.post(path, json={"state": "draft"}), 409)
+    assert body["detail"] == "此步骤已由他人处理，请刷新记录。"  # state_moved
     assert flow.state(LEAVE, leave_id) == "manager_review"
+    assert database_state(flow.runtime, *PROCESS_TABLES) == before
 
     response = api.boss.post(path, json={"state": "manager_review"})
     assert (response.status_code, response.get_json()["_state"]) == (200, "approved")
@@ -211,12 +223,12 @@ def test_invalid_input_is_422_naming_the_fields(flow, staff, api, who, action, b
     leave_id = leave(flow, staff, submit=who != "emp")
     if who == "emp":
         flow.runtime.records.update(staff.emp, LEAVE, leave_id, {"reason": None})
-    state = flow.state(LEAVE, leave_id)
+    before = database_state(flow.runtime, *PROCESS_TABLES)
 
     response = getattr(api, who).post(f"{LEAVES}/{leave_id}/actions/{action}", json=body)
 
     assert sorted(problem(response, 422)["errors"]) == fields
-    assert flow.state(LEAVE, leave_id) == state
+    assert database_state(flow.runtime, *PROCESS_TABLES) == before
 
 
 def test_actions_of_an_unknown_record_or_an_entity_without_process_are_404(admin_api, flow, admin):

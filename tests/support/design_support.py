@@ -1,6 +1,24 @@
-"""Helpers of the designer's API tests: a fleet app built through operations."""
+"""Helpers of the designer's API tests: a fleet app built through operations, and the
+tables a design operation writes."""
 
 from __future__ import annotations
+
+from formflow.design.overlay_tables import overlay_heads, overlay_versions, overlays
+from formflow.design.tables import design_apps, design_documents, design_log, design_versions
+from formflow.storage.system import published_apps
+
+#: What designing writes (``database_state(runtime, *DESIGN_TABLES)``): site apps, their
+#: drafts, operation logs and versions, the overlays of shipped apps, the published apps.
+DESIGN_TABLES = (
+    design_apps,
+    design_documents,
+    design_log,
+    design_versions,
+    overlays,
+    overlay_heads,
+    overlay_versions,
+    published_apps,
+)
 
 VEHICLE = {
     "label": {"en": "Vehicle", "zh-CN": "车辆"},

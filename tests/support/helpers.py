@@ -121,9 +121,10 @@ def every_type_sample(partner_id: int) -> dict:
     }
 
 
-def database_state(runtime) -> dict[str, list[tuple]]:
-    """Every row of the entity and line-item tables, the audit trail and the sequences."""
-    tables = [audit, sequences]
+def database_state(runtime, *more: sa.Table) -> dict[str, list[tuple]]:
+    """Every row of the entity and line-item tables, the audit trail, the sequences and
+    the tables ``more`` (``PROCESS_TABLES`` for what a process action writes)."""
+    tables = [audit, sequences, *more]
     for entity_tables in runtime.schema.entities.values():
         tables += [entity_tables.main, *entity_tables.lines.values()]
     with runtime.db.read() as conn:

@@ -32,7 +32,7 @@ from formflow import create_app
 from formflow.auth import create_department
 from formflow.auth.tables import users
 from formflow.install import install
-from formflow.process.tables import events, notifications, tasks
+from formflow.process.tables import branches, events, notifications, tasks
 from formflow.storage.database import normalize_url
 from support import ADMIN_PASSWORD, PG_URL, TEST_APPS
 from support.databases import drop_postgres_database
@@ -43,6 +43,9 @@ LEAVE = "flow.leave"
 CLAIM = "flow.claim"
 REQUEST = "desk.request"
 EMPLOYEE = "desk.employee"
+#: The tables a process action writes besides the records (``database_state(runtime,
+#: *PROCESS_TABLES)``): tasks, events, parallel branches and notifications.
+PROCESS_TABLES = (tasks, events, branches, notifications)
 
 
 def path_of(entity: str) -> str:
