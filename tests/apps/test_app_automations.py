@@ -4,7 +4,6 @@ keepers are told."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from formflow.automations.log import automation_runs
@@ -14,12 +13,6 @@ from support.app_helpers import EN, created, messages
 
 SALES = "inventory/sales_order"
 DOCUMENTS = "warehouse/stock_document"
-
-
-@pytest.fixture
-def customer(api):
-    return created(api.sam.post("crm/customer", json={
-        "name": "Acme Ltd.", "code": "ACME", "credit_limit": "500000.00", "owner": "rita"}))
 
 
 def opportunity(api, customer, **values):

@@ -5,29 +5,12 @@ lead or a customer."""
 
 from __future__ import annotations
 
-import pytest
-
 from support.app_fixtures import act, api, app, database_url, staff, template  # noqa: F401 (fixtures)
 from support.app_helpers import EN, created, messages
 from support.process_helpers import today_iso
 
 LEADS = "crm/lead"
 QUOTES = "crm/quotation"
-
-
-@pytest.fixture
-def customer(api):
-    return created(
-        api.sam.post(
-            "crm/customer",
-            json={
-                "name": "Acme Ltd.",
-                "code": "ACME",
-                "credit_limit": "500000.00",
-                "owner": "rita",
-            },
-        )
-    )
 
 
 def test_a_lead_is_submitted_qualified_and_linked_to_its_customer(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from formflow.design.service import DESIGNER_ROLE
 from formflow.web.designer_model import propose_name
 from support import TEST_APPS
 from support.design_support import VEHICLE, apply, create_app, draft
@@ -15,12 +14,6 @@ from support.web_support import csrf
 @pytest.fixture
 def metadata_path():
     return [str(TEST_APPS / "valid" / "shop")]
-
-
-@pytest.fixture
-def designer(make_user, as_user):
-    make_user("dana", roles=[DESIGNER_ROLE])
-    return lambda lang="en": as_user("dana", lang)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from formflow.cli import main
 from support import ADMIN_PASSWORD
 from support.helpers import problem
-from support.io_support import DEPOT, ITEM, csv_bytes, read_csv, read_xlsx, xlsx_bytes
+from support.io_support import DEPOT, ITEM, csv_bytes, item_count, read_csv, read_xlsx, xlsx_bytes
 from support.web_support import csrf, sign_in
 
 ITEMS = "depot/item"
@@ -22,15 +22,6 @@ BAD = csv_bytes([["name", "sku", "qty"], ["Bolt", "B1", "-1"], ["", "N1", "x"]])
 @pytest.fixture
 def metadata_path():
     return [str(DEPOT)]
-
-
-@pytest.fixture
-def loader(make_user):
-    return make_user("lou", roles=["loader"])
-
-
-def count(runtime, admin) -> int:
-    return runtime.records.list(admin, ITEM, {}).total
 
 
 # -- REST API ----------------------------------------------------------------------------
@@ -46,7 +37,7 @@ def test_api_imports_a_csv_body_and_a_multipart_upload(api_as, loader, runtime, 
     response = api.post(f"{ITEMS}/import?key=sku", data=upload,
                         content_type="multipart/form-data")
     assert response.get_json()["updated"] == 1
-    assert count(runtime, admin) == 2
+    assert item_count(runtime, admin) == 2
 
 
 def test_api_import_problems_are_a_422_with_every_row(api_as, loader, state):
@@ -79,7 +70,7 @@ def test_api_dry_run_writes_nothing(api_as, loader, runtime, admin):
     response = api_as(loader).post(f"{ITEMS}/import?dry_run=1", data=GOOD,
                                    headers={"Content-Type": "text/csv"})
     assert response.get_json()["created"] == 2 and response.get_json()["dry_run"] is True
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
 
 
 def test_api_import_without_the_grant_is_403(api_as, make_user, state):
@@ -147,11 +138,11 @@ def test_import_page_checks_then_confirms(client, loader, runtime, admin):
     upload = {"csrf_token": csrf(client), "file": (io.BytesIO(GOOD), "good.csv")}
     html = client.post("/depot/item/import", data=upload,
                        content_type="multipart/form-data").get_data(as_text=True)
-    assert 'id="import-preview"' in html and count(runtime, admin) == 0
+    assert 'id="import-preview"' in html and item_count(runtime, admin) == 0
     token = html.split('name="token" value="')[1].split('"')[0]
     response = client.post("/depot/item/import/confirm",
                            data={"csrf_token": csrf(client), "token": token, "key": ""})
-    assert response.status_code == 302 and count(runtime, admin) == 2
+    assert response.status_code == 302 and item_count(runtime, admin) == 2
     again = client.post("/depot/item/import/confirm",
                         data={"csrf_token": csrf(client), "token": token, "key": ""})
     assert again.status_code == 404  # a checked file is imported once
@@ -200,9 +191,9 @@ def test_cli_import_dry_run_then_import(cli, tmp_path, runtime, admin):
     (tmp_path / "items.csv").write_bytes(GOOD)
     result = cli("import", ITEM, "items.csv", "--dry-run")
     assert result.exit_code == 0 and "2 record(s) would be created" in result.output
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
     assert cli("import", ITEM, "items.csv").exit_code == 0
-    assert count(runtime, admin) == 2
+    assert item_count(runtime, admin) == 2
 
 
 def test_cli_import_prints_every_error_and_exits_1(cli, tmp_path, runtime, admin):
@@ -211,7 +202,7 @@ def test_cli_import_prints_every_error_and_exits_1(cli, tmp_path, runtime, admin
     assert result.exit_code == 1
     assert "row 2: Quantity:" in result.output and "row 3: Name: This field is required." in (
         result.output) and "row 3: Quantity: Enter a whole number." in result.output
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
 
 
 def test_cli_acts_as_the_given_user(cli, tmp_path, make_user):

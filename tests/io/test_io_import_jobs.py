@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from formflow.cli import main
 from formflow.io.import_jobs import import_jobs
 from support.helpers import problem
-from support.io_support import DEPOT, ITEM, csv_bytes
+from support.io_support import DEPOT, ITEM, item_count, items
 
 ITEMS = "depot/item"
 CSV = {"Content-Type": "text/csv"}
@@ -29,22 +29,6 @@ def worker(runtime):
     return runtime.import_worker
 
 
-@pytest.fixture
-def loader(make_user):
-    return make_user("lou", roles=["loader"])
-
-
-def items(count: int, bad: set[int] = frozenset()) -> bytes:
-    """A file of ``count`` items; the items numbered in ``bad`` have a negative qty."""
-    rows = [["name", "sku", "qty"]]
-    rows += [[f"Item {n}", f"S{n}", "-1" if n in bad else str(n)] for n in range(1, count + 1)]
-    return csv_bytes(rows)
-
-
-def count(runtime, admin) -> int:
-    return runtime.records.list(admin, ITEM, {}).total
-
-
 def submit(api, data: bytes, mode: str = "all") -> dict:
     response = api.post(f"{ITEMS}/import?mode={mode}", data=data, headers=CSV)
     assert response.status_code == 202, response.get_data(as_text=True)
@@ -58,12 +42,12 @@ def test_a_big_file_becomes_a_job_the_worker_completes(api_as, loader, runtime, 
     api = api_as(loader)
     job = submit(api, items(10))
     assert job["status"] == "queued" and job["rows_total"] == 10 and job["rows_done"] == 0
-    assert count(runtime, admin) == 0  # nothing imported within the request
+    assert item_count(runtime, admin) == 0  # nothing imported within the request
     assert worker.run_due() == 1
     done = api.get(f"import-jobs/{job['id']}").get_json()
     assert (done["status"], done["rows_done"], done["percent"]) == ("done", 10, 100)
     assert done["finished_at"] and done["errors"] == []
-    assert count(runtime, admin) == 10
+    assert item_count(runtime, admin) == 10
 
 
 def test_a_small_file_is_still_imported_in_the_request(api_as, loader, runtime, admin):
@@ -96,7 +80,7 @@ def test_an_all_or_nothing_job_with_problems_writes_nothing(api_as, loader, runt
     failed = api.get(f"import-jobs/{job['id']}", headers={"Accept-Language": "en"}).get_json()
     assert failed["status"] == "failed" and failed["resume_row"] is None
     assert len(failed["errors"]) == 1 and failed["errors"][0].startswith("row 9: Quantity: ")
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
     response = api.post(f"import-jobs/{job['id']}/resume")
     assert problem(response, 409)
 
@@ -109,7 +93,7 @@ def test_a_chunked_job_resumes_from_the_first_failed_chunk(api_as, loader, runti
     failed = api.get(f"import-jobs/{job['id']}", headers={"Accept-Language": "en"}).get_json()
     assert (failed["status"], failed["rows_done"], failed["resume_row"]) == ("failed", 3, 5)
     assert len(failed["errors"]) == 1 and failed["errors"][0].startswith("row 6: Quantity: ")
-    assert count(runtime, admin) == 3  # the first chunk (items 1-3) stays
+    assert item_count(runtime, admin) == 3  # the first chunk (items 1-3) stays
     response = api.post(f"import-jobs/{job['id']}/resume", data=items(10), headers=CSV)
     assert response.status_code == 202 and response.get_json()["status"] == "queued"
     worker.run_due()
@@ -135,7 +119,7 @@ def test_cancel_stops_a_running_job(api_as, loader, runtime, admin, worker):
     worker.run_due()
     cancelled = api.get(f"import-jobs/{job['id']}").get_json()
     assert cancelled["status"] == "cancelled" and cancelled["rows_done"] == 6
-    assert count(runtime, admin) == 6  # the chunk running when cancelled ends, no more
+    assert item_count(runtime, admin) == 6  # the chunk running when cancelled ends, no more
     assert problem(api.post(f"import-jobs/{job['id']}/cancel"), 409)
 
 
@@ -148,7 +132,7 @@ def test_cancel_rolls_back_a_running_all_or_nothing_job(api_as, loader, runtime,
     worker.run(claimed)
     cancelled = api.get(f"import-jobs/{job['id']}").get_json()
     assert (cancelled["status"], cancelled["rows_done"]) == ("cancelled", 0)
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
 
 
 def test_cancel_of_a_queued_job_means_it_never_runs(api_as, loader, runtime, admin, worker):
@@ -156,7 +140,7 @@ def test_cancel_of_a_queued_job_means_it_never_runs(api_as, loader, runtime, adm
     job = submit(api, items(10))
     assert api.post(f"import-jobs/{job['id']}/cancel").get_json()["status"] == "cancelled"
     assert worker.run_due() == 0
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
 
 
 def test_a_non_owner_cannot_see_or_cancel_a_job(api_as, loader, make_user, admin_api, worker):
@@ -201,7 +185,7 @@ def test_the_worker_command_and_tick_run_queued_jobs(api_as, loader, runtime, ad
     result = cli(*command)
     assert result.exit_code == 0, result.output
     assert "Background imports run: 1" in result.output
-    assert count(runtime, admin) == 10
+    assert item_count(runtime, admin) == 10
 
 
 def test_the_job_endpoints_are_in_the_openapi_document(api_as, loader, worker):

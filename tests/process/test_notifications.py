@@ -18,8 +18,7 @@ from support import TEST_APPS
 from support.helpers import problem
 from support.mail_support import start_server
 from support.server_support import free_port
-
-TICKET = "support.ticket"
+from support.sla_support import TICKET, submit
 
 
 @pytest.fixture
@@ -53,12 +52,6 @@ def people(runtime):
         leo=add_person(runtime, "leo", roles=["lead"], email="leo@example.com",
                        language="zh-CN"),
     )
-
-
-def submit(runtime, people, kind: str, subject: str = "Printer jam") -> int:
-    record = runtime.records.create(people.rita, TICKET, {"subject": subject, "kind": kind})
-    runtime.process.act(people.rita, TICKET, record["id"], "submit", {})
-    return record["id"]
 
 
 def rows_of(runtime, user) -> list:

@@ -16,20 +16,14 @@ from formflow.fields.columns import utcnow
 from formflow.process.calendar.working import add_business_time
 from formflow.process.tables import events, notifications, tasks
 from support import TEST_APPS
+from support.sla_support import TICKET, submit
 
-TICKET = "support.ticket"
 MUCH_LATER = timedelta(days=30)
 
 
 @pytest.fixture
 def metadata_path():
     return [TEST_APPS / "sla"]
-
-
-def submit(runtime, people, kind: str, subject: str = "Printer jam") -> int:
-    record = runtime.records.create(people.rita, TICKET, {"subject": subject, "kind": kind})
-    runtime.process.act(people.rita, TICKET, record["id"], "submit", {})
-    return record["id"]
 
 
 def task_rows(runtime, record_id: int) -> list:

@@ -42,3 +42,16 @@ def read_xlsx(data: bytes) -> list[list]:
 def exported(runtime, user, entity: str, args=None, file_format: str = "csv") -> bytes:
     export = runtime.exporter.export(user, entity, args or {}, file_format)
     return b"".join(export.chunks)
+
+
+def items(count: int, bad: set[int] = frozenset()) -> bytes:
+    """A file of ``count`` items; the items numbered in ``bad`` have a negative qty."""
+    rows = [["name", "sku", "qty"]]
+    rows += [[f"Item {n}", f"S{n}", "-1" if n in bad else str(n)] for n in range(1, count + 1)]
+    return csv_bytes(rows)
+
+
+
+def item_count(runtime, admin) -> int:
+    """How many depot items ``admin`` sees."""
+    return runtime.records.list(admin, ITEM, {}).total

@@ -17,7 +17,7 @@ from formflow.auth.tables import admin_log
 from formflow.cli import main
 from formflow.errors import Forbidden, ValidationFailed
 from support import ADMIN_PASSWORD, PASSWORD, ROOT
-from support.helpers import LAB, add_departments, problem, user
+from support.helpers import LAB, problem, user
 from support.web_support import sign_in
 
 AUDIT = "/api/v1/admin/audit"
@@ -27,15 +27,6 @@ AUDIT = "/api/v1/admin/audit"
 def app(make_app):
     # the webhook endpoints below target loopback, which needs the plugin's allow-list
     return make_app([LAB], PLUGINS_PATH=[str(ROOT / "plugins")], PLUGIN_WEBHOOKS_ALLOW="127.0.0.1")
-
-
-@pytest.fixture
-def people(runtime, make_user):
-    add_departments(runtime)
-    return {
-        "carl": make_user("carl", roles=["clerk"], department="SALES"),
-        "mia": make_user("mia", roles=["manager"], department="HQ"),
-    }
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from formflow.auth import create_department, get_user_by_name, list_departments
 from support import ADMIN_PASSWORD, PASSWORD, ROOT, TEST_APPS
-from support.helpers import LAB, add_departments, user
+from support.helpers import LAB, user
 from support.plugin_support import HOOK_APPS, write_plugin
 from support.web_support import HTMX, csrf, sign_in, text_of
 
@@ -18,15 +18,6 @@ from support.web_support import HTMX, csrf, sign_in, text_of
 @pytest.fixture
 def metadata_path():
     return [str(LAB)]
-
-
-@pytest.fixture
-def people(runtime, make_user):
-    add_departments(runtime)
-    return {
-        "carl": make_user("carl", roles=["clerk"], department="SALES"),
-        "mia": make_user("mia", roles=["manager"], department="HQ"),
-    }
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from support.io_support import DEPOT, ITEM, csv_bytes
+from support.io_support import DEPOT, ITEM, csv_bytes, item_count
 from support.web_support import csrf, sign_in
 
 #: Chinese labels, an English label, and a column no field is named after.
@@ -49,10 +49,6 @@ def token_of(text: str) -> str:
     return text.split('name="token" value="')[1].split('"')[0]
 
 
-def count(runtime, admin) -> int:
-    return runtime.records.list(admin, ITEM, {}).total
-
-
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_columns_are_proposed_by_label_in_either_language(page, lang):
     response, text = upload(page, OLD, lang=lang)
@@ -76,7 +72,7 @@ def test_choices_are_corrected_previewed_downloaded_and_imported(page, runtime, 
     mapping = json.loads(download.get_data(as_text=True))
     assert mapping == {"name": "名称", "sku": "SKU", "qty": "件数"}
     assert "attachment" in download.headers["Content-Disposition"]
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
 
     fixed = csv_bytes([["名称", "SKU", "件数", "备注"], ["Bolt", "B1", "5", "x"],
                        ["Nut", "N1", "7", "y"]])
@@ -94,7 +90,7 @@ def test_choices_are_corrected_previewed_downloaded_and_imported(page, runtime, 
 def test_a_bad_mapping_file_is_a_clear_problem(page, runtime, admin):
     response, text = upload(page, OLD, b"[1, 2]")
     assert response.status_code == 422 and "not valid JSON of field names" in text
-    assert count(runtime, admin) == 0
+    assert item_count(runtime, admin) == 0
 
 
 def test_columns_of_a_file_left_by_someone_else_are_not_found(page, client, make_user):

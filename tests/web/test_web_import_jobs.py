@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from support.io_support import DEPOT, ITEM, csv_bytes
+from support.io_support import DEPOT, item_count, items
 from support.web_support import csrf, sign_in
 
 
@@ -32,19 +32,9 @@ def lou(app, make_user):
     return client
 
 
-def items(count: int, bad: set[int] = frozenset()) -> bytes:
-    rows = [["name", "sku", "qty"]]
-    rows += [[f"Item {n}", f"S{n}", "-1" if n in bad else str(n)] for n in range(1, count + 1)]
-    return csv_bytes(rows)
-
-
 def upload(client, data: bytes, mode: str = "all"):
     form = {"csrf_token": csrf(client), "mode": mode, "file": (io.BytesIO(data), "big.csv")}
     return client.post("/depot/item/import", data=form, content_type="multipart/form-data")
-
-
-def count(runtime, admin) -> int:
-    return runtime.records.list(admin, ITEM, {}).total
 
 
 def test_a_big_upload_becomes_a_job_with_a_progress_page(lou, runtime, admin, worker):
@@ -52,19 +42,19 @@ def test_a_big_upload_becomes_a_job_with_a_progress_page(lou, runtime, admin, wo
     assert response.status_code == 302 and "/import-jobs/" in response.location
     page = lou.get(response.location).get_data(as_text=True)
     assert "Waiting for the import worker." in page and 'hx-trigger="every 1s"' in page
-    assert "Cancel the import" in page and count(runtime, admin) == 0
+    assert "Cancel the import" in page and item_count(runtime, admin) == 0
     again = lou.get("/depot/item/import").get_data(as_text=True)  # the import page links it
     assert 'id="import-running"' in again and response.location.split("localhost")[-1] in again
     worker.run_due()
     bar = lou.get(response.location, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert bar.startswith('<div id="import-job"') and "<html" not in bar
     assert "Imported: 10 rows." in bar and "hx-trigger" not in bar  # done: no more polling
-    assert 'value="100" max="100"' in bar and count(runtime, admin) == 10
+    assert 'value="100" max="100"' in bar and item_count(runtime, admin) == 10
 
 
 def test_a_small_upload_is_still_checked_first(lou, runtime, admin):
     html = upload(lou, items(3)).get_data(as_text=True)
-    assert 'id="import-preview"' in html and count(runtime, admin) == 0
+    assert 'id="import-preview"' in html and item_count(runtime, admin) == 0
 
 
 def test_cancel_from_the_page(lou, runtime, admin, worker):
@@ -72,7 +62,7 @@ def test_cancel_from_the_page(lou, runtime, admin, worker):
     response = lou.post(f"{location}/cancel", data={"csrf_token": csrf(lou)})
     assert response.status_code == 302
     assert "Cancelled; nothing was imported." in lou.get(location).get_data(as_text=True)
-    assert worker.run_due() == 0 and count(runtime, admin) == 0
+    assert worker.run_due() == 0 and item_count(runtime, admin) == 0
     again = lou.post(f"{location}/cancel", data={"csrf_token": csrf(lou)})
     assert again.status_code == 409 and "already ended" in again.get_data(as_text=True)
 
@@ -83,13 +73,13 @@ def test_resume_from_the_first_failed_chunk_with_a_corrected_file(lou, runtime, 
     worker.run_due()
     page = lou.get(location).get_data(as_text=True)
     assert "row 6: Quantity:" in page and "Resume from row 5" in page
-    assert count(runtime, admin) == 3
+    assert item_count(runtime, admin) == 3
     form = {"csrf_token": csrf(lou), "file": (io.BytesIO(items(10)), "fixed.csv")}
     response = lou.post(f"{location}/resume", data=form, content_type="multipart/form-data")
     assert response.status_code == 302
     worker.run_due()
     assert "Imported: 10 rows." in lou.get(location).get_data(as_text=True)
-    assert count(runtime, admin) == 10
+    assert item_count(runtime, admin) == 10
 
 
 def test_someone_else_cannot_see_or_cancel_the_job(lou, app, make_user, worker):
