@@ -9,48 +9,23 @@ with the apps of ``metadata_path`` installed.
 from __future__ import annotations
 
 import os
-import uuid
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from flask import Flask
 
 from formflow import create_app
 from formflow.auth import create_token, create_user
-from formflow.install import install
-from formflow.storage.database import normalize_url
-from template_databases import TemplateDatabases
-
-ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_APPS = ROOT / "metadata" / "apps"
-TEST_APPS = Path(__file__).resolve().parent / "metadata"
-ADMIN_PASSWORD = "admin-password"
-PASSWORD = "tulip-sesame-42"
-PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
+from support import PASSWORD, PG_URL, SHIPPED_APPS
+from support.api_client import ApiClient
+from support.databases import create_postgres_database, drop_postgres_database, install_app
+from support.helpers import database_state
+from support.template_databases import TemplateDatabases
+from support.web_support import sign_in
 
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch):
     """scrypt at full cost makes every sign-in slow; tests use a cheap setting."""
     monkeypatch.setattr("formflow.auth.passwords.METHOD", "scrypt:1024:8:1")
-
-
-def create_postgres_database() -> str:
-    name = f"ff_test_{uuid.uuid4().hex[:12]}"
-    server = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    server.dispose()
-    return normalize_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(url: str) -> None:
-    name = sa.make_url(url).database
-    server = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    server.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +60,6 @@ def template_databases(tmp_path_factory):
     templates = TemplateDatabases(tmp_path_factory.mktemp("templates"), PG_URL)
     yield templates
     templates.drop_all()
-
-
-def install_app(settings: dict, admin_password: str | None = ADMIN_PASSWORD) -> Flask:
-    """A new app on ``settings`` with its apps installed and user admin created (with
-    ``admin_password``; None leaves an existing admin's password, and tokens, alone)."""
-    app = create_app(settings)
-    install(app.extensions["formflow"], admin_password)
-    return app
 
 
 @pytest.fixture
@@ -169,8 +136,6 @@ def make_user(runtime):
 def as_user(app):
     """as_user("boss", lang="en") -> a test client of the pages, signed in as boss and
     asking for pages in ``lang``."""
-    from web_support import sign_in  # here: web_support imports this module
-
     def factory(name: str, lang: str = "en"):
         client = app.test_client()
         sign_in(client, name)
@@ -178,35 +143,6 @@ def as_user(app):
         return client
 
     return factory
-
-
-class ApiClient:
-    """A test client speaking JSON to /api/v1 with a user's bearer token."""
-
-    def __init__(self, client, token: str):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def _call(self, method, path, json=None, headers=None, **kwargs):
-        url = path if path.startswith("/") else f"/api/v1/{path}"
-        return self.client.open(
-            url, method=method, json=json, headers={**self.headers, **(headers or {})}, **kwargs
-        )
-
-    def get(self, path, **kwargs):
-        return self._call("GET", path, **kwargs)
-
-    def post(self, path, json=None, **kwargs):
-        return self._call("POST", path, json=json, **kwargs)
-
-    def patch(self, path, json=None, **kwargs):
-        return self._call("PATCH", path, json=json, **kwargs)
-
-    def put(self, path, json=None, **kwargs):
-        return self._call("PUT", path, json=json, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self._call("DELETE", path, **kwargs)
 
 
 @pytest.fixture
@@ -232,6 +168,12 @@ def admin(runtime):
 @pytest.fixture
 def admin_api(api_as, admin):
     return api_as(admin)
+
+
+@pytest.fixture
+def state(runtime):
+    """Call to fingerprint every row a save may write."""
+    return lambda: database_state(runtime)
 
 
 # -- services CI must not skip ------------------------------------------------------

@@ -13,7 +13,7 @@ the pages, listed in ``__all__`` (a plugin's pages add :mod:`formflow.plugins.pa
 
     from formflow.plugins import Job, MenuLink, RecordAction, hookimpl, message
 
-The shipped plugins import nothing else from formflow (``tests/test_plugins_surface.py``).
+The shipped plugins import nothing else from formflow (``tests/plugins/test_plugins_surface.py``).
 """
 
 from __future__ import annotations
