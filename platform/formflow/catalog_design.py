@@ -211,6 +211,12 @@ DESIGN_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} is shipped and cannot be removed; hide it instead.",
         "zh-CN": "{path} 随系统提供，不能删除；请改为隐藏。",
     },
+    "overlay_process_fork": {
+        "en": "{path} is shipped with the process: its states and transitions cannot be "
+              "removed or renamed. Fork the process (a copy the site owns) to change them.",
+        "zh-CN": "{path} 随流程一起提供：其状态和流转不能删除或改名。"
+                 "如需修改，请复制（分叉）该流程为站点自有的副本。",
+    },
     "overlay_whole_document": {
         "en": "{path} is shipped: change its parts, not the whole document.",
         "zh-CN": "{path} 随系统提供：请修改其中的部分，而不是整个文档。",

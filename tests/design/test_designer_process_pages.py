@@ -268,10 +268,10 @@ def test_an_entity_without_a_process_offers_to_make_one(designer, admin_api):
     assert 'data-tab="new-process"' in html
 
 
-def test_a_shipped_process_is_drawn_read_only(designer):
+def test_a_shipped_process_is_drawn_and_customised_like_a_site_one(designer):
     html = designer().get("/designer/shop/processes/order_flow").get_data(as_text=True)
     assert "ff-diagram-svg" in html and "data-node=" in html
-    assert "ff-add-button" not in html
+    assert "ff-add-button" in html and "ff-shipped-process" in html
 
 
 def test_only_designers_may_open_or_change_the_builder(page, make_user, as_user, admin_api):

@@ -98,12 +98,15 @@ def design_paths(operation, json) -> dict[str, Any]:
                 "confirm_destructive": {"type": "boolean"},
                 "note": {"type": "string", "maxLength": 2000}}})},
         f"{app}/versions": {"get": operation(
-            "Published versions, newest first", {"200": json({"type": "object", "properties": {
+            "Published versions, newest first (of a shipped app: its published overlays, "
+            "each with the number of its operations)",
+            {"200": json({"type": "object", "properties": {
                 "items": {"type": "array", "items": {"type": "object", "properties": {
                     "version": {"type": "integer"}, "author": {"type": "string"},
                     "published_at": {"type": "string", "format": "date-time"},
                     "note": {"type": "string"},
-                    "changes": {"type": "array", "items": {"type": "string"}}}}}}})},
+                    "changes": {"type": "array", "items": {"type": "string"}},
+                    "operations": {"type": "integer"}}}}}})},
             [_APP])},
         f"{app}/versions/{{version}}/restore": {"post": operation(
             "Make the draft a published version again (undoable)", draft,

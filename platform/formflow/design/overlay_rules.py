@@ -5,6 +5,11 @@ relabels, reorders, hides and tightens (adds a rule, raises a minimum, lowers a 
 it does not rename a shipped element, change
 a shipped field's type or link target, loosen a shipped requirement or delete a shipped
 element (removing a shipped field hides it).
+
+In a shipped process a site changes assignees, approver rules, CC, SLA and labels, adds
+``x_`` states and transitions (a new transition's name, source or target starts with
+``x_``) and leads shipped transitions to them; removing or renaming a shipped state or
+transition is a bigger change: it is refused with the advice to fork the process.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from formflow.design.overlay_apply import value_at
-from formflow.design.paths import PathError, parse, resolve
+from formflow.design.paths import PathError, parse, resolve, transition_key
 from formflow.i18n import Message
 
 SITE_PREFIX = "x_"
@@ -23,6 +28,8 @@ SITE_PREFIX = "x_"
 NAMED = frozenset({"fields/*", "fields/*/fields/*", "fields/*/options/*",
                    "fields/*/fields/*/options/*", "form/sections/*", "states/*"})
 FIELD_ITEMS = ("fields/*", "fields/*/fields/*")
+#: The items of a process a site may add to but neither remove nor rename (it forks).
+PROCESS_ITEMS = ("states/*", "transitions/*")
 #: Properties of a shipped field a site keeps as they are.
 FIXED = ("name", "type", "to")
 #: A shipped field's rules a site may tighten: "up" (only raised), "down" (only lowered),
@@ -64,11 +71,15 @@ def admit(shipped: Mapping[str, Any], documents: Mapping[str, Any], op: Any) -> 
     pattern = _pattern(documents, address)
     if kind == "add" and pattern in NAMED:
         _site_name(address.steps[-1])
+    if kind == "add" and pattern == "transitions/*" and not was:
+        _site_transition(address.steps[-1])
     if not was:
         return op
     if kind == "remove":
         if pattern in FIELD_ITEMS:
             return {"op": "hide", "path": op["path"]}
+        if address.kind == "process" and pattern in PROCESS_ITEMS:
+            raise NotAllowed(Message("overlay_process_fork", {"path": op["path"]}))
         raise NotAllowed(Message("overlay_no_remove", {"path": op["path"]}))
     if kind == "set":
         _keeps_shipped(op, pattern, was["value"])
@@ -78,6 +89,22 @@ def admit(shipped: Mapping[str, Any], documents: Mapping[str, Any], op: Any) -> 
 def _site_name(name: str) -> None:
     if not name.startswith(SITE_PREFIX):
         raise NotAllowed(Message("overlay_site_name", {"name": name, "prefix": SITE_PREFIX}))
+
+
+def _site_transition(key: str) -> None:
+    """A new transition of a shipped process: its name, the state it leaves or the state
+    it leads to is the site's (``x_``), so an upgrade never collides with it."""
+    name, source, target = transition_key(key)
+    if not any(part and part.startswith(SITE_PREFIX) for part in (name, source, target)):
+        _site_name(name)
+
+
+def _fixed(path: str, prop: str, pattern: str) -> NotAllowed:
+    """The refusal of changing ``prop`` of a shipped item; a shipped process's step or
+    transition keeps its name (changing it is a fork)."""
+    if pattern.partition("/")[0] + "/*" in PROCESS_ITEMS and prop == "name":
+        return NotAllowed(Message("overlay_process_fork", {"path": path}))
+    return NotAllowed(Message("overlay_fixed", {"path": path, "property": prop}))
 
 
 def _pattern(documents: Mapping[str, Any], address) -> str:
@@ -101,14 +128,13 @@ def _keeps_shipped(op: dict, pattern: str, shipped: Any) -> None:
         old = shipped if isinstance(shipped, dict) else {}
         for key in FIXED if pattern in FIELD_ITEMS else ("name",):
             if key in old and new.get(key, old[key]) != old[key]:
-                raise NotAllowed(Message("overlay_fixed", {"path": path, "property": key}))
+                raise _fixed(path, key, pattern)
         for key in RULES if pattern in FIELD_ITEMS else ():
             _not_looser(path, key, old.get(key), new.get(key))
         return
     parent = pattern.rpartition("/")[0]
     if prop == "name" or (parent in FIELD_ITEMS and prop in FIXED):
-        raise NotAllowed(Message("overlay_fixed", {"path": path.rpartition("/")[0],
-                                                   "property": prop}))
+        raise _fixed(path.rpartition("/")[0], prop, parent)
     if parent in FIELD_ITEMS and prop in RULES:
         _not_looser(path.rpartition("/")[0], prop, shipped, value)
 

@@ -99,6 +99,19 @@ def published_overlays(db: Database) -> dict[str, list[dict]]:
         return {}
 
 
+def list_versions(conn: Connection, app: str) -> list[dict[str, Any]]:
+    """The published overlays of ``app``, newest first, as the design service lists a
+    site app's versions (``changes``: none; ``operations``: how many changes each holds)."""
+    rows = conn.execute(
+        sa.select(overlay_versions.c.version, overlay_versions.c.author,
+                  overlay_versions.c.published_at, overlay_versions.c.note,
+                  overlay_versions.c.operations)
+        .where(overlay_versions.c.app == app).order_by(overlay_versions.c.version.desc()))
+    return [{"version": r.version, "author": r.author, "published_at": r.published_at.isoformat(),
+             "note": r.note, "changes": [], "operations": len(r.operations or [])}
+            for r in rows]
+
+
 def add_version(conn: Connection, app: str, items: list[dict], author: str,
                 note: str) -> int:
     last = conn.execute(sa.select(sa.func.max(overlay_versions.c.version))

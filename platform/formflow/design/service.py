@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from formflow.auth import User
-from formflow.design import archive, drafts, presence
+from formflow.design import archive, drafts, overlay_store, presence
 from formflow.design.operations import OperationError, OperationFailed, apply_ops
 from formflow.design.overlay_service import Overlays
 from formflow.design.paths import APP_DOCUMENT, named_path
@@ -172,12 +172,13 @@ class DesignService:
             return {} if row is None else self._published(conn, row)
 
     def versions(self, user: User, app: str) -> list[dict]:
-        """The published versions, newest first (none for a shipped app)."""
+        """The published versions, newest first; of a shipped app, its published
+        overlays."""
         _require(user)
         with self.db.read() as conn:
             if drafts.read_app(conn, app) is None:
                 self._shipped_draft(app)  # 404 unless shipped
-                return []
+                return overlay_store.list_versions(conn, app)
             return drafts.list_versions(conn, app)
 
     def export(self, user: User, app: str, version: int | None = None) -> bytes:

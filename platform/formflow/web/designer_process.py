@@ -4,13 +4,18 @@ transitions, the live state diagram and the draft's process problems.
 
 Like the form designer, every change is one request carrying the draft revision it
 edited, made one call of the design service, answered by the whole builder again:
-"Saved ✓", the problems, or — on a stale revision — a message asking to reload."""
+"Saved ✓", the problems, or — on a stale revision — a message asking to reload.
+
+On a shipped app the same calls make the app's overlay: new states and transitions are
+named ``x_…``, and what a site may not change (removing or renaming a shipped step)
+comes back as the refusal, next to the button that forks the process."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from markupsafe import Markup
 
+from formflow.design.overlay_rules import SITE_PREFIX
 from formflow.design.service import Draft
 from formflow.errors import NotFound, StaleVersion, ValidationFailed
 from formflow.i18n import Message
@@ -75,6 +80,12 @@ def _diagram(app: str, document: dict, lang: str) -> Markup | None:
         return None
 
 
+def _in_use(draft: Draft, document: dict, process: str) -> bool:
+    """Whether the process is the one its entity runs (the one a fork replaces)."""
+    entity = draft.documents.get(f"entities/{document.get('entity')}.json") or {}
+    return entity.get("process") == process
+
+
 def _fields(draft: Draft, document: dict) -> list[tuple[str, str]]:
     """(name, title) of the fields of the entity the process runs on."""
     entity = draft.documents.get(f"entities/{document.get('entity')}.json") or {}
@@ -104,6 +115,7 @@ def _page(
         p for p in draft.problems if p["path"] == prefix or p["path"].startswith(prefix + "/")
     ]
     summary = next((a for a in service().apps(user) if a["name"] == app), {})
+    shipped = summary.get("owner") == "shipped"
     transition = None
     if node and node.startswith("t:"):
         key = node[2:]
@@ -138,7 +150,9 @@ def _page(
         svg=_diagram(app, document, lang),
         fields=_fields(draft, document),
         languages=LABEL_LANGUAGES,
-        site=summary.get("owner") == "site",
+        editable=summary.get("owner") in ("site", "shipped"),
+        shipped=shipped,
+        forkable=shipped and _in_use(draft, document, process),
         rule_kinds=RULE_KINDS,
         rule_rows=rule_rows,
         approver_rules=APPROVER_RULES,
@@ -175,12 +189,16 @@ def designer_add_process(app: str):
     return redirect(url_for("web.designer_process", app=app, process=name))
 
 
-def _ops(action: str, process: str, document: dict, form) -> tuple[str | None, list[dict]]:
-    """The node to select afterwards and the operations one submission stands for."""
+def _ops(
+    action: str, process: str, document: dict, form, own: str
+) -> tuple[str | None, list[dict]]:
+    """The node to select afterwards and the operations one submission stands for;
+    ``own`` starts the names of new states and transitions."""
     node = form.get("node") or None
     if action in INSERTS:
         extra = {"branch": (form.get("when", ""),), "end": (form.get("end", ""),)}
-        return INSERTS[action](process, document, form.get("edge", ""), *extra.get(action, ()))
+        edge = form.get("edge", "")
+        return INSERTS[action](process, document, edge, *extra.get(action, ()), own=own)
     if action == "remove":
         return None, remove_step(process, document, node or "")
     if action == "remove_branch":
@@ -191,7 +209,7 @@ def _ops(action: str, process: str, document: dict, form) -> tuple[str | None, l
             abort(400)
         ops = panel_ops(process, document, node or "", part, form)
         return (form.get("name", "").strip() if part == "name" else node), ops
-    return node, table_ops(action, process, document, form)
+    return node, table_ops(action, process, document, form, own)
 
 
 @web.post("/designer/<app>/processes/<process>/ops")
@@ -208,7 +226,8 @@ def designer_process_ops(app: str, process: str):
             draft = getattr(service(), action)(user, app, revision)
         else:
             current = service().draft(user, app)
-            node, ops = _ops(action, process, _document(current, process), form)
+            own = SITE_PREFIX if service().is_shipped(app) else ""
+            node, ops = _ops(action, process, _document(current, process), form, own)
             draft = service().apply(user, app, ops, revision) if ops else current
     except StaleVersion:
         return _page(app, process, status=412, node=node, view=view, stale=True)

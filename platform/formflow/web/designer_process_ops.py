@@ -1,6 +1,9 @@
 """The design operations the process builder's ⊕ menu and its remove button stand for:
 a new process, an approval step, a condition branch, a CC, an end, removing a step.
-Pure: a process document in, operations out (the design service applies them)."""
+Pure: a process document in, operations out (the design service applies them).
+
+``own`` starts the names of the states they add: ``x_`` on a shipped app, so what a
+site adds never collides with an upgrade."""
 
 from __future__ import annotations
 
@@ -91,18 +94,22 @@ def _retarget(process: str, flow: Flow, key: str, target: str) -> list[dict]:
     ]
 
 
-def _new_step(process: str, flow: Flow, after: str, target: str) -> tuple[str, list[dict]]:
+def _new_step(
+    process: str, flow: Flow, after: str, target: str, own: str
+) -> tuple[str, list[dict]]:
     """A new approval step placed after state ``after``, approving to ``target`` and
     rejecting to the rejected end (made when missing)."""
-    name = propose_name("", set(flow.states), "step")
+    name = propose_name("", set(flow.states), "step", own)
+    rejected = next((s for s in (REJECTED, own + REJECTED) if s in flow.states), None)
     state = {"name": name, "label": STEP_LABEL, "assignees": NEW_ASSIGNEES, "approval": "any"}
     base = f"processes/{process}"
     ops = [{"op": "add", "path": f"{base}/states/{name}", "value": state, "after": after}]
-    if REJECTED not in flow.states:
+    if rejected is None:
+        rejected = own + REJECTED
         ops.append(
             {
                 "op": "add",
-                "path": f"{base}/states/{REJECTED}",
+                "path": f"{base}/states/{rejected}",
                 "value": {"label": END_LABELS[REJECTED], "final": True},
             }
         )
@@ -115,29 +122,31 @@ def _new_step(process: str, flow: Flow, after: str, target: str) -> tuple[str, l
         {
             "op": "add",
             "path": f"{base}/transitions/reject@{name}",
-            "value": {"label": REJECT, "to": REJECTED, "comment": "required"},
+            "value": {"label": REJECT, "to": rejected, "comment": "required"},
         },
     ]
     return name, ops
 
 
-def add_step(process: str, document: dict, key: str) -> tuple[str, list[dict]]:
+def add_step(process: str, document: dict, key: str, own: str = "") -> tuple[str, list[dict]]:
     """An approval step inserted on the edge ``key``; returns its name and the ops."""
     flow = Flow(document)
     _name, source, _to = transition_key(key)
     target = _transition(flow, key).get("to")
-    name, ops = _new_step(process, flow, source, target)
+    name, ops = _new_step(process, flow, source, target, own)
     return name, ops[:1] + _retarget(process, flow, key, name) + ops[1:]
 
 
-def add_branch(process: str, document: dict, key: str, when: str) -> tuple[str, list[dict]]:
+def add_branch(
+    process: str, document: dict, key: str, when: str, own: str = ""
+) -> tuple[str, list[dict]]:
     """A condition branch beside the edge ``key``: taken when ``when`` holds (before
     the branch taken otherwise), with an approval step of its own, meeting the others
     where ``key`` leads."""
     flow = Flow(document)
     transition = _transition(flow, key)
     action, source, _to = transition_key(key)
-    name, ops = _new_step(process, flow, source, transition.get("to"))
+    name, ops = _new_step(process, flow, source, transition.get("to"), own)
     siblings = [t for t in flow.transitions if t.get("name") == action and source in sources(t)]
     default = next((t for t in siblings if not t.get("when")), None)
     index = flow.transitions.index(default if default is not None else siblings[-1])
@@ -164,8 +173,9 @@ def add_branch(process: str, document: dict, key: str, when: str) -> tuple[str, 
     return name, ops
 
 
-def add_cc(process: str, document: dict, key: str) -> tuple[str, list[dict]]:
-    """A CC on entering the state the edge ``key`` leads to (kept when it has one)."""
+def add_cc(process: str, document: dict, key: str, own: str = "") -> tuple[str, list[dict]]:
+    """A CC on entering the state the edge ``key`` leads to (kept when it has one); it
+    adds no state, so ``own`` is not needed."""
     target = _transition(Flow(document), key).get("to")
     state = Flow(document).states.get(target)
     if state is None:
@@ -177,13 +187,15 @@ def add_cc(process: str, document: dict, key: str) -> tuple[str, list[dict]]:
     ]
 
 
-def add_end(process: str, document: dict, key: str, end: str) -> tuple[str, list[dict]]:
+def add_end(
+    process: str, document: dict, key: str, end: str, own: str = ""
+) -> tuple[str, list[dict]]:
     """The edge ``key`` ends the process: at the final state ``end``, or at a new one
     (``end`` empty)."""
     flow = Flow(document)
     ops = []
     if not end:
-        end = propose_name("", set(flow.states), "end")
+        end = propose_name("", set(flow.states), "end", own)
         ops.append(
             {
                 "op": "add",

@@ -70,10 +70,17 @@ def _transition_value(form: Any) -> dict:
     return value
 
 
-def table_ops(action: str, process: str, document: dict, form: Any) -> list[dict]:
+def _own(name: str, own: str) -> str:
+    """A new name as the app keeps it: starting with ``own`` (``x_`` on a shipped app)."""
+    return own + name if name and not name.startswith(own) else name
+
+
+def table_ops(action: str, process: str, document: dict, form: Any, own: str = "") -> list[dict]:
+    """The operations of one row's form; ``own`` starts the names of new states and
+    transitions."""
     base = f"processes/{process}"
     flow = Flow(document)
-    name = (form.get("name") or "").strip()
+    name = _own((form.get("name") or "").strip(), own)
     if action == "add_state":
         value: dict[str, Any] = {"label": label_of(form) or name}
         if form.get("final") == "on":

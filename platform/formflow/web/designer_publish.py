@@ -1,6 +1,7 @@
-"""Publishing a site app from the designer (``/designer/<app>/publish``): the plan in
+"""Publishing an app from the designer (``/designer/<app>/publish``): the plan in
 words, a confirmation for the steps that lose data, the note; the published versions
-with what each changed, and restoring one as the draft."""
+with what each changed, and restoring one as the draft.  A shipped app's versions are
+its published overlays (its customisations), listed but not restored here."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def _page(app: str, status: int = 200, **context):
     return render("designer/publish", status=status, app=app, draft=draft,
                   problems=localized(plan["problems"], lang),
                   steps=localized(plan["steps"], lang),
-                  versions=service().versions(user, app), change_text=change_text, **context)
+                  versions=service().versions(user, app), change_text=change_text,
+                  shipped=service().is_shipped(app), **context)
 
 
 @web.get("/designer/<app>/publish")
