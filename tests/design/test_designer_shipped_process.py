@@ -216,3 +216,18 @@ def test_what_a_site_may_change_in_a_shipped_process(admin_api, op, status):
         headers={"If-Match": str(draft(admin_api, "shop")["revision"])},
     )
     assert response.status_code == status, response.get_json()
+
+
+def test_a_fork_takes_transitions_of_any_name(admin_api):
+    assert admin_api.post("design/apps/shop/processes/order_flow/fork").status_code == 201
+    op = {
+        "op": "add",
+        "path": "processes/x_order_flow/transitions/skip@review>refused",
+        "value": {"to": "refused"},
+    }
+    response = admin_api.post(
+        "design/apps/shop/draft/ops",
+        json={"ops": [op]},
+        headers={"If-Match": str(draft(admin_api, "shop")["revision"])},
+    )
+    assert response.status_code == 200, response.get_json()

@@ -8,8 +8,9 @@ element (removing a shipped field hides it).
 
 In a shipped process a site changes assignees, approver rules, CC, SLA and labels, adds
 ``x_`` states and transitions (a new transition's name, source or target starts with
-``x_``) and leads shipped transitions to them; removing or renaming a shipped state or
-transition is a bigger change: it is refused with the advice to fork the process.
+``x_``; in a fork, the site's own copy, any name) and leads shipped transitions to them;
+removing or renaming a shipped state or transition is a bigger change: it is refused
+with the advice to fork the process.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def admit(shipped: Mapping[str, Any], documents: Mapping[str, Any], op: Any) -> 
     pattern = _pattern(documents, address)
     if kind == "add" and pattern in NAMED:
         _site_name(address.steps[-1])
-    if kind == "add" and pattern == "transitions/*" and not was:
+    if kind == "add" and pattern == "transitions/*" and address.document in shipped:
         _site_transition(address.steps[-1])
     if not was:
         return op
