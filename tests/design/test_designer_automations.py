@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from formflow.design.service import DESIGNER_ROLE
+from formflow.web.designer_process_ops import new_process
 from support import TEST_APPS
 from support.design_support import VEHICLE, apply, create_app, draft, publish
 from support.web_support import csrf
@@ -273,3 +274,29 @@ def test_an_automation_built_in_the_designer_runs_once_published(page, admin_api
     assert created.status_code == 201, created.get_json()
     trips = admin_api.get("fleet/trip").get_json()
     assert [(t["plate"], t["note"]) for t in trips["items"]] == [("京A123", "new vehicle")]
+
+
+def test_an_automation_on_entering_a_state_runs_when_the_record_is_approved(page, admin_api):
+    apply(admin_api, new_process("vehicle_approval", "vehicle", {"en": "Approval"}))
+    apply(admin_api, [{"op": "add", "path": "app/automations/log_trip", "value": LOG_TRIP}])
+    client = page("en")
+    client.post(
+        "/designer/fleet/automations/log_trip",
+        data={
+            "csrf_token": csrf(client),
+            "revision": draft(admin_api)["revision"],
+            "action": "trigger",
+            "label_en": "Approved vehicles log a trip",
+            "entity": "vehicle",
+            "on": "enter",
+            "state": "approved",
+            "active": "1",
+        },
+    )
+    assert _automations(admin_api)[0]["state"] == "approved"
+    publish(admin_api, note="on approval")
+    vehicle = admin_api.post("fleet/vehicle", json={"plate": "沪A1"}).get_json()
+    assert admin_api.get("fleet/trip").get_json()["items"] == []
+    submitted = admin_api.post(f"fleet/vehicle/{vehicle['id']}/actions/submit", json={})
+    assert submitted.get_json()["_state"] == "approved"
+    assert [t["plate"] for t in admin_api.get("fleet/trip").get_json()["items"]] == ["沪A1"]
