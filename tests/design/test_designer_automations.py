@@ -96,6 +96,8 @@ def test_a_broken_automation_is_a_problem_under_its_path_that_blocks_publishing(
     paths = [p["path"] for p in result["problems"]]
     assert any(p.startswith("app/automations/log_trip") for p in paths), paths
     assert "app/automations/log_trip" in str(publish(admin_api, status=422))
+    listed = page("en").get("/designer/fleet/automations").get_data(as_text=True)
+    assert 'class="text-danger ff-problems">Problems' in listed
     html = page("en").get("/designer/fleet/automations/log_trip").get_data(as_text=True)
     assert "ff-problems" in html and "app/automations/log_trip" in html
 

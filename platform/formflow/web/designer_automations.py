@@ -76,6 +76,12 @@ def _words(draft: Draft) -> dict:
     }
 
 
+def _problems(draft: Draft, name: str) -> list[dict]:
+    """The draft's problems in automation ``name``: they block publishing."""
+    prefix = f"app/automations/{name}"
+    return [p for p in draft.problems if p["path"] == prefix or p["path"].startswith(prefix + "/")]
+
+
 def _editor(app: str, name: str):
     return redirect(url_for("web.designer_automation", app=app, name=name))
 
@@ -88,6 +94,7 @@ def designer_automations(app: str):
         app=app,
         draft=draft,
         automations=_automations(draft),
+        broken={a.get("name") for a in _automations(draft) if _problems(draft, a.get("name"))},
         **_words(draft),
     )
 
@@ -120,17 +127,13 @@ def designer_automation(app: str, name: str):
     automation = _find(draft, name)
     if automation is None:
         abort(404)
-    prefix = f"app/automations/{name}"
-    problems = [
-        p for p in draft.problems if p["path"] == prefix or p["path"].startswith(prefix + "/")
-    ]
     return render(
         "designer/automation",
         app=app,
         draft=draft,
         name=name,
         automation=automation,
-        problems=problems,
+        problems=_problems(draft, name),
         **_words(draft),
     )
 
