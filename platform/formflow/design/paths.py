@@ -21,6 +21,7 @@ FOLDERS = {"entities": "entity", "processes": "process", "dashboards": "dashboar
 #: and the item's key property.
 COLLECTIONS: dict[tuple[str, str], str] = {
     ("app", "roles"): "name",
+    ("app", "automations"): "name",
     ("entity", "fields"): "name",
     ("entity", "fields/*/fields"): "name",
     ("entity", "fields/*/options"): "value",

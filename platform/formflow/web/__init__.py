@@ -34,6 +34,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
     admin_area,
     auth,
     designer_apps,
+    designer_automations,
     designer_dashboards,
     designer_form,
     designer_overlays,

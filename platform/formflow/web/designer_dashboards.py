@@ -6,16 +6,15 @@ Publishing the app makes the change live on ``/dashboards/<app>/<d>``."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 
 from formflow.design.service import Draft
-from formflow.errors import StaleVersion, ValidationFailed
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
 from formflow.web.designer_model import propose_name, text
+from formflow.web.designer_saving import saved
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 
@@ -69,23 +68,6 @@ def widget_value(form, name: str) -> dict:
     return value
 
 
-def _saved(app: str, ops: list[dict]) -> bool:
-    """Apply ``ops`` to the draft at the revision the form was made from; flash "Saved ✓",
-    the refusal or the stale-draft message."""
-    try:
-        service().apply(signed_in(), app, ops, request.form.get("revision", type=int))
-    except StaleVersion:
-        flash(_("Someone else changed this draft meanwhile. Reload the page to see their "
-                "change, then make yours again."), "error")
-    except ValidationFailed as failed:
-        for messages in field_errors(failed).values():
-            flash(" ".join(messages), "error")
-    else:
-        flash(_("Saved ✓"), "success")
-        return True
-    return False
-
-
 def _editor(app: str, dashboard: str):
     return redirect(url_for("web.designer_dashboard", app=app, dashboard=dashboard))
 
@@ -110,7 +92,7 @@ def designer_add_dashboard(app: str):
     first = {"name": "records", "type": "number", "entity": entity,
              "label": {"en": "Records", "zh-CN": "记录数"}}
     value = {"label": label or name, "widgets": [first]}
-    if _saved(app, [{"op": "add", "path": f"dashboards/{name}", "value": value}]):
+    if saved(app, [{"op": "add", "path": f"dashboards/{name}", "value": value}]):
         return _editor(app, name)
     return redirect(url_for("web.designer_dashboards", app=app))
 
@@ -159,10 +141,10 @@ def designer_change_dashboard(app: str, dashboard: str):
         abort(400)
     path = f"dashboards/{dashboard}"
     if action == "remove":
-        if _saved(app, [{"op": "remove", "path": path}]):
+        if saved(app, [{"op": "remove", "path": path}]):
             return redirect(url_for("web.designer_dashboards", app=app))
         return _editor(app, dashboard)
-    _saved(app, _ops(app, dashboard, action, form))
+    saved(app, _ops(app, dashboard, action, form))
     return _editor(app, dashboard)
 
 
