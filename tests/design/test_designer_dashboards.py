@@ -4,6 +4,7 @@ editor pages, through publishing to the dashboard its readers see."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -70,12 +71,14 @@ def test_a_published_dashboard_is_shown_and_exported(fleet, admin_api, as_user, 
     apply(admin_api, [{"op": "add", "path": "dashboards/fleet_board",
                        "value": {**FLEET, "widgets": [FLEET["widgets"][0], SEATS]}}])
     publish(admin_api, note="board")
-    for seats in ("2", "2", "5"):
-        admin_api.post("records/fleet/vehicle", json={"plate": f"P{seats}", "seats": seats})
+    for plate in ("P1", "P2", "P3"):
+        assert admin_api.post("fleet/vehicle", json={"plate": plate}).status_code == 201
     make_user("viewer")
     html = as_user("viewer", "zh-CN").get("/dashboards/fleet/fleet_board").get_data(
         as_text=True)
     assert "车队" in html and "按座位数" in html
+    card = re.search(r'data-widget="records".*?data-value>([^<]*)<', html, re.S)
+    assert card and card.group(1).strip() == "3"
     archive = admin_api.get("design/apps/fleet/export")
     names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
     assert "fleet/dashboards/fleet_board.json" in names
