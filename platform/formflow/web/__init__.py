@@ -11,7 +11,7 @@ The pages are split by area, each module adding its routes to the ``web`` bluepr
 - :mod:`formflow.web.account`: the signed-in user's profile, deputies and notifications.
 - :mod:`formflow.web.admin`: the admin area's sections (users, departments, roles, the
   organisation file, hourly costs, plugins, automations, the audit log), on the
-  ``admin`` blueprint of :mod:`formflow.web.admin_area` (nested in ``web``; endpoints
+  ``admin`` blueprint of :mod:`formflow.web.admin.area` (nested in ``web``; endpoints
   ``web.admin.<page>``), whose one guard lets only admins in.
 - the ``designer_*`` modules: the browser designer (apps, form, conditions, lists and
   permissions, processes, dashboards, customisations of shipped apps, preview, publish).
@@ -31,7 +31,6 @@ from __future__ import annotations
 from flask import Flask
 
 from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
-    admin_area,
     auth,
     designer_apps,
     designer_automations,
@@ -48,6 +47,7 @@ from formflow.web import (  # noqa: F401  (each module adds its routes to the bl
 )
 from formflow.web.account import delegations, notifications, profile  # noqa: F401
 from formflow.web.admin import (  # noqa: F401
+    area,
     audit,
     automations,
     costs,
@@ -80,7 +80,7 @@ from formflow.web.records import (  # noqa: F401
 )
 from formflow.web.setup import init_web
 
-web.register_blueprint(admin_area.admin)  # nested: the sign-in wall and error pages apply
+web.register_blueprint(area.admin)  # nested: the sign-in wall and error pages apply
 
 __all__ = ["init_app", "web"]
 

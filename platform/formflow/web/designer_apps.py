@@ -10,10 +10,10 @@ from flask_babel import gettext as _
 from formflow.design.service import DesignService
 from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_model import propose_name, text
+from formflow.web.forms import field_errors
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 

@@ -15,7 +15,6 @@ from formflow.design.service import Draft
 from formflow.errors import NotFound, StaleVersion, ValidationFailed
 from formflow.i18n import Message
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
@@ -36,6 +35,7 @@ from formflow.web.designer_model import (
     text,
     with_hidden,
 )
+from formflow.web.forms import field_errors
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 

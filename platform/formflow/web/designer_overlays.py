@@ -12,10 +12,10 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from formflow.errors import ValidationFailed
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
+from formflow.web.forms import field_errors
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 

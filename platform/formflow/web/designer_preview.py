@@ -26,11 +26,11 @@ from formflow.design.preview import (
 )
 from formflow.errors import ValidationFailed
 from formflow.records.listing import Page
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
 from formflow.web.designer_model import text
+from formflow.web.forms import field_errors
 from formflow.web.headers import PAGE_POLICY
 from formflow.web.language import page_language
 from formflow.web.process.area import labels_for

@@ -21,7 +21,6 @@ from formflow.errors import NotFound, StaleVersion, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.loader import build_process
 from formflow.metadata.model import text_of
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
@@ -53,6 +52,7 @@ from formflow.web.designer_process_table import (
     table_ops,
     transition_rows,
 )
+from formflow.web.forms import field_errors
 from formflow.web.language import page_language
 from formflow.web.process.diagram import diagram
 from formflow.web.rendering import render

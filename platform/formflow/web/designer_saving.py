@@ -8,9 +8,9 @@ from flask import flash, request
 from flask_babel import gettext as _
 
 from formflow.errors import StaleVersion, ValidationFailed
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.designer_apps import service
+from formflow.web.forms import field_errors
 
 
 def saved(app: str, ops: list[dict]) -> bool:

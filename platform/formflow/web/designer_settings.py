@@ -11,11 +11,11 @@ from formflow.design.service import DESIGNER_ROLE
 from formflow.errors import StaleVersion, ValidationFailed
 from formflow.metadata.schema import schemas
 from formflow.records.query import DEFAULT_PER_PAGE
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
 from formflow.web.designer_model import text
+from formflow.web.forms import field_errors
 from formflow.web.language import page_language
 from formflow.web.rendering import render
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from formflow.automations.log import STATUSES
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin, admin_render
+from formflow.web.admin.area import admin, admin_render
 from formflow.web.auth import signed_in
 from formflow.web.language import page_language
 

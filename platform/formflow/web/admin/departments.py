@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from formflow.auth import User
 from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin, admin_render, department_choices, field_errors, optional
+from formflow.web.admin.area import admin, admin_render, department_choices
 from formflow.web.auth import signed_in
+from formflow.web.forms import field_errors, optional
 
 
 @admin.get("/departments")

@@ -13,7 +13,7 @@ from formflow.errors import ServiceError
 from formflow.http.downloads import download
 from formflow.io.importing import ImportFailed, error_lines
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin, admin_render
+from formflow.web.admin.area import admin, admin_render
 from formflow.web.auth import signed_in
 from formflow.web.language import page_language
 from formflow.web.records.import_export import forget_upload, keep_upload, pending_upload

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin, admin_render, field_errors
+from formflow.web.admin.area import admin, admin_render
 from formflow.web.auth import signed_in
+from formflow.web.forms import field_errors
 
 
 def _page(status: int = 200, **context):

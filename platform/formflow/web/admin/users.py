@@ -14,8 +14,9 @@ from formflow.auth import User
 from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import LANGUAGES
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import admin, admin_render, department_choices, field_errors, optional
+from formflow.web.admin.area import admin, admin_render, department_choices
 from formflow.web.auth import signed_in
+from formflow.web.forms import field_errors, optional
 
 PER_PAGE = 50
 

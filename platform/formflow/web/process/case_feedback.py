@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.runtime import get_runtime
-from formflow.web.admin_area import field_errors
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
+from formflow.web.forms import field_errors
 from formflow.web.records.entities import entity_or_404
 from formflow.web.shell import flash_error
 

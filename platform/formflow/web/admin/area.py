@@ -1,22 +1,19 @@
 """The admin area's frame (``/admin``): the ``admin`` blueprint, nested in ``web`` (so
 the sign-in wall, CSRF check and error pages apply), with one guard before every admin
 page — :meth:`formflow.auth.directory.Directory.require_admin` decides, and anyone but
-an admin gets the 403 page; its front page, the section tabs, and what its pages share:
-reading optional form values and showing a service's validation errors beside their
-inputs.  The sections live in :mod:`formflow.web.admin`; a plugin's own admin page
-(``/admin/webhooks``) is a tab when the plugin registers it (``register_admin_links``)."""
+an admin gets the 403 page; its front page and the section tabs.  The sections live
+beside it in :mod:`formflow.web.admin`; a plugin's own admin page (``/admin/webhooks``)
+is a tab when the plugin registers it (``register_admin_links``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, url_for
 from flask_babel import gettext as _
 
 from formflow.auth.directory import DepartmentRow
-from formflow.errors import ValidationFailed
-from formflow.i18n import render_errors
 from formflow.metadata.model import Label
 from formflow.plugins.report import describe_plugins
 from formflow.runtime import get_runtime
@@ -68,20 +65,10 @@ def admin_render(page: str, section: str | None, crumbs=(), partial: str | None 
                   **context)
 
 
-def optional(name: str) -> str | None:
-    """A form value with surrounding blanks removed; an empty one is None."""
-    value = request.form.get(name, "").strip()
-    return value or None
-
-
 def department_choices(rows: Iterable[DepartmentRow]) -> list[tuple[str, str]]:
     """``(code, text)`` for a department select, indented by depth in the tree."""
     return [(r.department.code, f"{'　' * r.depth}{r.department.name} ({r.department.code})")
             for r in rows]
-
-
-def field_errors(failed: ValidationFailed) -> dict[str, list[str]]:
-    return render_errors(failed.errors, page_language())
 
 
 @admin.get("")
