@@ -21,6 +21,7 @@ import pytest
 from formflow.design.service import DESIGNER_ROLE
 from support import TEST_APPS, browser_support
 from support.browser_support import expect, new_context, sign_in_page
+from support.helpers import add_departments
 
 chromium = browser_support.chromium
 server = browser_support.server
@@ -73,8 +74,6 @@ def metadata_path():
 def people(runtime, make_user):
     """Demo-like staff: a designer, an employee in SALES whose manager is in HQ, and a
     clerk."""
-    from support.helpers import add_departments
-
     add_departments(runtime)
     make_user("dana", roles=[DESIGNER_ROLE], department="HQ")
     make_user("boss", department="HQ")
@@ -148,7 +147,7 @@ def build_the_app(page, server: str, steps: Steps, words: dict) -> None:
     steps.add_field(words["description"], "text", 8)
     steps.add_field(words["amount"], "decimal", 9)
     steps.shot("table")
-    page.click(f"a[href$='/designer/expenses/claim']")
+    page.click("a[href$='/designer/expenses/claim']")
     page.wait_for_url(f"{server}/designer/expenses/claim")
     expect(page.locator("[data-ff-canvas] > [data-field]")).to_have_count(3)
     steps.shot("form")
@@ -215,7 +214,11 @@ def approve(chromium, server: str, locale: str, who: str, after: str, shot: str 
     context = new_context(chromium, locale=locale)
     page = context.new_page()
     sign_in_page(page, server, who)
-    page.goto(f"{server}/expenses/claim/1")
+    page.goto(f"{server}/inbox")  # the claim waits in their inbox
+    row = page.locator("#inbox-list .ff-inbox-todo > li")
+    expect(row).to_have_count(1)
+    row.locator("a").first.click()
+    expect(page.locator("body")).to_contain_text("Hotel")
     page.click("#process-actions [data-action=approve]")
     dialog = page.locator("#action-dialog")
     expect(dialog).to_be_visible()
