@@ -112,6 +112,14 @@ class Steps:
         self.at_revision(revision)
 
 
+def inside(page, part, whole) -> None:
+    """``part`` is drawn within ``whole`` (a condition row within its panel)."""
+    expect(part).to_be_visible()
+    a, b = part.bounding_box(), whole.bounding_box()
+    assert a and b and b["x"] <= a["x"] and a["x"] + a["width"] <= b["x"] + b["width"] + 1
+    assert b["y"] <= a["y"] and a["y"] + a["height"] <= b["y"] + b["height"] + 1
+
+
 def build_the_app(page, server: str, steps: Steps, words: dict) -> None:
     names = words["names"]
     page.click("#nav-designer")
@@ -137,6 +145,7 @@ def build_the_app(page, server: str, steps: Steps, words: dict) -> None:
     row = builder.locator("[data-row='0']")
     expect(row.locator("select[name=row_field]")).to_have_value(names["kind"])
     row.locator("select[name=row_value]").select_option("travel")
+    inside(page, row, builder)
     steps.shot("condition")
     builder.locator("[data-cond-save]").click()
     steps.at_revision(6)
