@@ -174,17 +174,22 @@ def build_the_app(page, server: str, steps: Steps, words: dict) -> None:
         point.locator("[data-add=step]").click()
         steps.at_revision(revision, where)
         expect(page.locator(".ff-panel")).to_have_attribute("data-node", node)
-    for node, kind, who, revision in (
-        ("step_1", "manager_of", "_created_by", 13),
-        ("step_2", "role", "clerk", 14),
+    for node, title, kind, who, revision in (
+        ("step_1", ("主管审批", "Manager"), "manager_of", "_created_by", 13),
+        ("step_2", ("财务复核", "Finance check"), "role", "clerk", 15),
     ):
         page.click(f".ff-flow [data-node={node}]")
         expect(page.locator(".ff-panel")).to_have_attribute("data-node", node)
+        label = page.locator("[data-part=label]")
+        label.locator("[name='label_zh-CN']").fill(title[0])
+        label.locator("[name=label_en]").fill(title[1])
+        label.locator("button").click()
+        steps.at_revision(revision, where)
         approvers = page.locator("[data-part=assignees]")
         approvers.locator("select[name=kind_0]").select_option(kind)
         approvers.locator("input[name=value_0]").fill(who)
         approvers.locator("button").click()
-        steps.at_revision(revision, where)
+        steps.at_revision(revision + 1, where)
     expect(page.locator(".ff-no-problems")).to_be_visible()
     steps.shot("process")
 
@@ -235,6 +240,8 @@ def approve(chromium, server: str, locale: str, who: str, after: str, shot: str 
         Steps(page, locale).shot(shot)
     dialog.locator("#action-submit").click()
     expect(page.locator(".ff-node-current")).to_have_attribute("data-state", after)
+    if after == "approved":
+        Steps(page, locale).shot("approved")
     context.close()
 
 
