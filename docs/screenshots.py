@@ -9,6 +9,12 @@ temporary folder, serves it on 127.0.0.1, and drives Debian's Chromium
 '.[test]'``); no browser is downloaded.  Writes ``<page>-<lang>.png`` into DIR (every
 page, or those named with ``--page``).  When the demo leaves the manager no approvals,
 a few quotations are submitted for the process pages to show.
+
+The walk-through of the configurator's guide (``designer-<step>-<lang>.png``) is taken
+by its end-to-end browser test instead, which builds the app it shows::
+
+    FORMFLOW_SCREENSHOTS=docs/images python -m pytest -n 0 \
+        tests/browser/test_browser_designer_end_to_end.py
 """
 
 from __future__ import annotations
