@@ -6,11 +6,13 @@ items are filled in."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from formflow.plugins.manager import PluginLoadError
+from formflow.settings import DEFAULTS
 from support.app_fixtures import act, api, app, database_url, staff, template  # noqa: F401 (fixtures)
 from support.app_helpers import EN, Act, created, messages, shipped_config
 from support.process_helpers import run_together
@@ -37,7 +39,10 @@ def dev(api):
 
 
 def days(n: int) -> str:
-    return (date.today() + timedelta(days=n)).isoformat()
+    """The date ``n`` days from today where the site is (``today()`` in an expression is
+    the site's date, which is not the machine's in the evening UTC)."""
+    today = datetime.now(ZoneInfo(DEFAULTS["TIMEZONE"])).date()
+    return (today + timedelta(days=n)).isoformat()
 
 
 def test_leave_goes_to_the_manager_then_hr_within_the_balance(api, act, dev):

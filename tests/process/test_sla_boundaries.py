@@ -70,7 +70,7 @@ def test_a_breach_runs_exactly_at_the_deadline_and_only_once(runtime, task):
 
 def state_of(runtime, record_id: int) -> str:
     with runtime.db.read() as conn:
-        return runtime.records.load_internal(conn, TICKET, record_id)["_state"]
+        return runtime.internal_records.load(conn, TICKET, record_id)["_state"]
 
 
 def test_an_automatic_decision_is_taken_exactly_at_the_deadline_not_a_moment_before(

@@ -46,10 +46,18 @@ def unsafe_routes(app) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         for method in sorted(set(rule.methods) & set(UNSAFE)):
             values = {arg: ARGUMENTS.get(arg, 1) for arg in rule.arguments}
-            url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>",
-                         lambda m, values=values: str(values[m.group(1)]), rule.rule)
+            url = re.sub(r"<(?:([^:<>]+):)?([^<>]+)>",
+                         lambda m, values=values: _argument(m.group(1), values[m.group(2)]),
+                         rule.rule)
             found.append((method, url))
     return sorted(found)
+
+
+def _argument(converter: str | None, value) -> str:
+    """The value of a URL argument; one of an ``any(...)`` converter's own choices."""
+    if converter and converter.startswith("any("):
+        return converter[4:-1].split(",")[0].strip().strip("'\"")
+    return str(value)
 
 
 @pytest.fixture(scope="module")
