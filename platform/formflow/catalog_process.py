@@ -104,4 +104,9 @@ PROCESS_MESSAGES: dict[str, dict[str, str]] = {
         "en": "{value!r} is no approver you added who has yet to decide.",
         "zh-CN": "{value!r} 不是您加签且尚未审批的审批人。",
     },
+    "hidden_at_step": {
+        "en": "Field {name!r} is hidden from you at an approval step you hold: it cannot be "
+              "filtered or sorted on.",
+        "zh-CN": "字段 {name!r} 在您处理的审批节点中对您隐藏，不能按它筛选或排序。",
+    },
 }

@@ -56,6 +56,7 @@ from formflow.process.calendar.service import CalendarService
 from formflow.process.delegation import Delegations
 from formflow.process.engine import ProcessEngine
 from formflow.process.eventlog import EventLog
+from formflow.process.hidden_fields import HiddenAtStep
 from formflow.process.inbox import Inbox
 from formflow.process.navigation import Navigation
 from formflow.process.notifications.mail import Mailer
@@ -178,6 +179,8 @@ class Runtime:
                                plugins=self.plugins, timezone=self.timezone)
         self.plugins.complete(self.model, [("process_engine", engine),
                                            ("process_task_holders", TaskHolders()),
+                                           ("process_hidden_fields",
+                                            HiddenAtStep(self.model, self.processes)),
                                            ("automations", AutomationRunner(self.model))])
         self.plugins.runtime = self
         self.events = EventLog(self.db, self.model, self.schema, self.records)

@@ -187,6 +187,7 @@ def _build_state(doc: Mapping[str, Any]) -> State:
         assignees=assignee_rules(doc.get("assignees")),
         approval=approval,
         editable=("*",) if editable == "*" else tuple(editable),
+        hidden=tuple(doc.get("hidden", ())),
         final=doc.get("final", False),
         allow_self_approval=doc.get("allow_self_approval"),
         color=doc.get("color"),

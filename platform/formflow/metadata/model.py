@@ -350,6 +350,8 @@ class State:
     assignees: tuple[Assignee, ...] = ()
     approval: Approval = Approval()
     editable: tuple[str, ...] = ()  # ("*",) for every field
+    #: Fields the state's actors do not see while the record is in it (隐藏).
+    hidden: tuple[str, ...] = ()
     final: bool = False
     sla: Sla | None = None
     cc: tuple[Assignee, ...] = ()

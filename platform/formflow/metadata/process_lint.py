@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from formflow.expressions import ExpressionError
 from formflow.metadata.branch_lint import JOIN, branch_messages
 from formflow.metadata.expression_types import assignment_problems, field_lookup
+from formflow.metadata.hidden_lint import hidden_messages
 from formflow.metadata.model import (
     CANCELLED,
     PREVIOUS,
@@ -103,6 +104,7 @@ class ProcessLint:
                 yield from self.expression(transition.when, f"{at}/when")
         yield from self.shadowed()
         yield from branch_messages(self)
+        yield from hidden_messages(self)
         yield from self.graph_messages()
 
     def expression(self, text: str, path: str) -> Iterator[tuple[str, str]]:

@@ -94,6 +94,20 @@ def record_read_scope(user, entity, table):
     process engine adds the records the user holds or held a task on."""
 
 
+@hookspec
+def record_hidden_fields(conn, user, entity, table, record_ids):
+    """Hide fields of particular records of ``entity`` from ``user``, beyond the fields'
+    ``read`` roles.
+
+    ``record_ids`` is a list of record ids, or None for every record of ``entity``;
+    ``table`` is the entity's main table.  Return None or a mapping of record id to the
+    field names hidden on it (records hiding nothing left out); the records service
+    joins the answers of every plugin.  Hidden values are left out of the record's JSON,
+    its list rows, exports and history, and a list may not filter, sort, search or sum
+    on a field hidden on any record.  The process engine hides a state's ``hidden``
+    fields from the holders of its open tasks."""
+
+
 @hookspec(firstresult=True)
 def record_edit_refusal(conn, user, entity, record):
     """Say why ``user`` may not edit the stored ``record`` now.

@@ -238,7 +238,7 @@ class ProcessService:
             name_principals(conn, entity.qualified_name, record_id, before)
             saved = self._as_stored(conn, entity, case.record)
             states = branches.active_states(self.engine.case(conn, entity, saved))
-        return {**self.records.to_json(user, entity, saved), "_states": states}
+            return {**self.records.to_json(user, entity, saved, conn), "_states": states}
 
     def _as_stored(self, conn, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         """The record an action leaves behind: ``record`` as the engine last saved it,

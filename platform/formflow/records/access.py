@@ -18,6 +18,7 @@ from formflow.auth.permissions import EntityGrant
 from formflow.auth.tables import users
 from formflow.metadata.model import Entity
 from formflow.plugins.manager import PluginSet
+from formflow.records.hiding import joined
 from formflow.storage.tables import Schema
 
 
@@ -82,6 +83,16 @@ class ReadScopes:
         """Whether the record ``record_id`` is within ``scope`` for ``user``."""
         main = self.schema[entity.qualified_name].main
         return in_scope(conn, main, scope, user, record_id, self._also_own(user, entity))
+
+    def hidden_fields(self, conn: Connection, user: User, entity: Entity,
+                      record_ids: Iterable[int] | None = None) -> dict[int, frozenset[str]]:
+        """The fields hidden from ``user`` on records of ``entity`` (``record_ids``, or
+        every record) beyond their read roles: record id -> names, by the plugins'
+        ``record_hidden_fields`` (a process state's ``hidden`` fields)."""
+        main = self.schema[entity.qualified_name].main
+        ids = None if record_ids is None else list(record_ids)
+        return joined(self.plugins.hooks_for(entity.app).record_hidden_fields(
+            conn=conn, user=user, entity=entity, table=main, record_ids=ids))
 
     def _also_own(self, user: User, entity: Entity) -> list[sa.ColumnElement[bool]]:
         """The plugins' conditions under which a record is also ``user``'s own."""

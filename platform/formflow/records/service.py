@@ -11,7 +11,7 @@ the caller has decided).  Each write is one transaction; each error is a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -29,6 +29,7 @@ from formflow.metadata.model import Entity, Field, Model
 from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import ReadScopes
+from formflow.records.hiding import anywhere, listable, redacting, refuse_hidden, without
 from formflow.records.idempotency import claim_key, make_claim, settle_key
 from formflow.records.internal import InternalRecords, readable_by
 from formflow.records.limits import RecordLimits
@@ -138,9 +139,15 @@ class RecordService:
             self._require_scope(conn, user, entity, record_id, action)
         return record
 
-    def to_json(self, user: User, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A record (internal form) as the API shows it to ``user``."""
-        return self.internal.to_json(user, entity, record)
+    def to_json(self, user: User, entity: Entity, record: Mapping[str, Any],
+                conn: Connection | None = None) -> dict[str, Any]:
+        """A record (internal form) as the API shows it to ``user``: without the fields
+        hidden from them on it (read in ``conn``, or in a read of its own)."""
+        if conn is None:
+            with self.db.read() as conn:
+                return self.to_json(user, entity, record, conn)
+        hidden = self.scopes.hidden_fields(conn, user, entity, [record["id"]])
+        return without(self.internal.to_json(user, entity, record), hidden.get(record["id"], ()))
 
     # -- operations -------------------------------------------------------------------
 
@@ -171,15 +178,16 @@ class RecordService:
                                              own_transaction=True)
                 if claim is not None:
                     settle_key(conn, claim, saved["id"])
+                shown = self.to_json(user, entity, saved, conn)
         if earlier is not None:
             return self.get(user, entity_name, earlier), True
-        return self.to_json(user, entity, saved), False
+        return shown, False
 
     def get(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         entity = self.entity(entity_name)
         with self.db.read() as conn:
             record = self.readable_record(conn, user, entity, record_id)
-        return self.to_json(user, entity, record)
+            return self.to_json(user, entity, record, conn)
 
     def permitted(self, user: User, entity_name: str, record_id: int) -> Permitted:
         """Whether ``user`` may update and delete the record, by the checks :meth:`update`
@@ -211,7 +219,7 @@ class RecordService:
             saved, _ = self.internal.update_in(
                 conn, user, entity, current, payload, expected_version=expected_version,
                 own_transaction=True)
-        return self.to_json(user, entity, saved)
+            return self.to_json(user, entity, saved, conn)
 
     def delete(
         self, user: User, entity_name: str, record_id: int, *, expected_version: int | None = None
@@ -244,7 +252,7 @@ class RecordService:
             restored = self.internal.load(conn, entity.qualified_name, record_id)
             notify_after_commit(conn, self.db, self.plugins.hooks_for(entity.app), user, entity,
                                 restored, current, "restore")
-        return self.to_json(user, entity, restored)
+            return self.to_json(user, entity, restored, conn)
 
     def list(
         self, user: User, entity_name: str, args: Mapping[str, Sequence[str]],
@@ -256,12 +264,14 @@ class RecordService:
         grant = self.grant(user, entity)
         if not grant.read or (deleted and not grant.delete):
             raise forbidden("read", entity)
-        query = parse_list_query(entity, args, self.field_types, self.readable_by(user))
         tables = self.schema[entity.qualified_name]
         main = tables.main
         with self.db.read() as conn:
+            hidden = self.scopes.hidden_fields(conn, user, entity)
+            listed = self._listable(user, args, hidden)
+            query = parse_list_query(entity, args, self.field_types, listed)
             where = self._where(conn, user=user, entity=entity, grant=grant, query=query,
-                                deleted=deleted)
+                                deleted=deleted, listed=listed)
             total, estimated = self.totals.count(conn, main, where)
             offset = (query.page - 1) * query.per_page
             rows = [
@@ -272,11 +282,11 @@ class RecordService:
                 )
             ]
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
-            totals = (add_up(conn, entity, main, where, sums, self.readable_by(user),
+            totals = (add_up(conn, entity, main, where, sums, listed,
                              self.field_types) if rows else {})
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
-        to_json = serializer(entity, self.field_types, self.readable_by(user))
+        to_json = redacting(serializer(entity, self.field_types, self.readable_by(user)), hidden)
         items = [to_json(row) for row in rows]
         return Page(items, total, query.page, query.per_page, estimated, totals)
 
@@ -294,20 +304,33 @@ class RecordService:
         if not grant.read:
             self.require(user, entity, "read")
         paging = {"page", "per_page"}
-        query = parse_list_query(entity, {k: v for k, v in args.items() if k not in paging},
-                                 self.field_types, self.readable_by(user))
+        args = {k: v for k, v in args.items() if k not in paging}
+        with self.db.read() as conn:
+            hidden = self.scopes.hidden_fields(conn, user, entity)
+        listed = self._listable(user, args, hidden)
+        query = parse_list_query(entity, args, self.field_types, listed)
         tables = self.schema[entity.qualified_name]
-        to_json = serializer(entity, self.field_types, self.readable_by(user))
+        to_json = redacting(serializer(entity, self.field_types, self.readable_by(user)), hidden)
         with_scope = partial(self._where, user=user, entity=entity, grant=grant, query=query,
-                             deleted=False)
+                             deleted=False, listed=listed)
         return batches(self.db, tables, with_scope, query, to_json, self.field_types,
                        limit=limit, batch=batch, lines=lines)
 
+    def _listable(self, user: User, args: Mapping[str, Sequence[str]], hidden
+                  ) -> Callable[[Field], bool]:
+        """The fields a list of ``user``'s may filter, sort, search and add up: those they
+        may read and that are hidden on none of the records (``hidden``); a 422 when the
+        arguments filter or sort on a hidden one."""
+        names = anywhere(hidden)
+        refuse_hidden(args, names)
+        return listable(self.readable_by(user), names)
+
     def _where(self, conn, *, user: User, entity: Entity, grant: EntityGrant, query,
-               deleted: bool):
-        """The conditions of a list query: filters, search, deleted or not, read scope."""
+               deleted: bool, listed: Callable[[Field], bool]):
+        """The conditions of a list query: filters, search (over the ``listed`` fields),
+        deleted or not, read scope."""
         main = self.schema[entity.qualified_name].main
-        where = list_conditions(conn, main, query, search_fields(entity, self.readable_by(user)),
+        where = list_conditions(conn, main, query, search_fields(entity, listed),
                                 self.field_types, deleted)
         scope = self.scopes.condition(conn, user, entity, grant.read)
         if scope is not None:
@@ -320,7 +343,9 @@ class RecordService:
         with self.db.read() as conn:
             self.readable_record(conn, user, entity, record_id)
             entries = audit.history(conn, entity.qualified_name, record_id)
+            at_step = self.scopes.hidden_fields(conn, user, entity, [record_id])
         hidden = {f.name for f in entity.fields if not self.readable_by(user)(f)}
+        hidden |= at_step.get(record_id, frozenset())
         for entry in entries:
             entry["changes"] = {k: v for k, v in entry["changes"].items() if k not in hidden}
         return entries
@@ -340,7 +365,9 @@ class RecordService:
                 current = None
             else:
                 current = self.writable_record(conn, user, entity, record_id, "update")
-            return preview_in(self.internal, conn, user, entity, current, payload)
+            preview = preview_in(self.internal, conn, user, entity, current, payload)
+            hidden = self.scopes.hidden_fields(conn, user, entity, [record_id] if current else [])
+            return replace(preview, values=without(preview.values, hidden.get(record_id, ())))
 
     def remember_upload(self, user: User, key: str) -> None:
         """Note that ``user`` uploaded the stored file ``key``: theirs to attach."""

@@ -1,0 +1,86 @@
+"""The process lint of a state's ``hidden`` fields (metadata/hidden_lint.py): known
+fields, never also editable in the state, never required by a transition leaving it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from formflow.metadata.loader import collect_problems
+from support import TEST_APPS
+
+RAISE_FLOW = "processes/raise_flow.json"
+
+
+def problems_after(tmp_path, change):
+    folder = tmp_path / "pay"
+    shutil.copytree(TEST_APPS / "stepfields" / "pay", folder)
+    path = folder / RAISE_FLOW
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return [(p.path, p.message) for p in collect_problems([tmp_path]) if p.level == "error"]
+
+
+def _review(document):
+    return next(s for s in document["states"] if s["name"] == "manager_review")
+
+
+def test_the_scenario_app_with_hidden_fields_checks_cleanly(tmp_path):
+    assert problems_after(tmp_path, lambda d: None) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "message"),
+    [
+        (
+            lambda d: _review(d).update(hidden=["salary", "wage"]),
+            "states/1/hidden/1",
+            "unknown field 'wage'",
+        ),
+        (
+            lambda d: _review(d).update(hidden=["_created_by"]),
+            "states/1/hidden/0",
+            "unknown field '_created_by'",
+        ),
+        (
+            lambda d: _review(d).update(hidden=["note"]),
+            "states/1/hidden/0",
+            "field 'note' is both editable and hidden in state 'manager_review'",
+        ),
+        (
+            lambda d: _review(d).update(editable="*"),
+            "states/1/hidden/0",
+            "state 'manager_review' makes every field editable ('*'), so it cannot hide 'salary'",
+        ),
+        (
+            lambda d: d["transitions"][1].update(required=["note", "remark"]),
+            "transitions/1/required/1",
+            "transition 'approve' from 'manager_review' requires 'remark', which state "
+            "'manager_review' hides from its actors",
+        ),
+        (
+            lambda d: d["transitions"][3].update(required=["salary"]),
+            "transitions/3/required/0",
+            "transition 'reject' from 'manager_review' requires 'salary', which state "
+            "'manager_review' hides",
+        ),
+    ],
+)
+def test_hidden_field_problem(tmp_path, change, path, message):
+    problems = problems_after(tmp_path, change)
+
+    assert any(p == path and message in m for p, m in problems), problems
+
+
+def test_hidden_must_be_a_list_of_field_names(tmp_path):
+    problems = problems_after(tmp_path, lambda d: _review(d).update(hidden="salary"))
+
+    assert [p for p, _ in problems] == ["states/1/hidden"]
+
+
+def test_a_required_field_of_a_transition_from_another_state_may_be_hidden(tmp_path):
+    """hr_review shows the salary; a transition leaving it may require it."""
+    assert problems_after(tmp_path, lambda d: d["transitions"][2].update(required=["salary"])) == []

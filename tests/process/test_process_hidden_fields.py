@@ -1,0 +1,166 @@
+"""A state's ``hidden`` fields (隐藏): while a pay raise sits in manager_review, its
+approver (the creator's manager, who holds the open task) does not get ``salary`` or
+``remark`` from the record, a list, an export or the history, and may not filter or sort
+on them; the creator and an admin still see them, and the approver sees them again once
+the record has moved on."""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+
+import pytest
+
+from support import TEST_APPS
+from support.helpers import problem
+from support.process_helpers import Clients, Flow
+
+PAY_APPS = TEST_APPS / "stepfields"
+RAISE = "pay.raise"
+PATH = "pay/raise"
+HIDDEN = {"salary", "remark"}
+
+
+@pytest.fixture
+def metadata_path():
+    return [str(PAY_APPS)]
+
+
+@pytest.fixture
+def staff(make_user):
+    make_user = functools.partial(make_user, password=None)
+    boss = make_user("boss")
+    return SimpleNamespace(
+        boss=boss, emp=make_user("emp", manager="boss"), hr1=make_user("hr1", roles=["hr_manager"])
+    )
+
+
+@pytest.fixture
+def api(api_as, staff, admin):
+    clients = Clients(api_as, staff)
+    clients.admin = api_as(admin)
+    return clients
+
+
+@pytest.fixture
+def flow(runtime):
+    return Flow(runtime)
+
+
+def submitted(flow, staff, subject="Raise", salary=9000, remark="secret") -> int:
+    record = flow.create(staff.emp, RAISE, subject=subject, salary=salary, remark=remark, note="n")
+    flow.act(staff.emp, RAISE, record["id"], "submit")
+    return record["id"]
+
+
+def test_the_approver_does_not_get_hidden_fields_from_the_record(flow, staff, api):
+    raise_id = submitted(flow, staff)
+
+    record = api.boss.get(f"{PATH}/{raise_id}").get_json()
+
+    assert record["subject"] == "Raise" and record["note"] == "n"
+    assert not HIDDEN & set(record)
+
+
+@pytest.mark.parametrize("who", ["emp", "admin"])
+def test_the_creator_and_an_admin_still_see_hidden_fields(flow, staff, api, who):
+    raise_id = submitted(flow, staff)
+
+    record = getattr(api, who).get(f"{PATH}/{raise_id}").get_json()
+
+    assert (record["salary"], record["remark"]) == (9000, "secret")
+
+
+def test_a_list_hides_the_fields_per_row(flow, staff, api):
+    in_review = submitted(flow, staff)
+    draft = flow.create(staff.emp, RAISE, subject="Later", salary=7000, remark="draft")["id"]
+    flow.create(staff.boss, RAISE, subject="Own", salary=5000)
+
+    items = {item["id"]: item for item in api.boss.get(PATH).get_json()["items"]}
+
+    assert not HIDDEN & set(items[in_review])
+    assert draft not in items  # not the boss's to read at all
+    assert [item["salary"] for item in items.values() if item["id"] != in_review] == [5000]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["salary=9000", "salary__gt=1", "remark__contains=sec", "sort=-salary", "sort=subject,remark"],
+)
+def test_the_approver_may_not_filter_or_sort_on_a_hidden_field(flow, staff, api, query):
+    submitted(flow, staff)
+
+    body = problem(api.boss.get(f"{PATH}?{query}"), 422)
+
+    name = "salary" if "salary" in query else "remark"
+    assert list(body["errors"]) == [name]
+    assert name in str(body["errors"][name])
+
+
+def test_search_does_not_match_a_hidden_field_for_the_approver(flow, staff, api):
+    raise_id = submitted(flow, staff, remark="needle")
+
+    assert api.boss.get(f"{PATH}?q=needle").get_json()["items"] == []
+    assert [i["id"] for i in api.emp.get(f"{PATH}?q=needle").get_json()["items"]] == [raise_id]
+
+
+def test_the_creator_may_filter_on_the_fields(flow, staff, api):
+    raise_id = submitted(flow, staff)
+
+    items = api.emp.get(f"{PATH}?salary=9000&sort=-remark").get_json()["items"]
+
+    assert [i["id"] for i in items] == [raise_id]
+
+
+def test_the_history_hides_the_fields_from_the_approver(flow, staff, api):
+    raise_id = submitted(flow, staff)
+
+    entries = api.boss.get(f"{PATH}/{raise_id}/history").get_json()["items"]
+    creator = api.emp.get(f"{PATH}/{raise_id}/history").get_json()["items"]
+
+    changed = set().union(*(e.get("changes") or {} for e in entries))
+    assert "subject" in changed and not HIDDEN & changed
+    assert set().union(*(e.get("changes") or {} for e in creator)) >= HIDDEN
+
+
+def test_an_export_hides_the_fields_from_the_approver(runtime, flow, staff):
+    submitted(flow, staff, remark="needle")
+
+    export = runtime.exporter.export(staff.boss, RAISE, {}, "csv", codes=True)
+    text = b"".join(export.chunks).decode("utf-8-sig")
+
+    assert "Raise" in text and "needle" not in text and "9000" not in text
+
+
+def test_the_fields_show_again_once_the_record_moved_on(flow, staff, api):
+    raise_id = submitted(flow, staff)
+
+    moved = api.boss.post(f"{PATH}/{raise_id}/actions/approve", json={})
+    assert moved.status_code == 200, moved.get_json()
+
+    record = api.boss.get(f"{PATH}/{raise_id}").get_json()
+    assert (record["salary"], record["remark"]) == (9000, "secret")
+    assert api.boss.get(f"{PATH}?salary=9000").status_code == 200
+
+
+def test_an_edit_by_the_approver_answers_without_the_hidden_fields(flow, staff, api):
+    raise_id = submitted(flow, staff)
+
+    response = api.boss.patch(f"{PATH}/{raise_id}", json={"note": "ok"})
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["note"] == "ok" and not HIDDEN & set(response.get_json())
+    assert flow.record(RAISE, raise_id)["salary"] == 9000
+
+
+def test_hook_record_hidden_fields(runtime, flow, staff):
+    raise_id = submitted(flow, staff)
+    entity = runtime.model.entity(RAISE)
+
+    with runtime.db.read() as conn:
+        hidden = runtime.records.scopes.hidden_fields(conn, staff.boss, entity, [raise_id])
+        everywhere = runtime.records.scopes.hidden_fields(conn, staff.boss, entity)
+        creator = runtime.records.scopes.hidden_fields(conn, staff.emp, entity)
+
+    assert hidden == everywhere == {raise_id: frozenset(HIDDEN)}
+    assert creator == {}
