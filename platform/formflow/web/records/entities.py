@@ -3,6 +3,7 @@ breadcrumbs down to an entity."""
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 from flask import abort, url_for
@@ -26,10 +27,12 @@ def entity_or_404(app: str, name: str) -> Entity:
     return entity
 
 
-def layout(entity: Entity, user: User) -> list[Section]:
-    """The form's sections with the fields ``user`` may read; fields no section places
-    come last, so nothing the metadata defines is left out."""
-    readable = {f.name: f for f in entity.fields if can_read_field(f, user.roles)}
+def layout(entity: Entity, user: User, shown: Container[str] | None = None) -> list[Section]:
+    """The form's sections with the fields ``user`` may read (of a record, those its JSON
+    ``shown`` holds: a process step may hide some); fields no section places come last,
+    so nothing the metadata defines is left out."""
+    readable = {f.name: f for f in entity.fields if can_read_field(f, user.roles)
+                and (shown is None or f.name in shown)}
     sections = []
     placed: set[str] = set()
     for section in entity.form:

@@ -100,7 +100,7 @@ class FormView:
         return found
 
     def sections(self):
-        return layout(self.entity, self.user)
+        return layout(self.entity, self.user, shown=self.record)
 
     def save_url(self) -> str:
         if self.record_id is None:

@@ -52,7 +52,7 @@ def record_context(user: User, found: Entity, record_id: int) -> dict[str, Any]:
         "app_label": runtime.model.apps[found.app].label,
         "record": record,
         "title": title,
-        "sections": layout(found, user),
+        "sections": layout(found, user, shown=record),
         "history": history,
         "refs": refs,
         "permitted": page.permitted,
