@@ -114,8 +114,9 @@ def rename_field_references(editor, entity: str, document: dict, old: str, new: 
             continue
         process = editor.writable(key)
         for state in process.get("states", []):
-            if isinstance(state.get("editable"), list):
-                _replace(state["editable"], old, new)
+            for names in (state.get("editable"), state.get("hidden")):
+                if isinstance(names, list):
+                    _replace(names, old, new)
         for transition in process.get("transitions", []):
             if isinstance(transition.get("required"), list):
                 _replace(transition["required"], old, new)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from formflow.web.designer_process_model import Flow, key_of, sources
+from formflow.web.designer_process_fields import field_ops
+from formflow.web.designer_process_model import Flow
 from formflow.web.designer_process_ops import NotInProcess, label_of
 
 RULE_KINDS = ("role", "user", "field", "manager_of", "department_head", "managers_of")
@@ -93,12 +94,6 @@ def _approval(form: Any, action: str | None) -> Any:
     return approval
 
 
-def _editable(form: Any) -> Any:
-    if form.get("editable_all") == "on":
-        return "*"
-    return form.getlist("editable") or None
-
-
 def panel_ops(process: str, document: dict, node: str, part: str, form: Any) -> list[dict]:
     """The operations one form of the panel of ``node`` (a state, or ``t:<key>`` for a
     transition) stands for."""
@@ -143,12 +138,7 @@ def panel_ops(process: str, document: dict, node: str, part: str, form: Any) -> 
     if part == "rules":
         rules = {k: form[k] for k, allowed in APPROVER_RULES.items() if form.get(k) in allowed}
         return [{"op": "set", "path": f"{path}/approver_rules", "value": rules or None}]
-    required = form.getlist("required") or None
-    return [{"op": "set", "path": f"{path}/editable", "value": _editable(form)}] + [
-        {"op": "set", "path": f"{base}/transitions/{key_of(t, node)}/required", "value": required}
-        for t in flow.leaving(node)
-        if t.get("name") == flow.main_action(node) and node in sources(t)
-    ]
+    return field_ops(base, flow, node, form)
 
 
 def required_of(flow: Flow, state: str) -> list[str]:
