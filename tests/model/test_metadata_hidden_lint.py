@@ -67,6 +67,11 @@ def test_the_scenario_app_with_hidden_fields_checks_cleanly(tmp_path):
             "transition 'reject' from 'manager_review' requires 'salary', which state "
             "'manager_review' hides",
         ),
+        (
+            lambda d: _review(d).update(hidden=["subject"]),
+            "states/1/hidden/0",
+            "the title of 'raise' shows 'subject', so state 'manager_review' cannot hide it",
+        ),
     ],
 )
 def test_hidden_field_problem(tmp_path, change, path, message):

@@ -1,16 +1,28 @@
 """The lint of the fields a process state hides from its actors (``hidden``, 隐藏): known
 fields of the entity, none also editable in the same state, none required by a
-transition leaving it (its actors would have to fill a field they cannot see), and no
-hidden fields on a parallel state (its steps have the actors).
+transition leaving it (its actors would have to fill a field they cannot see), none
+shown by the entity's title (stored with the record, shown wherever it is named), and
+no hidden fields on a parallel state (its steps have the actors).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from formflow.metadata.model import Entity
     from formflow.metadata.process_lint import ProcessLint
+
+_TOKEN = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _title_names(entity: Entity | None) -> set[str]:
+    """The fields the stored title (and number) of a record of ``entity`` show."""
+    if entity is None:
+        return set()
+    return set(_TOKEN.findall(entity.title or "")) | set(_TOKEN.findall(entity.numbering or ""))
 
 
 def hidden_messages(lint: ProcessLint) -> Iterator[tuple[str, str]]:
@@ -22,7 +34,14 @@ def hidden_messages(lint: ProcessLint) -> Iterator[tuple[str, str]]:
             yield at, f"parallel state {state.name!r} cannot have 'hidden': its steps do"
             continue
         yield from lint.field_list(state.hidden, at)
+        shown = _title_names(lint.entity)
         for j, name in enumerate(state.hidden):
+            if name in shown:
+                yield (
+                    f"{at}/{j}",
+                    f"the title of {lint.entity.name!r} shows {name!r}, so state "
+                    f"{state.name!r} cannot hide it: every list and the inbox show the title",
+                )
             if state.editable == ("*",):
                 yield (
                     f"{at}/{j}",
