@@ -79,3 +79,12 @@ def test_the_record_page_leaves_the_hidden_fields_out_for_the_approver(as_user, 
     emp = as_user("emp").get(f"/pay/raise/{raise_id}").get_data(as_text=True)
 
     assert "Remark</dt>" in emp and "Remark</dt>" not in boss
+
+
+def test_a_dashboard_leaves_out_the_widgets_showing_a_hidden_field(as_user, raise_id):
+    boss = as_user("boss").get("/dashboards/pay/raises").get_data(as_text=True)
+    emp = as_user("emp").get("/dashboards/pay/raises").get_data(as_text=True)
+
+    assert 'data-widget="count"' in boss and 'data-widget="latest"' not in boss
+    assert _hides(boss)
+    assert 'data-widget="latest"' in emp and "987" in emp

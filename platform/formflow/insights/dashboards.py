@@ -25,6 +25,7 @@ from formflow.i18n import Message
 from formflow.metadata.dashboard_lint import DATES, field_type
 from formflow.metadata.dashboard_model import Dashboard, Widget
 from formflow.metadata.model import Entity, Model
+from formflow.records.hiding import anywhere
 
 #: A bar or pie chart shows at most this many groups, the largest first.
 MAX_GROUPS = 20
@@ -68,11 +69,17 @@ class DashboardService:
         """The widgets ``user`` may read, computed under ``filters`` (see
         :meth:`parse_filters`), with option labels and names in ``lang``."""
         shown = []
+        hidden: dict[str, frozenset[str]] = {}  # per entity: hidden on some record
         with self.db.read() as conn:
             for widget in dashboard.widgets:
                 entity = self.model.entity(widget.entity)
                 if not self._readable(user, entity, widget):
                     continue
+                if entity.qualified_name not in hidden:
+                    hidden[entity.qualified_name] = anywhere(
+                        self.records.scopes.hidden_fields(conn, user, entity))
+                if hidden[entity.qualified_name] & (_used(widget) | set(filters)):
+                    continue  # a process step hides a field it shows or filters on
                 table = self.schema[entity.qualified_name].main
                 where = [table.c._deleted_at.is_(None)]
                 scope = self.records.read_condition(conn, user, entity)
@@ -125,8 +132,7 @@ class DashboardService:
     def _readable(user: User, entity: Entity | None, widget: Widget) -> bool:
         if entity is None or not grant_for(entity, user.roles).read:
             return False
-        used = {widget.measure, widget.group_by, *widget.where, *widget.columns,
-                (widget.sort or "").lstrip("-")}
+        used = _used(widget)
         return all(can_read_field(f, user.roles) for f in entity.scalar_fields
                    if f.name in used)
 
@@ -204,6 +210,12 @@ class DashboardService:
         if widget.aggregate == "count":
             return [(k, float(counts[k])) for k in sorted(counts)]
         return [(k, round(sums[k], 2)) for k in sorted(sums)]
+
+
+def _used(widget: Widget) -> set[str]:
+    """The fields a widget shows, counts, groups, sorts or filters by."""
+    return {widget.measure, widget.group_by, *widget.where, *widget.columns,
+            (widget.sort or "").lstrip("-")}
 
 
 def _words(conn, shown: Shown, lang: str) -> None:
