@@ -88,3 +88,11 @@ def test_a_dashboard_leaves_out_the_widgets_showing_a_hidden_field(as_user, rais
     assert 'data-widget="count"' in boss and 'data-widget="latest"' not in boss
     assert _hides(boss)
     assert 'data-widget="latest"' in emp and "987" in emp
+
+
+def test_the_list_page_refuses_a_filter_on_a_hidden_field_with_a_message(as_user, raise_id):
+    response = as_user("boss").get("/pay/raise/?sort=-salary")
+
+    assert response.status_code == 400  # as for any filter the list cannot apply
+    html = response.get_data(as_text=True)
+    assert "hidden from you" in html and _hides(html)

@@ -21,6 +21,16 @@ from formflow.metadata.model import Field
 Hidden = Mapping[int, frozenset[str]]
 
 
+class HiddenField(ValidationFailed):
+    """A list filtered or sorted on a field hidden from the user: a 422 whose message,
+    and its one error, name the field."""
+
+    def __init__(self, name: str):
+        message = Message("hidden_at_step", {"name": name})
+        super().__init__({name: [message]})
+        self.message = message
+
+
 def joined(answers: Iterable[Mapping[int, Collection[str]] | None]) -> dict[int, frozenset[str]]:
     """The plugins' answers as one mapping (records hiding nothing left out)."""
     merged: dict[int, set[str]] = {}
@@ -71,5 +81,4 @@ def refuse_hidden(args: Mapping[str, Sequence[str]], names: Collection[str]) -> 
         asked += [part.strip().lstrip("+-") for part in sort.split(",")]
     for name in (name.split(".")[0] for name in asked):
         if name in names:
-            message = Message("hidden_at_step", {"name": name})
-            raise ValidationFailed({name: [message]})
+            raise HiddenField(name)
