@@ -164,3 +164,14 @@ def test_hook_record_hidden_fields(runtime, flow, staff):
 
     assert hidden == everywhere == {raise_id: frozenset(HIDDEN)}
     assert creator == {}
+
+
+def test_a_list_sum_leaves_a_hidden_field_out_for_the_approver(runtime, flow, staff):
+    submitted(flow, staff)
+    flow.create(staff.boss, RAISE, subject="Own", salary=5000)
+
+    boss = runtime.records.list(staff.boss, RAISE, {}, sums=["salary"])
+    emp = runtime.records.list(staff.emp, RAISE, {}, sums=["salary"])
+
+    assert "salary" not in boss.sums
+    assert emp.sums["salary"] in (9000, "9000")
