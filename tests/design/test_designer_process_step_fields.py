@@ -74,6 +74,8 @@ def test_the_panel_sets_editable_read_only_and_hidden_per_field(page, admin_api)
 
 def test_showing_every_field_again_removes_hidden(page, admin_api):
     post(page, admin_api, **STEP, part="fields", access_seats="hidden")
+    assert step_1(admin_api)["hidden"] == ["seats"]
+
     post(page, admin_api, **STEP, part="fields", access_seats="read")
 
     assert "hidden" not in step_1(admin_api)
