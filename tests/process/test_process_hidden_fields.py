@@ -164,3 +164,15 @@ def test_a_list_sum_leaves_a_hidden_field_out_for_the_approver(runtime, flow, st
 
     assert "salary" not in boss.sums
     assert emp.sums["salary"] in (9000, "9000")
+
+
+def test_hook_record_hidden_anywhere(runtime, flow, staff):
+    submitted(flow, staff)
+    flow.create(staff.boss, RAISE, subject="Own", salary=5000)
+    entity = runtime.model.entity(RAISE)
+
+    with runtime.db.read() as conn:
+        boss = runtime.records.scopes.hidden_anywhere(conn, staff.boss, entity)
+        emp = runtime.records.scopes.hidden_anywhere(conn, staff.emp, entity)
+
+    assert (boss, emp) == (frozenset(HIDDEN), frozenset())

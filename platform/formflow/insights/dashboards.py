@@ -25,7 +25,6 @@ from formflow.i18n import Message
 from formflow.metadata.dashboard_lint import DATES, field_type
 from formflow.metadata.dashboard_model import Dashboard, Widget
 from formflow.metadata.model import Entity, Model
-from formflow.records.hiding import anywhere
 
 #: A bar or pie chart shows at most this many groups, the largest first.
 MAX_GROUPS = 20
@@ -76,8 +75,8 @@ class DashboardService:
                 if not self._readable(user, entity, widget):
                     continue
                 if entity.qualified_name not in hidden:
-                    hidden[entity.qualified_name] = anywhere(
-                        self.records.scopes.hidden_fields(conn, user, entity))
+                    hidden[entity.qualified_name] = self.records.scopes.hidden_anywhere(
+                        conn, user, entity)
                 if hidden[entity.qualified_name] & (_used(widget) | set(filters)):
                     continue  # a process step hides a field it shows or filters on
                 table = self.schema[entity.qualified_name].main

@@ -103,9 +103,21 @@ def record_hidden_fields(conn, user, entity, table, record_ids):
     ``table`` is the entity's main table.  Return None or a mapping of record id to the
     field names hidden on it (records hiding nothing left out); the records service
     joins the answers of every plugin.  Hidden values are left out of the record's JSON,
-    its list rows, exports and history, and a list may not filter, sort, search or sum
-    on a field hidden on any record.  The process engine hides a state's ``hidden``
-    fields from the holders of its open tasks."""
+    its list rows, exports and history (lists ask ``record_hidden_anywhere`` first).  The
+    process engine hides a state's ``hidden`` fields from the holders of its open
+    tasks."""
+
+
+@hookspec
+def record_hidden_anywhere(conn, user, entity, table):
+    """Say which fields of ``entity`` are hidden from ``user`` on at least one record, as
+    ``record_hidden_fields`` would answer for every record, without naming the records.
+
+    Return None or a collection of field names; ``table`` is the entity's main table.
+    Asked once per list before its query: a list may not filter, sort, search or sum on
+    these fields, and only when there are any are its rows asked about one by one.  The
+    process engine answers with the ``hidden`` fields of the states the user holds
+    open tasks of."""
 
 
 @hookspec(firstresult=True)

@@ -19,13 +19,14 @@ HOLDING = ("open", "waiting")
 
 
 class HiddenAtStep:
-    """Answers ``record_hidden_fields`` from the user's open tasks."""
+    """Answers ``record_hidden_fields`` and ``record_hidden_anywhere`` from the user's
+    open tasks."""
 
     def __init__(self, model: Model, registry: ProcessRegistry):
         self.model = model
         self.registry = registry
-        #: The query of each (main table, by ids or not), built once.
-        self._queries: dict[tuple[sa.Table, bool], sa.Select] = {}
+        #: The queries of each (main table, what is asked), built once.
+        self._queries: dict[tuple[sa.Table, str], sa.Select] = {}
 
     @hookimpl
     def record_hidden_fields(self, conn, user, entity, table, record_ids):
@@ -35,24 +36,41 @@ class HiddenAtStep:
         params: dict[str, object] = {"entity": entity.qualified_name, "user": user.id}
         if record_ids is not None:
             params["ids"] = list(record_ids)
-        rows = conn.execute(self._query(table, record_ids is not None), params)
+        rows = conn.execute(self._query(table, "all" if record_ids is None else "ids"), params)
         hidden: dict[int, set[str]] = {}
         steps: dict[tuple[int, str], tuple[str, ...]] = {}
         for record_id, version, name in rows:
             if (version, name) not in steps:
-                state = self.registry.get(conn, process.qualified_name, version).state(name)
-                steps[(version, name)] = state.hidden if state is not None else ()
+                steps[(version, name)] = self._hidden(conn, process, version, name)
             if steps[(version, name)]:
                 hidden.setdefault(record_id, set()).update(steps[(version, name)])
         return hidden
 
-    def _query(self, table: sa.Table, by_ids: bool) -> sa.Select:
-        """The record, version and state of the user's tasks on records they did not
-        create, while the tasks are theirs to act on."""
-        query = self._queries.get((table, by_ids))
+    @hookimpl
+    def record_hidden_anywhere(self, conn, user, entity, table):
+        process = self.model.process_for(entity)
+        if process is None or user.is_admin:
+            return None
+        params = {"entity": entity.qualified_name, "user": user.id}
+        rows = conn.execute(self._query(table, "steps"), params)
+        return {f for version, name in rows for f in self._hidden(conn, process, version, name)}
+
+    def _hidden(self, conn, process, version: int, name: str) -> tuple[str, ...]:
+        """The fields state ``name`` of ``process`` in ``version`` hides."""
+        state = self.registry.get(conn, process.qualified_name, version).state(name)
+        return state.hidden if state is not None else ()
+
+    def _query(self, table: sa.Table, asked: str) -> sa.Select:
+        """The user's tasks on records they did not create, while the tasks are theirs to
+        act on: (record, version, state) of every record (``all``) or of some (``ids``),
+        or the distinct (version, state) (``steps``)."""
+        query = self._queries.get((table, asked))
         if query is None:
+            columns = [tasks.c.process_version, tasks.c.state]
+            if asked != "steps":
+                columns.insert(0, tasks.c.record_id)
             query = (
-                sa.select(tasks.c.record_id, tasks.c.process_version, tasks.c.state)
+                sa.select(*columns)
                 .join(table, table.c.id == tasks.c.record_id)
                 .where(
                     tasks.c.entity == sa.bindparam("entity"),
@@ -66,7 +84,7 @@ class HiddenAtStep:
                 )
                 .distinct()
             )
-            if by_ids:
+            if asked == "ids":
                 query = query.where(tasks.c.record_id.in_(sa.bindparam("ids", expanding=True)))
-            self._queries[(table, by_ids)] = query
+            self._queries[(table, asked)] = query
         return query

@@ -94,6 +94,14 @@ class ReadScopes:
         return joined(self.plugins.hooks_for(entity.app).record_hidden_fields(
             conn=conn, user=user, entity=entity, table=main, record_ids=ids))
 
+    def hidden_anywhere(self, conn: Connection, user: User, entity: Entity) -> frozenset[str]:
+        """The fields hidden from ``user`` on at least one record of ``entity`` (the
+        plugins' ``record_hidden_anywhere``)."""
+        main = self.schema[entity.qualified_name].main
+        answers = self.plugins.hooks_for(entity.app).record_hidden_anywhere(
+            conn=conn, user=user, entity=entity, table=main)
+        return frozenset(name for answer in answers for name in answer or ())
+
     def _also_own(self, user: User, entity: Entity) -> list[sa.ColumnElement[bool]]:
         """The plugins' conditions under which a record is also ``user``'s own."""
         main = self.schema[entity.qualified_name].main

@@ -40,11 +40,6 @@ def joined(answers: Iterable[Mapping[int, Collection[str]] | None]) -> dict[int,
     return {record_id: frozenset(names) for record_id, names in merged.items() if names}
 
 
-def anywhere(hidden: Hidden) -> frozenset[str]:
-    """The fields hidden on at least one record."""
-    return frozenset().union(*hidden.values())
-
-
 def without(record: dict[str, Any], names: Collection[str]) -> dict[str, Any]:
     """``record`` (JSON form) without the fields ``names``."""
     return {k: v for k, v in record.items() if k not in names} if names else record

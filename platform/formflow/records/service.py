@@ -29,7 +29,7 @@ from formflow.metadata.model import Entity, Field, Model
 from formflow.plugins.manager import PluginSet
 from formflow.records import audit
 from formflow.records.access import ReadScopes
-from formflow.records.hiding import anywhere, listable, redacting, refuse_hidden, without
+from formflow.records.hiding import listable, redacting, refuse_hidden, without
 from formflow.records.idempotency import claim_key, make_claim, settle_key
 from formflow.records.internal import InternalRecords, readable_by
 from formflow.records.limits import RecordLimits
@@ -267,8 +267,8 @@ class RecordService:
         tables = self.schema[entity.qualified_name]
         main = tables.main
         with self.db.read() as conn:
-            hidden = self.scopes.hidden_fields(conn, user, entity)
-            listed = self._listable(user, args, hidden)
+            names = self.scopes.hidden_anywhere(conn, user, entity)
+            listed = self._listable(user, args, names)
             query = parse_list_query(entity, args, self.field_types, listed)
             where = self._where(conn, user=user, entity=entity, grant=grant, query=query,
                                 deleted=deleted, listed=listed)
@@ -286,6 +286,8 @@ class RecordService:
                              self.field_types) if rows else {})
             attach_lines(conn, tables, rows)
             to_internal(conn, entity, rows, self.field_types)
+            hidden = (self.scopes.hidden_fields(conn, user, entity, [r["id"] for r in rows])
+                      if names and rows else {})
         to_json = redacting(serializer(entity, self.field_types, self.readable_by(user)), hidden)
         items = [to_json(row) for row in rows]
         return Page(items, total, query.page, query.per_page, estimated, totals)
@@ -305,9 +307,10 @@ class RecordService:
             self.require(user, entity, "read")
         paging = {"page", "per_page"}
         args = {k: v for k, v in args.items() if k not in paging}
-        with self.db.read() as conn:
-            hidden = self.scopes.hidden_fields(conn, user, entity)
-        listed = self._listable(user, args, hidden)
+        with self.db.read() as conn:  # an export: every record hiding something, at once
+            names = self.scopes.hidden_anywhere(conn, user, entity)
+            hidden = self.scopes.hidden_fields(conn, user, entity) if names else {}
+        listed = self._listable(user, args, names)
         query = parse_list_query(entity, args, self.field_types, listed)
         tables = self.schema[entity.qualified_name]
         to_json = redacting(serializer(entity, self.field_types, self.readable_by(user)), hidden)
@@ -316,12 +319,11 @@ class RecordService:
         return batches(self.db, tables, with_scope, query, to_json, self.field_types,
                        limit=limit, batch=batch, lines=lines)
 
-    def _listable(self, user: User, args: Mapping[str, Sequence[str]], hidden
+    def _listable(self, user: User, args: Mapping[str, Sequence[str]], names: frozenset[str]
                   ) -> Callable[[Field], bool]:
         """The fields a list of ``user``'s may filter, sort, search and add up: those they
-        may read and that are hidden on none of the records (``hidden``); a 422 when the
-        arguments filter or sort on a hidden one."""
-        names = anywhere(hidden)
+        may read but ``names`` (hidden from them on some record); a 422 when the
+        arguments filter or sort on one of those."""
         refuse_hidden(args, names)
         return listable(self.readable_by(user), names)
 
