@@ -205,3 +205,34 @@ def test_the_group_controls_speak_chinese(page, admin_api, designer):
     html = designer("zh-CN").get(PAGE).get_data(as_text=True)
     for word in ("并行分支", "添加分支", "分支汇合", "所有分支完成后"):
         assert word in html
+
+
+def test_a_parallel_branch_gets_a_title_and_a_builder_made_condition(page, admin_api):
+    post(page, admin_api, action="parallel", edge="submit@draft>approved")
+    html = page.get(f"{PAGE}?node=b:parallel_1/branch_2").get_data(as_text=True)
+    assert 'data-cond="lane-parallel_1.branch_2"' in html and "Starts when" in html
+    node = {"action": "set", "part": "guard", "node": "b:parallel_1/branch_2"}
+    post(page, admin_api, **node, mode="visual", row_field="seats", row_op="eq", row_value="9")
+    post(page, admin_api, **node, **{"label_en": "Finance", "label_zh-CN": "财务"})
+    fork = next(s for s in process(admin_api)["states"] if s["name"] == "parallel_1")
+    assert fork["parallel"]["branches"][1] == {
+        "name": "branch_2",
+        "label": {"en": "Finance", "zh-CN": "财务"},
+        "steps": ["step_2"],
+        "when": "seats == '9'",
+    }
+    assert errors(admin_api) == []
+
+
+def test_the_join_node_sets_when_the_branches_join(page, admin_api):
+    post(page, admin_api, action="parallel", edge="submit@draft>approved")
+    html = page.get(f"{PAGE}?node=j:parallel_1").get_data(as_text=True)
+    assert 'data-part="join"' in html
+    join = {"action": "set", "part": "join", "node": "j:parallel_1"}
+    html = post(page, admin_api, **join, join="first", first="1", on_reject="branch")
+    assert "when 1 branch is done" in html
+    parallel = process(admin_api)["states"][1]["parallel"]
+    assert parallel["join"] == {"first": 1} and parallel["on_reject"] == "branch"
+    assert errors(admin_api) == []
+    html = post(page, admin_api, status=422, **join, join="first", first="5", on_reject="all")
+    assert "Save: Give a number of branches from 1 to 2." in html

@@ -36,6 +36,7 @@ from formflow.web.designer_process_groups import (
     step_before,
 )
 from formflow.web.designer_process_guard import guard_builder, guard_fields, guard_ops
+from formflow.web.designer_process_lanes import join_ops, lane_context, lane_ops
 from formflow.web.designer_process_model import Flow, branch_steps, sources
 from formflow.web.designer_process_ops import (
     NotInProcess,
@@ -173,6 +174,7 @@ def _page(
         else None,
         view="table" if view == "table" else "flow",
         problems=problems,
+        **lane_context(app, process, draft, document, node, editable),
         svg=_diagram(app, document, lang),
         fields=_fields(draft, document),
         languages=LABEL_LANGUAGES,
@@ -239,10 +241,13 @@ def _ops(
         return None, remove_branch(process, document, (node or "").removeprefix("t:"))
     if action == "set":
         part = form.get("part", "")
-        if part not in PARTS:
+        if part not in PARTS and part != "join":
             abort(400)
+        if part == "join":
+            return node, join_ops(process, document, node or "", form)
         if part == "guard":
-            return node, guard_ops(process, document, node or "", form, fields)
+            guarded = lane_ops if (node or "").startswith("b:") else guard_ops
+            return node, guarded(process, document, node or "", form, fields)
         ops = panel_ops(process, document, node or "", part, form)
         return (form.get("name", "").strip() if part == "name" else node), ops
     return node, table_ops(action, process, document, form, own)
@@ -260,6 +265,7 @@ def action_title(action: str) -> str:
         "step": _("Add an approval step"),
         "branch": _("Add a condition branch"),
         "remove": _("Remove the step"),
+        "set": _("Save"),
     }
     return titles.get(action, action)
 

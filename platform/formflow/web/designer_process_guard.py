@@ -29,15 +29,21 @@ def guard_fields(draft: Any, document: dict) -> list[dict]:
     return condition_fields(entity if isinstance(entity, dict) else {}, None)
 
 
-def guard_builder(
-    app: str, process: str, draft: Any, document: dict, node: str, editable: bool
+def process_builder(
+    app: str,
+    process: str,
+    draft: Any,
+    document: dict,
+    node: str,
+    where: tuple[str, str, Any],
+    editable: bool,
 ) -> Builder:
-    """The builder of the guard of the transition ``node`` (``t:<name>@<from>><to>``)."""
-    transition = transition_of(Flow(document), node[2:])
-    path = f"processes/{process}/transitions/{node[2:]}"
-    when = transition.get("when")
+    """A condition builder of the process page, saving through its ``set`` form for
+    ``node``; ``where`` is (the builder's key, the design path of the condition, the
+    condition as saved)."""
+    key, path, when = where
     builder = make_builder(
-        "guard-" + node[2:].replace(">", "."),
+        key,
         _("Taken when (condition)"),
         None if when == NEW_WHEN else when,
         guard_fields(draft, document),
@@ -55,6 +61,19 @@ def guard_builder(
     )
     builder.save_target = "#process-builder"
     return builder
+
+
+def guard_builder(
+    app: str, process: str, draft: Any, document: dict, node: str, editable: bool
+) -> Builder:
+    """The builder of the guard of the transition ``node`` (``t:<name>@<from>><to>``)."""
+    transition = transition_of(Flow(document), node[2:])
+    where = (
+        "guard-" + node[2:].replace(">", "."),
+        f"processes/{process}/transitions/{node[2:]}",
+        transition.get("when"),
+    )
+    return process_builder(app, process, draft, document, node, where, editable)
 
 
 def guard_ops(process: str, document: dict, node: str, form: Any, fields: list[dict]) -> list:
