@@ -69,6 +69,7 @@ def test_parallel_branches_are_added_edited_and_joined_in_the_flow(page, admin_a
     post(page, admin_api, action="step", edge="submit@draft>approved")
     html = post(page, admin_api, action="parallel", edge="approve@step_1>approved")
     assert 'data-parallel="parallel_1"' in html and 'data-join="parallel_1"' in html
+    assert '<div class="ff-panel" data-node="j:parallel_1">' in html
     document = process(admin_api)
     fork = next(s for s in document["states"] if s["name"] == "parallel_1")
     assert fork["parallel"]["join"] == "all"

@@ -1,6 +1,8 @@
 """The process builder (``/designer/<app>/processes/<p>``): the vertical flow with ⊕
-between its nodes, the property panel of the selected node, a table view of states and
-transitions, the live state diagram and the draft's process problems.
+between its nodes (and around groups of condition branches, and inside parallel
+branches), the property panel of the selected node (a state, ``t:<transition>``, a
+parallel branch ``b:<state>/<branch>`` or a join ``j:<state>``), a table view of states
+and transitions, the live state diagram and the draft's process problems.
 
 Like the form designer, every change is one request carrying the draft revision it
 edited, made one call of the design service, answered by the whole builder again:
@@ -228,8 +230,10 @@ def _ops(
         extra = {"branch": (form.get("when", ""),), "end": (form.get("end", ""),)}
         edge = form.get("edge", "")
         made, ops = INSERTS[action](process, document, edge, *extra.get(action, ()), own=own)
-        if action == "branch":
+        if action == "branch":  # its guard opens in the panel
             made = "t:" + ops[-1]["path"].rpartition("/")[2]
+        elif action == "parallel":  # its join opens in the panel
+            made = "j:" + made
         return made, ops
     if action in LANES:
         return _lane_ops(action, process, document, form, own)
