@@ -27,7 +27,7 @@ from formflow.metadata.model import text_of
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
-from formflow.web.designer_model import LABEL_LANGUAGES, propose_name, text
+from formflow.web.designer_model import LABEL_LANGUAGES, label_of, propose_name, text
 from formflow.web.designer_process_groups import (
     add_lane,
     add_parallel,
@@ -46,7 +46,6 @@ from formflow.web.designer_process_ops import (
     add_cc,
     add_end,
     add_step,
-    label_of,
     new_process,
     remove_branch,
     remove_step,

@@ -19,8 +19,9 @@ from formflow.web.designer_conditions import (
     make_builder,
     posted_expression,
 )
+from formflow.web.designer_model import label_of
 from formflow.web.designer_process_model import Flow, sources
-from formflow.web.designer_process_ops import NEW_WHEN, label_of, transition_of
+from formflow.web.designer_process_ops import NEW_WHEN, transition_of
 
 
 def guard_fields(draft: Any, document: dict) -> list[dict]:

@@ -10,10 +10,11 @@ from typing import Any
 from flask_babel import gettext as _
 
 from formflow.web.designer_conditions import posted_expression
+from formflow.web.designer_model import label_of
 from formflow.web.designer_process_groups import Refused
 from formflow.web.designer_process_guard import process_builder
 from formflow.web.designer_process_model import Flow
-from formflow.web.designer_process_ops import NotInProcess, label_of
+from formflow.web.designer_process_ops import NotInProcess
 
 JOINS = ("all", "any", "first")
 ON_REJECT = ("all", "branch")

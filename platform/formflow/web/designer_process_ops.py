@@ -291,9 +291,3 @@ def remove_branch(process: str, document: dict, key: str) -> list[dict]:
     if not steps:
         ops.append({"op": "remove", "path": f"processes/{process}/transitions/{key}"})
     return ops
-
-
-def label_of(form: Any, prefix: str = "label") -> dict | None:
-    """A label from the inputs ``<prefix>_zh-CN`` and ``<prefix>_en`` (None: empty)."""
-    label = {lang: form.get(f"{prefix}_{lang}", "").strip() for lang in ("zh-CN", "en")}
-    return {lang: value for lang, value in label.items() if value} or None

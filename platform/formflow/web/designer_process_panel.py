@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from formflow.web.designer_model import label_of
 from formflow.web.designer_process_model import Flow, key_of, sources
-from formflow.web.designer_process_ops import NotInProcess, label_of
+from formflow.web.designer_process_ops import NotInProcess
 
 RULE_KINDS = ("role", "user", "field", "manager_of", "department_head", "managers_of")
 MAX_RULES = 20
