@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
 
-from formflow.auth import user_ids_by_name
 from formflow.insights.cases import finals_of
 from formflow.insights.summary import is_summarized
 from formflow.insights.summary_delta import apply_event
@@ -42,7 +41,7 @@ class CaseRecorder:
     @staticmethod
     def _ask_for_rating(case) -> None:
         creator = case.record.get("_created_by")
-        found = user_ids_by_name(case.conn, [creator]) if creator else {}
+        found = case.people.ids_by_name([creator]) if creator else {}
         if creator in found:
             store(case.conn, [(found[creator], None)], "rate", case.key["entity"],
                   case.key["record_id"])

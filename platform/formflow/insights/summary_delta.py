@@ -39,12 +39,22 @@ def apply_event(conn: Connection, event: Mapping[str, Any], creator: str | None,
     final state -> outcome)."""
     entity, record_id = event["entity"], event["record_id"]
     from_state, to_state = event["from_state"], event["to_state"]
-    row = conn.execute(_case_query(entity, record_id, from_state, event["id"])).first()
+    key = {"p_entity": entity, "p_record": record_id}
+    if from_state is None:
+        row = conn.execute(_CASE, key).first()
+    else:
+        row = conn.execute(_CASE_IN_STATE,
+                           {**key, "p_state": from_state, "p_event": event["id"]}).first()
     if row is None or row.completed_at is not None:
         refresh(conn, entity, record_id, creator, finals, timezone)
         return
     if from_state is not None and row.visit_id is not None:
-        _act_in_visit(conn, event, row)
+        params = {**key, "p_state": from_state, "p_visit": row.visit_id}
+        if event["action"] in NOT_DECISIONS:
+            conn.execute(_COUNT_SLA, params)
+        else:
+            wait = (event["at"] - row.entered_at).total_seconds() / 3600
+            conn.execute(_DECIDE, {**params, "p_wait": wait})
     changes: dict[str, Any] = {}
     if event["action"] == "withdraw" and not row.withdrawn:
         changes["withdrawn"] = True
@@ -52,54 +62,56 @@ def apply_event(conn: Connection, event: Mapping[str, Any], creator: str | None,
         changes["path"] = f"{row.path},{to_state}"[:MAX_PATH]
         if not row.reworked and _visited(conn, entity, record_id, row.path, to_state):
             changes["reworked"] = True
-        conn.execute(sa.insert(summary_visits).values(
-            entity=entity, record_id=record_id, version=row.version,
-            started_on=row.started_on, creator_id=row.creator_id, state=to_state,
-            wait_hours=None, sla_tasks=0, sla_met=0))
+        conn.execute(_ADD_VISIT, {
+            "entity": entity, "record_id": record_id, "version": row.version,
+            "started_on": row.started_on, "creator_id": row.creator_id, "state": to_state,
+            "wait_hours": None, "sla_tasks": 0, "sla_met": 0})
         if to_state in finals:
             changes.update(_completion(conn, event, row, finals[to_state], timezone))
     if changes:
-        conn.execute(summary_cases.update().where(*_case_key(summary_cases, entity, record_id))
-                     .values(**changes))
+        conn.execute(_CHANGE_CASE, {**key, **changes})
 
 
-def _case_query(entity: str, record_id: int, from_state: str | None, event_id: int):
-    """The case row, with the stay the event acts in: the event that entered
-    ``from_state`` last before it (``visit_id``, ``entered_at``)."""
-    columns = (summary_cases.c.version, summary_cases.c.creator_id, summary_cases.c.started_at,
-               summary_cases.c.started_on, summary_cases.c.completed_at,
-               summary_cases.c.reworked, summary_cases.c.withdrawn, summary_cases.c.path)
-    where = _case_key(summary_cases, entity, record_id)
-    if from_state is None:
-        return sa.select(*columns, sa.null().label("visit_id")).where(*where)
-    entering = sa.select(events.c.id, events.c.at).where(
-        events.c.entity == entity, events.c.record_id == record_id,
-        events.c.to_state == from_state, events.c.id < event_id,
-    ).order_by(events.c.id.desc()).limit(1).subquery()
-    return (sa.select(*columns, entering.c.id.label("visit_id"),
-                      entering.c.at.label("entered_at"))
-            .select_from(summary_cases.outerjoin(entering, sa.true())).where(*where))
+# The statements, built once (parameters ``p_*``): an action runs them with new values.
 
-
-def _act_in_visit(conn: Connection, event: Mapping[str, Any], row) -> None:
-    """The latest stay in the event's ``from_state``: its first decision, and its
-    decided approval tasks counted again (one statement)."""
-    entity, record_id = event["entity"], event["record_id"]
-    decided = sa.select(sa.func.count()).select_from(tasks).where(
-        tasks.c.entity == entity, tasks.c.record_id == record_id,
-        tasks.c.visit == row.visit_id, tasks.c.kind == "approve", tasks.c.status == "done",
-        tasks.c.due_at.is_not(None))
-    values: dict[str, Any] = {
-        "sla_tasks": decided.scalar_subquery(),
-        "sla_met": decided.where(tasks.c.closed_at <= tasks.c.due_at).scalar_subquery(),
-    }
-    if event["action"] not in NOT_DECISIONS:
-        hours = (event["at"] - row.entered_at).total_seconds() / 3600
-        values["wait_hours"] = sa.func.coalesce(summary_visits.c.wait_hours, hours)
-    latest = sa.select(sa.func.max(summary_visits.c.id)).where(
-        *_case_key(summary_visits, entity, record_id),
-        summary_visits.c.state == event["from_state"]).scalar_subquery()
-    conn.execute(summary_visits.update().where(summary_visits.c.id == latest).values(**values))
+_CASE_COLUMNS = (summary_cases.c.version, summary_cases.c.creator_id,
+                 summary_cases.c.started_at, summary_cases.c.started_on,
+                 summary_cases.c.completed_at, summary_cases.c.reworked,
+                 summary_cases.c.withdrawn, summary_cases.c.path)
+_IS_CASE = (summary_cases.c.entity == sa.bindparam("p_entity"),
+            summary_cases.c.record_id == sa.bindparam("p_record"))
+#: The case row.
+_CASE = sa.select(*_CASE_COLUMNS, sa.null().label("visit_id")).where(*_IS_CASE)
+#: The event that entered ``p_state`` last before event ``p_event``: the stay it acts in.
+_ENTERING = sa.select(events.c.id, events.c.at).where(
+    events.c.entity == sa.bindparam("p_entity"), events.c.record_id == sa.bindparam("p_record"),
+    events.c.to_state == sa.bindparam("p_state"), events.c.id < sa.bindparam("p_event"),
+).order_by(events.c.id.desc()).limit(1).subquery()
+#: The case row, with that stay (``visit_id``, ``entered_at``).
+_CASE_IN_STATE = sa.select(
+    *_CASE_COLUMNS, _ENTERING.c.id.label("visit_id"), _ENTERING.c.at.label("entered_at"),
+).select_from(summary_cases.outerjoin(_ENTERING, sa.true())).where(*_IS_CASE)
+#: The stay's decided approval tasks with a due time (visit ``p_visit``).
+_DECIDED = sa.select(sa.func.count()).select_from(tasks).where(
+    tasks.c.entity == sa.bindparam("p_entity"), tasks.c.record_id == sa.bindparam("p_record"),
+    tasks.c.visit == sa.bindparam("p_visit"), tasks.c.kind == "approve",
+    tasks.c.status == "done", tasks.c.due_at.is_not(None))
+_SLA = {"sla_tasks": _DECIDED.scalar_subquery(),
+        "sla_met": _DECIDED.where(tasks.c.closed_at <= tasks.c.due_at).scalar_subquery()}
+#: The case's latest stay in ``p_state``.
+_LATEST = summary_visits.update().where(summary_visits.c.id == sa.select(
+    sa.func.max(summary_visits.c.id)).where(
+    summary_visits.c.entity == sa.bindparam("p_entity"),
+    summary_visits.c.record_id == sa.bindparam("p_record"),
+    summary_visits.c.state == sa.bindparam("p_state")).scalar_subquery())
+#: Its SLA counts again.
+_COUNT_SLA = _LATEST.values(**_SLA)
+#: Its SLA counts again and, if still undecided, its wait (``p_wait`` hours).
+_DECIDE = _LATEST.values(**_SLA, wait_hours=sa.func.coalesce(
+    summary_visits.c.wait_hours, sa.bindparam("p_wait", type_=sa.Float)))
+_ADD_VISIT = sa.insert(summary_visits)
+#: Executed with the columns to change.
+_CHANGE_CASE = summary_cases.update().where(*_IS_CASE)
 
 
 def _visited(conn: Connection, entity: str, record_id: int, path: str, state: str) -> bool:

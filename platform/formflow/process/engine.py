@@ -14,7 +14,6 @@ record's process and to ask which fields may change in the current state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from math import ceil
 from typing import Any
@@ -32,6 +31,7 @@ from formflow.process import branches, plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.auto_decisions import open_step
 from formflow.process.calendar.deadlines import deadline
+from formflow.process.case import Case
 from formflow.process.delegation import delegate, remember
 from formflow.process.notifications.service import store
 from formflow.process.outcomes import outcome, tell_requester
@@ -45,32 +45,12 @@ from formflow.process.task_rows import insert_tasks as _insert_tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.records.internal import InternalRecords
 
-
-@dataclass
-class Case:
-    """One record in its process, as an operation sees it."""
-
-    conn: Connection
-    entity: Entity
-    record: dict[str, Any]  # internal form, as stored now
-    process: Process
-    #: The event that entered the current state, ``(id, at)``, once read (see ``entry``).
-    entered: tuple[int, datetime] | None = field(default=None, repr=False)
-    #: The parallel branch this operation acts in (see :mod:`formflow.process.branches`).
-    branch: branches.BranchRun | None = None
-
-    @property
-    def at(self) -> str:
-        """The name of the current state: the branch's step in a branch case."""
-        return self.branch.step if self.branch else self.record["_state"]
-
-    @property
-    def state(self) -> State | None:
-        return self.process.state(self.at)
-
-    @property
-    def key(self) -> dict[str, Any]:
-        return {"entity": self.entity.qualified_name, "record_id": self.record["id"]}
+#: The event that entered a record's current state on the main line (id, at); executed
+#: with ``p_entity`` and ``p_record``.
+ENTRY = sa.select(events.c.id, events.c.at).where(
+    events.c.entity == sa.bindparam("p_entity"), events.c.record_id == sa.bindparam("p_record"),
+    events.c.to_state.is_not(None), events.c.branch.is_(None),
+).order_by(events.c.id.desc()).limit(1)
 
 
 class ProcessEngine:
@@ -166,13 +146,8 @@ class ProcessEngine:
         """The event that entered the current state (a branch case's step): ``(id, at)``.
         Read once per operation; ``log`` keeps it current when the record moves."""
         if case.entered is None:
-            row = case.conn.execute(
-                sa.select(events.c.id, events.c.at).where(
-                    events.c.entity == case.entity.qualified_name,
-                    events.c.record_id == case.record["id"],
-                    events.c.to_state.is_not(None), events.c.branch.is_(None),
-                ).order_by(events.c.id.desc()).limit(1)
-            ).first()
+            row = case.conn.execute(ENTRY, {"p_entity": case.entity.qualified_name,
+                                            "p_record": case.record["id"]}).first()
             case.entered = tuple(row) if row is not None else None
         return case.entered
 
@@ -213,7 +188,8 @@ class ProcessEngine:
         context = self.records.context(SYSTEM)
         return Resolver(case.conn, self.model, self.records.follower(case.conn),
                         lambda text, record: holds(
-                            text, self.records.scope(case.conn, case.entity, record), context))
+                            text, self.records.scope(case.conn, case.entity, record), context),
+                        people=case.people)
 
     def requesters(self, case: Case) -> set[int]:
         """The record's requesters (see :mod:`formflow.process.requesters`)."""

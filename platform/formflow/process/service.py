@@ -20,7 +20,7 @@ from formflow.metadata.model import CANCELLED, Entity, Transition
 from formflow.process import branches
 from formflow.process.builtins import BUILTINS, removable
 from formflow.process.delegation import name_principals, principals_of
-from formflow.process.engine import Case, ProcessEngine
+from formflow.process.engine import ENTRY, Case, ProcessEngine
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
@@ -227,7 +227,9 @@ class ProcessService:
                                      step)
             if expected_state is not None and expected_state not in (record["_state"], case.at):
                 raise Conflict(Message("state_moved"))
-            before = _last_event(conn, entity, record_id)
+            before, entered = _last_event(conn, entity, record_id)
+            if case.entered is None:
+                case.entered = entered
             builtin = BUILTINS.get(name)
             if builtin is not None:
                 builtin.run(self.engine, case, user, comment, raw_values)
@@ -409,10 +411,22 @@ class ProcessService:
         return titles
 
 
-def _last_event(conn, entity: Entity, record_id: int) -> int:
-    return conn.execute(sa.select(sa.func.max(events.c.id)).where(
-        events.c.entity == entity.qualified_name, events.c.record_id == record_id,
-    )).scalar() or 0
+def _last_event(conn, entity: Entity, record_id: int
+                ) -> tuple[int, tuple[int, datetime] | None]:
+    """The id of the record's last event, and the event that entered its current state
+    (as :meth:`ProcessEngine.entry` reads it), in one query."""
+    row = conn.execute(_LAST_AND_ENTRY, {"p_entity": entity.qualified_name,
+                                         "p_record": record_id}).one()
+    return row[0] or 0, (row[1], row[2]) if row[1] is not None else None
+
+
+_LAST_AND_ENTRY = sa.select(
+    sa.select(sa.func.max(events.c.id)).where(
+        events.c.entity == sa.bindparam("p_entity"),
+        events.c.record_id == sa.bindparam("p_record")).scalar_subquery(),
+    ENTRY.with_only_columns(events.c.id).scalar_subquery(),
+    ENTRY.with_only_columns(events.c.at).scalar_subquery(),
+)
 
 
 def _attach(conn, entity: Entity, record_id: int, user: User, after: int,
