@@ -52,6 +52,15 @@ ENTRY = sa.select(events.c.id, events.c.at).where(
     events.c.to_state.is_not(None), events.c.branch.is_(None),
 ).order_by(events.c.id.desc()).limit(1)
 
+_RECORD_TASKS = (tasks.c.entity == sa.bindparam("p_entity"),
+                 tasks.c.record_id == sa.bindparam("p_record"), tasks.c.kind == "approve")
+#: The approval tasks of visit ``p_visit``; of a parallel state's visit and its branches'.
+_VISIT_TASKS = sa.select(tasks).where(*_RECORD_TASKS, tasks.c.visit == sa.bindparam(
+    "p_visit")).order_by(tasks.c.position, tasks.c.id)
+_FORK_TASKS = sa.select(tasks).where(*_RECORD_TASKS, tasks.c.visit >= sa.bindparam(
+    "p_visit")).order_by(tasks.c.position, tasks.c.id)
+_LOG = sa.insert(events).returning(events.c.id)
+
 
 class ProcessEngine:
     #: Called as ``on_notify(conn, notification_id)`` for each notification stored (the
@@ -161,14 +170,9 @@ class ProcessEngine:
         state's visit, every task of its branches."""
         visit = visit if visit is not None else self.visit(case)
         whole_fork = case.branch is None and branches.forked(case)
-        return case.conn.execute(
-            sa.select(tasks).where(
-                tasks.c.entity == case.entity.qualified_name,
-                tasks.c.record_id == case.record["id"],
-                tasks.c.visit >= visit if whole_fork else tasks.c.visit == visit,
-                tasks.c.kind == "approve",
-            ).order_by(tasks.c.position, tasks.c.id)
-        ).all()
+        return case.conn.execute(_FORK_TASKS if whole_fork else _VISIT_TASKS, {
+            "p_entity": case.entity.qualified_name, "p_record": case.record["id"],
+            "p_visit": visit}).all()
 
     def open_tasks(self, case: Case, user: User,
                    visit_tasks: list[sa.Row] | None = None) -> list[sa.Row]:
@@ -460,8 +464,7 @@ class ProcessEngine:
             branch=case.branch.name if case.branch else None,
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
         )
-        event_id = case.conn.execute(
-            sa.insert(events).values(**row).returning(events.c.id)).scalar_one()
+        event_id = case.conn.execute(_LOG, row).scalar_one()
         if self.on_event is not None:
             self.on_event(self, case, {"id": event_id, **row})
         if to_state is not None:

@@ -51,6 +51,8 @@ class ProcessService:
         #: ... and it is loaded and changed in the internal form here.
         self.internal = internal
         self.engine = engine
+        #: The query of a record's ``_version``, per entity (built once).
+        self._versions: dict[str, sa.Select] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -246,9 +248,12 @@ class ProcessService:
         """The record an action leaves behind: ``record`` as the engine last saved it,
         unless its row moved on since (a join saved through another case, a plugin's
         save): then read again."""
-        main = self.schema[entity.qualified_name].main
-        version = conn.execute(sa.select(main.c._version).where(
-            main.c.id == record["id"], main.c._deleted_at.is_(None))).scalar()
+        query = self._versions.get(entity.qualified_name)
+        if query is None:
+            main = self.schema[entity.qualified_name].main
+            query = self._versions[entity.qualified_name] = sa.select(main.c._version).where(
+                main.c.id == sa.bindparam("p_id"), main.c._deleted_at.is_(None))
+        version = conn.execute(query, {"p_id": record["id"]}).scalar()
         if version is not None and version == record.get("_version"):
             return record
         return self.internal.load(conn, entity.qualified_name, record["id"])
