@@ -62,6 +62,12 @@ _FORK_TASKS = sa.select(tasks).where(*_RECORD_TASKS, tasks.c.visit >= sa.bindpar
 _LOG = sa.insert(events).returning(events.c.id)
 
 
+def _may_hold_tasks(state: State | None) -> bool:
+    """Whether a visit of ``state`` may have approval tasks: only a state with assignees
+    opens them (handed on, added to or reassigned, they stay in its visit)."""
+    return state is None or bool(state.assignees) or state.parallel is not None
+
+
 class ProcessEngine:
     #: Called as ``on_notify(conn, notification_id)`` for each notification stored (the
     #: mailer sends it once the transaction commits).
@@ -408,9 +414,10 @@ class ProcessEngine:
         now = utcnow()
         if move is None and branches.forked(case):
             pending = branches.leave(self, case, now)
-        elif pending is None:
+        elif pending is None and _may_hold_tasks(case.state):
             pending = [t for t in self.visit_tasks(case) if t.status in ("open", "waiting")]
-        self.close_tasks(case, [(task, "cancelled", None, None) for task in pending], now)
+        self.close_tasks(case, [(task, "cancelled", None, None) for task in pending or ()],
+                         now)
         back = transition is not None and transition.to == PREVIOUS
         data = {"back": True} if back else branches.event_data(move)
         to_state = move.to if move else target
