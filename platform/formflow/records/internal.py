@@ -34,7 +34,7 @@ from formflow.records.payload import parse_payload
 from formflow.records.references import to_internal
 from formflow.records.refusals import check_version
 from formflow.records.saving import Saver, SaveRequest
-from formflow.records.serialize import record_to_json
+from formflow.records.serialize import Serializer, record_to_json, serializer
 from formflow.storage.database import Database
 from formflow.storage.repository import load_row
 from formflow.storage.tables import Schema
@@ -77,6 +77,8 @@ class InternalRecords:
         self.functions = dict(functions or {})
         #: Size limits of one record's input (see :mod:`formflow.records.limits`).
         self.limits = limits or RecordLimits()
+        #: qualified entity name -> (the entity, its serializer for the audit trail)
+        self._audit_serializers: dict[str, tuple[Entity, Serializer]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -132,7 +134,11 @@ class InternalRecords:
     def audited(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record as the audit trail keeps it: every field, whoever acts (readers
         see only the fields they may read: the history filters)."""
-        return record_to_json(entity, record, self.field_types, lambda field: True)
+        cached = self._audit_serializers.get(entity.qualified_name)
+        if cached is None or cached[0] is not entity:  # built once per entity (and model)
+            cached = (entity, serializer(entity, self.field_types, lambda field: True))
+            self._audit_serializers[entity.qualified_name] = cached
+        return cached[1](record)
 
     # -- saving -----------------------------------------------------------------------
 
