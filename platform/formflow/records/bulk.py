@@ -49,8 +49,9 @@ def create_many(
     shared by several calls of one transaction (names and linked records are then
     looked up once)."""
     with heap_frozen():
-        return _create_many(records, conn, user, entity, payloads,
-                            saver or records.saver_for(conn, user))
+        return _create_many(
+            records, conn, user, entity, payloads, saver or records.saver_for(conn, user)
+        )
 
 
 @contextmanager
@@ -110,7 +111,7 @@ def _create_many(records, conn, user, entity, payloads, saver):
                 record["id"],
                 "create",
                 user.id,
-                audit.changes_between({}, records.audited(entity, record)),
+                records.created_changes(entity, record),
             )
             for record in saved.values()
         ],

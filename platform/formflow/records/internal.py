@@ -77,8 +77,9 @@ class InternalRecords:
         self.functions = dict(functions or {})
         #: Size limits of one record's input (see :mod:`formflow.records.limits`).
         self.limits = limits or RecordLimits()
-        #: qualified entity name -> (the entity, its serializer for the audit trail)
-        self._audit_serializers: dict[str, tuple[Entity, Serializer]] = {}
+        #: (qualified entity name, with system fields) -> (the entity, its serializer
+        #: for the audit trail)
+        self._audit_serializers: dict[tuple[str, bool], tuple[Entity, Serializer]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -134,11 +135,24 @@ class InternalRecords:
     def audited(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record as the audit trail keeps it: every field, whoever acts (readers
         see only the fields they may read: the history filters)."""
-        cached = self._audit_serializers.get(entity.qualified_name)
-        if cached is None or cached[0] is not entity:  # built once per entity (and model)
-            cached = (entity, serializer(entity, self.field_types, lambda field: True))
-            self._audit_serializers[entity.qualified_name] = cached
-        return cached[1](record)
+        return self._audit_serializer(entity, True)(record)
+
+    def created_changes(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, list]:
+        """The changes the audit entry of a record just created lists: ``[None, value]``
+        for each field it holds (``changes_between({}, audited(record))``)."""
+        fields = self._audit_serializer(entity, False)(record)
+        return {name: [None, value] for name, value in fields.items() if value is not None}
+
+    def _audit_serializer(self, entity: Entity, system: bool) -> Serializer:
+        """The audit trail's serializer of ``entity``, built once per entity (and model)."""
+        cached = self._audit_serializers.get((entity.qualified_name, system))
+        if cached is None or cached[0] is not entity:
+            cached = (
+                entity,
+                serializer(entity, self.field_types, lambda field: True, system=system),
+            )
+            self._audit_serializers[(entity.qualified_name, system)] = cached
+        return cached[1]
 
     # -- saving -----------------------------------------------------------------------
 
@@ -172,7 +186,7 @@ class InternalRecords:
             saved["id"],
             "create",
             user.id,
-            audit.changes_between({}, self.audited(entity, saved)),
+            self.created_changes(entity, saved),
         )
         return saved
 
