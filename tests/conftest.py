@@ -14,12 +14,14 @@ import pytest
 
 from formflow import create_app
 from formflow.auth import create_token, create_user
-from support import PASSWORD, PG_URL, SHIPPED_APPS
+from support import PASSWORD, PG_URL, SHIPPED_APPS, speedups
 from support.api_client import ApiClient
 from support.databases import create_postgres_database, drop_postgres_database, install_app
 from support.helpers import database_state
 from support.template_databases import TemplateDatabases
 from support.web_support import sign_in
+
+speedups.install()
 
 
 @pytest.fixture(autouse=True)

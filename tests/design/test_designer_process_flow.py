@@ -78,3 +78,15 @@ def test_removing_the_only_step_of_a_branch_removes_the_branch():
         ("send_back", ["manager_review"], "@previous"),
     ]
     assert "hr_review" not in [s["name"] for s in after["states"]]
+
+
+def test_a_parallel_states_branches_are_walked_to_the_join():
+    path = SHIPPED_APPS / "oa" / "processes" / "contract_approval.json"
+    flow = Flow(json.loads(path.read_text()))
+    review = next(item for item in flow.items() if item.state == "review")
+    lanes = [(lane.name, [(i.kind, i.state) for i in lane.items]) for lane in review.lanes]
+    assert lanes == [
+        ("legal", [("step", "legal_review"), ("add", "legal_review")]),
+        ("finance", [("step", "finance_review"), ("add", "finance_review")]),
+    ]
+    assert review.lanes[0].items[1].edge.target == "@join"

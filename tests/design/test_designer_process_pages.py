@@ -5,54 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from formflow.design.service import DESIGNER_ROLE
 from support import TEST_APPS
 from support.design_support import VEHICLE, apply, create_app, draft
+from support.process_builder_support import PAGE, moves, post, process
 from support.web_support import csrf
-
-PAGE = "/designer/fleet/processes/vehicle_approval"
 
 
 @pytest.fixture
 def metadata_path():
     return [str(TEST_APPS / "valid" / "shop")]
-
-
-@pytest.fixture
-def designer(make_user, as_user):
-    make_user("dana", roles=[DESIGNER_ROLE])
-    return lambda lang="en": as_user("dana", lang)
-
-
-@pytest.fixture
-def page(admin_api, designer):
-    create_app(admin_api)
-    apply(admin_api, [{"op": "add", "path": "entities/vehicle", "value": VEHICLE}])
-    client = designer()
-    response = client.post(
-        "/designer/fleet/processes", data={"csrf_token": csrf(client), "entity": "vehicle"}
-    )
-    assert response.headers["Location"].endswith(PAGE)
-    return client
-
-
-def process(api) -> dict:
-    return draft(api)["documents"]["processes/vehicle_approval.json"]
-
-
-def post(client, api, status=200, **form):
-    revision = form.pop("revision", None) or draft(api)["revision"]
-    response = client.post(
-        f"{PAGE}/ops",
-        headers={"HX-Request": "true"},
-        data={"csrf_token": csrf(client), "revision": revision, **form},
-    )
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    return response.get_data(as_text=True)
-
-
-def moves(document: dict) -> list[tuple]:
-    return [(t["name"], t["from"], t["to"], t.get("when")) for t in document["transitions"]]
 
 
 def test_a_new_process_starts_with_a_submit_to_its_end_and_the_entity_runs_it(page, admin_api):

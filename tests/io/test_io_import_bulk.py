@@ -78,3 +78,14 @@ def test_a_dry_run_leaves_the_counters_where_they_were(runtime, admin):
     runtime.importer.run(admin, CUSTOMER, csv_bytes([HEADER, *customers(20)]), dry_run=True)
     saved = runtime.records.create(admin, CUSTOMER, {"name": "First", "code": "XX", "level": "A"})
     assert saved["_number"] == "CUS-00001"
+
+
+def test_an_import_sends_its_rows_as_parameters_of_short_statements(runtime, admin):
+    with counting_queries(runtime.db.engine) as statements:
+        runtime.importer.run(admin, CUSTOMER, csv_bytes([HEADER, *customers(150)]))
+    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert inserts and max(len(s) for s in inserts) < 2_000  # no VALUES list per row
+    after = runtime.records.create(admin, CUSTOMER, {"name": "After", "code": "AF", "level": "A"})
+    page = runtime.records.list(admin, CUSTOMER, {"per_page": ["200"], "sort": ["id"]})
+    ids = [record["id"] for record in page.items]
+    assert ids == list(range(ids[0], ids[0] + 151)) and after["id"] == ids[-1]

@@ -126,7 +126,7 @@ def refresh(conn: Connection, entity: str, record_id: int, creator: str | None,
     if not cases:
         return
     case = cases[0]
-    task_rows = conn.execute(_task_query().where(tasks.c.entity == entity,
+    task_rows = conn.execute(task_query().where(tasks.c.entity == entity,
                                                  tasks.c.record_id == record_id)).all()
     completion = case.completion(finals)
     calendar = (load_calendar(conn, timezone, since=case.started_at.date())
@@ -153,7 +153,7 @@ def rebuild(db, entity: str, finals: Mapping[str, str], timezone: tzinfo,
                                 .order_by(events.c.record_id, events.c.id))
             cases = cases_from_events(r._mapping for r in rows)
             by_record: dict[int, list] = defaultdict(list)
-            for task in conn.execute(_task_query().where(tasks.c.entity == entity,
+            for task in conn.execute(task_query().where(tasks.c.entity == entity,
                                                          tasks.c.record_id.in_(ids))):
                 by_record[task.record_id].append(task)
             creators = dict(conn.execute(sa.select(main_table.c.id, main_table.c._created_by)
@@ -242,7 +242,7 @@ def _event_query():
                      events.c.to_state, events.c.at, events.c.process_version)
 
 
-def _task_query():
+def task_query():
     return sa.select(tasks.c.record_id, tasks.c.visit, tasks.c.kind, tasks.c.status,
                      tasks.c.assignee_id, tasks.c.opened_at, tasks.c.due_at, tasks.c.closed_at)
 

@@ -149,7 +149,7 @@ class Field:
     def is_table(self) -> bool:
         return self.type == "table"
 
-    @property
+    @cached_property  # asked for every value parsed
     def option_values(self) -> tuple[str, ...]:
         return tuple(option.value for option in self.options)
 

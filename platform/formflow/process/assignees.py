@@ -21,6 +21,7 @@ from formflow.auth import department_ids_by_code, head_of, user_ids_by_name, use
 from formflow.auth.tables import users
 from formflow.metadata.model import Assignee, Entity, Model
 from formflow.process.manager_chain import managers_above
+from formflow.process.people import People
 
 #: Loads a linked record (internal form): (qualified entity, id) -> mapping or None.
 Follow = Callable[[str, int], Mapping[str, Any] | None]
@@ -32,11 +33,13 @@ Condition = Callable[[str, Mapping[str, Any]], bool]
 
 class Resolver:
     def __init__(self, conn: Connection, model: Model, follow: Follow,
-                 condition: Condition | None = None):
+                 condition: Condition | None = None, *, people: People | None = None):
         self.conn = conn
         self.model = model
         self.follow = follow
         self.condition = condition
+        #: Looks user names up once per action, when the caller keeps one.
+        self.people = people
 
     def users(
         self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]
@@ -66,7 +69,7 @@ class Resolver:
         if rule.kind == "role":
             return sorted(user_ids_with_role(self.conn, rule.value))
         if rule.kind == "user":
-            return list(user_ids_by_name(self.conn, [rule.value]).values())
+            return list(self._ids_by_name([rule.value]).values())
         if rule.kind == "field":
             return self._people(entity, record, rule.value)
         if rule.kind == "manager_of":
@@ -91,7 +94,12 @@ class Resolver:
             linked = self.follow(field.to or "", value)
             person = _first_user_field(target) if target else None
             return self._people(target, linked, person) if linked and person else []
-        return list(user_ids_by_name(self.conn, [value]).values())
+        return list(self._ids_by_name([value]).values())
+
+    def _ids_by_name(self, names: list[str]) -> dict[str, int]:
+        if self.people is not None:
+            return self.people.ids_by_name(names)
+        return user_ids_by_name(self.conn, names)
 
     def _heads(self, entity: Entity, record, name: str) -> list[int]:
         field = entity.field(name)

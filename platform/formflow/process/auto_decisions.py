@@ -153,8 +153,9 @@ def open_step(engine: ProcessEngine, case: Case, state: State, visit: int, now) 
                        if not engine._stage_passed(state, sum(1 for p in group if p.auto),
                                                    len(group))), None)
     action = engine.pass_action(case.process, state)
-    names = usernames_by_id(case.conn, [p.user_id for p in plan.places]
-                            + [u for u, _ in plan.skipped])
+    autos = [p.user_id for p in plan.places if p.auto]
+    names = usernames_by_id(case.conn, autos + [u for u, _ in plan.skipped]) if (
+        autos or plan.skipped) else {}
     for position, group in stages.items():
         for place in group:
             if place.auto:

@@ -166,11 +166,8 @@ def delegate(engine, case, state, visit: int, assignments: list[tuple[int, int, 
     day = now.astimezone(engine.timezone).date()
     process = case.process.qualified_name
     wanted = {user_id for user_id, _, _ in assignments}
-    rows = case.conn.execute(sa.select(delegations.c.user_id, delegations.c.deputy_id,
-                                       delegations.c.processes).where(
-        delegations.c.user_id.in_(wanted), delegations.c.starts_on <= day,
-        delegations.c.ends_on >= day,
-    )).all() if wanted else []
+    rows = case.conn.execute(_DEPUTIES, {"p_users": list(wanted), "p_day": day}
+                             ).all() if wanted else []
     deputies = {r.user_id: r.deputy_id for r in rows
                 if r.processes is None or process in r.processes}
     if not deputies:
@@ -223,13 +220,23 @@ def principals_of(conn: Connection, task_ids: Sequence[int]) -> dict[int, str]:
 def name_principals(conn: Connection, entity: str, record_id: int, after: int) -> None:
     """Mark the events logged after event ``after`` on a delegated task with whose task
     it was (``data.on_behalf_of``), so the history names both."""
-    rows = conn.execute(
-        sa.select(events.c.id, events.c.data, task_principals.c.principal_id)
-        .join(task_principals, task_principals.c.task_id == events.c.task_id)
-        .where(events.c.entity == entity, events.c.record_id == record_id,
-               events.c.id > after, events.c.actor_id.is_not(None))
-    ).all()
+    rows = conn.execute(_ON_BEHALF, {"p_entity": entity, "p_record": record_id,
+                                     "p_after": after}).all()
     names = usernames_by_id(conn, {r.principal_id for r in rows}) if rows else {}
     for row in rows:
         conn.execute(events.update().where(events.c.id == row.id).values(
             data={**(row.data or {}), "on_behalf_of": names.get(row.principal_id)}))
+
+
+#: The events after ``p_after`` an actor logged on a delegated task.
+_ON_BEHALF = sa.select(events.c.id, events.c.data, task_principals.c.principal_id).join(
+    task_principals, task_principals.c.task_id == events.c.task_id,
+).where(events.c.entity == sa.bindparam("p_entity"),
+        events.c.record_id == sa.bindparam("p_record"),
+        events.c.id > sa.bindparam("p_after"), events.c.actor_id.is_not(None))
+#: The delegations of users ``p_users`` running on ``p_day``.
+_DEPUTIES = sa.select(delegations.c.user_id, delegations.c.deputy_id,
+                      delegations.c.processes).where(
+    delegations.c.user_id.in_(sa.bindparam("p_users", expanding=True)),
+    delegations.c.starts_on <= sa.bindparam("p_day"),
+    delegations.c.ends_on >= sa.bindparam("p_day"))

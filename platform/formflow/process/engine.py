@@ -14,7 +14,6 @@ record's process and to ask which fields may change in the current state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from math import ceil
 from typing import Any
@@ -32,6 +31,7 @@ from formflow.process import branches, plugin_hooks
 from formflow.process.assignees import Resolver
 from formflow.process.auto_decisions import open_step
 from formflow.process.calendar.deadlines import deadline
+from formflow.process.case import Case
 from formflow.process.delegation import delegate, remember
 from formflow.process.notifications.service import store
 from formflow.process.outcomes import outcome, tell_requester
@@ -45,32 +45,27 @@ from formflow.process.task_rows import insert_tasks as _insert_tasks
 from formflow.records.evaluation import evaluate, holds
 from formflow.records.internal import InternalRecords
 
+#: The event that entered a record's current state on the main line (id, at); executed
+#: with ``p_entity`` and ``p_record``.
+ENTRY = sa.select(events.c.id, events.c.at).where(
+    events.c.entity == sa.bindparam("p_entity"), events.c.record_id == sa.bindparam("p_record"),
+    events.c.to_state.is_not(None), events.c.branch.is_(None),
+).order_by(events.c.id.desc()).limit(1)
 
-@dataclass
-class Case:
-    """One record in its process, as an operation sees it."""
+_RECORD_TASKS = (tasks.c.entity == sa.bindparam("p_entity"),
+                 tasks.c.record_id == sa.bindparam("p_record"), tasks.c.kind == "approve")
+#: The approval tasks of visit ``p_visit``; of a parallel state's visit and its branches'.
+_VISIT_TASKS = sa.select(tasks).where(*_RECORD_TASKS, tasks.c.visit == sa.bindparam(
+    "p_visit")).order_by(tasks.c.position, tasks.c.id)
+_FORK_TASKS = sa.select(tasks).where(*_RECORD_TASKS, tasks.c.visit >= sa.bindparam(
+    "p_visit")).order_by(tasks.c.position, tasks.c.id)
+_LOG = sa.insert(events).returning(events.c.id)
 
-    conn: Connection
-    entity: Entity
-    record: dict[str, Any]  # internal form, as stored now
-    process: Process
-    #: The event that entered the current state, ``(id, at)``, once read (see ``entry``).
-    entered: tuple[int, datetime] | None = field(default=None, repr=False)
-    #: The parallel branch this operation acts in (see :mod:`formflow.process.branches`).
-    branch: branches.BranchRun | None = None
 
-    @property
-    def at(self) -> str:
-        """The name of the current state: the branch's step in a branch case."""
-        return self.branch.step if self.branch else self.record["_state"]
-
-    @property
-    def state(self) -> State | None:
-        return self.process.state(self.at)
-
-    @property
-    def key(self) -> dict[str, Any]:
-        return {"entity": self.entity.qualified_name, "record_id": self.record["id"]}
+def _may_hold_tasks(state: State | None) -> bool:
+    """Whether a visit of ``state`` may have approval tasks: only a state with assignees
+    opens them (handed on, added to or reassigned, they stay in its visit)."""
+    return state is None or bool(state.assignees) or state.parallel is not None
 
 
 class ProcessEngine:
@@ -166,13 +161,8 @@ class ProcessEngine:
         """The event that entered the current state (a branch case's step): ``(id, at)``.
         Read once per operation; ``log`` keeps it current when the record moves."""
         if case.entered is None:
-            row = case.conn.execute(
-                sa.select(events.c.id, events.c.at).where(
-                    events.c.entity == case.entity.qualified_name,
-                    events.c.record_id == case.record["id"],
-                    events.c.to_state.is_not(None), events.c.branch.is_(None),
-                ).order_by(events.c.id.desc()).limit(1)
-            ).first()
+            row = case.conn.execute(ENTRY, {"p_entity": case.entity.qualified_name,
+                                            "p_record": case.record["id"]}).first()
             case.entered = tuple(row) if row is not None else None
         return case.entered
 
@@ -186,14 +176,9 @@ class ProcessEngine:
         state's visit, every task of its branches."""
         visit = visit if visit is not None else self.visit(case)
         whole_fork = case.branch is None and branches.forked(case)
-        return case.conn.execute(
-            sa.select(tasks).where(
-                tasks.c.entity == case.entity.qualified_name,
-                tasks.c.record_id == case.record["id"],
-                tasks.c.visit >= visit if whole_fork else tasks.c.visit == visit,
-                tasks.c.kind == "approve",
-            ).order_by(tasks.c.position, tasks.c.id)
-        ).all()
+        return case.conn.execute(_FORK_TASKS if whole_fork else _VISIT_TASKS, {
+            "p_entity": case.entity.qualified_name, "p_record": case.record["id"],
+            "p_visit": visit}).all()
 
     def open_tasks(self, case: Case, user: User,
                    visit_tasks: list[sa.Row] | None = None) -> list[sa.Row]:
@@ -213,7 +198,8 @@ class ProcessEngine:
         context = self.records.context(SYSTEM)
         return Resolver(case.conn, self.model, self.records.follower(case.conn),
                         lambda text, record: holds(
-                            text, self.records.scope(case.conn, case.entity, record), context))
+                            text, self.records.scope(case.conn, case.entity, record), context),
+                        people=case.people)
 
     def requesters(self, case: Case) -> set[int]:
         """The record's requesters (see :mod:`formflow.process.requesters`)."""
@@ -428,9 +414,10 @@ class ProcessEngine:
         now = utcnow()
         if move is None and branches.forked(case):
             pending = branches.leave(self, case, now)
-        elif pending is None:
+        elif pending is None and _may_hold_tasks(case.state):
             pending = [t for t in self.visit_tasks(case) if t.status in ("open", "waiting")]
-        self.close_tasks(case, [(task, "cancelled", None, None) for task in pending], now)
+        self.close_tasks(case, [(task, "cancelled", None, None) for task in pending or ()],
+                         now)
         back = transition is not None and transition.to == PREVIOUS
         data = {"back": True} if back else branches.event_data(move)
         to_state = move.to if move else target
@@ -484,8 +471,7 @@ class ProcessEngine:
             branch=case.branch.name if case.branch else None,
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
         )
-        event_id = case.conn.execute(
-            sa.insert(events).values(**row).returning(events.c.id)).scalar_one()
+        event_id = case.conn.execute(_LOG, row).scalar_one()
         if self.on_event is not None:
             self.on_event(self, case, {"id": event_id, **row})
         if to_state is not None:

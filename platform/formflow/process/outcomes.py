@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from formflow.auth import User, user_ids_by_name
+from formflow.auth import User
 from formflow.metadata.model import Process
 
 if TYPE_CHECKING:
@@ -69,6 +69,6 @@ def tell_requester(engine: ProcessEngine, case: Case, actor: User | None, kind: 
     creator = case.record.get("_created_by")
     if not creator or (actor is not None and actor.username == creator):
         return
-    found = user_ids_by_name(case.conn, [creator])
+    found = case.people.ids_by_name([creator])
     if creator in found:
         engine.notify(case, found[creator], kind)

@@ -20,7 +20,7 @@ from formflow.metadata.model import CANCELLED, Entity, Transition
 from formflow.process import branches
 from formflow.process.builtins import BUILTINS, removable
 from formflow.process.delegation import name_principals, principals_of
-from formflow.process.engine import Case, ProcessEngine
+from formflow.process.engine import ENTRY, Case, ProcessEngine
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
@@ -51,6 +51,8 @@ class ProcessService:
         #: ... and it is loaded and changed in the internal form here.
         self.internal = internal
         self.engine = engine
+        #: The query of a record's ``_version``, per entity (built once).
+        self._versions: dict[str, sa.Select] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -227,7 +229,9 @@ class ProcessService:
                                      step)
             if expected_state is not None and expected_state not in (record["_state"], case.at):
                 raise Conflict(Message("state_moved"))
-            before = _last_event(conn, entity, record_id)
+            before, entered = _last_event(conn, entity, record_id)
+            if case.entered is None:
+                case.entered = entered
             builtin = BUILTINS.get(name)
             if builtin is not None:
                 builtin.run(self.engine, case, user, comment, raw_values)
@@ -244,9 +248,12 @@ class ProcessService:
         """The record an action leaves behind: ``record`` as the engine last saved it,
         unless its row moved on since (a join saved through another case, a plugin's
         save): then read again."""
-        main = self.schema[entity.qualified_name].main
-        version = conn.execute(sa.select(main.c._version).where(
-            main.c.id == record["id"], main.c._deleted_at.is_(None))).scalar()
+        query = self._versions.get(entity.qualified_name)
+        if query is None:
+            main = self.schema[entity.qualified_name].main
+            query = self._versions[entity.qualified_name] = sa.select(main.c._version).where(
+                main.c.id == sa.bindparam("p_id"), main.c._deleted_at.is_(None))
+        version = conn.execute(query, {"p_id": record["id"]}).scalar()
         if version is not None and version == record.get("_version"):
             return record
         return self.internal.load(conn, entity.qualified_name, record["id"])
@@ -409,10 +416,22 @@ class ProcessService:
         return titles
 
 
-def _last_event(conn, entity: Entity, record_id: int) -> int:
-    return conn.execute(sa.select(sa.func.max(events.c.id)).where(
-        events.c.entity == entity.qualified_name, events.c.record_id == record_id,
-    )).scalar() or 0
+def _last_event(conn, entity: Entity, record_id: int
+                ) -> tuple[int, tuple[int, datetime] | None]:
+    """The id of the record's last event, and the event that entered its current state
+    (as :meth:`ProcessEngine.entry` reads it), in one query."""
+    row = conn.execute(_LAST_AND_ENTRY, {"p_entity": entity.qualified_name,
+                                         "p_record": record_id}).one()
+    return row[0] or 0, (row[1], row[2]) if row[1] is not None else None
+
+
+_LAST_AND_ENTRY = sa.select(
+    sa.select(sa.func.max(events.c.id)).where(
+        events.c.entity == sa.bindparam("p_entity"),
+        events.c.record_id == sa.bindparam("p_record")).scalar_subquery(),
+    ENTRY.with_only_columns(events.c.id).scalar_subquery(),
+    ENTRY.with_only_columns(events.c.at).scalar_subquery(),
+)
 
 
 def _attach(conn, entity: Entity, record_id: int, user: User, after: int,

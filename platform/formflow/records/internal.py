@@ -34,7 +34,7 @@ from formflow.records.payload import parse_payload
 from formflow.records.references import to_internal
 from formflow.records.refusals import check_version
 from formflow.records.saving import Saver, SaveRequest
-from formflow.records.serialize import record_to_json
+from formflow.records.serialize import Serializer, record_to_json, serializer
 from formflow.storage.database import Database
 from formflow.storage.repository import load_row
 from formflow.storage.tables import Schema
@@ -77,6 +77,9 @@ class InternalRecords:
         self.functions = dict(functions or {})
         #: Size limits of one record's input (see :mod:`formflow.records.limits`).
         self.limits = limits or RecordLimits()
+        #: (qualified entity name, with system fields) -> (the entity, its serializer
+        #: for the audit trail)
+        self._audit_serializers: dict[tuple[str, bool], tuple[Entity, Serializer]] = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -132,7 +135,24 @@ class InternalRecords:
     def audited(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record as the audit trail keeps it: every field, whoever acts (readers
         see only the fields they may read: the history filters)."""
-        return record_to_json(entity, record, self.field_types, lambda field: True)
+        return self._audit_serializer(entity, True)(record)
+
+    def created_changes(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, list]:
+        """The changes the audit entry of a record just created lists: ``[None, value]``
+        for each field it holds (``changes_between({}, audited(record))``)."""
+        fields = self._audit_serializer(entity, False)(record)
+        return {name: [None, value] for name, value in fields.items() if value is not None}
+
+    def _audit_serializer(self, entity: Entity, system: bool) -> Serializer:
+        """The audit trail's serializer of ``entity``, built once per entity (and model)."""
+        cached = self._audit_serializers.get((entity.qualified_name, system))
+        if cached is None or cached[0] is not entity:
+            cached = (
+                entity,
+                serializer(entity, self.field_types, lambda field: True, system=system),
+            )
+            self._audit_serializers[(entity.qualified_name, system)] = cached
+        return cached[1]
 
     # -- saving -----------------------------------------------------------------------
 
@@ -166,7 +186,7 @@ class InternalRecords:
             saved["id"],
             "create",
             user.id,
-            audit.changes_between({}, self.audited(entity, saved)),
+            self.created_changes(entity, saved),
         )
         return saved
 

@@ -22,7 +22,7 @@ from formflow.fields import Registry
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Label
 from formflow.records.payload import Errors, add_error
-from formflow.records.references import slots
+from formflow.records.references import has_references, slots
 from formflow.storage.repository import existing_ids
 from formflow.storage.tables import EntityTables
 
@@ -60,6 +60,8 @@ def check_links(
     come through.  ``read_condition``: the user's read scope on an entity's main table
     (None: every record)."""
     found = LinkCheck()
+    if not has_references(entity, "record", field_types):
+        return found  # nothing links: nothing to look up
     written = [
         slot for slot in slots(entity, [record], "record", field_types)
         if slot[1].get(slot[0].name) is not None and slot[2].split("[")[0] in changed

@@ -51,7 +51,7 @@ def parse_payload(
     if not isinstance(payload, Mapping):
         add_error(errors, "", Message("invalid_row"))
         return values, None, errors
-    oversized = oversized_tables(entity, payload, limits)
+    oversized = oversized_tables(entity, payload, limits) if entity.table_fields else {}
     for path, message in oversized.items():
         add_error(errors, path, message)
     if "" in errors:

@@ -48,6 +48,25 @@ def slots_of(
 ) -> Iterator[Slot]:
     """The places of ``records`` holding a value of a ``wanted`` field or column
     (``key``, when given, names ``wanted`` so its choice is made once per entity)."""
+    _, scalars, tables = _picked(entity, wanted, key)
+    for record in records:
+        for field in scalars:
+            yield field, record, field.name
+        for table, columns in tables:
+            for row_index, row in enumerate(record.get(table.name) or ()):
+                for column in columns:
+                    yield column, row, f"{table.name}[{row_index}].{column.name}"
+
+
+def has_references(entity: Entity, kind: str, field_types) -> bool:
+    """Whether a field or table column of ``entity`` holds a reference of ``kind``."""
+    _, scalars, tables = _picked(
+        entity, lambda field: field_types[field.type].reference == kind, (kind, id(field_types))
+    )
+    return bool(scalars or tables)
+
+
+def _picked(entity: Entity, wanted: Callable[[Field], bool], key: Hashable):
     picked = _PICKED.get((id(entity), key)) if key is not None else None
     if picked is None or picked[0] is not entity:
         picked = (entity, [f for f in entity.scalar_fields if wanted(f)], [
@@ -56,14 +75,7 @@ def slots_of(
         ])
         if key is not None:
             _PICKED[(id(entity), key)] = picked
-    _, scalars, tables = picked
-    for record in records:
-        for field in scalars:
-            yield field, record, field.name
-        for table, columns in tables:
-            for row_index, row in enumerate(record.get(table.name) or ()):
-                for column in columns:
-                    yield column, row, f"{table.name}[{row_index}].{column.name}"
+    return picked
 
 
 def to_internal(

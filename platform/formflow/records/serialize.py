@@ -12,14 +12,17 @@ Serializer = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 def serializer(
-    entity: Entity, field_types: Registry, readable: Callable[[Field], bool]
+    entity: Entity, field_types: Registry, readable: Callable[[Field], bool],
+    *, system: bool = True,
 ) -> Serializer:
     """A function turning records of ``entity`` into JSON objects; the per-field work
-    (which fields the caller may read, how each converts) is decided once, here."""
+    (which fields the caller may read, how each converts) is decided once, here.
+    ``system`` False leaves the system fields out."""
     converters = [(f.name, _converter(f, field_types)) for f in entity.fields if readable(f)]
+    system_fields = SYSTEM_FIELDS if system else ()
 
     def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
-        data = {name: _system_value(record.get(name)) for name in SYSTEM_FIELDS}
+        data = {name: _system_value(record.get(name)) for name in system_fields}
         for name, convert in converters:
             data[name] = convert(record.get(name))
         return data

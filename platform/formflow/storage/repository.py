@@ -115,17 +115,30 @@ def insert_rows(
 
 def insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) -> list[int]:
     """Insert ``rows`` (every one with the same keys) into a table whose primary key is
-    an integer ``id`` the database assigns, in one statement; their ids, in order."""
+    an integer ``id`` the database assigns; their ids, in order.
+
+    The ids are drawn first, in one statement, and the rows inserted with them by one
+    prepared statement run for every row (an ``INSERT .. RETURNING`` of many rows is
+    one long statement whose text the driver has to read again for each page of rows).
+    PostgreSQL draws them from the column's sequence, as its default would; SQLite gives
+    a new row the largest id plus one, which nobody else can take meanwhile: its write
+    transaction holds the database."""
     if not rows:
         return []
-    if conn.dialect.name == "sqlite":
-        # SQLite numbers the rows of one INSERT in the order of its VALUES (each the
-        # largest id plus one, under the write lock the transaction holds) but returns
-        # them in any order: sorted, they follow the rows.  (Asked to keep the order,
-        # SQLAlchemy would send one statement per row.)
-        return sorted(conn.execute(_insert_returning_id(table), rows).scalars())
-    query = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(query, rows).scalars())
+    ids = _new_ids(conn, table, len(rows))
+    conn.execute(sa.insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
+    return ids
+
+
+def _new_ids(conn: Connection, table: sa.Table, count: int) -> list[int]:
+    if conn.dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(
+            conn.dialect.identifier_preparer.format_table(table), "id")
+        query = sa.select(sa.func.nextval(sequence)).select_from(
+            sa.func.generate_series(1, count))
+        return sorted(conn.execute(query).scalars())
+    last = conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0
+    return list(range(last + 1, last + 1 + count))
 
 
 def taken_values(

@@ -12,7 +12,7 @@ from formflow.errors import ValidationFailed
 from formflow.runtime import get_runtime
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
-from formflow.web.designer_model import propose_name, text
+from formflow.web.designer_model import label_of, posted_name, text
 from formflow.web.forms import field_errors
 from formflow.web.language import page_language
 from formflow.web.rendering import render
@@ -66,11 +66,9 @@ def designer_add_entity(app: str):
     """A new entity from its label (its name proposed from the label unless given)."""
     user = signed_in()
     draft = service().draft(user, app)
-    label = {lang: request.form.get(f"label_{lang}", "").strip() for lang in ("en", "zh-CN")}
-    label = {k: v for k, v in label.items() if v}
+    label = label_of(request.form) or {}
     taken = {key[len("entities/"):-len(".json")] for key in draft.documents}
-    name = request.form.get("name", "").strip() or propose_name(
-        label.get("en") or label.get("zh-CN") or "", taken, "entity")
+    name = posted_name(request.form, label, taken, "entity")
     value = {"label": label or name, "fields": [],
              "permissions": [{"role": "user", "create": True, "read": "all",
                               "update": "all"}]}

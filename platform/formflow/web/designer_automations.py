@@ -28,8 +28,7 @@ from formflow.web.designer_automation_model import (
     trigger_words,
     values_text,
 )
-from formflow.web.designer_model import propose_name, text
-from formflow.web.designer_process_ops import label_of
+from formflow.web.designer_model import label_of, order_op, posted_name, text
 from formflow.web.designer_saving import saved
 from formflow.web.language import page_language
 from formflow.web.rendering import render
@@ -106,9 +105,7 @@ def designer_add_automation(app: str):
     draft = service().draft(signed_in(), app)
     label = label_of(request.form)
     taken = {a.get("name") for a in _automations(draft)}
-    name = request.form.get("name", "").strip() or propose_name(
-        (label or {}).get("en") or (label or {}).get("zh-CN", ""), taken, "automation"
-    )
+    name = posted_name(request.form, label, taken, "automation")
     value = {
         "name": name,
         "label": label or name,
@@ -183,10 +180,4 @@ def _ops(app: str, name: str, action: str, form) -> list[dict]:
 def _move(draft: Draft, name: str, *, up: bool) -> dict:
     """The ``order`` operation moving automation ``name`` one place up or down."""
     names = [a.get("name") for a in _automations(draft)]
-    path = f"app/automations/{name}"
-    if name not in names:
-        return {"op": "order", "path": path, "after": ""}  # the service names the missing path
-    index = names.index(name)
-    target = max(index - 1, 0) if up else min(index + 1, len(names) - 1)
-    rest = [n for n in names if n != name]
-    return {"op": "order", "path": path, "after": "" if target == 0 else rest[target - 1]}
+    return order_op(names, name, f"app/automations/{name}", up=up)

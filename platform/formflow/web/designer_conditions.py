@@ -49,7 +49,18 @@ from formflow.web.rendering import fragment
 #: Field properties the builder edits.
 CONDITION_PROPS = ("visible_if", "required_if", "readonly_if")
 #: Form inputs a builder carries through its own requests unchanged.
-ECHOED = ("revision", "field", "table", "prop", "index", "action", "transition")
+ECHOED = (
+    "revision",
+    "field",
+    "table",
+    "prop",
+    "index",
+    "action",
+    "transition",
+    "part",
+    "node",
+    "view",
+)
 _KEY = re.compile(r"[A-Za-z0-9_@.-]{1,120}")
 _TARGET = re.compile(r"#[A-Za-z][A-Za-z0-9_-]{0,60}")
 

@@ -13,7 +13,7 @@ from formflow.design.service import Draft
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
-from formflow.web.designer_model import propose_name, text
+from formflow.web.designer_model import label_of, order_op, posted_name, text
 from formflow.web.designer_saving import saved
 from formflow.web.language import page_language
 from formflow.web.rendering import render
@@ -26,11 +26,6 @@ SYSTEM_FIELDS = ("_number", "_title", "_state", "_created_at", "_updated_at", "_
 TEXT_PROPERTIES = ("aggregate", "field", "group_by", "bucket", "sort")
 ACTIONS = frozenset({"settings", "add_widget", "widget", "move_up", "move_down",
                      "remove_widget", "remove"})
-
-
-def _label(form, prefix: str = "label") -> dict | None:
-    label = {lang: form.get(f"{prefix}_{lang}", "").strip() for lang in ("en", "zh-CN")}
-    return {k: v for k, v in label.items() if v} or None
 
 
 def _dashboards(draft: Draft) -> dict[str, dict]:
@@ -53,7 +48,7 @@ def _entities(draft: Draft) -> dict[str, list[str]]:
 def widget_value(form, name: str) -> dict:
     """The widget document a widget form describes (empty choices left out)."""
     value: dict = {"name": name, "type": form.get("type", ""), "entity": form.get("entity", "")}
-    label = _label(form)
+    label = label_of(form)
     if label:
         value["label"] = label
     for key in TEXT_PROPERTIES:
@@ -84,10 +79,9 @@ def designer_add_dashboard(app: str):
     """A new dashboard (name proposed from its title) with one number card counting the
     records of the chosen entity: a dashboard always shows at least one widget."""
     draft = service().draft(signed_in(), app)
-    label = _label(request.form)
+    label = label_of(request.form)
     taken = set(_dashboards(draft))
-    name = request.form.get("name", "").strip() or propose_name(
-        (label or {}).get("en") or (label or {}).get("zh-CN", ""), taken, "dashboard")
+    name = posted_name(request.form, label, taken, "dashboard")
     entity = request.form.get("entity", "")
     first = {"name": "records", "type": "number", "entity": entity,
              "label": {"en": "Records", "zh-CN": "记录数"}}
@@ -153,17 +147,16 @@ def _ops(app: str, dashboard: str, action: str, form) -> list[dict]:
     path = f"dashboards/{dashboard}"
     if action == "settings":
         filters = [f for f in form.getlist("filters") if f]
-        return [{"op": "set", "path": f"{path}/label", "value": _label(form) or dashboard},
+        return [{"op": "set", "path": f"{path}/label", "value": label_of(form) or dashboard},
                 {"op": "set", "path": f"{path}/description",
-                 "value": _label(form, "description")},
+                 "value": label_of(form, "description")},
                 {"op": "set", "path": f"{path}/filters", "value": filters or None}]
     if action == "add_widget":
         draft = service().draft(signed_in(), app)
         widgets = (_dashboards(draft).get(dashboard) or {}).get("widgets", [])
-        label = _label(form)
-        name = form.get("widget", "").strip() or propose_name(
-            (label or {}).get("en") or (label or {}).get("zh-CN", ""),
-            {w.get("name") for w in widgets if isinstance(w, dict)}, "widget")
+        label = label_of(form)
+        name = posted_name(form, label, {w.get("name") for w in widgets if isinstance(w, dict)},
+                           "widget", field="widget")
         return [{"op": "add", "path": f"{path}/widgets/{name}",
                  "value": widget_value(form, name)}]
     widget = form.get("widget", "")
@@ -180,11 +173,4 @@ def _move(app: str, dashboard: str, widget: str, *, up: bool) -> dict:
     draft = service().draft(signed_in(), app)
     names = [w.get("name") for w in (_dashboards(draft).get(dashboard) or {}).get("widgets", [])
              if isinstance(w, dict)]
-    path = f"dashboards/{dashboard}/widgets/{widget}"
-    if widget not in names:
-        return {"op": "order", "path": path, "after": ""}  # the service names the missing path
-    index = names.index(widget)
-    target = max(index - 1, 0) if up else min(index + 1, len(names) - 1)
-    rest = [n for n in names if n != widget]
-    after = "" if target == 0 else rest[target - 1]
-    return {"op": "order", "path": path, "after": after}
+    return order_op(names, widget, f"dashboards/{dashboard}/widgets/{widget}", up=up)

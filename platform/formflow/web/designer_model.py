@@ -41,6 +41,31 @@ def propose_name(label: str, taken: set[str], prefix: str = "f", own: str = "") 
     return name
 
 
+def label_of(form: Any, prefix: str = "label") -> dict | None:
+    """A label from the inputs ``<prefix>_zh-CN`` and ``<prefix>_en`` (None: empty)."""
+    label = {lang: form.get(f"{prefix}_{lang}", "").strip() for lang in ("zh-CN", "en")}
+    return {lang: value for lang, value in label.items() if value} or None
+
+
+def posted_name(form: Any, label: dict | None, taken: set[str], prefix: str,
+                field: str = "name") -> str:
+    """The name a form gives in ``field``, or one proposed from its label."""
+    return form.get(field, "").strip() or propose_name(
+        (label or {}).get("en") or (label or {}).get("zh-CN", ""), taken, prefix)
+
+
+def order_op(names: list[str], name: str, path: str, *, up: bool) -> dict:
+    """The ``order`` operation moving ``name`` (at ``path``) one place up or down among
+    ``names``; an unknown name still makes an operation, which the service refuses
+    naming the path."""
+    if name not in names:
+        return {"op": "order", "path": path, "after": ""}
+    index = names.index(name)
+    target = max(index - 1, 0) if up else min(index + 1, len(names) - 1)
+    rest = [n for n in names if n != name]
+    return {"op": "order", "path": path, "after": "" if target == 0 else rest[target - 1]}
+
+
 @dataclass(frozen=True)
 class Control:
     """One input of the property panel: ``kind`` is checkbox, number, text, list (comma

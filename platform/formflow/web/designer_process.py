@@ -1,6 +1,8 @@
 """The process builder (``/designer/<app>/processes/<p>``): the vertical flow with ⊕
-between its nodes, the property panel of the selected node, a table view of states and
-transitions, the live state diagram and the draft's process problems.
+between its nodes (and around groups of condition branches, and inside parallel
+branches), the property panel of the selected node (a state, ``t:<transition>``, a
+parallel branch ``b:<state>/<branch>`` or a join ``j:<state>``), a table view of states
+and transitions, the live state diagram and the draft's process problems.
 
 Like the form designer, every change is one request carrying the draft revision it
 edited, made one call of the design service, answered by the whole builder again:
@@ -13,6 +15,7 @@ comes back as the refusal, next to the button that forks the process."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from formflow.design.overlay_rules import SITE_PREFIX
@@ -24,7 +27,18 @@ from formflow.metadata.model import text_of
 from formflow.web.auth import signed_in
 from formflow.web.blueprint import web
 from formflow.web.designer_apps import service
-from formflow.web.designer_model import LABEL_LANGUAGES, propose_name, text
+from formflow.web.designer_model import LABEL_LANGUAGES, label_of, propose_name, text
+from formflow.web.designer_process_groups import (
+    add_lane,
+    add_parallel,
+    lane_step,
+    remove_group,
+    remove_lane,
+    step_after,
+    step_before,
+)
+from formflow.web.designer_process_guard import guard_builder, guard_fields, guard_ops
+from formflow.web.designer_process_lanes import join_ops, lane_context, lane_ops
 from formflow.web.designer_process_model import Flow, branch_steps, sources
 from formflow.web.designer_process_ops import (
     NotInProcess,
@@ -32,7 +46,6 @@ from formflow.web.designer_process_ops import (
     add_cc,
     add_end,
     add_step,
-    label_of,
     new_process,
     remove_branch,
     remove_step,
@@ -58,8 +71,19 @@ from formflow.web.process.diagram import diagram
 from formflow.web.rendering import render
 
 DEFAULT_LABEL = {"en": "Approval process", "zh-CN": "审批流程"}
-INSERTS = {"step": add_step, "branch": add_branch, "cc": add_cc, "end": add_end}
-ACTIONS = frozenset({*INSERTS, "remove", "remove_branch", "set", "undo", "redo", *TABLE_ACTIONS})
+INSERTS = {
+    "step": add_step,
+    "branch": add_branch,
+    "cc": add_cc,
+    "end": add_end,
+    "before": step_before,
+    "after": step_after,
+    "parallel": add_parallel,
+}
+LANES = frozenset({"add_lane", "remove_lane", "lane_step"})
+ACTIONS = frozenset(
+    {*INSERTS, *LANES, "remove", "remove_branch", "set", "undo", "redo", *TABLE_ACTIONS}
+)
 
 
 def _document(draft: Draft, process: str) -> dict:
@@ -116,6 +140,7 @@ def _page(
     ]
     summary = next((a for a in service().apps(user) if a["name"] == app), {})
     shipped = summary.get("owner") == "shipped"
+    editable = summary.get("owner") in ("site", "shipped")
     transition = None
     if node and node.startswith("t:"):
         key = node[2:]
@@ -145,12 +170,16 @@ def _page(
         node=node,
         state=state,
         transition=transition,
+        guard=guard_builder(app, process, draft, document, node, editable)
+        if transition is not None
+        else None,
         view="table" if view == "table" else "flow",
         problems=problems,
+        **lane_context(app, process, draft, document, node, editable),
         svg=_diagram(app, document, lang),
         fields=_fields(draft, document),
         languages=LABEL_LANGUAGES,
-        editable=summary.get("owner") in ("site", "shipped"),
+        editable=editable,
         shipped=shipped,
         forkable=shipped and _in_use(draft, document, process),
         rule_kinds=RULE_KINDS,
@@ -190,26 +219,68 @@ def designer_add_process(app: str):
 
 
 def _ops(
-    action: str, process: str, document: dict, form, own: str
+    action: str, process: str, document: dict, form, own: str, fields: list[dict]
 ) -> tuple[str | None, list[dict]]:
     """The node to select afterwards and the operations one submission stands for;
-    ``own`` starts the names of new states and transitions."""
+    ``own`` starts the names of new states and transitions, ``fields`` are those a
+    guard may test."""
     node = form.get("node") or None
     if action in INSERTS:
         extra = {"branch": (form.get("when", ""),), "end": (form.get("end", ""),)}
         edge = form.get("edge", "")
-        return INSERTS[action](process, document, edge, *extra.get(action, ()), own=own)
+        made, ops = INSERTS[action](process, document, edge, *extra.get(action, ()), own=own)
+        if action == "branch":  # its guard opens in the panel
+            made = "t:" + ops[-1]["path"].rpartition("/")[2]
+        elif action == "parallel":  # its join opens in the panel
+            made = "j:" + made
+        return made, ops
+    if action in LANES:
+        return _lane_ops(action, process, document, form, own)
     if action == "remove":
-        return None, remove_step(process, document, node or "")
+        parallel = Flow(document).states.get(node or "", {}).get("parallel")
+        remove = remove_group if parallel else remove_step
+        return None, remove(process, document, node or "")
     if action == "remove_branch":
         return None, remove_branch(process, document, (node or "").removeprefix("t:"))
     if action == "set":
         part = form.get("part", "")
-        if part not in PARTS:
+        if part not in PARTS and part != "join":
             abort(400)
+        if part == "join":
+            return node, join_ops(process, document, node or "", form)
+        if part == "guard":
+            guarded = lane_ops if (node or "").startswith("b:") else guard_ops
+            return node, guarded(process, document, node or "", form, fields)
         ops = panel_ops(process, document, node or "", part, form)
         return (form.get("name", "").strip() if part == "name" else node), ops
     return node, table_ops(action, process, document, form, own)
+
+
+def action_title(action: str) -> str:
+    """What an action of the builder does, as its refusal names it."""
+    titles = {
+        "before": _("Add a step before the branches"),
+        "after": _("Add a step where the branches meet"),
+        "parallel": _("Add parallel branches"),
+        "add_lane": _("Add a parallel branch"),
+        "remove_lane": _("Remove the parallel branch"),
+        "lane_step": _("Add a step to the branch"),
+        "step": _("Add an approval step"),
+        "branch": _("Add a condition branch"),
+        "remove": _("Remove the step"),
+        "set": _("Save"),
+    }
+    return titles.get(action, action)
+
+
+def _lane_ops(action: str, process: str, document: dict, form, own: str):
+    """A branch more or less in the parallel state ``node``, or a step in one."""
+    fork, branch = form.get("node") or "", form.get("branch", "")
+    if action == "add_lane":
+        return add_lane(process, document, fork, own)
+    if action == "remove_lane":
+        return fork, remove_lane(process, document, fork, branch)
+    return lane_step(process, document, fork, branch, form.get("edge", ""), own)
 
 
 @web.post("/designer/<app>/processes/<process>/ops")
@@ -227,18 +298,25 @@ def designer_process_ops(app: str, process: str):
         else:
             current = service().draft(user, app)
             own = SITE_PREFIX if service().is_shipped(app) else ""
-            node, ops = _ops(action, process, _document(current, process), form, own)
+            document = _document(current, process)
+            fields = guard_fields(current, document)
+            node, ops = _ops(action, process, document, form, own, fields)
             draft = service().apply(user, app, ops, revision) if ops else current
     except StaleVersion:
         return _page(app, process, status=412, node=node, view=view, stale=True)
     except (NotInProcess, BadValue) as refused:
+        why = (
+            str(refused)
+            if isinstance(refused, BadValue)
+            else _("“%(what)s” is not in the process.", what=str(refused))
+        )
         return _page(
             app,
             process,
             status=422,
             node=None,
             view=view,
-            errors=[str(refused)] if isinstance(refused, BadValue) else [],
+            errors=[_("%(op)s: %(why)s", op=action_title(action), why=why)],
             missing=isinstance(refused, NotInProcess),
         )
     except ValidationFailed as failed:

@@ -49,6 +49,8 @@ class Item:
     document: dict = field(default_factory=dict)
     edge: Edge | None = None
     branches: list[Branch] = field(default_factory=list)
+    #: A parallel state's branches, each with its steps and ⊕.
+    lanes: list[Lane] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +59,16 @@ class Branch:
 
     edge: Edge
     when: str
+    items: list[Item]
+
+
+@dataclass
+class Lane:
+    """A branch of a parallel state: its document and its items (steps, and a ⊕ after
+    each, the last one on the move to ``@join``)."""
+
+    name: str
+    document: dict
     items: list[Item]
 
 
@@ -109,6 +121,11 @@ class Flow:
             if t.get("name") == action and t.get("to") not in (BACK, JOIN)
         ]
 
+    def onward(self, state: str) -> list[dict]:
+        """:meth:`forward`, and a parallel branch's step's move to ``@join``."""
+        action = self.main_action(state)
+        return [t for t in self.leaving(state) if t.get("name") == action and t.get("to") != BACK]
+
     def edge(self, transition: dict, source: str) -> Edge:
         return Edge(
             key_of(transition, source),
@@ -150,6 +167,8 @@ class Flow:
             if document.get("cc"):
                 items.append(Item("cc", state, document))
             items.append(Item(self.kind(state), state, document))
+            if items[-1].kind == "parallel":
+                items[-1].lanes = self.lanes(state)
             ahead = [] if document.get("final") else self.forward(state)
             if len(ahead) == 1:
                 items.append(Item("add", state, edge=self.edge(ahead[0], state)))
@@ -162,11 +181,37 @@ class Flow:
             break
         return items
 
+    def meeting(self, ahead: list[dict]) -> str:
+        """Where the branches of the transitions ``ahead`` meet again ("": nowhere)."""
+        lines = [self.main_line(t.get("to")) for t in ahead]
+        return next((s for s in lines[0] if all(s in line for line in lines[1:])), "")
+
+    def lanes(self, state: str) -> list[Lane]:
+        """The branches of the parallel ``state``, each walked from its first step along
+        its steps' main actions to ``@join``."""
+        parallel = (self.states.get(state) or {}).get("parallel") or {}
+        lanes = []
+        for branch in parallel.get("branches") or []:
+            if not isinstance(branch, dict):
+                continue
+            steps = [s for s in branch.get("steps") or [] if s in self.states]
+            items: list[Item] = []
+            step = steps[0] if steps else None
+            while step in steps and step not in {i.state for i in items}:
+                items.append(Item("step", step, self.states[step]))
+                action = self.main_action(step)
+                ahead = [t for t in self.leaving(step) if t.get("name") == action]
+                if not ahead:
+                    break
+                items.append(Item("add", step, edge=self.edge(ahead[0], step)))
+                step = ahead[0].get("to")
+            lanes.append(Lane(str(branch.get("name")), branch, items))
+        return lanes
+
     def _condition(self, state: str, ahead: list[dict], stop: frozenset, seen: set) -> Item:
         """The condition branch leaving ``state``; its ``state`` is where the branches
         meet again ("" when they do not), the flow goes on from there."""
-        lines = [self.main_line(t.get("to")) for t in ahead]
-        meet = next((s for s in lines[0] if all(s in line for line in lines[1:])), "")
+        meet = self.meeting(ahead)
         if meet in seen:
             meet = ""
         inner = stop | {meet} if meet else stop

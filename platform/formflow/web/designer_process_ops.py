@@ -12,7 +12,7 @@ from typing import Any
 from formflow.design.operations import apply_ops
 from formflow.design.paths import transition_key
 from formflow.web.designer_model import propose_name
-from formflow.web.designer_process_model import Flow, key_of, sources
+from formflow.web.designer_process_model import Flow, branch_steps, key_of, sources
 
 STEP_LABEL = {"en": "Approval", "zh-CN": "审批"}
 APPROVE = {"en": "Approve", "zh-CN": "同意"}
@@ -58,7 +58,7 @@ def new_process(name: str, entity: str, label: dict) -> list[dict]:
     ]
 
 
-def _transition(flow: Flow, key: str) -> dict:
+def transition_of(flow: Flow, key: str) -> dict:
     name, source, target = transition_key(key)
     for transition in flow.transitions:
         if (
@@ -70,10 +70,10 @@ def _transition(flow: Flow, key: str) -> dict:
     raise NotInProcess(key)
 
 
-def _retarget(process: str, flow: Flow, key: str, target: str) -> list[dict]:
+def retarget(process: str, flow: Flow, key: str, target: str) -> list[dict]:
     """Send the transition ``key`` to ``target``; one that leaves several states keeps
     leaving the others as it was, and a copy leaves this one."""
-    transition = _transition(flow, key)
+    transition = transition_of(flow, key)
     _name, source, _to = transition_key(key)
     path = f"processes/{process}/transitions/{key_of(transition, source)}"
     if len(sources(transition)) == 1:
@@ -94,11 +94,12 @@ def _retarget(process: str, flow: Flow, key: str, target: str) -> list[dict]:
     ]
 
 
-def _new_step(
-    process: str, flow: Flow, after: str, target: str, own: str
+def new_step(
+    process: str, flow: Flow, after: str, target: str | None, own: str
 ) -> tuple[str, list[dict]]:
-    """A new approval step placed after state ``after``, approving to ``target`` and
-    rejecting to the rejected end (made when missing)."""
+    """A new approval step placed after state ``after``, approving to ``target`` (no
+    approval move when None: the caller adds its own) and rejecting to the rejected end
+    (made when missing)."""
     name = propose_name("", set(flow.states), "step", own)
     rejected = next((s for s in (REJECTED, own + REJECTED) if s in flow.states), None)
     state = {"name": name, "label": STEP_LABEL, "assignees": NEW_ASSIGNEES, "approval": "any"}
@@ -113,18 +114,21 @@ def _new_step(
                 "value": {"label": END_LABELS[REJECTED], "final": True},
             }
         )
-    ops += [
-        {
-            "op": "add",
-            "path": f"{base}/transitions/approve@{name}",
-            "value": {"label": APPROVE, "to": target, "comment": "optional"},
-        },
+    if target is not None:
+        ops.append(
+            {
+                "op": "add",
+                "path": f"{base}/transitions/approve@{name}",
+                "value": {"label": APPROVE, "to": target, "comment": "optional"},
+            }
+        )
+    ops.append(
         {
             "op": "add",
             "path": f"{base}/transitions/reject@{name}",
             "value": {"label": REJECT, "to": rejected, "comment": "required"},
-        },
-    ]
+        }
+    )
     return name, ops
 
 
@@ -132,9 +136,9 @@ def add_step(process: str, document: dict, key: str, own: str = "") -> tuple[str
     """An approval step inserted on the edge ``key``; returns its name and the ops."""
     flow = Flow(document)
     _name, source, _to = transition_key(key)
-    target = _transition(flow, key).get("to")
-    name, ops = _new_step(process, flow, source, target, own)
-    return name, ops[:1] + _retarget(process, flow, key, name) + ops[1:]
+    target = transition_of(flow, key).get("to")
+    name, ops = new_step(process, flow, source, target, own)
+    return name, ops[:1] + retarget(process, flow, key, name) + ops[1:]
 
 
 def add_branch(
@@ -144,9 +148,9 @@ def add_branch(
     the branch taken otherwise), with an approval step of its own, meeting the others
     where ``key`` leads."""
     flow = Flow(document)
-    transition = _transition(flow, key)
+    transition = transition_of(flow, key)
     action, source, _to = transition_key(key)
-    name, ops = _new_step(process, flow, source, transition.get("to"), own)
+    name, ops = new_step(process, flow, source, transition.get("to"), own)
     siblings = [t for t in flow.transitions if t.get("name") == action and source in sources(t)]
     default = next((t for t in siblings if not t.get("when")), None)
     index = flow.transitions.index(default if default is not None else siblings[-1])
@@ -176,7 +180,7 @@ def add_branch(
 def add_cc(process: str, document: dict, key: str, own: str = "") -> tuple[str, list[dict]]:
     """A CC on entering the state the edge ``key`` leads to (kept when it has one); it
     adds no state, so ``own`` is not needed."""
-    target = _transition(Flow(document), key).get("to")
+    target = transition_of(Flow(document), key).get("to")
     state = Flow(document).states.get(target)
     if state is None:
         raise NotInProcess(key)
@@ -205,18 +209,20 @@ def add_end(
         )
     elif not (flow.states.get(end) or {}).get("final"):
         raise NotInProcess(end)
-    return end, ops + _retarget(process, flow, key, end)
+    return end, ops + retarget(process, flow, key, end)
 
 
 def remove_step(process: str, document: dict, state: str) -> list[dict]:
     """Remove the step ``state``: what led into it leads where its main action led;
     what left it goes.  A branch left without steps goes with it (rather than two
-    moves to the same state).  The start, and steps of parallel branches, stay."""
+    moves to the same state).  The start stays, and so does the only step of a parallel
+    branch (the branch goes as a whole)."""
     flow = Flow(document)
     if state not in flow.states or state == flow.start:
         raise NotInProcess(state)
-    ahead = flow.forward(state)
-    if len(ahead) != 1:
+    ahead = flow.onward(state)
+    lane = next(((f, b, s) for f, b, s in branch_steps(document) if state in s), None)
+    if len(ahead) != 1 or (lane is not None and len(lane[2]) == 1):
         raise NotInProcess(state)
     target = ahead[0].get("to")
     base = f"processes/{process}/transitions"
@@ -244,16 +250,31 @@ def remove_step(process: str, document: dict, state: str) -> list[dict]:
             if twin:
                 ops.append({"op": "remove", "path": f"{base}/{key}"})
             else:
-                ops += _retarget(process, flow, key, target)
+                ops += retarget(process, flow, key, target)
+    if lane is not None:
+        fork, branch, steps = lane
+        steps = [s for s in steps if s != state]
+        ops.append(lane_steps(process, document, fork, branch.get("name"), steps))
     ops.append({"op": "remove", "path": f"processes/{process}/states/{state}"})
     return ops
+
+
+def lane_steps(process: str, document: dict, fork: str, branch: Any, steps: list) -> dict:
+    """The operation giving the branch ``branch`` of the parallel state ``fork`` its
+    ``steps`` (its first is where the branch starts)."""
+    parallel = dict(Flow(document).states[fork]["parallel"])
+    parallel["branches"] = [
+        {**b, "steps": steps} if isinstance(b, dict) and b.get("name") == branch else b
+        for b in parallel.get("branches") or []
+    ]
+    return {"op": "set", "path": f"processes/{process}/states/{fork}/parallel", "value": parallel}
 
 
 def remove_branch(process: str, document: dict, key: str) -> list[dict]:
     """Remove the condition branch ``key`` (a guarded transition) with the steps only it
     leads to, one after another, the way :func:`remove_step` would."""
     flow = Flow(document)
-    transition = _transition(flow, key)
+    transition = transition_of(flow, key)
     if not transition.get("when"):
         raise NotInProcess(key)
     action, source, _to = transition_key(key)
@@ -270,9 +291,3 @@ def remove_branch(process: str, document: dict, key: str) -> list[dict]:
     if not steps:
         ops.append({"op": "remove", "path": f"processes/{process}/transitions/{key}"})
     return ops
-
-
-def label_of(form: Any, prefix: str = "label") -> dict | None:
-    """A label from the inputs ``<prefix>_zh-CN`` and ``<prefix>_en`` (None: empty)."""
-    label = {lang: form.get(f"{prefix}_{lang}", "").strip() for lang in ("zh-CN", "en")}
-    return {lang: value for lang, value in label.items() if value} or None

@@ -1,15 +1,17 @@
 """The process builder's property panel: the rows it shows for a step's assignee rules,
 and the design operations each of its forms stands for (label, assignees, approval mode,
-field permissions, SLA, approver rules, CC, a transition's guard).  Pure: form values in,
-operations out; what a value means is the draft check's business."""
+field permissions, SLA, approver rules, CC; a transition's guard is
+:mod:`designer_process_guard`'s).  Pure: form values in, operations out; what a value
+means is the draft check's business."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from formflow.web.designer_model import label_of
 from formflow.web.designer_process_fields import field_ops
 from formflow.web.designer_process_model import Flow
-from formflow.web.designer_process_ops import NotInProcess, label_of
+from formflow.web.designer_process_ops import NotInProcess
 
 RULE_KINDS = ("role", "user", "field", "manager_of", "department_head", "managers_of")
 MAX_RULES = 20
@@ -105,17 +107,6 @@ def panel_ops(process: str, document: dict, node: str, part: str, form: Any) -> 
             {"op": "set", "path": f"{base}/cancel", "value": form.get("cancel") == "on"},
         ]
     flow = Flow(document)
-    if part == "guard":
-        key = node.removeprefix("t:")
-        path = f"{base}/transitions/{key}"
-        return [
-            {
-                "op": "set",
-                "path": f"{path}/when",
-                "value": (form.get("when") or "").strip() or None,
-            },
-            {"op": "set", "path": f"{path}/label", "value": label_of(form)},
-        ]
     if node not in flow.states:
         raise NotInProcess(node)
     path = f"{base}/states/{node}"

@@ -10,8 +10,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from formflow.web.designer_model import label_of
 from formflow.web.designer_process_model import Flow, key_of
-from formflow.web.designer_process_ops import NotInProcess, label_of
+from formflow.web.designer_process_ops import NotInProcess
 
 TABLE_ACTIONS = frozenset(
     {
