@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from formflow.metadata.model import Model
 from formflow.plugins import hookimpl
 from formflow.process.registry import ProcessRegistry
-from formflow.process.tables import tasks
+from formflow.process.tables import process_versions, tasks
 
 #: The task statuses of a state's actors while the record is in it.
 HOLDING = ("open", "waiting")
@@ -27,11 +27,15 @@ class HiddenAtStep:
         self.registry = registry
         #: The queries of each (main table, what is asked), built once.
         self._queries: dict[tuple[sa.Table, str], sa.Select] = {}
+        #: Process -> whether any of its versions hides a field.
+        self._hiding: dict[str, bool] = {}
 
     @hookimpl
     def record_hidden_fields(self, conn, user, entity, table, record_ids):
         process = self.model.process_for(entity)
         if process is None or user.is_admin or record_ids == []:
+            return None
+        if not self._hides_anything(conn, process.qualified_name):
             return None
         params: dict[str, object] = {"entity": entity.qualified_name, "user": user.id}
         if record_ids is not None:
@@ -51,9 +55,34 @@ class HiddenAtStep:
         process = self.model.process_for(entity)
         if process is None or user.is_admin:
             return None
+        if not self._hides_anything(conn, process.qualified_name):
+            return None
         params = {"entity": entity.qualified_name, "user": user.id}
         rows = conn.execute(self._query(table, "steps"), params)
         return {f for version, name in rows for f in self._hidden(conn, process, version, name)}
+
+    def _hides_anything(self, conn, qualified: str) -> bool:
+        """Whether a version of process ``qualified`` (or, for a fork, of the process it
+        was forked from) hides a field: most hide nothing, and their readers are spared
+        the task queries.  Remembered for this runtime's life: a new version comes with
+        new metadata, and so with a new runtime."""
+        known = self._hiding.get(qualified)
+        if known is None:
+            app = qualified.split(".")[0]
+            names, known, seen = [qualified], False, set()
+            while names and not known:
+                name = names.pop()
+                seen.add(name)
+                documents = conn.execute(
+                    sa.select(process_versions.c.document)
+                    .where(process_versions.c.process == name)
+                ).scalars().all()
+                known = any(state.get("hidden") for document in documents
+                            for state in document.get("states", []) if isinstance(state, dict))
+                names += [f"{app}.{d['forked_from']}" for d in documents
+                          if d.get("forked_from") and f"{app}.{d['forked_from']}" not in seen]
+            self._hiding[qualified] = known
+        return known
 
     def _hidden(self, conn, process, version: int, name: str) -> tuple[str, ...]:
         """The fields state ``name`` of ``process`` in ``version`` hides."""
