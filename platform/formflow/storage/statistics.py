@@ -9,8 +9,15 @@ its own, but only when it runs, and a deployment may have it tuned down.
 So statistics are refreshed after every migration, after a large import and from
 ``formflow tick``.  On SQLite ``ANALYZE`` reads at most :data:`SQLITE_ANALYSIS_LIMIT`
 rows of each index (approximate statistics are all the planner needs, and the cost stays
-a few milliseconds per index whatever the table's size).  On PostgreSQL only the tables
-changed by more than a tenth since their last analysis are analyzed, like autovacuum.
+a few milliseconds per index whatever the table's size).  Such an analysis cannot see
+past its limit, though: a column of a few values (a level, a status) comes out as
+matching about :data:`SQLITE_ANALYSIS_LIMIT` rows per value whatever their real number,
+and the planner then takes that column's index and sorts a third of the table rather
+than walk the sort's index.  So wherever the limit capped the figure, the index's
+distinct leading values are counted by skipping from one to the next (one look-up each,
+at most as many as the table has rows per limit) and the figure becomes rows per value.
+On PostgreSQL only the tables changed by more than a tenth since their last analysis are
+analyzed, like autovacuum.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ def refresh_statistics(conn: Connection) -> list[str]:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
         conn.exec_driver_sql("ANALYZE")
+        _uncap_sqlite_statistics(conn, None)
         return ["*"]
     if conn.dialect.name != "postgresql":
         return []
@@ -59,3 +67,57 @@ def analyze_tables(conn: Connection, tables: list[str]) -> None:
         conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
     for table in tables:
         conn.exec_driver_sql(f"ANALYZE {preparer.quote(table)}")
+    if conn.dialect.name == "sqlite":
+        _uncap_sqlite_statistics(conn, set(tables))
+
+
+def _uncap_sqlite_statistics(conn: Connection, tables: set[str] | None) -> None:
+    """Replace the rows-per-value figures the analysis limit capped (see the module's
+    docstring) on the indexes of ``tables`` (None: all), then have SQLite reload them."""
+    capped = SQLITE_ANALYSIS_LIMIT + 1
+    preparer = conn.dialect.identifier_preparer
+    changed = False
+    stats = conn.exec_driver_sql(
+        "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL"
+    ).all()
+    for table, index, stat in stats:
+        parts = stat.split()
+        if tables is not None and table not in tables:
+            continue
+        if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+            continue
+        rows, per_value = int(parts[0]), int(parts[1])
+        if per_value < capped or rows <= per_value:
+            continue
+        info = conn.exec_driver_sql(f"PRAGMA index_info({preparer.quote(index)})").all()
+        column = next((name for seqno, _, name in info if seqno == 0), None)
+        if column is None:  # an expression
+            continue
+        values = _distinct_values(
+            conn, preparer.quote(table), preparer.quote(column), rows // capped + 1
+        )
+        if values is None or rows // values <= per_value:
+            continue
+        parts[1] = str(rows // values)
+        conn.exec_driver_sql(
+            "UPDATE sqlite_stat1 SET stat = ? WHERE tbl = ? AND idx = ?",
+            (" ".join(parts), table, index),
+        )
+        changed = True
+    if changed:
+        conn.exec_driver_sql("ANALYZE sqlite_schema")  # reload the statistics
+
+
+def _distinct_values(conn: Connection, table: str, column: str, most: int) -> int | None:
+    """How many distinct values (NULL counting as one) ``column`` holds, each found by one
+    index look-up from the previous one; None past ``most``."""
+    # The names come from sqlite_stat1 and the index, quoted as identifiers by the caller.
+    skip_scan = (
+        "WITH RECURSIVE v(x) AS (SELECT min({c}) FROM {t}"
+        " UNION ALL SELECT (SELECT min({c}) FROM {t} WHERE {c} > v.x)"
+        " FROM v WHERE v.x IS NOT NULL LIMIT ?)"
+        " SELECT (SELECT count(x) FROM v), EXISTS (SELECT 1 FROM {t} WHERE {c} IS NULL)"
+    )
+    found, has_null = conn.exec_driver_sql(skip_scan.format(c=column, t=table), (most + 1,)).one()
+    values = found + bool(has_null)
+    return None if values == 0 or found > most else values
