@@ -43,7 +43,7 @@ from formflow.records.serialize import serializer
 from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
 from formflow.storage.files import digest_of, remember_upload
-from formflow.storage.repository import attach_lines, update_row
+from formflow.storage.repository import attach_lines, row_dicts, update_row
 from formflow.storage.tables import Schema
 
 
@@ -264,13 +264,10 @@ class RecordService:
                                 deleted=deleted)
             total, estimated = self.totals.count(conn, main, where)
             offset = (query.page - 1) * query.per_page
-            rows = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    sa.select(main).where(*where).order_by(*order_by(main, query))
-                    .limit(query.per_page).offset(offset)
-                )
-            ]
+            rows = row_dicts(conn.execute(
+                sa.select(main).where(*where).order_by(*order_by(main, query))
+                .limit(query.per_page).offset(offset)
+            ))
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
             totals = (add_up(conn, entity, main, where, sums, self.readable_by(user),
                              self.field_types) if rows else {})
