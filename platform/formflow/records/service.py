@@ -120,7 +120,8 @@ class RecordService:
                         *, lock: bool = False) -> dict[str, Any]:
         """The live record ``record_id`` (internal form) inside the caller's transaction
         if ``user`` may read it; NotFound otherwise."""
-        record = self.internal.load(conn, entity.qualified_name, record_id, lock=lock)
+        record = self.internal.load(conn, entity.qualified_name, record_id, lock=lock,
+                                    known_users={user.id: user.username})
         scope = self.grant(user, entity).read
         if record is None or not self.scopes.holds(conn, user, entity, scope, record_id):
             raise not_found(entity, record_id)
@@ -272,7 +273,7 @@ class RecordService:
             totals = (add_up(conn, entity, main, where, sums, self.readable_by(user),
                              self.field_types) if rows else {})
             attach_lines(conn, tables, rows)
-            to_internal(conn, entity, rows, self.field_types)
+            to_internal(conn, entity, rows, self.field_types, {user.id: user.username})
         to_json = serializer(entity, self.field_types, self.readable_by(user))
         items = [to_json(row) for row in rows]
         return Page(items, total, query.page, query.per_page, estimated, totals)
