@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from support.helpers import PARTNERS, SAMPLES, module_app, problem
+from support.helpers import PARTNERS, SAMPLES, counting_queries, module_app, problem
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +296,18 @@ def test_an_empty_table_is_refused_below_min_rows_naming_the_field(make_app):
         response = client.post("/api/v1/shop/order", headers={**headers, "Accept-Language": lang},
                                json={"customer_name": "Ann", "lines": []})
         assert problem(response, 422)["errors"] == {"lines": [text]}
+
+
+# -- statements per request ----------------------------------------------------------------
+
+
+def test_an_update_of_the_callers_own_record_runs_at_most_seven_statements(api, runtime):
+    """The token, the record read and locked with its line items, its update and the
+    audit entry (and each transaction's BEGIN on SQLite): the caller's name, the only one
+    the record holds, is not looked up."""
+    record = create(api)
+    api.patch(url(record), json={"quantity": 1})  # the token's first use is recorded once
+    with counting_queries(runtime.db.engine) as statements:
+        response = api.patch(url(record), json={"quantity": 2})
+    assert response.status_code == 200 and response.get_json()["_updated_by"] == "admin"
+    assert len(statements) <= 7, "\n".join(s[:120] for s in statements)

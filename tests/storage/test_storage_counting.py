@@ -149,3 +149,19 @@ def test_an_exact_total_is_left_as_it_is():
 def test_the_api_reports_whether_the_total_is_an_estimate(runtime, admin_api):
     body = admin_api.get("crm/customer").get_json()
     assert body["total_is_estimate"] is False
+
+
+def test_a_large_sqlite_table_sampled_past_the_limit_is_not_counted(
+    runtime, admin, monkeypatch, statements
+):
+    if runtime.db.is_postgresql:
+        pytest.skip("PostgreSQL asks its planner")
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(counting, "SAMPLE_ROWS", 20)
+    monkeypatch.setattr(counting, "SQLITE_SAMPLE_FIRST_ROWS", 30)
+    _fill(runtime, 40)
+    runtime.records.list(admin, "crm.customer", {"level": ["A"]})  # the table's size
+    statements.clear()
+    page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["10"]})
+    assert (page.total, page.total_is_estimate) == (40, True)
+    assert len([s for s in statements if "count(" in s]) == 1  # the sample's, in one statement

@@ -69,7 +69,7 @@ class ReadScopes:
         """The condition on the main table of ``entity`` limiting it to ``scope`` (one
         of the grant's scopes) for ``user``; None when the scope is ``all``."""
         main = self.schema[entity.qualified_name].main
-        return scope_condition(conn, main, scope, user, self._also_own(user, entity))
+        return scope_condition(conn, main, scope, user, self._also_own(user, entity, scope))
 
     def read_condition(
         self, conn: Connection, user: User, entity: Entity
@@ -82,7 +82,7 @@ class ReadScopes:
               record_id: int) -> bool:
         """Whether the record ``record_id`` is within ``scope`` for ``user``."""
         main = self.schema[entity.qualified_name].main
-        return in_scope(conn, main, scope, user, record_id, self._also_own(user, entity))
+        return in_scope(conn, main, scope, user, record_id, self._also_own(user, entity, scope))
 
     def hidden_fields(self, conn: Connection, user: User, entity: Entity,
                       record_ids: Iterable[int] | None = None) -> dict[int, frozenset[str]]:
@@ -102,8 +102,12 @@ class ReadScopes:
             conn=conn, user=user, entity=entity, table=main)
         return frozenset(name for answer in answers for name in answer or ())
 
-    def _also_own(self, user: User, entity: Entity) -> list[sa.ColumnElement[bool]]:
-        """The plugins' conditions under which a record is also ``user``'s own."""
+    def _also_own(self, user: User, entity: Entity, scope: str | None
+                  ) -> list[sa.ColumnElement[bool]]:
+        """The plugins' conditions under which a record is also ``user``'s own (none
+        asked for a scope of all records or of none)."""
+        if scope == "all" or scope is None:
+            return []
         main = self.schema[entity.qualified_name].main
         answers = self.plugins.hooks_for(entity.app).record_read_scope(
             user=user, entity=entity, table=main)

@@ -91,16 +91,17 @@ class InternalRecords:
         *,
         include_deleted: bool = False,
         lock: bool = False,
+        known_users: Mapping[int, str] | None = None,
     ) -> dict[str, Any] | None:
         """The record ``record_id`` of entity ``qualified``, or None (a deleted one only
         with ``include_deleted``; ``lock``: its row locked until the write transaction
-        ends)."""
+        ends; ``known_users``: see :func:`~formflow.records.references.to_internal`)."""
         if not 0 < record_id <= MAX_RECORD_ID:
             return None  # no such row can exist, and the database would refuse the number
         tables = self.schema[qualified]
         row = load_row(conn, tables, record_id, include_deleted=include_deleted, lock=lock)
         if row is not None:
-            to_internal(conn, tables.entity, [row], self.field_types)
+            to_internal(conn, tables.entity, [row], self.field_types, known_users)
         return row
 
     def follower(self, conn: Connection) -> Follower:

@@ -79,16 +79,21 @@ def _picked(entity: Entity, wanted: Callable[[Field], bool], key: Hashable):
 
 
 def to_internal(
-    conn: Connection, entity: Entity, rows: Sequence[dict], field_types: Registry
+    conn: Connection, entity: Entity, rows: Sequence[dict], field_types: Registry,
+    known_users: Mapping[int, str] | None = None,
 ) -> None:
-    """Replace user ids by names and department ids by codes in loaded rows, in place."""
+    """Replace user ids by names and department ids by codes in loaded rows, in place.
+    ``known_users`` (id -> name, typically the caller: names never change) spares a
+    query when every user the rows name is among them."""
     user_slots = list(slots(entity, rows, "user", field_types))
     user_ids = {slot[1][slot[0].name] for slot in user_slots}
     user_ids.update(row[name] for row in rows for name in USER_SYSTEM_FIELDS)
     user_ids.discard(None)
     department_slots = list(slots(entity, rows, "department", field_types))
     department_ids = {slot[1][slot[0].name] for slot in department_slots} - {None}
-    names = usernames_by_id(conn, user_ids) if user_ids else {}
+    known = {i: name for i, name in (known_users or {}).items() if i in user_ids}
+    wanted = user_ids - known.keys()
+    names = {**known, **(usernames_by_id(conn, wanted) if wanted else {})}
     codes = department_codes_by_id(conn, department_ids) if department_ids else {}
     for field, holder, _ in user_slots:
         holder[field.name] = names.get(holder[field.name])

@@ -44,7 +44,7 @@ from formflow.records.serialize import serializer
 from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
 from formflow.storage.files import digest_of, remember_upload
-from formflow.storage.repository import attach_lines, update_row
+from formflow.storage.repository import attach_lines, row_dicts, update_row
 from formflow.storage.tables import Schema
 
 
@@ -121,7 +121,8 @@ class RecordService:
                         *, lock: bool = False) -> dict[str, Any]:
         """The live record ``record_id`` (internal form) inside the caller's transaction
         if ``user`` may read it; NotFound otherwise."""
-        record = self.internal.load(conn, entity.qualified_name, record_id, lock=lock)
+        record = self.internal.load(conn, entity.qualified_name, record_id, lock=lock,
+                                    known_users={user.id: user.username})
         scope = self.grant(user, entity).read
         if record is None or not self.scopes.holds(conn, user, entity, scope, record_id):
             raise not_found(entity, record_id)
@@ -274,18 +275,15 @@ class RecordService:
                                 deleted=deleted, listed=listed)
             total, estimated = self.totals.count(conn, main, where)
             offset = (query.page - 1) * query.per_page
-            rows = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    sa.select(main).where(*where).order_by(*order_by(main, query))
-                    .limit(query.per_page).offset(offset)
-                )
-            ]
+            rows = row_dicts(conn.execute(
+                sa.select(main).where(*where).order_by(*order_by(main, query))
+                .limit(query.per_page).offset(offset)
+            ))
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
             totals = (add_up(conn, entity, main, where, sums, listed,
                              self.field_types) if rows else {})
             attach_lines(conn, tables, rows)
-            to_internal(conn, entity, rows, self.field_types)
+            to_internal(conn, entity, rows, self.field_types, {user.id: user.username})
             hidden = (self.scopes.hidden_fields(conn, user, entity, [r["id"] for r in rows])
                       if names and rows else {})
         to_json = redacting(serializer(entity, self.field_types, self.readable_by(user)), hidden)

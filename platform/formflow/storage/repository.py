@@ -26,20 +26,38 @@ def load_rows(
     query = sa.select(tables.main).where(*where)
     if lock:
         query = query.with_for_update()
-    rows = [dict(r._mapping) for r in conn.execute(query)]
+    rows = row_dicts(conn.execute(query))
     attach_lines(conn, tables, rows)
     return rows
+
+
+def row_dicts(result: sa.CursorResult) -> list[dict[str, Any]]:
+    """The rows of ``result`` as dicts keyed by column name."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def load_row(
     conn: Connection, tables: EntityTables, record_id: int, *, include_deleted: bool = False,
     lock: bool = False,
 ) -> dict[str, Any] | None:
-    where = [tables.main.c.id == record_id]
-    if not include_deleted:
-        where.append(tables.main.c._deleted_at.is_(None))
-    rows = load_rows(conn, tables, where, lock=lock)
+    query = _row_queries(tables.main)[include_deleted, lock]
+    rows = row_dicts(conn.execute(query, {"record_id": record_id}))
+    attach_lines(conn, tables, rows)
     return rows[0] if rows else None
+
+
+@per_object
+def _row_queries(table: sa.Table) -> dict[tuple[bool, bool], sa.Select]:
+    """The queries of one row by id, by (deleted ones too, locked), made once per table."""
+    queries = {}
+    for include_deleted in (False, True):
+        query = sa.select(table).where(table.c.id == sa.bindparam("record_id"))
+        if not include_deleted:
+            query = query.where(table.c._deleted_at.is_(None))
+        queries[include_deleted, False] = query
+        queries[include_deleted, True] = query.with_for_update()
+    return queries
 
 
 def attach_lines(conn: Connection, tables: EntityTables, rows: Sequence[dict]) -> None:
@@ -55,8 +73,7 @@ def attach_lines(conn: Connection, tables: EntityTables, rows: Sequence[dict]) -
             .where(lines.c[PARENT_COLUMN].in_(list(by_id)))
             .order_by(lines.c[PARENT_COLUMN], lines.c[ORDER_COLUMN])
         )
-        for line in conn.execute(query):
-            values = dict(line._mapping)
+        for values in row_dicts(conn.execute(query)):
             parent = values.pop(PARENT_COLUMN)
             values.pop(ORDER_COLUMN)
             values.pop("id")

@@ -9,8 +9,17 @@ its own, but only when it runs, and a deployment may have it tuned down.
 So statistics are refreshed after every migration, after a large import and from
 ``formflow tick``.  On SQLite ``ANALYZE`` reads at most :data:`SQLITE_ANALYSIS_LIMIT`
 rows of each index (approximate statistics are all the planner needs, and the cost stays
-a few milliseconds per index whatever the table's size).  On PostgreSQL only the tables
-changed by more than a tenth since their last analysis are analyzed, like autovacuum.
+a few milliseconds per index whatever the table's size).  Such an analysis cannot see
+past its limit, though: a column of a few values (a level, a status) comes out as
+matching at most :data:`SQLITE_ANALYSIS_LIMIT` rows per value (the limit shared by the
+few values it saw) whatever their real number, and the planner then takes that column's
+index and sorts a third of the table rather than walk the sort's index.  So wherever
+the figure says the analysis saw few values (:data:`FEW_VALUES` or fewer), the index's
+distinct leading values other than NULL are counted by skipping from one to the next
+(one look-up each, at most as many as the figure implies) and the figure becomes the
+span of the table's ids per value.
+On PostgreSQL only the tables changed by more than a tenth since their last analysis are
+analyzed, like autovacuum.
 """
 
 from __future__ import annotations
@@ -20,6 +29,10 @@ from sqlalchemy.engine import Connection
 
 #: Rows of each index SQLite's ANALYZE reads (its own recommendation is 100 to 1000).
 SQLITE_ANALYSIS_LIMIT = 1000
+#: An index whose analysis saw this many leading values or fewer has them counted.
+FEW_VALUES = 10
+#: The most leading values counted for one index.
+MOST_VALUES = 10_000
 #: PostgreSQL: analyze a table once this share of its rows changed since the last time...
 CHANGED_SHARE = 0.1
 #: ...or at least this many rows (small tables need not be analyzed on every change).
@@ -31,6 +44,7 @@ def refresh_statistics(conn: Connection) -> list[str]:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
         conn.exec_driver_sql("ANALYZE")
+        _uncap_sqlite_statistics(conn, None)
         return ["*"]
     if conn.dialect.name != "postgresql":
         return []
@@ -59,3 +73,66 @@ def analyze_tables(conn: Connection, tables: list[str]) -> None:
         conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
     for table in tables:
         conn.exec_driver_sql(f"ANALYZE {preparer.quote(table)}")
+    if conn.dialect.name == "sqlite":
+        _uncap_sqlite_statistics(conn, set(tables))
+
+
+def _uncap_sqlite_statistics(conn: Connection, tables: set[str] | None) -> None:
+    """Replace the rows-per-value figures the analysis limit made up (see the module's
+    docstring) on the indexes of ``tables`` (None: all), then have SQLite reload them."""
+    seen_few = SQLITE_ANALYSIS_LIMIT // FEW_VALUES
+    preparer = conn.dialect.identifier_preparer
+    changed = False
+    stats = conn.exec_driver_sql(
+        "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx IS NOT NULL"
+    ).all()
+    for table, index, stat in stats:
+        parts = stat.split()
+        if tables is not None and table not in tables:
+            continue
+        if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+            continue
+        rows, per_value = int(parts[0]), int(parts[1])
+        if per_value < seen_few or rows <= SQLITE_ANALYSIS_LIMIT or rows <= per_value:
+            continue
+        info = conn.exec_driver_sql(f"PRAGMA index_info({preparer.quote(index)})").all()
+        column = next((name for seqno, _, name in info if seqno == 0), None)
+        if column is None:  # an expression
+            continue
+        counted = _distinct_values(
+            conn, preparer.quote(table), preparer.quote(column),
+            min(rows // per_value + 1, MOST_VALUES),
+        )
+        if counted is None:
+            continue
+        values, span = counted  # the span of ids: the analysis also guesses the rows
+        if span // values <= per_value:
+            continue
+        parts[1] = str(span // values)
+        conn.exec_driver_sql(
+            "UPDATE sqlite_stat1 SET stat = ? WHERE tbl = ? AND idx = ?",
+            (" ".join(parts), table, index),
+        )
+        changed = True
+    if changed:
+        conn.exec_driver_sql("ANALYZE sqlite_schema")  # reload the statistics
+
+
+def _distinct_values(conn: Connection, table: str, column: str, most: int
+                     ) -> tuple[int, int] | None:
+    """How many distinct values other than NULL ``column`` holds, each found by one
+    index look-up from the previous one, and the span of the table's ids; None past
+    ``most`` values."""
+    # The names come from sqlite_stat1 and the index, quoted as identifiers by the caller.
+    skip_scan = (
+        "WITH RECURSIVE v(x) AS (SELECT min({c}) FROM {t}"
+        " UNION ALL SELECT (SELECT min({c}) FROM {t} WHERE {c} > v.x)"
+        " FROM v WHERE v.x IS NOT NULL LIMIT ?)"
+        " SELECT (SELECT count(x) FROM v), (SELECT max(id) FROM {t}),"
+        " (SELECT min(id) FROM {t})"
+    )
+    query = skip_scan.format(c=column, t=table)
+    found, high, low = conn.exec_driver_sql(query, (most + 1,)).one()
+    if found == 0 or found > most or high is None:
+        return None
+    return found, high - low + 1
