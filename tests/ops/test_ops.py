@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
 from formflow import create_app
 from formflow.settings import SettingsError, load_settings
@@ -117,6 +118,22 @@ def test_metrics_count_database_errors_by_class(client, runtime):
         line.startswith("formflow_db_errors_total{error=") and line.endswith(" 1.0")
         for line in errors
     )
+
+
+def test_workers_metrics_add_up_past_a_file_a_starting_worker_has_not_sized(
+    client, tmp_path, monkeypatch
+):
+    """In multiprocess mode a worker starting up creates its file empty for a moment; the
+    other workers' values are still served."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    written = MmapedDict(str(folder / "counter_101.db"))
+    key = mmap_key("formflow_imports_total", "formflow_imports_total", [], [], "Imports.")
+    written.write_value(key, 7.0, 0)
+    written.close()
+    (folder / "counter_102.db").touch()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    assert metric_lines(client, "formflow_imports_total") == ["formflow_imports_total 7.0"]
 
 
 # -- request log ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ without that setting it does not exist (404).
 
 from __future__ import annotations
 
+import glob
 import hmac
 import os
 
@@ -97,9 +98,31 @@ class Metrics:
         """The text format: this process's metrics, or every worker's in multiprocess mode."""
         if os.environ.get(MULTIPROCESS_ENV):
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)
+            registry.register(WorkerFiles(os.environ[MULTIPROCESS_ENV]))
             return generate_latest(registry)
         return generate_latest(self.registry)
+
+
+class WorkerFiles:
+    """Every worker's values from the multiprocess folder, leaving out a file a worker has
+    just created and not yet sized: prometheus-client's own collector fails the whole
+    answer on such an empty file (a worker starting up while ``/metrics`` is read)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def collect(self):
+        return multiprocess.MultiProcessCollector.merge(self._written(), accumulate=True)
+
+    def _written(self) -> list[str]:
+        written = []
+        for name in glob.glob(os.path.join(self.path, "*.db")):
+            try:
+                if os.path.getsize(name) > 0:
+                    written.append(name)
+            except OSError:  # the file of a worker that has just exited
+                continue
+        return written
 
 
 def method_label(method: str) -> str:
