@@ -237,3 +237,24 @@ def test_the_join_node_sets_when_the_branches_join(page, admin_api):
     assert errors(admin_api) == []
     html = post(page, admin_api, status=422, **join, join="first", first="5", on_reject="all")
     assert "Save: Give a number of branches from 1 to 2." in html
+
+
+def test_the_parallel_state_has_a_panel_of_its_own(page, admin_api, designer):
+    post(page, admin_api, action="parallel", edge="submit@draft>approved")
+    html = page.get(f"{PAGE}?node=parallel_1").get_data(as_text=True)
+    panel = html[html.index('<div class="ff-panel" data-node="parallel_1">') :]
+    assert 'data-part="join"' in panel and 'data-part="label"' in panel
+    assert "node=b:parallel_1/branch_1" in panel and "node=b:parallel_1/branch_2" in panel
+    for step_part in ('data-part="assignees"', 'data-part="cc"', 'data-part="sla"', ">Approvers<"):
+        assert step_part not in panel
+    node = {"action": "set", "node": "parallel_1"}
+    post(page, admin_api, **node, part="join", join="any", on_reject="branch")
+    html = post(page, admin_api, **node, part="label", label_en="Checks", **{"label_zh-CN": "核查"})
+    assert '<div class="ff-panel" data-node="parallel_1">' in html
+    fork = process(admin_api)["states"][1]
+    assert fork["label"] == {"en": "Checks", "zh-CN": "核查"}
+    assert fork["parallel"]["join"] == "any" and fork["parallel"]["on_reject"] == "branch"
+    html = post(page, admin_api, status=422, **node, part="cc", kind_0="role", value_0="boss")
+    assert "runs parallel branches" in html and "cc" not in process(admin_api)["states"][1]
+    html = designer("zh-CN").get(f"{PAGE}?node=parallel_1").get_data(as_text=True)
+    assert "分支" in html and "审批人、抄送和时限在分支的节点上设置" in html
