@@ -4,7 +4,7 @@ transition's guard made with the condition builder."""
 
 from __future__ import annotations
 
-from support.design_support import draft
+from support.design_support import apply, draft
 from support.process_builder_support import PAGE, moves, post, process
 from support.web_support import csrf
 
@@ -38,6 +38,31 @@ def test_plus_before_a_condition_group_adds_the_step_the_branches_start_from(pag
     guarded = [m for m in moves(document) if m[1] == "step_3" and m[0] == "approve"]
     assert guarded[0][3] == "seats == '9'" and guarded[1][3] is None
     assert errors(admin_api) == []
+
+
+def test_plus_before_branches_leading_to_the_same_state_is_refused_naming_it(
+    page, admin_api, designer
+):
+    branched(page, admin_api)
+    to = "processes/vehicle_approval/transitions/approve@step_1>step_2/to"
+    apply(admin_api, [{"op": "set", "path": to, "value": "approved"}])
+    before = process(admin_api)
+    html = post(page, admin_api, status=422, action="before", edge="approve@step_1>approved")
+    assert "Add a step before the branches: Two of these branches lead to “approved”" in html
+    assert process(admin_api) == before
+    zh = designer("zh-CN")
+    response = zh.post(
+        f"{PAGE}/ops",
+        headers={"HX-Request": "true"},
+        data={
+            "csrf_token": csrf(zh),
+            "revision": draft(admin_api)["revision"],
+            "action": "before",
+            "edge": "approve@step_1>approved",
+        },
+    )
+    assert response.status_code == 422
+    assert "其中两个分支都通向“approved”" in response.get_data(as_text=True)
 
 
 def test_plus_after_the_branches_meet_adds_the_step_they_join_at(page, admin_api):
