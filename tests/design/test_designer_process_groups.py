@@ -4,7 +4,7 @@ transition's guard made with the condition builder."""
 
 from __future__ import annotations
 
-from support.design_support import draft
+from support.design_support import apply, draft
 from support.process_builder_support import PAGE, moves, post, process
 from support.web_support import csrf
 
@@ -38,6 +38,31 @@ def test_plus_before_a_condition_group_adds_the_step_the_branches_start_from(pag
     guarded = [m for m in moves(document) if m[1] == "step_3" and m[0] == "approve"]
     assert guarded[0][3] == "seats == '9'" and guarded[1][3] is None
     assert errors(admin_api) == []
+
+
+def test_plus_before_branches_leading_to_the_same_state_is_refused_naming_it(
+    page, admin_api, designer
+):
+    branched(page, admin_api)
+    to = "processes/vehicle_approval/transitions/approve@step_1>step_2/to"
+    apply(admin_api, [{"op": "set", "path": to, "value": "approved"}])
+    before = process(admin_api)
+    html = post(page, admin_api, status=422, action="before", edge="approve@step_1>approved")
+    assert "Add a step before the branches: Two of these branches lead to “approved”" in html
+    assert process(admin_api) == before
+    zh = designer("zh-CN")
+    response = zh.post(
+        f"{PAGE}/ops",
+        headers={"HX-Request": "true"},
+        data={
+            "csrf_token": csrf(zh),
+            "revision": draft(admin_api)["revision"],
+            "action": "before",
+            "edge": "approve@step_1>approved",
+        },
+    )
+    assert response.status_code == 422
+    assert "其中两个分支都通向“approved”" in response.get_data(as_text=True)
 
 
 def test_plus_after_the_branches_meet_adds_the_step_they_join_at(page, admin_api):
@@ -237,3 +262,24 @@ def test_the_join_node_sets_when_the_branches_join(page, admin_api):
     assert errors(admin_api) == []
     html = post(page, admin_api, status=422, **join, join="first", first="5", on_reject="all")
     assert "Save: Give a number of branches from 1 to 2." in html
+
+
+def test_the_parallel_state_has_a_panel_of_its_own(page, admin_api, designer):
+    post(page, admin_api, action="parallel", edge="submit@draft>approved")
+    html = page.get(f"{PAGE}?node=parallel_1").get_data(as_text=True)
+    panel = html[html.index('<div class="ff-panel" data-node="parallel_1">') :]
+    assert 'data-part="join"' in panel and 'data-part="label"' in panel
+    assert "node=b:parallel_1/branch_1" in panel and "node=b:parallel_1/branch_2" in panel
+    for step_part in ('data-part="assignees"', 'data-part="cc"', 'data-part="sla"', ">Approvers<"):
+        assert step_part not in panel
+    node = {"action": "set", "node": "parallel_1"}
+    post(page, admin_api, **node, part="join", join="any", on_reject="branch")
+    html = post(page, admin_api, **node, part="label", label_en="Checks", **{"label_zh-CN": "核查"})
+    assert '<div class="ff-panel" data-node="parallel_1">' in html
+    fork = process(admin_api)["states"][1]
+    assert fork["label"] == {"en": "Checks", "zh-CN": "核查"}
+    assert fork["parallel"]["join"] == "any" and fork["parallel"]["on_reject"] == "branch"
+    html = post(page, admin_api, status=422, **node, part="cc", kind_0="role", value_0="boss")
+    assert "runs parallel branches" in html and "cc" not in process(admin_api)["states"][1]
+    html = designer("zh-CN").get(f"{PAGE}?node=parallel_1").get_data(as_text=True)
+    assert "分支" in html and "审批人、抄送和时限在分支的节点上设置" in html

@@ -104,3 +104,29 @@ def test_renaming_a_field_renames_it_where_a_step_hides_it(page, admin_api):
 
     assert step_1(admin_api)["hidden"] == ["places"]
     assert errors(admin_api) == []
+
+
+def test_the_table_view_lists_hidden_fields_next_to_editable(page, admin_api, as_user):
+    post(page, admin_api, **STEP, part="fields", access_tel="editable", access_seats="hidden")
+
+    html = page.get(f"{PAGE}?view=table").get_data(as_text=True)
+
+    row = html[html.index('data-access-of="step_1"') :]
+    row = row[: row.index("</p>")]
+    assert '<span data-access="editable">May change: <code>tel</code></span>' in row
+    assert '<span data-access="hidden">Hidden: <code>seats</code></span>' in row
+    assert "node=step_1" in row and 'data-access-of="approved"' not in html
+    html = as_user("dana", "zh-CN").get(f"{PAGE}?view=table").get_data(as_text=True)
+    assert "可修改: <code>tel</code>" in html and "隐藏: <code>seats</code>" in html
+
+
+def test_a_computed_field_giving_a_hidden_one_away_is_a_draft_problem(page, admin_api):
+    post(page, admin_api, **STEP, part="fields", access_seats="hidden")
+    shout = {"type": "text", "compute": "upper(seats)"}
+
+    apply(admin_api, [{"op": "add", "path": "entities/vehicle/fields/shout", "value": shout}])
+
+    assert any(
+        "state 'step_1' hides 'seats' but shows 'shout', which is computed from it" in m
+        for m in errors(admin_api)
+    ), errors(admin_api)

@@ -89,3 +89,47 @@ def test_hidden_must_be_a_list_of_field_names(tmp_path):
 def test_a_required_field_of_a_transition_from_another_state_may_be_hidden(tmp_path):
     """hr_review shows the salary; a transition leaving it may require it."""
     assert problems_after(tmp_path, lambda d: d["transitions"][2].update(required=["salary"])) == []
+
+
+def _with_fields(tmp_path, *fields):
+    """The scenario app whose entity has ``fields`` (computed or fetched ones) in place of
+    its own of the same names, or more."""
+    path = tmp_path / "pay" / "entities" / "raise.json"
+    entity = json.loads(path.read_text(encoding="utf-8"))
+    names = {f["name"] for f in fields}
+    entity["fields"] = [f for f in entity["fields"] if f["name"] not in names] + list(fields)
+    path.write_text(json.dumps(entity), encoding="utf-8")
+    return [(p.path, p.message) for p in collect_problems([tmp_path]) if p.level == "error"]
+
+
+@pytest.mark.parametrize(
+    ("field", "hidden_name"),
+    [
+        ({"name": "yearly", "type": "integer", "compute": "salary * 12"}, "salary"),
+        ({"name": "says", "type": "text", "compute": "upper(remark)"}, "remark"),
+        ({"name": "says", "type": "text", "fetch": "remark.subject"}, "remark"),
+    ],
+)
+def test_a_computed_field_shown_where_what_it_reads_is_hidden(tmp_path, field, hidden_name):
+    problems_after(tmp_path, lambda d: None)
+
+    link = {"name": "remark", "type": "link", "to": "raise"} if "fetch" in field else None
+    problems = _with_fields(tmp_path, field, *([link] if link else []))
+
+    message = (
+        f"state 'manager_review' hides {hidden_name!r} but shows {field['name']!r}, "
+        "which is computed from it"
+    )
+    assert [(p, m) for p, m in problems if "computed from" in m] == [
+        ("states/1/hidden", message + f": hide {field['name']!r} there too")
+    ]
+
+
+def test_a_computed_field_hidden_with_what_it_reads_is_fine(tmp_path):
+    problems_after(tmp_path, lambda d: _review(d).update(hidden=["salary", "remark", "yearly"]))
+
+    problems = _with_fields(
+        tmp_path, {"name": "yearly", "type": "integer", "compute": "salary * 12"}
+    )
+
+    assert problems == []

@@ -1,8 +1,10 @@
 """The lint of the fields a process state hides from its actors (``hidden``, 隐藏): known
 fields of the entity, none also editable in the same state, none required by a
 transition leaving it (its actors would have to fill a field they cannot see), none
-shown by the entity's title (stored with the record, shown wherever it is named), and
-no hidden fields on a parallel state (its steps have the actors).
+shown by the entity's title (stored with the record, shown wherever it is named), none
+read by a computed (``compute``) or fetched (``fetch``) field the state shows (its value
+would give the hidden one away), and no hidden fields on a parallel state (its steps
+have the actors).
 """
 
 from __future__ import annotations
@@ -23,6 +25,36 @@ def _title_names(entity: Entity | None) -> set[str]:
     if entity is None:
         return set()
     return set(_TOKEN.findall(entity.title or "")) | set(_TOKEN.findall(entity.numbering or ""))
+
+
+def _read_by(lint: ProcessLint) -> dict[str, set[str]]:
+    """Each computed or fetched field of the entity -> the fields of the record it reads
+    (a fetch reads its link field; a computed column reads its table and ``parent.x``)."""
+    read: dict[str, set[str]] = {}
+    for field in lint.entity.fields if lint.entity is not None else ():
+        names = read.setdefault(field.name, set())
+        if field.fetch:
+            names.add(field.fetch.partition(".")[0])
+        if field.compute:
+            names.update(chain[0] for chain in lint.checker.references(field.compute) or ())
+        for column in field.fields if field.is_table else ():
+            for chain in lint.checker.references(column.compute or "") or ():
+                names.update(chain[1:2] if chain[0] == "parent" else ())
+        names.discard(field.name)
+    return {name: names for name, names in read.items() if names}
+
+
+def _revealed(lint: ProcessLint, state, at: str) -> Iterator[tuple[str, str]]:
+    hidden = set(state.hidden)
+    for computed, names in _read_by(lint).items():
+        if computed in hidden:
+            continue
+        for name in sorted(names & hidden):
+            yield (
+                at,
+                f"state {state.name!r} hides {name!r} but shows {computed!r}, which is "
+                f"computed from it: hide {computed!r} there too",
+            )
 
 
 def hidden_messages(lint: ProcessLint) -> Iterator[tuple[str, str]]:
@@ -53,6 +85,7 @@ def hidden_messages(lint: ProcessLint) -> Iterator[tuple[str, str]]:
                     f"{at}/{j}",
                     f"field {name!r} is both editable and hidden in state {state.name!r}",
                 )
+        yield from _revealed(lint, state, at)
         hidden = set(state.hidden)
         for k, transition in enumerate(lint.process.transitions):
             if state.name not in transition.sources:

@@ -38,7 +38,12 @@ from formflow.web.designer_process_groups import (
     step_before,
 )
 from formflow.web.designer_process_guard import guard_builder, guard_fields, guard_ops
-from formflow.web.designer_process_lanes import join_ops, lane_context, lane_ops
+from formflow.web.designer_process_lanes import (
+    join_ops,
+    lane_context,
+    lane_ops,
+    refuse_step_part,
+)
 from formflow.web.designer_process_model import Flow, branch_steps, sources
 from formflow.web.designer_process_ops import (
     NotInProcess,
@@ -251,6 +256,7 @@ def _ops(
         if part == "guard":
             guarded = lane_ops if (node or "").startswith("b:") else guard_ops
             return node, guarded(process, document, node or "", form, fields)
+        refuse_step_part(document, node, part)
         ops = panel_ops(process, document, node or "", part, form)
         return (form.get("name", "").strip() if part == "name" else node), ops
     return node, table_ops(action, process, document, form, own)

@@ -60,6 +60,16 @@ def step_before(process: str, document: dict, key: str, own: str = "") -> tuple[
     the new step by its approval."""
     flow = Flow(document)
     action, source, siblings = _branches(flow, key)
+    targets = [t.get("to") for t in siblings]
+    if twice := next((to for i, to in enumerate(targets) if to in targets[:i]), None):
+        raise Refused(
+            _(
+                "Two of these branches lead to “%(state)s”, so the new step would leave by "
+                "two moves of the same name to the same state. Lead one of them elsewhere, "
+                "or join their conditions into one, first.",
+                state=twice,
+            )
+        )
     name, ops = new_step(process, flow, source, None, own)
     base = f"processes/{process}/transitions"
     decision = {k: v for k, v in siblings[-1].items() if k in DECISION}

@@ -56,7 +56,26 @@ def lane_context(
     if node and node.startswith("j:") and node[2:] in Flow(document).states:
         parallel = Flow(document).states[node[2:]].get("parallel")
         return {"join_fork": node[2:], "parallel": parallel} if parallel else {}
+    parallel = (Flow(document).states.get(node or "") or {}).get("parallel")
+    if isinstance(parallel, dict):  # the parallel state itself: its title, branches, join
+        lanes = [b for b in parallel.get("branches") or [] if isinstance(b, dict)]
+        return {"fork": node, "join_fork": node, "parallel": parallel, "lanes": lanes}
     return {}
+
+
+STEP_PARTS = frozenset({"assignees", "approval", "fields", "sla", "rules", "cc"})
+
+
+def refuse_step_part(document: dict, node: str | None, part: str) -> None:
+    """A parallel state has no approvers, CC, time limit or field permissions of its
+    own (its branches' steps have): a form of an approval step is refused there."""
+    if part in STEP_PARTS and (Flow(document).states.get(node or "") or {}).get("parallel"):
+        raise Refused(
+            _(
+                "“%(state)s” runs parallel branches: set this on the steps of its branches.",
+                state=node,
+            )
+        )
 
 
 def lane_ops(process: str, document: dict, node: str, form: Any, fields: list[dict]) -> list:
