@@ -27,7 +27,7 @@ from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.metadata.model import PREVIOUS, Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
-from formflow.process import branches, plugin_hooks
+from formflow.process import branches, plugin_hooks, watch
 from formflow.process.assignees import Resolver
 from formflow.process.auto_decisions import open_step
 from formflow.process.calendar.deadlines import deadline
@@ -97,6 +97,7 @@ class ProcessEngine:
 
     @hookimpl
     def record_after_save(self, conn, user, entity, record, current):
+        watch.saved(conn, entity.qualified_name, record["id"], record.get("_version"))
         if current is None and record.get("_state"):
             case = self.case(conn, entity, record)
             event_id = self.log(case, user, "start", None, case.process.start)
@@ -105,6 +106,7 @@ class ProcessEngine:
     @hookimpl
     def record_before_delete(self, conn, entity, record):
         """A deleted record's open tasks are cancelled: they leave every inbox."""
+        watch.saved(conn, entity.qualified_name, record["id"], None)
         if record.get("_state") and self.model.process_for(entity) is not None:
             where = (tasks.c.entity == entity.qualified_name, tasks.c.record_id == record["id"])
             opened = conn.execute(sa.select(tasks.c.id).where(
@@ -472,6 +474,8 @@ class ProcessEngine:
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
         )
         event_id = case.conn.execute(_LOG, row).scalar_one()
+        if task_id is not None and user is not None:
+            watch.task_event(case.conn)
         if self.on_event is not None:
             self.on_event(self, case, {"id": event_id, **row})
         if to_state is not None:
