@@ -41,10 +41,15 @@ def watching(conn: Connection) -> Iterator[Watch]:
 
 
 def saved(conn: Connection, entity: str, record_id: int, version: int | None) -> None:
-    """A save left the record at ``version`` (None: it is unknown, e.g. deleted)."""
+    """A save left the record at ``version`` (None: it is unknown, e.g. deleted).  The
+    highest version counts (a save made in the hooks of another is told first); once
+    unknown, it stays unknown."""
     watch = conn.info.get(_KEY)
     if watch is not None:
-        watch.saved[(entity, record_id)] = version
+        known = watch.saved.get((entity, record_id), 0)
+        watch.saved[(entity, record_id)] = (
+            None if version is None or known is None else max(known, version)
+        )
 
 
 def task_event(conn: Connection) -> None:
