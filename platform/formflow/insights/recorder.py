@@ -16,7 +16,7 @@ from typing import Any
 from formflow.insights.cases import finals_of
 from formflow.insights.summary import is_summarized
 from formflow.insights.summary_delta import apply_event
-from formflow.process.notifications.service import store
+from formflow.process.notifications.service import store_later
 
 #: Actions by which the requester ends their own case: no rating is asked for.
 OWN_ENDINGS = frozenset({"cancel"})
@@ -43,5 +43,5 @@ class CaseRecorder:
         creator = case.record.get("_created_by")
         found = case.people.ids_by_name([creator]) if creator else {}
         if creator in found:
-            store(case.conn, [(found[creator], None)], "rate", case.key["entity"],
-                  case.key["record_id"])
+            store_later(case.conn, [(found[creator], None)], "rate", case.key["entity"],
+                        case.key["record_id"])

@@ -13,7 +13,7 @@ record's process and to ask which fields may change in the current state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from math import ceil
 from typing import Any
@@ -27,13 +27,13 @@ from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.metadata.model import PREVIOUS, Entity, Model, Process, State, Transition
 from formflow.plugins import hookimpl
-from formflow.process import branches, plugin_hooks
+from formflow.process import branches, plugin_hooks, watch
 from formflow.process.assignees import Resolver
 from formflow.process.auto_decisions import open_step
 from formflow.process.calendar.deadlines import deadline
 from formflow.process.case import Case
 from formflow.process.delegation import delegate, remember
-from formflow.process.notifications.service import store
+from formflow.process.notifications.service import store_later, together
 from formflow.process.outcomes import outcome, tell_requester
 from formflow.process.previous import previous_state
 from formflow.process.registry import ProcessRegistry
@@ -97,6 +97,7 @@ class ProcessEngine:
 
     @hookimpl
     def record_after_save(self, conn, user, entity, record, current):
+        watch.saved(conn, entity.qualified_name, record["id"], record.get("_version"))
         if current is None and record.get("_state"):
             case = self.case(conn, entity, record)
             event_id = self.log(case, user, "start", None, case.process.start)
@@ -105,6 +106,7 @@ class ProcessEngine:
     @hookimpl
     def record_before_delete(self, conn, entity, record):
         """A deleted record's open tasks are cancelled: they leave every inbox."""
+        watch.saved(conn, entity.qualified_name, record["id"], None)
         if record.get("_state") and self.model.process_for(entity) is not None:
             where = (tasks.c.entity == entity.qualified_name, tasks.c.record_id == record["id"])
             opened = conn.execute(sa.select(tasks.c.id).where(
@@ -291,10 +293,19 @@ class ProcessEngine:
     def notify_each(self, case: Case, recipients: list[tuple[int, int | None]],
                     kind: str) -> None:
         """A notification of ``kind`` for each (user id, task id), stored in one statement."""
-        stored = store(case.conn, recipients, kind, case.key["entity"], case.key["record_id"])
-        if self.on_notify is not None:
-            for notification_id in stored:
-                self.on_notify(case.conn, notification_id)
+        store_later(case.conn, recipients, kind, case.key["entity"], case.key["record_id"],
+                    self._mail_each(case.conn))
+
+    def _mail_each(self, conn) -> Callable[[list[int]], None] | None:
+        """What mails each stored notification (``on_notify``), if anything does."""
+        on_notify = self.on_notify
+        if on_notify is None:
+            return None
+
+        def mail(ids: list[int]) -> None:
+            for notification_id in ids:
+                on_notify(conn, notification_id)
+        return mail
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -421,12 +432,13 @@ class ProcessEngine:
         back = transition is not None and transition.to == PREVIOUS
         data = {"back": True} if back else branches.event_data(move)
         to_state = move.to if move else target
-        event_id = self.log(case, user, name, from_state, to_state, comment=comment,
-                            task_id=task_id, data=data)
-        case.record = saved
-        news = None if move else outcome(case.process, name, target, data)
-        if news is not None:
-            tell_requester(self, case, user, news)
+        with together(case.conn):  # the rating asked for and the outcome told
+            event_id = self.log(case, user, name, from_state, to_state, comment=comment,
+                                task_id=task_id, data=data)
+            case.record = saved
+            news = None if move else outcome(case.process, name, target, data)
+            if news is not None:
+                tell_requester(self, case, user, news)
         if move is not None:
             branches.moved(self, case, user, move, event_id)
         else:
@@ -472,6 +484,8 @@ class ProcessEngine:
             task_id=task_id, comment=comment, data=data, at=now, seconds_in_state=seconds,
         )
         event_id = case.conn.execute(_LOG, row).scalar_one()
+        if task_id is not None and user is not None:
+            watch.task_event(case.conn)
         if self.on_event is not None:
             self.on_event(self, case, {"id": event_id, **row})
         if to_state is not None:

@@ -24,6 +24,7 @@ from formflow.process.engine import ENTRY, Case, ProcessEngine
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
+from formflow.process.watch import Watch, watching
 from formflow.records.payload import parse_payload
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ class ProcessService:
         if len(attachments) > MAX_ATTACHMENTS:
             raise ValidationFailed({"attachments": [
                 Message("too_many_attachments", {"max": MAX_ATTACHMENTS})]})
-        with self.db.write() as conn:
+        with self.db.write() as conn, watching(conn) as watch:
             record = self.records.readable_record(conn, user, entity, record_id, lock=True)
             step = expected_state if expected_state != record["_state"] else None
             case = branches.case_for(self.engine, self.engine.case(conn, entity, record), user,
@@ -239,15 +240,19 @@ class ProcessService:
                 self._transition(case, user, name, comment, raw_values)
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
-            name_principals(conn, entity.qualified_name, record_id, before)
-            saved = self._as_stored(conn, entity, case.record)
+            if watch.task_events:
+                name_principals(conn, entity.qualified_name, record_id, before)
+            saved = self._as_stored(conn, entity, case.record, watch)
             states = branches.active_states(self.engine.case(conn, entity, saved))
             return {**self.records.to_json(user, entity, saved, conn), "_states": states}
 
-    def _as_stored(self, conn, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
+    def _as_stored(self, conn, entity: Entity, record: dict[str, Any], watch: Watch
+                   ) -> dict[str, Any]:
         """The record an action leaves behind: ``record`` as the engine last saved it,
         unless its row moved on since (a join saved through another case, a plugin's
-        save): then read again."""
+        save): then read again, unless the action's last save left it at its version."""
+        if watch.holds(entity.qualified_name, record):
+            return record
         query = self._versions.get(entity.qualified_name)
         if query is None:
             main = self.schema[entity.qualified_name].main

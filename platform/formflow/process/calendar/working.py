@@ -121,16 +121,27 @@ class WorkCalendar:
 
 def load_calendar(conn: Connection, timezone: tzinfo | None = None,
                   since: date | None = None) -> WorkCalendar:
-    """The calendar as stored, with the exceptions from ``since`` on (all when None)."""
-    row = conn.execute(sa.select(calendar_week).where(calendar_week.c.id == ROW_ID)).first()
-    weekdays, hours = (DEFAULT_WEEKDAYS, DEFAULT_HOURS) if row is None else (
-        tuple(row.weekdays), tuple(parse_period(p) for p in row.hours)
+    """The calendar as stored, with the exceptions from ``since`` on (all when None), read
+    in one query: the week's row (its ``day`` empty) and the exceptions."""
+    days = _DAYS if since is None else _DAYS.where(calendar_days.c.day >= since)
+    week, exceptions = None, {}
+    for row in conn.execute(sa.union_all(_WEEK, days)):
+        if row.day is None:
+            week = row
+        else:
+            exceptions[row.day] = row.working
+    weekdays, hours = (DEFAULT_WEEKDAYS, DEFAULT_HOURS) if week is None else (
+        tuple(week.weekdays), tuple(parse_period(p) for p in week.hours)
     )
-    query = sa.select(calendar_days.c.day, calendar_days.c.working)
-    if since is not None:
-        query = query.where(calendar_days.c.day >= since)
-    exceptions = {r.day: r.working for r in conn.execute(query)}
     return WorkCalendar(timezone or default_timezone(), frozenset(weekdays), hours, exceptions)
+
+
+_WEEK = sa.select(calendar_week.c.weekdays, calendar_week.c.hours,
+                  sa.type_coerce(sa.null(), sa.Date).label("day"),
+                  sa.type_coerce(sa.null(), sa.Boolean).label("working"),
+                  ).where(calendar_week.c.id == ROW_ID)
+_DAYS = sa.select(sa.type_coerce(sa.null(), sa.JSON), sa.type_coerce(sa.null(), sa.JSON),
+                  calendar_days.c.day, calendar_days.c.working)
 
 
 def add_business_time(conn: Connection, start: datetime, amount: int, unit: str,

@@ -11,7 +11,8 @@ e-mails use the same words.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
@@ -151,12 +152,53 @@ def store(conn: Connection, recipients: Sequence[tuple[int, int | None]], kind: 
           entity: str, record_id: int) -> list[int]:
     """Write a notification for each (user id, task id or None) of ``recipients``
     (``entity`` qualified) in one statement; their ids, in order."""
-    if not recipients:
-        return []
+    return insert_returning_ids(conn, notifications, _rows(recipients, kind, entity, record_id))
+
+
+def _rows(recipients: Sequence[tuple[int, int | None]], kind: str, entity: str,
+          record_id: int) -> list[dict[str, Any]]:
     now = utcnow()
-    rows = [{"user_id": user_id, "kind": kind, "entity": entity, "record_id": record_id,
+    return [{"user_id": user_id, "kind": kind, "entity": entity, "record_id": record_id,
              "task_id": task_id, "created_at": now} for user_id, task_id in recipients]
-    return insert_returning_ids(conn, notifications, rows)
+
+
+#: The notifications waiting in a :func:`together` block of a connection.
+_WAITING = "formflow.process.notifications.waiting"
+
+
+@contextmanager
+def together(conn: Connection) -> Iterator[None]:
+    """The notifications :func:`store_later` is given on ``conn`` in the block are
+    written in one statement at its end (a block inside another joins the outer one)."""
+    if _WAITING in conn.info:
+        yield
+        return
+    waiting = conn.info[_WAITING] = []
+    try:
+        yield
+    finally:
+        conn.info.pop(_WAITING, None)
+    ids = insert_returning_ids(conn, notifications, [row for rows, _ in waiting for row in rows])
+    for rows, then in waiting:
+        mine, ids = ids[:len(rows)], ids[len(rows):]
+        if then is not None:
+            then(mine)
+
+
+def store_later(conn: Connection, recipients: Sequence[tuple[int, int | None]], kind: str,
+                entity: str, record_id: int,
+                then: Callable[[list[int]], None] | None = None) -> None:
+    """:func:`store`, then ``then(ids)``; inside a :func:`together` block, at its end."""
+    if not recipients:
+        return
+    rows = _rows(recipients, kind, entity, record_id)
+    waiting = conn.info.get(_WAITING)
+    if waiting is not None:
+        waiting.append((rows, then))
+        return
+    ids = insert_returning_ids(conn, notifications, rows)
+    if then is not None:
+        then(ids)
 
 
 def describe(conn: Connection, model: Model, schema: Schema, timezone: tzinfo,
