@@ -130,21 +130,33 @@ def insert_rows(
     return ids
 
 
+#: Up to this many rows go in one ``INSERT .. RETURNING``; more are given their ids first.
+FEW_ROWS = 50
+
+
 def insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) -> list[int]:
     """Insert ``rows`` (every one with the same keys) into a table whose primary key is
     an integer ``id`` the database assigns; their ids, in order.
 
-    The ids are drawn first, in one statement, and the rows inserted with them by one
-    prepared statement run for every row (an ``INSERT .. RETURNING`` of many rows is
-    one long statement whose text the driver has to read again for each page of rows).
-    PostgreSQL draws them from the column's sequence, as its default would; SQLite gives
-    a new row the largest id plus one, which nobody else can take meanwhile: its write
-    transaction holds the database.  A single row is inserted as it is, returning its id:
-    one statement instead of two."""
+    A few rows (a record's tasks, an action's notifications) go in one ``INSERT ..
+    RETURNING``.  Many rows (an import's) have their ids drawn first, in one statement,
+    and are inserted with them by one prepared statement run for every row (an
+    ``INSERT .. RETURNING`` of many rows is one long statement whose text the driver
+    has to read again for each page of rows).  PostgreSQL draws them from the column's
+    sequence, as its default would; SQLite gives a new row the largest id plus one,
+    which nobody else can take meanwhile: its write transaction holds the database."""
     if not rows:
         return []
     if len(rows) == 1:
         return [conn.execute(_insert_returning_id(table), rows[0]).scalar_one()]
+    if len(rows) <= FEW_ROWS:
+        if conn.dialect.name == "sqlite":
+            # SQLite numbers the rows of one INSERT in the order of its VALUES but returns
+            # them in any order: sorted, they follow the rows.  (Asked to keep the order,
+            # SQLAlchemy would send one statement per row.)
+            return sorted(conn.execute(_insert_returning_id(table), rows).scalars())
+        query = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(conn.execute(query, rows).scalars())
     ids = _new_ids(conn, table, len(rows))
     conn.execute(sa.insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
     return ids
