@@ -1,4 +1,5 @@
-"""The process service: what a user may do with a record now, doing it, and task lists.
+"""The process service: what a user may do with a record now, and doing it (the task
+lists come from :class:`~formflow.process.task_lists.TaskLists`).
 
 Pages and the REST API call these; each action is one write transaction that first
 locks the record's row, so two people acting on the same step at once are serialized:
@@ -7,7 +8,7 @@ one moves the record, the other is told the step moved meanwhile (409).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from formflow.auth import User, usernames_by_id
 from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
-from formflow.metadata.model import CANCELLED, Entity, Transition
+from formflow.metadata.model import Entity, Transition
 from formflow.process import branches
 from formflow.process.builtins import BUILTINS, removable
 from formflow.process.delegation import name_principals, principals_of
@@ -24,6 +25,7 @@ from formflow.process.engine import ENTRY, Case, ProcessEngine
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
+from formflow.process.task_lists import TaskLists, iso, task_json
 from formflow.process.watch import Watch, watching
 from formflow.records.payload import parse_payload
 
@@ -40,7 +42,7 @@ MAX_COMMENT = 2000
 MAX_ATTACHMENTS = 5
 
 
-class ProcessService:
+class ProcessService(TaskLists):
     def __init__(self, db: Database, model: Model, schema: Schema, field_types: Registry,
                  records: RecordService, internal: InternalRecords, engine: ProcessEngine):
         self.db = db
@@ -89,86 +91,12 @@ class ProcessService:
         process_events = [
             {"kind": "event", "action": r.action, "from": r.from_state, "to": r.to_state,
              "branch": r.branch, "actor": names.get(r.actor_id), "comment": r.comment,
-             "data": r.data, "at": _iso(r.at), "seconds_in_state": r.seconds_in_state,
+             "data": r.data, "at": iso(r.at), "seconds_in_state": r.seconds_in_state,
              "process_version": r.process_version}
             for r in rows
         ]
         # By time, not by text: isoformat() leaves out a zero microsecond part.
         return sorted(changes + process_events, key=lambda e: datetime.fromisoformat(e["at"]))
-
-    def tasks(self, user: User, status: str = "open", *, limit: int = 200,
-              entities: Iterable[str] | None = None, state: str | None = None,
-              ) -> list[dict[str, Any]]:
-        """The user's tasks: ``open`` (to do), ``done`` (decided or closed), ``cc``;
-        only those on records of ``entities`` (qualified names) or in ``state`` when
-        given."""
-        where = [tasks.c.assignee_id == user.id]
-        if entities is not None:
-            where.append(tasks.c.entity.in_(list(entities)))
-        if state:
-            where.append(tasks.c.state == state)
-        if status == "open":
-            where += [tasks.c.status == "open", tasks.c.kind == "approve"]
-        elif status == "cc":
-            where.append(tasks.c.kind == "cc")
-        else:
-            where += [tasks.c.status.in_(("done", "cancelled")), tasks.c.kind == "approve"]
-        with self.db.read() as conn:
-            rows = conn.execute(
-                sa.select(tasks).where(*where).order_by(tasks.c.opened_at.desc()).limit(limit)
-            ).all()
-            titles = self._titles(conn, rows)
-            principals = principals_of(conn, [r.id for r in rows])
-        return [_task_json(r, user.username, titles.get((r.entity, r.record_id)),
-                           principals.get(r.id)) for r in rows]
-
-    def open_task_count(self, user: User) -> int:
-        """How many approvals await ``user`` (one count on the assignee index)."""
-        with self.db.read() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(tasks).where(
-                tasks.c.assignee_id == user.id, tasks.c.status == "open",
-                tasks.c.kind == "approve",
-            )).scalar_one()
-
-    def started(self, user: User, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Records ``user`` created that are in a process, running or finished, newest
-        first: one list query per process entity the user may read, then the earliest
-        deadline of each record's open tasks.  ``final`` says whether it has ended."""
-        found: list[tuple[Entity, dict[str, Any]]] = []
-        for entity in self.model.entities():
-            process = self.model.process_for(entity)
-            if process is None or entity.qualified_name not in self.schema.entities:
-                continue
-            if not self.records.grant(user, entity).read:
-                continue
-            page = self.records.list(user, entity.qualified_name, {
-                "_created_by": [user.username], "sort": ["-_created_at"],
-                "per_page": [str(limit)],
-            })
-            found += [(entity, item) for item in page.items]
-        found.sort(key=lambda pair: datetime.fromisoformat(pair[1]["_created_at"]), reverse=True)
-        found = found[:limit]
-        due: dict[tuple[str, int], Any] = {}
-        wanted: dict[str, list[int]] = {}
-        for entity, item in found:
-            wanted.setdefault(entity.qualified_name, []).append(item["id"])
-        with self.db.read() as conn:
-            for qualified, ids in wanted.items():
-                rows = conn.execute(
-                    sa.select(tasks.c.record_id, sa.func.min(tasks.c.due_at).label("due_at"))
-                    .where(tasks.c.entity == qualified, tasks.c.record_id.in_(ids),
-                           tasks.c.status == "open", tasks.c.kind == "approve")
-                    .group_by(tasks.c.record_id)
-                )
-                due.update({(qualified, row.record_id): row.due_at for row in rows})
-        return [
-            {"app": entity.app, "entity": entity.name, "record_id": item["id"],
-             "record_title": item.get("_title"), "record_number": item.get("_number"),
-             "state": item["_state"], "created_at": item["_created_at"],
-             "final": _is_final(self.model.process_for(entity), item["_state"]),
-             "due_at": _iso(due.get((entity.qualified_name, item["id"])))}
-            for entity, item in found
-        ]
 
     def progress(self, user: User, entity_name: str, record_id: int) -> dict[str, Any]:
         """Where the record stands: its process (the version it runs on), the current
@@ -189,13 +117,13 @@ class ProcessService:
             states = branches.active_states(case)
             principals = principals_of(conn, [t.id for t in pending])
         return {
-            "process": case.process, "state": record["_state"], "entered_at": _iso(entered),
+            "process": case.process, "state": record["_state"], "entered_at": iso(entered),
             "states": states,
             "tasks": [
                 {"id": t.id, "assignee": names.get(t.assignee_id), "status": t.status,
                  "state": t.state,
-                 "position": t.position, "opened_at": _iso(t.opened_at),
-                 "due_at": _iso(t.due_at), "flagged": t.flagged,
+                 "position": t.position, "opened_at": iso(t.opened_at),
+                 "due_at": iso(t.due_at), "flagged": t.flagged,
                  "on_behalf_of": principals.get(t.id)}
                 for t in pending
             ],
@@ -309,7 +237,7 @@ class ProcessService:
             row = conn.execute(sa.select(tasks).where(tasks.c.id == new_id)).one()
             title = self._titles(conn, [row]).get((row.entity, row.record_id))
             name = usernames_by_id(conn, [row.assignee_id]).get(row.assignee_id)
-        return _task_json(row, name, title)
+        return task_json(row, name, title)
 
     def user_deactivated(self, conn, actor: User | None, user_id: int) -> None:
         """In the transaction deactivating ``user_id``: hand their pending tasks on."""
@@ -407,18 +335,6 @@ class ProcessService:
             raise NotFound(Message("not_found"))
         return entity
 
-    def _titles(self, conn, rows) -> dict[tuple[str, int], str | None]:
-        wanted: dict[str, set[int]] = {}
-        for row in rows:
-            wanted.setdefault(row.entity, set()).add(row.record_id)
-        titles = {}
-        for qualified, ids in wanted.items():
-            if qualified not in self.schema.entities:
-                continue
-            main = self.schema[qualified].main
-            for row in conn.execute(sa.select(main.c.id, main.c._title).where(main.c.id.in_(ids))):
-                titles[(qualified, row.id)] = row._title
-        return titles
 
 
 def _last_event(conn, entity: Entity, record_id: int
@@ -469,28 +385,6 @@ def _parse_body(payload: Any) -> tuple[str | None, Mapping[str, Any], str | None
     state = payload.get("state")
     return comment, values, state if isinstance(state, str) else None
 
-
-def _task_json(row, assignee: str | None, title: str | None,
-               on_behalf_of: str | None = None) -> dict[str, Any]:
-    """A task as the API shows it; ``on_behalf_of`` (whose task a deputy holds) only on
-    a delegated task."""
-    app, entity = row.entity.split(".")
-    found = {"id": row.id, "app": app, "entity": entity, "record_id": row.record_id,
-             "record_title": title, "state": row.state, "status": row.status,
-             "assignee": assignee, "opened_at": _iso(row.opened_at), "due_at": _iso(row.due_at),
-             "closed_at": _iso(row.closed_at), "decision": row.decision, "flagged": row.flagged}
-    if on_behalf_of is not None:
-        found["on_behalf_of"] = on_behalf_of
-    return found
-
-
-def _is_final(process, state_name: str | None) -> bool:
-    state = process.state(state_name or "") if process is not None else None
-    return state_name == CANCELLED or (state is not None and state.final)
-
-
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 def require_comment(transition_comment: str | None, comment: str | None) -> None:
     if transition_comment == "required" and not (comment or "").strip():
