@@ -1,5 +1,9 @@
 """The ``formflow`` command: a Flask CLI group, so ``formflow run`` and ``formflow shell``
-work too.  Each command is a thin shell over a service."""
+work too.  Each command is a thin shell over a service.
+
+The commands that serve or show the pages (``run``, ``shell``, ``routes``, ``demo``) get
+the whole app; the others work on data and get the runtime in an app context without
+the REST API and the pages (``create_app(pages=False)``), which start quicker."""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name, list_tokens
 from formflow.auth.admin_log import CLI
 from formflow.cli_data import DATA_COMMANDS, user_show_command
@@ -29,7 +32,21 @@ from formflow.storage.migrate import MigrationRefused
 from formflow.storage.statistics import refresh_statistics
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(),
+#: The commands that get the whole app: they serve, or show what is served.
+SERVING = frozenset({"run", "shell", "routes", "demo"})
+
+
+def command_app():
+    """The app for the command being run: the whole app for a command in SERVING, else
+    the app without the REST API and the pages."""
+    from formflow.app import create_app
+
+    context = click.get_current_context(silent=True)
+    command = context.find_root().invoked_subcommand if context else None
+    return create_app(pages=command in SERVING)
+
+
+@click.group(cls=FlaskGroup, create_app=command_app,
              help="Formflow: business processes from JSON metadata.")
 def main() -> None:
     pass
