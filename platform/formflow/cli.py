@@ -22,15 +22,12 @@ from formflow.design.site_apps import published_site_apps_at, read_at
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.files_cli import files_group
 from formflow.i18n import render_errors
-from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
 from formflow.plugins.manager import PluginLoadError
 from formflow.records.idempotency import forget_expired_keys
 from formflow.runtime import get_runtime, load_plugins, plugin_extensions
 from formflow.settings import load_settings
-from formflow.storage.migrate import MigrationRefused
 from formflow.storage.statistics import refresh_statistics
-
 
 #: The commands that get the whole app: they serve, or show what is served.
 SERVING = frozenset({"run", "shell", "routes", "demo"})
@@ -58,6 +55,8 @@ def main() -> None:
 @with_appcontext
 def init_command(admin_password: str | None) -> None:
     """Create the system tables, install the apps on the metadata path and create user admin."""
+    from formflow.install import install
+
     steps, password = install(get_runtime(), admin_password)
     for step in steps:
         click.echo(step.description)
@@ -108,6 +107,9 @@ def check_command(paths: tuple[str, ...]) -> None:
 @with_appcontext
 def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
     """Sync the database tables with the published metadata."""
+    from formflow.install import migrate, plan
+    from formflow.storage.migrate import MigrationRefused
+
     runtime = get_runtime()
     try:
         if plan_only:
