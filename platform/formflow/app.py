@@ -4,7 +4,13 @@ the plugin set completed); then each piece registers itself with ``init_app(app)
 operations (logging, metrics, proxy headers), request limits, the check for newly
 published metadata, the REST API, the pages (templates with plugin folders before
 ``templates/``), security headers, the database-outage answer; then plugin blueprints
-and the ``startup`` hook."""
+and the ``startup`` hook.
+
+``create_app(settings, pages=False)`` builds the same app without the REST API, the pages,
+the security headers and the outage answer (nor imports them): the runtime in an app
+context, for a command that works on data and answers no requests (``formflow import``,
+``export``, ``tick``...).  Plugin blueprints are still registered and the ``startup``
+hook still runs."""
 
 from __future__ import annotations
 
@@ -13,13 +19,12 @@ from typing import Any
 
 from flask import Flask
 
-from formflow import api, ops, outage, reloading, request_limits, web
+from formflow import ops, reloading, request_limits
 from formflow.runtime import Runtime
 from formflow.settings import SOURCE_ROOT, load_settings
-from formflow.web import headers
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, *, pages: bool = True) -> Flask:
     settings = load_settings(config)
     app = Flask(
         "formflow",
@@ -41,11 +46,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     metrics = ops.init_app(app)
     request_limits.init_app(app)
     reloading.init_app(app, on_reload=metrics.metadata_reloaded)
-    api.init_app(app)
-    web.init_app(app)
-    headers.init_app(app)
-    outage.init_app(app)
+    if pages:
+        _init_pages(app)
     for name, blueprint in runtime.plugins.pages():
         app.register_blueprint(blueprint, name=name)
     runtime.plugins.startup(app)
     return app
+
+
+def _init_pages(app: Flask) -> None:
+    """What answers requests: the REST API, the pages, their headers, the outage answer."""
+    from formflow import api, outage, web
+    from formflow.web import headers
+
+    api.init_app(app)
+    web.init_app(app)
+    headers.init_app(app)
+    outage.init_app(app)

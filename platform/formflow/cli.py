@@ -1,5 +1,9 @@
 """The ``formflow`` command: a Flask CLI group, so ``formflow run`` and ``formflow shell``
-work too.  Each command is a thin shell over a service."""
+work too.  Each command is a thin shell over a service.
+
+The commands that serve or show the pages (``run``, ``shell``, ``routes``, ``demo``) get
+the whole app; the others work on data and get the runtime in an app context without
+the REST API and the pages (``create_app(pages=False)``), which start quicker."""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from formflow.app import create_app
 from formflow.auth import create_token, create_user, get_user_by_name, list_tokens
 from formflow.auth.admin_log import CLI
 from formflow.cli_data import DATA_COMMANDS, user_show_command
@@ -19,17 +22,28 @@ from formflow.design.site_apps import published_site_apps_at, read_at
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.files_cli import files_group
 from formflow.i18n import render_errors
-from formflow.install import install, migrate, plan
 from formflow.metadata.loader import collect_problems
 from formflow.plugins.manager import PluginLoadError
 from formflow.records.idempotency import forget_expired_keys
 from formflow.runtime import get_runtime, load_plugins, plugin_extensions
 from formflow.settings import load_settings
-from formflow.storage.migrate import MigrationRefused
 from formflow.storage.statistics import refresh_statistics
 
+#: The commands that get the whole app: they serve, or show what is served.
+SERVING = frozenset({"run", "shell", "routes", "demo"})
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(),
+
+def command_app():
+    """The app for the command being run: the whole app for a command in SERVING, else
+    the app without the REST API and the pages."""
+    from formflow.app import create_app
+
+    context = click.get_current_context(silent=True)
+    command = context.find_root().invoked_subcommand if context else None
+    return create_app(pages=command in SERVING)
+
+
+@click.group(cls=FlaskGroup, create_app=command_app,
              help="Formflow: business processes from JSON metadata.")
 def main() -> None:
     pass
@@ -41,6 +55,8 @@ def main() -> None:
 @with_appcontext
 def init_command(admin_password: str | None) -> None:
     """Create the system tables, install the apps on the metadata path and create user admin."""
+    from formflow.install import install
+
     steps, password = install(get_runtime(), admin_password)
     for step in steps:
         click.echo(step.description)
@@ -91,6 +107,9 @@ def check_command(paths: tuple[str, ...]) -> None:
 @with_appcontext
 def migrate_command(plan_only: bool, allow_destructive: bool) -> None:
     """Sync the database tables with the published metadata."""
+    from formflow.install import migrate, plan
+    from formflow.storage.migrate import MigrationRefused
+
     runtime = get_runtime()
     try:
         if plan_only:

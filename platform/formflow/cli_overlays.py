@@ -13,8 +13,6 @@ from flask.cli import with_appcontext
 
 from formflow.design import overlay_store as store
 from formflow.design.overlay_apply import Outcome, apply_overlay
-from formflow.design.publishing import PublishRefused
-from formflow.design.service import DesignService
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
@@ -54,6 +52,9 @@ def export_command(app: str, file: str | None) -> None:
 def import_command(file: str, publish: bool) -> None:
     """Show what the overlay in FILE does against the shipped files, then make it the
     app's overlay (replacing the one it has)."""
+    from formflow.design.publishing import PublishRefused
+    from formflow.design.service import DesignService
+
     runtime = get_runtime()
     path = Path(file)
     if path.stat().st_size > MAX_FILE:

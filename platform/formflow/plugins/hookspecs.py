@@ -305,5 +305,6 @@ def template_folders():
 @hookspec
 def startup(app):
     """Called once at the end of ``create_app(app)``: settings, extensions, metadata,
-    plugins and blueprints are ready.  Check the plugin's settings against the model
-    here; raising stops start-up with the message."""
+    plugins and blueprints are ready (for a ``formflow`` command that works on data, the
+    plugin blueprints but not the core pages and REST API).  Check the plugin's settings
+    against the model here; raising stops start-up with the message."""

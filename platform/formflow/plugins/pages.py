@@ -10,9 +10,26 @@ HTTP edge's helpers, re-exported so a plugin imports nothing else from formflow.
 
 from __future__ import annotations
 
-from formflow.api.authentication import current_api_user
-from formflow.api.routes import json_body
+from typing import Any
+
+from formflow.auth import User
 from formflow.runtime import get_runtime
 from formflow.web.rendering import render
 
 __all__ = ["current_api_user", "get_runtime", "json_body", "render"]
+
+
+# The REST API's modules are imported on the first call, not with the plugin: a command
+# that only loads the plugins (``formflow import``...) does not import the API.
+def current_api_user() -> User:
+    """Who calls a REST route (a token or a session), or 401."""
+    from formflow.api.authentication import current_api_user
+
+    return current_api_user()
+
+
+def json_body() -> Any:
+    """The request's JSON body, or a 400 (415 when it is not JSON) problem."""
+    from formflow.api.routes import json_body
+
+    return json_body()

@@ -28,63 +28,74 @@ translations on the app (:func:`formflow.web.setup.init_web`).
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Flask
 
-from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
-    auth,
-    designer_apps,
-    designer_automations,
-    designer_dashboards,
-    designer_form,
-    designer_overlays,
-    designer_presence,
-    designer_preview,
-    designer_process,
-    designer_publish,
-    designer_settings,
-    shell,
-    sso,
-)
-from formflow.web.account import delegations, notifications, profile  # noqa: F401
-from formflow.web.admin import (  # noqa: F401
-    area,
-    audit,
-    automations,
-    costs,
-    departments,
-    organisation,
-    plugins,
-    roles,
-    users,
-)
 from formflow.web.blueprint import web
-from formflow.web.insights import dashboards, processes  # noqa: F401
-from formflow.web.process import (  # noqa: F401
-    actions,
-    case_feedback,
-    inbox,
-    inbox_actions,
-    task_reassign,
-)
-from formflow.web.records import (  # noqa: F401
-    files,
-    form,
-    import_columns,
-    import_export,
-    import_jobs,
-    listing,
-    page,
-    pickers,
-    plugin_actions,
-    saved_views,
-)
-from formflow.web.setup import init_web
-
-web.register_blueprint(area.admin)  # nested: the sign-in wall and error pages apply
 
 __all__ = ["init_app", "web"]
 
 
 def init_app(app: Flask) -> None:
+    _add_routes()
     app.register_blueprint(web)
+    from formflow.web.setup import init_web
+
     init_web(app)
+
+
+@cache
+def _add_routes() -> None:
+    """Import the page modules, each adding its routes to the blueprint: on the first
+    app's set-up, so what imports a helper of this package (a plugin's pages, say) does
+    not import every page."""
+    from formflow.web import (  # noqa: F401  (each module adds its routes to the blueprint)
+        auth,
+        designer_apps,
+        designer_automations,
+        designer_dashboards,
+        designer_form,
+        designer_overlays,
+        designer_presence,
+        designer_preview,
+        designer_process,
+        designer_publish,
+        designer_settings,
+        shell,
+        sso,
+    )
+    from formflow.web.account import delegations, notifications, profile  # noqa: F401
+    from formflow.web.admin import (  # noqa: F401
+        area,
+        audit,
+        automations,
+        costs,
+        departments,
+        organisation,
+        plugins,
+        roles,
+        users,
+    )
+    from formflow.web.insights import dashboards, processes  # noqa: F401
+    from formflow.web.process import (  # noqa: F401
+        actions,
+        case_feedback,
+        inbox,
+        inbox_actions,
+        task_reassign,
+    )
+    from formflow.web.records import (  # noqa: F401
+        files,
+        form,
+        import_columns,
+        import_export,
+        import_jobs,
+        listing,
+        page,
+        pickers,
+        plugin_actions,
+        saved_views,
+    )
+
+    web.register_blueprint(area.admin)  # nested: the sign-in wall and error pages apply
