@@ -18,7 +18,7 @@ from formflow.metadata.model import App, Entity, Field, Label, ListView, Model, 
 from formflow.records.query import order_by
 from formflow.storage.database import Database
 from formflow.storage.migrate import apply_migration, plan_migration
-from formflow.storage.statistics import refresh_statistics
+from formflow.storage.statistics import SQLITE_ANALYSIS_LIMIT, refresh_statistics
 from formflow.storage.tables import build_schema
 
 LEVELS = (Option("A", Label.of("A")), Option("B", Label.of("B")))
@@ -141,6 +141,22 @@ def test_a_filtered_sorted_page_reads_the_composite_index_in_order(db):
     assert "TEMP B-TREE" not in plan
 
 
+def newest_of_level_a(schema) -> sa.Select:
+    """The second page of the customers of level A, newest first."""
+    table = schema["crm.customer"].main
+
+    class Query:
+        sort = (("_created_at", True),)
+
+    return (
+        sa.select(table.c.id)
+        .where(table.c.level == "A", table.c._deleted_at.is_(None))
+        .order_by(*order_by(table, Query))
+        .limit(25)
+        .offset(25)
+    )
+
+
 def test_a_page_filtered_on_a_column_of_few_values_walks_the_sort_index(db):
     """The analysis limit caps what SQLite learns of a column of two values (about a
     thousand rows each, not half the table): the statistics must not make the planner
@@ -152,18 +168,44 @@ def test_a_page_filtered_on_a_column_of_few_values_walks_the_sort_index(db):
     fill(db, schema, 8000)
     with db.write() as conn:
         refresh_statistics(conn)
-    table = schema["crm.customer"].main
-
-    class Query:
-        sort = (("_created_at", True),)
-
-    page = (
-        sa.select(table.c.id).where(table.c.level == "A", table.c._deleted_at.is_(None))
-        .order_by(*order_by(table, Query)).limit(25).offset(25)
-    )
-    plan = sqlite_plan(db, page)
+    plan = sqlite_plan(db, newest_of_level_a(schema))
     assert "ix_crm__customer__created_at" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_a_connection_opened_before_a_refresh_plans_with_the_refreshed_statistics(db, tmp_path):
+    """A worker's pooled connection loaded the statistics when it opened; after another
+    process refreshes them, its next page walks the sort index instead of sorting."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    schema = schema_of(customer(**LISTED))
+    apply_migration(db, schema)
+    fill(db, schema, 8000)
+    with db.write() as conn:  # the statistics the analysis limit caps, as before the uncapping
+        conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+        conn.exec_driver_sql("ANALYZE")
+    page = newest_of_level_a(schema)
+    worker = Database(f"sqlite:///{tmp_path}/indexes.db", pool_size=1, max_overflow=0)
+    try:
+        with worker.read() as conn:
+            conn.execute(page).all()
+        # (another page: the driver keeps an EXPLAIN it prepared, planned once and for all)
+        assert "TEMP B-TREE" in sqlite_plan(worker, page.offset(0))
+
+        with db.write() as conn:
+            refresh_statistics(conn)
+
+        with worker.read() as conn:
+            conn.execute(page).all()  # EXPLAIN alone does not look at the schema's version
+        plan = sqlite_plan(worker, page)
+    finally:
+        worker.dispose()
+    assert "ix_crm__customer__created_at" in plan
+    assert "TEMP B-TREE" not in plan
+    with db.write() as conn:  # unchanged statistics: nothing for the others to reload
+        version = conn.exec_driver_sql("PRAGMA schema_version").scalar()
+        refresh_statistics(conn)
+        assert conn.exec_driver_sql("PRAGMA schema_version").scalar() == version
 
 
 def test_a_migration_leaves_statistics_for_the_tables_it_changed(db):

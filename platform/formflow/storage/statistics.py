@@ -20,6 +20,15 @@ distinct leading values other than NULL are counted by skipping from one to the 
 span of the table's ids per value.
 On PostgreSQL only the tables changed by more than a tenth since their last analysis are
 analyzed, like autovacuum.
+
+A SQLite connection loads the statistics when it reads the schema: one already open (a
+worker's pooled connection) keeps planning with the old figures, and making it reload
+them (``ANALYZE sqlite_schema``) would take the write lock.  So when a refresh changed
+the statistics it also changes the schema, by creating and dropping an empty table in
+the same transaction (:data:`SQLITE_RELOAD_MARK`): every other connection sees the
+schema's version go up at its next statement and reads the schema and the new
+statistics again, with nothing to check on each request.  PostgreSQL's statistics are
+shared by every connection already.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ SQLITE_ANALYSIS_LIMIT = 1000
 FEW_VALUES = 10
 #: The most leading values counted for one index.
 MOST_VALUES = 10_000
+#: The table a refresh that changed SQLite's statistics creates and drops at once.
+SQLITE_RELOAD_MARK = "ff_statistics_reload"
 #: PostgreSQL: analyze a table once this share of its rows changed since the last time...
 CHANGED_SHARE = 0.1
 #: ...or at least this many rows (small tables need not be analyzed on every change).
@@ -42,9 +53,11 @@ CHANGED_ROWS = 500
 def refresh_statistics(conn: Connection) -> list[str]:
     """Analyze what needs it; returns the tables analyzed (``["*"]``: all, on SQLite)."""
     if conn.dialect.name == "sqlite":
+        before = _sqlite_statistics(conn)
         conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
         conn.exec_driver_sql("ANALYZE")
         _uncap_sqlite_statistics(conn, None)
+        _reload_elsewhere_if_changed(conn, before)
         return ["*"]
     if conn.dialect.name != "postgresql":
         return []
@@ -69,12 +82,35 @@ def analyze_tables(conn: Connection, tables: list[str]) -> None:
     if not tables:
         return
     preparer = conn.dialect.identifier_preparer
-    if conn.dialect.name == "sqlite":
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        before = _sqlite_statistics(conn)
         conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
     for table in tables:
         conn.exec_driver_sql(f"ANALYZE {preparer.quote(table)}")
-    if conn.dialect.name == "sqlite":
+    if sqlite:
         _uncap_sqlite_statistics(conn, set(tables))
+        _reload_elsewhere_if_changed(conn, before)
+
+
+def _sqlite_statistics(conn: Connection) -> list[tuple] | None:
+    """Every figure of ``sqlite_stat1``; None before the first analysis made it."""
+    made = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'"
+    ).first()
+    if made is None:
+        return None
+    rows = conn.exec_driver_sql("SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx")
+    return [tuple(row) for row in rows]
+
+
+def _reload_elsewhere_if_changed(conn: Connection, before: list[tuple] | None) -> None:
+    """Have the other connections reload the statistics when they changed since
+    ``before`` (see the module's docstring)."""
+    if _sqlite_statistics(conn) == before:
+        return
+    conn.exec_driver_sql(f"CREATE TABLE {SQLITE_RELOAD_MARK} (x)")
+    conn.exec_driver_sql(f"DROP TABLE {SQLITE_RELOAD_MARK}")
 
 
 def _uncap_sqlite_statistics(conn: Connection, tables: set[str] | None) -> None:
