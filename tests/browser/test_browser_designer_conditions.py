@@ -4,13 +4,11 @@ expression is checked as it is typed."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 
 from formflow.design.service import DESIGNER_ROLE
 from support import TEST_APPS, browser_support
-from support.browser_support import expect, new_context, sign_in_page
+from support.browser_support import expect, new_context, rebuilt, sign_in_page
 from support.design_support import apply, create_app, draft
 
 chromium = browser_support.chromium
@@ -33,17 +31,6 @@ LEAVE = {
     ],
     "permissions": [{"role": "user", "create": True, "read": "all", "update": "all"}],
 }
-
-
-@contextmanager
-def rebuilt(page):
-    """Waits until htmx has swapped in and set up the builder's answer to a step."""
-    page.evaluate(
-        "document.body.dataset.ffSettled = 'no'; document.body.addEventListener("
-        "'htmx:afterSettle', () => { document.body.dataset.ffSettled = 'yes'; }, {once: true})"
-    )
-    yield
-    expect(page.locator("body")).to_have_attribute("data-ff-settled", "yes")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import os
 
 from formflow.design.service import DESIGNER_ROLE
 from support import browser_support
-from support.browser_support import expect, new_context, sign_in_page
+from support.browser_support import expect, new_context, rebuilt, sign_in_page
 from support.design_support import VEHICLE, apply, create_app, draft
 
 chromium = browser_support.chromium
@@ -44,8 +44,9 @@ def test_a_designer_guards_a_branch_with_the_builder_and_adds_a_step_after_the_j
     add(page, "approve@step_1>approved", "branch")
     at_revision(page, 5)
     builder = page.locator("[data-cond='guard-approve@step_1.step_2']")
-    builder.locator("[data-cond-add]").click()
-    with page.expect_response(lambda r: r.url.endswith("/condition")):
+    with rebuilt(page):
+        builder.locator("[data-cond-add]").click()
+    with rebuilt(page):
         builder.locator("[name=row_field]").select_option("seats")
     builder.locator("[name=row_value]").fill("9")
     builder.locator("[data-cond-save]").click()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,15 @@ def sign_in_page(page, server: str, username: str, password: str = PASSWORD) -> 
 
 
 __all__ = ["DESKTOP", "PHONE", "chromium", "expect", "new_context", "server", "sign_in_page"]
+
+
+@contextmanager
+def rebuilt(page):
+    """Waits until htmx has swapped in and set up its answer to what the block does (a
+    condition builder's step, say): the next action then finds the new elements."""
+    page.evaluate(
+        "document.body.dataset.ffSettled = 'no'; document.body.addEventListener("
+        "'htmx:afterSettle', () => { document.body.dataset.ffSettled = 'yes'; }, {once: true})"
+    )
+    yield
+    expect(page.locator("body")).to_have_attribute("data-ff-settled", "yes")
