@@ -166,12 +166,25 @@ def _fork(flow: Flow, fork: str) -> dict:
     return parallel
 
 
+def _lanes(parallel: dict) -> list[dict]:
+    """The branches of a parallel state, as written."""
+    return [b for b in parallel.get("branches") or [] if isinstance(b, dict)]
+
+
+def _lane(parallel: dict, branch: str) -> dict:
+    """The branch named ``branch`` of a parallel state."""
+    lane = next((b for b in _lanes(parallel) if b.get("name") == branch), None)
+    if lane is None:
+        raise NotInProcess(branch)
+    return lane
+
+
 def add_lane(process: str, document: dict, fork: str, own: str = "") -> tuple[str, list[dict]]:
     """One more branch of the parallel state ``fork``, with an approval step of its own
     that ends the branch (``@join``)."""
     flow = Flow(document)
     parallel = _fork(flow, fork)
-    lanes = [b for b in parallel.get("branches") or [] if isinstance(b, dict)]
+    lanes = _lanes(parallel)
     last = next((s for b in reversed(lanes) for s in reversed(b.get("steps") or [])), fork)
     step, ops = new_step(process, flow, last if last in flow.states else fork, JOIN, own)
     taken = {str(b.get("name")) for b in lanes}
@@ -194,10 +207,8 @@ def remove_lane(process: str, document: dict, fork: str, branch: str) -> list[di
     last branch stays (remove the parallel state instead)."""
     flow = Flow(document)
     parallel = _fork(flow, fork)
-    lanes = [b for b in parallel.get("branches") or [] if isinstance(b, dict)]
-    lane = next((b for b in lanes if b.get("name") == branch), None)
-    if lane is None:
-        raise NotInProcess(branch)
+    lane = _lane(parallel, branch)
+    lanes = _lanes(parallel)
     if len(lanes) == 1:
         raise Refused(_("A parallel group keeps at least one branch."))
     ops: list[dict] = [
@@ -237,11 +248,7 @@ def lane_step(
     """An approval step in the branch ``branch`` of ``fork``: on the edge ``key`` inside
     the branch, or (``key`` empty) before its first step, where the branch then starts."""
     flow = Flow(document)
-    parallel = _fork(flow, fork)
-    lanes = [b for b in parallel.get("branches") or [] if isinstance(b, dict)]
-    lane = next((b for b in lanes if b.get("name") == branch), None)
-    if lane is None:
-        raise NotInProcess(branch)
+    lane = _lane(_fork(flow, fork), branch)
     steps = list(lane.get("steps") or [])
     if key:
         _name, source, _to = transition_key(key)
