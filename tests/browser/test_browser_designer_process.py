@@ -12,6 +12,7 @@ from formflow.design.service import DESIGNER_ROLE
 from support import TEST_APPS, browser_support
 from support.browser_support import DESKTOP, PHONE, expect, new_context, sign_in_page
 from support.design_support import VEHICLE, apply, create_app, draft
+from support.process_builder_support import add
 
 chromium = browser_support.chromium
 server = browser_support.server
@@ -25,12 +26,6 @@ def metadata_path():
 
 def at_revision(page, revision: int) -> None:
     expect(page.locator("#process-builder")).to_have_attribute("data-revision", str(revision))
-
-
-def add(page, edge: str, kind: str) -> None:
-    point = page.locator(f".ff-add[data-edge='{edge}']")
-    point.locator("summary").click()
-    point.locator(f"[data-add={kind}]").click()
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])

@@ -10,6 +10,7 @@ from formflow.design.service import DESIGNER_ROLE
 from support import browser_support
 from support.browser_support import expect, new_context, rebuilt, sign_in_page
 from support.design_support import VEHICLE, apply, create_app, draft
+from support.process_builder_support import add
 
 chromium = browser_support.chromium
 server = browser_support.server
@@ -18,12 +19,6 @@ SHOTS = os.environ.get("FORMFLOW_SCREENSHOTS")
 
 def at_revision(page, revision: int) -> None:
     expect(page.locator("#process-builder")).to_have_attribute("data-revision", str(revision))
-
-
-def add(page, edge: str, kind: str) -> None:
-    point = page.locator(f".ff-add[data-edge='{edge}']")
-    point.locator("summary").click()
-    point.locator(f"[data-add={kind}]").click()
 
 
 def test_a_designer_guards_a_branch_with_the_builder_and_adds_a_step_after_the_join(

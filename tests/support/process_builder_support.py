@@ -1,5 +1,6 @@
-"""Helpers of the process builder's page tests: the fleet app's vehicle process as the
-builder makes it, and one submission of the builder's forms."""
+"""Helpers of the process builder's page and browser tests: the fleet app's vehicle
+process as the builder makes it, one submission of the builder's forms, and a ⊕ picked
+in a browser page."""
 
 from __future__ import annotations
 
@@ -26,3 +27,11 @@ def post(client, api, status=200, **form):
 
 def moves(document: dict) -> list[tuple]:
     return [(t["name"], t["from"], t["to"], t.get("when")) for t in document["transitions"]]
+
+
+def add(page, edge: str, kind: str) -> None:
+    """In a browser ``page``, open the ⊕ menu on the edge ``edge`` and pick ``kind``
+    (``step``, ``branch``, ``parallel``, ...)."""
+    point = page.locator(f".ff-add[data-edge='{edge}']")
+    point.locator("summary").click()
+    point.locator(f"[data-add={kind}]").click()
