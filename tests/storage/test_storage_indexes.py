@@ -119,12 +119,19 @@ def sqlite_plan(db, page: sa.Select) -> str:
         return " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
 
 
-def test_a_filtered_sorted_page_reads_the_composite_index_in_order(db):
+def listed_customers_on_sqlite(db, rows: int):
+    """The schema of listed customers, migrated and filled with ``rows`` customers, for a
+    test that reads SQLite's query plan (skipped on PostgreSQL)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("reads SQLite's query plan")
     schema = schema_of(customer(**LISTED))
     apply_migration(db, schema)
-    fill(db, schema, 3000)
+    fill(db, schema, rows)
+    return schema
+
+
+def test_a_filtered_sorted_page_reads_the_composite_index_in_order(db):
+    schema = listed_customers_on_sqlite(db, 3000)
     with db.write() as conn:
         assert refresh_statistics(conn) == ["*"]
     table = schema["crm.customer"].main
@@ -161,11 +168,7 @@ def test_a_page_filtered_on_a_column_of_few_values_walks_the_sort_index(db):
     """The analysis limit caps what SQLite learns of a column of two values (about a
     thousand rows each, not half the table): the statistics must not make the planner
     fetch half the table through the filter's index and sort it."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("reads SQLite's query plan")
-    schema = schema_of(customer(**LISTED))
-    apply_migration(db, schema)
-    fill(db, schema, 8000)
+    schema = listed_customers_on_sqlite(db, 8000)
     with db.write() as conn:
         refresh_statistics(conn)
     plan = sqlite_plan(db, newest_of_level_a(schema))
@@ -176,11 +179,7 @@ def test_a_page_filtered_on_a_column_of_few_values_walks_the_sort_index(db):
 def test_a_connection_opened_before_a_refresh_plans_with_the_refreshed_statistics(db, tmp_path):
     """A worker's pooled connection loaded the statistics when it opened; after another
     process refreshes them, its next page walks the sort index instead of sorting."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("reads SQLite's query plan")
-    schema = schema_of(customer(**LISTED))
-    apply_migration(db, schema)
-    fill(db, schema, 8000)
+    schema = listed_customers_on_sqlite(db, 8000)
     with db.write() as conn:  # the statistics the analysis limit caps, as before the uncapping
         conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
         conn.exec_driver_sql("ANALYZE")
