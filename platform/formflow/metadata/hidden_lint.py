@@ -10,7 +10,8 @@ have the actors).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -57,6 +58,41 @@ def _revealed(lint: ProcessLint, state, at: str) -> Iterator[tuple[str, str]]:
             )
 
 
+def _per_field(
+    at: str, names: tuple[str, ...], problems: Callable[[str], Iterator[str]]
+) -> Iterator[tuple[str, str]]:
+    """Each message ``problems`` gives of the ``j``-th of ``names``, at ``at/j``."""
+    for j, name in enumerate(names):
+        for message in problems(name):
+            yield f"{at}/{j}", message
+
+
+def _hiding_problems(lint: ProcessLint, state, shown: set[str], name: str) -> Iterator[str]:
+    """Why ``state`` cannot hide ``name``: the title shows it, or the state lets it be
+    edited."""
+    if name in shown:
+        yield (
+            f"the title of {lint.entity.name!r} shows {name!r}, so state "
+            f"{state.name!r} cannot hide it: every list and the inbox show the title"
+        )
+    if state.editable == ("*",):
+        yield (
+            f"state {state.name!r} makes every field editable ('*'), "
+            f"so it cannot hide {name!r}: list the editable fields instead"
+        )
+    elif name in state.editable:
+        yield f"field {name!r} is both editable and hidden in state {state.name!r}"
+
+
+def _required_problems(state, transition, name: str) -> Iterator[str]:
+    """Why ``transition`` cannot require ``name``: ``state``, one it leaves, hides it."""
+    if name in state.hidden:
+        yield (
+            f"transition {transition.name!r} from {state.name!r} requires "
+            f"{name!r}, which state {state.name!r} hides from its actors"
+        )
+
+
 def hidden_messages(lint: ProcessLint) -> Iterator[tuple[str, str]]:
     for i, state in enumerate(lint.process.states):
         if not state.hidden:
@@ -67,33 +103,12 @@ def hidden_messages(lint: ProcessLint) -> Iterator[tuple[str, str]]:
             continue
         yield from lint.field_list(state.hidden, at)
         shown = _title_names(lint.entity)
-        for j, name in enumerate(state.hidden):
-            if name in shown:
-                yield (
-                    f"{at}/{j}",
-                    f"the title of {lint.entity.name!r} shows {name!r}, so state "
-                    f"{state.name!r} cannot hide it: every list and the inbox show the title",
-                )
-            if state.editable == ("*",):
-                yield (
-                    f"{at}/{j}",
-                    f"state {state.name!r} makes every field editable ('*'), "
-                    f"so it cannot hide {name!r}: list the editable fields instead",
-                )
-            elif name in state.editable:
-                yield (
-                    f"{at}/{j}",
-                    f"field {name!r} is both editable and hidden in state {state.name!r}",
-                )
+        yield from _per_field(at, state.hidden, partial(_hiding_problems, lint, state, shown))
         yield from _revealed(lint, state, at)
-        hidden = set(state.hidden)
         for k, transition in enumerate(lint.process.transitions):
-            if state.name not in transition.sources:
-                continue
-            for j, name in enumerate(transition.required):
-                if name in hidden:
-                    yield (
-                        f"transitions/{k}/required/{j}",
-                        f"transition {transition.name!r} from {state.name!r} requires "
-                        f"{name!r}, which state {state.name!r} hides from its actors",
-                    )
+            if state.name in transition.sources:
+                yield from _per_field(
+                    f"transitions/{k}/required",
+                    transition.required,
+                    partial(_required_problems, state, transition),
+                )
