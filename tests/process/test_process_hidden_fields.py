@@ -2,11 +2,14 @@
 approver (the creator's manager, who holds the open task) does not get ``salary`` or
 ``remark`` from the record, a list, an export or the history, and may not filter or sort
 on them; the creator and an admin still see them, and the approver sees them again once
-the record has moved on."""
+the record has moved on.  In a sequential approval the same holds for a later approver
+while their task waits for their turn."""
 
 from __future__ import annotations
 
 import functools
+import json
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -176,3 +179,45 @@ def test_hook_record_hidden_anywhere(runtime, flow, staff):
         emp = runtime.records.scopes.hidden_anywhere(conn, staff.emp, entity)
 
     assert (boss, emp) == (frozenset(HIDDEN), frozenset())
+
+
+class TestASequentialApproval:
+    """manager_review approved in turn (依次): the creator's manager, then an HR manager,
+    whose task waits for their turn meanwhile."""
+
+    @pytest.fixture
+    def metadata_path(self, tmp_path):
+        folder = shutil.copytree(PAY_APPS / "pay", tmp_path / "pay")
+        path = folder / "processes" / "raise_flow.json"
+        process = json.loads(path.read_text(encoding="utf-8"))
+        review = next(s for s in process["states"] if s["name"] == "manager_review")
+        review["assignees"].append({"role": "hr_manager"})
+        review["approval"] = {"mode": "sequential", "action": "approve"}
+        path.write_text(json.dumps(process), encoding="utf-8")
+        return [str(tmp_path)]
+
+    def test_a_waiting_approver_does_not_get_the_hidden_fields_until_the_record_moved_on(
+        self, flow, staff, api
+    ):
+        raise_id = submitted(flow, staff)
+        assert flow.holders(RAISE, raise_id, "waiting") == ["hr1"]
+
+        def seen_by_hr1() -> tuple[dict, dict]:
+            rows = api.hr1.get(PATH).get_json()["items"]
+            row = next(item for item in rows if item["id"] == raise_id)
+            return api.hr1.get(f"{PATH}/{raise_id}").get_json(), row
+
+        for seen in seen_by_hr1():  # waiting for their turn
+            assert seen["subject"] == "Raise" and not HIDDEN & set(seen)
+
+        moved = api.boss.post(f"{PATH}/{raise_id}/actions/approve", json={})
+        assert moved.status_code == 200, moved.get_json()
+        assert flow.holders(RAISE, raise_id) == ["hr1"]
+        for seen in seen_by_hr1():  # their turn
+            assert not HIDDEN & set(seen)
+
+        moved = api.hr1.post(f"{PATH}/{raise_id}/actions/approve", json={})
+        assert moved.status_code == 200, moved.get_json()
+        assert flow.state(RAISE, raise_id) == "hr_review"
+        for seen in seen_by_hr1():
+            assert (seen["salary"], seen["remark"]) == (9000, "secret")
