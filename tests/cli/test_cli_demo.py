@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -50,8 +51,9 @@ def demo_environment(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 
 def run_demo(environment: dict, port: int, log: Path, wait_seconds: float) -> tuple[str, float]:
-    """Start ``formflow demo``, fetch /login from it, stop it with Ctrl-C; returns what
-    it printed before serving and how long it took to serve."""
+    """Start ``formflow demo``, fetch /login from it, sign in as a demo user and open the
+    home page, stop it with Ctrl-C; returns what it printed before serving and how long
+    it took to serve."""
     started = time.monotonic()
     with open(log, "wb") as output:
         process = subprocess.Popen(  # noqa: S603 - our own fixed command line
@@ -66,6 +68,7 @@ def run_demo(environment: dict, port: int, log: Path, wait_seconds: float) -> tu
         page = _login_page(f"http://127.0.0.1:{port}", process, log, started + wait_seconds)
         served_after = time.monotonic() - started
         assert 'name="username"' in page
+        assert_a_demo_user_signs_in(f"http://127.0.0.1:{port}")
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
         assert process.wait(timeout=30) == 0, log.read_text()[-3000:]
     finally:
@@ -89,6 +92,26 @@ def _login_page(base: str, process: subprocess.Popen, log: Path, deadline: float
             pass
         time.sleep(0.5)
     pytest.fail(f"formflow demo did not serve /login:\n{log.read_text()[-3000:]}")
+
+
+def assert_a_demo_user_signs_in(base: str) -> None:
+    """The first demo login after the admin's signs in through the login form with the
+    printed password and gets the home page, greeted by name."""
+    username, password, *_ = logins()[1]
+    with requests.Session() as browser:
+        form = browser.get(base + "/login", timeout=30).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        signed = browser.post(
+            base + "/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert signed.status_code == 302, signed.text[-2000:]
+        home = browser.get(base + "/", timeout=120)
+    assert (home.status_code, home.url) == (200, base + "/"), home.text[-2000:]
+    display = next(display for name, display, *_ in USERS if name == username)
+    assert display in home.text and 'action="/logout"' in home.text
 
 
 @pytest.mark.slow
