@@ -215,6 +215,8 @@ class TestASequentialApproval:
         assert flow.holders(RAISE, raise_id) == ["hr1"]
         for seen in seen_by_hr1():  # their turn
             assert not HIDDEN & set(seen)
+        # The manager approved, but the record still sits in the state.
+        assert not HIDDEN & set(api.boss.get(f"{PATH}/{raise_id}").get_json())
 
         moved = api.hr1.post(f"{PATH}/{raise_id}/actions/approve", json={})
         assert moved.status_code == 200, moved.get_json()

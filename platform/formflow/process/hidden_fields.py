@@ -1,8 +1,8 @@
 """A process state's ``hidden`` fields (隐藏), as a built-in plugin: while a record sits
-in a state, the holders of that state's open tasks on it (a sequential approval's later
-turns included) do not see the state's hidden fields, unless they created the record or
-are admins.  Each task is read against the process version its record runs on; one
-query answers for any number of records.
+in a state, the holders of that state's tasks on it (a sequential approval's later turns,
+and those who already decided while the record stays, included) do not see the state's
+hidden fields, unless they created the record or are admins.  Each task is read against
+the process version its record runs on; one query answers for any number of records.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from formflow.process.tables import process_versions, tasks
 
 #: The task statuses of a state's actors while the record is in it.
 HOLDING = ("open", "waiting")
+#: The status of a task its holder decided: theirs still while the record stays in its state.
+DECIDED = "done"
 
 
 class HiddenAtStep:
     """Answers ``record_hidden_fields`` and ``record_hidden_anywhere`` from the user's
-    open tasks."""
+    tasks in the state their records are in."""
 
     def __init__(self, model: Model, registry: ProcessRegistry):
         self.model = model
@@ -105,7 +107,10 @@ class HiddenAtStep:
                     tasks.c.entity == sa.bindparam("entity"),
                     tasks.c.assignee_id == sa.bindparam("user"),
                     tasks.c.kind == "approve",
-                    tasks.c.status.in_(HOLDING),
+                    sa.or_(
+                        tasks.c.status.in_(HOLDING),
+                        sa.and_(tasks.c.status == DECIDED, table.c._state == tasks.c.state),
+                    ),
                     sa.or_(
                         table.c._created_by.is_(None),
                         table.c._created_by != sa.bindparam("user"),
