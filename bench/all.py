@@ -10,6 +10,8 @@
 3. ``pages_bench.py``: server time of the list, record and form pages on 100k records.
 4. ``import_bench.py``: ``formflow import`` of 10,000 customers from CSV.
 
+The load test (``load.py``, ten minutes on its own) keeps its section of RESULTS.md.
+
 Figures move between runs on a small machine (the load generator shares its cores with
 the servers); compare CPU per request and ratios rather than raw rates.
 """
@@ -17,14 +19,9 @@ the servers); compare CPU per request and ratios rather than raw rates.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -33,21 +30,9 @@ import import_bench  # noqa: E402
 import pages_bench  # noqa: E402
 import process_bench  # noqa: E402
 import run  # noqa: E402
+from results_file import load_section, machine  # noqa: E402
 
 DATABASES = ["sqlite", "postgresql"]
-
-
-def machine() -> str:
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    engine = sa.create_engine(run.PG_SERVER.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect() as conn:
-        postgres = conn.exec_driver_sql("SHOW server_version").scalar()
-    engine.dispose()
-    return (
-        f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"PostgreSQL {postgres} on loopback"
-    )
 
 
 def process_table(args) -> list[str]:
@@ -84,11 +69,12 @@ def main() -> None:
     args.records, args.tasks, args.due = (100, 20_000, 200) if args.quick else (
         300, 100_000, 1_000)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    about = machine()
+    about = machine(run.PG_SERVER)
     api = run.compare(DATABASES, sizes, seconds, ["create", "update", "list"])
     process = process_table(args)
     pages = pages_bench.table(DATABASES, 10_000 if args.quick else 100_000, 200)
     imports = import_table(10_000)
+    kept = load_section(Path(args.write))  # the load test's (bench/load.py) stays as it was
     Path(args.write).write_text(
         "# Benchmark results\n\n"
         f"{stamp}. Machine: {about}.\n"
@@ -104,6 +90,7 @@ def main() -> None:
         + "\n\n## Import\n\n"
         + "\n".join(imports)
         + "\n"
+        + (f"\n{kept}" if kept else "")
     )
     print(f"written to {args.write}")
 
