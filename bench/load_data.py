@@ -3,9 +3,10 @@
 Building the demo company ×10 takes minutes (some 40,000 records, each checked as a save
 would check it), so the first run keeps what it built as a PostgreSQL template database
 (``ff_load_demo_x<scale>``, its uploaded files in a folder beside the temporary files)
-and every run starts from a fresh copy of it.  The template is built again when the
-source (``platform/formflow``, ``metadata``), the scale or the date changed, or on demand
-(``rebuild``).
+and every run starts from a fresh copy of it, migrated to the tables the current code
+makes (a new index, say).  The template is built again when what the data comes from
+changed (the apps' metadata and demo data, the demo company), the scale or the date, or
+on demand (``rebuild``).
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from formflow import create_app  # noqa: E402
 from formflow.demo import load_demo  # noqa: E402
+from formflow.install import migrate  # noqa: E402
 
 DATABASE = "ff_load"
-SOURCES = (ROOT / "platform" / "formflow", ROOT / "metadata")
+SOURCES = (ROOT / "platform" / "formflow" / "demo", ROOT / "metadata")
 
 
 def fingerprint(scale: int) -> str:
-    """What the demo data depends on: the source, the scale and today's date."""
+    """What the demo data depends on: the metadata, the demo company, the scale and
+    today's date."""
     digest = hashlib.sha256(f"{scale} {datetime.now(UTC).date()}".encode())
     for top in SOURCES:
         for path in sorted(top.rglob("*")):
@@ -77,6 +80,16 @@ def _build(template: str, files: Path, scale: int, stamp: str) -> None:
     server.dispose()
 
 
+def _migrate(url: str, instance: Path) -> None:
+    """Bring the copy's tables in line with the current code (the template may have been
+    built by an earlier one)."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "load"})
+    runtime = app.extensions["formflow"]
+    for step in migrate(runtime):
+        print(f"  migrated: {step.description}", flush=True)
+    runtime.db.dispose()
+
+
 def fresh_database(instance: Path, scale: int, rebuild: bool) -> tuple[str, float]:
     """A new database ``ff_load`` holding the demo company ×``scale``, its files copied
     into ``instance``: its URL and the seconds the demo took to build."""
@@ -96,6 +109,7 @@ def fresh_database(instance: Path, scale: int, rebuild: bool) -> tuple[str, floa
         conn.exec_driver_sql(f"CREATE DATABASE {DATABASE} TEMPLATE {template} STRATEGY FILE_COPY")
     server.dispose()
     shutil.copytree(files, instance, dirs_exist_ok=True)
+    _migrate(_url(DATABASE), instance)
     print(f"Demo company ×{scale} copied from {template} in {time.monotonic() - started:.0f} s",
           flush=True)
     return _url(DATABASE), float(note.split()[1])
