@@ -58,7 +58,7 @@ class RememberedTokens:
         if time.monotonic() >= found.until or (
             expires_at is not None and expires_at <= tokens.utcnow()
         ):
-            del self._tokens[token_hash]
+            self._tokens.pop(token_hash, None)
             return None
         return found
 
