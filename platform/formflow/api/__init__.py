@@ -1,5 +1,7 @@
 """The REST API blueprint (``/api/v1``) and its OpenAPI document; :func:`init_app`
-registers it with its problem+json error answers."""
+registers it with its problem+json error answers, each route letting a call that
+changes data recall its token from memory
+(:func:`~formflow.api.authentication.recalling_tokens`)."""
 
 from functools import cache
 
@@ -13,6 +15,11 @@ __all__ = ["api", "init_app"]
 def init_app(app: Flask) -> None:
     _add_routes()
     app.register_blueprint(api)
+    from formflow.api.authentication import recalling_tokens
+
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith(f"{api.name}."):
+            app.view_functions[endpoint] = recalling_tokens(view)
     from formflow.api.problems import register_problem_handlers
 
     register_problem_handlers(app)

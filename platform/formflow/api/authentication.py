@@ -7,15 +7,23 @@ shared address stays usable).
 
 A session-authenticated call that changes data must carry the session's CSRF token in
 the ``X-CSRF-Token`` header, so a third-party page cannot ride on the cookie.
+
+A Bearer call that may change data (:func:`recalling_tokens` wraps every route) takes
+its caller from the worker's memory of verified tokens when it can: its first
+transaction then proves the token still stands, and when it does not, the call is
+answered afresh with the token looked up as usual, so a revoked token is refused and
+new roles apply on the next request (:mod:`formflow.auth.remembered_tokens`).
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from functools import wraps
 
 from flask import g, request, session
 
-from formflow.auth import User
+from formflow.auth import StaleCredentials, User
 from formflow.errors import Forbidden, TooManyRequests, Unauthorized
 from formflow.i18n import Message, wait_span
 from formflow.runtime import get_runtime
@@ -32,7 +40,12 @@ def current_api_user() -> User:
     owner = None
     accounts = runtime.accounts
     if header:
-        owner = accounts.token_owner(token.strip()) if scheme.lower() == "bearer" else None
+        bearer, token, check = scheme.lower() == "bearer", token.strip(), g.get("credential_check")
+        user = check.recall(token) if bearer and check is not None else None
+        if user is not None:  # its check runs in the request's first transaction
+            g.api_user = user
+            return user
+        owner = accounts.token_owner(token, remember=check is not None) if bearer else None
         user = owner.user if owner is not None else None
     else:
         user = accounts.session_user(session.get("user_id"), session.get("auth_stamp"))
@@ -49,6 +62,29 @@ def current_api_user() -> User:
         accounts.token_used(owner)
     g.api_user = user
     return user
+
+
+def recalling_tokens(view: Callable) -> Callable:
+    """``view``, letting a Bearer call that may change data recall its token from
+    memory (answered afresh if the token no longer stands as remembered)."""
+
+    @wraps(view)
+    def answer(**arguments):
+        if request.method in SAFE_METHODS or "Authorization" not in request.headers:
+            return view(**arguments)
+        accounts = get_runtime().accounts
+        g.credential_check = check = accounts.credential_check()
+        try:
+            with accounts.checking(check):
+                return view(**arguments)
+        except StaleCredentials:
+            pass
+        finally:
+            del g.credential_check
+        g.pop("api_user", None)
+        return view(**arguments)
+
+    return answer
 
 
 def _token_key() -> str:

@@ -10,6 +10,8 @@ The service layer below the web and API layers: functions take a SQLAlchemy
 - :mod:`~formflow.auth.accounts`: a user's own account as pages and the API use it.
 - :mod:`~formflow.auth.departments`: the organisation tree and its heads.
 - :mod:`~formflow.auth.tokens`: API tokens, stored hashed.
+- :mod:`~formflow.auth.remembered_tokens`: verified tokens a worker remembers, checked
+  against :mod:`~formflow.auth.credentials_revision` in each request's first transaction.
 - :mod:`~formflow.auth.passwords`: scrypt hashing and the strength floor.
 - :mod:`~formflow.auth.permissions`: what roles may do with an entity and its fields.
 - :mod:`~formflow.auth.throttle`: rate limits on guessing passwords and tokens, counted
@@ -42,6 +44,7 @@ from formflow.auth.permissions import (
     grant_for,
     widest,
 )
+from formflow.auth.remembered_tokens import StaleCredentials
 from formflow.auth.sessions import authenticate, end_sessions, password_stamp, user_for_session
 from formflow.auth.throttle import LoginThrottle
 from formflow.auth.tokens import (
@@ -76,6 +79,7 @@ from formflow.auth.users import (
 
 __all__ = [
     "SYSTEM",
+    "StaleCredentials",
     "touch_token",
     "find_token_owner",
     "TokenOwner",

@@ -3,13 +3,20 @@ session or a token belongs to, changing the password, and the user's API tokens.
 
 Each operation is one transaction.  Rate limits stay with the callers (their keys name
 the request's address); everything that reads or writes the database is here.
+
+A request that changes data may recall its token from the worker's memory instead
+(:meth:`AccountService.credential_check`, :meth:`AccountService.checking`): its first
+transaction then proves the token still stands (:mod:`~formflow.auth.remembered_tokens`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from formflow.auth.policy import AccountPolicy
+from formflow.auth.remembered_tokens import CredentialCheck, RememberedTokens
 from formflow.auth.sessions import authenticate, end_sessions, password_stamp, user_for_session
 from formflow.auth.tokens import (
     TokenInfo,
@@ -22,6 +29,7 @@ from formflow.auth.tokens import (
 )
 from formflow.auth.users import User, set_password
 from formflow.errors import ValidationFailed
+from formflow.storage.database import check_each_access
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class AccountService:
     def __init__(self, db, policy: AccountPolicy):
         self.db = db
         self.policy = policy
+        self.remembered = RememberedTokens()
 
     def sign_in(self, username: str, password: str) -> SignIn | None:
         """The user signing in with this name and password (``None``: refused; unknown
@@ -55,10 +64,32 @@ class AccountService:
         with self.db.read() as conn:
             return user_for_session(conn, user_id, stamp)
 
-    def token_owner(self, token: str) -> TokenOwner | None:
-        """The active owner of this unrevoked API token, or ``None``."""
+    def token_owner(self, token: str, *, remember: bool = False) -> TokenOwner | None:
+        """The active owner of this unrevoked API token, or ``None``; with ``remember``,
+        kept in this worker's memory for a :class:`CredentialCheck` to recall."""
         with self.db.read() as conn:
+            if remember:
+                return self.remembered.look_up(conn, token)
             return find_token_owner(conn, token)
+
+    def credential_check(self) -> CredentialCheck:
+        """A request's check of the token it recalls from memory (it recalls nothing
+        until asked to)."""
+        return CredentialCheck(self.remembered)
+
+    @contextmanager
+    def checking(self, check: CredentialCheck) -> Iterator[None]:
+        """Every transaction opened inside the block runs ``check`` first; when the block
+        ends (or fails) with the check still pending, as nothing was read or written, it
+        runs in a read of its own.  Either raises
+        :class:`~formflow.auth.remembered_tokens.StaleCredentials`."""
+        with check_each_access(check):
+            try:
+                yield
+            finally:
+                if check.pending:
+                    with self.db.read():
+                        pass  # the read runs the check
 
     def token_used(self, owner: TokenOwner) -> None:
         """Record the use of a token (when its last recorded use is old enough)."""

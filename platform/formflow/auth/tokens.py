@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth.admin_log import Target, record
+from formflow.auth.credentials_revision import credentials_changed
 from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import tokens, user_roles, users
 from formflow.auth.user_input import has_control_characters
@@ -131,7 +132,8 @@ def _lifetime(days: int | str | None, policy: AccountPolicy,
 
 _OWNER_QUERY = (
     sa.select(
-        *USER_COLUMNS, user_roles.c.role, tokens.c.id.label("token_id"), tokens.c.last_used_at
+        *USER_COLUMNS, user_roles.c.role, tokens.c.id.label("token_id"), tokens.c.last_used_at,
+        tokens.c.expires_at,
     )
     .select_from(
         tokens.join(users, users.c.id == tokens.c.user_id).outerjoin(
@@ -155,6 +157,7 @@ class TokenOwner:
     token_id: int
     touch_due: bool
     checked_at: datetime
+    expires_at: datetime | None = None
 
 
 def find_token_owner(conn: Connection, plaintext: str) -> TokenOwner | None:
@@ -172,7 +175,7 @@ def find_token_owner(conn: Connection, plaintext: str) -> TokenOwner | None:
         return None
     user, row = users_from_rows(rows)[0], rows[0]
     due = row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL
-    return TokenOwner(user, row.token_id, due, now)
+    return TokenOwner(user, row.token_id, due, now, row.expires_at)
 
 
 def touch_token(conn: Connection, token_id: int, used_at: datetime) -> None:
@@ -210,6 +213,8 @@ def revoke_token(
     done = conn.execute(
         tokens.update().where(where, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
+    if done.rowcount:
+        credentials_changed(conn)
     if actor is not None and done.rowcount:
         record(conn, actor, "token.revoke", Target("token", token_id, found.name),
                {"user": found.username})

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.auth.admin_log import Target, record
+from formflow.auth.credentials_revision import credentials_changed
 from formflow.auth.passwords import hash_password, password_problems
 from formflow.auth.policy import DEFAULT_POLICY, AccountPolicy
 from formflow.auth.tables import departments, tokens, user_roles, users
@@ -78,14 +79,8 @@ def is_valid_username(name: object) -> bool:
 # -- reading ----------------------------------------------------------------------------
 
 USER_COLUMNS = (
-    users.c.id,
-    users.c.username,
-    users.c.display_name,
-    users.c.email,
-    users.c.department_id,
-    users.c.manager_id,
-    users.c.language,
-    users.c.active,
+    users.c.id, users.c.username, users.c.display_name, users.c.email,
+    users.c.department_id, users.c.manager_id, users.c.language, users.c.active,
 )
 
 
@@ -355,6 +350,7 @@ def set_roles(
     conn.execute(user_roles.delete().where(user_roles.c.user_id == user_id))
     if stored:
         conn.execute(user_roles.insert(), [{"user_id": user_id, "role": r} for r in stored])
+    credentials_changed(conn)
 
 
 def set_manager(conn: Connection, user_id: int, manager: str | None) -> None:
@@ -423,10 +419,11 @@ def _update(conn: Connection, user_id: int, **values: object) -> None:
     result = conn.execute(users.update().where(users.c.id == user_id).values(**values))
     if result.rowcount == 0:
         raise NotFound(Message("not_found"))
+    credentials_changed(conn)
 
 
 def _revoke_tokens(conn: Connection, user_id: int) -> int:
-    """Revoke every API token of the user; how many were still valid."""
+    """Revoke every API token of the user (its callers :func:`_update` it too)."""
     return conn.execute(
         tokens.update()
         .where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))

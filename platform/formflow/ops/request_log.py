@@ -41,6 +41,8 @@ def request_id(sent: str | None) -> str:
 
 
 def log_request(status: int, seconds: float) -> None:
+    if not request_log.isEnabledFor(logging.INFO):  # a quiet log costs no line built
+        return
     duration_ms = round(seconds * 1000, 1)
     fields = {
         "method": request.method,

@@ -16,6 +16,11 @@ PostgreSQL the pool pings a connection that sat idle for :data:`IDLE_PING_SECOND
 handing it out (one that was in use a moment ago needs no round trip to prove it is
 alive), and a dropped connection invalidates the pool, so the first request after an
 outage gets a fresh connection.
+
+:func:`check_each_access` arms a check (a callable given the connection) that every
+transaction opened in this context, read or write, runs first: how a request whose
+caller was recognised from memory proves, inside its own first transaction, that the
+database still agrees (see :mod:`formflow.auth.remembered_tokens`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ logger = logging.getLogger(__name__)
 #: The read every :meth:`Database.read` of this context joins (see ``one_read``).
 _SHARED_READ: ContextVar[tuple[Database, Connection] | None] = ContextVar(
     "formflow_shared_read", default=None)
+#: The check every transaction of this context runs first (see ``check_each_access``).
+_ACCESS_CHECK: ContextVar[Callable[[Connection], object] | None] = ContextVar(
+    "formflow_access_check", default=None)
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -91,6 +99,7 @@ class Database:
                 conn.info[_AFTER_COMMIT] = waiting
                 conn.info[_AFTER_ROLLBACK] = undone
                 try:
+                    _check_access(conn)
                     yield conn
                 finally:
                     # A connection the database dropped is discarded with its info; asking
@@ -112,6 +121,7 @@ class Database:
             yield shared[1]
             return
         with self._reader.connect() as conn:
+            _check_access(conn)
             yield conn
 
     @contextmanager
@@ -131,10 +141,29 @@ class Database:
         """A read-only transaction on every backend (rolled back at the end): for reads
         that need one, such as streaming rows through a server-side cursor."""
         with self.engine.connect() as conn:
+            _check_access(conn)
             yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def check_each_access(check: Callable[[Connection], object]) -> Iterator[None]:
+    """Inside the block, each read and write transaction of this context calls
+    ``check(conn)`` before anything else; an exception it raises ends that transaction
+    (rolled back) and reaches whoever opened it."""
+    token = _ACCESS_CHECK.set(check)
+    try:
+        yield
+    finally:
+        _ACCESS_CHECK.reset(token)
+
+
+def _check_access(conn: Connection) -> None:
+    check = _ACCESS_CHECK.get()
+    if check is not None:
+        check(conn)
 
 
 def is_outage(error: BaseException) -> bool:

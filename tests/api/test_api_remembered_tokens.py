@@ -1,0 +1,109 @@
+"""A worker remembers the tokens it verified, yet a change made by any other worker is
+honoured on the next request: a token revoked, a user deactivated or given other roles,
+a token past its expiry.  Two apps on one database stand for two workers (or hosts).
+
+And what that memory is for: a create and a PATCH run no transaction of their own to
+find the caller, so their statements are pinned here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from formflow.auth import deactivate, list_tokens, revoke_token, set_roles, tokens
+from support.helpers import LAB, SAMPLES, add_user, counting_queries, problem
+
+
+@pytest.fixture
+def worker(make_app):
+    return make_app([LAB])
+
+
+@pytest.fixture
+def other_worker(worker, make_app):
+    """A second app on the worker's database."""
+    return make_app([LAB]).extensions["formflow"]
+
+
+def create(api, name: str = "Sample"):
+    return api.post(SAMPLES, json={"name": name})
+
+
+def samples(worker) -> int:
+    with worker.extensions["formflow"].db.read() as conn:
+        return conn.scalar(sa.select(sa.func.count()).select_from(sa.table("lab__sample")))
+
+
+def remembered(worker, roles=("manager",)):
+    """A user and their API client, whose token the worker has verified and remembers
+    (after one create to be looked up, one more to be recalled)."""
+    user, api = add_user(worker, "caller", roles=list(roles))
+    for _ in range(2):
+        assert create(api).status_code == 201
+    return user, api
+
+
+def test_a_token_revoked_by_another_worker_is_refused_at_the_next_write(worker, other_worker):
+    user, api = remembered(worker)
+    record = api.get(SAMPLES).get_json()["items"][0]
+    with other_worker.db.write() as conn:
+        revoke_token(conn, list_tokens(conn, user.id)[0].id)
+    before = samples(worker)
+    problem(create(api, "After revoking"), 401)
+    problem(api.patch(f"{SAMPLES}/{record['id']}", json={"name": "Changed"}), 401)
+    problem(api.delete(f"{SAMPLES}/{record['id']}"), 401)
+    assert samples(worker) == before
+
+
+def test_a_revoked_token_is_refused_even_where_the_request_reads_nothing(worker, other_worker):
+    user, api = remembered(worker)
+    with other_worker.db.write() as conn:
+        revoke_token(conn, list_tokens(conn, user.id)[0].id)
+    malformed = api._call("POST", SAMPLES, data="{", headers={"Content-Type": "application/json"})
+    problem(malformed, 401)
+
+
+def test_a_user_deactivated_by_another_worker_is_refused_at_the_next_write(worker, other_worker):
+    user, api = remembered(worker)
+    with other_worker.db.write() as conn:
+        deactivate(conn, user.id)
+    problem(create(api, "After leaving"), 401)
+
+
+def test_roles_changed_by_another_worker_apply_at_the_next_write(worker, other_worker):
+    user, api = remembered(worker)
+    with other_worker.db.write() as conn:
+        set_roles(conn, user.id, ["auditor"])  # may read samples, not create them
+    problem(create(api, "As an auditor"), 403)
+    with other_worker.db.write() as conn:
+        set_roles(conn, user.id, ["manager"])
+    made = create(api, "As a manager again")
+    assert made.status_code == 201, made.get_json()
+
+
+def test_a_remembered_token_past_its_expiry_is_refused(worker, monkeypatch):
+    user, api = remembered(worker)
+    with worker.extensions["formflow"].db.read() as conn:
+        (token,) = list_tokens(conn, user.id)
+    later = token.expires_at + timedelta(seconds=1)
+    monkeypatch.setattr(tokens, "utcnow", lambda: later)
+    problem(create(api, "Too late"), 401)
+
+
+def test_a_create_and_a_patch_of_a_remembered_token_cost_no_statement_of_their_own(worker):
+    runtime = worker.extensions["formflow"]
+    _, api = remembered(worker)
+    record = create(api).get_json()
+    sqlite = runtime.db.is_sqlite
+    with counting_queries(runtime.db.engine) as statements:
+        assert create(api, "Counted").status_code == 201
+    # SQLite: BEGIN IMMEDIATE; every backend: the credentials revision, the number, the
+    # row, the audit entry
+    assert len(statements) == (5 if sqlite else 4), "\n".join(s[:100] for s in statements)
+    with counting_queries(runtime.db.engine) as statements:
+        changed = api.patch(f"{SAMPLES}/{record['id']}", json={"quantity": 3})
+    assert changed.status_code == 200, changed.get_json()
+    # the revision, the row and its lines as they were, the update, the audit entry
+    assert len(statements) == (6 if sqlite else 5), "\n".join(s[:100] for s in statements)
