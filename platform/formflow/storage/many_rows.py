@@ -26,7 +26,8 @@ def insert_many(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     compiled = sa.insert(table).compile(dialect=conn.dialect, column_keys=list(first))
     names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
     key_of = {name: compiled.binds[name].key for name in names}
-    if not set(key_of.values()) <= set(first):  # a column default to compute per row
+    if compiled.escaped_bind_names or not set(key_of.values()) <= set(first):
+        # names the statement spells otherwise, or a column default to compute per row
         conn.execute(sa.insert(table), rows)
         return
     template: list[Any] = []
