@@ -86,3 +86,9 @@ def test_an_unreadable_record_means_validating_again(shop, tmp_path, validated):
     _load(shop, remembered)
     assert validated
     assert json.loads(remembered.read_text("utf-8"))["documents"]
+
+
+def test_a_record_that_cannot_be_written_is_no_problem(shop, tmp_path, validated):
+    (tmp_path / "instance").write_text("a file, not a folder", "utf-8")
+    model = _load(shop, tmp_path / "instance" / "metadata-valid.json")
+    assert model.apps and validated

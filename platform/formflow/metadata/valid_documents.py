@@ -13,6 +13,7 @@ written only means validating again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -78,8 +79,9 @@ class ValidDocuments:
                                              "documents": sorted(self.seen)}), "utf-8")
             temporary.replace(self.path)
         except OSError as error:
-            log.warning("cannot remember the valid metadata documents in %s: %s",
-                        self.path, error)
-            temporary.unlink(missing_ok=True)
+            log.info("cannot remember the valid metadata documents in %s: %s",
+                     self.path, error)
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
             return
         self.added = False
