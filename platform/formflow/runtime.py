@@ -48,6 +48,7 @@ from formflow.io.reading import ReadLimits
 from formflow.metadata.loader import load
 from formflow.metadata.model import Model
 from formflow.metadata.problems import MetadataError
+from formflow.metadata.valid_documents import ValidDocuments
 from formflow.plugins.actions import RecordActionService
 from formflow.plugins.jobs import JobRunner
 from formflow.plugins.loading import LoadedPlugin, discover
@@ -80,6 +81,8 @@ from formflow.storage.revision import current_revision
 from formflow.storage.tables import Schema, build_schema
 
 log = logging.getLogger(__name__)
+#: The file of the instance folder remembering which metadata documents are valid.
+VALID_DOCUMENTS_FILE = "metadata-valid.json"
 
 def plugin_extensions(plugins: PluginSet) -> tuple[Registry, dict[str, Callable[..., Any]]]:
     """The field types (built-in and from plugins) and the plugins' expression
@@ -246,13 +249,15 @@ class Runtime:
         """The file apps and the site apps.  A site app that no longer loads (a plugin
         providing one of its field types was removed, say) is left out with an error in
         the log, so the other apps keep working; broken file apps stop the start."""
+        valid = ValidDocuments(Path(self.settings["INSTANCE_PATH"]) / VALID_DOCUMENTS_FILE)
+
         def model() -> Model:
             return load(self.settings["METADATA_PATH"], field_types=self.field_types,
                         functions=list(self.functions), site_apps=self.site_apps,
-                        adjust=self._overlaid)
+                        adjust=self._overlaid, validate=valid.validate)
 
         try:
-            return model()
+            loaded = model()
         except MetadataError as error:
             broken = {p.file.partition("/")[0] for p in error.problems}
             overlaid = broken & set(self.overlays)
@@ -262,7 +267,9 @@ class Runtime:
             log.error("site apps or overlays left out, they do not load:\n%s", error)
             self.site_apps = {k: v for k, v in self.site_apps.items() if k not in broken}
             self.overlays = {k: v for k, v in self.overlays.items() if k not in overlaid}
-            return model()
+            loaded = model()
+        valid.save()
+        return loaded
 
     def _overlaid(self, app: str, documents: dict[str, Any]) -> Mapping[str, Any]:
         """A file app's documents with its overlay (operations that no longer apply

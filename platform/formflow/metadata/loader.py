@@ -53,6 +53,8 @@ SiteApps = Mapping[str, Mapping[str, Any]]
 #: Called with each file app's name and documents; returns the documents to load (the
 #: shipped documents with the site's overlay, say).
 Adjust = Callable[[str, dict[str, Any]], Mapping[str, Any]]
+#: Checks a document of a kind against its schema: ``validate(kind, document, file)``.
+Validate = Callable[[str, Any, str], list[Problem]]
 
 
 def load(
@@ -62,12 +64,15 @@ def load(
     functions: Collection[str] = (),
     site_apps: SiteApps | None = None,
     adjust: Adjust | None = None,
+    validate: Validate = validate_document,
 ) -> Model:
     """The model of every app found under ``paths`` and of the ``site_apps`` (apps kept
     in the database); raises :class:`MetadataError` listing every problem when anything
-    is wrong (warnings alone do not stop it)."""
+    is wrong (warnings alone do not stop it).  ``validate`` checks the files' documents
+    against the schemas (:class:`~formflow.metadata.valid_documents.ValidDocuments`
+    skips those known to be valid)."""
     model, problems = _load(paths, field_types=field_types, functions=functions,
-                            site_apps=site_apps or {}, adjust=adjust)
+                            site_apps=site_apps or {}, adjust=adjust, validate=validate)
     if any(not p.is_warning for p in problems):
         raise MetadataError([p for p in problems if not p.is_warning])
     return model
@@ -96,6 +101,7 @@ def _load(
     functions: Collection[str],
     site_apps: SiteApps,
     adjust: Adjust | None = None,
+    validate: Validate = validate_document,
 ) -> tuple[Model, list[Problem]]:
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -111,7 +117,7 @@ def _load(
         root = Path(root).resolve()
         base = root.parent if (root / APP_FILE).is_file() else root
         for folder in find_app_folders(root):
-            documents = _read_app(folder, base, problems)
+            documents = _read_app(folder, base, problems, validate)
             problems += site_names_in_files(documents.documents, documents.file)
             if adjust is not None and documents.app is not None:
                 documents = _adjusted(documents, adjust, problems)
@@ -209,9 +215,10 @@ class _AppDocuments:
         return f"{self.prefix}/{relative}" if self.prefix else relative
 
 
-def _read_app(folder: Path, base: Path, problems: list[Problem]) -> _AppDocuments:
+def _read_app(folder: Path, base: Path, problems: list[Problem], validate: Validate
+              ) -> _AppDocuments:
     docs = _AppDocuments(prefix=folder.relative_to(base).as_posix(), app_name=folder.name)
-    app = _read_document(folder / APP_FILE, "app", docs.file(APP_FILE), problems)
+    app = _read_document(folder / APP_FILE, "app", docs.file(APP_FILE), problems, validate)
     if app is None:
         docs.broken.add(folder.name)
     else:
@@ -221,7 +228,7 @@ def _read_app(folder: Path, base: Path, problems: list[Problem]) -> _AppDocument
     for sub, kind in DOCUMENT_FOLDERS.items():
         for path in sorted((folder / sub).glob("*.json")):
             relative = f"{sub}/{path.name}"
-            document = _read_document(path, kind, docs.file(relative), problems)
+            document = _read_document(path, kind, docs.file(relative), problems, validate)
             _add_document(docs, relative, kind, document, problems)
     return docs
 
@@ -277,7 +284,7 @@ def _add_document(
 
 
 def _read_document(
-    path: Path, kind: str, file: str, problems: list[Problem]
+    path: Path, kind: str, file: str, problems: list[Problem], validate: Validate
 ) -> dict[str, Any] | None:
     """The parsed document, or None (with problems added) when it is not valid."""
     try:
@@ -299,7 +306,7 @@ def _read_document(
             )
         )
         return None
-    found = validate_document(kind, document, file)
+    found = validate(kind, document, file)
     problems.extend(found)
     return None if found else document
 

@@ -14,13 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from formflow.metadata.problems import Problem
+
+if TYPE_CHECKING:  # imported when first needed: a start with known documents never is
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 #: ``metadata/schema`` of the source tree (``platform/formflow/metadata/`` is three levels down).
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "metadata" / "schema"
@@ -72,6 +73,8 @@ def schemas() -> dict[str, dict[str, Any]]:
 @cache
 def registry() -> Registry:
     """A registry holding every schema under its ``$id``; unknown URIs are not fetched."""
+    from referencing import Registry, Resource
+
     return Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema)) for schema in schemas().values()
     )
@@ -81,6 +84,8 @@ def registry() -> Registry:
 def validator(kind: str) -> Draft202012Validator:
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}; expected one of {KINDS}")
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schemas()[kind], registry=registry())
 
 
@@ -89,8 +94,18 @@ def validate_document(kind: str, document: Any, file: str) -> list[Problem]:
 
     Validation is the slowest part of loading metadata and every worker (and every
     reload after a publish) sees the same documents again, so results are remembered
-    by the document's canonical JSON text."""
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+    by the document's canonical JSON text (and across starts by
+    :mod:`formflow.metadata.valid_documents`)."""
+    return validate_text(kind, canonical_text(document), file)
+
+
+def canonical_text(document: Any) -> str:
+    """The document as JSON text that is the same for equal documents."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def validate_text(kind: str, text: str, file: str) -> list[Problem]:
+    """:func:`validate_document` of the document whose canonical text is ``text``."""
     return [Problem(file, path, message) for path, message in _schema_errors(kind, text)]
 
 

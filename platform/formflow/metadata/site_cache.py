@@ -14,14 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
-from typing import Any, TypeVar
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from formflow.expressions import ExpressionError
 from formflow.metadata.model import Entity, Field
 from formflow.metadata.problems import Problem
 from formflow.metadata.schema import SCHEMA_BASE, _explain, registry, validate_document
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 T = TypeVar("T")
 #: A valid field standing in for each field while the rest of an entity is validated.
@@ -95,6 +96,8 @@ def validate_fieldwise(kind: str, document: Any, file: str) -> list[Problem]:
 
 @cache
 def _field_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator({"$ref": f"{SCHEMA_BASE}entity.schema.json#/$defs/field"},
                                 registry=registry())
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth import usernames_by_id
 from formflow.fields.columns import utcnow
+from formflow.storage.many_rows import insert_many
 from formflow.storage.system import audit
 
 _INSERT = sa.insert(audit)
@@ -38,7 +39,7 @@ def record_changes(
     if not entries:
         return
     at = utcnow()
-    conn.execute(_INSERT, [
+    insert_many(conn, audit, [
         {"entity": entity, "record_id": record_id, "action": action, "actor_id": actor_id,
          "at": at, "changes": dict(changes)}
         for entity, record_id, action, actor_id, changes in entries

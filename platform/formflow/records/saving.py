@@ -108,6 +108,8 @@ class Saver:
         self._names: dict[tuple[str, str], str | None] = {}
         #: Unique values of records checked but not written yet (field -> values).
         self.pending_unique: dict[str, set] = {}
+        #: (entity, roles) -> the fields those roles may write whatever the record holds.
+        self._plainly_writable: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
 
     # -- linked records ---------------------------------------------------------------
 
@@ -323,10 +325,15 @@ class Saver:
 
     def _check_writable(self, request: SaveRequest, errors: Errors) -> None:
         entity, current, roles = request.entity, request.current, request.user.roles
-        scope = self.scope(entity, current or request.values)
+        scope = None
         allowed = self._plugin_writable(request) if current is not None else None
         owned = self.process_owned(entity, allowed) if request.ask_writable else frozenset()
+        plain = self._plain_fields(entity, roles)
+        if allowed is not None and "*" not in allowed:
+            plain = plain & allowed
         for name, value in request.values.items():
+            if name in plain and name not in owned:
+                continue  # readable, writable, never read-only
             field = entity.field(name)
             if not can_read_field(field, roles):
                 # refused whatever the value: accepting the stored one would tell it
@@ -341,8 +348,21 @@ class Saver:
                 add_error(errors, name, Message("set_by_process"))
             elif plugin_refuses or not can_write_field(field, roles):
                 add_error(errors, name, Message("not_writable"))
-            elif holds(field.readonly_if, scope, self.context):
-                add_error(errors, name, Message("read_only"))
+            elif field.readonly_if:
+                scope = scope or self.scope(entity, current or request.values)
+                if holds(field.readonly_if, scope, self.context):
+                    add_error(errors, name, Message("read_only"))
+
+    def _plain_fields(self, entity: Entity, roles: frozenset[str]) -> frozenset[str]:
+        """The fields holders of ``roles`` may read and write and that are never
+        read-only: nothing about the record can refuse a value for them."""
+        key = (entity.qualified_name, frozenset(roles))
+        plain = self._plainly_writable.get(key)
+        if plain is None:
+            plain = self._plainly_writable[key] = frozenset(
+                f.name for f in entity.fields
+                if can_read_field(f, roles) and can_write_field(f, roles) and not f.readonly_if)
+        return plain
 
     def process_owned(self, entity: Entity, allowed: set[str] | None) -> frozenset[str]:
         """The fields the entity's process fills (a transition's ``set``), which no form

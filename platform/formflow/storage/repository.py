@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.metadata.memo import per_object
+from formflow.storage.many_rows import insert_many
 from formflow.storage.tables import ORDER_COLUMN, PARENT_COLUMN, EntityTables
 
 
@@ -126,7 +127,7 @@ def insert_rows(
         ]
         if lines:
             columns = {key for line in lines for key in line}
-            conn.execute(sa.insert(table), [{**dict.fromkeys(columns), **line} for line in lines])
+            insert_many(conn, table, [{**dict.fromkeys(columns), **line} for line in lines])
     return ids
 
 
@@ -158,7 +159,7 @@ def insert_returning_ids(conn: Connection, table: sa.Table, rows: list[dict]) ->
         query = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(conn.execute(query, rows).scalars())
     ids = _new_ids(conn, table, len(rows))
-    conn.execute(sa.insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
+    insert_many(conn, table, [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
     return ids
 
 
