@@ -203,3 +203,22 @@ def test_the_sqlite_sample_reads_the_newest_rows_by_id_beside_a_partial_list_ind
             "EXPLAIN QUERY PLAN " + sample[0], sample[1]))
     assert "INTEGER PRIMARY KEY (rowid>?)" in plan
     assert "level_name" not in plan
+
+
+def test_a_small_tables_total_is_counted_in_the_statement_of_the_page(
+    runtime, admin, statements
+):
+    _fill(runtime, 7)
+    runtime.records.list(admin, "crm.customer", {"level": ["A"]})  # the table's size
+    statements.clear()
+    page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["5"]})
+    assert (page.total, page.total_is_estimate, len(page.items)) == (7, False, 5)
+    (counted,) = [s for s in statements if "count(" in s]
+    assert "ORDER BY" in counted  # the page's own statement
+
+
+def test_a_page_past_the_end_still_knows_the_total(runtime, admin):
+    _fill(runtime, 7)
+    args = {"level": ["A"], "per_page": ["5"], "page": ["3"]}
+    page = runtime.records.list(admin, "crm.customer", args)
+    assert (page.items, page.total, page.total_is_estimate) == ([], 7, False)
