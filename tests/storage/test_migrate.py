@@ -199,9 +199,9 @@ def test_a_fresh_database_gets_system_and_entity_tables(db):
         "uq_shop__order__number",
         "ix_shop__order_title",
         "ix_shop__order_product",
-        "ix_shop__order_status_total_desc_id_desc",
-        "ix_shop__order_due_total_desc_id_desc",
-        "ix_shop__order_total_desc_id_desc",
+        "ix_shop__order_status_total_desc_id_desc_alive",
+        "ix_shop__order_due_total_desc_id_desc_alive",
+        "ix_shop__order_total_desc_id_desc_alive",
     } <= indexes(db, "shop__order")
     assert "ix_shop__order__items__parent_id" in indexes(db, "shop__order__items")
 
@@ -450,7 +450,7 @@ def test_a_new_list_filter_gets_an_index_with_the_lists_sort(db):
     schema = schema_of(customer(field("city"), list=ListView(columns=("name",), filters=("city",))))
 
     assert [s.index for s in plan_migration(db, schema)] == [
-        "ix_crm__customer_city__created_at_desc_id_desc"
+        "ix_crm__customer_city__created_at_desc_id_desc_alive"
     ]
 
 

@@ -165,3 +165,60 @@ def test_a_large_sqlite_table_sampled_past_the_limit_is_not_counted(
     page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["10"]})
     assert (page.total, page.total_is_estimate) == (40, True)
     assert len([s for s in statements if "count(" in s]) == 1  # the sample's, in one statement
+
+
+def test_the_sqlite_sample_reads_the_newest_rows_by_id_beside_a_partial_list_index(
+    runtime, admin, monkeypatch
+):
+    """On a large table the level's partial list index holds every match, and SQLite
+    would rather read them all through it than the newest rows by their ids."""
+    if runtime.db.is_postgresql:
+        pytest.skip("PostgreSQL asks its planner")
+    monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
+    monkeypatch.setattr(counting, "SAMPLE_ROWS", 20)
+    monkeypatch.setattr(counting, "SQLITE_SAMPLE_FIRST_ROWS", 30)
+    _fill(runtime, 40)
+    with runtime.db.write() as conn:  # the statistics of a million rows, three levels
+        conn.exec_driver_sql("ANALYZE")
+        conn.exec_driver_sql(
+            "UPDATE sqlite_stat1 SET stat = '1000000' || substr(stat, instr(stat, ' ')) "
+            "WHERE tbl = 'crm__customer'")
+        conn.exec_driver_sql(
+            "UPDATE sqlite_stat1 SET stat = '1000000 333333 1 1 1' "
+            "WHERE idx = 'ix_crm__customer_level_name_id_alive'")
+        conn.exec_driver_sql("ANALYZE sqlite_schema")
+    seen = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args):
+        seen.append((statement, parameters))
+
+    sa.event.listen(runtime.db.engine, "before_cursor_execute", keep)
+    try:
+        runtime.records.list(admin, "crm.customer", {"level": ["A"]})
+    finally:
+        sa.event.remove(runtime.db.engine, "before_cursor_execute", keep)
+    (sample,) = [(s, p) for s, p in seen if "count(" in s]
+    with runtime.db.read() as conn:
+        plan = " | ".join(row[-1] for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + sample[0], sample[1]))
+    assert "INTEGER PRIMARY KEY (rowid>?)" in plan
+    assert "level_name" not in plan
+
+
+def test_a_small_tables_total_is_counted_in_the_statement_of_the_page(
+    runtime, admin, statements
+):
+    _fill(runtime, 7)
+    runtime.records.list(admin, "crm.customer", {"level": ["A"]})  # the table's size
+    statements.clear()
+    page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["5"]})
+    assert (page.total, page.total_is_estimate, len(page.items)) == (7, False, 5)
+    (counted,) = [s for s in statements if "count(" in s]
+    assert "ORDER BY" in counted  # the page's own statement
+
+
+def test_a_page_past_the_end_still_knows_the_total(runtime, admin):
+    _fill(runtime, 7)
+    args = {"level": ["A"], "per_page": ["5"], "page": ["3"]}
+    page = runtime.records.list(admin, "crm.customer", args)
+    assert (page.items, page.total, page.total_is_estimate) == ([], 7, False)

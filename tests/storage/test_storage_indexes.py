@@ -20,6 +20,7 @@ from formflow.storage.database import Database
 from formflow.storage.migrate import apply_migration, plan_migration
 from formflow.storage.statistics import SQLITE_ANALYSIS_LIMIT, refresh_statistics
 from formflow.storage.tables import build_schema
+from support.helpers import counting_queries
 
 LEVELS = (Option("A", Label.of("A")), Option("B", Label.of("B")))
 
@@ -81,24 +82,25 @@ def test_a_list_filter_and_the_sort_get_composite_indexes_not_single_column_ones
     apply_migration(db, schema)
 
     found = indexes(db, "crm__customer")
-    assert found["ix_crm__customer_level_amount_desc_id_desc"] == ["level", "amount", "id"]
-    assert found["ix_crm__customer_amount_desc_id_desc"] == ["amount", "id"]
+    assert found["ix_crm__customer_level_amount_desc_id_desc_alive"] == [
+        "level", "amount", "id", "_deleted_at"]
+    assert found["ix_crm__customer_amount_desc_id_desc_alive"] == ["amount", "id", "_deleted_at"]
     assert "ix_crm__customer_level" not in found and "ix_crm__customer_amount" not in found
     assert plan_migration(db, schema) == []
 
 
 def test_declared_indexes_are_made_and_a_changed_direction_replaces_the_index(db):
     apply_migration(db, schema_of(customer(indexes=(("level", "-amount"),))))
-    assert "ix_crm__customer_level_amount_desc_id_desc" in indexes(db, "crm__customer")
+    assert "ix_crm__customer_level_amount_desc_id_desc_alive" in indexes(db, "crm__customer")
 
     changed = schema_of(customer(indexes=(("level", "amount"),)))
     planned = [(step.kind, step.index) for step in plan_migration(db, changed)]
     assert planned == [
-        ("drop_index", "ix_crm__customer_level_amount_desc_id_desc"),
-        ("add_index", "ix_crm__customer_level_amount_id"),
+        ("drop_index", "ix_crm__customer_level_amount_desc_id_desc_alive"),
+        ("add_index", "ix_crm__customer_level_amount_id_alive"),
     ]
     apply_migration(db, changed)
-    assert "ix_crm__customer_level_amount_id" in indexes(db, "crm__customer")
+    assert "ix_crm__customer_level_amount_id_alive" in indexes(db, "crm__customer")
 
 
 def test_postgresql_indexes_a_descending_nullable_key_as_the_list_sorts_it(db):
@@ -108,7 +110,7 @@ def test_postgresql_indexes_a_descending_nullable_key_as_the_list_sorts_it(db):
     with db.read() as conn:
         definition = conn.execute(
             sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
-            {"name": "ix_crm__customer_level_amount_desc_id_desc"},
+            {"name": "ix_crm__customer_level_amount_desc_id_desc_alive"},
         ).scalar_one()
     assert "amount DESC NULLS LAST, id DESC" in definition
 
@@ -144,7 +146,7 @@ def test_a_filtered_sorted_page_reads_the_composite_index_in_order(db):
         .order_by(*order_by(table, Query)).limit(25).offset(25)
     )
     plan = sqlite_plan(db, page)
-    assert "ix_crm__customer_level_amount_desc_id_desc" in plan
+    assert "ix_crm__customer_level_amount_desc_id_desc_alive" in plan
     assert "TEMP B-TREE" not in plan
 
 
@@ -287,3 +289,112 @@ def test_the_checker_accepts_declared_indexes_of_fields_and_system_columns(tmp_p
 def test_the_checker_refuses_a_bad_index(tmp_path, declared, expected):
     found = problems_with(tmp_path, declared)
     assert any(expected in problem for problem in found), found
+
+
+# -- partial list indexes: the records not deleted ------------------------------------------
+
+PARTIAL = "ix_crm__customer_level_amount_desc_id_desc_alive"
+#: What earlier versions made instead: the same columns, every row.
+FULL = "ix_crm__customer_level_amount_desc_id_desc"
+
+
+def index_condition(db, name: str) -> str | None:
+    """The WHERE of the index ``name`` as the database keeps it (None: a full index)."""
+    with db.read() as conn:
+        if db.engine.dialect.name == "sqlite":
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_schema WHERE name = ?", (name,)).scalar_one()
+        else:
+            sql = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                               {"n": name}).scalar_one()
+    _, where, condition = sql.rpartition(" WHERE ")
+    return condition if where else None
+
+
+def as_earlier_versions_made_it(db) -> None:
+    """The list's index of every row, as before the partial indexes."""
+    with db.write() as conn:
+        conn.exec_driver_sql(f"DROP INDEX {PARTIAL}")
+        conn.exec_driver_sql(f"CREATE INDEX {FULL} ON crm__customer (level, amount, id)")
+
+
+def test_the_composite_list_indexes_hold_the_records_not_deleted(db):
+    apply_migration(db, schema_of(customer(**LISTED, indexes=(("name", "level"),))))
+
+    for name in (PARTIAL, "ix_crm__customer_amount_desc_id_desc_alive",
+                 "ix_crm__customer_name_level_id_alive"):
+        assert index_condition(db, name).strip("()") == "_deleted_at IS NULL", name
+    assert index_condition(db, "ix_crm__customer__created_at") is None  # a look-up's
+
+
+def test_a_migration_replaces_a_full_list_index_by_the_partial_one_and_says_so(db):
+    schema = schema_of(customer(**LISTED))
+    apply_migration(db, schema)
+    as_earlier_versions_made_it(db)
+
+    steps = plan_migration(db, schema)
+
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert [(step.kind, step.index) for step in steps] == [
+        ("drop_index", FULL), ("add_index", PARTIAL)]
+    assert steps[0].description == (
+        f"crm__customer: drop index {FULL}, replaced by {PARTIAL}"
+        + (" once that is built" if postgresql else ""))
+    assert steps[1].description == (
+        f"crm__customer: add index {PARTIAL} "
+        "(level, amount, id, _deleted_at; records not deleted only)"
+        + (", built concurrently" if postgresql else ""))
+    apply_migration(db, schema)
+    assert FULL not in indexes(db, "crm__customer")
+    assert index_condition(db, PARTIAL).strip("()") == "_deleted_at IS NULL"
+    assert plan_migration(db, schema) == []
+
+
+def test_postgresql_drops_the_replaced_index_once_the_new_one_is_built(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite builds indexes in the migration's transaction")
+    schema = schema_of(customer(**LISTED))
+    apply_migration(db, schema)
+    as_earlier_versions_made_it(db)
+
+    with counting_queries(db.engine) as statements:
+        apply_migration(db, schema)
+
+    index_statements = [s.split(" ON ")[0] for s in statements
+                        if s.startswith(("CREATE INDEX", "DROP INDEX"))]
+    assert index_statements == [f"CREATE INDEX CONCURRENTLY {PARTIAL}",
+                                f"DROP INDEX CONCURRENTLY IF EXISTS {FULL}"]
+
+
+def postgresql_plan(db, query: sa.Select) -> str:
+    """The plan PostgreSQL makes when it may not read the whole table instead of an index
+    (with a few thousand rows it would): whether the index can serve the query."""
+    compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        return " | ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+
+
+def test_the_list_page_and_its_count_read_the_partial_index(db):
+    schema = schema_of(customer(**LISTED))
+    apply_migration(db, schema)
+    fill(db, schema, 3000)
+    with db.write() as conn:
+        conn.exec_driver_sql("ANALYZE crm__customer")
+    table = schema["crm.customer"].main
+    alive = (table.c.level == "A", table.c._deleted_at.is_(None))
+
+    class Query:
+        sort = (("amount", True),)
+
+    page = sa.select(table.c.id).where(*alive).order_by(*order_by(table, Query)).limit(25)
+    count = sa.select(sa.func.count()).select_from(
+        sa.select(sa.literal(1)).select_from(table).where(*alive).limit(10_001).subquery())
+
+    if db.engine.dialect.name == "sqlite":
+        assert f"USING COVERING INDEX {PARTIAL}" in sqlite_plan(db, count)
+        assert f"INDEX {PARTIAL}" in sqlite_plan(db, page)
+    else:
+        for query in (count, page):  # both conditions answered by the index: no Filter
+            plan = postgresql_plan(db, query)
+            assert PARTIAL in plan and "Filter" not in plan, plan

@@ -60,9 +60,14 @@ def _make(fields: list[Field], field_types: Registry, system_fields: tuple[str, 
         for f in fields
     ]
 
+    # Of the system fields only the times change form (the others are numbers and text).
+    times = tuple(name for name in system_fields if SYSTEM_FIELDS[name] == "datetime")
+
     def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
         get = record.get
-        data = {name: _system_value(get(name)) for name in system_fields}
+        data = {name: get(name) for name in system_fields}
+        for name in times:
+            data[name] = _system_value(data[name])
         for name, convert, always in converters:
             value = get(name)
             if convert is not None and (always or value is not None):

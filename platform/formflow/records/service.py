@@ -44,7 +44,7 @@ from formflow.records.serialize import serializer
 from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
 from formflow.storage.files import digest_of, remember_upload
-from formflow.storage.repository import attach_lines, row_dicts, update_row
+from formflow.storage.repository import attach_lines, update_row
 from formflow.storage.tables import Schema
 
 
@@ -273,12 +273,10 @@ class RecordService:
             query = parse_list_query(entity, args, self.field_types, listed)
             where = self._where(conn, user=user, entity=entity, grant=grant, query=query,
                                 deleted=deleted, listed=listed)
-            total, estimated = self.totals.count(conn, main, where)
             offset = (query.page - 1) * query.per_page
-            rows = row_dicts(conn.execute(
-                sa.select(main).where(*where).order_by(*order_by(main, query))
-                .limit(query.per_page).offset(offset)
-            ))
+            rows, total, estimated = self.totals.page_total(conn, main, where).page(
+                conn, sa.select(main).where(*where).order_by(*order_by(main, query))
+                .limit(query.per_page).offset(offset))
             total, estimated = settled(total, estimated, offset, len(rows), query.per_page)
             totals = (add_up(conn, entity, main, where, sums, listed,
                              self.field_types) if rows else {})

@@ -14,6 +14,15 @@ entity declares further composite indexes in ``"indexes"``: ``[["status", "-amou
 Columns are indexed in ascending order, which serves a sort either way round; a
 descending key gets its direction on PostgreSQL (where a list's ``NULLS LAST`` on a
 descending sort must match the index to use it).
+
+Every list query reads the records not deleted, so the composite indexes hold only those
+(partial indexes, ``WHERE _deleted_at IS NULL``, a predicate the list's own condition
+matches word for word, as both databases require to use them): a list's count reads the
+index alone, never the table for each entry's deleted mark.  SQLite reads an index alone
+only when it holds every column the query names, so ``_deleted_at`` closes each key list
+(always empty there, it changes neither the order nor, much, the size).  Their names end in
+``_alive``, which tells them from the full indexes of earlier versions, so that a
+migration replaces those.
 """
 
 from __future__ import annotations
@@ -24,6 +33,10 @@ import sqlalchemy as sa
 
 #: System columns every entity's table indexes on their own.
 LOOKUP_COLUMNS = ("_created_at", "_created_by", "_state")
+#: The condition of the partial indexes: the records not deleted.
+ALIVE = "_deleted_at IS NULL"
+#: The last part of a partial index's name.
+ALIVE_SUFFIX = "alive"
 #: Columns an index may name besides the stored fields.
 SYSTEM_COLUMNS = frozenset(
     ("id", "_number", "_title", "_state", "_created_at", "_created_by", "_updated_at",
@@ -73,12 +86,13 @@ def composite_keys(
 
 
 def name_parts(keys: tuple[tuple[str, bool], ...]) -> list[str]:
-    """What an index over ``keys`` is named after: a change of direction renames it."""
-    return [name + ("_desc" if descending else "") for name, descending in keys]
+    """What a composite index over ``keys`` is named after: a change of direction renames
+    it, and the last part says it holds the records not deleted."""
+    return [*(name + ("_desc" if descending else "") for name, descending in keys), ALIVE_SUFFIX]
 
 
 def composite_index(table: sa.Table, keys: tuple[tuple[str, bool], ...], name: str) -> sa.Index:
-    """The index ``name`` over ``keys``."""
+    """The index ``name`` over ``keys``, of the records not deleted."""
     ops = {
         name: "DESC NULLS LAST" if table.c[name].nullable else "DESC"
         for name, descending in keys
@@ -87,7 +101,10 @@ def composite_index(table: sa.Table, keys: tuple[tuple[str, bool], ...], name: s
     return sa.Index(
         name,
         *(table.c[name] for name, _ in keys),
+        table.c._deleted_at,
         postgresql_ops=ops,
+        sqlite_where=sa.text(ALIVE),
+        postgresql_where=sa.text(ALIVE),
     )
 
 

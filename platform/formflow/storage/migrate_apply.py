@@ -9,7 +9,9 @@ swapped: a new column is added, filled, the old one dropped and the new one rena
 On PostgreSQL a new index on a table that exists already is built after the transaction
 commits, ``CREATE INDEX CONCURRENTLY`` on a connection of its own in autocommit mode (the
 statement cannot run in a transaction): writers are not locked out of the table while it
-is built (see :func:`create_indexes_concurrently`).
+is built (see :func:`create_indexes_concurrently`).  An index it replaces (the same
+columns, another definition) serves the queries until then: it is dropped after the new
+one is built, ``DROP INDEX CONCURRENTLY``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ SWAP_PREFIX = "_ff_new_"
 
 def execute_plan(conn: Connection, schema: Schema, plan: Plan) -> list[MigrationStep]:
     """Carry out ``plan`` in the caller's transaction but for the indexes left to build
-    concurrently once it commits (PostgreSQL), which are returned."""
+    (and those they replace, to drop) concurrently once it commits (PostgreSQL), which are
+    returned."""
     runner = _Runner(conn, schema, plan)
     created = [step.table for step in plan.steps if step.kind == "create_table"]
     if created:
@@ -45,30 +48,40 @@ def execute_plan(conn: Connection, schema: Schema, plan: Plan) -> list[Migration
 
 def concurrent_indexes(conn: Connection, plan: Plan) -> list[MigrationStep]:
     """The new indexes of ``plan`` to build concurrently: on PostgreSQL, those of tables
-    that exist already (a table made now is empty: its indexes come with it)."""
+    that exist already (a table made now is empty: its indexes come with it); then the
+    indexes they replace, to drop once they are built."""
     if conn.dialect.name != "postgresql":
         return []
     created = {step.table for step in plan.steps if step.kind == "create_table"}
-    return [step for step in plan.steps
-            if step.kind == "add_index" and step.table not in created]
+    built = [step for step in plan.steps
+             if step.kind == "add_index" and step.table not in created]
+    names = {step.index for step in built}
+    return built + [step for step in plan.steps
+                    if step.kind == "drop_index" and step.replaced_by in names]
 
 
 def create_indexes_concurrently(engine: sa.Engine, schema: Schema,
                                 steps: list[MigrationStep]) -> None:
-    """Build each index of ``steps`` with ``CREATE INDEX CONCURRENTLY``, one after the
-    other in autocommit mode.  One that fails is dropped again (PostgreSQL would leave it
-    behind, invalid) and the error raised; ``migrate`` run again builds it."""
+    """Build each new index of ``steps`` with ``CREATE INDEX CONCURRENTLY``, one after the
+    other in autocommit mode, then drop the indexes they replace, ``DROP INDEX
+    CONCURRENTLY``.  One that fails to build is dropped again (PostgreSQL would leave it
+    behind, invalid) and the error raised, the old indexes kept; ``migrate`` run again
+    builds it."""
     if not steps:
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         runner = _Runner(conn, schema, Plan([], {}, []))
+        quote = conn.dialect.identifier_preparer.quote
         for step in steps:
+            if step.kind == "drop_index":
+                # IF EXISTS: dropping a column of the index in the migration dropped it.
+                conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(step.index)}")
+                continue
             try:
                 runner._create_index(schema.metadata.tables[step.table], step.index,
                                      postgresql_concurrently=True)
             except sa.exc.DBAPIError:
-                quoted = conn.dialect.identifier_preparer.quote(step.index)
-                conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {quoted}")
+                conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(step.index)}")
                 raise
 
 

@@ -18,10 +18,11 @@ from sqlalchemy.engine import Connection
 
 from formflow.fields import Registry
 from formflow.metadata.model import Field
+from formflow.storage.indexes import ALIVE, ALIVE_SUFFIX
 from formflow.storage.migrate_catalog import Catalog, field_columns, read_catalog
 from formflow.storage.migrate_convert import TypeChange, describe_type, plan_type_change
 from formflow.storage.system import published_apps
-from formflow.storage.tables import MAX_IDENTIFIER, Schema
+from formflow.storage.tables import MAX_IDENTIFIER, Schema, constraint_name
 
 #: Steps run in this order; the returned plan lists them the same way.
 PHASES = ("create", "rename", "drop_index", "remove", "alter", "add_column", "add_index", "keep")
@@ -41,6 +42,8 @@ class MigrationStep:
     new_name: str | None = field(default=None, compare=False)
     #: add_index / drop_index: the index.
     index: str | None = field(default=None, compare=False)
+    #: drop_index: the new index over the same columns that replaces it, if any.
+    replaced_by: str | None = field(default=None, compare=False)
     #: alter_column: "widen", "narrow" or "convert".
     change: str | None = field(default=None, compare=False)
     #: add_column / alter_column: the desired column (type, foreign key).
@@ -212,24 +215,62 @@ class _Planner:
 
     def _plan_indexes(self, table: sa.Table, source: str) -> None:
         reflected = {
-            ix["name"]
+            ix["name"]: ix
             for ix in self.inspector.get_indexes(source)
             if ix.get("name") and not ix.get("duplicates_constraint")
         }
         wanted = {ix.name: ix for ix in table.indexes}
-        for name in sorted(reflected - wanted.keys()):
-            # Only our own indexes: one made by hand under another name is left alone.
-            if name.startswith(("ix_", "uq_")):
-                text = f"{table.name}: drop index {name}"
-                self._add("drop_index", "drop_index", table.name, None, text, index=name)
-        for name in sorted(wanted.keys() - reflected):
+        added = sorted(wanted.keys() - reflected.keys())
+        # Only our own indexes: one made by hand under another name is left alone.
+        dropped = sorted(name for name in reflected.keys() - wanted.keys()
+                         if name.startswith(("ix_", "uq_")))
+        replacements = _replacements(dropped, reflected, added, wanted)
+        for name in dropped:
+            text = f"{table.name}: drop index {name}"
+            replaced_by = replacements.get(name)
+            if replaced_by:
+                text += f", replaced by {replaced_by}"
+                if self.conn.dialect.name == "postgresql":  # see migrate_apply
+                    text += " once that is built"
+            self._add("drop_index", "drop_index", table.name, None, text, index=name,
+                      replaced_by=replaced_by)
+        for name in added:
             index = wanted[name]
             columns = ", ".join(c.name for c in index.columns)
             what = "unique index" if index.unique else "index"
+            condition = index.dialect_options["postgresql"]["where"]
+            if condition is not None:
+                alive = str(condition) == ALIVE
+                columns += "; records not deleted only" if alive else f"; rows where {condition}"
             text = f"{table.name}: add {what} {name} ({columns})"
             if self.conn.dialect.name == "postgresql":  # see migrate_apply
                 text += ", built concurrently"
             self._add("add_index", "add_index", table.name, None, text, index=name)
+
+
+def _replacements(dropped: list[str], reflected: dict[str, dict], added: list[str],
+                  wanted: dict[str, sa.Index]) -> dict[str, str]:
+    """``{dropped index: the new index replacing it}``: the one named after it as a
+    partial index, or else one over the same columns (but the deleted mark)."""
+    free = [name for name in added if not wanted[name].unique]
+    found = {}
+    for old in dropped:
+        named = constraint_name(old, ALIVE_SUFFIX)
+        if named in free:
+            found[old] = named
+            free.remove(named)
+    for old in dropped:
+        columns = reflected[old]["column_names"]
+        same = [new for new in free if _keys(wanted[new]) == _keys(columns)]
+        if old not in found and same:
+            found[old] = same[0]
+            free.remove(same[0])
+    return found
+
+
+def _keys(index: sa.Index | list[str]) -> list[str]:
+    columns = [c.name for c in index.columns] if isinstance(index, sa.Index) else index
+    return [name for name in columns if name != "_deleted_at"]
 
 
 def _archive_name(name: str, taken: set[str]) -> str:

@@ -137,7 +137,7 @@ def _uncap_sqlite_statistics(conn: Connection, tables: set[str] | None) -> None:
             continue
         counted = _distinct_values(
             conn, preparer.quote(table), preparer.quote(column),
-            min(rows // per_value + 1, MOST_VALUES),
+            min(rows // per_value + 1, MOST_VALUES), _partial_condition(conn, index),
         )
         if counted is None:
             continue
@@ -154,20 +154,31 @@ def _uncap_sqlite_statistics(conn: Connection, tables: set[str] | None) -> None:
         conn.exec_driver_sql("ANALYZE sqlite_schema")  # reload the statistics
 
 
-def _distinct_values(conn: Connection, table: str, column: str, most: int
+def _partial_condition(conn: Connection, index: str) -> str:
+    """The condition of a partial index, ``"1"`` for a full one."""
+    sql = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?", (index,)
+    ).scalar() or ""
+    _, where, condition = sql.rpartition(" WHERE ")
+    return condition if where else "1"
+
+
+def _distinct_values(conn: Connection, table: str, column: str, most: int, condition: str
                      ) -> tuple[int, int] | None:
-    """How many distinct values other than NULL ``column`` holds, each found by one
-    index look-up from the previous one, and the span of the table's ids; None past
-    ``most`` values."""
-    # The names come from sqlite_stat1 and the index, quoted as identifiers by the caller.
+    """How many distinct values other than NULL ``column`` holds among the rows meeting
+    ``condition`` (a partial index's, which the look-ups must repeat to use the index),
+    each found by one index look-up from the previous one, and the span of the table's
+    ids; None past ``most`` values."""
+    # The names come from sqlite_stat1 and the index, quoted as identifiers by the caller;
+    # the condition from the index's definition.
     skip_scan = (
-        "WITH RECURSIVE v(x) AS (SELECT min({c}) FROM {t}"
-        " UNION ALL SELECT (SELECT min({c}) FROM {t} WHERE {c} > v.x)"
+        "WITH RECURSIVE v(x) AS (SELECT min({c}) FROM {t} WHERE {w}"
+        " UNION ALL SELECT (SELECT min({c}) FROM {t} WHERE {c} > v.x AND {w})"
         " FROM v WHERE v.x IS NOT NULL LIMIT ?)"
         " SELECT (SELECT count(x) FROM v), (SELECT max(id) FROM {t}),"
         " (SELECT min(id) FROM {t})"
     )
-    query = skip_scan.format(c=column, t=table)
+    query = skip_scan.format(c=column, t=table, w=f"({condition})")
     found, high, low = conn.exec_driver_sql(query, (most + 1,)).one()
     if found == 0 or found > most or high is None:
         return None

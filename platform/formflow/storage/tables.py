@@ -19,6 +19,7 @@ from formflow.fields import Registry
 from formflow.fields.columns import UtcDateTime
 from formflow.metadata.model import Entity, Field, Model
 from formflow.storage.indexes import (
+    ALIVE,
     LOOKUP_COLUMNS,
     SYSTEM_COLUMNS,
     composite_index,
@@ -30,7 +31,6 @@ from formflow.storage.system import system_metadata
 MAX_IDENTIFIER = 63  # PostgreSQL's limit
 PARENT_COLUMN = "_parent_id"
 ORDER_COLUMN = "_idx"
-ALIVE = sa.text("_deleted_at IS NULL")
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,8 @@ def _main_table(metadata, entity: Entity, model: Model, field_types: Registry) -
                 constraint_name("uq", name, field.name),
                 table.c[field.name],
                 unique=True,
-                sqlite_where=ALIVE,
-                postgresql_where=ALIVE,
+                sqlite_where=sa.text(ALIVE),
+                postgresql_where=sa.text(ALIVE),
             )
     if entity.numbering:
         sa.Index(constraint_name("uq", name, "_number"), table.c._number, unique=True)
