@@ -28,6 +28,7 @@ from formflow.auth.tables import users
 from formflow.errors import NotFound, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
+from formflow.process import watch
 from formflow.process.delegation_tables import delegations, task_principals
 from formflow.process.tables import events, tasks
 
@@ -197,6 +198,7 @@ def remember(engine, case, task_ids: Sequence[int], assignments, principals: dic
     """Keep whose each delegated task is, and log the handovers."""
     if not principals:
         return
+    watch.delegated(case.conn)
     case.conn.execute(sa.insert(task_principals), [
         {"task_id": task_ids[i], "principal_id": p} for i, p in principals.items()])
     names = usernames_by_id(case.conn, [*principals.values(),
