@@ -167,10 +167,12 @@ def delegate(engine, case, state, visit: int, assignments: list[tuple[int, int, 
     day = now.astimezone(engine.timezone).date()
     process = case.process.qualified_name
     wanted = {user_id for user_id, _, _ in assignments}
-    rows = case.conn.execute(_DEPUTIES, {"p_users": list(wanted), "p_day": day}
-                             ).all() if wanted else []
-    deputies = {r.user_id: r.deputy_id for r in rows
-                if r.processes is None or process in r.processes}
+    rows = case.people.delegations(wanted, day)
+    if rows is None:
+        rows = case.conn.execute(_DEPUTIES, {"p_users": list(wanted), "p_day": day}
+                                 ).all() if wanted else []
+    deputies = {user_id: deputy_id for user_id, deputy_id, processes in rows
+                if processes is None or process in processes}
     if not deputies:
         return assignments, {}
     active = engine.resolver(case).active(deputies.values())

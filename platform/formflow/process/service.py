@@ -169,7 +169,10 @@ class ProcessService(TaskLists):
             if builtin is not None:
                 builtin.run(self.engine, case, user, comment, raw_values)
             else:
-                self._transition(case, user, name, comment, raw_values)
+                self._transition(case, user, name, comment, raw_values,
+                                 start.visit_tasks if case.entered == start.entered
+                                 and case.branch is None and not branches.forked(case)
+                                 else None)
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
             if watch.task_events and (start.delegated or watch.delegated):
@@ -247,14 +250,18 @@ class ProcessService(TaskLists):
         """In the transaction deactivating ``user_id``: hand their pending tasks on."""
         reassign_tasks_of(self.engine, conn, actor, user_id)
 
-    def _transition(self, case: Case, user: User, name: str, comment, raw_values) -> None:
+    def _transition(self, case: Case, user: User, name: str, comment, raw_values,
+                    visit_tasks: list[sa.Row] | None) -> None:
+        """Fire transition ``name``, or decide it on the user's task; ``visit_tasks``: the
+        current visit's tasks when the action's start read them."""
         candidates = self._candidates(case, name)
         if not candidates:
             raise self._refusal(case, user, name)
         transition = candidates[0]
         # Who may act is settled before the input is judged: a stranger learns nothing.
         if transition.by is None:
-            visit_tasks = self.engine.visit_tasks(case)
+            if visit_tasks is None:
+                visit_tasks = self.engine.visit_tasks(case)
             mine = self.engine.open_tasks(case, user, visit_tasks)
             if not mine:
                 raise self._refusal(case, user, name)
