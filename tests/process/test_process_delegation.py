@@ -80,6 +80,27 @@ def test_only_a_delegation_covering_today_and_the_process_applies(
     assert flow.tasks(CLAIM, claim_id)[0].username == ("pat" if delegated else "m1")
 
 
+@pytest.mark.parametrize(("days", "processes", "delegated"), [
+    ((0, 3), None, True),
+    ((1, 3), None, False),  # starts tomorrow
+    ((0, 3), ["approvals.other_flow"], False),  # another process
+])
+def test_a_role_holders_delegation_gives_their_task_to_the_deputy(
+    runtime, flow, org, days, processes, delegated
+):
+    with runtime.db.write() as conn:
+        start = today(runtime) + timedelta(days=days[0])
+        conn.execute(sa.insert(delegations).values(
+            user_id=org.fin1.id, deputy_id=org.pat.id, starts_on=start,
+            ends_on=start + timedelta(days=days[1]), processes=processes,
+            created_at=utcnow()))
+
+    claim_id = submitted(flow, org.emp, "panel")
+
+    holders = sorted(t.username for t in flow.tasks(CLAIM, claim_id))
+    assert holders == (["fin2", "pat"] if delegated else ["fin1", "fin2"])
+
+
 def test_a_deputy_who_is_a_requester_does_not_take_the_task(runtime, flow, org):
     away(runtime, org.m1, "emp")
 

@@ -110,6 +110,10 @@ _COUNT_SLA = _LATEST.values(**_SLA)
 _DECIDE = _LATEST.values(**_SLA, wait_hours=sa.func.coalesce(
     summary_visits.c.wait_hours, sa.bindparam("p_wait", type_=sa.Float)))
 _ADD_VISIT = sa.insert(summary_visits)
+_ADD_HANDLING = sa.insert(summary_handling)
+#: The case's tasks.
+_CASE_TASKS = task_query().where(tasks.c.entity == sa.bindparam("p_entity"),
+                                 tasks.c.record_id == sa.bindparam("p_record"))
 #: Executed with the columns to change.
 _CHANGE_CASE = summary_cases.update().where(*_IS_CASE)
 
@@ -133,13 +137,12 @@ def _completion(conn: Connection, event: Mapping[str, Any], row, outcome: str,
     started, done = row.started_at, event["at"]
     calendar = load_calendar(conn, timezone, since=started.date())
     handled: dict[int, float] = {}
-    for task in conn.execute(task_query().where(tasks.c.entity == entity,
-                                                 tasks.c.record_id == record_id)):
+    for task in conn.execute(_CASE_TASKS, {"p_entity": entity, "p_record": record_id}):
         if task.kind == "approve" and task.status == "done":
             handled[task.assignee_id] = handled.get(task.assignee_id, 0.0) + (
                 calendar.working_seconds(task.opened_at, task.closed_at) / 3600)
     if handled:
-        conn.execute(sa.insert(summary_handling), [
+        conn.execute(_ADD_HANDLING, [
             {"entity": entity, "record_id": record_id, "version": row.version,
              "started_on": row.started_on, "creator_id": row.creator_id,
              "user_id": user_id, "hours": hours} for user_id, hours in handled.items()])

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import department_ids_by_code, head_of, user_ids_by_name, user_ids_with_role
+from formflow.auth import department_ids_by_code, head_of
 from formflow.auth.tables import users
 from formflow.metadata.model import Assignee, Entity, Model
 from formflow.process.manager_chain import managers_above
@@ -38,8 +38,8 @@ class Resolver:
         self.model = model
         self.follow = follow
         self.condition = condition
-        #: Looks user names up once per action, when the caller keeps one.
-        self.people = people
+        #: Looks user names and role holders up once per action (the caller's, if kept).
+        self.people = people if people is not None else People(conn)
 
     def users(
         self, rules: Iterable[Assignee], entity: Entity, record: Mapping[str, Any]
@@ -67,9 +67,9 @@ class Resolver:
 
     def _resolve(self, rule: Assignee, entity: Entity, record) -> list[int]:
         if rule.kind == "role":
-            return sorted(user_ids_with_role(self.conn, rule.value))
+            return self.people.role_holders(rule.value)
         if rule.kind == "user":
-            return list(self._ids_by_name([rule.value]).values())
+            return list(self.people.ids_by_name([rule.value]).values())
         if rule.kind == "field":
             return self._people(entity, record, rule.value)
         if rule.kind == "manager_of":
@@ -94,12 +94,7 @@ class Resolver:
             linked = self.follow(field.to or "", value)
             person = _first_user_field(target) if target else None
             return self._people(target, linked, person) if linked and person else []
-        return list(self._ids_by_name([value]).values())
-
-    def _ids_by_name(self, names: list[str]) -> dict[str, int]:
-        if self.people is not None:
-            return self.people.ids_by_name(names)
-        return user_ids_by_name(self.conn, names)
+        return list(self.people.ids_by_name([value]).values())
 
     def _heads(self, entity: Entity, record, name: str) -> list[int]:
         field = entity.field(name)
@@ -118,8 +113,12 @@ class Resolver:
         ids = list(ids)
         if not ids:
             return set()
-        query = sa.select(users.c.id).where(users.c.id.in_(ids), users.c.active.is_(True))
-        return set(self.conn.scalars(query))
+        return set(self.conn.scalars(_ACTIVE_AMONG, {"p_ids": ids}))
+
+
+#: Which of users ``p_ids`` are active.
+_ACTIVE_AMONG = sa.select(users.c.id).where(
+    users.c.id.in_(sa.bindparam("p_ids", expanding=True)), users.c.active.is_(True))
 
 
 def _first_user_field(entity: Entity) -> str | None:

@@ -28,6 +28,7 @@ from formflow.auth.tables import users
 from formflow.errors import NotFound, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
+from formflow.process import watch
 from formflow.process.delegation_tables import delegations, task_principals
 from formflow.process.tables import events, tasks
 
@@ -166,10 +167,12 @@ def delegate(engine, case, state, visit: int, assignments: list[tuple[int, int, 
     day = now.astimezone(engine.timezone).date()
     process = case.process.qualified_name
     wanted = {user_id for user_id, _, _ in assignments}
-    rows = case.conn.execute(_DEPUTIES, {"p_users": list(wanted), "p_day": day}
-                             ).all() if wanted else []
-    deputies = {r.user_id: r.deputy_id for r in rows
-                if r.processes is None or process in r.processes}
+    rows = case.people.delegations(wanted, day)
+    if rows is None:
+        rows = case.conn.execute(_DEPUTIES, {"p_users": list(wanted), "p_day": day}
+                                 ).all() if wanted else []
+    deputies = {user_id: deputy_id for user_id, deputy_id, processes in rows
+                if processes is None or process in processes}
     if not deputies:
         return assignments, {}
     active = engine.resolver(case).active(deputies.values())
@@ -197,6 +200,7 @@ def remember(engine, case, task_ids: Sequence[int], assignments, principals: dic
     """Keep whose each delegated task is, and log the handovers."""
     if not principals:
         return
+    watch.delegated(case.conn)
     case.conn.execute(sa.insert(task_principals), [
         {"task_id": task_ids[i], "principal_id": p} for i, p in principals.items()])
     names = usernames_by_id(case.conn, [*principals.values(),

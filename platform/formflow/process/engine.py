@@ -198,6 +198,7 @@ class ProcessEngine:
     def resolver(self, case: Case) -> Resolver:
         """Resolves assignee rules on ``case``; a rule's ``when`` holds for a record."""
         context = self.records.context(SYSTEM)
+        case.people.on_day(utcnow().astimezone(self.timezone).date())
         return Resolver(case.conn, self.model, self.records.follower(case.conn),
                         lambda text, record: holds(
                             text, self.records.scope(case.conn, case.entity, record), context),

@@ -19,9 +19,10 @@ from formflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.model import Entity, Transition
 from formflow.process import branches
+from formflow.process.action_start import action_start
 from formflow.process.builtins import BUILTINS, removable
 from formflow.process.delegation import name_principals, principals_of
-from formflow.process.engine import ENTRY, Case, ProcessEngine
+from formflow.process.engine import Case, ProcessEngine
 from formflow.process.preview import Step, approval_chain
 from formflow.process.reassign import reassign_task, reassign_tasks_of
 from formflow.process.tables import events, tasks
@@ -158,17 +159,23 @@ class ProcessService(TaskLists):
                                      step)
             if expected_state is not None and expected_state not in (record["_state"], case.at):
                 raise Conflict(Message("state_moved"))
-            before, entered = _last_event(conn, entity, record_id)
+            start = action_start(conn, entity.qualified_name, record)
+            before = start.last_event
             if case.entered is None:
-                case.entered = entered
+                case.entered = start.entered
+            if record.get("_created_by"):
+                case.people.know(record["_created_by"], start.creator_id)
             builtin = BUILTINS.get(name)
             if builtin is not None:
                 builtin.run(self.engine, case, user, comment, raw_values)
             else:
-                self._transition(case, user, name, comment, raw_values)
+                self._transition(case, user, name, comment, raw_values,
+                                 start.visit_tasks if case.entered == start.entered
+                                 and case.branch is None and not branches.forked(case)
+                                 else None)
             if attachments:
                 _attach(conn, entity, record_id, user, before, list(attachments))
-            if watch.task_events:
+            if watch.task_events and (start.delegated or watch.delegated):
                 name_principals(conn, entity.qualified_name, record_id, before)
             saved = self._as_stored(conn, entity, case.record, watch)
             states = branches.active_states(self.engine.case(conn, entity, saved))
@@ -243,14 +250,18 @@ class ProcessService(TaskLists):
         """In the transaction deactivating ``user_id``: hand their pending tasks on."""
         reassign_tasks_of(self.engine, conn, actor, user_id)
 
-    def _transition(self, case: Case, user: User, name: str, comment, raw_values) -> None:
+    def _transition(self, case: Case, user: User, name: str, comment, raw_values,
+                    visit_tasks: list[sa.Row] | None) -> None:
+        """Fire transition ``name``, or decide it on the user's task; ``visit_tasks``: the
+        current visit's tasks when the action's start read them."""
         candidates = self._candidates(case, name)
         if not candidates:
             raise self._refusal(case, user, name)
         transition = candidates[0]
         # Who may act is settled before the input is judged: a stranger learns nothing.
         if transition.by is None:
-            visit_tasks = self.engine.visit_tasks(case)
+            if visit_tasks is None:
+                visit_tasks = self.engine.visit_tasks(case)
             mine = self.engine.open_tasks(case, user, visit_tasks)
             if not mine:
                 raise self._refusal(case, user, name)
@@ -335,24 +346,6 @@ class ProcessService(TaskLists):
             raise NotFound(Message("not_found"))
         return entity
 
-
-
-def _last_event(conn, entity: Entity, record_id: int
-                ) -> tuple[int, tuple[int, datetime] | None]:
-    """The id of the record's last event, and the event that entered its current state
-    (as :meth:`ProcessEngine.entry` reads it), in one query."""
-    row = conn.execute(_LAST_AND_ENTRY, {"p_entity": entity.qualified_name,
-                                         "p_record": record_id}).one()
-    return row[0] or 0, (row[1], row[2]) if row[1] is not None else None
-
-
-_LAST_AND_ENTRY = sa.select(
-    sa.select(sa.func.max(events.c.id)).where(
-        events.c.entity == sa.bindparam("p_entity"),
-        events.c.record_id == sa.bindparam("p_record")).scalar_subquery(),
-    ENTRY.with_only_columns(events.c.id).scalar_subquery(),
-    ENTRY.with_only_columns(events.c.at).scalar_subquery(),
-)
 
 
 def _attach(conn, entity: Entity, record_id: int, user: User, after: int,

@@ -2,7 +2,7 @@
 its last steps read again only what may have changed: the versions its saves left each
 record at (every save ends in ``record_after_save``; a delete forgets the record), and
 whether an actor logged an event on a task (only such an event can have been on a
-delegated task, whose principal the history names)."""
+delegated task, whose principal the history names) and whether it delegated a task."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class Watch:
     saved: dict[tuple[str, int], int | None] = field(default_factory=dict)
     #: Whether an actor logged an event on a task.
     task_events: bool = False
+    #: Whether a task was delegated.
+    delegated: bool = False
 
     def holds(self, entity: str, record: dict[str, Any]) -> bool:
         """Whether this action's last save of ``record`` left it at ``record``'s version
@@ -57,3 +59,10 @@ def task_event(conn: Connection) -> None:
     watch = conn.info.get(_KEY)
     if watch is not None:
         watch.task_events = True
+
+
+def delegated(conn: Connection) -> None:
+    """A task was delegated."""
+    watch = conn.info.get(_KEY)
+    if watch is not None:
+        watch.delegated = True

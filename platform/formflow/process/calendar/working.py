@@ -13,7 +13,7 @@ host agrees the moment an admin saves a change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -40,15 +40,21 @@ class WorkCalendar:
     hours: tuple[Period, ...]
     #: Dated exceptions: day -> working.
     exceptions: dict[date, bool]
+    #: Each day's periods once worked out (day -> its periods).
+    _periods: dict[date, list[tuple[datetime, datetime]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def is_working(self, day: date) -> bool:
         return self.exceptions.get(day, day.isoweekday() in self.weekdays)
 
     def periods(self, day: date) -> list[tuple[datetime, datetime]]:
         """The day's working periods as UTC instants (none on a non-working day)."""
-        if not self.is_working(day):
-            return []
-        return [(self._instant(day, begin), self._instant(day, end)) for begin, end in self.hours]
+        found = self._periods.get(day)
+        if found is None:
+            found = self._periods[day] = [
+                (self._instant(day, begin), self._instant(day, end)) for begin, end in self.hours
+            ] if self.is_working(day) else []
+        return found
 
     def _instant(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.timezone).astimezone(UTC)
@@ -123,9 +129,10 @@ def load_calendar(conn: Connection, timezone: tzinfo | None = None,
                   since: date | None = None) -> WorkCalendar:
     """The calendar as stored, with the exceptions from ``since`` on (all when None), read
     in one query: the week's row (its ``day`` empty) and the exceptions."""
-    days = _DAYS if since is None else _DAYS.where(calendar_days.c.day >= since)
+    rows = (conn.execute(_WHOLE) if since is None
+            else conn.execute(_SINCE, {"p_since": since}))
     week, exceptions = None, {}
-    for row in conn.execute(sa.union_all(_WEEK, days)):
+    for row in rows:
         if row.day is None:
             week = row
         else:
@@ -142,6 +149,9 @@ _WEEK = sa.select(calendar_week.c.weekdays, calendar_week.c.hours,
                   ).where(calendar_week.c.id == ROW_ID)
 _DAYS = sa.select(sa.type_coerce(sa.null(), sa.JSON), sa.type_coerce(sa.null(), sa.JSON),
                   calendar_days.c.day, calendar_days.c.working)
+#: The calendar with every exception; with those from day ``p_since`` on.
+_WHOLE = sa.union_all(_WEEK, _DAYS)
+_SINCE = sa.union_all(_WEEK, _DAYS.where(calendar_days.c.day >= sa.bindparam("p_since")))
 
 
 def add_business_time(conn: Connection, start: datetime, amount: int, unit: str,
