@@ -63,6 +63,16 @@ def allocate_number(
     return allocate_numbers(conn, entity, [values], created, title_of)[0]
 
 
+def number_pattern(
+    entity: Entity, values: Mapping[str, Any], created: datetime, title_of: TitleOf,
+) -> tuple[str, list[str], list[int]]:
+    """A new record's number before its counter is drawn: the counter's key, the texts
+    between the ``{seq:N}`` tokens and each N (for the database to join them)."""
+    text = render(entity.numbering or "", entity, values, created, title_of)
+    pieces = _SEQ.split(text)  # text, width, text, width, ..., text
+    return (_counter_key(entity, text), pieces[0::2], [int(width) for width in pieces[1::2]])
+
+
 def allocate_numbers(
     conn: Connection, entity: Entity, records: Sequence[Mapping[str, Any]], created: datetime,
     title_of: TitleOf,
@@ -72,7 +82,7 @@ def allocate_numbers(
     rendered = [render(entity.numbering or "", entity, values, created, title_of)
                 for values in records]
     counts = Counter(rendered)
-    following = {text: reserve(conn, f"{entity.qualified_name}:{text}", count)
+    following = {text: reserve(conn, _counter_key(entity, text), count)
                  for text, count in counts.items()}
     numbers = []
     for text in rendered:
@@ -80,6 +90,11 @@ def allocate_numbers(
         following[text] += 1
         numbers.append(_SEQ.sub(lambda m, n=sequence: str(n).zfill(int(m.group(1))), text))
     return numbers
+
+
+def _counter_key(entity: Entity, rendered: str) -> str:
+    """The counter of the numbers whose pattern renders to ``rendered``."""
+    return f"{entity.qualified_name}:{rendered}"
 
 
 def make_title(

@@ -104,7 +104,7 @@ def preview_in(records: InternalRecords, conn, user: User, entity: Entity,
     record = hooks.record if hooks.record is not None else {**(current or {}), **values}
     scope = saver.scope(entity, record)  # sees no record the user may not read
     writer = records.saver_for(conn, user)  # with the plugins' real hooks
-    allowed = writer.writable_fields(user, entity, current) if current else None
+    allowed = writer.writable.plugin_writable(user, entity, current) if current else None
     states = field_states(entity.fields, scope, records.context(user), user.roles,
-                          owned=writer.process_owned(entity, allowed))
+                          owned=writer.writable.process_owned(entity, allowed))
     return Preview(records.to_json(user, entity, record), states, errors)

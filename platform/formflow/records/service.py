@@ -203,7 +203,8 @@ class RecordService:
             delete = self.scopes.holds(conn, user, entity, grant.delete, record_id)
             if not self.scopes.holds(conn, user, entity, grant.update, record_id):
                 return Permitted(False, delete, Message("edit_not_permitted"))
-            if self.internal.saver_for(conn, user).writable_fields(user, entity, record) == set():
+            writable = self.internal.saver_for(conn, user).writable
+            if writable.plugin_writable(user, entity, record) == set():
                 hooks = self.plugins.hooks_for(entity.app)
                 reason = hooks.record_edit_refusal(conn=conn, user=user, entity=entity,
                                                    record=record)
