@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from formflow.auth import deactivate, list_tokens, revoke_token, set_roles, tokens
+from formflow.auth.tables import tokens as token_table
 from support.helpers import LAB, SAMPLES, add_user, counting_queries, problem
 
 
@@ -146,12 +147,15 @@ def test_roles_changed_by_another_worker_apply_at_the_next_read(worker, other_wo
     assert listed.get_json()["total"] == samples(worker)
 
 
-def test_a_read_that_finds_its_token_changed_writes_nothing_while_it_reads(worker, other_worker):
-    """The token is looked up again inside the list's read; the use it records then waits
-    for a later look-up outside any read (a write there could wait on the pool)."""
-    user, api = read_remembered(worker)
+def test_a_read_that_looks_its_token_up_again_writes_nothing(worker, other_worker):
+    """Credentials changed elsewhere: the token is looked up again inside the list's read,
+    its use due; recording it waits for a later look-up outside any read (a write there
+    could wait on the pool)."""
+    _, api = read_remembered(worker)
+    someone, _ = add_user(worker, "someone", roles=["clerk"])
     with other_worker.db.write() as conn:
-        set_roles(conn, user.id, ["auditor"])
+        set_roles(conn, someone.id, ["auditor"])  # the revision moves; the caller stands
+        conn.execute(sa.update(token_table).values(last_used_at=None))  # its use is due
     runtime = worker.extensions["formflow"]
     with counting_queries(runtime.db.engine) as statements:
         assert api.get(SAMPLES).status_code == 200
