@@ -2,8 +2,8 @@
 honoured on the next request: a token revoked, a user deactivated or given other roles,
 a token past its expiry.  Two apps on one database stand for two workers (or hosts).
 
-And what that memory is for: a create and a PATCH run no transaction of their own to
-find the caller, so their statements are pinned here."""
+And what that memory is for: a create, a PATCH, a list and a record GET run no
+transaction of their own to find the caller, so their statements are pinned here."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from formflow.auth import deactivate, list_tokens, revoke_token, set_roles, tokens
+from formflow.auth.tables import tokens as token_table
 from support.helpers import LAB, SAMPLES, add_user, counting_queries, problem
 
 
@@ -107,3 +108,84 @@ def test_a_create_and_a_patch_of_a_remembered_token_cost_no_statement_of_their_o
     assert changed.status_code == 200, changed.get_json()
     # the revision, the row and its lines as they were, the update, the audit entry
     assert len(statements) == (6 if sqlite else 5), "\n".join(s[:100] for s in statements)
+
+
+def read_remembered(worker, roles=("manager",)):
+    """A user and their API client whose token the worker remembers, with one sample
+    (after one GET to be looked up)."""
+    user, api = remembered(worker, roles)
+    assert api.get(SAMPLES).status_code == 200
+    return user, api
+
+
+def test_a_token_revoked_by_another_worker_is_refused_at_the_next_read(worker, other_worker):
+    user, api = read_remembered(worker)
+    record = api.get(SAMPLES).get_json()["items"][0]
+    with other_worker.db.write() as conn:
+        revoke_token(conn, list_tokens(conn, user.id)[0].id)
+    problem(api.get(SAMPLES), 401)
+    problem(api.get(f"{SAMPLES}/{record['id']}"), 401)
+    assert api._call("HEAD", SAMPLES).status_code == 401
+
+
+def test_a_user_deactivated_by_another_worker_is_refused_at_the_next_read(worker, other_worker):
+    user, api = read_remembered(worker)
+    with other_worker.db.write() as conn:
+        deactivate(conn, user.id)
+    problem(api.get(SAMPLES), 401)
+
+
+def test_roles_changed_by_another_worker_apply_at_the_next_read(worker, other_worker):
+    user, api = read_remembered(worker)
+    with other_worker.db.write() as conn:
+        set_roles(conn, user.id, [])  # no role: may not read samples
+    problem(api.get(SAMPLES), 403)
+    with other_worker.db.write() as conn:
+        set_roles(conn, user.id, ["auditor"])
+    listed = api.get(SAMPLES)
+    assert listed.status_code == 200, listed.get_json()
+    assert listed.get_json()["total"] == samples(worker)
+
+
+def test_a_read_that_looks_its_token_up_again_writes_nothing(worker, other_worker):
+    """Credentials changed elsewhere: the token is looked up again inside the list's read,
+    its use due; recording it waits for a later look-up outside any read (a write there
+    could wait on the pool)."""
+    _, api = read_remembered(worker)
+    someone, _ = add_user(worker, "someone", roles=["clerk"])
+    with other_worker.db.write() as conn:
+        set_roles(conn, someone.id, ["auditor"])  # the revision moves; the caller stands
+        conn.execute(sa.update(token_table).values(last_used_at=None))  # its use is due
+    runtime = worker.extensions["formflow"]
+    with counting_queries(runtime.db.engine) as statements:
+        assert api.get(SAMPLES).status_code == 200
+    assert not [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
+
+
+def test_a_list_and_a_record_of_a_remembered_token_cost_no_statement_of_their_own(worker):
+    runtime = worker.extensions["formflow"]
+    _, api = read_remembered(worker)
+    record = api.get(SAMPLES).get_json()["items"][0]
+    sqlite = runtime.db.is_sqlite
+    with counting_queries(runtime.db.engine) as statements:
+        assert api.get(f"{SAMPLES}?sort=-_created_at&page=1&per_page=25").status_code == 200
+    # SQLite: BEGIN (was a second one for the token); every backend: the credentials
+    # revision (was the token, users and roles join), the page with its total, its lines
+    assert len(statements) == (4 if sqlite else 3), "\n".join(s[:100] for s in statements)
+    with counting_queries(runtime.db.engine) as statements:
+        assert api.get(f"{SAMPLES}/{record['id']}").status_code == 200
+    # the same: the revision in the record's own read, the row, its lines
+    assert len(statements) == (4 if sqlite else 3), "\n".join(s[:100] for s in statements)
+
+
+def test_a_token_looked_up_again_inside_a_read_keeps_its_deadline(worker, other_worker):
+    """So its use is still recorded about once a minute however often credentials change."""
+    user, api = read_remembered(worker)
+    memory = worker.extensions["formflow"].accounts.remembered
+    (before,) = memory._tokens.values()
+    with other_worker.db.write() as conn:
+        set_roles(conn, user.id, ["auditor"])
+    assert api.get(SAMPLES).status_code == 200
+    (after,) = memory._tokens.values()
+    assert after.revision != before.revision
+    assert after.until == before.until

@@ -8,6 +8,7 @@ import io
 import pytest
 from click.testing import CliRunner
 
+from formflow.auth import list_tokens, revoke_token
 from formflow.cli import main
 from support import ADMIN_PASSWORD
 from support.helpers import problem
@@ -101,6 +102,16 @@ def test_api_exports_csv_and_xlsx_with_filters(admin_api, runtime, admin):
 
 def test_api_export_without_the_grant_is_403(api_as, make_user):
     problem(api_as(make_user("rex", roles=["reader"])).get(f"{ITEMS}/export"), 403)
+
+
+def test_a_streamed_export_of_a_token_revoked_since_it_was_remembered_is_401(
+        admin_api, runtime, admin):
+    for _ in range(2):  # looked up and remembered, then recalled
+        assert admin_api.get(f"{ITEMS}/export").status_code == 200
+    with runtime.db.write() as conn:
+        for token in list_tokens(conn, admin.id):
+            revoke_token(conn, token.id)
+    problem(admin_api.get(f"{ITEMS}/export"), 401)
 
 
 def test_openapi_lists_import_and_export(admin_api):

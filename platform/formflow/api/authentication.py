@@ -8,11 +8,14 @@ shared address stays usable).
 A session-authenticated call that changes data must carry the session's CSRF token in
 the ``X-CSRF-Token`` header, so a third-party page cannot ride on the cookie.
 
-A Bearer call that may change data (:func:`recalling_tokens` wraps every route) takes
+A Bearer call, reading or writing (:func:`recalling_tokens` wraps every route), takes
 its caller from the worker's memory of verified tokens when it can: its first
-transaction then proves the token still stands, and when it does not, the call is
-answered afresh with the token looked up as usual, so a revoked token is refused and
-new roles apply on the next request (:mod:`formflow.auth.remembered_tokens`).
+transaction, a read or a write, then proves the token still stands, and when it does
+not, the call is answered afresh with the token looked up as usual, so a revoked token
+is refused and new roles apply on the next request
+(:mod:`formflow.auth.remembered_tokens`).  The proof only reads, so a read holding its
+connection never waits for a second one; a streamed answer (an export) is proven before
+it is sent, in the view's first transaction or a read of its own.
 """
 
 from __future__ import annotations
@@ -65,12 +68,13 @@ def current_api_user() -> User:
 
 
 def recalling_tokens(view: Callable) -> Callable:
-    """``view``, letting a Bearer call that may change data recall its token from
-    memory (answered afresh if the token no longer stands as remembered)."""
+    """``view``, letting a Bearer call recall its token from memory (answered afresh if
+    the token no longer stands as remembered: only a view's database work that the
+    refused check rolled back, or none, came before)."""
 
     @wraps(view)
     def answer(**arguments):
-        if request.method in SAFE_METHODS or "Authorization" not in request.headers:
+        if "Authorization" not in request.headers:
             return view(**arguments)
         accounts = get_runtime().accounts
         g.credential_check = check = accounts.credential_check()

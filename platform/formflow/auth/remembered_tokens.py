@@ -13,7 +13,11 @@ When the look-up finds the token gone or its owner changed, the check raises
 request afresh, looking the token up as usual.
 
 A token is remembered for at most :data:`~formflow.auth.tokens.TOUCH_INTERVAL`, so
-its last use is still recorded about once a minute, and never past its expiry.
+its last use is still recorded about once a minute, and never past its expiry.  The
+check only reads (it may run inside a request's read, which must not wait for a second
+connection to write): a token it looks up again keeps the deadline it was remembered
+with, so the use is recorded at the next look-up outside, however often the revision
+moves.
 """
 
 from __future__ import annotations
@@ -62,19 +66,23 @@ class RememberedTokens:
             return None
         return found
 
-    def remember(self, token_hash: str, owner: TokenOwner, revision: int) -> None:
+    def remember(self, token_hash: str, owner: TokenOwner, revision: int,
+                 until: float | None = None) -> None:
         if len(self._tokens) >= LIMIT:
             self._tokens.clear()
-        self._tokens[token_hash] = Remembered(owner, revision, time.monotonic() + self.seconds)
+        until = time.monotonic() + self.seconds if until is None else until
+        self._tokens[token_hash] = Remembered(owner, revision, until)
 
-    def look_up(self, conn: Connection, plaintext: str) -> TokenOwner | None:
-        """The token's owner from the database, remembered (or forgotten) for later."""
+    def look_up(self, conn: Connection, plaintext: str,
+                until: float | None = None) -> TokenOwner | None:
+        """The token's owner from the database, remembered (or forgotten) for later:
+        until ``until`` when given, else for the usual while.  Reads only."""
         revision = credentials_revision(conn)  # first: a later change must show later
         owner = find_token_owner(conn, plaintext)
         if owner is None:
             self._tokens.pop(hash_token(plaintext), None)
         else:
-            self.remember(hash_token(plaintext), owner, revision)
+            self.remember(hash_token(plaintext), owner, revision, until)
         return owner
 
 
@@ -113,5 +121,5 @@ class CredentialCheck:
         recalled = self._recalled
         if credentials_revision(conn) == recalled.revision:
             return True
-        owner = self.memory.look_up(conn, self._plaintext)
+        owner = self.memory.look_up(conn, self._plaintext, until=recalled.until)
         return owner is not None and owner.user == recalled.owner.user
