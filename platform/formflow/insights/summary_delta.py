@@ -26,7 +26,6 @@ from formflow.insights.summary import (
     summary_cases,
     summary_handling,
     summary_visits,
-    task_query,
 )
 from formflow.process.calendar.working import load_calendar
 from formflow.process.tables import events, tasks
@@ -40,11 +39,13 @@ def apply_event(conn: Connection, event: Mapping[str, Any], creator: str | None,
     entity, record_id = event["entity"], event["record_id"]
     from_state, to_state = event["from_state"], event["to_state"]
     key = {"p_entity": entity, "p_record": record_id}
+    completes = to_state in finals
     if from_state is None:
-        row = conn.execute(_CASE, key).first()
+        rows = conn.execute(_CASE_AND_HANDLED if completes else _CASE, key).all()
     else:
-        row = conn.execute(_CASE_IN_STATE,
-                           {**key, "p_state": from_state, "p_event": event["id"]}).first()
+        rows = conn.execute(_CASE_IN_STATE_AND_HANDLED if completes else _CASE_IN_STATE,
+                            {**key, "p_state": from_state, "p_event": event["id"]}).all()
+    row = rows[0] if rows else None
     if row is None or row.completed_at is not None:
         refresh(conn, entity, record_id, creator, finals, timezone)
         return
@@ -66,8 +67,8 @@ def apply_event(conn: Connection, event: Mapping[str, Any], creator: str | None,
             "entity": entity, "record_id": record_id, "version": row.version,
             "started_on": row.started_on, "creator_id": row.creator_id, "state": to_state,
             "wait_hours": None, "sla_tasks": 0, "sla_met": 0})
-        if to_state in finals:
-            changes.update(_completion(conn, event, row, finals[to_state], timezone))
+        if completes:
+            changes.update(_completion(conn, event, rows, finals[to_state], timezone))
     if changes:
         conn.execute(_CHANGE_CASE, {**key, **changes})
 
@@ -91,6 +92,24 @@ _ENTERING = sa.select(events.c.id, events.c.at).where(
 _CASE_IN_STATE = sa.select(
     *_CASE_COLUMNS, _ENTERING.c.id.label("visit_id"), _ENTERING.c.at.label("entered_at"),
 ).select_from(summary_cases.outerjoin(_ENTERING, sa.true())).where(*_IS_CASE)
+_HANDLED = sa.and_(
+    tasks.c.entity == sa.bindparam("p_entity"), tasks.c.record_id == sa.bindparam("p_record"),
+    tasks.c.kind == "approve", tasks.c.status == "done")
+_HANDLED_COLUMNS = (tasks.c.id.label("task_id"), tasks.c.assignee_id.label("task_assignee_id"),
+                    tasks.c.opened_at.label("task_opened_at"),
+                    tasks.c.closed_at.label("task_closed_at"))
+
+
+def _and_handled(case: sa.Select) -> sa.Select:
+    """``case`` with a row per decided approval task of the case (none: one row with the
+    task columns empty), in the order the tasks were opened: what a completion hands out."""
+    joined = case.get_final_froms()[0].outerjoin(tasks, _HANDLED)
+    return case.add_columns(*_HANDLED_COLUMNS).select_from(joined).order_by(tasks.c.id)
+
+
+#: The case row and the case's decided approval tasks, read by an event that completes it.
+_CASE_AND_HANDLED = _and_handled(_CASE)
+_CASE_IN_STATE_AND_HANDLED = _and_handled(_CASE_IN_STATE)
 #: The stay's decided approval tasks with a due time (visit ``p_visit``).
 _DECIDED = sa.select(sa.func.count()).select_from(tasks).where(
     tasks.c.entity == sa.bindparam("p_entity"), tasks.c.record_id == sa.bindparam("p_record"),
@@ -111,9 +130,6 @@ _DECIDE = _LATEST.values(**_SLA, wait_hours=sa.func.coalesce(
     summary_visits.c.wait_hours, sa.bindparam("p_wait", type_=sa.Float)))
 _ADD_VISIT = sa.insert(summary_visits)
 _ADD_HANDLING = sa.insert(summary_handling)
-#: The case's tasks.
-_CASE_TASKS = task_query().where(tasks.c.entity == sa.bindparam("p_entity"),
-                                 tasks.c.record_id == sa.bindparam("p_record"))
 #: Executed with the columns to change.
 _CHANGE_CASE = summary_cases.update().where(*_IS_CASE)
 
@@ -130,17 +146,19 @@ def _visited(conn: Connection, entity: str, record_id: int, path: str, state: st
     ).limit(1)).first() is not None
 
 
-def _completion(conn: Connection, event: Mapping[str, Any], row, outcome: str,
-                timezone: tzinfo) -> dict[str, Any]:
-    """The case's completion columns, and its approvers' handling rows written."""
+def _completion(conn: Connection, event: Mapping[str, Any], rows: list[sa.Row],
+                outcome: str, timezone: tzinfo) -> dict[str, Any]:
+    """The case's completion columns, and its approvers' handling rows written (``rows``:
+    the case row with its decided approval tasks, as ``_CASE_AND_HANDLED`` reads them)."""
     entity, record_id = event["entity"], event["record_id"]
+    row = rows[0]
     started, done = row.started_at, event["at"]
     calendar = load_calendar(conn, timezone, since=started.date())
     handled: dict[int, float] = {}
-    for task in conn.execute(_CASE_TASKS, {"p_entity": entity, "p_record": record_id}):
-        if task.kind == "approve" and task.status == "done":
-            handled[task.assignee_id] = handled.get(task.assignee_id, 0.0) + (
-                calendar.working_seconds(task.opened_at, task.closed_at) / 3600)
+    for task in rows:
+        if task.task_id is not None:
+            handled[task.task_assignee_id] = handled.get(task.task_assignee_id, 0.0) + (
+                calendar.working_seconds(task.task_opened_at, task.task_closed_at) / 3600)
     if handled:
         conn.execute(_ADD_HANDLING, [
             {"entity": entity, "record_id": record_id, "version": row.version,
