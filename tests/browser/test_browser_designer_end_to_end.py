@@ -14,6 +14,7 @@ With ``FORMFLOW_SCREENSHOTS=<folder>`` each step is also saved there as
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -235,6 +236,7 @@ def approve(chromium, server: str, locale: str, who: str, after: str) -> None:
     row = page.locator("#inbox-list .ff-inbox-todo > li")
     expect(row).to_have_count(1)
     row.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/expenses/claim/\d+$"))  # loaded: htmx set up its buttons
     expect(page.locator("body")).to_contain_text("Hotel")
     page.click("#process-actions [data-action=approve]")
     dialog = page.locator("#action-dialog")
