@@ -16,7 +16,12 @@ from formflow import create_app
 from formflow.auth import create_token, create_user
 from support import PASSWORD, PG_URL, SHIPPED_APPS, speedups
 from support.api_client import ApiClient
-from support.databases import create_postgres_database, drop_postgres_database, install_app
+from support.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    drop_retired_databases,
+    install_app,
+)
 from support.helpers import database_state
 from support.template_databases import TemplateDatabases
 from support.web_support import sign_in
@@ -208,6 +213,8 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if PG_URL:
+        drop_retired_databases()
     if MISSING_SERVICES and exitstatus == 0 and not hasattr(session.config, "workerinput"):
         session.exitstatus = 1  # a worker's reports reach the controller, which decides
 

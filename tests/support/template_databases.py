@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from formflow.storage.database import normalize_url
+from support.databases import retire_postgres_database
 
 #: Settings that name the database or the instance folder of one app, not what it installs.
 PER_APP_SETTINGS = ("DATABASE_URL", "INSTANCE_PATH")
@@ -76,7 +77,7 @@ class TemplateDatabases:
             shutil.copyfile(template, sa.make_url(url).database)
             return
         name = sa.make_url(url).database
-        self._server_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        retire_postgres_database(url)
         self._server_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
     def _is_empty(self, url: str) -> bool:
