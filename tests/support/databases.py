@@ -16,8 +16,17 @@ from support import ADMIN_PASSWORD, PG_URL
 
 def create_postgres_database() -> str:
     name = f"ff_test_{uuid.uuid4().hex[:12]}"
-    _server_execute(f'CREATE DATABASE "{name}"')
+    create_database(name)
     return normalize_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def create_database(name: str, template: str | None = None) -> None:
+    """Create database ``name`` (a copy of ``template``) whose commits do not wait for the
+    disk: a test needs them visible, not surviving a crash of the server."""
+    copy = f' TEMPLATE "{template}"' if template else ""
+    _server_execute(
+        f'CREATE DATABASE "{name}"{copy}', f'ALTER DATABASE "{name}" SET synchronous_commit = off'
+    )
 
 
 #: Databases no test uses any more, waiting to be dropped together.  Every DROP DATABASE
@@ -48,14 +57,9 @@ def retire_postgres_database(url: str) -> None:
 
 
 def drop_retired_databases() -> None:
-    if not RETIRED:
-        return
-    server = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        for name in RETIRED:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    server.dispose()
-    RETIRED.clear()
+    if RETIRED:
+        _server_execute(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in RETIRED))
+        RETIRED.clear()
 
 
 def _retire(name: str) -> None:
@@ -64,11 +68,12 @@ def _retire(name: str) -> None:
         drop_retired_databases()
 
 
-def _server_execute(statement: str) -> None:
+def _server_execute(*statements: str) -> None:
     server = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
-            conn.exec_driver_sql(statement)
+            for statement in statements:
+                conn.exec_driver_sql(statement)
     finally:
         server.dispose()
 

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from formflow.storage.database import normalize_url
-from support.databases import retire_postgres_database
+from support.databases import create_database, retire_postgres_database
 
 #: Settings that name the database or the instance folder of one app, not what it installs.
 PER_APP_SETTINGS = ("DATABASE_URL", "INSTANCE_PATH")
@@ -64,7 +64,7 @@ class TemplateDatabases:
             target, url = str(folder / "template.db"), f"sqlite:///{folder / 'template.db'}"
         else:
             target = f"ff_template_{uuid.uuid4().hex[:12]}"
-            self._server_execute(f'CREATE DATABASE "{target}"')
+            create_database(target)
             url = self._url_of(target)
         installer({**settings, "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance")})
         if self.server_url is None:
@@ -78,7 +78,7 @@ class TemplateDatabases:
             return
         name = sa.make_url(url).database
         retire_postgres_database(url)
-        self._server_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        create_database(name, template)
 
     def _is_empty(self, url: str) -> bool:
         parsed = sa.make_url(url)
