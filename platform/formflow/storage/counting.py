@@ -29,6 +29,7 @@ total (:func:`settled`).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
@@ -201,14 +202,27 @@ def _planner_estimate(conn: Connection, query: sa.Select) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+# The parts of the sample that depend on the table alone are built once per table (and
+# size of sample): a list request would otherwise spend more on building them than SQLite
+# spends on reading the sample.  Expressions are immutable, so statements share them.
+
+
+@functools.lru_cache(maxsize=256)
 def _lowest(table: sa.Table) -> sa.ScalarSelect:
     # Each end of the primary key in a scalar subquery of its own, where SQLite answers
     # ``SELECT min(id), max(id)`` by scanning a whole index.
     return sa.select(sa.func.min(table.c.id)).scalar_subquery()
 
 
+@functools.lru_cache(maxsize=256)
 def _highest(table: sa.Table) -> sa.ScalarSelect:
     return sa.select(sa.func.max(table.c.id)).scalar_subquery()
+
+
+@functools.lru_cache(maxsize=256)
+def _newest(table: sa.Table, rows: int) -> sa.ColumnElement:
+    """The condition of the newest ``rows`` ids."""
+    return table.c.id > _highest(table) - rows
 
 
 def _sample(table: sa.Table, where: Sequence[sa.ColumnElement], rows: int
@@ -218,8 +232,7 @@ def _sample(table: sa.Table, where: Sequence[sa.ColumnElement], rows: int
     # test each, not read every match of the filter through an index that holds it alone
     # (a partial list index), which it takes for cheaper on a large table.
     met = sa.func.coalesce(sa.and_(*where), False) if where else sa.true()
-    sample = sa.select(sa.literal(1)).select_from(table)
-    sample = sample.where(table.c.id > _highest(table) - rows, met)
+    sample = sa.select(sa.literal(1)).select_from(table).where(_newest(table, rows), met)
     return sa.select(sa.func.count()).select_from(sample.subquery()).scalar_subquery()
 
 
