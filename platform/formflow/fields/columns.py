@@ -32,6 +32,23 @@ class UtcDateTime(sa.TypeDecorator):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect, coltype):
+        """On SQLite, a stored text read straight into an aware time in one step (a list
+        page reads dozens): the general way parses it, then sets its zone."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def process(value):
+            if isinstance(value, str) and len(value) > 10 and value[10] == " ":
+                try:  # "YYYY-MM-DD HH:MM:SS[.ffffff]", as stored
+                    return datetime.fromisoformat(value + "+00:00")
+                except ValueError:
+                    pass
+            return general(value)
+
+        return process
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
