@@ -26,30 +26,39 @@ from formflow.auth import LoginThrottle
 from formflow.auth.policy import AccountPolicy
 from formflow.auth.single_sign_on import OidcSettings
 from formflow.automations.runner import AutomationRunner
-from formflow.design.overlay_apply import apply_overlay
 from formflow.design.overlay_store import published_overlays
 from formflow.design.site_apps import published_site_apps
 from formflow.fields import Registry, builtin_registry
+from formflow.insights import baseline, feedback, summary
+from formflow.io import import_jobs
 from formflow.metadata.loader import load
 from formflow.metadata.model import Model
 from formflow.metadata.problems import MetadataError
 from formflow.metadata.valid_documents import ValidDocuments
+from formflow.plugins import jobs
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
 from formflow.process.engine import ProcessEngine
 from formflow.process.hidden_fields import HiddenAtStep
 from formflow.process.read_scope import TaskHolders
 from formflow.process.registry import ProcessRegistry
+from formflow.records import list_views
 from formflow.records.access import ReadScopes
 from formflow.records.internal import InternalRecords
 from formflow.records.limits import RecordLimits
 from formflow.records.service import RecordService
 from formflow.runtime_services import Services
+from formflow.storage import contents, files
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
 from formflow.storage.tables import Schema, build_schema
 
 log = logging.getLogger(__name__)
+#: The modules of services built on first use that define system tables: imported with
+#: the runtime whatever a command builds, so its schema (and ``init``, ``migrate``) has
+#: every table.
+SYSTEM_TABLE_MODULES = (baseline, feedback, summary, import_jobs, jobs, list_views, files,
+                        contents)
 #: The file of the instance folder remembering which metadata documents are valid.
 VALID_DOCUMENTS_FILE = "metadata-valid.json"
 
@@ -187,7 +196,11 @@ class Runtime(Services):
         are skipped); remembers the shipped documents."""
         self.shipped[app] = documents
         items = self.overlays.get(app)
-        return apply_overlay(documents, items)[0] if items else documents
+        if not items:
+            return documents
+        from formflow.design.overlay_apply import apply_overlay  # only an overlaid app's
+
+        return apply_overlay(documents, items)[0]
 
     def reloaded(self) -> Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the

@@ -83,7 +83,8 @@ config = {{"DATABASE_URL": "sqlite:///{tmp_path / 'f.db'}", "SECRET_KEY": "x",
           "INSTANCE_PATH": "{tmp_path / 'i'}"}}
 runtime = create_app(config, pages=False).extensions["formflow"]
 print(sorted(m for m in sys.modules if m.startswith(("formflow.insights.service",
-      "formflow.process.inbox", "formflow.io.exporting", "formflow.auth.directory"))))
+      "formflow.process.inbox", "formflow.io.exporting", "formflow.auth.directory",
+      "formflow.process.sla", "formflow.design.overlay_apply"))))
 print(sorted(name for name in ("insights", "inbox", "exporter", "directory", "importer")
              if name in vars(runtime)))
 runtime.exporter
@@ -95,3 +96,19 @@ print(all(name in vars(full) for name in ("insights", "inbox", "exporter", "dire
     result = subprocess.run(  # noqa: S603 - our own fixed command line
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.split("\n")[:4] == ["[]", "[]", "True True", "True"]
+
+
+def test_a_data_command_knows_every_system_table(tmp_path):
+    """Services built on first use still have their tables in a data command's schema
+    (what ``formflow init`` creates and ``migrate`` checks)."""
+    code = f"""from formflow.app import create_app
+config = {{"DATABASE_URL": "sqlite:///{tmp_path / 'f.db'}", "SECRET_KEY": "x",
+          "INSTANCE_PATH": "{tmp_path / 'i'}"}}
+light = set(create_app(config, pages=False).extensions["formflow"].schema.metadata.tables)
+full = set(create_app(config).extensions["formflow"].schema.metadata.tables)
+print(sorted(full ^ light), "ff_insight_cases" in light)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "platform")}
+    result = subprocess.run(  # noqa: S603 - our own fixed command line
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[] True"
