@@ -9,8 +9,8 @@ and the ``startup`` hook.
 ``create_app(settings, pages=False)`` builds the same app without the REST API, the pages,
 the security headers and the outage answer (nor imports them): the runtime in an app
 context, for a command that works on data and answers no requests (``formflow import``,
-``export``, ``tick``...).  Plugin blueprints are still registered and the ``startup``
-hook still runs."""
+``export``, ``tick``...), whose runtime builds each service on first use.  Plugin
+blueprints are still registered and the ``startup`` hook still runs."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, pages: bool = True) -
     )
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    runtime = app.extensions["formflow"] = Runtime(settings)
+    runtime = app.extensions["formflow"] = Runtime(settings, lazy=not pages)
     metrics = ops.init_app(app)
     request_limits.init_app(app)
     reloading.init_app(app, on_reload=metrics.metadata_reloaded)

@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 
 from formflow.design import overlay_store as store
-from formflow.design.overlay_apply import Outcome, apply_overlay
 from formflow.errors import ServiceError, ValidationFailed
 from formflow.i18n import render_errors
 from formflow.runtime import get_runtime
+
+if TYPE_CHECKING:
+    from formflow.design.overlay_apply import Outcome
 
 MAX_FILE = 5_000_000
 ACTOR = "cli"
@@ -96,6 +99,8 @@ def echo_outcomes(app: str, outcomes: list[Outcome]) -> None:
 
 def echo_published_overlays(runtime) -> None:
     """Each published overlay operation with its status against the shipped files."""
+    from formflow.design.overlay_apply import apply_overlay
+
     for app, items in sorted(runtime.overlays.items()):
         if app in runtime.shipped:
             echo_outcomes(app, apply_overlay(runtime.shipped[app], items)[1])
@@ -112,6 +117,8 @@ class OverlaidApps:
     def __call__(self, app: str, documents: dict) -> dict:
         if not self.overlays.get(app):
             return documents
+        from formflow.design.overlay_apply import apply_overlay
+
         effective, outcomes = apply_overlay(documents, self.overlays[app])
         self.skipped[app] = [o for o in outcomes if o.status != "applied"]
         return effective

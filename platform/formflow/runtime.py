@@ -3,8 +3,10 @@ in ``app.extensions["formflow"]``.  Services reach it through :func:`get_runtime
 
 Plugins shape the metadata language, so they come first: plugins are discovered and
 their field types, expression functions and tables registered; then the metadata is
-loaded and checked against them; then the services are built and the plugin set is
-completed with the model and the built-in plugins (the process engine).
+loaded and checked against them; then the core services (the records service and the
+process engine) are built and the plugin set is completed with the model and the
+built-in plugins (the process engine).  The other services (:mod:`formflow.runtime_services`)
+are built with it, or on first use for a runtime built ``lazy`` (the data commands').
 
 When newer metadata is published, :meth:`Runtime.reloaded` builds the next runtime from
 the same settings; it shares what does not depend on the metadata (the database and its
@@ -21,66 +23,42 @@ from typing import Any
 from flask import current_app, g
 
 from formflow.auth import LoginThrottle
-from formflow.auth.accounts import AccountService
-from formflow.auth.admin_log import AdminLog
-from formflow.auth.directory import Directory
 from formflow.auth.policy import AccountPolicy
-from formflow.auth.single_sign_on import OidcSettings, SingleSignOn
-from formflow.automations.log import AutomationLog
+from formflow.auth.single_sign_on import OidcSettings
 from formflow.automations.runner import AutomationRunner
-from formflow.design.overlay_apply import apply_overlay
 from formflow.design.overlay_store import published_overlays
 from formflow.design.site_apps import published_site_apps
 from formflow.fields import Registry, builtin_registry
-from formflow.insights.dashboards import DashboardService
-from formflow.insights.event_export import EventExport
-from formflow.insights.feedback import RATE_TEXTS, FeedbackService
-from formflow.insights.monitor import Monitor
-from formflow.insights.overdue import OverdueActions
-from formflow.insights.recorder import CaseRecorder
-from formflow.insights.service import InsightsService
-from formflow.io.exporting import Exporter
-from formflow.io.import_jobs import ImportJobs
-from formflow.io.import_worker import ImportWorker
-from formflow.io.importing import Importer
-from formflow.io.org import OrgTransfer
-from formflow.io.reading import ReadLimits
+from formflow.insights import baseline, feedback, summary
+from formflow.io import import_jobs
 from formflow.metadata.loader import load
 from formflow.metadata.model import Model
 from formflow.metadata.problems import MetadataError
 from formflow.metadata.valid_documents import ValidDocuments
-from formflow.plugins.actions import RecordActionService
-from formflow.plugins.jobs import JobRunner
+from formflow.plugins import jobs
 from formflow.plugins.loading import LoadedPlugin, discover
 from formflow.plugins.manager import PluginLoadError, PluginSet
-from formflow.process.calendar.service import CalendarService
-from formflow.process.delegation import Delegations
 from formflow.process.engine import ProcessEngine
-from formflow.process.eventlog import EventLog
 from formflow.process.hidden_fields import HiddenAtStep
-from formflow.process.inbox import Inbox
-from formflow.process.navigation import Navigation
-from formflow.process.notifications.mail import Mailer
-from formflow.process.notifications.service import TEXTS, NotificationService
 from formflow.process.read_scope import TaskHolders
-from formflow.process.record_page import RecordPages
 from formflow.process.registry import ProcessRegistry
-from formflow.process.service import ProcessService
-from formflow.process.sla import SlaTimers
+from formflow.records import list_views
 from formflow.records.access import ReadScopes
-from formflow.records.files import FileStore
 from formflow.records.internal import InternalRecords
 from formflow.records.limits import RecordLimits
-from formflow.records.list_views import ListViews
-from formflow.records.people import People
 from formflow.records.service import RecordService
-from formflow.records.titles import ReferenceTitles
-from formflow.storage.contents import make_contents
+from formflow.runtime_services import Services
+from formflow.storage import contents, files
 from formflow.storage.database import Database
 from formflow.storage.revision import current_revision
 from formflow.storage.tables import Schema, build_schema
 
 log = logging.getLogger(__name__)
+#: The modules of services built on first use that define system tables: imported with
+#: the runtime whatever a command builds, so its schema (and ``init``, ``migrate``) has
+#: every table.
+SYSTEM_TABLE_MODULES = (baseline, feedback, summary, import_jobs, jobs, list_views, files,
+                        contents)
 #: The file of the instance folder remembering which metadata documents are valid.
 VALID_DOCUMENTS_FILE = "metadata-valid.json"
 
@@ -100,20 +78,7 @@ def load_plugins(
     return PluginSet(found, strict=settings["PLUGINS_STRICT"], config=settings)
 
 
-def import_limits(settings: dict[str, Any]) -> ReadLimits:
-    return ReadLimits(rows=settings["IMPORT_MAX_ROWS"], columns=settings["IMPORT_MAX_COLUMNS"],
-                      cells=settings["IMPORT_MAX_CELLS"], seconds=settings["IMPORT_MAX_SECONDS"])
-
-
-def background_import_limits(settings: dict[str, Any]) -> ReadLimits:
-    """How much of a file a background import reads: its rows, and cells in proportion."""
-    rows = settings["IMPORT_BACKGROUND_MAX_ROWS"]
-    cells = settings["IMPORT_MAX_CELLS"] * max(1, rows // settings["IMPORT_MAX_ROWS"])
-    return ReadLimits(rows=rows, columns=settings["IMPORT_MAX_COLUMNS"], cells=cells,
-                      seconds=settings["IMPORT_BACKGROUND_MAX_SECONDS"])
-
-
-class Runtime:
+class Runtime(Services):
     def __init__(
         self,
         settings: dict[str, Any],
@@ -122,12 +87,16 @@ class Runtime:
         site_apps: Mapping[str, Mapping[str, Any]] | None = None,
         prepared: tuple[Model, Schema] | None = None,
         overlays: Mapping[str, list[dict]] | None = None,
+        lazy: bool = False,
     ):
         """``site_apps``: the site apps to load (default: the published ones);
         ``overlays``: the overlays of shipped apps to load (default: the published ones);
         ``prepared``: the model of the metadata path and those site apps, and its
-        schema, when the caller built them already."""
+        schema, when the caller built them already; ``lazy``: build each service of
+        :class:`Services` when first used instead of now (a runtime built from this one
+        is built the same way)."""
         self.settings = settings
+        self.lazy = lazy
         self.db = previous.db if previous else Database(settings["DATABASE_URL"])
         #: The published metadata revision this runtime was built from; read before the
         #: metadata, so a publish in between makes the next check load it again.
@@ -164,74 +133,23 @@ class Runtime:
             internal=self.internal_records, scopes=scopes, plugins=self.plugins,
             limits=self.record_limits, idempotency_seconds=settings["IDEMPOTENCY_SECONDS"],
         )
-        self.importer = Importer(self.db, self.model, self.schema, self.field_types,
-                                 self.records, self.internal_records, import_limits(settings),
-                                 settings["IMPORT_MAX_BYTES"])
-        background = background_import_limits(settings)
-        self.import_jobs = ImportJobs(self.db, self.importer, settings["IMPORT_BACKGROUND_ROWS"],
-                                      background)
-        self.import_worker = ImportWorker(self.db, self.importer, background)
-        self.exporter = Exporter(self.db, self.model, self.schema, self.field_types,
-                                 self.records, settings["EXPORT_MAX_ROWS"])
-        self.list_views = ListViews(self.db)
-        self.files = FileStore(make_contents(settings, self.db, Path(settings["INSTANCE_PATH"])))
-        self.people = People(self.db)
         self.processes = ProcessRegistry()
-        engine = ProcessEngine(self.model, self.processes, self.internal_records,
-                               schema=self.schema, field_types=self.field_types,
-                               plugins=self.plugins, timezone=self.timezone)
-        self.plugins.complete(self.model, [("process_engine", engine),
+        #: The process engine, a built-in plugin: every record save may start or move a case.
+        self.engine = ProcessEngine(self.model, self.processes, self.internal_records,
+                                    schema=self.schema, field_types=self.field_types,
+                                    plugins=self.plugins, timezone=self.timezone)
+        self.plugins.complete(self.model, [("process_engine", self.engine),
                                            ("process_task_holders", TaskHolders()),
                                            ("process_hidden_fields",
                                             HiddenAtStep(self.model, self.processes)),
                                            ("automations", AutomationRunner(self.model))])
         self.plugins.runtime = self
-        self.events = EventLog(self.db, self.model, self.schema, self.records)
-        self.process = ProcessService(self.db, self.model, self.schema, self.field_types,
-                                      self.records, self.internal_records, engine)
-        self.inbox = Inbox(self.process)
-        self.record_actions = RecordActionService(self.db, self.records, self.internal_records,
-                                                  self.plugins, self.plugins.record_actions())
         self.menu_links = self.plugins.menu_links()
         self.admin_links = self.plugins.admin_links()
-        self.jobs = JobRunner(self.db, self.plugins.jobs(), self.plugins)
-        builtin = {**TEXTS, **RATE_TEXTS}
-        kinds = {**builtin, **self.plugins.notification_kinds(builtin)}
-        self.mailer = Mailer(self.db, self.model, self.schema, settings, kinds=kinds)
-        engine.on_notify = self.mailer.queue
-        engine.on_event = CaseRecorder(self.timezone).event
-        self.sla = SlaTimers(self.db, engine, self.mailer)
-        self.calendar = CalendarService(self.db, self.timezone)
-        self.delegations = Delegations(self.db, self.model, self.timezone)
+        self.engine.on_notify = self.queue_mail
+        self.engine.on_event = self.record_case_event
         self.account_policy = AccountPolicy.from_settings(settings)
-        self.accounts = AccountService(self.db, self.account_policy)
         self.sso_settings = OidcSettings.from_settings(settings)
-        self.sso = None if self.sso_settings is None else SingleSignOn(
-            self.db, self.sso_settings, self.model.roles)
-        self.directory = Directory(self.db, self.model, self.account_policy,
-                                   on_deactivate=self.process.user_deactivated)
-        self.org = OrgTransfer(self.db, self.model, import_limits(settings),
-                               settings["IMPORT_MAX_BYTES"], self.account_policy,
-                               on_deactivate=self.process.user_deactivated)
-        self.admin_log = AdminLog(self.db, self.timezone,
-                                  self.plugins.admin_log_actions())
-        self.automation_log = AutomationLog(self.db, self.timezone)
-        self.feedback = FeedbackService(self.db, self.model, self.records)
-        self.insights = InsightsService(self.db, self.model, self.schema, self.timezone,
-                                        self.feedback)
-        self.monitor = Monitor(self.db, self.insights, self.processes)
-        self.overdue = OverdueActions(self.db, self.insights, self.process)
-        self.event_export = EventExport(self.db, self.insights)
-        self.dashboards = DashboardService(self.db, self.model, self.schema,
-                                           self.timezone, self.records)
-        self.titles = ReferenceTitles(self.records, self.people, self.field_types)
-        self.record_pages = RecordPages(self.db, self.model, self.records, self.process,
-                                        self.record_actions, self.titles, self.feedback)
-        self.notifications = NotificationService(
-            self.db, self.model, self.schema, self.timezone, kinds=kinds,
-            on_notify=self.mailer.queue,
-        )
-        self.navigation = Navigation(self.db, self.process, self.notifications)
         self.login_throttle = previous.login_throttle if previous else LoginThrottle(
             max_attempts=settings["LOGIN_ATTEMPTS"],
             window_seconds=settings["LOGIN_WINDOW_SECONDS"],
@@ -244,6 +162,8 @@ class Runtime:
             redis_url=settings["REDIS_URL"],
             db=self.db,
         )
+        if not lazy:
+            self.build_services()
 
     def _load_model(self) -> Model:
         """The file apps and the site apps.  A site app that no longer loads (a plugin
@@ -276,12 +196,16 @@ class Runtime:
         are skipped); remembers the shipped documents."""
         self.shipped[app] = documents
         items = self.overlays.get(app)
-        return apply_overlay(documents, items)[0] if items else documents
+        if not items:
+            return documents
+        from formflow.design.overlay_apply import apply_overlay  # only an overlaid app's
+
+        return apply_overlay(documents, items)[0]
 
     def reloaded(self) -> Runtime:
         """A runtime built from the metadata as it is now, sharing the database, the
         plugins and the sign-in and token throttles with this one."""
-        return Runtime(self.settings, previous=self)
+        return Runtime(self.settings, previous=self, lazy=self.lazy)
 
     def with_site_apps(
         self, site_apps: Mapping[str, Mapping[str, Any]],
@@ -289,11 +213,12 @@ class Runtime:
     ) -> Runtime:
         """A runtime serving ``site_apps`` instead of the published ones (what a publish
         is about to make current), sharing what :meth:`reloaded` shares."""
-        return Runtime(self.settings, previous=self, site_apps=site_apps, prepared=prepared)
+        return Runtime(self.settings, previous=self, site_apps=site_apps, prepared=prepared,
+                       lazy=self.lazy)
 
     def with_overlays(self, overlays: Mapping[str, list[dict]]) -> Runtime:
         """A runtime serving ``overlays`` instead of the published ones."""
-        return Runtime(self.settings, previous=self, overlays=overlays)
+        return Runtime(self.settings, previous=self, overlays=overlays, lazy=self.lazy)
 
     def plugin_tables(self):
         """The tables plugins add beside the entities' (checked for clashes)."""

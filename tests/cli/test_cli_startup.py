@@ -72,3 +72,43 @@ print(sorted(m for m in sys.modules if m.startswith(("formflow.api", "formflow.w
     result = subprocess.run(  # noqa: S603 - our own fixed command line
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_data_command_builds_and_imports_only_the_services_it_uses(tmp_path):
+    """A data command's runtime builds a service (and imports its module) when the
+    command first asks for it; the whole app builds every service at start."""
+    code = f"""import sys
+from formflow.app import create_app
+config = {{"DATABASE_URL": "sqlite:///{tmp_path / 'f.db'}", "SECRET_KEY": "x",
+          "INSTANCE_PATH": "{tmp_path / 'i'}"}}
+runtime = create_app(config, pages=False).extensions["formflow"]
+print(sorted(m for m in sys.modules if m.startswith(("formflow.insights.service",
+      "formflow.process.inbox", "formflow.io.exporting", "formflow.auth.directory",
+      "formflow.process.sla", "formflow.design.overlay_apply"))))
+print(sorted(name for name in ("insights", "inbox", "exporter", "directory", "importer")
+             if name in vars(runtime)))
+runtime.exporter
+print("formflow.io.exporting" in sys.modules, "exporter" in vars(runtime))
+full = create_app(config).extensions["formflow"]
+print(all(name in vars(full) for name in ("insights", "inbox", "exporter", "directory")))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "platform")}
+    result = subprocess.run(  # noqa: S603 - our own fixed command line
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[:4] == ["[]", "[]", "True True", "True"]
+
+
+def test_a_data_command_knows_every_system_table(tmp_path):
+    """Services built on first use still have their tables in a data command's schema
+    (what ``formflow init`` creates and ``migrate`` checks)."""
+    code = f"""from formflow.app import create_app
+config = {{"DATABASE_URL": "sqlite:///{tmp_path / 'f.db'}", "SECRET_KEY": "x",
+          "INSTANCE_PATH": "{tmp_path / 'i'}"}}
+light = set(create_app(config, pages=False).extensions["formflow"].schema.metadata.tables)
+full = set(create_app(config).extensions["formflow"].schema.metadata.tables)
+print(sorted(full ^ light), "ff_insight_cases" in light)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "platform")}
+    result = subprocess.run(  # noqa: S603 - our own fixed command line
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[] True"

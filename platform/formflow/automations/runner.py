@@ -23,7 +23,7 @@ from types import MappingProxyType
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from formflow.auth import User, can_read_field
+from formflow.auth import SYSTEM, User, can_read_field
 from formflow.automations.actions import NOTIFICATION_KIND, ActionFailed, Work, carry_out
 from formflow.automations.log import record_run
 from formflow.automations.triggers import Event, Triggers
@@ -33,7 +33,6 @@ from formflow.i18n import LANGUAGES, Message
 from formflow.metadata.automation_model import Automation, AutomationAction
 from formflow.metadata.model import Entity, Label, Model
 from formflow.plugins import Job, hookimpl
-from formflow.process.sla import SYSTEM
 from formflow.records.serialize import record_to_json
 from formflow.storage.database import after_commit, after_rollback, is_outage
 
