@@ -153,17 +153,17 @@ def database_state(runtime, *more: sa.Table) -> dict[str, list[tuple]]:
 
 
 @contextmanager
-def counting_queries(connectable) -> Iterator[list[str]]:
-    """The SQL statements ``connectable`` (an engine or a connection) runs while inside,
-    less the look for newly published metadata and its transaction: it runs on a timer
-    (at most once a second per worker), not per request, and would make counts depend on
-    the clock."""
-    statements: list[str] = []
+def counting_queries(connectable, *, with_parameters: bool = False) -> Iterator[list]:
+    """The SQL statements ``connectable`` (an engine or a connection) runs while inside
+    (with ``with_parameters``, ``(statement, parameters)`` pairs), less the look for newly
+    published metadata and its transaction: it runs on a timer (at most once a second
+    per worker), not per request, and would make counts depend on the clock."""
+    statements: list = []
 
-    def count(_conn, _cursor, statement, *_args):
+    def count(_conn, _cursor, statement, parameters, *_args):
         if metadata_revision.name not in statement:
-            statements.append(statement)
-        elif statements and statements[-1] == "BEGIN":
+            statements.append((statement, parameters) if with_parameters else statement)
+        elif statements and _text(statements[-1]) == "BEGIN":
             statements.pop()  # the check's own transaction (SQLite begins it explicitly)
 
     sa.event.listen(connectable, "before_cursor_execute", count)
@@ -171,6 +171,10 @@ def counting_queries(connectable) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(connectable, "before_cursor_execute", count)
+
+
+def _text(entry) -> str:
+    return entry if isinstance(entry, str) else entry[0]
 
 
 def revoke_tokens(runtime, user: User) -> None:
