@@ -12,9 +12,17 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from formflow.auth import deactivate, list_tokens, revoke_token, set_roles, tokens
+from formflow.auth import deactivate, list_tokens, set_roles, tokens
 from formflow.auth.tables import tokens as token_table
-from support.helpers import LAB, SAMPLES, add_user, counting_queries, problem
+from support.helpers import (
+    LAB,
+    SAMPLES,
+    add_user,
+    counting_queries,
+    problem,
+    revoke_tokens,
+    row_count,
+)
 
 
 @pytest.fixture
@@ -33,8 +41,7 @@ def create(api, name: str = "Sample"):
 
 
 def samples(worker) -> int:
-    with worker.extensions["formflow"].db.read() as conn:
-        return conn.scalar(sa.select(sa.func.count()).select_from(sa.table("lab__sample")))
+    return row_count(worker.extensions["formflow"], "lab__sample")
 
 
 def remembered(worker, roles=("manager",)):
@@ -49,8 +56,7 @@ def remembered(worker, roles=("manager",)):
 def test_a_token_revoked_by_another_worker_is_refused_at_the_next_write(worker, other_worker):
     user, api = remembered(worker)
     record = api.get(SAMPLES).get_json()["items"][0]
-    with other_worker.db.write() as conn:
-        revoke_token(conn, list_tokens(conn, user.id)[0].id)
+    revoke_tokens(other_worker, user)
     before = samples(worker)
     problem(create(api, "After revoking"), 401)
     problem(api.patch(f"{SAMPLES}/{record['id']}", json={"name": "Changed"}), 401)
@@ -60,8 +66,7 @@ def test_a_token_revoked_by_another_worker_is_refused_at_the_next_write(worker, 
 
 def test_a_revoked_token_is_refused_even_where_the_request_reads_nothing(worker, other_worker):
     user, api = remembered(worker)
-    with other_worker.db.write() as conn:
-        revoke_token(conn, list_tokens(conn, user.id)[0].id)
+    revoke_tokens(other_worker, user)
     malformed = api._call("POST", SAMPLES, data="{", headers={"Content-Type": "application/json"})
     problem(malformed, 401)
 
@@ -121,8 +126,7 @@ def read_remembered(worker, roles=("manager",)):
 def test_a_token_revoked_by_another_worker_is_refused_at_the_next_read(worker, other_worker):
     user, api = read_remembered(worker)
     record = api.get(SAMPLES).get_json()["items"][0]
-    with other_worker.db.write() as conn:
-        revoke_token(conn, list_tokens(conn, user.id)[0].id)
+    revoke_tokens(other_worker, user)
     problem(api.get(SAMPLES), 401)
     problem(api.get(f"{SAMPLES}/{record['id']}"), 401)
     assert api._call("HEAD", SAMPLES).status_code == 401

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from formflow.auth import deactivate, list_tokens, revoke_token
+from formflow.auth import deactivate
 from support import ADMIN_PASSWORD
-from support.helpers import LAB, SAMPLES, add_user, module_app, problem
+from support.helpers import LAB, SAMPLES, add_user, module_app, problem, revoke_tokens
 
 BODY_LIMIT = 64 * 1024
 
@@ -55,8 +55,7 @@ def test_a_missing_or_invalid_token_is_401(client, authorization):
 def test_a_revoked_token_is_401(app, runtime):
     user, api = add_user(app, "revoked")
     assert api.get(SAMPLES).status_code != 401
-    with runtime.db.write() as conn:
-        revoke_token(conn, list_tokens(conn, user.id)[0].id)
+    revoke_tokens(runtime, user)
     problem(api.get(SAMPLES), 401)
 
 

@@ -19,7 +19,7 @@ from formflow.fields.columns import utcnow
 from formflow.records.internal import InternalRecords
 from formflow.storage.system import idempotency_keys
 from support import PASSWORD
-from support.helpers import LAB, SAMPLE, SAMPLES, add_user, problem
+from support.helpers import LAB, SAMPLE, SAMPLES, add_user, problem, row_count
 from support.web_support import csrf, form_inputs, sign_in, with_values
 
 LINE = {"item": "Bolt", "qty": 1, "unit_price": "2.00"}
@@ -37,9 +37,7 @@ def api(app):
 
 
 def samples(runtime) -> int:
-    main = runtime.schema[SAMPLE].main
-    with runtime.db.read() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(main)).scalar_one()
+    return row_count(runtime, runtime.schema[SAMPLE].main)
 
 
 def send(api, body, key, **headers):

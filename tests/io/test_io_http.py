@@ -8,10 +8,9 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from formflow.auth import list_tokens, revoke_token
 from formflow.cli import main
 from support import ADMIN_PASSWORD
-from support.helpers import problem
+from support.helpers import problem, revoke_tokens
 from support.io_support import DEPOT, ITEM, csv_bytes, item_count, read_csv, read_xlsx, xlsx_bytes
 from support.web_support import csrf, sign_in
 
@@ -108,9 +107,7 @@ def test_a_streamed_export_of_a_token_revoked_since_it_was_remembered_is_401(
         admin_api, runtime, admin):
     for _ in range(2):  # looked up and remembered, then recalled
         assert admin_api.get(f"{ITEMS}/export").status_code == 200
-    with runtime.db.write() as conn:
-        for token in list_tokens(conn, admin.id):
-            revoke_token(conn, token.id)
+    revoke_tokens(runtime, admin)
     problem(admin_api.get(f"{ITEMS}/export"), 401)
 
 

@@ -4,15 +4,14 @@ them, and the history names both."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-import sqlalchemy as sa
 
 from formflow.errors import NotFound, ValidationFailed
 from formflow.fields.columns import utcnow
 from formflow.i18n import Message
 from formflow.process.delegation_tables import delegations
+from support.delegation_support import away, away_as_stored, delegation
+from support.helpers import row_count
 from support.rules_support import CLAIM, flow, metadata_path, org, submitted  # noqa: F401
 
 PROCESS = "approvals.claim_flow"
@@ -22,16 +21,8 @@ def today(runtime):
     return runtime.delegations.today()
 
 
-def away(runtime, user, deputy, *, days=(0, 3), processes=None) -> dict:
-    start = today(runtime) + timedelta(days=days[0])
-    return runtime.delegations.create(user, {
-        "deputy": deputy, "starts_on": start.isoformat(),
-        "ends_on": (start + timedelta(days=days[1])).isoformat(), "processes": processes})
-
-
 def stored(runtime) -> int:
-    with runtime.db.read() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(delegations)).scalar_one()
+    return row_count(runtime, delegations)
 
 
 def test_a_task_opened_during_a_delegation_goes_to_the_deputy(runtime, flow, org):
@@ -68,12 +59,7 @@ def test_the_deputys_decision_names_whose_task_it_was(runtime, flow, org):
 def test_only_a_delegation_covering_today_and_the_process_applies(
     runtime, flow, org, days, processes, delegated
 ):
-    with runtime.db.write() as conn:
-        start = today(runtime) + timedelta(days=days[0])
-        conn.execute(sa.insert(delegations).values(
-            user_id=org.m1.id, deputy_id=org.pat.id, starts_on=start,
-            ends_on=start + timedelta(days=days[1]), processes=processes,
-            created_at=utcnow()))
+    away_as_stored(runtime, org.m1, org.pat, days=days, processes=processes)
 
     claim_id = submitted(flow, org.emp, "levels")
 
@@ -88,12 +74,7 @@ def test_only_a_delegation_covering_today_and_the_process_applies(
 def test_a_role_holders_delegation_gives_their_task_to_the_deputy(
     runtime, flow, org, days, processes, delegated
 ):
-    with runtime.db.write() as conn:
-        start = today(runtime) + timedelta(days=days[0])
-        conn.execute(sa.insert(delegations).values(
-            user_id=org.fin1.id, deputy_id=org.pat.id, starts_on=start,
-            ends_on=start + timedelta(days=days[1]), processes=processes,
-            created_at=utcnow()))
+    away_as_stored(runtime, org.fin1, org.pat, days=days, processes=processes)
 
     claim_id = submitted(flow, org.emp, "panel")
 
@@ -127,9 +108,7 @@ def test_a_deputy_already_in_the_step_does_not_take_a_second_place(runtime, flow
     ({"colour": "red"}, "colour", "unknown_field"),
 ])
 def test_a_bad_delegation_is_refused_and_nothing_is_stored(runtime, org, body, field, key):
-    start = today(runtime)
-    payload = {"deputy": "pat", "starts_on": start.isoformat(),
-               "ends_on": (start + timedelta(days=2)).isoformat(), **body}
+    payload = {**delegation("pat", today(runtime), 2), **body}
 
     with pytest.raises(ValidationFailed) as refused:
         runtime.delegations.create(org.m1, payload)
@@ -161,9 +140,7 @@ def test_a_user_lists_and_ends_only_their_own_delegations(runtime, org):
 
 def test_the_rest_api_manages_the_callers_delegations(api_as, org):
     api = api_as(org.m1)
-    start = utcnow().date()
-    body = {"deputy": "pat", "starts_on": start.isoformat(),
-            "ends_on": (start + timedelta(days=5)).isoformat()}
+    body = delegation("pat", utcnow().date(), 5)
 
     created = api.post("delegations", json=body)
     assert created.status_code == 201, created.get_json()
@@ -189,8 +166,7 @@ def test_the_profile_page_names_and_ends_a_deputy(runtime, org, as_user):
     assert stored(runtime) == 0
 
     done = client.post("/profile/delegations", data={
-        "csrf_token": csrf(client), "deputy": "pat", "starts_on": start.isoformat(),
-        "ends_on": (start + timedelta(days=2)).isoformat(), "processes": [PROCESS]})
+        "csrf_token": csrf(client), **delegation("pat", start, 2, [PROCESS])})
     assert done.status_code == 302
     page = client.get("/profile").get_data(as_text=True)
     assert 'data-delegation="' in page and "Claim approval" in page
@@ -223,9 +199,7 @@ def test_the_inbox_and_the_record_show_whose_task_the_deputy_holds(
 def test_two_overlapping_delegations_made_at_once_keep_one(runtime, org):
     from support.process_helpers import run_together
 
-    start = today(runtime)
-    bodies = [{"deputy": deputy, "starts_on": start.isoformat(),
-               "ends_on": (start + timedelta(days=2)).isoformat()} for deputy in ("pat", "fin1")]
+    bodies = [delegation(deputy, today(runtime), 2) for deputy in ("pat", "fin1")]
 
     results = run_together(2, lambda i: runtime.delegations.create(org.m1, bodies[i]))
 

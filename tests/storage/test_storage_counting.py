@@ -151,15 +151,21 @@ def test_the_api_reports_whether_the_total_is_an_estimate(runtime, admin_api):
     assert body["total_is_estimate"] is False
 
 
-def test_a_large_sqlite_table_sampled_past_the_limit_is_not_counted(
-    runtime, admin, monkeypatch, statements
-):
+@pytest.fixture
+def sampled(runtime, monkeypatch):
+    """40 customers on SQLite, whose totals past 5 are estimated from a sample of 20 of
+    the newest 30 rows."""
     if runtime.db.is_postgresql:
         pytest.skip("PostgreSQL asks its planner")
     monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
     monkeypatch.setattr(counting, "SAMPLE_ROWS", 20)
     monkeypatch.setattr(counting, "SQLITE_SAMPLE_FIRST_ROWS", 30)
     _fill(runtime, 40)
+
+
+def test_a_large_sqlite_table_sampled_past_the_limit_is_not_counted(
+    runtime, admin, sampled, statements
+):
     runtime.records.list(admin, "crm.customer", {"level": ["A"]})  # the table's size
     statements.clear()
     page = runtime.records.list(admin, "crm.customer", {"level": ["A"], "per_page": ["10"]})
@@ -168,16 +174,10 @@ def test_a_large_sqlite_table_sampled_past_the_limit_is_not_counted(
 
 
 def test_the_sqlite_sample_reads_the_newest_rows_by_id_beside_a_partial_list_index(
-    runtime, admin, monkeypatch
+    runtime, admin, sampled
 ):
     """On a large table the level's partial list index holds every match, and SQLite
     would rather read them all through it than the newest rows by their ids."""
-    if runtime.db.is_postgresql:
-        pytest.skip("PostgreSQL asks its planner")
-    monkeypatch.setattr(counting, "EXACT_LIMIT", 5)
-    monkeypatch.setattr(counting, "SAMPLE_ROWS", 20)
-    monkeypatch.setattr(counting, "SQLITE_SAMPLE_FIRST_ROWS", 30)
-    _fill(runtime, 40)
     with runtime.db.write() as conn:  # the statistics of a million rows, three levels
         conn.exec_driver_sql("ANALYZE")
         conn.exec_driver_sql(
@@ -187,16 +187,8 @@ def test_the_sqlite_sample_reads_the_newest_rows_by_id_beside_a_partial_list_ind
             "UPDATE sqlite_stat1 SET stat = '1000000 333333 1 1 1' "
             "WHERE idx = 'ix_crm__customer_level_name_id_alive'")
         conn.exec_driver_sql("ANALYZE sqlite_schema")
-    seen = []
-
-    def keep(_conn, _cursor, statement, parameters, *_args):
-        seen.append((statement, parameters))
-
-    sa.event.listen(runtime.db.engine, "before_cursor_execute", keep)
-    try:
+    with counting_queries(runtime.db.engine, with_parameters=True) as seen:
         runtime.records.list(admin, "crm.customer", {"level": ["A"]})
-    finally:
-        sa.event.remove(runtime.db.engine, "before_cursor_execute", keep)
     (sample,) = [(s, p) for s, p in seen if "count(" in s]
     with runtime.db.read() as conn:
         plan = " | ".join(row[-1] for row in conn.exec_driver_sql(

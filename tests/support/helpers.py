@@ -4,8 +4,11 @@
   line items with computed columns, conditions, numbering, roles with every scope).
 - ``module_app``: an app on a database of its own for a whole test module, for
   matrices of read-mostly checks that would be slow with a fresh database per case.
+- ``row_count``: how many rows a table holds.
 - ``database_state``: every row a record operation may write, to prove that a
   refused request wrote nothing.
+- ``counting_queries``: the SQL statements run inside a block.
+- ``revoke_tokens``: revoke a user's API tokens, as another worker would.
 - ``problem``: assert a response is an ``application/problem+json`` error.
 """
 
@@ -20,7 +23,15 @@ import sqlalchemy as sa
 from flask import Flask
 
 from formflow import create_app
-from formflow.auth import User, create_department, create_token, create_user, get_user_by_name
+from formflow.auth import (
+    User,
+    create_department,
+    create_token,
+    create_user,
+    get_user_by_name,
+    list_tokens,
+    revoke_token,
+)
 from formflow.install import install
 from formflow.storage.system import audit, metadata_revision, sequences
 from support import ADMIN_PASSWORD, PG_URL
@@ -121,6 +132,13 @@ def every_type_sample(partner_id: int) -> dict:
     }
 
 
+def row_count(runtime, table: sa.Table | str) -> int:
+    """How many rows ``table`` (a table, or a table's name) holds."""
+    table = sa.table(table) if isinstance(table, str) else table
+    with runtime.db.read() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
 def database_state(runtime, *more: sa.Table) -> dict[str, list[tuple]]:
     """Every row of the entity and line-item tables, the audit trail, the sequences and
     the tables ``more`` (``PROCESS_TABLES`` for what a process action writes)."""
@@ -135,17 +153,17 @@ def database_state(runtime, *more: sa.Table) -> dict[str, list[tuple]]:
 
 
 @contextmanager
-def counting_queries(connectable) -> Iterator[list[str]]:
-    """The SQL statements ``connectable`` (an engine or a connection) runs while inside,
-    less the look for newly published metadata and its transaction: it runs on a timer
-    (at most once a second per worker), not per request, and would make counts depend on
-    the clock."""
-    statements: list[str] = []
+def counting_queries(connectable, *, with_parameters: bool = False) -> Iterator[list]:
+    """The SQL statements ``connectable`` (an engine or a connection) runs while inside
+    (with ``with_parameters``, ``(statement, parameters)`` pairs), less the look for newly
+    published metadata and its transaction: it runs on a timer (at most once a second
+    per worker), not per request, and would make counts depend on the clock."""
+    statements: list = []
 
-    def count(_conn, _cursor, statement, *_args):
+    def count(_conn, _cursor, statement, parameters, *_args):
         if metadata_revision.name not in statement:
-            statements.append(statement)
-        elif statements and statements[-1] == "BEGIN":
+            statements.append((statement, parameters) if with_parameters else statement)
+        elif statements and _text(statements[-1]) == "BEGIN":
             statements.pop()  # the check's own transaction (SQLite begins it explicitly)
 
     sa.event.listen(connectable, "before_cursor_execute", count)
@@ -153,6 +171,18 @@ def counting_queries(connectable) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(connectable, "before_cursor_execute", count)
+
+
+def _text(entry) -> str:
+    return entry if isinstance(entry, str) else entry[0]
+
+
+def revoke_tokens(runtime, user: User) -> None:
+    """Revoke every API token of ``user`` in a transaction of its own, as another worker
+    would: a worker that remembers one learns it only from the database."""
+    with runtime.db.write() as conn:
+        for token in list_tokens(conn, user.id):
+            revoke_token(conn, token.id)
 
 
 def problem(response, status: int) -> dict:

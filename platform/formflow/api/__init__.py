@@ -1,7 +1,7 @@
 """The REST API blueprint (``/api/v1``) and its OpenAPI document; :func:`init_app`
-registers it with its problem+json error answers, each route letting a call that
-changes data recall its token from memory
-(:func:`~formflow.api.authentication.recalling_tokens`)."""
+registers it with its problem+json error answers, and lets a Bearer call to any route,
+the API's or a plugin's, recall its token from memory
+(:func:`~formflow.api.authentication.init_app`)."""
 
 from functools import cache
 
@@ -15,13 +15,10 @@ __all__ = ["api", "init_app"]
 def init_app(app: Flask) -> None:
     _add_routes()
     app.register_blueprint(api)
-    from formflow.api.authentication import recalling_tokens
-
-    for endpoint, view in app.view_functions.items():
-        if endpoint.startswith(f"{api.name}."):
-            app.view_functions[endpoint] = recalling_tokens(view)
+    from formflow.api import authentication
     from formflow.api.problems import register_problem_handlers
 
+    authentication.init_app(app)
     register_problem_handlers(app)
 
 

@@ -8,23 +8,24 @@ shared address stays usable).
 A session-authenticated call that changes data must carry the session's CSRF token in
 the ``X-CSRF-Token`` header, so a third-party page cannot ride on the cookie.
 
-A Bearer call, reading or writing (:func:`recalling_tokens` wraps every route), takes
-its caller from the worker's memory of verified tokens when it can: its first
-transaction, a read or a write, then proves the token still stands, and when it does
-not, the call is answered afresh with the token looked up as usual, so a revoked token
-is refused and new roles apply on the next request
-(:mod:`formflow.auth.remembered_tokens`).  The proof only reads, so a read holding its
-connection never waits for a second one; a streamed answer (an export) is proven before
-it is sent, in the view's first transaction or a read of its own.
+A Bearer call to any route that asks :func:`current_api_user`, the REST API's or a
+plugin's, takes its caller from the worker's memory of verified tokens when it can: the
+request's first transaction, a read or a write, then proves the token still stands, and
+when it does not, the request is answered afresh with the token looked up as usual
+(:func:`init_app` installs that answer), so a revoked token is refused and new roles
+apply on the next request (:mod:`formflow.auth.remembered_tokens`).  The proof only
+reads, so a read holding its connection never waits for a second one; a view that opened
+no transaction (a refused body, a streamed export) is proven before its answer is sent,
+in a read of its own.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from functools import wraps
+from contextlib import ExitStack
 
-from flask import g, request, session
+from flask import Flask, Response, after_this_request, current_app, g, request, session
+from flask.typing import ResponseReturnValue
 
 from formflow.auth import StaleCredentials, User
 from formflow.errors import Forbidden, TooManyRequests, Unauthorized
@@ -43,12 +44,13 @@ def current_api_user() -> User:
     owner = None
     accounts = runtime.accounts
     if header:
-        bearer, token, check = scheme.lower() == "bearer", token.strip(), g.get("credential_check")
-        user = check.recall(token) if bearer and check is not None else None
-        if user is not None:  # its check runs in the request's first transaction
+        bearer, token = scheme.lower() == "bearer", token.strip()
+        recalling = bearer and not g.get("answering_afresh")
+        user = _recall(accounts, token) if recalling else None
+        if user is not None:  # proven in the request's first transaction
             g.api_user = user
             return user
-        owner = accounts.token_owner(token, remember=check is not None) if bearer else None
+        owner = accounts.token_owner(token, remember=recalling) if bearer else None
         user = owner.user if owner is not None else None
     else:
         user = accounts.session_user(session.get("user_id"), session.get("auth_stamp"))
@@ -67,28 +69,57 @@ def current_api_user() -> User:
     return user
 
 
-def recalling_tokens(view: Callable) -> Callable:
-    """``view``, letting a Bearer call recall its token from memory (answered afresh if
-    the token no longer stands as remembered: only a view's database work that the
-    refused check rolled back, or none, came before)."""
+def init_app(app: Flask) -> None:
+    """Let every route of ``app`` recall a Bearer token from memory: a request whose
+    recalled token no longer stands is answered afresh, and the check is disarmed when
+    the request ends."""
+    app.register_error_handler(StaleCredentials, _answer_afresh)
+    app.teardown_request(_disarm)
 
-    @wraps(view)
-    def answer(**arguments):
-        if "Authorization" not in request.headers:
-            return view(**arguments)
-        accounts = get_runtime().accounts
-        g.credential_check = check = accounts.credential_check()
-        try:
-            with accounts.checking(check):
-                return view(**arguments)
-        except StaleCredentials:
-            pass
-        finally:
-            del g.credential_check
-        g.pop("api_user", None)
-        return view(**arguments)
 
-    return answer
+def _recall(accounts, token: str) -> User | None:
+    """The remembered owner of ``token``, with every later transaction of the request
+    armed to prove it first (and a read of its own before the answer is sent when the
+    view opened none); ``None`` when the worker does not remember it."""
+    check = accounts.credential_check()
+    user = check.recall(token)
+    if user is not None:
+        g.credential_check = check
+        g.credential_arming = arming = ExitStack()
+        arming.enter_context(accounts.checking(check))
+        after_this_request(_prove_before_sending)
+    return user
+
+
+def _prove_before_sending(response: Response) -> Response:
+    check = g.get("credential_check")
+    if check is None or not check.pending:
+        return response
+    try:
+        get_runtime().accounts.prove(check)
+    except StaleCredentials:
+        return current_app.make_response(_answer_afresh())
+    return response
+
+
+def _answer_afresh(_stale: StaleCredentials | None = None) -> ResponseReturnValue:
+    """Answer the request again, its token looked up as usual: the recalled one no
+    longer stands as remembered (only database work that the refused check rolled back,
+    or none, came before)."""
+    _disarm()
+    g.pop("api_user", None)
+    g.answering_afresh = True
+    try:
+        return current_app.dispatch_request()
+    except Exception as error:  # answered as the first dispatch would have been
+        return current_app.handle_user_exception(error)
+
+
+def _disarm(_error: BaseException | None = None) -> None:
+    g.pop("credential_check", None)
+    arming = g.pop("credential_arming", None)
+    if arming is not None:
+        arming.close()
 
 
 def _token_key() -> str:

@@ -4,9 +4,10 @@ session or a token belongs to, changing the password, and the user's API tokens.
 Each operation is one transaction.  Rate limits stay with the callers (their keys name
 the request's address); everything that reads or writes the database is here.
 
-A request that changes data may recall its token from the worker's memory instead
+A Bearer request may recall its token from the worker's memory instead
 (:meth:`AccountService.credential_check`, :meth:`AccountService.checking`): its first
-transaction then proves the token still stands (:mod:`~formflow.auth.remembered_tokens`).
+transaction then proves the token still stands, or :meth:`AccountService.prove` does in
+a read of its own (:mod:`~formflow.auth.remembered_tokens`).
 """
 
 from __future__ import annotations
@@ -79,17 +80,18 @@ class AccountService:
 
     @contextmanager
     def checking(self, check: CredentialCheck) -> Iterator[None]:
-        """Every transaction opened inside the block runs ``check`` first; when the block
-        ends (or fails) with the check still pending, as nothing was read or written, it
-        runs in a read of its own.  Either raises
-        :class:`~formflow.auth.remembered_tokens.StaleCredentials`."""
+        """Every transaction opened inside the block runs ``check`` first (it raises
+        :class:`~formflow.auth.remembered_tokens.StaleCredentials` there)."""
         with check_each_access(check):
-            try:
-                yield
-            finally:
-                if check.pending:
-                    with self.db.read():
-                        pass  # the read runs the check
+            yield
+
+    def prove(self, check: CredentialCheck) -> None:
+        """Run ``check`` in a read of its own when no transaction has run it yet, as
+        nothing was read or written; raises
+        :class:`~formflow.auth.remembered_tokens.StaleCredentials`."""
+        if check.pending:
+            with self.db.read() as conn:
+                check(conn)
 
     def token_used(self, owner: TokenOwner) -> None:
         """Record the use of a token (when its last recorded use is old enough)."""
