@@ -45,6 +45,10 @@ from formflow.storage.statistics import refresh_statistics  # noqa: E402
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORKERS = 2
 CLIENTS = 4
+#: Where the two servers listen (Formflow on the first, the baseline on the next) and
+#: the PostgreSQL database the run drops and creates: ``--port``, ``--pg-database``, so
+#: two runs on one machine need not share them.
+PLACE = {"port": 8731, "pg_database": "ff_bench"}
 
 
 @dataclass
@@ -82,9 +86,10 @@ def postgres_database() -> str:
         PG_SERVER.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
     )
     with server.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS ff_bench WITH (FORCE)")
-        conn.exec_driver_sql("CREATE DATABASE ff_bench")
-    return PG_SERVER.rsplit("/", 1)[0] + "/ff_bench"
+        name = conn.dialect.identifier_preparer.quote(PLACE["pg_database"])
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    return PG_SERVER.rsplit("/", 1)[0] + "/" + PLACE["pg_database"]
 
 
 def prepare(url: str, instance: Path) -> str:
@@ -385,8 +390,8 @@ def measure(
         "FORMFLOW_LOG_LEVEL": "WARNING",  # no request log lines: the baseline writes none
         "BENCH_DATABASE_URL": url,
     }
-    formflow = Server("wsgi:app", 8731, env)
-    baseline = Server("bench.baseline_app:create_app()", 8732, env)
+    formflow = Server("wsgi:app", PLACE["port"], env)
+    baseline = Server("bench.baseline_app:create_app()", PLACE["port"] + 1, env)
     lines = []
     try:
         for name in workloads:
@@ -447,7 +452,12 @@ def main() -> None:
     parser.add_argument("--database", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS))
+    parser.add_argument("--port", type=int, default=PLACE["port"],
+                        help="Formflow's port; the baseline's is the next one")
+    parser.add_argument("--pg-database", default=PLACE["pg_database"],
+                        help="the PostgreSQL database to drop and create")
     args = parser.parse_args()
+    PLACE.update(port=args.port, pg_database=args.pg_database)
     compare(args.database or ["sqlite", "postgresql"], args.rows or [10_000], args.seconds,
             args.workload or sorted(WORKLOADS))
 

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from formflow.auth import deactivate, list_tokens, set_roles, tokens
+from formflow.auth.credentials_revision import REVISION_QUERY
 from formflow.auth.tables import tokens as token_table
 from support.helpers import (
     LAB,
@@ -106,13 +107,32 @@ def test_a_create_and_a_patch_of_a_remembered_token_cost_no_statement_of_their_o
     with counting_queries(runtime.db.engine) as statements:
         assert create(api, "Counted").status_code == 201
     # SQLite: BEGIN IMMEDIATE, the credentials revision, the number, the row, the audit
-    # entry; PostgreSQL draws the number in the row's INSERT
-    assert len(statements) == (5 if sqlite else 3), "\n".join(s[:100] for s in statements)
+    # entry; PostgreSQL draws the number and writes the audit entry in the row's INSERT
+    assert len(statements) == (5 if sqlite else 2), "\n".join(s[:100] for s in statements)
     with counting_queries(runtime.db.engine) as statements:
         changed = api.patch(f"{SAMPLES}/{record['id']}", json={"quantity": 3})
     assert changed.status_code == 200, changed.get_json()
-    # the revision, the row and its lines as they were, the update, the audit entry
-    assert len(statements) == (6 if sqlite else 5), "\n".join(s[:100] for s in statements)
+    # the revision, the row and its lines as they were, the update, the audit entry (on
+    # PostgreSQL in the update's statement)
+    assert len(statements) == (6 if sqlite else 4), "\n".join(s[:100] for s in statements)
+    with counting_queries(runtime.db.engine) as statements:
+        assert api.delete(f"{SAMPLES}/{record['id']}").status_code == 204
+    # the revision, the row and its lines, the update, the audit entry (as above)
+    assert len(statements) == (6 if sqlite else 4), "\n".join(s[:100] for s in statements)
+
+
+def test_on_postgresql_a_write_sends_the_revision_read_with_its_begin(worker):
+    """One round trip for both: the statement reads the revision, then begins."""
+    runtime = worker.extensions["formflow"]
+    if runtime.db.is_sqlite:
+        pytest.skip("SQLite begins its write transactions with BEGIN IMMEDIATE")
+    _, api = remembered(worker)
+    with counting_queries(runtime.db.engine) as statements:
+        assert create(api, "Counted").status_code == 201
+    assert statements[0] == f"{REVISION_QUERY}; BEGIN"
+    audited = api.get(f"{SAMPLES}/{create(api, 'Audited').get_json()['id']}/history")
+    assert [entry["action"] for entry in audited.get_json()["items"]
+            if entry["kind"] == "change"] == ["create"]
 
 
 def read_remembered(worker, roles=("manager",)):

@@ -15,7 +15,7 @@ from formflow.errors import NotFound, ValidationFailed
 from formflow.i18n import Message
 from formflow.metadata.loader import load
 from formflow.metadata.model import Field, Label
-from formflow.records import audit, saving
+from formflow.records import saving
 from formflow.records.validation import visible_errors
 from formflow.storage.tables import constraint_name
 from support.helpers import LAB, PARTNER, SAMPLE, add_departments, module_app
@@ -380,9 +380,9 @@ def test_a_failure_after_the_first_write_rolls_everything_back(
     before = state()
 
     def broken(*args, **kwargs):
-        raise RuntimeError("audit is down")
+        raise RuntimeError("down after the row, its lines and its audit entry were written")
 
-    monkeypatch.setattr(audit, "record_change", broken)
+    monkeypatch.setattr(saving, "notify_after_commit", broken)
     with pytest.raises(RuntimeError):
         if operation == "create":
             create(records, admin, lines=LINES)

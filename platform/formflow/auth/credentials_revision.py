@@ -10,6 +10,7 @@ remembers can be out of date.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from formflow.storage.sequences import next_value
@@ -19,6 +20,10 @@ from formflow.storage.system import sequences
 REVISION_KEY = "formflow:credentials"
 #: Built once: it runs in every request that recalls a token.
 _READ = sa.select(sequences.c.value).where(sequences.c.key == REVISION_KEY)
+#: The same read as constant SQL text (no parameters), for PostgreSQL to send in one
+#: round trip with a transaction's BEGIN (see ``storage.database``).
+REVISION_QUERY = str(_READ.compile(dialect=postgresql.dialect(),
+                                   compile_kwargs={"literal_binds": True}))
 
 
 def credentials_changed(conn: Connection) -> None:

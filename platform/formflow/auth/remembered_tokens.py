@@ -4,10 +4,11 @@ changes data needs no transaction of its own to find out who is calling.
 A remembered token is trusted only together with the credentials revision read when it
 was verified (:mod:`~formflow.auth.credentials_revision`).  The request's
 :class:`CredentialCheck` reads the revision again inside the request's first
-transaction, before anything else in it: the same number, and the caller is who the
-worker remembers; another number, and the token is looked up again in that same
-transaction.  A token revoked, or a user deactivated or given other roles, by any
-worker or host is thus refused or applied on the next request, as without memory.
+transaction, before anything else in it (on PostgreSQL, a write reads it in the round
+trip of its BEGIN): the same number, and the caller is who the worker remembers;
+another number, and the token is looked up again in that same transaction.  A token
+revoked, or a user deactivated or given other roles, by any worker or host is thus
+refused or applied on the next request, as without memory.
 When the look-up finds the token gone or its owner changed, the check raises
 :class:`StaleCredentials` (the transaction rolls back) and the caller answers the
 request afresh, looking the token up as usual.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from formflow.auth import tokens
-from formflow.auth.credentials_revision import credentials_revision
+from formflow.auth.credentials_revision import REVISION_QUERY, credentials_revision
 from formflow.auth.tokens import TokenOwner, find_token_owner, hash_token
 from formflow.auth.users import User
 
@@ -111,15 +112,25 @@ class CredentialCheck:
         return self._recalled is not None and not self._checked
 
     def __call__(self, conn: Connection) -> None:
+        self.settle(conn, credentials_revision(conn) if self.pending else None)
+
+    def leading_query(self) -> str | None:
+        """While the check is pending, the query of the credentials revision, for a write
+        transaction to send with its BEGIN and hand to :meth:`settle`."""
+        return REVISION_QUERY if self.pending else None
+
+    def settle(self, conn: Connection, revision: int | None) -> None:
+        """The check, given the credentials ``revision`` read first in ``conn``'s
+        transaction (``None``: no revision set yet)."""
         if self.pending:
             self._checked = True
-            self._stale = not self._still_stands(conn)
+            self._stale = not self._still_stands(conn, revision or 0)
         if self._stale:
             raise StaleCredentials()
 
-    def _still_stands(self, conn: Connection) -> bool:
+    def _still_stands(self, conn: Connection, revision: int) -> bool:
         recalled = self._recalled
-        if credentials_revision(conn) == recalled.revision:
+        if revision == recalled.revision:
             return True
         owner = self.memory.look_up(conn, self._plaintext, until=recalled.until)
         return owner is not None and owner.user == recalled.owner.user

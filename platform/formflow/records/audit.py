@@ -1,4 +1,7 @@
-"""The audit trail: one entry per change of a record (who, when, field: old -> new)."""
+"""The audit trail: one entry per change of a record (who, when, field: old -> new).
+
+A save writes its entry with the record's row (see
+:mod:`formflow.storage.audit_entries`); :func:`record_change` is for the other changes."""
 
 from __future__ import annotations
 
@@ -10,10 +13,9 @@ from sqlalchemy.engine import Connection
 
 from formflow.auth import usernames_by_id
 from formflow.fields.columns import utcnow
+from formflow.storage.audit_entries import Entry, write_entry
 from formflow.storage.many_rows import insert_many
 from formflow.storage.system import audit
-
-_INSERT = sa.insert(audit)
 
 
 def changes_between(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list]:
@@ -26,10 +28,7 @@ def record_change(
     conn: Connection, entity: str, record_id: int, action: str, actor_id: int | None,
     changes: Mapping[str, list],
 ) -> None:
-    conn.execute(_INSERT, {
-        "entity": entity, "record_id": record_id, "action": action, "actor_id": actor_id,
-        "at": utcnow(), "changes": dict(changes),
-    })
+    write_entry(conn, Entry(entity, action, actor_id, utcnow(), changes), record_id)
 
 
 def record_changes(

@@ -30,7 +30,7 @@ from formflow.records import audit
 from formflow.records.access import ReadScopes
 from formflow.records.evaluation import RecordScope
 from formflow.records.limits import RecordLimits
-from formflow.records.payload import parse_payload
+from formflow.records.payload import ECHOED_SYSTEM_FIELDS, parse_payload
 from formflow.records.references import to_internal
 from formflow.records.refusals import check_version
 from formflow.records.saving import Saver, SaveRequest
@@ -180,16 +180,7 @@ class InternalRecords:
         saver = self.saver_for(conn, user)
         request = SaveRequest(entity, user, values, own_transaction=own_transaction)
         record, stored, changed = saver.check(request, errors)
-        saved = saver.store(request, record, stored, changed)
-        audit.record_change(
-            conn,
-            entity.qualified_name,
-            saved["id"],
-            "create",
-            user.id,
-            self.created_changes(entity, saved),
-        )
-        return saved
+        return saver.store(request, record, stored, changed, self.created_changes(entity, record))
 
     def update_in(
         self,
@@ -206,7 +197,9 @@ class InternalRecords:
         request-shaped ``payload``, as ``user`` may write it.  Returns the record and
         whether anything changed: an unchanged record is not written and keeps its
         version.  ``own_transaction``: see :class:`SaveRequest`."""
-        before = self.to_json(user, entity, current)
+        # the stored record as the API shows it, to compare system fields sent back with
+        echoes = isinstance(payload, Mapping) and not ECHOED_SYSTEM_FIELDS.isdisjoint(payload)
+        before = self.to_json(user, entity, current) if echoes else {}
         values, body_version, errors = parse_payload(
             entity, payload, self.field_types, current=before, limits=self.limits
         )
@@ -216,19 +209,11 @@ class InternalRecords:
         saver = self.saver_for(conn, user)
         request = SaveRequest(entity, user, values, current, own_transaction=own_transaction)
         record, stored, changed = saver.check(request, errors)
-        audited = self.audited(entity, current)
-        if not audit.changes_between(audited, self.audited(entity, record)):
+        changes = audit.changes_between(self.audited(entity, current),
+                                        self.audited(entity, record))
+        if not changes:
             return current, False
-        saved = saver.store(request, record, stored, changed)
-        audit.record_change(
-            conn,
-            entity.qualified_name,
-            current["id"],
-            "update",
-            user.id,
-            audit.changes_between(audited, self.audited(entity, saved)),
-        )
-        return saved, True
+        return saver.store(request, record, stored, changed, changes), True
 
     def change_in(
         self,
@@ -255,13 +240,9 @@ class InternalRecords:
             ask_writable=False,
         )
         record, stored, changed = saver.check(request, {})
-        saved = saver.store(request, record, stored, changed)
-        changes = audit.changes_between(self.audited(entity, current), self.audited(entity, saved))
-        if changes:
-            audit.record_change(
-                conn, entity.qualified_name, current["id"], "update", user.id, changes
-            )
-        return saved
+        changes = audit.changes_between(self.audited(entity, current),
+                                        self.audited(entity, record))
+        return saver.store(request, record, stored, changed, changes or None)
 
     def saver_for(self, conn: Connection, user: User) -> Saver:
         """The save pipeline for ``user`` inside ``conn``'s transaction."""

@@ -47,6 +47,7 @@ from formflow.records.references import to_database
 from formflow.records.refused_saves import note_refusal
 from formflow.records.validation import validate_record, visible_errors
 from formflow.records.writable import WritableFields
+from formflow.storage.audit_entries import Entry
 from formflow.storage.database import after_commit
 from formflow.storage.repository import (
     insert_row,
@@ -211,19 +212,26 @@ class Saver:
             current=request.current, changed=changed,
         )
 
-    def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str]) -> dict:
+    def store(self, request: SaveRequest, record: dict, stored: dict, changed: set[str],
+              changes: dict[str, list] | None = None) -> dict:
         """Insert or update the checked record; returns it as saved (internal form), built
-        from what was written rather than read back."""
+        from what was written rather than read back.  ``changes`` (``{field: [old,
+        new]}``): the audit entry to write with the row (None: none)."""
         entity, current = request.entity, request.current
         tables = self.schema[entity.qualified_name]
         now = utcnow()
         columns, lines = self._columns(request, record, stored, changed, now)
+        entry = None if changes is None else Entry(
+            entity.qualified_name, "create" if current is None else "update",
+            request.user.id, now, changes)
         try:
             if current is None:
-                record_id = self._insert(entity, record, columns, lines, now, request.user)
+                record_id = self._insert(entity, record, columns, lines, now, request.user,
+                                         entry)
             else:
                 record_id = current["id"]
-                if not update_row(self.conn, tables, record_id, current["_version"], columns):
+                if not update_row(self.conn, tables, record_id, current["_version"], columns,
+                                  entry):
                     raise Conflict(Message("changed_meanwhile"))
                 if lines:
                     replace_lines(self.conn, tables, record_id, lines)
@@ -289,18 +297,18 @@ class Saver:
                             "create" if current is None else "update")
         return saved
 
-    def _insert(self, entity, record, columns, lines, now, user) -> int:
+    def _insert(self, entity, record, columns, lines, now, user, entry) -> int:
         tables = self.schema[entity.qualified_name]
         if entity.numbering and self.conn.dialect.name == "postgresql":
-            return self._insert_numbered(entity, record, columns, lines, now, user)
+            return self._insert_numbered(entity, record, columns, lines, now, user, entry)
         if entity.numbering:
             columns["_number"] = allocate_number(
                 self.conn, entity, record, _local(now, self.context), self.title_of
             )
         self._new_columns(entity, record, columns, now, user)
-        return insert_row(self.conn, tables, columns, lines)
+        return insert_row(self.conn, tables, columns, lines, entry)
 
-    def _insert_numbered(self, entity, record, columns, lines, now, user) -> int:
+    def _insert_numbered(self, entity, record, columns, lines, now, user, entry) -> int:
         """:meth:`_insert` drawing the number in the INSERT itself (one statement less)."""
         tables = self.schema[entity.qualified_name]
         key, texts, widths = number_pattern(entity, record, _local(now, self.context),
@@ -312,7 +320,7 @@ class Saver:
                    if name != "_number" and not (title_is_number and name == "_title")}
         record_id, columns["_number"] = insert_numbered(
             self.conn, tables.main, written, key, texts, widths,
-            title_is_number=title_is_number)
+            title_is_number=title_is_number, entry=entry)
         if title_is_number:
             columns["_title"] = columns["_number"]
         replace_lines(self.conn, tables, record_id, lines, fresh=True)
@@ -411,11 +419,17 @@ SYSTEM_COLUMNS = ("_number", "_title", "_state", "_process_version", "_created_a
 def copy_record(value: Any) -> Any:
     """A copy of a record safe to change: its dicts and lists are copied, its values
     (strings, numbers, dates: all immutable) shared — much cheaper than ``deepcopy``."""
-    if isinstance(value, dict):
-        return {key: copy_record(item) for key, item in value.items()}
+    if isinstance(value, dict):  # only line items recurse: a save copies two records
+        return {key: copy_record(item) if type(item) in _NESTED else item
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [copy_record(item) for item in value]
+        return [copy_record(item) if type(item) in _NESTED else item for item in value]
     return value
+
+
+#: What :func:`copy_record` copies (rather than shares): the internal form holds plain
+#: dicts and lists only.
+_NESTED = frozenset({dict, list})
 
 
 def _merge(errors: Errors, more: Errors) -> None:

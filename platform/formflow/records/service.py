@@ -41,6 +41,7 @@ from formflow.records.references import to_internal
 from formflow.records.refusals import check_version, forbidden, not_found
 from formflow.records.saving import integrity_problem, notify_after_commit
 from formflow.records.serialize import serializer
+from formflow.storage.audit_entries import Entry
 from formflow.storage.counting import Totals, settled
 from formflow.storage.database import Database
 from formflow.storage.files import digest_of, remember_upload
@@ -382,11 +383,13 @@ class RecordService:
 
     def _set_deleted(self, conn, user: User, entity: Entity, current: dict, when, action: str):
         tables = self.schema[entity.qualified_name]
-        columns = {"_deleted_at": when, "_updated_at": utcnow(), "_updated_by": user.id}
+        now = utcnow()
+        columns = {"_deleted_at": when, "_updated_at": now, "_updated_by": user.id}
+        entry = Entry(entity.qualified_name, action, user.id, now, {})
         try:
-            written = update_row(conn, tables, current["id"], current["_version"], columns)
+            written = update_row(conn, tables, current["id"], current["_version"], columns,
+                                 entry)
         except sa.exc.IntegrityError as error:  # restored, a unique value is taken again
             raise integrity_problem(entity, tables.main, error) from None
         if not written:
             raise StaleVersion(Message("changed_meanwhile"))
-        audit.record_change(conn, entity.qualified_name, current["id"], action, user.id, {})

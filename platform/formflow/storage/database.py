@@ -20,7 +20,9 @@ outage gets a fresh connection.
 :func:`check_each_access` arms a check (a callable given the connection) that every
 transaction opened in this context, read or write, runs first: how a request whose
 caller was recognised from memory proves, inside its own first transaction, that the
-database still agrees (see :mod:`formflow.auth.remembered_tokens`).
+database still agrees (see :mod:`formflow.auth.remembered_tokens`).  On PostgreSQL a
+write transaction sends a check's constant query together with its BEGIN, in one round
+trip, where psycopg would send the BEGIN alone first.
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ class Database:
         else:
             _ping_idle_connections(self.engine)
         self._writer = self.engine.execution_options(formflow_write=True)
+        # PostgreSQL: a write that an access check with a leading query opens sends its
+        # BEGIN itself, after that query and in the same round trip (see _begin_after).
+        self._self_beginning_writer = (None if self.is_sqlite else self.engine.execution_options(
+            formflow_write=True, isolation_level="AUTOCOMMIT"))
         # PostgreSQL reads run in autocommit: under READ COMMITTED each statement sees its
         # own snapshot anyway, so BEGIN and ROLLBACK would only cost two round trips.
         # SQLite keeps its read transaction: one WAL snapshot for every statement of it.
@@ -94,12 +100,18 @@ class Database:
         :func:`after_rollback` when it rolled back)."""
         waiting: dict[Hashable, Callable[[], object]] = {}
         undone: dict[Hashable, Callable[[], object]] = {}
+        check = _ACCESS_CHECK.get()
+        leading = None if self.is_sqlite else _leading_query(check)
+        writer = self._writer if leading is None else self._self_beginning_writer
         try:
-            with self._writer.begin() as conn:
+            with writer.begin() as conn:
                 conn.info[_AFTER_COMMIT] = waiting
                 conn.info[_AFTER_ROLLBACK] = undone
                 try:
-                    _check_access(conn)
+                    if leading is None:
+                        _check_access(conn)
+                    else:
+                        check.settle(conn, _begin_after(conn, leading))
                     yield conn
                 finally:
                     # A connection the database dropped is discarded with its info; asking
@@ -152,7 +164,10 @@ class Database:
 def check_each_access(check: Callable[[Connection], object]) -> Iterator[None]:
     """Inside the block, each read and write transaction of this context calls
     ``check(conn)`` before anything else; an exception it raises ends that transaction
-    (rolled back) and reaches whoever opened it."""
+    (rolled back) and reaches whoever opened it.  A check that first reads one constant
+    query may offer it as ``leading_query()`` (SQL text without parameters, or None): a
+    write on PostgreSQL then runs it with its BEGIN and calls ``check.settle(conn,
+    value)`` with its first value instead."""
     token = _ACCESS_CHECK.set(check)
     try:
         yield
@@ -164,6 +179,23 @@ def _check_access(conn: Connection) -> None:
     check = _ACCESS_CHECK.get()
     if check is not None:
         check(conn)
+
+
+def _leading_query(check: Callable[[Connection], object] | None) -> str | None:
+    """The constant query a check would run first, when it offers one (``leading_query``):
+    a write on PostgreSQL then sends it with its BEGIN and gives the check its value
+    (``settle(conn, value)``) instead of calling it."""
+    offer = getattr(check, "leading_query", None)
+    return offer() if offer is not None else None
+
+
+def _begin_after(conn: Connection, query: str) -> object:
+    """Begin the transaction of ``conn`` (its driver in autocommit) in the round trip of
+    ``query``, which runs first; returns the query's first value.  Under READ COMMITTED
+    the query sees what it would see as the transaction's first statement: PostgreSQL
+    makes a BEGIN in a query of several statements a transaction of all of them."""
+    return conn.exec_driver_sql(f"{query}; BEGIN",
+                                execution_options={"no_parameters": True}).scalar()
 
 
 def is_outage(error: BaseException) -> bool:

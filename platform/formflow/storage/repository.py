@@ -7,6 +7,7 @@ constant: one query for the rows, one per line-item field for all of their lines
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from formflow.metadata.memo import per_object
+from formflow.storage.audit_entries import Entry, folds_entries, with_entry, write_entry
 from formflow.storage.many_rows import insert_many
 from formflow.storage.tables import ORDER_COLUMN, PARENT_COLUMN, EntityTables
 
@@ -98,13 +100,31 @@ def _versioned_update(table: sa.Table) -> sa.Update:
     )
 
 
+@functools.cache
+def _audited_insert(table: sa.Table, names: tuple[str, ...]) -> sa.Select:
+    values = {name: sa.bindparam(f"column_{index}", type_=table.c[name].type)
+              for index, name in enumerate(names)}
+    return with_entry(sa.insert(table).values(values).returning(table.c.id))
+
+
 def insert_row(
     conn: Connection,
     tables: EntityTables,
     columns: Mapping[str, Any],
     lines: Mapping[str, list[dict]],
+    entry: Entry | None = None,
 ) -> int:
-    record_id = conn.execute(_insert_returning_id(tables.main), dict(columns)).scalar_one()
+    """Insert a record's row and line items; returns its id.  With ``entry``, its audit
+    entry is written too (in the row's statement where the database can)."""
+    if entry is not None and folds_entries(conn):
+        names = tuple(columns)
+        parameters = {f"column_{index}": columns[name] for index, name in enumerate(names)}
+        record_id = conn.execute(_audited_insert(tables.main, names),
+                                 {**parameters, **entry.parameters()}).scalar_one()
+    else:
+        record_id = conn.execute(_insert_returning_id(tables.main), dict(columns)).scalar_one()
+        if entry is not None:
+            write_entry(conn, entry, record_id)
     replace_lines(conn, tables, record_id, lines, fresh=True)
     return record_id
 
@@ -188,19 +208,38 @@ def taken_values(
     return found
 
 
+@functools.cache
+def _audited_update(table: sa.Table, names: tuple[str, ...]) -> sa.Select:
+    values = {name: sa.bindparam(f"column_{index}", type_=table.c[name].type)
+              for index, name in enumerate(names)}
+    return with_entry(_versioned_update(table).values(values).returning(table.c.id))
+
+
 def update_row(
     conn: Connection,
     tables: EntityTables,
     record_id: int,
     version: int,
     columns: Mapping[str, Any],
+    entry: Entry | None = None,
 ) -> bool:
-    """Write ``columns`` and bump ``_version`` if the row is still at ``version``.
+    """Write ``columns`` and bump ``_version`` if the row is still at ``version``; with
+    ``entry``, write the audit entry too (in the row's statement where the database
+    can), only when the row was written.
 
     The version test sits in the UPDATE itself, so of two concurrent writers that read
     the same version exactly one succeeds; the other gets False and nothing written."""
-    parameters = {**columns, "where_id": record_id, "where_version": version}
-    return conn.execute(_versioned_update(tables.main), parameters).rowcount == 1
+    where = {"where_id": record_id, "where_version": version}
+    if entry is not None and folds_entries(conn):
+        names = tuple(columns)
+        parameters = {f"column_{index}": columns[name] for index, name in enumerate(names)}
+        statement = _audited_update(tables.main, names)
+        return conn.execute(statement, {**parameters, **where, **entry.parameters()}
+                            ).first() is not None
+    written = conn.execute(_versioned_update(tables.main), {**columns, **where}).rowcount == 1
+    if written and entry is not None:
+        write_entry(conn, entry, record_id)
+    return written
 
 
 def replace_lines(

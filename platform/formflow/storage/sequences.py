@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from formflow.storage.audit_entries import Entry, with_entry
 from formflow.storage.system import sequences
 
 
@@ -49,20 +50,25 @@ def current_value(conn: Connection, key: str) -> int:
 
 
 def insert_numbered(conn: Connection, table: sa.Table, columns: Mapping[str, Any], key: str,
-                    texts: Sequence[str], widths: Sequence[int], *, title_is_number: bool
-                    ) -> tuple[int, str]:
+                    texts: Sequence[str], widths: Sequence[int], *, title_is_number: bool,
+                    entry: Entry | None = None) -> tuple[int, str]:
     """Insert the row ``columns`` into ``table`` (integer ``id`` given by the database)
     with its ``_number`` drawn from the counter ``key`` in the same one statement, on
     PostgreSQL: the counter's upsert rides in the INSERT as a data-modifying CTE.  The
     number is ``texts`` joined by the counter's value, zero-padded to each of ``widths``
-    (``len(texts) == len(widths) + 1``); ``title_is_number``: it is the ``_title`` too.
-    Returns (id, number)."""
+    (``len(texts) == len(widths) + 1``); ``title_is_number``: it is the ``_title`` too;
+    ``entry``: the row's audit entry, written by the same statement.  Returns (id,
+    number)."""
     names = tuple(columns)
     statement = _numbered_insert(table, names, len(widths), title_is_number)
+    if entry is not None:
+        statement = _with_entry(statement)
     parameters = {f"column_{index}": columns[name] for index, name in enumerate(names)}
     parameters.update({f"text_{index}": text for index, text in enumerate(texts)})
     parameters.update({f"width_{index}": width for index, width in enumerate(widths)})
     parameters["sequence_key"] = key
+    if entry is not None:
+        parameters.update(entry.parameters())
     record_id, number = conn.execute(statement, parameters).one()
     return record_id, number
 
@@ -88,3 +94,8 @@ def _numbered_insert(table: sa.Table, names: tuple[str, ...], counters: int,
     query = sa.select(*values, *[number] * len(from_number)).select_from(counter)
     return (sa.insert(table).from_select([*names, *from_number], query)
             .returning(table.c.id, table.c._number))
+
+
+@functools.cache
+def _with_entry(statement: sa.Insert) -> sa.Select:
+    return with_entry(statement)

@@ -32,11 +32,19 @@ HEADERS = {
 }
 
 
+#: (lower-case name, name, value) of every header but the policy.
+_FIXED = tuple((name.lower(), name, value) for name, value in HEADERS.items())
+
+
 def add_security_headers(response: Response) -> Response:
-    policy = API_POLICY if request.path.startswith("/api/") else PAGE_POLICY
-    response.headers.setdefault("Content-Security-Policy", policy)
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    present = set(headers.keys(lower=True))  # one look through the headers, not one a name
+    if "content-security-policy" not in present:
+        policy = API_POLICY if request.path.startswith("/api/") else PAGE_POLICY
+        headers.add("Content-Security-Policy", policy)
+    for lower, name, value in _FIXED:
+        if lower not in present:
+            headers.add(name, value)
     return response
 
 
