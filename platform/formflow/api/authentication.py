@@ -92,8 +92,10 @@ def _recall(accounts, token: str) -> User | None:
 
 
 def _prove_before_sending(response: Response) -> Response:
+    """A view that opened no transaction proves the token before its answer leaves; an
+    answer of a failure (5xx: the database may be down) tells nothing and is sent as is."""
     check = g.get("credential_check")
-    if check is None or not check.pending:
+    if check is None or not check.pending or response.status_code >= 500:
         return response
     try:
         get_runtime().accounts.prove(check)
