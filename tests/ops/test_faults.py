@@ -27,7 +27,6 @@ from formflow.auth import create_token, create_user
 from formflow.install import install
 from formflow.storage import database
 from formflow.storage.database import is_outage, normalize_url
-from formflow.storage.system import audit
 from support import ADMIN_PASSWORD, PG_URL, ROOT
 from support.helpers import LAB, PARTNERS, database_state, problem
 from support.plugin_support import MEMOS, plugin_env_factory
@@ -125,24 +124,24 @@ def test_a_page_shows_a_friendly_503_while_the_database_is_down(
 
 @pytest.mark.skipif(not PG_URL, reason="an SQLite connection cannot be cut from outside")
 def test_a_connection_killed_in_the_middle_of_a_write_keeps_nothing(runtime, admin_api):
-    """The server ends the connection after the record's row went in, just before its
-    audit entry: the request answers 503, the row is gone with the transaction, and the
-    next request gets a fresh connection."""
+    """The server ends the connection after the record's row and its audit entry went
+    in, just before the COMMIT: the request answers 503, the row is gone with the
+    transaction, and the next request gets a fresh connection."""
     before = database_state(runtime)
     killed = []
 
-    def kill_on_audit(conn, cursor, statement, parameters, context, executemany):
-        if not killed and statement.startswith(f"INSERT INTO {audit.name}"):
+    def kill_before_commit(conn):
+        if not killed:
             pid = conn.connection.dbapi_connection.info.backend_pid
             with server_connection() as server:
                 killed.append(server.execute(
                     sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar())
 
-    sa.event.listen(runtime.db.engine, "before_cursor_execute", kill_on_audit)
+    sa.event.listen(runtime.db.engine, "commit", kill_before_commit)
     try:
         unavailable(admin_api.post(PARTNERS, json={"name": "Half"}), "zh-CN")
     finally:
-        sa.event.remove(runtime.db.engine, "before_cursor_execute", kill_on_audit)
+        sa.event.remove(runtime.db.engine, "commit", kill_before_commit)
     assert killed == [True]
     assert database_state(runtime) == before
     assert admin_api.post(PARTNERS, json={"name": "Whole"}).status_code == 201
